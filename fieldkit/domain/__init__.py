@@ -1,0 +1,1 @@
+"""The domain: tables, vocabularies and pure rules. No I/O, no Textual."""

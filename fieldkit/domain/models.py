@@ -1,0 +1,249 @@
+"""The domain's tables (SQLModel). Ids are UUIDv7 strings made on the device.
+
+Every synced table carries ``site_id``, the scope key that decides which devices
+receive a row (a site's own row is scoped by its id). Enum-valued columns store
+the slugs of :mod:`fieldkit.domain.vocab`; money is whole fen; dates are ISO dates.
+
+Columns whose name starts with ``search_`` are derived on the device for search
+and are never synced.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import NaiveDatetime
+from sqlalchemy import Column, Index, Text
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from fieldkit.domain.ids import new_id
+from fieldkit.domain.vocab import (
+    ActivityKind,
+    Category,
+    Confirmation,
+    ConsultTopic,
+    EventKind,
+    Role,
+    Sex,
+    SiteKind,
+    Status,
+    Tier,
+    VisitReason,
+)
+
+__all__ = [
+    "SYNCED_TABLES",
+    "Consultation",
+    "Person",
+    "PersonEvent",
+    "ServiceActivity",
+    "Site",
+    "StaffMember",
+    "TeamMember",
+    "Visit",
+    "VolunteerTeam",
+    "enum_field",
+]
+
+
+def enum_field(default: StrEnum | None = None, enum: type[StrEnum] | None = None) -> Any:
+    """A column holding a vocabulary's slug as plain text (no database enum type)."""
+    kind = enum or type(default)
+    sa_type = SAEnum(
+        kind,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+    )
+    if default is None:
+        return Field(sa_type=sa_type)
+    return Field(default=default, sa_type=sa_type)
+
+
+class Site(SQLModel, table=True):
+    """A relocation site, community or village where persons live and activities happen."""
+
+    __tablename__ = "site"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(index=True)
+    county: str = ""
+    kind: SiteKind = enum_field(SiteKind.VILLAGE)
+    address: str = ""
+    deleted: bool = False
+
+
+class StaffMember(SQLModel, table=True):
+    """A bureau staff member or volunteer who goes on visits (一人一卡 contacts)."""
+
+    __tablename__ = "staff_member"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str
+    role: Role = enum_field(Role.STAFF)
+    phone: str = ""
+    site_id: str = Field(foreign_key="site.id", index=True)
+    deleted: bool = False
+
+
+class Person(SQLModel, table=True):
+    """The per-person file (一人一档) with the person's care plan (一人一策)."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        Index("ix_person_site_name", "site_id", "search_full"),
+        Index("ix_person_search_initials", "search_initials"),
+        Index("ix_person_search_full", "search_full"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(index=True, unique=True, description="Short human code such as GL-0042")
+    name: str
+    sex: Sex = enum_field(Sex.MALE)
+    birth_date: date | None = None
+    category: Category = enum_field(Category.RETIRED)
+    former_unit: str = ""
+    site_id: str = Field(foreign_key="site.id", index=True)
+    address: str = ""
+    phone: str = ""
+    id_number: str = Field(default="", description="ID-card number; hidden from volunteers")
+    family: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    health: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    lives_alone: bool = False
+    hardship: bool = False
+    party_member: bool = False
+    party_year: int | None = None
+    skills: str = ""
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status: Status = enum_field(Status.ACTIVE)
+    # care plan (一人一策)
+    tier: Tier = enum_field(Tier.ROUTINE)
+    contact_id: str | None = Field(default=None, foreign_key="staff_member.id")
+    plan_notes: str = ""
+    plan_review_date: date | None = None
+    deleted: bool = False
+    # derived on the device, never synced
+    search_full: str = ""
+    search_initials: str = ""
+
+
+class PersonEvent(SQLModel, table=True):
+    """A dated change in a person's situation: hospitalised, moved, deceased..."""
+
+    __tablename__ = "person_event"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    kind: EventKind = enum_field(enum=EventKind)
+    happened_on: date
+    note: str = ""
+    deleted: bool = False
+
+
+class Visit(SQLModel, table=True):
+    """A visit to a person: why, when, who went, what was found and done."""
+
+    __tablename__ = "visit"
+    __table_args__ = (Index("ix_visit_person_time", "person_id", "visited_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    person_id: str = Field(foreign_key="person.id")
+    site_id: str = Field(foreign_key="site.id", index=True)
+    reason: VisitReason = enum_field(VisitReason.ROUTINE)
+    visited_at: NaiveDatetime
+    visitors: str = Field(default="", description="Names of those who went, comma separated")
+    people_present: str = ""
+    confirmation: Confirmation = enum_field(Confirmation.NONE)
+    needs: str = Field(default="", description="问需: checklist items and free text")
+    services: str = ""
+    money_fen: int = Field(default=0, ge=0)
+    goods: str = ""
+    follow_up: str = ""
+    follow_up_due: date | None = None
+    notes: str = ""
+    deleted: bool = False
+
+
+class Consultation(SQLModel, table=True):
+    """A free consultation given to a person on the roster or to a walk-in."""
+
+    __tablename__ = "consultation"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    person_id: str | None = Field(default=None, foreign_key="person.id", index=True)
+    walkin_name: str = ""
+    walkin_village: str = ""
+    topic: ConsultTopic = enum_field(ConsultTopic.OTHER)
+    held_on: date
+    question: str = ""
+    outcome: str = ""
+    referral: str = ""
+    given_by: str = ""
+    deleted: bool = False
+
+
+class VolunteerTeam(SQLModel, table=True):
+    """A volunteer team (爱晚志愿者, 银发护林...) based at a site."""
+
+    __tablename__ = "volunteer_team"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str
+    focus: str = ""
+    site_id: str = Field(foreign_key="site.id", index=True)
+    leader: str = ""
+    deleted: bool = False
+
+
+class TeamMember(SQLModel, table=True):
+    """A member of a volunteer team; may be a person on the roster."""
+
+    __tablename__ = "team_member"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    team_id: str = Field(foreign_key="volunteer_team.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    name: str
+    person_id: str | None = Field(default=None, foreign_key="person.id")
+    phone: str = ""
+    skills: str = ""
+    deleted: bool = False
+
+
+class ServiceActivity(SQLModel, table=True):
+    """A volunteer service activity: a talk, patrol, mediation... and whom it reached."""
+
+    __tablename__ = "service_activity"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    team_id: str = Field(foreign_key="volunteer_team.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    kind: ActivityKind = enum_field(ActivityKind.TALK)
+    title: str = ""
+    held_on: date
+    duration_minutes: int = Field(default=60, ge=0)
+    attendee_ids: str = Field(default="", description="Team member ids, comma separated")
+    attendee_count: int = Field(default=0, ge=0)
+    people_reached: int = Field(default=0, ge=0, description="受益群众 (person-times)")
+    notes: str = ""
+    deleted: bool = False
+
+
+SYNCED_TABLES: tuple[type[SQLModel], ...] = (
+    Site,
+    StaffMember,
+    Person,
+    PersonEvent,
+    Visit,
+    Consultation,
+    VolunteerTeam,
+    TeamMember,
+    ServiceActivity,
+)
+"""Tables replicated with headquarters, parents before children."""

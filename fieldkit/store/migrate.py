@@ -1,0 +1,39 @@
+"""Alembic migrations of a laptop's store, run on every start.
+
+Starting is fast when the store is already at the head revision: the version is
+read with one query and Alembic is only loaded when there is work to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+__all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "upgrade"]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+HEAD = "0001"
+"""The newest revision; keep it equal to the newest file in migrations/versions."""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The store's Alembic revision, or None for a new store."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the store to the head revision (no-op when it is there already)."""
+    if current_revision(engine) == HEAD:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
