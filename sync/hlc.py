@@ -71,7 +71,9 @@ class HLC:
         self.last = format_ts(ts)
         return self.last
 
-    def observe(self, remote: str, max_drift_ms: int | None = None, wall_ms: int | None = None) -> None:
+    def observe(
+        self, remote: str, max_drift_ms: int | None = None, wall_ms: int | None = None
+    ) -> None:
         """Merge a timestamp received from elsewhere so later local ones sort after it.
 
         With ``max_drift_ms``, a remote timestamp that far ahead of the wall clock raises

@@ -1,0 +1,1 @@
+"""The ``fieldkit`` command line, one module per command group."""

@@ -1,0 +1,60 @@
+"""``fieldkit`` (open the app on a store) and ``fieldkit demo`` (on a fresh demo store)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from fieldkit.cli.errors import CliError
+
+__all__ = ["register", "run_app", "run_demo"]
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add ``demo`` (the bare command opens the app)."""
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="open the app on a fresh store filled with the demo county from sample_data/",
+        description="Build a new store from sample_data/ (a temporary file unless --db is "
+        "given) and open the app on it.",
+    )
+    demo.add_argument("--force", action="store_true", help="replace the --db file if it exists")
+    demo.set_defaults(handler=run_demo)
+
+
+def _lang(args: argparse.Namespace) -> str | None:
+    lang: str | None = getattr(args, "lang", None)
+    return lang
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the TUI on the chosen store."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.store import Store
+    from fieldkit.tui.app import run
+
+    store = Store(db_path(args))
+    return run(store, lang=_lang(args))
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Build a demo store from sample_data/ and open the TUI on it."""
+    from fieldkit.demo import build_demo_store
+    from fieldkit.tui.app import run
+
+    given: Path | None = getattr(args, "db", None)
+    if given is None:
+        path = Path(tempfile.mkdtemp(prefix="fieldkit-demo-")) / "demo.db"
+    else:
+        path = given
+        if path.exists():
+            if not args.force:
+                raise CliError(f"{path} already exists; pass --force to replace it with the demo")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = build_demo_store(path)
+    return run(store, lang=_lang(args))
