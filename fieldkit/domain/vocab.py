@@ -133,56 +133,62 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
 
 
-_LABELS: dict[StrEnum, tuple[str, tuple[str, ...]]] = {
+_LABEL_LIST: tuple[tuple[StrEnum, str, tuple[str, ...]], ...] = (
     # member: (Chinese label, English aliases besides the slug)
-    Category.LIXIU: ("离休", ("lixiu", "離休", "离休干部")),
-    Category.RETIRED: ("退休", ("retired", "退休干部")),
-    Category.WIDOW: ("遗孀", ("widow",)),
-    Category.RESIDENT: ("居民", ("resident",)),
-    Tier.KEY: ("重点关注", ("key",)),
-    Tier.PERIODIC: ("定期关注", ("periodic",)),
-    Tier.ROUTINE: ("日常跟踪", ("routine",)),
-    Status.ACTIVE: ("在册", ("active", "正常")),
-    Status.HOSPITALISED: ("住院", ("hospitalised", "hospitalized")),
-    Status.MOVED: ("迁出", ("moved",)),
-    Status.DECEASED: ("去世", ("deceased", "已故")),
-    Sex.MALE: ("男", ("male", "m")),
-    Sex.FEMALE: ("女", ("female", "f")),
-    SiteKind.RELOCATION: ("安置点", ("relocation", "易地搬迁安置点")),
-    SiteKind.COMMUNITY: ("社区", ("community",)),
-    SiteKind.VILLAGE: ("村", ("village",)),
-    VisitReason.FESTIVAL: ("节日走访", ("festival",)),
-    VisitReason.HOSPITAL: ("住院探望", ("hospital",)),
-    VisitReason.BIRTHDAY: ("生日走访", ("birthday",)),
-    VisitReason.MISFORTUNE: ("变故走访", ("misfortune",)),
-    VisitReason.CONDOLENCE: ("去世慰问", ("condolence",)),
-    VisitReason.ROUTINE: ("日常走访", ("routine",)),
-    VisitReason.NEEDS: ("问需走访", ("needs",)),
-    VisitReason.AID: ("帮扶走访", ("aid",)),
-    Confirmation.QR: ("扫码", ("qr",)),
-    Confirmation.CODE: ("输入编号", ("code",)),
-    Confirmation.NONE: ("未确认", ("none",)),
-    ConsultTopic.LEGAL: ("法律", ("legal",)),
-    ConsultTopic.AGRICULTURE: ("农技", ("agriculture",)),
-    ConsultTopic.HEALTH: ("健康", ("health",)),
-    ConsultTopic.ANTI_FRAUD: ("反诈", ("anti_fraud", "anti-fraud")),
-    ConsultTopic.POLICY: ("政策", ("policy",)),
-    ConsultTopic.OTHER: ("其他", ("other",)),
-    ActivityKind.TALK: ("宣讲", ("talk",)),
-    ActivityKind.FORUM: ("座谈会", ("forum",)),
-    ActivityKind.DOOR_TO_DOOR: ("入户宣传", ("door_to_door", "door-to-door")),
-    ActivityKind.PATROL: ("巡逻", ("patrol",)),
-    ActivityKind.TRAINING: ("技术培训", ("training",)),
-    ActivityKind.MEDIATION: ("矛盾调解", ("mediation",)),
-    EventKind.HOSPITALISED: ("住院", ("hospitalised",)),
-    EventKind.DISCHARGED: ("出院", ("discharged",)),
-    EventKind.MOVED: ("迁居", ("moved",)),
-    EventKind.PHONE_CHANGED: ("换号", ("phone_changed",)),
-    EventKind.DECEASED: ("去世", ("deceased",)),
-    EventKind.MISFORTUNE: ("家庭变故", ("misfortune",)),
-    Role.ADMIN: ("管理员", ("admin",)),
-    Role.STAFF: ("工作人员", ("staff",)),
-    Role.VOLUNTEER: ("志愿者", ("volunteer",)),
+    (Category.LIXIU, "离休", ("lixiu", "離休", "离休干部")),
+    (Category.RETIRED, "退休", ("retired", "退休干部")),
+    (Category.WIDOW, "遗孀", ("widow",)),
+    (Category.RESIDENT, "居民", ("resident",)),
+    (Tier.KEY, "重点关注", ("key",)),
+    (Tier.PERIODIC, "定期关注", ("periodic",)),
+    (Tier.ROUTINE, "日常跟踪", ("routine",)),
+    (Status.ACTIVE, "在册", ("active", "正常")),
+    (Status.HOSPITALISED, "住院", ("hospitalised", "hospitalized")),
+    (Status.MOVED, "迁出", ("moved",)),
+    (Status.DECEASED, "去世", ("deceased", "已故")),
+    (Sex.MALE, "男", ("male", "m")),
+    (Sex.FEMALE, "女", ("female", "f")),
+    (SiteKind.RELOCATION, "安置点", ("relocation", "易地搬迁安置点")),
+    (SiteKind.COMMUNITY, "社区", ("community",)),
+    (SiteKind.VILLAGE, "村", ("village",)),
+    (VisitReason.FESTIVAL, "节日走访", ("festival",)),
+    (VisitReason.HOSPITAL, "住院探望", ("hospital",)),
+    (VisitReason.BIRTHDAY, "生日走访", ("birthday",)),
+    (VisitReason.MISFORTUNE, "变故走访", ("misfortune",)),
+    (VisitReason.CONDOLENCE, "去世慰问", ("condolence",)),
+    (VisitReason.ROUTINE, "日常走访", ("routine",)),
+    (VisitReason.NEEDS, "问需走访", ("needs",)),
+    (VisitReason.AID, "帮扶走访", ("aid",)),
+    (Confirmation.QR, "扫码", ("qr",)),
+    (Confirmation.CODE, "输入编号", ("code",)),
+    (Confirmation.NONE, "未确认", ("none",)),
+    (ConsultTopic.LEGAL, "法律", ("legal",)),
+    (ConsultTopic.AGRICULTURE, "农技", ("agriculture",)),
+    (ConsultTopic.HEALTH, "健康", ("health",)),
+    (ConsultTopic.ANTI_FRAUD, "反诈", ("anti_fraud", "anti-fraud")),
+    (ConsultTopic.POLICY, "政策", ("policy",)),
+    (ConsultTopic.OTHER, "其他", ("other",)),
+    (ActivityKind.TALK, "宣讲", ("talk",)),
+    (ActivityKind.FORUM, "座谈会", ("forum",)),
+    (ActivityKind.DOOR_TO_DOOR, "入户宣传", ("door_to_door", "door-to-door")),
+    (ActivityKind.PATROL, "巡逻", ("patrol",)),
+    (ActivityKind.TRAINING, "技术培训", ("training",)),
+    (ActivityKind.MEDIATION, "矛盾调解", ("mediation",)),
+    (EventKind.HOSPITALISED, "住院", ("hospitalised",)),
+    (EventKind.DISCHARGED, "出院", ("discharged",)),
+    (EventKind.MOVED, "迁居", ("moved",)),
+    (EventKind.PHONE_CHANGED, "换号", ("phone_changed",)),
+    (EventKind.DECEASED, "去世", ("deceased",)),
+    (EventKind.MISFORTUNE, "家庭变故", ("misfortune",)),
+    (Role.ADMIN, "管理员", ("admin",)),
+    (Role.STAFF, "工作人员", ("staff",)),
+    (Role.VOLUNTEER, "志愿者", ("volunteer",)),
+)
+
+# Keyed by (enum class, slug): members of different vocabularies share slugs
+# ("routine" is a tier and a visit reason) and StrEnum members hash as their text.
+_LABELS: dict[tuple[type[StrEnum], str], tuple[str, tuple[str, ...]]] = {
+    (type(member), member.value): (zh, aliases) for member, zh, aliases in _LABEL_LIST
 }
 
 E = TypeVar("E", bound=StrEnum)
@@ -195,13 +201,13 @@ class VocabError(ValueError):
 def label(member: StrEnum, lang: str = "zh") -> str:
     """The display label of a vocabulary member: Chinese by default, the slug for ``en``."""
     if lang == "zh":
-        return _LABELS[member][0]
+        return _LABELS[type(member), member.value][0]
     return member.value.replace("_", " ")
 
 
 def accepted(enum: type[StrEnum]) -> str:
     """The accepted spellings of a vocabulary, for error messages: ``离休 (lixiu), ...``."""
-    return ", ".join(f"{_LABELS[m][0]} ({m.value})" for m in enum)
+    return ", ".join(f"{_LABELS[enum, m.value][0]} ({m.value})" for m in enum)
 
 
 def parse(enum: type[E], raw: str) -> E:
@@ -209,7 +215,7 @@ def parse(enum: type[E], raw: str) -> E:
     text = raw.strip()
     folded = text.lower()
     for member in enum:
-        zh, aliases = _LABELS[member]
+        zh, aliases = _LABELS[enum, member.value]
         if text == zh or folded == member.value or folded in aliases:
             return member
     raise VocabError(f"'{raw}' is not one of: {accepted(enum)}")

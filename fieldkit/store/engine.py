@@ -1,5 +1,6 @@
 """SQLite engines for a laptop's store: WAL, foreign keys, durable commits.
 
+Foreign keys are enforced and checked when a transaction commits.
 Write sessions begin with ``BEGIN IMMEDIATE`` so two processes on one store (the
 app and a ``fieldkit sync`` run) queue for the write lock instead of failing half
 way; reads begin deferred and never block the writer (WAL).
@@ -32,6 +33,9 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _on_begin(conn: Any) -> None:
     immediate = conn.get_execution_options().get("sqlite_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Foreign keys are checked at commit, so one transaction may add a parent and
+    # its children in any order; a violation still rolls the whole transaction back.
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
 
 
 def make_engine(path: Path) -> Engine:

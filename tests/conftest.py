@@ -1,0 +1,24 @@
+"""Shared fixtures: every test gets its own FIELDKIT_HOME so nothing touches the user's files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    home = tmp_path_factory.mktemp("fieldkit-home")
+    monkeypatch.setenv("FIELDKIT_HOME", str(home))
+    monkeypatch.delenv("FIELDKIT_DB", raising=False)
+    yield
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    """A path for a new laptop store file."""
+    return tmp_path / "laptop.db"
