@@ -51,7 +51,12 @@ __all__ = [
 
 def enum_field(default: StrEnum | None = None, enum: type[StrEnum] | None = None) -> Any:
     """A column holding a vocabulary's slug as plain text (no database enum type)."""
-    kind = enum or type(default)
+    if enum is not None:
+        kind = enum
+    elif default is not None:
+        kind = type(default)
+    else:
+        raise TypeError("enum_field needs a default member or the enum class")
     sa_type = SAEnum(
         kind,
         values_callable=lambda e: [m.value for m in e],

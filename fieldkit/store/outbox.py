@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 LOCAL_ONLY_COLUMNS = frozenset({"search_full", "search_initials"})
-_SYNCED = {model: model.__tablename__ for model in SYNCED_TABLES}
+_SYNCED: dict[type[SQLModel], str] = {model: str(model.__tablename__) for model in SYNCED_TABLES}
 _ORDER = {model: i for i, model in enumerate(SYNCED_TABLES)}
 
 
@@ -57,7 +57,7 @@ def meta_get(session: Session, key: str) -> str | None:
 
 def meta_set(session: Session, key: str, value: str) -> None:
     """Write a local setting inside the session's transaction."""
-    stmt = sqlite_insert(LocalMeta.__table__).values(key=key, value=value)  # type: ignore[arg-type]
+    stmt = sqlite_insert(SQLModel.metadata.tables["local_meta"]).values(key=key, value=value)
     stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value})
     session.connection().execute(stmt)
 
@@ -96,12 +96,12 @@ def capture_changes(session: Session, _flush_context: Any, _instances: Any) -> N
     # New rows go parents first (SYNCED_TABLES order) so HQ never sees an orphan.
     for obj in sorted(session.new, key=lambda o: _ORDER.get(type(o), -1)):
         if type(obj) in _SYNCED:
-            pending.append((_SYNCED[type(obj)], obj.id, _changed_fields(obj, new=True)))  # type: ignore[attr-defined]
+            pending.append((_SYNCED[type(obj)], str(obj.id), _changed_fields(obj, new=True)))
     for obj in list(session.dirty):
         if type(obj) in _SYNCED and session.is_modified(obj, include_collections=False):
             data = _changed_fields(obj, new=False)
             if data:
-                pending.append((_SYNCED[type(obj)], obj.id, data))  # type: ignore[attr-defined]
+                pending.append((_SYNCED[type(obj)], str(obj.id), data))
     if not pending:
         return
     device_id = meta_get(session, "device_id")
