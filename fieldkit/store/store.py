@@ -36,11 +36,13 @@ class Store:
         self.engine = make_engine(self.path)
         upgrade(self.engine)
         self._write_engine = self.engine.execution_options(sqlite_immediate=True)
-        with self.write() as s:
-            device_id = meta_get(s, "device_id")
-            if device_id is None:
-                device_id = new_id()
-                meta_set(s, "device_id", device_id)
+        device_id = self.meta("device_id")
+        if device_id is None:  # a new store: make its device id once
+            with self.write() as s:
+                device_id = meta_get(s, "device_id")
+                if device_id is None:
+                    device_id = new_id()
+                    meta_set(s, "device_id", device_id)
         self.device_id: str = device_id
 
     @contextmanager
