@@ -1,0 +1,122 @@
+"""Fast loading of generated rows into a store: SQLAlchemy Core executemany, no outbox.
+
+Generated rows are demo or benchmark data, never changes to push to headquarters,
+so they bypass the ORM (and with it the outbox hook) and go in with plain
+``INSERT`` statements in a few large transactions. Person rows get their pinyin
+search keys here, as the store would derive them on a flush.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlmodel import SQLModel
+
+from fieldkit.domain.models import (
+    Consultation,
+    Person,
+    PersonEvent,
+    ServiceActivity,
+    Site,
+    StaffMember,
+    TeamMember,
+    Visit,
+    VolunteerTeam,
+)
+from fieldkit.domain.search_keys import name_keys
+from fieldkit.sampledata.county import DEFAULT_SEED, CountyGenerator, Row
+from fieldkit.store import Store
+
+__all__ = ["fill_store", "generate_store", "insert_rows", "with_search_keys"]
+
+Progress = Callable[[str], None]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def with_search_keys(rows: Iterable[Row]) -> list[Row]:
+    """Person rows with ``search_full``/``search_initials`` filled from their names."""
+    out = []
+    for row in rows:
+        full, initials = name_keys(row["name"])
+        out.append({**row, "search_full": full, "search_initials": initials})
+    return out
+
+
+def insert_rows(conn: Connection, model: type[SQLModel], rows: list[Row]) -> int:
+    """Insert ``rows`` (dicts with every column) into ``model``'s table; returns the count."""
+    if rows:
+        conn.execute(_table(model).insert(), rows)
+    return len(rows)
+
+
+def _bulk_connection(store: Store) -> Any:
+    return store.engine.execution_options(sqlite_immediate=True).begin()
+
+
+def fill_store(
+    store: Store,
+    gen: CountyGenerator,
+    *,
+    skip_visit: Callable[[Row], bool] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Insert everything ``gen`` makes into ``store`` without outbox entries.
+
+    ``skip_visit`` leaves out the visits it returns True for (the demo keeps some
+    back as paper forms). Returns the number of rows per table.
+    """
+    say = progress or (lambda _msg: None)
+    counts: dict[str, int] = {}
+    with _bulk_connection(store) as conn:
+        counts["site"] = insert_rows(conn, Site, gen.sites)
+        counts["staff_member"] = insert_rows(conn, StaffMember, gen.staff)
+        persons = with_search_keys(gen.persons)
+        for i in range(0, len(persons), 50_000):
+            insert_rows(conn, Person, persons[i : i + 50_000])
+        counts["person"] = len(persons)
+        counts["person_event"] = insert_rows(conn, PersonEvent, gen.events)
+        counts["volunteer_team"] = insert_rows(conn, VolunteerTeam, gen.teams)
+        counts["team_member"] = insert_rows(conn, TeamMember, gen.members)
+        counts["consultation"] = insert_rows(conn, Consultation, gen.consultations())
+        counts["service_activity"] = insert_rows(conn, ServiceActivity, gen.activities())
+    say(f"{counts['person']} persons at {counts['site']} sites")
+    counts["visit"] = 0
+    for batch in gen.iter_visits():
+        rows = batch if skip_visit is None else [v for v in batch if not skip_visit(v)]
+        with _bulk_connection(store) as conn:
+            counts["visit"] += insert_rows(conn, Visit, rows)
+        say(f"{counts['visit']} visits")
+    return counts
+
+
+def generate_store(
+    path: Path | str,
+    *,
+    persons: int = 300,
+    visits: int = 2000,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+) -> Store:
+    """A new store at ``path`` filled with an invented county of the given size.
+
+    For benchmarks: ``generate_store(tmp / "big.db", persons=100_000, visits=1_000_000)``.
+    The rows are the same for the same arguments; nothing is put in the outbox.
+    Refuses to write into an existing file.
+    """
+    target = Path(path)
+    if target.exists():
+        raise FileExistsError(f"{target} exists; generate into a new file")
+    started = _time.perf_counter()
+    gen = CountyGenerator(persons=persons, visits=visits, seed=seed)
+    store = Store(target)
+    fill_store(store, gen, progress=progress)
+    if progress is not None:
+        progress(f"done in {_time.perf_counter() - started:.1f} s")
+    return store
