@@ -1,13 +1,73 @@
-"""Command group placeholder: filled in by its owner."""
+"""Laptop commands: ``fieldkit enroll URL CODE`` and ``fieldkit sync``."""
 
 from __future__ import annotations
 
 import argparse
 
+from fieldkit.cli.errors import CliError
+
 __all__ = ["register"]
+
+
+def run_enroll(args: argparse.Namespace) -> int:
+    """Enroll this laptop's store with headquarters."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.store import Store
+    from fieldkit.syncing import enroll
+    from sync.client import SyncError
+
+    store = Store(db_path(args))
+    try:
+        reply = enroll(store, args.url, args.code)
+    except SyncError as err:
+        raise CliError(f"enrollment failed: {err}") from err
+    finally:
+        store.close()
+    where = "all sites" if reply.scope is None else f"{len(reply.scope)} site(s)"
+    print(f"enrolled as {reply.user} ({reply.role}, {where}); device {reply.device_id}")
+    print("run `fieldkit sync` to send and receive records")
+    return 0
+
+
+def run_sync_cmd(args: argparse.Namespace) -> int:
+    """Push then pull; print what moved."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.store import Store
+    from fieldkit.syncing import sync_now
+
+    store = Store(db_path(args))
+    try:
+        report = sync_now(store)
+    finally:
+        store.close()
+    if report.pushed or report.pulled or report.ok:
+        print(report.summary())
+    for reason in report.rejected_reasons:
+        print(f"  rejected: {reason}")
+    if not report.ok:
+        raise CliError(f"sync failed: {report.error}")
+    return 0
 
 
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    """Add this group's commands to the root parser."""
+    """Add ``enroll`` and ``sync``."""
+    p = sub.add_parser(
+        "enroll",
+        parents=[common],
+        help="enroll this laptop with headquarters using a one-time code",
+        description="Trade the one-time code HQ printed (`fieldkit admin enroll NAME`) for "
+        "this laptop's device token.",
+    )
+    p.add_argument("url", help="headquarters address, e.g. http://hq.example:8765")
+    p.add_argument("code", help="the one-time enrollment code")
+    p.set_defaults(handler=run_enroll)
+    p = sub.add_parser(
+        "sync",
+        parents=[common],
+        help="send this laptop's changes to headquarters, then receive others'",
+        description="Push the outbox, then pull the records of this laptop's sites. Exits "
+        "non-zero with a message when it cannot sync; nothing is lost.",
+    )
+    p.set_defaults(handler=run_sync_cmd)

@@ -1,13 +1,313 @@
-"""Command group placeholder: filled in by its owner."""
+"""Headquarters commands: ``fieldkit serve`` and ``fieldkit admin ...``.
+
+Every command takes ``--database-url`` (default: ``$FIELDKIT_DATABASE_URL``, else
+a SQLite file in the user data dir), so one HQ database serves the API and the
+administration.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+from datetime import timedelta
 
-__all__ = ["register"]
+from fieldkit.cli.errors import CliError
+from fieldkit.paths import default_server_db_path
+
+__all__ = ["app_factory", "database_url", "register"]
+
+_URL_ENV = "FIELDKIT_DATABASE_URL"
+_DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """``--database-url``, else ``$FIELDKIT_DATABASE_URL``, else the data dir's hq.db."""
+    given: str | None = getattr(args, "database_url", None)
+    return given or os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
+
+
+def app_factory() -> object:
+    """The ASGI app for uvicorn workers (configured through the environment)."""
+    from fieldkit.sync_schema import sync_schema
+    from sync.server import ServerSettings, create_app
+
+    settings = ServerSettings()
+    if os.environ.get(_DRIFT_ENV):
+        settings.max_drift_ms = int(os.environ[_DRIFT_ENV])
+    url = os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
+    return create_app(sync_schema(), url, settings)
+
+
+def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sync.server.db import make_engine, migrate
+
+    url = database_url(args)
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+    except (SQLAlchemyError, OSError) as err:
+        raise CliError(f"cannot open the HQ database {url}: {err}") from err
+    return engine
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run the HQ API with uvicorn (migrating the database first)."""
+    import uvicorn
+
+    url = database_url(args)
+    engine = _engine(args)
+    engine.dispose()
+    os.environ[_URL_ENV] = url
+    if args.max_drift_minutes is not None:
+        os.environ[_DRIFT_ENV] = str(int(args.max_drift_minutes * 60_000))
+    print(f"fieldkit HQ on http://{args.host}:{args.port} ({args.workers} worker(s)), db {url}")
+    uvicorn.run(
+        "fieldkit.cli.hq:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def _resolve_sites(args: argparse.Namespace, conn: object, given: str) -> list[str]:
+    from fieldkit.sync_schema import sync_schema
+    from sync.server.admin import scope_labels
+
+    labels = scope_labels(conn, sync_schema())  # type: ignore[arg-type]
+    by_name: dict[str, list[str]] = {}
+    for site_id, name in labels.items():
+        by_name.setdefault(name, []).append(site_id)
+    out: list[str] = []
+    for item in (s.strip() for s in given.split(",")):
+        if not item:
+            continue
+        if item in labels:
+            out.append(item)
+        elif item in by_name and len(by_name[item]) == 1:
+            out.append(by_name[item][0])
+        elif item in by_name:
+            raise CliError(f"several sites are named {item!r}; give the id: {by_name[item]}")
+        elif _UUID.match(item):
+            print(f"note: site {item} is not known at HQ yet; it is kept as given")
+            out.append(item)
+        else:
+            known = ", ".join(sorted(by_name)) or "none yet (sync an admin laptop first)"
+            raise CliError(f"unknown site {item!r}; sites known at HQ: {known}")
+    if not out:
+        raise CliError("--sites lists no site")
+    return out
+
+
+def run_add_user(args: argparse.Namespace) -> int:
+    """Create or update a user."""
+    from sync.server.admin import AdminError, add_user
+    from sync.server.db import write_begin
+
+    engine = _engine(args)
+    try:
+        with write_begin(engine) as conn:
+            scope = None
+            if args.role != "admin":
+                if not args.sites:
+                    raise CliError(f"a {args.role} needs --sites SITE,...")
+                scope = _resolve_sites(args, conn, args.sites)
+            new = add_user(conn, args.name, args.role, scope)
+    except AdminError as err:
+        raise CliError(str(err)) from err
+    finally:
+        engine.dispose()
+    where = "all sites" if scope is None else ", ".join(scope)
+    print(f"{'added' if new else 'updated'} {args.role} {args.name} ({where})")
+    return 0
+
+
+def run_enroll_code(args: argparse.Namespace) -> int:
+    """Print a one-time enrollment code for a user."""
+    from sync.server.admin import AdminError, create_code
+    from sync.server.db import write_begin
+
+    engine = _engine(args)
+    try:
+        with write_begin(engine) as conn:
+            code, expires = create_code(conn, args.name, timedelta(hours=args.expires_hours))
+    except AdminError as err:
+        raise CliError(str(err)) from err
+    finally:
+        engine.dispose()
+    print(code)
+    print(
+        f"one-time code for {args.name}, valid until {expires:%Y-%m-%d %H:%M} UTC: on the "
+        f"laptop run `fieldkit enroll URL {code}`"
+    )
+    if args.qr:
+        import qrcode
+
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(code)
+        qr.print_ascii(invert=True)
+    return 0
+
+
+def _when(value: object) -> str:
+    return "-" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def run_devices(args: argparse.Namespace) -> int:
+    """List devices with their user and last sync."""
+    from sync.server.admin import list_devices
+
+    engine = _engine(args)
+    with engine.connect() as conn:
+        rows = list_devices(conn)
+    engine.dispose()
+    if not rows:
+        print("no devices enrolled")
+        return 0
+    print(f"{'device':38} {'user':12} {'role':9} {'last push':16} {'last pull':16} state")
+    for d in rows:
+        state = f"revoked {_when(d.revoked_at)}" if d.revoked_at else "active"
+        print(
+            f"{d.id:38} {d.user:12} {d.role:9} {_when(d.last_push_at):16} "
+            f"{_when(d.last_pull_at):16} {state}"
+        )
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    """Revoke a device: its next request gets 401 and writes nothing."""
+    from sync.server.admin import AdminError, revoke_device
+    from sync.server.db import write_begin
+
+    engine = _engine(args)
+    try:
+        with write_begin(engine) as conn:
+            device_id = revoke_device(conn, args.device)
+    except AdminError as err:
+        raise CliError(str(err)) from err
+    finally:
+        engine.dispose()
+    print(f"revoked device {device_id}")
+    return 0
+
+
+def run_conflicts(args: argparse.Namespace) -> int:
+    """List conflicts (open ones unless --all), or resolve one."""
+    from sync.server.admin import AdminError, list_conflicts, resolve_conflict
+    from sync.server.db import write_begin
+
+    engine = _engine(args)
+    try:
+        if args.resolve is not None:
+            with write_begin(engine) as conn:
+                resolve_conflict(conn, args.resolve, by=os.environ.get("USER", "admin"))
+            print(f"conflict {args.resolve} marked resolved")
+            return 0
+        with engine.connect() as conn:
+            rows = list_conflicts(conn, include_resolved=args.all)
+    except AdminError as err:
+        raise CliError(str(err)) from err
+    finally:
+        engine.dispose()
+    if not rows:
+        print("no open conflicts" if not args.all else "no conflicts")
+        return 0
+    for c in rows:
+        state = " (resolved)" if c.resolved_at else ""
+        print(
+            f"#{c.id} {c.tbl} {c.row_id} field {c.field}{state}: kept {c.winner_value!r} "
+            f"(device {c.winner_device}), lost {c.loser_value!r} (device {c.loser_device}), "
+            f"{_when(c.created_at)}"
+        )
+    return 0
+
+
+def run_new_epoch(args: argparse.Namespace) -> int:
+    """Start a new epoch after restoring a backup: every laptop pulls again from zero."""
+    from sync.server.admin import new_epoch
+    from sync.server.db import write_begin
+
+    engine = _engine(args)
+    with write_begin(engine) as conn:
+        epoch = new_epoch(conn)
+    engine.dispose()
+    print(f"new epoch {epoch}: laptops will pull everything again at their next sync")
+    return 0
 
 
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    """Add this group's commands to the root parser."""
+    """Add ``serve`` and ``admin``."""
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument(
+        "--database-url",
+        default=None,
+        help="HQ database, e.g. postgresql+psycopg://user@host/db "
+        "(default: $FIELDKIT_DATABASE_URL, else hq.db in the user data dir)",
+    )
+    serve = sub.add_parser(
+        "serve",
+        parents=[common, db],
+        help="run the headquarters sync server",
+        description="Serve the sync API to enrolled laptops (migrates the database first).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--max-drift-minutes",
+        type=float,
+        default=None,
+        help="reject changes whose clock is this far ahead of HQ (default 5)",
+    )
+    serve.add_argument("--log-level", default="warning", help="uvicorn log level")
+    serve.set_defaults(handler=run_serve)
+
+    admin = sub.add_parser(
+        "admin",
+        parents=[common],
+        help="headquarters administration: users, enrollment, devices, conflicts",
+        description="Administer the headquarters database.",
+    )
+    asub = admin.add_subparsers(title="admin commands", metavar="COMMAND", required=True)
+    p = asub.add_parser(
+        "add-user", parents=[common, db], help="create or update a user and the sites it serves"
+    )
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=["staff", "volunteer", "admin"])
+    p.add_argument("--sites", default="", help="comma-separated site names or ids")
+    p.set_defaults(handler=run_add_user)
+
+    p = asub.add_parser(
+        "enroll", parents=[common, db], help="print a one-time enrollment code for a user"
+    )
+    p.add_argument("name")
+    p.add_argument("--expires-hours", type=float, default=72.0, help="validity (default 72)")
+    p.add_argument("--qr", action="store_true", help="also print the code as a QR code")
+    p.set_defaults(handler=run_enroll_code)
+
+    p = asub.add_parser("devices", parents=[common, db], help="list devices and their last sync")
+    p.set_defaults(handler=run_devices)
+
+    p = asub.add_parser("revoke", parents=[common, db], help="revoke a device's token")
+    p.add_argument("device", help="device id (or its first characters) or name")
+    p.set_defaults(handler=run_revoke)
+
+    p = asub.add_parser(
+        "conflicts", parents=[common, db], help="list concurrent edits kept for review"
+    )
+    p.add_argument("--all", action="store_true", help="include resolved conflicts")
+    p.add_argument("--resolve", type=int, default=None, metavar="ID", help="mark one resolved")
+    p.set_defaults(handler=run_conflicts)
+
+    p = asub.add_parser(
+        "new-epoch", parents=[common, db], help="after restoring a backup: laptops pull again"
+    )
+    p.set_defaults(handler=run_new_epoch)

@@ -1,0 +1,347 @@
+"""The laptop's side of sync: :class:`StoreReplica` implements ``sync.client.LocalReplica``.
+
+Pulled pages are applied with SQLAlchemy Core upserts on one connection, together
+with the cursor, the seen revision and the scope, in ONE transaction: a cut sync
+resumes at the last applied page. Pulled rows are not written to the outbox.
+
+Foreign keys are switched off on the connection that applies a page (``PRAGMA
+foreign_keys=OFF`` outside the transaction, switched on again afterwards): a page
+is ordered by commit revision, not by table, so a pulled child can arrive before
+its parent, and a child may point at a parent outside this device's scope (a
+consultation of a person of another site). Local edits keep foreign keys on.
+
+Conflict markers pulled from HQ live in ``sync_conflict_marker`` so the person's
+file can show that a conflict exists (:func:`open_conflicts`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Index,
+    Table,
+    Text,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, SQLModel
+
+from fieldkit.domain.models import SYNCED_TABLES, Person, Site
+from fieldkit.domain.search_keys import name_keys
+from fieldkit.store.outbox import synced_columns
+from fieldkit.store.store import Store
+from fieldkit.store.tables import LocalMeta, OutboxEntry, OutboxState
+from sync.client import PageApplied
+from sync.hlc import HLC, Timestamp, format_ts
+from sync.protocol import Change, ConflictsReply, PullPage, Verdict
+
+__all__ = [
+    "ConflictMarker",
+    "StoreReplica",
+    "open_conflicts",
+    "rejected_changes",
+]
+
+
+class ConflictMarker(SQLModel, table=True):
+    """A conflict HQ recorded on a row this laptop holds (migration 0002)."""
+
+    __tablename__ = "sync_conflict_marker"
+    __table_args__ = (Index("ix_sync_conflict_marker_row", "row_id", "resolved"),)
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    tbl: str
+    row_id: str
+    field: str
+    winner_value: str = Field(sa_column=Column(Text, nullable=False))
+    winner_device: str
+    loser_value: str = Field(sa_column=Column(Text, nullable=False))
+    loser_device: str
+    created_at: str
+    resolved: bool = False
+
+
+_META: Table = SQLModel.metadata.tables[str(LocalMeta.__tablename__)]
+_OUTBOX: Table = SQLModel.metadata.tables[str(OutboxEntry.__tablename__)]
+_MARKERS: Table = SQLModel.metadata.tables[str(ConflictMarker.__tablename__)]
+
+
+def _meta_set(conn: Connection, key: str, value: str) -> None:
+    stmt = sqlite_insert(_META).values(key=key, value=value)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def _meta_get(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(_META.c.value).where(_META.c.key == key)).scalar_one_or_none()
+
+
+Converter = Callable[[Any], Any]
+
+
+def _converter(column: Any) -> Converter | None:
+    if isinstance(column.type, DateTime):
+        return lambda v: v if v is None else datetime.fromisoformat(v)
+    if isinstance(column.type, Date):
+        return lambda v: v if v is None else date.fromisoformat(v)
+    if isinstance(column.type, Boolean):
+        return lambda v: v if v is None else bool(v)
+    return None
+
+
+class _TablePlan:
+    """How to turn pulled values into a full local row of one table."""
+
+    def __init__(self, model: type[SQLModel]) -> None:
+        self.model = model
+        self.table: Table = SQLModel.metadata.tables[str(model.__tablename__)]
+        self.columns = synced_columns(model)
+        self.defaults: dict[str, Any] = {}
+        self.convert: dict[str, Converter] = {}
+        for name in self.columns:
+            col = self.table.columns[name]
+            conv = _converter(col)
+            if conv is not None:
+                self.convert[name] = conv
+            default = col.default
+            if default is not None and getattr(default, "is_scalar", False):
+                value = default.arg  # type: ignore[attr-defined]
+                self.defaults[name] = value.value if hasattr(value, "value") else value
+            elif col.server_default is not None:
+                self.defaults[name] = ""
+            else:
+                self.defaults[name] = None
+        self.scope_col = self.table.c.id if model is Site else self.table.c.site_id
+        self.is_person = model is Person
+        stmt = sqlite_insert(self.table)
+        update_cols = [*self.columns] + (
+            ["search_full", "search_initials"] if self.is_person else []
+        )
+        self.upsert = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={c: stmt.excluded[c] for c in update_cols}
+        )
+
+    def row(self, row_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": row_id}
+        for name in self.columns:
+            value = data.get(name, self.defaults[name])
+            conv = self.convert.get(name)
+            out[name] = conv(value) if conv is not None and name in data else value
+        if self.is_person:
+            out["search_full"], out["search_initials"] = name_keys(out["name"] or "")
+        return out
+
+
+class StoreReplica:
+    """The LocalReplica of a fieldkit :class:`~fieldkit.store.Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.plans = {str(m.__tablename__): _TablePlan(m) for m in SYNCED_TABLES}
+
+    # push side
+    def pending(self, limit: int) -> list[Change]:
+        """Pending outbox entries in seq order."""
+        o = _OUTBOX.c
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(o.seq, o.tbl, o.row_id, o.data, o.hlc, o.seen_rev)
+                .where(o.state == OutboxState.PENDING)
+                .order_by(o.seq)
+                .limit(limit)
+            ).all()
+        return [
+            Change(
+                seq=r.seq,
+                tbl=r.tbl,
+                id=r.row_id,
+                data=json.loads(r.data),
+                hlc=r.hlc,
+                seen_rev=r.seen_rev,
+            )
+            for r in rows
+        ]
+
+    def record_verdicts(self, verdicts: Sequence[Verdict]) -> None:
+        """Synced for applied/duplicate/conflict, rejected with its reason otherwise."""
+        now = datetime.now(UTC)
+        o = _OUTBOX.c
+        rows = [
+            {
+                "k_seq": v.seq,
+                "state": OutboxState.REJECTED if v.status == "rejected" else OutboxState.SYNCED,
+                "reason": v.reason,
+                "synced_at": now,
+            }
+            for v in verdicts
+        ]
+        if not rows:
+            return
+        from sqlalchemy import bindparam
+
+        with self.store._write_engine.begin() as conn:
+            conn.execute(
+                update(_OUTBOX)
+                .where(o.seq == bindparam("k_seq"))
+                .values(
+                    state=bindparam("state"),
+                    reason=bindparam("reason"),
+                    synced_at=bindparam("synced_at"),
+                ),
+                rows,
+            )
+
+    # pull side
+    def cursor(self) -> str | None:
+        """The stored pull cursor."""
+        return self.store.meta("pull_cursor") or None
+
+    def scope(self) -> list[str] | None:
+        """The scope of the last applied page."""
+        text = self.store.meta("scope_sites")
+        if not text:
+            return None
+        value = json.loads(text)
+        return None if value is None else [str(v) for v in value]
+
+    def forget_cursor(self) -> None:
+        """Pull from the start next time."""
+        self.store.set_meta("pull_cursor", "")
+
+    def apply_page(self, page: PullPage) -> PageApplied:
+        """Apply the page's rows, scope and cursor in one transaction (FKs off)."""
+        final: dict[tuple[str, str], tuple[str, bool, dict[str, Any]]] = {}
+        for rec in page.records:
+            if rec.tbl in self.plans:
+                final[(rec.tbl, rec.id)] = (rec.op, rec.deleted, rec.data)
+        puts: dict[str, list[dict[str, Any]]] = {}
+        drops: dict[str, list[str]] = {}
+        for (tbl, row_id), (op, deleted, data) in final.items():
+            if op == "exit":
+                drops.setdefault(tbl, []).append(row_id)
+            else:
+                values = dict(data)
+                values["deleted"] = deleted
+                puts.setdefault(tbl, []).append(self.plans[tbl].row(row_id, values))
+        removed = 0
+        with self.store.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    for tbl, ids in drops.items():
+                        table = self.plans[tbl].table
+                        for start in range(0, len(ids), 500):
+                            done = conn.execute(
+                                delete(table).where(table.c.id.in_(ids[start : start + 500]))
+                            )
+                            removed += done.rowcount
+                    for tbl, rows in puts.items():
+                        conn.execute(self.plans[tbl].upsert, rows)
+                    removed += self._apply_scope(conn, page.scope)
+                    _meta_set(conn, "pull_cursor", page.cursor)
+                    _meta_set(conn, "pull_rev", str(page.seen_rev))
+                    _meta_set(conn, "pull_epoch", page.epoch)
+                    _meta_set(conn, "role", page.role)
+                    if page.reset:
+                        _meta_set(conn, "conflict_rev", "0")
+                    if page.server_ms:
+                        self._observe(conn, page.server_ms)
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
+        return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
+
+    def _apply_scope(self, conn: Connection, scope: list[str] | None) -> int:
+        old_text = _meta_get(conn, "scope_sites")
+        new_text = json.dumps(None if scope is None else sorted(scope))
+        if old_text == new_text:
+            return 0
+        _meta_set(conn, "scope_sites", new_text)
+        if scope is None:
+            return 0
+        removed = 0
+        for plan in self.plans.values():
+            done = conn.execute(delete(plan.table).where(plan.scope_col.not_in(scope)))
+            removed += done.rowcount
+        return removed
+
+    def _observe(self, conn: Connection, server_ms: int) -> None:
+        device = _meta_get(conn, "device_id") or ""
+        clock = HLC(node=device, last=_meta_get(conn, "hlc") or "")
+        clock.observe(format_ts(Timestamp(server_ms, 0, device)))
+        _meta_set(conn, "hlc", clock.last)
+
+    # conflicts
+    def conflicts_after(self) -> int:
+        """The revision conflict markers are known through."""
+        return int(self.store.meta("conflict_rev") or 0)
+
+    def apply_conflicts(self, reply: ConflictsReply) -> int:
+        """Upsert the markers and the revision in one transaction."""
+        rows = [
+            {
+                "id": c.id,
+                "tbl": c.tbl,
+                "row_id": c.row_id,
+                "field": c.field,
+                "winner_value": json.dumps(c.winner_value, ensure_ascii=False),
+                "winner_device": c.winner_device,
+                "loser_value": json.dumps(c.loser_value, ensure_ascii=False),
+                "loser_device": c.loser_device,
+                "created_at": c.created_at,
+                "resolved": c.resolved,
+            }
+            for c in reply.conflicts
+        ]
+        with self.store._write_engine.begin() as conn:
+            if rows:
+                stmt = sqlite_insert(_MARKERS)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["id"],
+                    set_={"resolved": stmt.excluded.resolved},
+                )
+                conn.execute(stmt, rows)
+            _meta_set(conn, "conflict_rev", str(reply.rev))
+        return len(rows)
+
+
+def open_conflicts(store: Store, row_id: str) -> list[ConflictMarker]:
+    """Unresolved conflicts HQ recorded on the row ``row_id`` (e.g. a person)."""
+    from sqlmodel import col
+
+    with store.read() as s:
+        return list(
+            s.exec(
+                select(ConflictMarker)  # type: ignore[call-overload]
+                .where(
+                    col(ConflictMarker.row_id) == row_id, col(ConflictMarker.resolved).is_(False)
+                )
+                .order_by(col(ConflictMarker.id))
+            ).scalars()
+        )
+
+
+def rejected_changes(store: Store) -> list[OutboxEntry]:
+    """Local changes HQ rejected, with their reasons, oldest first."""
+    from sqlmodel import col
+
+    with store.read() as s:
+        return list(
+            s.exec(
+                select(OutboxEntry)  # type: ignore[call-overload]
+                .where(col(OutboxEntry.state) == OutboxState.REJECTED)
+                .order_by(col(OutboxEntry.seq))
+            ).scalars()
+        )

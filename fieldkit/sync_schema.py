@@ -1,0 +1,73 @@
+"""fieldkit's synced tables described for the generic sync engine.
+
+Built from :data:`fieldkit.domain.models.SYNCED_TABLES`: every synced column
+travels as its wire type (dates, datetimes and enum slugs as text). Volunteers
+never receive a person's health notes, ID number or family situation, nor the
+money handed over on visits. The schema version is a digest of the tables and
+fields, so a laptop running another data model is told to upgrade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from sqlalchemy import Boolean, Float, Integer
+from sqlmodel import SQLModel
+
+from fieldkit.domain.models import SYNCED_TABLES, Person, Site, Visit
+from fieldkit.store.outbox import synced_columns
+from sync.schema import SyncSchema, TableSpec
+
+__all__ = ["VOLUNTEER_HIDDEN", "build_schema", "sync_schema"]
+
+VOLUNTEER_HIDDEN: dict[str, frozenset[str]] = {
+    str(Person.__tablename__): frozenset({"health", "id_number", "family"}),
+    str(Visit.__tablename__): frozenset({"money_fen"}),
+}
+"""Fields a volunteer's laptop never receives, per table."""
+
+
+def _wire_type(column: object) -> type:
+    sa_type = getattr(column, "type", None)
+    if isinstance(sa_type, Boolean):
+        return bool
+    if isinstance(sa_type, Integer):
+        return int
+    if isinstance(sa_type, Float):
+        return float
+    return str
+
+
+def _spec(model: type[SQLModel]) -> TableSpec:
+    name = str(model.__tablename__)
+    table = SQLModel.metadata.tables[name]
+    cols = synced_columns(model)
+    fields = {c: _wire_type(table.columns[c]) for c in cols}
+    nullable = frozenset(c for c in cols if table.columns[c].nullable)
+    hidden = {"volunteer": VOLUNTEER_HIDDEN[name]} if name in VOLUNTEER_HIDDEN else {}
+    return TableSpec(
+        name=name,
+        fields=fields,
+        scope_field=None if model is Site else "site_id",
+        nullable=nullable,
+        hidden=hidden,
+    )
+
+
+def build_schema() -> SyncSchema:
+    """The sync schema of the current data model."""
+    specs = tuple(_spec(m) for m in SYNCED_TABLES)
+    digest = hashlib.sha256()
+    for spec in specs:
+        digest.update(spec.name.encode())
+        for name, kind in spec.fields.items():
+            digest.update(f"|{name}:{kind.__name__}".encode())
+        digest.update(b"\n")
+    return SyncSchema(version=f"fk-{digest.hexdigest()[:12]}", tables=specs)
+
+
+@lru_cache(maxsize=1)
+def sync_schema() -> SyncSchema:
+    """The schema, built once per process."""
+    return build_schema()

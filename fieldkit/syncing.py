@@ -1,0 +1,132 @@
+"""Sync this laptop with headquarters: what the Sync screen and ``fieldkit sync`` call.
+
+:func:`sync_now` pushes the outbox then pulls the device's scope, and never
+raises for a sync failure: the returned :class:`SyncReport` carries the error
+message (also kept in local_meta ``last_sync_error``). It is safe to call from a
+worker thread; ``on_progress`` is called from that thread.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from fieldkit.store import Store
+from fieldkit.store.replica import StoreReplica
+from fieldkit.sync_schema import sync_schema
+from sync.client import SyncClient, SyncError, SyncProgress, run_sync
+from sync.protocol import EnrollReply
+
+__all__ = ["NotEnrolled", "SyncProgress", "SyncReport", "enroll", "sync_now"]
+
+
+class NotEnrolled(SyncError):
+    """The store has no server or token yet."""
+
+
+@dataclass
+class SyncReport:
+    """What one sync did; ``error`` is None when it completed."""
+
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    rejected_reasons: list[str] = field(default_factory=list)
+    pulled: int = 0
+    removed: int = 0
+    new_conflicts: int = 0
+    error: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the sync ran to the end."""
+        return self.error is None
+
+    def summary(self) -> str:
+        """One line for people: what moved."""
+        parts = [
+            f"sent {self.pushed} change(s)",
+            f"received {self.pulled} record(s)",
+        ]
+        if self.removed:
+            parts.append(f"removed {self.removed} out-of-scope record(s)")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already at HQ")
+        if self.conflicts or self.new_conflicts:
+            parts.append(f"{max(self.conflicts, self.new_conflicts)} conflict(s) recorded")
+        if self.rejected:
+            parts.append(f"{self.rejected} rejected")
+        return ", ".join(parts)
+
+
+def _client(store: Store, transport: httpx.BaseTransport | None) -> SyncClient:
+    url = store.meta("server_url")
+    token = store.meta("device_token")
+    if not url or not token:
+        raise NotEnrolled(
+            "this laptop is not enrolled with headquarters: run `fieldkit enroll URL CODE` "
+            "with the code HQ gave you"
+        )
+    return SyncClient(url, token, schema_version=sync_schema().version, transport=transport)
+
+
+def sync_now(
+    store: Store,
+    *,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> SyncReport:
+    """Push the outbox, then pull; returns what moved (``error`` set if it could not)."""
+    report = SyncReport()
+    try:
+        with _client(store, transport) as client:
+            result = run_sync(client, StoreReplica(store), on_progress=on_progress)
+        report.pushed = result.pushed
+        report.applied = result.applied
+        report.duplicates = result.duplicates
+        report.conflicts = result.conflicts
+        report.rejected = result.rejected
+        report.rejected_reasons = result.rejected_reasons
+        report.pulled = result.pulled
+        report.removed = result.removed
+        report.new_conflicts = result.new_conflicts
+    except SyncError as err:
+        report.error = str(err)
+    report.finished_at = datetime.now(UTC)
+    if report.ok:
+        store.set_meta("last_sync_at", report.finished_at.isoformat(timespec="seconds"))
+        store.set_meta("last_sync_error", "")
+    else:
+        store.set_meta("last_sync_error", report.error or "")
+    return report
+
+
+def enroll(
+    store: Store,
+    url: str,
+    code: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> EnrollReply:
+    """Enroll this laptop with HQ at ``url`` using a one-time ``code``; stores the token."""
+    device_name = f"{socket.gethostname()} ({store.path.name})"
+    with SyncClient(url, schema_version=sync_schema().version, transport=transport) as client:
+        reply = client.enroll(code, device_id=store.device_id, device_name=device_name)
+    # The server keeps this device's own id (its clocks' node) as the device id.
+    previous = store.meta("server_url")
+    store.set_meta("server_url", url.rstrip("/"))
+    store.set_meta("device_token", reply.token)
+    store.set_meta("user_name", reply.user)
+    store.set_meta("role", reply.role)
+    if previous and previous != url.rstrip("/"):
+        store.set_meta("pull_cursor", "")
+        store.set_meta("conflict_rev", "0")
+    return reply

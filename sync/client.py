@@ -1,0 +1,324 @@
+"""The laptop side of sync: an httpx client and the push-then-pull loop.
+
+The application implements :class:`LocalReplica` on its store; :func:`run_sync`
+pushes the pending outbox in batches (marking each change only on its verdict),
+then pulls pages and hands each one to the replica, which applies it together with
+its cursor in one local transaction, so a cut sync resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from sync import PROTOCOL_VERSION
+from sync.protocol import (
+    HEADER_PROTOCOL,
+    HEADER_SCHEMA,
+    Change,
+    ConflictsReply,
+    EnrollReply,
+    EnrollRequest,
+    Health,
+    PullPage,
+    PushReply,
+    PushRequest,
+    Verdict,
+    WhoAmI,
+)
+
+__all__ = [
+    "LocalReplica",
+    "PageApplied",
+    "SyncClient",
+    "SyncError",
+    "SyncProgress",
+    "SyncResult",
+    "Unauthorized",
+    "Unreachable",
+    "UpgradeRequired",
+    "run_sync",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SyncError(RuntimeError):
+    """Sync could not go on; the message says why and what to do."""
+
+
+class Unreachable(SyncError):
+    """Headquarters did not answer."""
+
+
+class Unauthorized(SyncError):
+    """The device's token is missing, unknown or revoked (HTTP 401)."""
+
+
+class UpgradeRequired(SyncError):
+    """Headquarters speaks another protocol or schema version (HTTP 426)."""
+
+
+class BatchTooLarge(SyncError):
+    """The server refused a batch as too large (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where a sync stands: ``phase`` is push, pull or conflicts; ``done`` items so far."""
+
+    phase: str
+    done: int
+    total: int | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PageApplied:
+    """What the replica did with one pulled page."""
+
+    stored: int
+    removed: int
+
+
+@dataclass
+class SyncResult:
+    """Counts of one sync run."""
+
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    rejected_reasons: list[str] = field(default_factory=list)
+    pulled: int = 0
+    removed: int = 0
+    pages: int = 0
+    new_conflicts: int = 0
+
+
+class LocalReplica(Protocol):
+    """What the application's local store offers to :func:`run_sync`."""
+
+    def pending(self, limit: int) -> list[Change]:
+        """Up to ``limit`` pending changes in seq order (rejected ones excluded)."""
+        ...
+
+    def record_verdicts(self, verdicts: Sequence[Verdict]) -> None:
+        """Mark changes synced or rejected, in one transaction."""
+        ...
+
+    def cursor(self) -> str | None:
+        """The stored pull cursor (None: pull from the start)."""
+        ...
+
+    def scope(self) -> list[str] | None:
+        """The scope of the last applied page (None: everything, or never pulled)."""
+        ...
+
+    def forget_cursor(self) -> None:
+        """Pull from the start next time (the scope grew)."""
+        ...
+
+    def apply_page(self, page: PullPage) -> PageApplied:
+        """Apply a page's rows, scope, cursor and seen revision in ONE transaction."""
+        ...
+
+    def conflicts_after(self) -> int:
+        """The revision conflicts are known through."""
+        ...
+
+    def apply_conflicts(self, reply: ConflictsReply) -> int:
+        """Store conflict markers and the revision; returns how many were new or changed."""
+        ...
+
+
+class SyncClient:
+    """HTTP client of the headquarters API; requests are gzip-compressed."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        schema_version: str,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 120.0,
+        protocol_version: int = PROTOCOL_VERSION,
+    ) -> None:
+        headers = {
+            HEADER_PROTOCOL: str(protocol_version),
+            HEADER_SCHEMA: schema_version,
+            "Accept-Encoding": "gzip",
+        }
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url, headers=headers, transport=transport, timeout=timeout
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        body: BaseModel | None = None,
+        params: dict[str, Any] | None = None,
+        attempts: int = 3,
+    ) -> M:
+        content: bytes | None = None
+        headers: dict[str, str] = {}
+        if body is not None:
+            content = gzip.compress(body.model_dump_json().encode(), compresslevel=5)
+            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        for attempt in range(attempts):
+            try:
+                reply = self._http.request(
+                    method, path, content=content, params=params, headers=headers
+                )
+            except httpx.TransportError as err:
+                if attempt + 1 < attempts:
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                raise Unreachable(
+                    f"cannot reach headquarters at {self.base_url}: {err}; "
+                    "check the network and try again (nothing is lost)"
+                ) from err
+            if reply.status_code >= 500 and attempt + 1 < attempts:
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            break
+        _raise_for(reply)
+        return model.model_validate_json(reply.content)
+
+    def health(self) -> Health:
+        """``GET /health``."""
+        return self._send("GET", "/health", Health)
+
+    def enroll(self, code: str, *, device_id: str, device_name: str = "") -> EnrollReply:
+        """Trade a one-time code for this device's token (``device_id``: its clocks' node)."""
+        req = EnrollRequest(code=code, device_id=device_id, device_name=device_name)
+        return self._send("POST", "/v1/enroll", EnrollReply, body=req, attempts=1)
+
+    def whoami(self) -> WhoAmI:
+        """The device, user, role and scope of this token."""
+        return self._send("GET", "/v1/me", WhoAmI)
+
+    def push(self, changes: list[Change]) -> PushReply:
+        """Push a batch; replaying it is harmless (exactly-once on the server)."""
+        return self._send("POST", "/v1/push", PushReply, body=PushRequest(changes=changes))
+
+    def pull(self, cursor: str | None, limit: int | None = None) -> PullPage:
+        """One page after ``cursor``."""
+        params: dict[str, Any] = {}
+        if cursor:
+            params["cursor"] = cursor
+        if limit:
+            params["limit"] = limit
+        return self._send("GET", "/v1/pull", PullPage, params=params)
+
+    def conflicts(self, after: int) -> ConflictsReply:
+        """Conflicts in scope recorded or resolved after revision ``after``."""
+        return self._send("GET", "/v1/conflicts", ConflictsReply, params={"after": after})
+
+
+def _raise_for(reply: httpx.Response) -> None:
+    if reply.status_code < 400:
+        return
+    try:
+        detail = str(reply.json().get("detail", reply.text))
+    except ValueError:
+        detail = reply.text[:300]
+    if reply.status_code == 401:
+        raise Unauthorized(f"headquarters refused this device: {detail}")
+    if reply.status_code == 426:
+        raise UpgradeRequired(detail)
+    if reply.status_code == 413:
+        raise BatchTooLarge(detail)
+    raise SyncError(f"headquarters answered {reply.status_code}: {detail}")
+
+
+def _grew(old: list[str] | None, new: list[str] | None) -> bool:
+    if old is None:
+        return False
+    return new is None or not set(new) <= set(old)
+
+
+def run_sync(
+    client: SyncClient,
+    replica: LocalReplica,
+    *,
+    batch: int = 1000,
+    page_limit: int | None = None,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+) -> SyncResult:
+    """Push every pending change, then pull every page, then conflict markers."""
+    result = SyncResult()
+
+    def tell(phase: str, done: int, message: str = "") -> None:
+        if on_progress is not None:
+            on_progress(SyncProgress(phase=phase, done=done, message=message))
+
+    size = batch
+    while True:
+        changes = replica.pending(size)
+        if not changes:
+            break
+        try:
+            reply = client.push(changes)
+        except BatchTooLarge:
+            if size == 1:
+                raise
+            size = max(1, size // 2)
+            continue
+        replica.record_verdicts(reply.verdicts)
+        for v in reply.verdicts:
+            result.pushed += 1
+            if v.status == "applied":
+                result.applied += 1
+            elif v.status == "duplicate":
+                result.duplicates += 1
+            elif v.status == "conflict":
+                result.conflicts += 1
+            else:
+                result.rejected += 1
+                result.rejected_reasons.append(v.reason)
+        tell("push", result.pushed)
+
+    restarted = False
+    while True:
+        page = client.pull(replica.cursor(), page_limit)
+        if not restarted and _grew(replica.scope(), page.scope):
+            replica.forget_cursor()
+            restarted = True
+            continue
+        done = replica.apply_page(page)
+        result.pages += 1
+        result.pulled += done.stored
+        result.removed += done.removed
+        tell("pull", result.pulled)
+        if not page.more:
+            break
+
+    conflicts = client.conflicts(replica.conflicts_after())
+    result.new_conflicts = replica.apply_conflicts(conflicts)
+    tell("conflicts", result.new_conflicts)
+    return result

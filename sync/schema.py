@@ -1,0 +1,103 @@
+"""What the application tells the sync engine about its records.
+
+A :class:`SyncSchema` lists the synced tables (parents first); each
+:class:`TableSpec` names the fields that travel, their Python types (used to
+validate pushed values), the scope field that decides which devices receive a
+row, and the fields each role may not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["FieldError", "SyncSchema", "TableSpec"]
+
+_JSON_TYPES: dict[type, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    float: (int, float),
+    bool: (bool,),
+}
+
+
+class FieldError(ValueError):
+    """A pushed value that does not fit the schema."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One synced table.
+
+    ``fields`` maps each synced field (not ``id``) to its wire type: ``str`` (also
+    dates, datetimes and enum slugs, as text), ``int``, ``float`` or ``bool``.
+    ``nullable`` lists fields that may be ``None``. ``scope_field`` names the field
+    holding the scope key; ``None`` means the row's own id is its scope (a site).
+    ``hidden`` maps a role to the fields that role never receives.
+    """
+
+    name: str
+    fields: dict[str, type]
+    scope_field: str | None = "site_id"
+    nullable: frozenset[str] = frozenset()
+    hidden: dict[str, frozenset[str]] = field(default_factory=dict)
+    delete_field: str = "deleted"
+
+    def scope_of(self, row_id: str, data: dict[str, Any]) -> str | None:
+        """The scope key of a row with these values (None if the values lack it)."""
+        if self.scope_field is None:
+            return row_id
+        value = data.get(self.scope_field)
+        return value if isinstance(value, str) else None
+
+    def visible_fields(self, role: str) -> list[str]:
+        """The fields a device of ``role`` receives."""
+        hidden = self.hidden.get(role, frozenset())
+        return [f for f in self.fields if f not in hidden]
+
+    def check(self, data: dict[str, Any]) -> None:
+        """Raise :class:`FieldError` naming the first field that does not fit."""
+        for name, value in data.items():
+            kind = self.fields.get(name)
+            if kind is None:
+                raise FieldError(f"{self.name} has no synced field {name!r}")
+            if value is None:
+                if name not in self.nullable:
+                    raise FieldError(f"{self.name}.{name} may not be empty (null)")
+                continue
+            allowed = _JSON_TYPES.get(kind, (kind,))
+            if kind is not bool and isinstance(value, bool):
+                raise FieldError(f"{self.name}.{name} must be {kind.__name__}, not a boolean")
+            if not isinstance(value, allowed):
+                raise FieldError(
+                    f"{self.name}.{name} must be {kind.__name__}, not {type(value).__name__}"
+                )
+
+
+@dataclass(frozen=True)
+class SyncSchema:
+    """The synced tables of an application, parents before children, and a version.
+
+    ``version`` changes whenever the set of tables or fields changes; a device with
+    another version is told to upgrade.
+    """
+
+    version: str
+    tables: tuple[TableSpec, ...]
+
+    def __post_init__(self) -> None:
+        names = [t.name for t in self.tables]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate table names in sync schema: {names}")
+
+    def table(self, name: str) -> TableSpec | None:
+        """The spec of table ``name``, or None if it is not synced."""
+        for spec in self.tables:
+            if spec.name == name:
+                return spec
+        return None
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Position of each table (parents first)."""
+        return {t.name: i for i, t in enumerate(self.tables)}

@@ -1,0 +1,272 @@
+"""What an administrator does at headquarters: users, enrollment codes, devices, conflicts.
+
+Each function works inside the caller's transaction (``conn``) and raises
+:class:`AdminError` with a message fit for the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from sync.protocol import EnrollReply
+from sync.schema import SyncSchema
+from sync.server import tables as t
+from sync.server.auth import (
+    hash_secret,
+    new_code,
+    new_token,
+    normalize_code,
+    scope_from_text,
+    utcnow,
+)
+from sync.server.merge import next_rev
+
+__all__ = [
+    "ROLES",
+    "AdminError",
+    "ConflictRow",
+    "DeviceRow",
+    "EnrollmentError",
+    "add_user",
+    "create_code",
+    "list_conflicts",
+    "list_devices",
+    "new_epoch",
+    "redeem_code",
+    "resolve_conflict",
+    "revoke_device",
+    "scope_labels",
+]
+
+ROLES = ("admin", "staff", "volunteer")
+
+
+class AdminError(ValueError):
+    """An administrative request that cannot be done, with what to do instead."""
+
+
+class EnrollmentError(AdminError):
+    """An enrollment code that is unknown, used or expired."""
+
+
+def add_user(conn: Connection, name: str, role: str, scope: list[str] | None) -> bool:
+    """Create the user ``name`` or update its role and scope; True if it was new."""
+    if role not in ROLES:
+        raise AdminError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if not name.strip():
+        raise AdminError("a user needs a name")
+    if role != "admin" and not scope:
+        raise AdminError(f"a {role} must serve at least one site (--sites)")
+    scope_text = "*" if role == "admin" or scope is None else json.dumps(sorted(set(scope)))
+    row = conn.execute(select(t.user.c.id).where(t.user.c.name == name)).first()
+    if row is None:
+        conn.execute(
+            insert(t.user).values(name=name, role=role, scope=scope_text, created_at=utcnow())
+        )
+        return True
+    conn.execute(update(t.user).where(t.user.c.id == row.id).values(role=role, scope=scope_text))
+    return False
+
+
+def create_code(conn: Connection, name: str, ttl: timedelta) -> tuple[str, datetime]:
+    """A one-time enrollment code for user ``name`` and when it expires."""
+    row = conn.execute(select(t.user.c.id).where(t.user.c.name == name)).first()
+    if row is None:
+        raise AdminError(f"no user named {name!r}; add it first with `fieldkit admin add-user`")
+    code = new_code()
+    now = utcnow()
+    conn.execute(
+        insert(t.enrollment).values(
+            code_hash=hash_secret(code), user_id=row.id, created_at=now, expires_at=now + ttl
+        )
+    )
+    return code, now + ttl
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def redeem_code(conn: Connection, code: str, device_id: str, device_name: str = "") -> EnrollReply:
+    """Trade a valid code for a device token (the code is spent).
+
+    The device keeps the id it made for itself (the node of its clocks). A device
+    enrolling again (e.g. after a revocation) gets a new token and keeps its
+    watermark, so its change sequence carries on.
+    """
+    e = t.enrollment.c
+    row = conn.execute(
+        select(e.code_hash, e.user_id, e.expires_at, e.used_at).where(
+            e.code_hash == hash_secret(normalize_code(code))
+        )
+    ).first()
+    now = utcnow()
+    if row is None:
+        raise EnrollmentError("unknown enrollment code: check it, or ask HQ for a new one")
+    if row.used_at is not None:
+        raise EnrollmentError("this enrollment code was already used: ask HQ for a new one")
+    if _aware(row.expires_at) < now:
+        raise EnrollmentError("this enrollment code has expired: ask HQ for a new one")
+    user = conn.execute(select(t.user).where(t.user.c.id == row.user_id)).one()
+    token = new_token()
+    name = device_name or f"{user.name}'s laptop"
+    known = conn.execute(select(t.device.c.id).where(t.device.c.id == device_id)).first()
+    if known is None:
+        conn.execute(
+            insert(t.device).values(
+                id=device_id,
+                user_id=user.id,
+                name=name,
+                token_hash=hash_secret(token),
+                watermark=0,
+                created_at=now,
+            )
+        )
+    else:
+        conn.execute(
+            update(t.device)
+            .where(t.device.c.id == device_id)
+            .values(user_id=user.id, name=name, token_hash=hash_secret(token), revoked_at=None)
+        )
+    conn.execute(
+        update(t.enrollment)
+        .where(e.code_hash == row.code_hash)
+        .values(used_at=now, device_id=device_id)
+    )
+    scope = scope_from_text(user.role, user.scope)
+    return EnrollReply(
+        device_id=device_id,
+        token=token,
+        user=user.name,
+        role=user.role,
+        scope=None if scope is None else sorted(scope),
+    )
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """A device as ``fieldkit admin devices`` lists it."""
+
+    id: str
+    name: str
+    user: str
+    role: str
+    created_at: datetime
+    last_push_at: datetime | None
+    last_pull_at: datetime | None
+    revoked_at: datetime | None
+    watermark: int
+
+
+def list_devices(conn: Connection) -> list[DeviceRow]:
+    """All devices, newest first."""
+    d = t.device.c
+    rows = conn.execute(
+        select(
+            d.id,
+            d.name,
+            t.user.c.name.label("user"),
+            t.user.c.role,
+            d.created_at,
+            d.last_push_at,
+            d.last_pull_at,
+            d.revoked_at,
+            d.watermark,
+        )
+        .join(t.user, t.user.c.id == d.user_id)
+        .order_by(d.created_at.desc())
+    )
+    return [DeviceRow(**row._mapping) for row in rows]
+
+
+def revoke_device(conn: Connection, device: str) -> str:
+    """Revoke the device whose id starts with ``device`` (or named so); returns its id."""
+    d = t.device.c
+    rows = conn.execute(
+        select(d.id, d.revoked_at).where((d.id.startswith(device)) | (d.name == device))
+    ).all()
+    if not rows:
+        raise AdminError(f"no device {device!r}; see `fieldkit admin devices`")
+    if len(rows) > 1:
+        raise AdminError(f"{device!r} matches {len(rows)} devices; give more of the id")
+    conn.execute(update(t.device).where(d.id == rows[0].id).values(revoked_at=utcnow()))
+    return str(rows[0].id)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A recorded conflict, values decoded."""
+
+    id: int
+    tbl: str
+    row_id: str
+    field: str
+    winner_value: Any
+    winner_device: str
+    loser_value: Any
+    loser_device: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+def list_conflicts(conn: Connection, *, include_resolved: bool = False) -> list[ConflictRow]:
+    """Conflicts, oldest first (open ones only unless asked)."""
+    c = t.conflict.c
+    query = select(t.conflict).order_by(c.id)
+    if not include_resolved:
+        query = query.where(c.resolved_at.is_(None))
+    return [
+        ConflictRow(
+            id=row.id,
+            tbl=row.tbl,
+            row_id=row.row_id,
+            field=row.field,
+            winner_value=json.loads(row.winner_value),
+            winner_device=row.winner_device,
+            loser_value=json.loads(row.loser_value),
+            loser_device=row.loser_device,
+            created_at=row.created_at,
+            resolved_at=row.resolved_at,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def resolve_conflict(conn: Connection, conflict_id: int, by: str) -> None:
+    """Mark a conflict reviewed (the devices learn it at their next sync)."""
+    rev = next_rev(conn)
+    done = conn.execute(
+        update(t.conflict)
+        .where(t.conflict.c.id == conflict_id, t.conflict.c.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by=by, rev=rev)
+    )
+    if done.rowcount != 1:
+        raise AdminError(f"no open conflict {conflict_id}; see `fieldkit admin conflicts`")
+
+
+def new_epoch(conn: Connection) -> str:
+    """Give the database a new epoch (after restoring a backup): devices pull again."""
+    epoch = secrets.token_hex(6)
+    conn.execute(update(t.server_state).where(t.server_state.c.id == 1).values(epoch=epoch))
+    return epoch
+
+
+def scope_labels(conn: Connection, schema: SyncSchema, label_field: str = "name") -> dict[str, str]:
+    """Scope key -> label, from the records of the tables that are their own scope (sites)."""
+    names = [s.name for s in schema.tables if s.scope_field is None]
+    out: dict[str, str] = {}
+    if not names:
+        return out
+    r = t.record.c
+    for row in conn.execute(select(r.id, r.data).where(r.tbl.in_(names), r.deleted.is_(False))):
+        label = json.loads(row.data).get(label_field)
+        out[row.id] = str(label) if label is not None else row.id
+    return out

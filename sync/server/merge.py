@@ -1,0 +1,325 @@
+"""Applying a pushed batch: exactly-once, per-field last-writer-wins, conflicts.
+
+All of a push happens in one transaction that first takes the next revision from
+the counter row (its row lock orders revisions by commit on PostgreSQL). Each
+change gets a verdict; the device's watermark advances in the same transaction,
+so a replayed batch is answered ``duplicate`` (or its stored rejection) and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+
+from sync.hlc import parse_ts
+from sync.protocol import Change, Verdict
+from sync.schema import FieldError, SyncSchema
+from sync.server import tables as t
+from sync.server.auth import Device, utcnow
+
+__all__ = ["DeviceRevoked", "PushOutcome", "apply_push", "next_rev", "upsert"]
+
+
+class DeviceRevoked(Exception):
+    """The device was revoked while its request was on the way."""
+
+
+@dataclass
+class PushOutcome:
+    """Verdicts of a push, the revision it was given and the device's new watermark."""
+
+    verdicts: list[Verdict]
+    rev: int
+    watermark: int
+
+
+@dataclass
+class _Rec:
+    scope: str
+    data: dict[str, Any]
+    clocks: dict[str, list[Any]]
+    deleted: bool
+    new: bool
+    dirty: bool = False
+    old_scope: str | None = None
+    moved_from: set[str] = field(default_factory=set)
+
+
+def next_rev(conn: Connection) -> int:
+    """Take the next revision (locks the counter row until the transaction ends)."""
+    rev = conn.execute(
+        update(t.server_state)
+        .where(t.server_state.c.id == 1)
+        .values(rev=t.server_state.c.rev + 1)
+        .returning(t.server_state.c.rev)
+    ).scalar_one()
+    return int(rev)
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Insert ``rows``, updating the non-key columns of rows that exist."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt: Any = (
+        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    )
+    cols = [c for c in rows[0] if c not in keys]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in cols}
+    )
+    conn.execute(stmt, rows)
+
+
+def _load(conn: Connection, wanted: dict[str, set[str]]) -> dict[tuple[str, str], _Rec]:
+    found: dict[tuple[str, str], _Rec] = {}
+    r = t.record
+    for tbl, ids in wanted.items():
+        id_list = sorted(ids)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start : start + 500]
+            rows = conn.execute(
+                select(r.c.id, r.c.scope, r.c.data, r.c.clocks, r.c.deleted).where(
+                    r.c.tbl == tbl, r.c.id.in_(chunk)
+                )
+            )
+            for row in rows:
+                found[(tbl, row.id)] = _Rec(
+                    scope=row.scope,
+                    data=json.loads(row.data),
+                    clocks=json.loads(row.clocks),
+                    deleted=bool(row.deleted),
+                    new=False,
+                    old_scope=row.scope,
+                )
+    return found
+
+
+def _stored_rejections(conn: Connection, device_id: str, seqs: Iterable[int]) -> dict[int, str]:
+    seq_list = sorted(seqs)
+    out: dict[int, str] = {}
+    for start in range(0, len(seq_list), 500):
+        rows = conn.execute(
+            select(t.rejection.c.seq, t.rejection.c.reason).where(
+                t.rejection.c.device_id == device_id,
+                t.rejection.c.seq.in_(seq_list[start : start + 500]),
+            )
+        )
+        out.update({int(row.seq): row.reason for row in rows})
+    return out
+
+
+def _fmt_drift(ms: int) -> str:
+    minutes = ms / 60_000
+    if minutes < 120:
+        return f"{minutes:.0f} minutes"
+    days = minutes / 1440
+    return f"{days:.0f} days" if days < 730 else f"{days / 365:.0f} years"
+
+
+def apply_push(
+    conn: Connection,
+    schema: SyncSchema,
+    dev: Device,
+    changes: Sequence[Change],
+    *,
+    max_drift_ms: int,
+    now_ms: int,
+) -> PushOutcome:
+    """Apply ``changes`` (in seq order) inside the caller's write transaction."""
+    rev = next_rev(conn)
+    row = conn.execute(
+        select(t.device.c.watermark, t.device.c.revoked_at).where(t.device.c.id == dev.id)
+    ).one()
+    if row.revoked_at is not None:
+        raise DeviceRevoked(dev.id)
+    watermark = int(row.watermark)
+    now = utcnow()
+
+    replays = [c.seq for c in changes if c.seq <= watermark]
+    stored = _stored_rejections(conn, dev.id, replays) if replays else {}
+    wanted: dict[str, set[str]] = {}
+    for c in changes:
+        if c.seq > watermark and schema.table(c.tbl) is not None:
+            wanted.setdefault(c.tbl, set()).add(c.id)
+    recs = _load(conn, wanted)
+
+    verdicts: list[Verdict] = []
+    rejections: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    exits: dict[tuple[str, str, str], dict[str, Any]] = {}
+    high = watermark
+
+    def reject(c: Change, reason: str) -> None:
+        verdicts.append(Verdict(seq=c.seq, status="rejected", reason=reason))
+        rejections.append(
+            {
+                "device_id": dev.id,
+                "seq": c.seq,
+                "tbl": c.tbl[:64],
+                "row_id": c.id,
+                "reason": reason,
+                "created_at": now,
+            }
+        )
+
+    for c in changes:
+        if c.seq <= watermark:
+            if c.seq in stored:
+                verdicts.append(Verdict(seq=c.seq, status="rejected", reason=stored[c.seq]))
+            else:
+                verdicts.append(Verdict(seq=c.seq, status="duplicate"))
+            continue
+        if c.seq <= high:
+            reject(c, f"change {c.seq} came after change {high} in the same batch (out of order)")
+            continue
+        high = c.seq
+        spec = schema.table(c.tbl)
+        if spec is None:
+            reject(c, f"headquarters does not sync a table named {c.tbl!r}")
+            continue
+        try:
+            ts = parse_ts(c.hlc)
+        except ValueError:
+            reject(c, f"malformed clock {c.hlc!r}")
+            continue
+        if ts.node != dev.id:
+            reject(c, "the change's clock names another device")
+            continue
+        if ts.wall_ms > now_ms + max_drift_ms:
+            reject(
+                c,
+                f"this laptop's clock was {_fmt_drift(ts.wall_ms - now_ms)} ahead of "
+                "headquarters when the change was made; set the laptop's date and time "
+                "correctly and make the change again",
+            )
+            continue
+        try:
+            spec.check(c.data)
+        except FieldError as err:
+            reject(c, str(err))
+            continue
+        key = (c.tbl, c.id)
+        rec = recs.get(key)
+        data = dict(c.data)
+        if rec is not None and dev.role in spec.hidden:
+            for name in spec.hidden[dev.role]:
+                data.pop(name, None)
+        new_scope = spec.scope_of(c.id, data) if spec.scope_field in data else None
+        if rec is None:
+            if spec.scope_field is None:
+                new_scope = c.id
+            if new_scope is None:
+                reject(c, f"new {c.tbl} row {c.id} has no {spec.scope_field}")
+                continue
+            if not dev.may_touch(new_scope):
+                reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
+                continue
+            rec = _Rec(scope=new_scope, data={}, clocks={}, deleted=False, new=True)
+            recs[key] = rec
+        else:
+            if not dev.may_touch(rec.scope):
+                reject(c, f"{c.tbl} {c.id} belongs to {rec.scope}, not one of {dev.user}'s sites")
+                continue
+            if new_scope is not None and not dev.may_touch(new_scope):
+                reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
+                continue
+        conflicted = False
+        for name, value in data.items():
+            clock = rec.clocks.get(name)
+            if clock is not None:
+                old_hlc, old_rev, old_dev = clock[0], int(clock[1]), clock[2]
+                old_value = rec.data.get(name)
+                if old_rev > c.seen_rev and old_dev != dev.id and old_value != value:
+                    conflicted = True
+                    mine_wins = c.hlc > old_hlc
+                    win = (value, c.hlc, dev.id) if mine_wins else (old_value, old_hlc, old_dev)
+                    lose = (old_value, old_hlc, old_dev) if mine_wins else (value, c.hlc, dev.id)
+                    conflicts.append(
+                        {
+                            "tbl": c.tbl,
+                            "row_id": c.id,
+                            "scope": rec.scope,
+                            "field": name,
+                            "winner_value": json.dumps(win[0], ensure_ascii=False),
+                            "winner_hlc": win[1],
+                            "winner_device": win[2],
+                            "loser_value": json.dumps(lose[0], ensure_ascii=False),
+                            "loser_hlc": lose[1],
+                            "loser_device": lose[2],
+                            "rev": rev,
+                            "created_at": now,
+                        }
+                    )
+                if c.hlc <= old_hlc:
+                    continue
+            rec.data[name] = value
+            rec.clocks[name] = [c.hlc, rev, dev.id]
+            rec.dirty = True
+        scope_now = spec.scope_of(c.id, rec.data) or rec.scope
+        if scope_now != rec.scope:
+            if not rec.new:
+                exits[(c.tbl, c.id, rec.scope)] = {
+                    "tbl": c.tbl,
+                    "id": c.id,
+                    "scope": rec.scope,
+                    "rev": rev,
+                }
+            rec.scope = scope_now
+        rec.deleted = bool(rec.data.get(spec.delete_field, False))
+        verdicts.append(Verdict(seq=c.seq, status="conflict" if conflicted else "applied"))
+
+    _write(conn, recs, rev)
+    if exits:
+        upsert(conn, t.exit_, list(exits.values()), ["tbl", "id", "scope"])
+    if rejections:
+        conn.execute(insert(t.rejection), rejections)
+    if conflicts:
+        conn.execute(insert(t.conflict), conflicts)
+    conn.execute(
+        update(t.device)
+        .where(t.device.c.id == dev.id)
+        .values(watermark=max(high, watermark), last_push_at=now)
+    )
+    return PushOutcome(verdicts=verdicts, rev=rev, watermark=max(high, watermark))
+
+
+def _write(conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int) -> None:
+    new_rows: list[dict[str, Any]] = []
+    old_rows: list[dict[str, Any]] = []
+    for (tbl, row_id), rec in recs.items():
+        if not rec.dirty and rec.scope == rec.old_scope:
+            continue
+        row = {
+            "scope": rec.scope,
+            "data": json.dumps(rec.data, ensure_ascii=False, separators=(",", ":")),
+            "clocks": json.dumps(rec.clocks, separators=(",", ":")),
+            "deleted": rec.deleted,
+            "rev": rev,
+        }
+        if rec.new:
+            new_rows.append({"tbl": tbl, "id": row_id, **row})
+        else:
+            old_rows.append({"k_tbl": tbl, "k_id": row_id, **row})
+    if new_rows:
+        conn.execute(insert(t.record), new_rows)
+    if old_rows:
+        r = t.record
+        conn.execute(
+            update(r)
+            .where(r.c.tbl == bindparam("k_tbl"), r.c.id == bindparam("k_id"))
+            .values(
+                scope=bindparam("scope"),
+                data=bindparam("data"),
+                clocks=bindparam("clocks"),
+                deleted=bindparam("deleted"),
+                rev=bindparam("rev"),
+            ),
+            old_rows,
+        )
