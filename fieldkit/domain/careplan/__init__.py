@@ -1,0 +1,62 @@
+"""Care plans (一人一策) and the must-visit engine (五必访): policy, festivals, rules.
+
+Pure: the engine takes facts about persons and a day and returns the tasks owed,
+each with its window, due date, state and a plain-words reason. The store's
+``fieldkit.store.due_list`` gathers the facts from SQLite.
+"""
+
+from fieldkit.domain.careplan.due import compute_due_list
+from fieldkit.domain.careplan.festivals import Festival, festival_date, festival_label
+from fieldkit.domain.careplan.policy import (
+    Policy,
+    PolicyError,
+    default_policy,
+    load_policy,
+    parse_policy,
+)
+from fieldkit.domain.careplan.rules import (
+    all_tasks,
+    birthday_in,
+    festival_occurrences,
+    person_tasks,
+    state_on,
+)
+from fieldkit.domain.careplan.tasks import (
+    DueList,
+    FollowUp,
+    PersonFacts,
+    SiteGroup,
+    Task,
+    TaskKind,
+    TaskState,
+    build_due_list,
+    kind_label,
+    state_label,
+)
+
+__all__ = [
+    "DueList",
+    "Festival",
+    "FollowUp",
+    "PersonFacts",
+    "Policy",
+    "PolicyError",
+    "SiteGroup",
+    "Task",
+    "TaskKind",
+    "TaskState",
+    "all_tasks",
+    "birthday_in",
+    "build_due_list",
+    "compute_due_list",
+    "default_policy",
+    "festival_date",
+    "festival_label",
+    "festival_occurrences",
+    "kind_label",
+    "load_policy",
+    "parse_policy",
+    "person_tasks",
+    "state_label",
+    "state_on",
+]
