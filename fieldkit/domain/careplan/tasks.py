@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
@@ -63,6 +65,8 @@ _STATE_LABELS: dict[TaskState, tuple[str, str]] = {
     TaskState.UPCOMING: ("即将到期", "upcoming"),
 }
 
+_EMPTY: Mapping[Any, date] = MappingProxyType({})
+
 STATE_RANK: dict[TaskState, int] = {state: rank for rank, state in enumerate(TaskState)}
 KIND_RANK: dict[TaskKind, int] = {kind: rank for rank, kind in enumerate(TaskKind)}
 
@@ -79,8 +83,7 @@ def state_label(state: TaskState, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
-@dataclass(frozen=True, slots=True)
-class FollowUp:
+class FollowUp(NamedTuple):
     """A follow-up owed, recorded on a visit on ``recorded_on`` (due date optional)."""
 
     text: str
@@ -88,8 +91,7 @@ class FollowUp:
     due: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PersonFacts:
+class PersonFacts(NamedTuple):
     """Everything the rules need to know about one person, as of the list's date.
 
     ``last_visit`` is the date of the latest visit of any reason; ``last_by_reason``
@@ -109,13 +111,12 @@ class PersonFacts:
     address: str = ""
     relocation_site: bool = False
     last_visit: date | None = None
-    last_by_reason: Mapping[VisitReason, date] = field(default_factory=dict)
-    events: Mapping[EventKind, date] = field(default_factory=dict)
+    last_by_reason: Mapping[VisitReason, date] = _EMPTY
+    events: Mapping[EventKind, date] = _EMPTY
     follow_ups: Sequence[FollowUp] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     """A visit someone owes a person: why, by when, and how urgent it is.
 
     ``reason`` is the visit reason that settles the task (for the tier, yearly and
