@@ -1,13 +1,151 @@
-"""Command group placeholder: filled in by its owner."""
+"""``fieldkit import roster|visits FILE`` and ``fieldkit export FILE``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-__all__ = ["register"]
+from fieldkit.cli.errors import CliError
+
+__all__ = ["register", "run_export", "run_import_roster", "run_import_visits"]
+
+_ROSTER_HELP = """\
+Import a roster spreadsheet: CSV in UTF-8 (with or without BOM) or Excel .xlsx.
+Headers as bureaus keep them: 编号, 姓名, 性别, 出生日期, 类别, 原单位, 站点, 地址,
+电话, 关注等级, 独居, 特殊困难, 党员, 入党年份, 备注, and optionally 健康状况,
+家庭情况 (English headers code, name, sex, birth_date, category, former_unit, site,
+address, phone, tier, lives_alone, hardship, party_member, party_year, notes, health,
+family are also accepted). 编号, 姓名, 性别, 出生日期, 类别 and 站点 are required.
+
+Values: 类别 离休/退休/遗孀/居民 (lixiu, retired, widow, resident); 关注等级
+重点关注/定期关注/日常跟踪 (key, periodic, routine); yes/no columns 是/否 (yes/no, 1/0);
+dates 2026-11-21, 2026/11/21, 2026.11.21 or 20261121.
+
+Persons are matched by 编号: a known code updates the person, a new one adds a
+person; sites not yet on this laptop are created. Every row is checked first: if
+any row is wrong, nothing is written and every bad row is listed with its line
+number (the header is line 1). Imported changes go to the outbox and reach
+headquarters at the next sync."""
+
+_VISITS_HELP = """\
+Import visits written on paper: CSV in UTF-8 or Excel .xlsx with the headers
+编号 (person code), 日期, 走访类型, 走访人, 慰问金 (yuan), 问需, 服务内容, 备注
+(the first four are required).
+
+走访类型: 节日走访/住院探望/生日走访/变故走访/去世慰问/日常走访/问需走访/帮扶走访
+(festival, hospital, birthday, misfortune, condolence, routine, needs, aid).
+Dates 2026-11-21, 2026/11/21, 2026.11.21 or 20261121; money in yuan, e.g. 500 or 500.00.
+
+Every row is checked first (the person must be on this laptop); if any row is
+wrong nothing is written and every bad row is listed with its line number. A visit
+already in the store (same person, day, type and visitors) is skipped, so a file
+can be imported twice safely. Imported visits reach headquarters at the next sync."""
+
+_EXPORT_HELP = """\
+Write everything in the store to FILE as JSON Lines: a header line, then one
+record per line with its type ({"type": "person", "id": ..., ...}), table by table
+(parents first) and by id, tombstones included. The same store always gives the
+same file; `fieldkit demo` loads the demo county from a file in this format."""
 
 
 def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    """Add this group's commands to the root parser."""
+    """Add ``import roster``, ``import visits`` and ``export``."""
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import a roster or paper visits from CSV (UTF-8) or XLSX",
+        description="Import spreadsheets kept by the bureau into the laptop store. "
+        "All or nothing: a file with any bad row writes nothing.",
+    )
+    kinds = imp.add_subparsers(title="what to import", metavar="KIND", required=True)
+    roster = kinds.add_parser(
+        "roster",
+        parents=[common],
+        help="persons from a roster (by 编号: new ones added, known ones updated)",
+        description=_ROSTER_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    roster.add_argument("file", type=Path, metavar="FILE", help="the roster (.csv or .xlsx)")
+    roster.set_defaults(handler=run_import_roster)
+    visits = kinds.add_parser(
+        "visits",
+        parents=[common],
+        help="visits written on paper (persons named by 编号)",
+        description=_VISITS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    visits.add_argument("file", type=Path, metavar="FILE", help="the visits (.csv or .xlsx)")
+    visits.set_defaults(handler=run_import_visits)
+    export = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write the whole store as JSON Lines",
+        description=_EXPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("file", type=Path, metavar="FILE", help="where to write (.jsonl)")
+    export.set_defaults(handler=run_export)
+
+
+def _rejected(err: Exception) -> int:
+    print(f"fieldkit: {err}", file=sys.stderr)
+    return 1
+
+
+def run_import_roster(args: argparse.Namespace) -> int:
+    """Import a roster file and print what changed."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.importing import ImportRejected, import_roster
+    from fieldkit.store import Store
+
+    store = Store(db_path(args))
+    try:
+        report = import_roster(store, args.file)
+    except ImportRejected as err:
+        return _rejected(err)
+    finally:
+        store.close()
+    print(f"roster {args.file.name}: {report.summary()}")
+    return 0
+
+
+def run_import_visits(args: argparse.Namespace) -> int:
+    """Import paper visits and print how many were added."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.importing import ImportRejected, import_visits
+    from fieldkit.store import Store
+
+    store = Store(db_path(args))
+    try:
+        report = import_visits(store, args.file)
+    except ImportRejected as err:
+        return _rejected(err)
+    finally:
+        store.close()
+    print(f"visits {args.file.name}: {report.summary()}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export the store as JSON Lines and print the counts."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.exporting import export_jsonl
+    from fieldkit.store import Store
+
+    target: Path = args.file
+    if target.is_dir():
+        raise CliError(f"{target} is a folder; give a file name such as export.jsonl")
+    if not target.parent.is_dir():
+        raise CliError(f"the folder {target.parent} does not exist")
+    store = Store(db_path(args))
+    try:
+        counts = export_jsonl(store, target)
+    finally:
+        store.close()
+    total = sum(counts.values())
+    detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    print(f"{total} records written to {target}" + (f" ({detail})" if detail else ""))
+    return 0

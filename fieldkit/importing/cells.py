@@ -1,0 +1,40 @@
+"""Parsing single cells of an import file: dates, years and required text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+__all__ = ["DATE_FORMS", "CellError", "parse_date", "parse_year"]
+
+DATE_FORMS = "2026-11-21, 2026/11/21, 2026.11.21, 20261121 (or 2026年11月21日)"
+"""The date spellings an import accepts, for error messages."""
+
+_SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DATETIME_TAIL = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2})?$")
+
+
+class CellError(ValueError):
+    """A cell whose text cannot be read; the message says what is accepted."""
+
+
+def parse_date(raw: str) -> date:
+    """A date written 2026-11-21, 2026/11/21, 2026.11.21, 20261121 or 2026年11月21日."""
+    text = _DATETIME_TAIL.sub("", raw.strip())
+    match = _SEPARATED.match(text) or _COMPACT.match(text)
+    if match is None:
+        raise CellError(f"'{raw}' is not a date; write it as one of {DATE_FORMS}")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError(f"'{raw}' is not a real date (month {month}, day {day})") from None
+
+
+def parse_year(raw: str) -> int:
+    """A four-digit year such as 1975 (``1975年`` and ``1975.0`` accepted)."""
+    text = raw.strip().removesuffix("年").removesuffix(".0")
+    if not re.fullmatch(r"\d{4}", text):
+        raise CellError(f"'{raw}' is not a year; write four digits such as 1975")
+    return int(text)
