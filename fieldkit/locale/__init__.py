@@ -1,0 +1,1 @@
+"""gettext catalogs of the interface (see :mod:`fieldkit.i18n`)."""

@@ -1,0 +1,301 @@
+"""Saving what a field worker records: visits, consultations, activities, file edits, events.
+
+Each function is one ``store.write()`` transaction: the row, its outbox entry (the
+store's flush hook) and any status change commit together or not at all, and the
+record is durable when the function returns. Inputs are already-parsed values;
+:class:`RecordError` names the field that is wrong so the interface can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fieldkit.domain.models import (
+    Consultation,
+    Person,
+    PersonEvent,
+    ServiceActivity,
+    TeamMember,
+    Visit,
+    VolunteerTeam,
+)
+from fieldkit.domain.vocab import (
+    ActivityKind,
+    Category,
+    Confirmation,
+    ConsultTopic,
+    EventKind,
+    Sex,
+    Status,
+    Tier,
+    VisitReason,
+)
+from fieldkit.store.store import Store
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "ActivityInput",
+    "ConsultationInput",
+    "RecordError",
+    "VisitInput",
+    "record_activity",
+    "record_consultation",
+    "record_status_event",
+    "record_visit",
+    "update_person",
+]
+
+
+class RecordError(ValueError):
+    """A record that cannot be saved; ``field`` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    """A visit as entered on the form."""
+
+    person_id: str
+    visited_at: datetime
+    reason: VisitReason = VisitReason.ROUTINE
+    visitors: str = ""
+    people_present: str = ""
+    confirmation: Confirmation = Confirmation.NONE
+    needs: str = ""
+    services: str = ""
+    money_fen: int = 0
+    goods: str = ""
+    follow_up: str = ""
+    follow_up_due: date | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ConsultationInput:
+    """A consultation: for a person on the roster (``person_id``) or a walk-in."""
+
+    site_id: str
+    held_on: date
+    topic: ConsultTopic
+    person_id: str | None = None
+    walkin_name: str = ""
+    walkin_village: str = ""
+    question: str = ""
+    outcome: str = ""
+    referral: str = ""
+    given_by: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    """A volunteer team's service activity."""
+
+    team_id: str
+    site_id: str
+    kind: ActivityKind
+    held_on: date
+    title: str = ""
+    duration_minutes: int = 60
+    attendee_ids: tuple[str, ...] = ()
+    people_reached: int = 0
+    notes: str = ""
+
+
+def record_visit(store: Store, data: VisitInput) -> Visit:
+    """Save a visit (and its outbox entry) in one transaction; returns the saved row."""
+    if data.money_fen < 0:
+        raise RecordError("money", "money handed over cannot be below 0")
+    if data.follow_up_due is not None and not data.follow_up.strip():
+        raise RecordError("follow_up", "a follow-up due date needs the follow-up itself")
+    if data.follow_up_due is not None and data.follow_up_due < data.visited_at.date():
+        raise RecordError("follow_up_due", "the follow-up cannot be due before the visit")
+    with store.write() as s:
+        person = s.get(Person, data.person_id)
+        if person is None or person.deleted:
+            raise RecordError("person", f"no person with id {data.person_id}")
+        visit = Visit(
+            person_id=person.id,
+            site_id=person.site_id,
+            reason=data.reason,
+            visited_at=data.visited_at.replace(microsecond=0),
+            visitors=data.visitors.strip(),
+            people_present=data.people_present.strip(),
+            confirmation=data.confirmation,
+            needs=data.needs.strip(),
+            services=data.services.strip(),
+            money_fen=data.money_fen,
+            goods=data.goods.strip(),
+            follow_up=data.follow_up.strip(),
+            follow_up_due=data.follow_up_due,
+            notes=data.notes.strip(),
+        )
+        s.add(visit)
+    return visit
+
+
+def record_consultation(store: Store, data: ConsultationInput) -> Consultation:
+    """Save a consultation in one transaction."""
+    if data.person_id is None and not (data.walkin_name.strip() or data.walkin_village.strip()):
+        raise RecordError("walkin_village", "a walk-in needs a name or a village")
+    if not data.question.strip():
+        raise RecordError("question", "the question is empty")
+    with store.write() as s:
+        site_id = data.site_id
+        if data.person_id is not None:
+            person = s.get(Person, data.person_id)
+            if person is None or person.deleted:
+                raise RecordError("person", f"no person with id {data.person_id}")
+            site_id = person.site_id
+        row = Consultation(
+            site_id=site_id,
+            person_id=data.person_id,
+            walkin_name=data.walkin_name.strip(),
+            walkin_village=data.walkin_village.strip(),
+            topic=data.topic,
+            held_on=data.held_on,
+            question=data.question.strip(),
+            outcome=data.outcome.strip(),
+            referral=data.referral.strip(),
+            given_by=data.given_by.strip(),
+        )
+        s.add(row)
+    return row
+
+
+def record_activity(store: Store, data: ActivityInput) -> ServiceActivity:
+    """Save a service activity; attendees must be members of the team."""
+    if data.duration_minutes < 0:
+        raise RecordError("duration", "the duration cannot be negative")
+    if data.people_reached < 0:
+        raise RecordError("people_reached", "people reached cannot be negative")
+    with store.write() as s:
+        team = s.get(VolunteerTeam, data.team_id)
+        if team is None or team.deleted:
+            raise RecordError("team", f"no team with id {data.team_id}")
+        for member_id in data.attendee_ids:
+            member = s.get(TeamMember, member_id)
+            if member is None or member.team_id != team.id:
+                raise RecordError("attendees", f"{member_id} is not a member of {team.name}")
+        row = ServiceActivity(
+            team_id=team.id,
+            site_id=data.site_id,
+            kind=data.kind,
+            title=data.title.strip(),
+            held_on=data.held_on,
+            duration_minutes=data.duration_minutes,
+            attendee_ids=",".join(data.attendee_ids),
+            attendee_count=len(data.attendee_ids),
+            people_reached=data.people_reached,
+            notes=data.notes.strip(),
+        )
+        s.add(row)
+    return row
+
+
+EDITABLE_FIELDS: dict[str, type] = {
+    "name": str,
+    "sex": Sex,
+    "birth_date": date,
+    "category": Category,
+    "former_unit": str,
+    "address": str,
+    "family": str,
+    "health": str,
+    "lives_alone": bool,
+    "hardship": bool,
+    "party_member": bool,
+    "party_year": int,
+    "skills": str,
+    "notes": str,
+    "tier": Tier,
+    "plan_notes": str,
+    "plan_review_date": date,
+}
+"""Fields a file edit may change directly. Status and phone change through events."""
+
+
+def update_person(store: Store, person_id: str, changes: dict[str, Any]) -> Person:
+    """Apply validated field edits to a person in one transaction (only changed fields sync)."""
+    for key, value in changes.items():
+        if key not in EDITABLE_FIELDS:
+            raise RecordError(key, f"{key} cannot be edited here")
+        kind = EDITABLE_FIELDS[key]
+        if value is not None and not isinstance(value, kind):
+            raise RecordError(key, f"{key} must be {kind.__name__}")
+    if "name" in changes and not str(changes["name"]).strip():
+        raise RecordError("name", "the name is empty")
+    year = changes.get("party_year")
+    if year is not None and not 1921 <= year <= date.today().year:
+        raise RecordError("party_year", f"{year} is not a plausible year of joining")
+    with store.write() as s:
+        person = s.get(Person, person_id)
+        if person is None or person.deleted:
+            raise RecordError("person", f"no person with id {person_id}")
+        for key, value in changes.items():
+            if getattr(person, key) != value:
+                setattr(person, key, value)
+        s.add(person)
+    return person
+
+
+_STATUS_AFTER: dict[EventKind, Status] = {
+    EventKind.HOSPITALISED: Status.HOSPITALISED,
+    EventKind.DISCHARGED: Status.ACTIVE,
+    EventKind.MOVED: Status.MOVED,
+    EventKind.DECEASED: Status.DECEASED,
+}
+
+
+def record_status_event(
+    store: Store,
+    person_id: str,
+    kind: EventKind,
+    happened_on: date,
+    note: str = "",
+    *,
+    new_value: str = "",
+) -> PersonEvent:
+    """Record a dated change in a person's situation and update the file with it.
+
+    Hospitalised, discharged, moved and deceased set the person's status; a phone
+    change needs ``new_value`` (the new number, the old one is kept in the note);
+    a move may give the new address as ``new_value``. Both rows (event and person)
+    commit together with their outbox entries.
+    """
+    if kind is EventKind.PHONE_CHANGED and not new_value.strip():
+        raise RecordError("new_value", "give the new phone number")
+    with store.write() as s:
+        person = s.get(Person, person_id)
+        if person is None or person.deleted:
+            raise RecordError("person", f"no person with id {person_id}")
+        if person.status == Status.DECEASED and kind is not EventKind.DECEASED:
+            raise RecordError("kind", f"{person.name} is recorded as deceased")
+        text = note.strip()
+        if kind is EventKind.PHONE_CHANGED:
+            text = _join_note(f"{person.phone} -> {new_value.strip()}", text)
+            person.phone = new_value.strip()
+        elif kind is EventKind.MOVED and new_value.strip():
+            text = _join_note(f"{person.address} -> {new_value.strip()}", text)
+            person.address = new_value.strip()
+        status = _STATUS_AFTER.get(kind)
+        if status is not None and person.status != status:
+            person.status = status
+        event = PersonEvent(
+            person_id=person.id,
+            site_id=person.site_id,
+            kind=kind,
+            happened_on=happened_on,
+            note=text,
+        )
+        s.add(event)
+        s.add(person)
+    return event
+
+
+def _join_note(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)

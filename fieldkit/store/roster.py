@@ -1,0 +1,494 @@
+"""Roster queries: paged, filtered person search in SQL, and a person's whole file.
+
+The roster is never loaded whole: :func:`search_roster` returns one page of
+light rows. Search text matches the start of the full pinyin
+(``Person.search_full``, "zhang" finds 张三丰), the pinyin initials
+(``search_initials``, "zsf"), the short code ("GL-00"), and anywhere in the name,
+phone or address. :func:`person_file` gathers one person with the timeline of
+their visits, consultations, activities and events, and the follow-ups owed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+from sqlmodel import select as orm_select
+
+from fieldkit.domain.models import (
+    Consultation,
+    Person,
+    PersonEvent,
+    ServiceActivity,
+    Site,
+    StaffMember,
+    TeamMember,
+    Visit,
+    VolunteerTeam,
+)
+from fieldkit.domain.vocab import Category, Status, Tier
+from fieldkit.store.store import Store
+
+__all__ = [
+    "DueRow",
+    "FollowUp",
+    "PersonFile",
+    "RosterFilter",
+    "RosterPage",
+    "RosterRow",
+    "TimelineEntry",
+    "days_since",
+    "find_by_code",
+    "list_sites",
+    "list_teams",
+    "person_file",
+    "search_roster",
+    "stale_persons",
+    "team_members",
+]
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+_HIGH = "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class RosterFilter:
+    """What the roster shows: search text plus optional filters (None = any)."""
+
+    text: str = ""
+    site_id: str | None = None
+    category: Category | None = None
+    tier: Tier | None = None
+    lives_alone: bool | None = None
+    hardship: bool | None = None
+    status: Status | None = None
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One line of the roster."""
+
+    id: str
+    code: str
+    name: str
+    sex: str
+    birth_date: date | None
+    category: str
+    tier: str
+    status: str
+    site_name: str
+    address: str
+    phone: str
+    lives_alone: bool
+    hardship: bool
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """A page of the roster: ``rows`` from ``offset``; ``total`` is capped at ``COUNT_CAP``."""
+
+    rows: list[RosterRow]
+    offset: int
+    total: int
+    capped: bool
+
+    @property
+    def has_more(self) -> bool:
+        """Whether rows follow this page."""
+        return self.offset + len(self.rows) < self.total or self.capped
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated item of a person's history."""
+
+    when: date
+    kind: str  # "visit" | "consultation" | "activity" | "event"
+    code: str  # the vocabulary slug: visit reason, topic, activity kind, event kind
+    summary: str
+    row_id: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up promised on a visit that no later visit has closed."""
+
+    visit_id: str
+    visited_on: date
+    what: str
+    due: date | None
+
+
+@dataclass
+class PersonFile:
+    """A person with everything the file screen shows."""
+
+    person: Person
+    site: Site
+    contact: StaffMember | None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    last_visit: date | None = None
+    visit_count: int = 0
+
+
+def _text_condition(text: str) -> ColumnElement[bool] | None:
+    t = text.strip()
+    if not t:
+        return None
+    low = t.lower().replace(" ", "")
+    up = t.upper()
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    conds: list[ColumnElement[bool]] = [
+        and_(p.search_full >= low, p.search_full < low + _HIGH),
+        and_(p.search_initials >= low, p.search_initials < low + _HIGH),
+        and_(p.code >= up, p.code < up + _HIGH),
+        func.instr(p.name, t) > 0,
+    ]
+    if any(ch.isdigit() for ch in t):
+        conds.append(func.instr(p.phone, t) > 0)
+    if not t.isascii():
+        conds.append(func.instr(p.address, t) > 0)
+    return or_(*conds)
+
+
+def _conditions(flt: RosterFilter) -> list[ColumnElement[bool]]:
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    conds: list[ColumnElement[bool]] = [p.deleted == literal(False)]
+    text = _text_condition(flt.text)
+    if text is not None:
+        conds.append(text)
+    if flt.site_id is not None:
+        conds.append(p.site_id == flt.site_id)
+    if flt.category is not None:
+        conds.append(p.category == flt.category.value)
+    if flt.tier is not None:
+        conds.append(p.tier == flt.tier.value)
+    if flt.status is not None:
+        conds.append(p.status == flt.status.value)
+    if flt.lives_alone is not None:
+        conds.append(p.lives_alone == literal(flt.lives_alone))
+    if flt.hardship is not None:
+        conds.append(p.hardship == literal(flt.hardship))
+    return conds
+
+
+def search_roster(
+    store: Store, flt: RosterFilter, *, offset: int = 0, limit: int = PAGE_SIZE
+) -> RosterPage:
+    """One page of persons matching ``flt``, ordered by pinyin then id."""
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    s = Site.__table__.c  # type: ignore[attr-defined]
+    conds = _conditions(flt)
+    query = (
+        select(
+            p.id,
+            p.code,
+            p.name,
+            p.sex,
+            p.birth_date,
+            p.category,
+            p.tier,
+            p.status,
+            s.name,
+            p.address,
+            p.phone,
+            p.lives_alone,
+            p.hardship,
+        )
+        .select_from(Person.__table__.join(Site.__table__, s.id == p.site_id))  # type: ignore[attr-defined]
+        .where(*conds)
+        .order_by(p.search_full, p.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    count_query = select(func.count()).select_from(
+        select(literal(1))
+        .select_from(Person.__table__)  # type: ignore[attr-defined]
+        .where(*conds)
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    )
+    with store.read() as session:
+        conn = session.connection()
+        rows = [
+            RosterRow(
+                id=r[0],
+                code=r[1],
+                name=r[2],
+                sex=r[3],
+                birth_date=_as_date(r[4]),
+                category=r[5],
+                tier=r[6],
+                status=r[7],
+                site_name=r[8],
+                address=r[9],
+                phone=r[10],
+                lives_alone=bool(r[11]),
+                hardship=bool(r[12]),
+            )
+            for r in conn.execute(query)
+        ]
+        total = int(conn.execute(count_query).scalar_one())
+    capped = total > COUNT_CAP
+    return RosterPage(rows=rows, offset=offset, total=min(total, COUNT_CAP), capped=capped)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def find_by_code(store: Store, code: str) -> str | None:
+    """The id of the live person whose short code is ``code`` (case-insensitive), if any."""
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    query = select(p.id).where(p.code == code.strip().upper(), p.deleted == literal(False))
+    with store.read() as session:
+        return session.connection().execute(query).scalar_one_or_none()
+
+
+def list_sites(store: Store) -> list[tuple[str, str]]:
+    """All live sites as ``(id, name)``, by name."""
+    s = Site.__table__.c  # type: ignore[attr-defined]
+    query = select(s.id, s.name).where(s.deleted == literal(False)).order_by(s.name)
+    with store.read() as session:
+        return [(r[0], r[1]) for r in session.connection().execute(query)]
+
+
+TIMELINE_LIMIT = 200
+
+
+def person_file(store: Store, person_id: str) -> PersonFile | None:
+    """The person's file with the newest ``TIMELINE_LIMIT`` items of each kind; None if absent."""
+    with store.read() as s:
+        person = s.get(Person, person_id)
+        if person is None:
+            return None
+        site = s.get(Site, person.site_id)
+        assert site is not None
+        contact = s.get(StaffMember, person.contact_id) if person.contact_id else None
+        entries: list[TimelineEntry] = []
+        visits = list(
+            s.exec(
+                orm_select(Visit)
+                .where(col(Visit.person_id) == person_id, col(Visit.deleted) == literal(False))
+                .order_by(col(Visit.visited_at).desc())
+                .limit(TIMELINE_LIMIT)
+            ).all()
+        )
+        for v in visits:
+            entries.append(
+                TimelineEntry(
+                    when=v.visited_at.date(),
+                    kind="visit",
+                    code=str(v.reason),
+                    summary=_join(v.visitors, v.needs, v.services),
+                    row_id=v.id,
+                )
+            )
+        for c in s.exec(
+            orm_select(Consultation)
+            .where(col(Consultation.person_id) == person_id)
+            .where(col(Consultation.deleted) == literal(False))
+            .order_by(col(Consultation.held_on).desc())
+            .limit(TIMELINE_LIMIT)
+        ).all():
+            entries.append(
+                TimelineEntry(
+                    when=c.held_on,
+                    kind="consultation",
+                    code=str(c.topic),
+                    summary=_join(c.question, c.outcome, c.referral),
+                    row_id=c.id,
+                )
+            )
+        for e in s.exec(
+            orm_select(PersonEvent)
+            .where(col(PersonEvent.person_id) == person_id)
+            .where(col(PersonEvent.deleted) == literal(False))
+            .order_by(col(PersonEvent.happened_on).desc())
+            .limit(TIMELINE_LIMIT)
+        ).all():
+            entries.append(
+                TimelineEntry(
+                    when=e.happened_on, kind="event", code=str(e.kind), summary=e.note, row_id=e.id
+                )
+            )
+        entries.extend(_activities(s, person_id))
+        visit_count = int(
+            s.connection()
+            .execute(
+                select(func.count())
+                .select_from(Visit.__table__)  # type: ignore[attr-defined]
+                .where(col(Visit.person_id) == person_id, col(Visit.deleted) == literal(False))
+            )
+            .scalar_one()
+        )
+        follow_ups = _follow_ups(visits)
+        last_visit = visits[0].visited_at.date() if visits else None
+        s.expunge_all()  # keep the loaded rows usable after the read rolls back
+    entries.sort(key=lambda e: (e.when, e.kind, e.row_id), reverse=True)
+    return PersonFile(
+        person=person,
+        site=site,
+        contact=contact,
+        timeline=entries,
+        follow_ups=follow_ups,
+        last_visit=last_visit,
+        visit_count=visit_count,
+    )
+
+
+def _activities(s: Any, person_id: str) -> list[TimelineEntry]:
+    members = list(
+        s.exec(
+            orm_select(TeamMember).where(
+                col(TeamMember.person_id) == person_id, col(TeamMember.deleted) == literal(False)
+            )
+        ).all()
+    )
+    out: list[TimelineEntry] = []
+    for m in members:
+        team = s.get(VolunteerTeam, m.team_id)
+        for a in s.exec(
+            orm_select(ServiceActivity)
+            .where(
+                col(ServiceActivity.team_id) == m.team_id,
+                col(ServiceActivity.deleted) == literal(False),
+                func.instr(col(ServiceActivity.attendee_ids), m.id) > 0,
+            )
+            .order_by(col(ServiceActivity.held_on).desc())
+            .limit(TIMELINE_LIMIT)
+        ).all():
+            out.append(
+                TimelineEntry(
+                    when=a.held_on,
+                    kind="activity",
+                    code=str(a.kind),
+                    summary=_join(team.name if team else "", a.title),
+                    row_id=a.id,
+                )
+            )
+    return out
+
+
+def _follow_ups(visits_newest_first: list[Visit]) -> list[FollowUp]:
+    """Follow-ups recorded on the person's latest visit day.
+
+    A follow-up is owed when a visit recorded one and no later visit of the person
+    has happened since: the next visit is where it is done (or promised again).
+    """
+    owed: list[FollowUp] = []
+    if not visits_newest_first:
+        return owed
+    latest = visits_newest_first[0].visited_at.date()
+    for v in visits_newest_first:
+        if v.visited_at.date() < latest:
+            break
+        if v.follow_up.strip():
+            owed.append(
+                FollowUp(
+                    visit_id=v.id,
+                    visited_on=v.visited_at.date(),
+                    what=v.follow_up,
+                    due=v.follow_up_due,
+                )
+            )
+    return owed
+
+
+def _join(*parts: str) -> str:
+    return " · ".join(p.strip() for p in parts if p and p.strip())
+
+
+def days_since(last: datetime | date | None, today: date) -> int | None:
+    """Whole days from ``last`` to ``today`` (None when never)."""
+    if last is None:
+        return None
+    d = last.date() if isinstance(last, datetime) else last
+    return (today - d).days
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """A person to visit: when they were last seen and when the next visit was due."""
+
+    person_id: str
+    code: str
+    name: str
+    site_name: str
+    address: str
+    tier: str
+    last_visit: date | None
+    due: date
+    overdue_days: int
+
+
+FALLBACK_INTERVAL_DAYS = {"key": 30, "periodic": 90, "routine": 180}
+"""Visit intervals by tier used until the care-plan engine supplies due dates."""
+
+
+def stale_persons(
+    store: Store, today: date, *, site_ids: list[str] | None = None, limit: int = 500
+) -> list[DueRow]:
+    """Active persons whose last visit is older than their tier's interval, by site and address.
+
+    A stand-in for the care-plan engine's due list: never-visited persons are due now.
+    """
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    s = Site.__table__.c  # type: ignore[attr-defined]
+    v = Visit.__table__.c  # type: ignore[attr-defined]
+    last = (
+        select(func.max(v.visited_at))
+        .where(v.person_id == p.id, v.deleted == literal(False))
+        .scalar_subquery()
+    )
+    query = (
+        select(p.id, p.code, p.name, s.name, p.address, p.tier, last)
+        .select_from(Person.__table__.join(Site.__table__, s.id == p.site_id))  # type: ignore[attr-defined]
+        .where(p.deleted == literal(False), p.status.in_(["active", "hospitalised"]))
+    )
+    if site_ids:
+        query = query.where(p.site_id.in_(site_ids))
+    out: list[DueRow] = []
+    with store.read() as session:
+        for pid, code, name, site_name, address, tier, last_at in session.connection().execute(
+            query
+        ):
+            last_day = _as_date(last_at)
+            interval = FALLBACK_INTERVAL_DAYS.get(tier, 180)
+            due = today if last_day is None else date.fromordinal(last_day.toordinal() + interval)
+            if due <= today:
+                out.append(
+                    DueRow(
+                        pid, code, name, site_name, address, tier, last_day, due, (today - due).days
+                    )
+                )
+    out.sort(key=lambda r: (r.site_name, r.address, r.code))
+    return out[:limit]
+
+
+def list_teams(store: Store) -> list[tuple[str, str, str]]:
+    """All live volunteer teams as ``(id, name, site_id)``, by name."""
+    t = VolunteerTeam.__table__.c  # type: ignore[attr-defined]
+    query = select(t.id, t.name, t.site_id).where(t.deleted == literal(False)).order_by(t.name)
+    with store.read() as session:
+        return [(r[0], r[1], r[2]) for r in session.connection().execute(query)]
+
+
+def team_members(store: Store, team_id: str) -> list[tuple[str, str]]:
+    """A team's live members as ``(id, name)``, by name."""
+    m = TeamMember.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(m.id, m.name)
+        .where(m.team_id == team_id, m.deleted == literal(False))
+        .order_by(m.name)
+    )
+    with store.read() as session:
+        return [(r[0], r[1]) for r in session.connection().execute(query)]

@@ -1,0 +1,173 @@
+"""Record a volunteer service activity: team, kind, site, date, duration, attendees, reach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Input, Select, SelectionList
+
+from fieldkit.domain.vocab import ActivityKind
+from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import gettext as _
+from fieldkit.store.records import ActivityInput, RecordError, record_activity
+from fieldkit.store.roster import list_sites, list_teams, team_members
+from fieldkit.tui.forms import FieldError, FormScreen, field, parse_count, parse_day
+
+__all__ = ["ActivityForm"]
+
+
+class ActivityForm(FormScreen):
+    """The service activity form; attendees are picked from the chosen team's members."""
+
+    TITLE_MSGID = N_("Record a service activity")
+
+    @dataclass
+    class Loaded(Message):
+        """Teams and sites arrived."""
+
+        teams: list[tuple[str, str, str]]
+        sites: list[tuple[str, str]]
+
+    @dataclass
+    class MembersLoaded(Message):
+        """The chosen team's members arrived."""
+
+        team_id: str
+        members: list[tuple[str, str]]
+
+    @dataclass
+    class Done(Message):
+        """Saved (``error`` empty) or refused."""
+
+        field: str
+        error: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.team_sites: dict[str, str] = {}
+
+    def compose_fields(self) -> ComposeResult:
+        """The activity's rows."""
+        yield from field(
+            _("Team"), Select[str]([], prompt=_("Choose…"), id="team", compact=True), "team"
+        )
+        yield from field(
+            _("Kind"),
+            Select[str](
+                [(vocab_label(k), k.value) for k in ActivityKind],
+                value=ActivityKind.TALK.value,
+                allow_blank=False,
+                id="kind",
+                compact=True,
+            ),
+            "kind",
+        )
+        yield from field(_("Title"), Input(id="title", compact=True), "title")
+        yield from field(
+            _("Site"), Select[str]([], prompt=_("Choose…"), id="site", compact=True), "site"
+        )
+        yield from field(
+            _("Date"), Input(self.fk.today().isoformat(), id="held_on", compact=True), "held_on"
+        )
+        yield from field(
+            _("Duration (minutes)"), Input("60", id="duration", compact=True), "duration"
+        )
+        yield from field(
+            _("Attendees"), SelectionList[str](id="attendees", compact=True), "attendees"
+        )
+        yield from field(
+            _("People reached (person-times)"),
+            Input("0", id="people_reached", compact=True),
+            "people_reached",
+        )
+        yield from field(_("Notes"), Input(id="notes", compact=True), "notes")
+
+    def on_mount(self) -> None:
+        """Load teams and sites."""
+        super().on_mount()
+        self.query_one("#team", Select).focus()
+        self._load()
+
+    @work(thread=True, group="activity-load")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(list_teams(self.fk.store), list_sites(self.fk.store)))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.team_sites = {tid: sid for tid, _name, sid in message.teams}
+        self.query_one("#team", Select).set_options([(n, t) for t, n, _s in message.teams])
+        self.query_one("#site", Select).set_options([(n, s) for s, n in message.sites])
+        self.call_after_refresh(self._remember)
+
+    @on(Select.Changed, "#team")
+    def _team_changed(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        team_id = str(event.value)
+        site = self.query_one("#site", Select)
+        if site.value is Select.NULL and team_id in self.team_sites:
+            site.value = self.team_sites[team_id]
+        self._load_members(team_id)
+
+    @work(thread=True, exclusive=True, group="activity-members")
+    def _load_members(self, team_id: str) -> None:
+        self.post_message(self.MembersLoaded(team_id, team_members(self.fk.store, team_id)))
+
+    @on(MembersLoaded)
+    def _members_loaded(self, message: MembersLoaded) -> None:
+        box = self.query_one("#attendees", SelectionList)
+        box.clear_options()
+        box.add_options([(name, mid) for mid, name in message.members])
+
+    def submit(self) -> None:
+        """Validate and save."""
+
+        def text(wid: str) -> str:
+            return self.query_one(f"#{wid}", Input).value.strip()
+
+        team = self.query_one("#team", Select).value
+        if team is Select.NULL:
+            raise FieldError("team", _("Choose the team"))
+        site = self.query_one("#site", Select).value
+        if site is Select.NULL:
+            raise FieldError("site", _("Choose the site"))
+        day = parse_day("held_on", text("held_on"))
+        if day > self.fk.today():
+            raise FieldError("held_on", _("The date cannot be in the future"))
+        duration = parse_count("duration", text("duration"), empty=0)
+        reached = parse_count("people_reached", text("people_reached"))
+        attendees = tuple(str(v) for v in self.query_one("#attendees", SelectionList).selected)
+        data = ActivityInput(
+            team_id=str(team),
+            site_id=str(site),
+            kind=ActivityKind(str(self.query_one("#kind", Select).value)),
+            held_on=day,
+            title=text("title"),
+            duration_minutes=duration,
+            attendee_ids=attendees,
+            people_reached=reached,
+            notes=text("notes"),
+        )
+        self.saving = True
+        self._save(data)
+
+    @work(thread=True, group="activity-save")
+    def _save(self, data: ActivityInput) -> None:
+        try:
+            record_activity(self.fk.store, data)
+        except RecordError as err:
+            self.post_message(self.Done(err.field, str(err)))
+            return
+        self.post_message(self.Done("", ""))
+
+    @on(Done)
+    def _done(self, message: Done) -> None:
+        if message.error:
+            self.saving = False
+            self.show_error(message.field, message.error)
+            return
+        self.fk.changed()
+        self.saved(_("Activity saved"))

@@ -1,0 +1,293 @@
+"""The field app: screens, navigation, the sync line, the QR scanner, themes.
+
+``run(store, lang)`` is what ``fieldkit`` and ``fieldkit demo`` call. The app
+never queries the store on the UI thread: screens start thread workers that post
+messages back (see the screen modules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select
+from textual import events, on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Input
+
+from fieldkit.config import Config, ConfigError, config_path, load_config, save_config
+from fieldkit.domain.vocab import Confirmation
+from fieldkit.i18n import N_, resolve_language, set_language
+from fieldkit.i18n import gettext as _
+from fieldkit.store import Store
+from fieldkit.store.roster import find_by_code, list_sites
+from fieldkit.store.tables import OutboxEntry, OutboxState
+from fieldkit.tui.roster import RosterScreen
+from fieldkit.tui.scanner import ScanBuffer
+from fieldkit.tui.sync_screen import SyncScreen
+from fieldkit.tui.today import TodayScreen
+from fieldkit.tui.widgets import SyncInfo, translate_bindings
+
+__all__ = ["FieldkitApp", "run"]
+
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+
+
+class FieldkitApp(App[int]):
+    """The laptop app on one store.
+
+    ``today``/``now`` are the clock (fixed in tests and snapshots); ``scan_gap``
+    is the longest pause between a scanner's keys, in seconds.
+    """
+
+    CSS_PATH = "fieldkit.tcss"
+    TITLE = "fieldkit"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "show_help", N_("Help")),
+        Binding("f2", "switch_mode('today')", N_("Today")),
+        Binding("f3", "switch_mode('roster')", N_("Roster")),
+        Binding("f4", "new_consultation", N_("Consult"), show=False),
+        Binding("f6", "new_activity", N_("Activity"), show=False),
+        Binding("f5", "switch_mode('sync')", N_("Sync")),
+        Binding("f9", "toggle_theme", N_("Theme"), show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+    ]
+
+    DEFAULT_MODE: ClassVar[str] = "roster"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "roster": RosterScreen,
+        "today": TodayScreen,
+        "sync": SyncScreen,
+    }
+
+    sync_info: var[SyncInfo] = var(SyncInfo())
+
+    @dataclass
+    class SyncInfoLoaded(Message):
+        """Fresh figures for the sync line."""
+
+        info: SyncInfo
+
+    @dataclass
+    class Scanned(Message):
+        """A scanned card's code was looked up."""
+
+        code: str
+        person_id: str | None
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        lang: str = "zh",
+        config: Config | None = None,
+        config_file: Path | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        scan_gap: float = 0.05,
+        start_mode: str = "roster",
+    ) -> None:
+        set_language(lang)
+        self.lang = lang
+        self.store = store
+        self.config = config or Config()
+        self.config_file = config_file
+        self._clock = clock
+        self.scanner = ScanBuffer(max_gap=scan_gap)
+        self.start_mode = start_mode
+        self.default_site_id: str | None = None
+        self.startup_warnings: list[str] = []
+        self.user_name = store.meta("user_name") or ""
+        self._resolve_default_site()
+        super().__init__()
+        translate_bindings(self)
+        self.theme = THEMES.get(self.config.theme, "textual-dark")
+
+    # -- clock -----------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The current local time (fixed in tests)."""
+        return self._clock()
+
+    def today(self) -> date:
+        """Today's date (fixed in tests)."""
+        return self._clock().date()
+
+    # -- start -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Show the first screen, start the sync line."""
+        if self.start_mode != self.DEFAULT_MODE:
+            self.switch_mode(self.start_mode)
+        self.refresh_sync_info()
+        for warning in self.startup_warnings:
+            self.notify(warning, severity="warning")
+
+    def _resolve_default_site(self) -> None:
+        wanted = self.config.default_site
+        if not wanted:
+            return
+        for sid, name in list_sites(self.store):
+            if wanted in (sid, name):
+                self.default_site_id = sid
+                return
+        self.startup_warnings.append(
+            _("Default site {site} from the config is not in this store").format(site=wanted)
+        )
+
+    # -- sync line ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="sync-info")
+    def refresh_sync_info(self) -> None:
+        """Count pending and rejected outbox entries and read the last sync time."""
+        with self.store.read() as s:
+            conn = s.connection()
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    select(OutboxEntry.state, func.count())  # type: ignore[call-overload]
+                    .where(OutboxEntry.state != OutboxState.SYNCED)
+                    .group_by(OutboxEntry.state)
+                ).all()
+            )
+        info = SyncInfo(
+            pending=int(counts.get(OutboxState.PENDING, 0)),
+            rejected=int(counts.get(OutboxState.REJECTED, 0)),
+            last_sync_at=self.store.meta("last_sync_at"),
+            enrolled=bool(self.store.meta("device_token")),
+            last_error=self.store.meta("last_sync_error") or "",
+        )
+        self.post_message(self.SyncInfoLoaded(info))
+
+    @on(SyncInfoLoaded)
+    def _sync_info_loaded(self, message: SyncInfoLoaded) -> None:
+        self.sync_info = message.info
+
+    def changed(self) -> None:
+        """Something was saved: refresh the sync line and every open screen."""
+        self.refresh_sync_info()
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
+
+    # -- navigation ------------------------------------------------------------
+
+    def open_person(self, person_id: str) -> None:
+        """Show a person's file."""
+        from fieldkit.tui.person import PersonScreen
+
+        self.push_screen(PersonScreen(person_id))
+
+    def open_visit_form(
+        self, person_id: str, confirmation: Confirmation = Confirmation.NONE
+    ) -> None:
+        """Open the visit form for a person."""
+        from fieldkit.tui.visit_form import VisitForm
+
+        self.push_screen(VisitForm(person_id, confirmation=confirmation))
+
+    def open_consultation(self, person_id: str | None = None) -> None:
+        """Open the consultation form, for a person or a walk-in."""
+        from fieldkit.tui.consultation_form import ConsultationForm
+
+        self.push_screen(ConsultationForm(person_id))
+
+    def open_person_edit(self, person_id: str) -> None:
+        """Open the file editor."""
+        from fieldkit.tui.person_edit import PersonEditForm
+
+        self.push_screen(PersonEditForm(person_id))
+
+    def open_status_event(self, person_id: str) -> None:
+        """Record a status change."""
+        from fieldkit.tui.person_edit import StatusEventForm
+
+        self.push_screen(StatusEventForm(person_id))
+
+    def action_new_consultation(self) -> None:
+        """A walk-in consultation."""
+        self.open_consultation(None)
+
+    def action_new_activity(self) -> None:
+        """Record a service activity."""
+        from fieldkit.tui.activity_form import ActivityForm
+
+        self.push_screen(ActivityForm())
+
+    async def action_back(self) -> None:
+        """Leave the current screen (Esc)."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_show_help(self) -> None:
+        """Every key, on one screen."""
+        from fieldkit.tui.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        """Switch light/dark and remember it in the config file."""
+        name = "light" if self.theme == THEMES["dark"] else "dark"
+        self.theme = THEMES[name]
+        self.config = self.config.with_changes(theme=name)
+        if self.config_file is not None:
+            save_config(self.config, self.config_file)
+
+    # -- scanner ---------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Watch every key for a scanner burst before the focused widget gets it."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if event.key == "enter":
+                code = self.scanner.enter(event.time)
+                if code is not None:
+                    self._take_scan(code)
+                    return
+            elif event.character is not None and event.is_printable:
+                self.scanner.feed(event.character, event.time)
+            else:
+                self.scanner.other_key()
+        await super().on_event(event)
+
+    def _take_scan(self, code: str) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.value.upper().endswith(code):
+            focused.value = focused.value[: len(focused.value) - len(code)]
+        self._lookup_scan(code)
+
+    @work(thread=True, group="scan")
+    def _lookup_scan(self, code: str) -> None:
+        self.post_message(self.Scanned(code, find_by_code(self.store, code)))
+
+    @on(Scanned)
+    def _scanned(self, message: Scanned) -> None:
+        if message.person_id is None:
+            self.notify(
+                _("No person has the code {code}").format(code=message.code), severity="error"
+            )
+            return
+        self.open_person(message.person_id)
+        self.open_visit_form(message.person_id, Confirmation.QR)
+
+
+def run(store: Store, lang: str | None) -> int:
+    """Open the app on ``store``; language from ``lang``, the config, then the locale."""
+    import sys
+
+    try:
+        config = load_config()
+    except ConfigError as err:
+        print(f"fieldkit: {err}", file=sys.stderr)
+        return 2
+    chosen = resolve_language(lang, config.language)
+    app = FieldkitApp(store, lang=chosen, config=config, config_file=config_path())
+    result = app.run()
+    return result or 0

@@ -1,0 +1,224 @@
+"""Form plumbing shared by the record forms: parsing typed text, field errors, dirty state.
+
+Parsing functions raise :class:`FieldError` naming the field and saying, in the
+interface language, what is wrong; the form shows it under the field, keeps what
+was typed and moves the focus there.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+
+from fieldkit.domain.money import MoneyError, parse_yuan
+from fieldkit.i18n import N_
+from fieldkit.i18n import gettext as _
+from fieldkit.tui.confirm import ConfirmDialog
+from fieldkit.tui.widgets import FieldScreen
+
+__all__ = [
+    "FieldError",
+    "FormScreen",
+    "field",
+    "parse_count",
+    "parse_day",
+    "parse_money",
+    "parse_optional_day",
+    "parse_time_of_day",
+]
+
+
+class FieldError(ValueError):
+    """A typed value that cannot be used; ``field`` is the id of the input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+_DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def parse_day(field_id: str, raw: str) -> date:
+    """A date typed as 2026-11-21 (also 2026/11/21, 20261121, 2026年11月21日)."""
+    text = raw.strip()
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    m = _DAY.match(text)
+    if not m:
+        raise FieldError(field_id, _("Give a date like 2026-11-21"))
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise FieldError(
+            field_id, _("{value} is not a real date").format(value=raw.strip())
+        ) from None
+
+
+def parse_optional_day(field_id: str, raw: str) -> date | None:
+    """Like :func:`parse_day`, but an empty box means no date."""
+    return parse_day(field_id, raw) if raw.strip() else None
+
+
+def parse_time_of_day(field_id: str, raw: str) -> time:
+    """A time of day typed as 14:30 (empty means 00:00)."""
+    text = raw.strip().replace("：", ":")
+    if not text:
+        return time(0, 0)
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        raise FieldError(field_id, _("Give a time like 14:30"))
+    return time(int(m[1]), int(m[2]))
+
+
+def parse_money(field_id: str, raw: str) -> int:
+    """Yuan with up to two decimals, never negative, as fen."""
+    try:
+        return parse_yuan(raw)
+    except MoneyError:
+        text = raw.strip()
+        if text.startswith("-"):
+            raise FieldError(field_id, _("Money cannot be negative")) from None
+        raise FieldError(field_id, _("Give yuan with at most two decimals, e.g. 500.00")) from None
+
+
+def parse_count(field_id: str, raw: str, *, empty: int = 0) -> int:
+    """A whole number >= 0."""
+    text = raw.strip()
+    if not text:
+        return empty
+    if not text.isdigit():
+        raise FieldError(field_id, _("Give a whole number, 0 or more"))
+    return int(text)
+
+
+def at(day: date, moment: time) -> datetime:
+    """Combine a day and a time of day."""
+    return datetime.combine(day, moment)
+
+
+def field(label: str, widget: Widget, field_id: str) -> ComposeResult:
+    """A labelled form row with an error line under it."""
+    with Vertical(classes="field", id=f"row-{field_id}"):
+        yield Label(label, classes="field-label")
+        yield widget
+        yield Static("", classes="field-error", id=f"err-{field_id}")
+
+
+class FormScreen(FieldScreen):
+    """A record form: Ctrl+S saves, Esc leaves (asking first when something was typed)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", N_("Save"), priority=True),
+        Binding("escape", "leave", N_("Back")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._initial: dict[str, object] = {}
+        self.saving = False
+
+    def compose_body(self) -> ComposeResult:
+        """A scrolling column of fields (:meth:`compose_fields`) and a status line."""
+        with VerticalScroll(id="form"):
+            yield from self.compose_fields()
+        yield Static("", id="form-status")
+
+    def compose_fields(self) -> ComposeResult:
+        """The form's rows."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Remember the starting values to know when input would be lost."""
+        super().on_mount()
+        self.call_after_refresh(self._remember)
+
+    def _remember(self) -> None:
+        self._initial = self.values()
+
+    def values(self) -> dict[str, object]:
+        """Every input's current value, by id."""
+        out: dict[str, object] = {}
+        for w in self.query("#form Input, #form Select, #form SelectionList, #form TextArea"):
+            if w.id is None:
+                continue
+            if isinstance(w, Input | Select):
+                out[w.id] = w.value
+            elif isinstance(w, SelectionList):
+                out[w.id] = tuple(w.selected)
+            elif isinstance(w, TextArea):
+                out[w.id] = w.text
+        return out
+
+    @property
+    def dirty(self) -> bool:
+        """Whether something was typed that is not saved."""
+        return bool(self._initial) and self.values() != self._initial
+
+    def clear_errors(self) -> None:
+        """Empty every error line."""
+        for err in self.query(".field-error"):
+            if isinstance(err, Static):
+                err.update("")
+        for row in self.query(".field.-invalid"):
+            row.remove_class("-invalid")
+
+    def show_error(self, field_id: str, message: str) -> None:
+        """Show ``message`` under the field and focus it; the typed text stays."""
+        errors = self.query(f"#err-{field_id}")
+        if errors:
+            errors.first(Static).update(message)
+            self.query_one(f"#row-{field_id}").add_class("-invalid")
+        targets = self.query(f"#{field_id}")
+        if targets:
+            widget = targets.first()
+            widget.focus()
+            widget.scroll_visible()
+        self.query_one("#form-status", Static).update(message)
+
+    def action_save(self) -> None:
+        """Validate and save (subclasses implement :meth:`submit`)."""
+        if self.saving:
+            return
+        self.clear_errors()
+        try:
+            self.submit()
+        except FieldError as err:
+            self.show_error(err.field, str(err))
+
+    def submit(self) -> None:
+        """Parse the inputs (raising :class:`FieldError`) and start the save."""
+
+    def saved(self, message: str) -> None:
+        """The save is durable: forget the typed state, tell the user, go back."""
+        self.saving = False
+        self._initial = {}
+        self.app.notify(message)
+        self.dismiss()
+
+    def action_leave(self) -> None:
+        """Go back; when input would be lost, ask first."""
+        if not self.dirty:
+            self.dismiss()
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self._initial = {}
+                self.dismiss()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Leave without saving? What you typed will be lost."),
+                yes=_("Discard"),
+                no=_("Keep editing"),
+            ),
+            answer,
+        )

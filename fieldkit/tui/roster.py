@@ -1,0 +1,250 @@
+"""The roster: search as you type (name, pinyin, initials, code, phone, address) and filters.
+
+Queries run in a thread worker (:func:`fieldkit.store.roster.search_roster`, one
+page at a time) and come back as a :class:`RosterScreen.PageLoaded` message; the
+handler, on the UI thread, fills the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal
+from textual.message import Message
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.worker import get_current_worker
+
+from fieldkit.domain.vocab import Category, Status, Tier
+from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import gettext as _
+from fieldkit.store.roster import PAGE_SIZE, RosterFilter, RosterPage, list_sites, search_roster
+from fieldkit.tui.display import age, label_of
+from fieldkit.tui.widgets import FieldScreen
+
+__all__ = ["RosterScreen"]
+
+
+class RosterScreen(FieldScreen):
+    """Find a person: type a name, pinyin, initials, code, phone or address."""
+
+    TITLE_MSGID = N_("Roster")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", N_("Search")),
+        Binding("f", "toggle_filters", N_("Filters")),
+        Binding("v", "visit", N_("Visit")),
+        Binding("right_square_bracket", "next_page", N_("Next page")),
+        Binding("left_square_bracket", "prev_page", N_("Prev page")),
+    ]
+
+    @dataclass
+    class PageLoaded(Message):
+        """A page of results arrived from the worker."""
+
+        flt: RosterFilter
+        page: RosterPage
+
+    @dataclass
+    class SitesLoaded(Message):
+        """The site list for the filter arrived."""
+
+        sites: list[tuple[str, str]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flt = RosterFilter()
+        self.page_offset = 0
+        self.page: RosterPage | None = None
+
+    def compose_body(self) -> ComposeResult:
+        """Search box, filters (hidden until f), the table and the page line."""
+        yield Input(
+            placeholder=_("Search: name, pinyin (zsf), code, phone, address"),
+            id="search",
+            compact=True,
+        )
+        with Grid(id="filters", classes="-hidden"):
+            yield Select[str]([], prompt=_("Site: any"), id="f-site", compact=True)
+            yield Select[str](
+                [(vocab_label(c), c.value) for c in Category],
+                prompt=_("Category: any"),
+                id="f-category",
+                compact=True,
+            )
+            yield Select[str](
+                [(vocab_label(t), t.value) for t in Tier],
+                prompt=_("Tier: any"),
+                id="f-tier",
+                compact=True,
+            )
+            yield Select[str](
+                [(vocab_label(s), s.value) for s in Status],
+                prompt=_("Status: any"),
+                id="f-status",
+                compact=True,
+            )
+            with Horizontal(id="f-flags"):
+                yield Checkbox(_("Lives alone"), id="f-alone", compact=True)
+                yield Checkbox(_("Hardship"), id="f-hardship", compact=True)
+        table: DataTable[str] = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="page-line")
+
+    def on_mount(self) -> None:
+        """Set up columns, start loading."""
+        super().on_mount()
+        table = self.query_one("#roster", DataTable)
+        for label, key in (
+            (_("Code"), "code"),
+            (_("Name"), "name"),
+            (_("Age"), "age"),
+            (_("Category"), "category"),
+            (_("Tier"), "tier"),
+            (_("Status"), "status"),
+            (_("Site"), "site"),
+            (_("Address"), "address"),
+        ):
+            table.add_column(label, key=key)
+        site = self.fk.default_site_id
+        if site:
+            self.flt = replace(self.flt, site_id=site)
+        self._load_sites()
+        self.reload()
+        self.query_one("#search", Input).focus()
+
+    # -- loading ---------------------------------------------------------------
+
+    def reload(self, offset: int = 0) -> None:
+        """Query the current filter at ``offset`` in a worker."""
+        self.page_offset = offset
+        self._search(self.flt, offset)
+
+    @work(thread=True, exclusive=True, group="roster-search")
+    def _search(self, flt: RosterFilter, offset: int) -> None:
+        page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PageLoaded(flt, page))
+
+    @work(thread=True, group="roster-sites")
+    def _load_sites(self) -> None:
+        self.post_message(self.SitesLoaded(list_sites(self.fk.store)))
+
+    @on(SitesLoaded)
+    def _sites_loaded(self, message: SitesLoaded) -> None:
+        select = self.query_one("#f-site", Select)
+        select.set_options([(name, sid) for sid, name in message.sites])
+        if self.flt.site_id:
+            select.value = self.flt.site_id
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        if message.flt != self.flt:
+            return  # an older query finished after a newer one started
+        self.page = message.page
+        table = self.query_one("#roster", DataTable)
+        today = self.fk.today()
+        table.clear()
+        for r in message.page.rows:
+            table.add_row(
+                r.code,
+                r.name,
+                age(r.birth_date, today),
+                label_of(Category, r.category),
+                label_of(Tier, r.tier),
+                label_of(Status, r.status),
+                r.site_name,
+                r.address,
+                key=r.id,
+            )
+        page = message.page
+        if not page.rows:
+            line = _("No one matches.")
+        else:
+            total = f"{page.total}+" if page.capped else str(page.total)
+            line = _("{first}-{last} of {total}").format(
+                first=page.offset + 1, last=page.offset + len(page.rows), total=total
+            )
+            if page.has_more:
+                line += "  " + _("] next page")
+        self.query_one("#page-line", Static).update(line)
+
+    # -- input -----------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.flt = replace(self.flt, text=event.value)
+        self.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        table = self.query_one("#roster", DataTable)
+        if table.row_count:
+            table.focus()
+
+    @on(Select.Changed)
+    def _filter_select(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else str(event.value)
+        sel = event.select.id
+        if sel == "f-site":
+            self.flt = replace(self.flt, site_id=value)
+        elif sel == "f-category":
+            self.flt = replace(self.flt, category=Category(value) if value else None)
+        elif sel == "f-tier":
+            self.flt = replace(self.flt, tier=Tier(value) if value else None)
+        elif sel == "f-status":
+            self.flt = replace(self.flt, status=Status(value) if value else None)
+        self.reload()
+
+    @on(Checkbox.Changed)
+    def _filter_flag(self, event: Checkbox.Changed) -> None:
+        value = True if event.value else None
+        if event.checkbox.id == "f-alone":
+            self.flt = replace(self.flt, lives_alone=value)
+        elif event.checkbox.id == "f-hardship":
+            self.flt = replace(self.flt, hardship=value)
+        self.reload()
+
+    @on(DataTable.RowSelected, "#roster")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.fk.open_person(event.row_key.value)
+
+    def selected_person_id(self) -> str | None:
+        """The id of the highlighted row, if any."""
+        table = self.query_one("#roster", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return key.value
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#search", Input).focus()
+
+    def action_toggle_filters(self) -> None:
+        """Show or hide the filters."""
+        grid = self.query_one("#filters")
+        grid.toggle_class("-hidden")
+        if not grid.has_class("-hidden"):
+            self.query_one("#f-site", Select).focus()
+
+    def action_visit(self) -> None:
+        """Record a visit for the highlighted person."""
+        pid = self.selected_person_id()
+        if pid:
+            self.fk.open_visit_form(pid)
+
+    def action_next_page(self) -> None:
+        """Show the next page."""
+        if self.page is not None and self.page.has_more:
+            self.reload(self.page_offset + PAGE_SIZE)
+
+    def action_prev_page(self) -> None:
+        """Show the previous page."""
+        if self.page_offset > 0:
+            self.reload(max(0, self.page_offset - PAGE_SIZE))

@@ -1,0 +1,230 @@
+"""Record a visit: reason, who went, who was there, needs (checklist + text), services,
+money (yuan -> fen, confirmation above the configured limit), goods, follow-up.
+
+Saving runs :func:`fieldkit.store.records.record_visit` in a thread worker; the
+visit and its outbox entry are committed when the worker reports back, and only
+then does the form close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Input, Select, SelectionList, Static
+
+from fieldkit.domain.money import format_yuan
+from fieldkit.domain.vocab import Confirmation, VisitReason
+from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import gettext as _
+from fieldkit.store.records import RecordError, VisitInput, record_visit
+from fieldkit.store.roster import person_file
+from fieldkit.tui.confirm import ConfirmDialog
+from fieldkit.tui.forms import (
+    FieldError,
+    FormScreen,
+    at,
+    field,
+    parse_day,
+    parse_money,
+    parse_optional_day,
+    parse_time_of_day,
+)
+
+__all__ = ["NEEDS", "VisitForm"]
+
+NEEDS: tuple[tuple[str, str], ...] = (
+    # (stored term, English msgid)
+    ("医疗", N_("Medical care")),
+    ("生活照料", N_("Daily care")),
+    ("经济困难", N_("Money troubles")),
+    ("心理慰藉", N_("Loneliness, comfort")),
+    ("住房", N_("Housing")),
+    ("政策咨询", N_("Policy questions")),
+    ("法律", N_("Legal help")),
+)
+"""The needs checklist (问需). The Chinese term is what is stored."""
+
+
+class VisitForm(FormScreen):
+    """The visit form for one person; ``confirmation`` says how the visit was confirmed."""
+
+    TITLE_MSGID = N_("Record a visit")
+
+    @dataclass
+    class Saved(Message):
+        """The visit is committed."""
+
+        visit_id: str
+
+    @dataclass
+    class Failed(Message):
+        """The store refused the visit."""
+
+        field: str
+        message: str
+
+    @dataclass
+    class PersonLoaded(Message):
+        """The person's name and site arrived."""
+
+        text: str
+
+    def __init__(self, person_id: str, *, confirmation: Confirmation = Confirmation.NONE) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.confirmation = confirmation
+
+    def compose_fields(self) -> ComposeResult:
+        """The visit's rows."""
+        now = self.fk.now()
+        yield Static("", id="visit-person")
+        yield from field(
+            _("Reason"),
+            Select[str](
+                [(vocab_label(r), r.value) for r in VisitReason],
+                value=VisitReason.ROUTINE.value,
+                allow_blank=False,
+                id="reason",
+                compact=True,
+            ),
+            "reason",
+        )
+        yield from field(_("Date"), Input(now.date().isoformat(), id="day", compact=True), "day")
+        yield from field(_("Time"), Input(now.strftime("%H:%M"), id="time", compact=True), "time")
+        yield from field(
+            _("Visitors (comma separated)"),
+            Input(self.fk.user_name, id="visitors", compact=True),
+            "visitors",
+        )
+        yield from field(
+            _("People present"), Input(id="people_present", compact=True), "people_present"
+        )
+        yield from field(
+            _("Needs found"),
+            SelectionList[str](*[(_(msg), term) for term, msg in NEEDS], id="needs", compact=True),
+            "needs",
+        )
+        yield from field(_("Other needs"), Input(id="needs_text", compact=True), "needs_text")
+        yield from field(_("Services done"), Input(id="services", compact=True), "services")
+        yield from field(
+            _("Money handed over (yuan)"),
+            Input(placeholder="0.00", id="money", compact=True),
+            "money",
+        )
+        yield from field(_("Goods"), Input(id="goods", compact=True), "goods")
+        yield from field(_("Follow-up owed"), Input(id="follow_up", compact=True), "follow_up")
+        yield from field(
+            _("Follow-up due (date)"),
+            Input(placeholder="2026-12-01", id="follow_up_due", compact=True),
+            "follow_up_due",
+        )
+        yield from field(_("Notes"), Input(id="notes", compact=True), "notes")
+
+    def on_mount(self) -> None:
+        """Load the person's name for the heading; focus the first field."""
+        super().on_mount()
+        self._load_person()
+        self.query_one("#reason", Select).focus()
+
+    @work(thread=True, group="visit-person")
+    def _load_person(self) -> None:
+        pf = person_file(self.fk.store, self.person_id)
+        if pf is not None:
+            text = f"{pf.person.name}  {pf.person.code}  {pf.site.name}  {pf.person.address}"
+            self.post_message(self.PersonLoaded(text))
+
+    @on(PersonLoaded)
+    def _person_loaded(self, message: PersonLoaded) -> None:
+        heading = message.text
+        if self.confirmation is Confirmation.QR:
+            heading += "  [" + _("checked in by QR card") + "]"
+        self.query_one("#visit-person", Static).update(heading)
+
+    def parse(self) -> VisitInput:
+        """The typed values as a :class:`VisitInput` (raises :class:`FieldError`)."""
+
+        def text(wid: str) -> str:
+            return self.query_one(f"#{wid}", Input).value
+
+        day = parse_day("day", text("day"))
+        moment = parse_time_of_day("time", text("time"))
+        if day > self.fk.today():
+            raise FieldError("day", _("The visit cannot be in the future"))
+        money_fen = parse_money("money", text("money"))
+        due = parse_optional_day("follow_up_due", text("follow_up_due"))
+        follow = text("follow_up").strip()
+        if due is not None and not follow:
+            raise FieldError("follow_up", _("Say what must be followed up"))
+        if due is not None and due < day:
+            raise FieldError("follow_up_due", _("The follow-up cannot be due before the visit"))
+        checked = self.query_one("#needs", SelectionList).selected
+        needs = "、".join(str(v) for v in checked)
+        extra = text("needs_text").strip()
+        if extra:
+            needs = f"{needs}; {extra}" if needs else extra
+        reason = self.query_one("#reason", Select).value
+        return VisitInput(
+            person_id=self.person_id,
+            visited_at=at(day, moment),
+            reason=VisitReason(str(reason)),
+            visitors=text("visitors"),
+            people_present=text("people_present"),
+            confirmation=self.confirmation,
+            needs=needs,
+            services=text("services"),
+            money_fen=money_fen,
+            goods=text("goods"),
+            follow_up=follow,
+            follow_up_due=due,
+            notes=text("notes"),
+        )
+
+    def submit(self) -> None:
+        """Validate, confirm a large amount, then save in a worker."""
+        data = self.parse()
+        limit = self.fk.config.money_confirm_fen
+        if data.money_fen > limit:
+
+            def answer(ok: bool | None) -> None:
+                if ok:
+                    self._start_save(data)
+                else:
+                    self.query_one("#money", Input).focus()
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("{amount} yuan is above the {limit} yuan limit. Save this amount?").format(
+                        amount=format_yuan(data.money_fen), limit=format_yuan(limit)
+                    )
+                ),
+                answer,
+            )
+            return
+        self._start_save(data)
+
+    def _start_save(self, data: VisitInput) -> None:
+        self.saving = True
+        self.query_one("#form-status", Static).update(_("Saving…"))
+        self._save(data)
+
+    @work(thread=True, group="visit-save")
+    def _save(self, data: VisitInput) -> None:
+        try:
+            visit = record_visit(self.fk.store, data)
+        except RecordError as err:
+            self.post_message(self.Failed(err.field, str(err)))
+            return
+        self.post_message(self.Saved(visit.id))
+
+    @on(Saved)
+    def _on_saved(self, message: Saved) -> None:
+        self.fk.changed()
+        self.saved(_("Visit saved"))
+
+    @on(Failed)
+    def _on_failed(self, message: Failed) -> None:
+        self.saving = False
+        self.show_error(message.field if message.field != "person" else "reason", message.message)

@@ -1,0 +1,131 @@
+"""Widgets and helpers shared by the screens: translated key bindings, the sync line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from fieldkit.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from fieldkit.tui.app import FieldkitApp
+
+__all__ = [
+    "FieldScreen",
+    "SyncInfo",
+    "SyncStatus",
+    "fit_cells",
+    "translate_bindings",
+]
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Replace the English descriptions of ``node``'s key bindings with translations.
+
+    Bindings are class attributes made at import time, before the language is
+    known; each node gets a translated copy of them when it is created.
+    """
+    bindings = node._bindings.key_to_bindings
+    for key, items in bindings.items():
+        bindings[key] = [
+            replace(b, description=_(b.description), tooltip=_(b.tooltip) if b.tooltip else "")
+            if b.description
+            else b
+            for b in items
+        ]
+
+
+def fit_cells(text: str, width: int) -> str:
+    """Cut ``text`` to at most ``width`` terminal cells (wide characters count 2), with "…"."""
+    if cell_len(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    """What the sync line shows: changes waiting, rejected, and the last successful sync."""
+
+    pending: int = 0
+    rejected: int = 0
+    last_sync_at: str | None = None
+    enrolled: bool = False
+    last_error: str = ""
+
+
+def _format_sync_time(value: str | None) -> str:
+    if not value:
+        return _("never")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class SyncStatus(Static):
+    """One line: pending outbox count and the last sync time (from the app's ``sync_info``)."""
+
+    DEFAULT_CSS = """
+    SyncStatus { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    SyncStatus.-pending { color: $warning; }
+    """
+
+    def on_mount(self) -> None:
+        """Follow the app's sync info."""
+        self.watch(self.app, "sync_info", self._show, init=True)
+
+    def _show(self, info: SyncInfo) -> None:
+        text = _("Pending sync: {pending} · Last sync: {last}").format(
+            pending=info.pending, last=_format_sync_time(info.last_sync_at)
+        )
+        if info.rejected:
+            text += " · " + _("Rejected: {n}").format(n=info.rejected)
+        if not info.enrolled:
+            text += " · " + _("not enrolled")
+        self.set_class(info.pending > 0, "-pending")
+        self.update(text)
+
+
+class FieldScreen(Screen[None]):
+    """A full screen of the app: header, the screen's body, the sync line and the footer."""
+
+    TITLE_MSGID = "fieldkit"
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+
+    @property
+    def fk(self) -> FieldkitApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        """Header, body (:meth:`compose_body`), sync line, footer."""
+        yield Header(icon="≡")
+        yield from self.compose_body()
+        yield SyncStatus()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own widgets."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        """Title the screen in the current language."""
+        self.sub_title = _(self.TITLE_MSGID)
