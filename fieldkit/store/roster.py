@@ -34,7 +34,6 @@ from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.store.store import Store
 
 __all__ = [
-    "DueRow",
     "FollowUp",
     "PersonFile",
     "RosterFilter",
@@ -47,7 +46,6 @@ __all__ = [
     "list_teams",
     "person_file",
     "search_roster",
-    "stale_persons",
     "team_members",
 ]
 
@@ -240,6 +238,8 @@ def search_roster(
 
 
 def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
@@ -413,65 +413,6 @@ def days_since(last: datetime | date | None, today: date) -> int | None:
         return None
     d = last.date() if isinstance(last, datetime) else last
     return (today - d).days
-
-
-@dataclass(frozen=True)
-class DueRow:
-    """A person to visit: when they were last seen and when the next visit was due."""
-
-    person_id: str
-    code: str
-    name: str
-    site_name: str
-    address: str
-    tier: str
-    last_visit: date | None
-    due: date
-    overdue_days: int
-
-
-FALLBACK_INTERVAL_DAYS = {"key": 30, "periodic": 90, "routine": 180}
-"""Visit intervals by tier used until the care-plan engine supplies due dates."""
-
-
-def stale_persons(
-    store: Store, today: date, *, site_ids: list[str] | None = None, limit: int = 500
-) -> list[DueRow]:
-    """Active persons whose last visit is older than their tier's interval, by site and address.
-
-    A stand-in for the care-plan engine's due list: never-visited persons are due now.
-    """
-    p = Person.__table__.c  # type: ignore[attr-defined]
-    s = Site.__table__.c  # type: ignore[attr-defined]
-    v = Visit.__table__.c  # type: ignore[attr-defined]
-    last = (
-        select(func.max(v.visited_at))
-        .where(v.person_id == p.id, v.deleted == literal(False))
-        .scalar_subquery()
-    )
-    query = (
-        select(p.id, p.code, p.name, s.name, p.address, p.tier, last)
-        .select_from(Person.__table__.join(Site.__table__, s.id == p.site_id))  # type: ignore[attr-defined]
-        .where(p.deleted == literal(False), p.status.in_(["active", "hospitalised"]))
-    )
-    if site_ids:
-        query = query.where(p.site_id.in_(site_ids))
-    out: list[DueRow] = []
-    with store.read() as session:
-        for pid, code, name, site_name, address, tier, last_at in session.connection().execute(
-            query
-        ):
-            last_day = _as_date(last_at)
-            interval = FALLBACK_INTERVAL_DAYS.get(tier, 180)
-            due = today if last_day is None else date.fromordinal(last_day.toordinal() + interval)
-            if due <= today:
-                out.append(
-                    DueRow(
-                        pid, code, name, site_name, address, tier, last_day, due, (today - due).days
-                    )
-                )
-    out.sort(key=lambda r: (r.site_name, r.address, r.code))
-    return out[:limit]
 
 
 def list_teams(store: Store) -> list[tuple[str, str, str]]:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
@@ -29,6 +30,7 @@ from fieldkit.i18n import gettext as _
 from fieldkit.store import Store
 from fieldkit.store.roster import find_by_code, list_sites
 from fieldkit.store.tables import OutboxEntry, OutboxState
+from fieldkit.tui.commands import FieldkitCommands
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
 from fieldkit.tui.sync_screen import SyncScreen
@@ -58,8 +60,10 @@ class FieldkitApp(App[int]):
         Binding("f6", "new_activity", N_("Activity"), show=False),
         Binding("f5", "switch_mode('sync')", N_("Sync")),
         Binding("f9", "toggle_theme", N_("Theme"), show=False),
+        Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
         Binding("ctrl+q", "quit", N_("Quit"), priority=True),
     ]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {FieldkitCommands}
 
     DEFAULT_MODE: ClassVar[str] = "roster"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {

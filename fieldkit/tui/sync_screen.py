@@ -24,9 +24,9 @@ from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.store import Store
 from fieldkit.store.tables import OutboxEntry, OutboxState
-from fieldkit.tui.widgets import FieldScreen
+from fieldkit.tui.widgets import FieldScreen, format_sync_time
 
-__all__ = ["OutboxSummary", "SyncScreen", "outbox_summary"]
+__all__ = ["OutboxSummary", "SyncScreen", "outbox_summary", "read_progress"]
 
 _TABLE_MSG = {
     "site": N_("Sites"),
@@ -93,16 +93,19 @@ def _find_sync_now() -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
-def _fraction(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[float | None, str]:
-    """Read a progress callback's arguments, whatever their shape: (done, total), a fraction..."""
-    numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int | float)]
-    words = [str(a) for a in (*args, *kwargs.values()) if isinstance(a, str)]
-    label = " ".join(words)
-    if len(numbers) >= 2 and numbers[1]:
-        return min(1.0, float(numbers[0]) / float(numbers[1])), label
-    if len(numbers) == 1 and 0 <= numbers[0] <= 1:
-        return float(numbers[0]), label
+def read_progress(progress: Any) -> tuple[float | None, str]:
+    """A :class:`sync.client.SyncProgress` as (fraction done or None, label)."""
+    done = getattr(progress, "done", None)
+    total = getattr(progress, "total", None)
+    phase = str(getattr(progress, "phase", "") or "")
+    text = str(getattr(progress, "message", "") or "")
+    label = " ".join(p for p in (_(_PHASE_MSG.get(phase, phase)) if phase else "", text) if p)
+    if isinstance(done, int) and isinstance(total, int) and total > 0:
+        return min(1.0, done / total), label
     return None, label
+
+
+_PHASE_MSG = {"push": N_("sending"), "pull": N_("receiving"), "conflicts": N_("conflicts")}
 
 
 class SyncScreen(FieldScreen):
@@ -177,8 +180,9 @@ class SyncScreen(FieldScreen):
         lines = [_("Changes waiting to be sent: {n}").format(n=total)]
         for tbl, n in sorted(summary.pending.items()):
             lines.append(f"  {_(_TABLE_MSG.get(tbl, tbl))}: {n}")
-        last = info.last_sync_at or ""
-        lines.append(_("Last successful sync: {when}").format(when=last[:16] or _("never")))
+        lines.append(
+            _("Last successful sync: {when}").format(when=format_sync_time(info.last_sync_at))
+        )
         if info.last_error:
             lines.append(_("Last problem: {error}").format(error=info.last_error))
         if summary.rejected:
@@ -199,16 +203,16 @@ class SyncScreen(FieldScreen):
             return
         sync_now = _find_sync_now()
         message = self.query_one("#sync-message", Static)
-        if sync_now is None:
-            message.update(_("Syncing is not available in this installation."))
-            return
-        if not self.fk.store.meta("device_token"):
+        if not self.fk.sync_info.enrolled:
             message.update(
                 _(
                     "This laptop is not enrolled with headquarters. Ask an administrator "
                     "for a code, then run: fieldkit enroll URL CODE"
                 )
             )
+            return
+        if sync_now is None:
+            message.update(_("Syncing is not available in this installation."))
             return
         self.running = True
         self.query_one("#sync-progress", ProgressBar).update(progress=0)
@@ -217,16 +221,21 @@ class SyncScreen(FieldScreen):
 
     @work(thread=True, exclusive=True, group="sync-run")
     def _run_sync(self, sync_now: Callable[..., Any]) -> None:
-        def progress(*args: Any, **kwargs: Any) -> None:
-            fraction, label = _fraction(args, kwargs)
+        def progress(update: Any) -> None:
+            fraction, label = read_progress(update)
             self.post_message(self.Progress(fraction, label))
 
         try:
-            result = sync_now(self.fk.store, on_progress=progress)
+            report = sync_now(self.fk.store, on_progress=progress)
         except Exception as err:  # the reason is shown to the user, nothing is lost
             self.post_message(self.Finished(False, str(err) or type(err).__name__))
             return
-        self.post_message(self.Finished(True, "" if result is None else str(result)))
+        error = getattr(report, "error", None)
+        if error:
+            self.post_message(self.Finished(False, str(error)))
+            return
+        summary = getattr(report, "summary", None)
+        self.post_message(self.Finished(True, summary() if callable(summary) else ""))
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:

@@ -1,8 +1,8 @@
-"""Today: who is due or overdue for a visit at my sites, grouped by site and address.
+"""Today: the due and overdue visits at my sites, grouped by site and address (a route).
 
-Due dates come from the care-plan engine (``fieldkit.store.due_list``) when it is
-installed; otherwise from :func:`fieldkit.store.roster.stale_persons` (days since
-the last visit against a per-tier interval).
+The list comes from the care-plan engine (:func:`fieldkit.store.due_list.due_list`)
+in a thread worker; within a site, tasks are ordered by address so the list reads
+as a walk through the site, and the counts per state sit on top.
 """
 
 from __future__ import annotations
@@ -17,28 +17,25 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from fieldkit.domain.vocab import Tier
-from fieldkit.i18n import N_
+from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
+from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
-from fieldkit.store.roster import DueRow, stale_persons
-from fieldkit.tui.display import fmt_date, label_of
+from fieldkit.store.due_list import due_list
+from fieldkit.tui.display import fmt_date
 from fieldkit.tui.widgets import FieldScreen
 
-__all__ = ["TodayScreen", "load_due"]
+__all__ = ["TodayScreen"]
 
-
-def load_due(store: object, today: object, site_ids: list[str] | None) -> list[DueRow]:
-    """Due rows from the care-plan engine when present, else the fallback."""
-    from datetime import date
-
-    from fieldkit.store import Store
-
-    assert isinstance(store, Store) and isinstance(today, date)
-    return stale_persons(store, today, site_ids=site_ids)
+_STATE_STYLE = {
+    TaskState.OVERDUE: "bold red",
+    TaskState.DUE_TODAY: "bold yellow",
+    TaskState.DUE_THIS_WEEK: "",
+    TaskState.UPCOMING: "dim",
+}
 
 
 class TodayScreen(FieldScreen):
-    """The day's route: counts on top, then persons by site and address."""
+    """The day's route: counts on top, then tasks by site and address."""
 
     TITLE_MSGID = N_("Today")
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,9 +45,9 @@ class TodayScreen(FieldScreen):
 
     @dataclass
     class Loaded(Message):
-        """Due rows arrived."""
+        """The due list arrived."""
 
-        rows: list[DueRow]
+        due: DueList
 
     def compose_body(self) -> ComposeResult:
         """Counts and the list."""
@@ -65,9 +62,9 @@ class TodayScreen(FieldScreen):
         table.add_column(_("Address"), key="address")
         table.add_column(_("Name"), key="name")
         table.add_column(_("Code"), key="code")
-        table.add_column(_("Tier"), key="tier")
-        table.add_column(_("Last visit"), key="last")
-        table.add_column(_("Overdue"), key="overdue")
+        table.add_column(_("Visit"), key="kind")
+        table.add_column(_("Due"), key="due")
+        table.add_column(_("State"), key="state")
         self.reload()
 
     def reload(self) -> None:
@@ -81,53 +78,56 @@ class TodayScreen(FieldScreen):
 
     @work(thread=True, exclusive=True, group="today")
     def _load(self, site_ids: list[str] | None) -> None:
-        self.post_message(self.Loaded(load_due(self.fk.store, self.fk.today(), site_ids)))
+        self.post_message(
+            self.Loaded(due_list(self.fk.store, on=self.fk.today(), site_ids=site_ids))
+        )
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        rows = message.rows
-        overdue = sum(1 for r in rows if r.overdue_days > 0)
-        due_today = len(rows) - overdue
-        sites = len({r.site_name for r in rows})
+        due = message.due
+        lang = current_language()
+        counts = " · ".join(
+            f"{state_label(state, lang)}: {due.counts.get(state, 0)}" for state in TaskState
+        )
         self.query_one("#today-counts", Static).update(
-            _("Overdue: {overdue} · Due today: {due} · Sites: {sites}").format(
-                overdue=overdue, due=due_today, sites=sites
-            )
+            counts + " · " + _("Sites: {n}").format(n=len(due.groups))
         )
         table = self.query_one("#today-list", DataTable)
         table.clear()
-        current = None
-        for r in rows:
-            if r.site_name != current:
-                current = r.site_name
-                table.add_row(Text(f"▸ {r.site_name}", style="bold"), "", "", "", "", "")
-            late = (
-                Text(_("{n} days").format(n=r.overdue_days), style="bold red")
-                if r.overdue_days > 0
-                else Text(_("today"))
-            )
-            table.add_row(
-                r.address,
-                r.name,
-                r.code,
-                label_of(Tier, r.tier),
-                fmt_date(r.last_visit) or _("never"),
-                late,
-                key=r.person_id,
-            )
-        if not rows:
+        seen: set[str] = set()
+        for group in due.groups:
+            table.add_row(Text(f"▸ {group.site_name}", style="bold"), "", "", "", "", "")
+            for task in sorted(group.tasks, key=lambda t: (t.address, t.person_code, t.sort_key)):
+                key = f"{task.person_id}:{task.kind}"
+                if key in seen:
+                    continue
+                seen.add(key)
+                table.add_row(
+                    task.address,
+                    task.person_name,
+                    task.person_code,
+                    kind_label(task.kind, lang),
+                    fmt_date(task.due),
+                    Text(state_label(task.state, lang), style=_STATE_STYLE[task.state]),
+                    key=key,
+                )
+        if not due.tasks:
             table.add_row(_("Nobody is due. Well done."), "", "", "", "", "")
+
+    def _highlighted_person(self) -> str | None:
+        table = self.query_one("#today-list", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key.split(":", 1)[0] if key else None
 
     @on(DataTable.RowSelected, "#today-list")
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.fk.open_person(event.row_key.value)
+            self.fk.open_person(event.row_key.value.split(":", 1)[0])
 
     def action_visit(self) -> None:
         """Record a visit for the highlighted person."""
-        table = self.query_one("#today-list", DataTable)
-        if not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if key:
-            self.fk.open_visit_form(key)
+        person = self._highlighted_person()
+        if person:
+            self.fk.open_visit_form(person)

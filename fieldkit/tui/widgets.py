@@ -22,6 +22,7 @@ __all__ = [
     "SyncInfo",
     "SyncStatus",
     "fit_cells",
+    "format_sync_time",
     "translate_bindings",
 ]
 
@@ -65,7 +66,8 @@ class SyncInfo:
     last_error: str = ""
 
 
-def _format_sync_time(value: str | None) -> str:
+def format_sync_time(value: str | None) -> str:
+    """An ISO timestamp as local ``2026-11-20 16:00``, or "never"."""
     if not value:
         return _("never")
     try:
@@ -91,7 +93,7 @@ class SyncStatus(Static):
 
     def _show(self, info: SyncInfo) -> None:
         text = _("Pending sync: {pending} · Last sync: {last}").format(
-            pending=info.pending, last=_format_sync_time(info.last_sync_at)
+            pending=info.pending, last=format_sync_time(info.last_sync_at)
         )
         if info.rejected:
             text += " · " + _("Rejected: {n}").format(n=info.rejected)
