@@ -1,0 +1,332 @@
+"""The due list computed from a real SQLite store.
+
+Its SQL prefilter must never drop a task: a randomly filled store is checked on
+many days against the engine fed with every person's full history loaded naively.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from fieldkit.domain.careplan import (
+    FollowUp,
+    PersonFacts,
+    Task,
+    TaskKind,
+    TaskState,
+    all_tasks,
+    default_policy,
+    parse_policy,
+)
+from fieldkit.domain.models import Person, PersonEvent, Site, Visit
+from fieldkit.domain.vocab import (
+    Category,
+    EventKind,
+    SiteKind,
+    Status,
+    Tier,
+    VisitReason,
+)
+from fieldkit.store import Store
+from fieldkit.store.due_list import due_list
+
+D = date.fromisoformat
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour, 0))
+
+
+# --- a small hand-made store ---------------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Iterator[tuple[Store, dict[str, str]]]:
+    store = Store(tmp_path / "laptop.db")
+    ids: dict[str, str] = {}
+    with store.write() as s:
+        a = Site(name="幸福安置点", kind=SiteKind.RELOCATION)
+        b = Site(name="石桥村", kind=SiteKind.VILLAGE)
+        s.add_all([a, b])
+        s.flush()
+        people = {
+            "key": Person(code="A-1", name="张三丰", site_id=a.id, tier=Tier.KEY),
+            "sick": Person(code="A-2", name="李四", site_id=a.id, tier=Tier.ROUTINE),
+            "gone": Person(code="B-1", name="王五", site_id=b.id, status=Status.DECEASED),
+            "fine": Person(code="B-2", name="赵六", site_id=b.id, tier=Tier.ROUTINE),
+            "removed": Person(code="B-3", name="钱七", site_id=b.id, deleted=True),
+        }
+        s.add_all(people.values())
+        s.flush()
+        ids.update({k: p.id for k, p in people.items()})
+        ids.update(site_a=a.id, site_b=b.id)
+        s.add_all(
+            [
+                # key tier: last live visit 41 days before 2026-04-11 (a later one is deleted)
+                Visit(person_id=ids["key"], site_id=a.id, visited_at=_at(D("2026-03-01"))),
+                Visit(
+                    person_id=ids["key"],
+                    site_id=a.id,
+                    visited_at=_at(D("2026-04-01")),
+                    deleted=True,
+                ),
+                # routine, visited this year, with a follow-up owed by 2026-04-12
+                Visit(
+                    person_id=ids["sick"],
+                    site_id=a.id,
+                    visited_at=_at(D("2026-04-02")),
+                    follow_up="送轮椅",
+                    follow_up_due=D("2026-04-12"),
+                ),
+                PersonEvent(
+                    person_id=ids["sick"],
+                    site_id=a.id,
+                    kind=EventKind.HOSPITALISED,
+                    happened_on=D("2026-04-09"),
+                ),
+                PersonEvent(
+                    person_id=ids["gone"],
+                    site_id=b.id,
+                    kind=EventKind.DECEASED,
+                    happened_on=D("2026-04-08"),
+                ),
+                Visit(person_id=ids["fine"], site_id=b.id, visited_at=_at(D("2026-03-20"))),
+                # a visit after the list's day does not count yet
+                Visit(person_id=ids["fine"], site_id=b.id, visited_at=_at(D("2026-05-01"))),
+            ]
+        )
+    yield store, ids
+    store.close()
+
+
+def test_due_list_of_a_small_store(small: tuple[Store, dict[str, str]]) -> None:
+    store, ids = small
+    dl = due_list(store, on=D("2026-04-11"))
+    got = {(t.person_name, t.kind, t.state) for t in dl.tasks}
+    assert got == {
+        ("张三丰", TaskKind.TIER, TaskState.OVERDUE),
+        ("李四", TaskKind.HOSPITAL, TaskState.DUE_THIS_WEEK),
+        ("李四", TaskKind.FOLLOW_UP, TaskState.DUE_THIS_WEEK),
+        ("王五", TaskKind.CONDOLENCE, TaskState.DUE_THIS_WEEK),
+    }
+    assert dl.tasks[0].why_zh == "重点关注: 上次走访 41 天前"
+    assert dl.counts[TaskState.OVERDUE] == 1 and dl.counts[TaskState.DUE_THIS_WEEK] == 3
+    assert [g.site_name for g in dl.groups] == ["幸福安置点", "石桥村"]
+    assert [t.person_name for t in dl.groups[0].tasks] == ["张三丰", "李四", "李四"]
+    assert dl.group(ids["site_b"]) is not None
+    assert dl.group(ids["site_b"]).counts[TaskState.DUE_THIS_WEEK] == 1  # type: ignore[union-attr]
+
+
+def test_scope_and_visits_that_settle(small: tuple[Store, dict[str, str]]) -> None:
+    store, ids = small
+    only_b = due_list(store, on=D("2026-04-11"), site_ids=[ids["site_b"]])
+    assert {t.person_name for t in only_b.tasks} == {"王五"}
+    assert due_list(store, on=D("2026-04-11"), site_ids=[]).total == 0
+    assert due_list(store, on=D("2026-04-11"), site_ids=["no-such-site"]).total == 0
+    with store.write() as s:
+        s.add(
+            Visit(
+                person_id=ids["sick"],
+                site_id=ids["site_a"],
+                visited_at=_at(D("2026-04-10")),
+                reason=VisitReason.HOSPITAL,
+            )
+        )
+        s.add(
+            Visit(
+                person_id=ids["gone"],
+                site_id=ids["site_b"],
+                visited_at=_at(D("2026-04-10")),
+                reason=VisitReason.CONDOLENCE,
+            )
+        )
+    dl = due_list(store, on=D("2026-04-11"))
+    # the hospital visit settles the hospital task and, being later, the follow-up
+    assert {(t.person_name, t.kind) for t in dl.tasks} == {("张三丰", TaskKind.TIER)}
+
+
+def test_policy_is_passed_through(small: tuple[Store, dict[str, str]]) -> None:
+    store, _ = small
+    lax = parse_policy("[tiers.key]\ninterval_days = 60\n")
+    names = {t.person_name for t in due_list(store, on=D("2026-04-11"), policy=lax).tasks}
+    assert "张三丰" not in names
+
+
+# --- a random store, checked against the engine fed naively ---------------------------
+
+SEED_PERSONS = 240
+
+
+@pytest.fixture(scope="module")
+def random_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    rnd = random.Random(20261121)
+    store = Store(tmp_path_factory.mktemp("due") / "random.db")
+    start = D("2025-01-01")
+    with store.write() as s:
+        sites = [
+            Site(name=f"站点{i}", kind=SiteKind.RELOCATION if i == 0 else SiteKind.VILLAGE)
+            for i in range(4)
+        ]
+        s.add_all(sites)
+        s.flush()
+        for n in range(SEED_PERSONS):
+            site = rnd.choice(sites)
+            born = rnd.choice(
+                [
+                    D("1946-02-28"),
+                    D("1936-02-29"),
+                    D("1948-02-29"),
+                    D("1926-06-30"),
+                    date(rnd.randint(1920, 1965), rnd.randint(1, 12), rnd.randint(1, 28)),
+                    date(rnd.choice([1945, 1946, 1947, 1936, 1937, 1927]), rnd.randint(1, 12), 15),
+                ]
+            )
+            person = Person(
+                code=f"R-{n:04d}",
+                name=f"人{n}",
+                site_id=site.id,
+                tier=rnd.choice(list(Tier)),
+                category=rnd.choice(list(Category)),
+                status=rnd.choices(list(Status), [20, 2, 1, 2])[0],
+                birth_date=born if rnd.random() < 0.9 else None,
+                deleted=rnd.random() < 0.02,
+            )
+            s.add(person)
+            s.flush()
+            for _ in range(rnd.choice([0, 1, 2, 4, 8, 12])):
+                day = start + timedelta(days=rnd.randrange(3 * 365))
+                has_fu = rnd.random() < 0.15
+                s.add(
+                    Visit(
+                        person_id=person.id,
+                        site_id=site.id,
+                        reason=rnd.choice(list(VisitReason)),
+                        visited_at=_at(day, rnd.randint(8, 17)),
+                        follow_up="回访" if has_fu else "",
+                        follow_up_due=day + timedelta(days=rnd.randint(1, 40))
+                        if has_fu and rnd.random() < 0.7
+                        else None,
+                        deleted=rnd.random() < 0.05,
+                    )
+                )
+            for _ in range(rnd.choice([0, 0, 0, 1, 2])):
+                s.add(
+                    PersonEvent(
+                        person_id=person.id,
+                        site_id=site.id,
+                        kind=rnd.choice(list(EventKind)),
+                        happened_on=start + timedelta(days=rnd.randrange(3 * 365)),
+                        deleted=rnd.random() < 0.05,
+                    )
+                )
+    yield store
+    store.close()
+
+
+def naive_facts(store: Store, on: date) -> list[PersonFacts]:
+    """Every live person with the full history read row by row: the reference."""
+    with store.read() as s:
+        kinds = {site.id: site.kind for site in s.exec(select(Site))}
+        out = []
+        for p in s.exec(select(Person).where(Person.deleted == False)):  # noqa: E712
+            visits = [
+                v
+                for v in s.exec(select(Visit).where(Visit.person_id == p.id))
+                if not v.deleted and v.visited_at.date() <= on
+            ]
+            visits.sort(key=lambda v: v.visited_at)
+            by_reason: dict[VisitReason, date] = {}
+            for v in visits:
+                by_reason[v.reason] = v.visited_at.date()
+            events: dict[EventKind, date] = {}
+            for e in s.exec(select(PersonEvent).where(PersonEvent.person_id == p.id)):
+                if not e.deleted and e.happened_on <= on:
+                    events[e.kind] = max(e.happened_on, events.get(e.kind, e.happened_on))
+            last = visits[-1] if visits else None
+            follow_ups: tuple[FollowUp, ...] = ()
+            if last is not None and (last.follow_up or last.follow_up_due):
+                follow_ups = (FollowUp(last.follow_up, last.visited_at.date(), last.follow_up_due),)
+            out.append(
+                PersonFacts(
+                    person_id=p.id,
+                    name=p.name,
+                    site_id=p.site_id,
+                    tier=p.tier,
+                    category=p.category,
+                    status=p.status,
+                    birth_date=p.birth_date,
+                    code=p.code,
+                    address=p.address,
+                    relocation_site=kinds[p.site_id] is SiteKind.RELOCATION,
+                    last_visit=last.visited_at.date() if last else None,
+                    last_by_reason=by_reason,
+                    events=events,
+                    follow_ups=follow_ups,
+                )
+            )
+    return out
+
+
+def _key(t: Task) -> tuple[object, ...]:
+    return (t.person_id, t.kind, t.window_start, t.due, t.state, t.why_zh)
+
+
+DAYS = [
+    D(d)
+    for d in [
+        "2025-01-20", "2025-03-03", "2025-06-20", "2025-09-26", "2025-10-20", "2025-12-28",
+        "2026-02-10", "2026-02-28", "2026-03-01", "2026-05-17", "2026-07-01", "2026-11-21",
+        "2027-01-30", "2027-02-13", "2027-06-30", "2027-12-31", "2028-02-29", "2028-06-01",
+    ]
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reference(random_store: Store) -> dict[date, list[Task]]:
+    policy = default_policy()
+    return {on: all_tasks(naive_facts(random_store, on), on, policy) for on in DAYS}
+
+
+@pytest.mark.parametrize("on", DAYS, ids=str)
+def test_due_list_matches_the_engine_on_full_history(
+    random_store: Store, reference: dict[date, list[Task]], on: date
+) -> None:
+    expected = sorted(map(_key, reference[on]))
+    got = sorted(map(_key, due_list(random_store, on=on).tasks))
+    assert got == expected
+    assert got, "every checked day has some task"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    pick=st.lists(st.integers(min_value=0, max_value=5), max_size=5),
+    on=st.sampled_from(DAYS),
+)
+def test_the_list_never_contains_a_person_outside_the_scope(
+    random_store: Store, reference: dict[date, list[Task]], pick: list[int], on: date
+) -> None:
+    with random_store.read() as s:
+        site_ids = sorted(site.id for site in s.exec(select(Site)))
+    scope = {site_ids[i] if i < len(site_ids) else f"missing-{i}" for i in pick}
+    dl = due_list(random_store, on=on, site_ids=scope)
+    with random_store.read() as s:
+        in_scope = {p.id for p in s.exec(select(Person)) if p.site_id in scope}
+    assert {t.person_id for t in dl.tasks} <= in_scope
+    assert {g.site_id for g in dl.groups} <= scope
+    expected = sorted(_key(t) for t in reference[on] if t.site_id in scope)
+    assert sorted(map(_key, dl.tasks)) == expected
+    assert sum(dl.counts.values()) == dl.total == sum(len(g.tasks) for g in dl.groups)
+
+
+def test_the_random_store_exercises_every_rule(reference: dict[date, list[Task]]) -> None:
+    seen = {t.kind for tasks in reference.values() for t in tasks}
+    assert seen == set(TaskKind)
+    assert {t.state for tasks in reference.values() for t in tasks} == set(TaskState)
