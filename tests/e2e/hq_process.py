@@ -1,0 +1,125 @@
+"""Real processes for end-to-end tests: ``fieldkit serve`` and the ``fieldkit`` CLI."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+__all__ = ["Hq", "database_urls", "free_port", "run_cli"]
+
+PG_ENV = "FIELDKIT_TEST_DATABASE_URL"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    """Run ``fieldkit ARGS`` as a process; returns stdout (raises with stderr on failure)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "fieldkit", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"fieldkit {' '.join(args)} failed: {proc.stdout}\n{proc.stderr}")
+    return proc.stdout if check else proc.stdout + proc.stderr + f"\nexit={proc.returncode}"
+
+
+@contextmanager
+def database_urls(backend: str, tmp: Path) -> Iterator[str]:
+    """A fresh HQ database: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp / 'hq.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL end-to-end tests skipped")
+    schema = f"fk_test_{secrets.token_hex(4)}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+class Hq:
+    """A ``fieldkit serve`` process on 127.0.0.1 and its database."""
+
+    def __init__(self, database_url: str, workers: int = 1, extra: tuple[str, ...] = ()) -> None:
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "fieldkit",
+                "serve",
+                "--database-url",
+                database_url,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read() if self.proc.stdout else ""
+                raise AssertionError(f"fieldkit serve exited: {out}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("fieldkit serve did not answer within 60 s")
+            time.sleep(0.1)
+
+    def admin(self, *args: str, check: bool = True) -> str:
+        """``fieldkit admin ARGS --database-url ...``."""
+        return run_cli("admin", *args, "--database-url", self.database_url, check=check)
+
+    def enroll_code(self, user: str) -> str:
+        """A fresh one-time code for ``user``."""
+        return self.admin("enroll", user).splitlines()[0].strip()
+
+    def stop(self) -> None:
+        """Terminate the server."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
