@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import secrets
 import socket
@@ -16,6 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from fieldkit.cli.main import main
+
 __all__ = ["Hq", "database_urls", "free_port", "run_cli"]
 
 PG_ENV = "FIELDKIT_TEST_DATABASE_URL"
@@ -28,13 +32,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    """Run ``fieldkit ARGS`` as a process; returns stdout (raises with stderr on failure)."""
+def run_cli(*args: str, process: bool = False, check: bool = True) -> str:
+    """Run ``fieldkit ARGS``; returns stdout (raises with stderr on failure).
+
+    With ``process`` it runs as a real process; otherwise the same entry point runs
+    in this process (much faster; the server is always a real process).
+    """
+    if not process:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+        if check and code != 0:
+            raise AssertionError(
+                f"fieldkit {' '.join(args)} failed: {out.getvalue()}{err.getvalue()}"
+            )
+        return out.getvalue() if check else out.getvalue() + err.getvalue() + f"\nexit={code}"
     proc = subprocess.run(
         [sys.executable, "-m", "fieldkit", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
         timeout=120,
     )
     if check and proc.returncode != 0:
@@ -104,9 +120,11 @@ class Hq:
                 raise AssertionError("fieldkit serve did not answer within 60 s")
             time.sleep(0.1)
 
-    def admin(self, *args: str, check: bool = True) -> str:
+    def admin(self, *args: str, check: bool = True, process: bool = False) -> str:
         """``fieldkit admin ARGS --database-url ...``."""
-        return run_cli("admin", *args, "--database-url", self.database_url, check=check)
+        return run_cli(
+            "admin", *args, "--database-url", self.database_url, check=check, process=process
+        )
 
     def enroll_code(self, user: str) -> str:
         """A fresh one-time code for ``user``."""

@@ -24,24 +24,24 @@ def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
             server.stop()
 
 
-def _enroll(hq: Hq, db: Path, user: str) -> None:
-    out = run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code(user))
+def _enroll(hq: Hq, db: Path, user: str, process: bool = False) -> None:
+    out = run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code(user), process=process)
     assert f"enrolled as {user}" in out
 
 
-def _sync(db: Path) -> str:
-    return run_cli("--db", str(db), "sync")
+def _sync(db: Path, process: bool = False) -> str:
+    return run_cli("--db", str(db), "sync", process=process)
 
 
 def test_two_laptops_hold_the_union_and_a_volunteer_only_its_scope(hq: Hq, tmp_path: Path) -> None:
     admin_db, l1, l2, vol = (tmp_path / f"{n}.db" for n in ("admin", "l1", "l2", "vol"))
-    hq.admin("add-user", "局机关", "--role", "admin")
-    _enroll(hq, admin_db, "局机关")
+    hq.admin("add-user", "局机关", "--role", "admin", process=True)
+    _enroll(hq, admin_db, "局机关", process=True)
     east = add_site(admin_db, "东山安置点")
     west = add_site(admin_db, "西岭村")
     east_people = add_persons(admin_db, east, "DS", 6)
     west_people = add_persons(admin_db, west, "XL", 4)
-    assert "sent 12 change(s)" in _sync(admin_db)
+    assert "sent 12 change(s)" in _sync(admin_db, process=True)
 
     # HQ now knows the sites by name (they are synced records).
     hq.admin("add-user", "王芳", "--role", "staff", "--sites", "东山安置点,西岭村")
@@ -55,9 +55,9 @@ def test_two_laptops_hold_the_union_and_a_volunteer_only_its_scope(hq: Hq, tmp_p
     v2 = add_visits(l2, west_people[:2], west)
     new_person = add_persons(l2, west, "L2", 1)
     v2 += add_visits(l2, new_person, west)
-    for _ in range(2):
-        _sync(l1)
-        _sync(l2)
+    for i in range(2):
+        _sync(l1, process=i == 0)
+        _sync(l2, process=i == 0)
 
     union = laptop_rows(l1)
     assert union["visit"] == set(v1) | set(v2)
