@@ -66,7 +66,7 @@ def database_urls(backend: str, tmp: Path) -> Iterator[str]:
         return
     base = os.environ.get(PG_ENV)
     if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL end-to-end tests skipped")
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL variants skipped")
     schema = f"fk_test_{secrets.token_hex(4)}"
     admin = create_engine(base)
     with admin.begin() as conn:

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.e2e.data import add_persons, add_site, add_visits, hq_rows, laptop_rows
-from tests.e2e.hq_process import Hq, database_urls, run_cli
+from e2e_data import add_persons, add_site, add_visits, hq_rows, laptop_rows
+from hq_process import Hq, database_urls, run_cli
 
 pytestmark = pytest.mark.slow
 
