@@ -47,6 +47,15 @@ _MUST_VISIT_REASONS = (
     VisitReason.FESTIVAL,
 )
 _OLDEST_AGE = 130
+_SEP = "\x1f"
+# The latest live visit of person ``p`` up to the day: "visited_at<US>follow_up_due<US>follow_up".
+# With an index on visit (person_id, visited_at, reason, follow_up_due, follow_up)
+# WHERE deleted = 0 this is one index-only seek per person.
+_LATEST_VISIT = (
+    "SELECT v.visited_at || char(31) || coalesce(v.follow_up_due, '') || char(31) || v.follow_up"
+    " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :next_day"
+    " ORDER BY v.visited_at DESC LIMIT 1"
+)
 
 
 def _day(value: str | None) -> date | None:
@@ -161,13 +170,12 @@ def due_list(
             scope = f"AND p.site_id IN ({_placeholders('s', sorted(set(site_ids)), params)})"
         reasons = _placeholders("r", [r.value for r in _MUST_VISIT_REASONS], params)
         fired = [
-            "lv.visited_at IS NULL",
-            "lv.follow_up != ''",
-            "lv.follow_up_due IS NOT NULL",
-            "lv.visited_at < CASE p.tier "
+            "c.lv IS NULL",
+            "substr(c.lv, -2) != char(31, 31)",
+            "c.lv < CASE c.tier "
             + " ".join(f"WHEN '{t.value}' THEN :cut_{t.value}" for t in Tier)
             + " END",
-            "p.id IN (SELECT person_id FROM person_event WHERE deleted = 0 "
+            "c.pid IN (SELECT person_id FROM person_event WHERE deleted = 0 "
             f"AND kind IN ({kinds}) AND happened_on >= :since AND happened_on <= :on)",
         ]
         for tier in Tier:
@@ -175,54 +183,56 @@ def due_list(
             params[f"cut_{tier.value}"] = (last_ok + timedelta(days=1)).isoformat()
         for i, (lo, hi) in enumerate(_birthday_ranges(on, policy)):
             params[f"blo{i}"], params[f"bhi{i}"] = lo, hi
-            fired.append(f"p.birth_date BETWEEN :blo{i} AND :bhi{i}")
+            fired.append(f"c.birth BETWEEN :blo{i} AND :bhi{i}")
         if festivals and policy.festival_tiers and policy.festival_categories:
             tiers = _placeholders("ft", [t.value for t in policy.festival_tiers], params)
             cats = _placeholders("fc", [c.value for c in policy.festival_categories], params)
-            fired.append(f"(p.tier IN ({tiers}) AND p.category IN ({cats}))")
+            fired.append(f"(c.tier IN ({tiers}) AND c.category IN ({cats}))")
         year_end = date(on.year, 12, 31)
         if policy.relocation_yearly_visit and (year_end - on).days <= policy.relocation_notice_days:
             params["year_start"] = date(on.year, 1, 1).isoformat()
             fired.append(
-                "(lv.visited_at < :year_start AND p.site_id IN "
+                "(c.lv < :year_start AND c.site_id IN "
                 "(SELECT id FROM site WHERE kind = 'relocation'))"
             )
 
         sql = f"""
-            SELECT p.id, p.name, p.code, p.site_id, p.address, p.tier, p.category, p.status,
-                   p.birth_date, lv.visited_at, lv.follow_up, lv.follow_up_due,
+            SELECT c.pid, p.name, p.code, c.site_id, p.address, c.tier, c.category, p.status,
+                   c.birth, c.lv,
                    (SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))
                       FROM visit v
-                     WHERE v.person_id = p.id AND v.deleted = 0
+                     WHERE v.person_id = c.pid AND v.deleted = 0
                        AND v.visited_at >= :since AND v.visited_at < :next_day
                        AND v.reason IN ({reasons})) AS recent
-              FROM person p
-              LEFT JOIN visit lv ON lv.rowid = (
-                    SELECT v.rowid FROM visit v
-                     WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :next_day
-                     ORDER BY v.visited_at DESC LIMIT 1)
-             WHERE p.deleted = 0 AND p.status != 'moved' {scope}
-               AND ({" OR ".join(fired)})
+              FROM (SELECT p.rowid AS prow, p.id AS pid, p.site_id AS site_id, p.tier AS tier,
+                           p.category AS category, p.birth_date AS birth,
+                           ({_LATEST_VISIT}) AS lv
+                      FROM person p
+                     WHERE p.deleted = 0 AND p.status != 'moved' {scope}
+                     LIMIT -1 OFFSET 0) AS c
+              JOIN person p ON p.rowid = c.prow
+             WHERE {" OR ".join(fired)}
         """
         rows = conn.exec_driver_sql(sql, params).all()
 
     tasks = []
     for row in rows:
-        (pid, name, code, site_id, address, tier, category, status, birth, last, fu, fu_due) = row[
-            :12
-        ]
+        pid, name, code, site_id, address, tier, category, status, birth, latest, many = row
         recent: dict[VisitReason, date] = {}
-        if row[12]:
-            for item in row[12].split(","):
+        if many:
+            for item in many.split(","):
                 reason_slug, _, day_text = item.partition(" ")
                 reason = VisitReason(reason_slug)
                 day = date.fromisoformat(day_text)
                 if reason not in recent or recent[reason] < day:
                     recent[reason] = day
-        last_day = _day(last)
+        last_day: date | None = None
         follow_ups: tuple[FollowUp, ...] = ()
-        if last_day is not None and (fu or fu_due):
-            follow_ups = (FollowUp(text=fu or "", recorded_on=last_day, due=_day(fu_due)),)
+        if latest is not None:
+            visited_at, fu_due, fu = latest.split(_SEP, 2)
+            last_day = date.fromisoformat(visited_at[:10])
+            if fu or fu_due:
+                follow_ups = (FollowUp(fu, last_day, _day(fu_due or None)),)
         facts = PersonFacts(
             person_id=pid,
             name=name,
