@@ -110,6 +110,8 @@ class FieldkitApp(App[int]):
         self.startup_warnings: list[str] = []
         self.user_name = store.meta("user_name") or ""
         self._resolve_default_site()
+        # The first screen: Textual reads DEFAULT_MODE while initialising the app.
+        setattr(self, "DEFAULT_MODE", start_mode)  # noqa: B010
         super().__init__()
         translate_bindings(self)
         self.theme = THEMES.get(self.config.theme, "textual-dark")
@@ -128,8 +130,6 @@ class FieldkitApp(App[int]):
 
     def on_mount(self) -> None:
         """Show the first screen, start the sync line."""
-        if self.start_mode != self.DEFAULT_MODE:
-            self.switch_mode(self.start_mode)
         self.refresh_sync_info()
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning")

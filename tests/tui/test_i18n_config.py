@@ -15,7 +15,9 @@ from fieldkit.locale.catalog import CATALOGS, compile_mo, extract_msgids, po_pat
 def test_every_msgid_has_a_chinese_translation() -> None:
     zh = read_po(po_path("zh_CN"))
     missing = [m for m in extract_msgids() if not zh.get(m)]
-    assert missing == [], f"untranslated in zh_CN (run python -m fieldkit.locale.catalog): {missing}"
+    assert missing == [], (
+        f"untranslated in zh_CN (run python -m fieldkit.locale.catalog): {missing}"
+    )
 
 
 @pytest.mark.parametrize("catalog", CATALOGS)

@@ -12,7 +12,7 @@ from fieldkit.domain.vocab import Category, Sex, SiteKind, Status, Tier, VisitRe
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
 
-__all__ = ["NOW", "PEOPLE", "TODAY", "build_store", "make_app", "settle"]
+__all__ = ["NOW", "PEOPLE", "TODAY", "build_store", "make_app", "rows", "screen_lines", "settle"]
 
 TODAY = date(2026, 11, 21)
 NOW = datetime(2026, 11, 21, 10, 30, 0)
@@ -117,3 +117,19 @@ async def settle(pilot: Pilot[int]) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def screen_lines(app: FieldkitApp) -> list[str]:
+    """What the terminal shows now, one string per row (wide characters once each)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def rows(store: Store, sql: str, *args: object) -> list[tuple[object, ...]]:
+    """Query the store's SQLite file directly (what is really on disk)."""
+    import sqlite3
+
+    con = sqlite3.connect(store.path)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
