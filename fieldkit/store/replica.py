@@ -47,6 +47,7 @@ from sync.hlc import HLC, Timestamp, format_ts
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
 
 __all__ = [
+    "CODE_CLASH_MARK",
     "ConflictMarker",
     "StoreReplica",
     "open_conflicts",
@@ -70,6 +71,35 @@ class ConflictMarker(SQLModel, table=True):
     loser_device: str
     created_at: str
     resolved: bool = False
+
+
+_PERSON = str(Person.__tablename__)
+CODE_CLASH_MARK = "~"
+"""Separates a pulled person's code from the id suffix that keeps it unique locally."""
+
+
+def _dodge_code_clashes(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Keep pulled persons whose card code another local person already holds.
+
+    Two laptops offline can give the same code (e.g. ``GL-0042``) to two new persons;
+    HQ keeps both. The local store's code index is unique, so the pulled row is
+    stored as ``GL-0042~<last 6 of its id>`` here (not sent back) until an admin
+    renumbers one of them; the next pull of a renumbered row brings the fix.
+    """
+    codes = {r["code"]: r["id"] for r in rows}
+    taken: dict[str, str] = {}
+    code_list = list(codes)
+    for start in range(0, len(code_list), 500):
+        found = conn.execute(
+            select(table.c.code, table.c.id).where(table.c.code.in_(code_list[start : start + 500]))
+        )
+        taken.update({row.code: row.id for row in found})
+    seen: dict[str, str] = {}
+    for r in rows:
+        owner = taken.get(r["code"])
+        if (owner is not None and owner != r["id"]) or seen.get(r["code"], r["id"]) != r["id"]:
+            r["code"] = f"{r['code']}{CODE_CLASH_MARK}{r['id'][-6:]}"
+        seen.setdefault(r["code"], r["id"])
 
 
 _META: Table = SQLModel.metadata.tables[str(LocalMeta.__tablename__)]
@@ -249,6 +279,8 @@ class StoreReplica:
                             )
                             removed += done.rowcount
                     for tbl, rows in puts.items():
+                        if tbl == _PERSON:
+                            _dodge_code_clashes(conn, self.plans[tbl].table, rows)
                         conn.execute(self.plans[tbl].upsert, rows)
                     removed += self._apply_scope(conn, page.scope)
                     _meta_set(conn, "pull_cursor", page.cursor)
@@ -322,7 +354,7 @@ def open_conflicts(store: Store, row_id: str) -> list[ConflictMarker]:
     from sqlmodel import col
 
     with store.read() as s:
-        return list(
+        found = list(
             s.exec(
                 select(ConflictMarker)  # type: ignore[call-overload]
                 .where(
@@ -331,6 +363,8 @@ def open_conflicts(store: Store, row_id: str) -> list[ConflictMarker]:
                 .order_by(col(ConflictMarker.id))
             ).scalars()
         )
+        s.expunge_all()
+        return found
 
 
 def rejected_changes(store: Store) -> list[OutboxEntry]:
@@ -338,10 +372,12 @@ def rejected_changes(store: Store) -> list[OutboxEntry]:
     from sqlmodel import col
 
     with store.read() as s:
-        return list(
+        found = list(
             s.exec(
                 select(OutboxEntry)  # type: ignore[call-overload]
                 .where(col(OutboxEntry.state) == OutboxState.REJECTED)
                 .order_by(col(OutboxEntry.seq))
             ).scalars()
         )
+        s.expunge_all()
+        return found
