@@ -33,3 +33,11 @@ def write_rows(path: Path, rows: Sequence[Sequence[str]]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         csv.writer(out).writerows(rows)
     return path
+
+
+def paper_visits() -> int:
+    """How many visits the shipped sample_data/visits.csv holds."""
+    from fieldkit.paths import sample_data_dir
+
+    text = (sample_data_dir() / "visits.csv").read_text(encoding="utf-8-sig")
+    return len(list(csv.reader(text.splitlines()))) - 1
