@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from e2e_data import add_persons, add_site, add_visits, hq_rows, laptop_rows
-from hq_process import Hq, database_urls, run_cli
+from hq_process import Hq, run_cli
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
-    with database_urls(request.param, tmp_path_factory.mktemp("hq")) as url:
-        server = Hq(url)
-        try:
-            yield server
-        finally:
-            server.stop()
 
 
 def _enroll(hq: Hq, db: Path, user: str, process: bool = False) -> None:

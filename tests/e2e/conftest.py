@@ -1,0 +1,18 @@
+"""Fixtures of the end-to-end tests: a real ``fieldkit serve`` per module and backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hq_process import Hq, database_urls
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
+    with database_urls(request.param, tmp_path_factory.mktemp("hq")) as url:
+        server = Hq(url)
+        try:
+            yield server
+        finally:
+            server.stop()
