@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fieldkit.importing.problems import Problem
 from fieldkit.importing.sheet import Sheet
 
-__all__ = ["ROSTER_COLUMNS", "VISIT_COLUMNS", "Column", "map_header"]
+__all__ = ["ROSTER_COLUMNS", "VISIT_COLUMNS", "Column", "expected", "find_header", "map_header"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,31 @@ def _fold(text: str) -> str:
     return folded.replace("（", "(").replace("）", ")")
 
 
+def _names(columns: tuple[Column, ...]) -> dict[str, Column]:
+    names: dict[str, Column] = {}
+    for column in columns:
+        for name in (column.key, column.zh, *column.aliases):
+            names[_fold(name)] = column
+        names[_fold(column.key.replace("_", " "))] = column
+    return names
+
+
+def find_header(sheet: Sheet, columns: tuple[Column, ...], scan: int = 10) -> Sheet:
+    """The sheet with its header on the first row naming two known columns.
+
+    Bureau spreadsheets often open with a title row (``古岚县离退休干部花名册``) or a
+    note above the header; those rows are skipped. Line numbers stay as they were.
+    """
+    names = _names(columns)
+    candidates = [(sheet.header_line, sheet.header), *sheet.rows[: scan - 1]]
+    for i, (line, cells) in enumerate(candidates):
+        if sum(1 for cell in cells if _fold(cell) in names) >= 2:
+            if i == 0:
+                return sheet
+            return Sheet(header=cells, header_line=line, rows=sheet.rows[i:])
+    return sheet
+
+
 def expected(columns: tuple[Column, ...]) -> str:
     """The accepted headers, for messages."""
     zh = ", ".join(c.zh + ("" if c.required else "?") for c in columns)
@@ -71,11 +96,7 @@ def expected(columns: tuple[Column, ...]) -> str:
 
 def map_header(sheet: Sheet, columns: tuple[Column, ...]) -> tuple[dict[str, int], list[Problem]]:
     """Which cell holds each column, and the problems of the header row."""
-    names: dict[str, Column] = {}
-    for col in columns:
-        for name in (col.key, col.zh, *col.aliases):
-            names[_fold(name)] = col
-        names[_fold(col.key.replace("_", " "))] = col
+    names = _names(columns)
     found: dict[str, int] = {}
     problems: list[Problem] = []
     line = sheet.header_line

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Category, Sex, SiteKind, Tier, VocabError, parse, parse_bool
 from fieldkit.importing.cells import CellError, parse_date, parse_year
-from fieldkit.importing.columns import ROSTER_COLUMNS, map_header
+from fieldkit.importing.columns import ROSTER_COLUMNS, find_header, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
 from fieldkit.importing.sheet import Sheet, read_sheet
 from fieldkit.store import Store
@@ -137,6 +137,7 @@ def _parse_row(
 
 def parse_roster(sheet: Sheet, *, today: date | None = None) -> list[RosterRow]:
     """Check every row of a roster sheet; raises :class:`ImportRejected` listing all problems."""
+    sheet = find_header(sheet, ROSTER_COLUMNS)
     where, problems = map_header(sheet, ROSTER_COLUMNS)
     if problems:
         raise ImportRejected("roster", problems, header=True)

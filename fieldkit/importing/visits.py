@@ -20,7 +20,7 @@ from fieldkit.domain.models import Person, Visit
 from fieldkit.domain.money import MoneyError, format_yuan, parse_yuan
 from fieldkit.domain.vocab import Confirmation, VisitReason, VocabError, parse
 from fieldkit.importing.cells import CellError, parse_date
-from fieldkit.importing.columns import VISIT_COLUMNS, map_header
+from fieldkit.importing.columns import VISIT_COLUMNS, find_header, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
 from fieldkit.importing.sheet import read_sheet
 from fieldkit.store import Store
@@ -69,7 +69,7 @@ def _visitors(text: str) -> str:
 
 
 def _parse(path: Path, known: dict[str, tuple[str, str]], today: date) -> list[VisitRow]:
-    sheet = read_sheet(path)
+    sheet = find_header(read_sheet(path), VISIT_COLUMNS)
     where, problems = map_header(sheet, VISIT_COLUMNS)
     if problems:
         raise ImportRejected(path.name, problems, header=True)
@@ -144,7 +144,7 @@ def _parse(path: Path, known: dict[str, tuple[str, str]], today: date) -> list[V
 
 
 def _codes_in(path: Path) -> set[str]:
-    sheet = read_sheet(path)
+    sheet = find_header(read_sheet(path), VISIT_COLUMNS)
     where, _ = map_header(sheet, VISIT_COLUMNS)
     index = where.get("code")
     if index is None:

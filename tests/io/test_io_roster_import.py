@@ -240,3 +240,22 @@ def test_files_that_are_not_csv_or_xlsx(
 
 def test_missing_file(demo_store: Store, tmp_path: Path) -> None:
     assert "there is no file" in str(_rejected(demo_store, tmp_path / "nope.csv"))
+
+
+def test_title_rows_above_the_header_are_skipped_and_lines_kept(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["古岚县离退休干部花名册"])
+    sheet.append(["填报单位：县委老干部局", None, None, "2026年11月"])
+    sheet.append([])
+    sheet.append(ROSTER_HEADER.split(","))  # line 4
+    sheet.append(["GL-0001", "王清永", "男", "1941-08-11", "退休"])  # line 5: no 站点
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    err = _rejected(demo_store, path)
+    assert [str(p) for p in err.problems] == [
+        "line 5, 站点: is empty; this column must be filled in"
+    ]
