@@ -14,9 +14,11 @@ _ROSTER_HELP = """\
 Import a roster spreadsheet: CSV in UTF-8 (with or without BOM) or Excel .xlsx.
 Headers as bureaus keep them: 编号, 姓名, 性别, 出生日期, 类别, 原单位, 站点, 地址,
 电话, 关注等级, 独居, 特殊困难, 党员, 入党年份, 备注, and optionally 健康状况,
-家庭情况 (English headers code, name, sex, birth_date, category, former_unit, site,
-address, phone, tier, lives_alone, hardship, party_member, party_year, notes, health,
-family are also accepted). 编号, 姓名, 性别, 出生日期, 类别 and 站点 are required.
+家庭情况, 特长 (skills), 身份证号 (English headers code, name, sex, birth_date,
+category, former_unit, site, address, phone, tier, lives_alone, hardship,
+party_member, party_year, notes, health, family, skills, id_number are also
+accepted). 编号, 姓名, 性别, 出生日期, 类别 and 站点 are required; a column left out
+leaves that field as it is. Title rows above the header are skipped.
 
 Values: 类别 离休/退休/遗孀/居民 (lixiu, retired, widow, resident); 关注等级
 重点关注/定期关注/日常跟踪 (key, periodic, routine); yes/no columns 是/否 (yes/no, 1/0);

@@ -39,6 +39,8 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("notes", "备注", False, ("note",)),
     Column("health", "健康状况", False, ("身心状况", "健康")),
     Column("family", "家庭情况", False, ("家庭状况",)),
+    Column("skills", "特长", False, ("技能", "专长", "人才库特长")),
+    Column("id_number", "身份证号", False, ("身份证号码", "公民身份号码")),
 )
 """Roster columns in the order bureaus keep them; ``required`` ones must be present."""
 

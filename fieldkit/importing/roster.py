@@ -27,7 +27,9 @@ from fieldkit.store import Store
 __all__ = ["RosterReport", "import_roster", "parse_roster"]
 
 _ZH = {c.key: c.zh for c in ROSTER_COLUMNS}
-_TEXT = ("name", "former_unit", "address", "phone", "notes", "health", "family")
+_TEXT = (
+    "name", "former_unit", "address", "phone", "notes", "health", "family", "skills", "id_number"
+)  # fmt: skip
 _BOOLS = ("lives_alone", "hardship", "party_member")
 
 

@@ -65,11 +65,11 @@ def test_csv_without_bom_english_headers_and_every_date_form(
         tmp_path / "roster.csv",
         [
             "code,name,sex,birth_date,category,site,tier,lives_alone,hardship,party_member,"
-            "party_year,phone,health,family",
-            "T-1,张三丰,m,1940-03-05,lixiu,云岭社区,key,yes,no,1,1948,13800000001,高血压,独居",
-            "T-2,李秀英,female,1950/7/9,widow,云岭社区,periodic,0,1,0,,,,",
-            "T-3,王建国,男,1955.12.01,退休,云岭社区,日常跟踪,否,否,是,1975,,,",
-            "T-4,赵红,女,19800115,resident,石桥安置点,routine,no,yes,no,,,,",
+            "party_year,phone,health,family,Skills",
+            "T-1,张三丰,m,1940-03-05,lixiu,云岭社区,key,yes,no,1,1948,13800000001,高血压,独居,书法",
+            "T-2,李秀英,female,1950/7/9,widow,云岭社区,periodic,0,1,0,,,,,",
+            "T-3,王建国,男,1955.12.01,退休,云岭社区,日常跟踪,否,否,是,1975,,,,",
+            "T-4,赵红,女,19800115,resident,石桥安置点,routine,no,yes,no,,,,,",
         ],
         bom=False,
     )
@@ -86,6 +86,7 @@ def test_csv_without_bom_english_headers_and_every_date_form(
         "高血压",
         "独居",
     )
+    assert zhang.skills == "书法"
     assert zhang.search_full == "zhangsanfeng" and zhang.search_initials == "zsf"
     assert people["T-2"].birth_date == date(1950, 7, 9)
     assert people["T-3"].birth_date == date(1955, 12, 1)
