@@ -160,7 +160,7 @@ def parse_roster(sheet: Sheet, *, today: date | None = None) -> list[RosterRow]:
         if parsed is not None:
             rows.append(parsed)
     if not sheet.rows:
-        problems.append(Problem(sheet.header_line, "the file has a header but no rows"))
+        problems.append(Problem(0, "the file has a header but no rows"))
     if problems:
         raise ImportRejected("roster", problems)
     return rows

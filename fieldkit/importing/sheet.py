@@ -124,7 +124,11 @@ def read_sheet(path: Path) -> Sheet:
         )
     if data.startswith(b"PK\x03\x04") or suffix in _XLSX_SUFFIXES:
         if suffix not in _XLSX_SUFFIXES and suffix != "":
-            raise _refuse(path, f"this is a {suffix} file, not CSV or XLSX; {_SAVE_AS}")
+            raise _refuse(
+                path,
+                f"this {suffix} file is a zip archive (an Office document?), not CSV or XLSX; "
+                f"{_SAVE_AS}",
+            )
         return _read_xlsx(path, data)
     if suffix not in _TEXT_SUFFIXES:
         raise _refuse(path, f"this is a {suffix} file, not CSV or XLSX; {_SAVE_AS}")

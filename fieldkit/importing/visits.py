@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from fieldkit.domain.models import Person, Visit
+from fieldkit.domain.models import Person, PersonEvent, Visit
 from fieldkit.domain.money import MoneyError, format_yuan, parse_yuan
-from fieldkit.domain.vocab import Confirmation, VisitReason, VocabError, parse
+from fieldkit.domain.vocab import Confirmation, EventKind, VisitReason, VocabError, parse
 from fieldkit.importing.cells import CellError, parse_date
 from fieldkit.importing.columns import VISIT_COLUMNS, find_header, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
@@ -68,7 +68,9 @@ def _visitors(text: str) -> str:
     return ",".join(name for name in text.split(",") if name)
 
 
-def _parse(path: Path, known: dict[str, tuple[str, str]], today: date) -> list[VisitRow]:
+def _parse(
+    path: Path, known: dict[str, tuple[str, str]], died: dict[str, date], today: date
+) -> list[VisitRow]:
     sheet = find_header(read_sheet(path), VISIT_COLUMNS)
     where, problems = map_header(sheet, VISIT_COLUMNS)
     if problems:
@@ -112,6 +114,13 @@ def _parse(path: Path, known: dict[str, tuple[str, str]], today: date) -> list[V
             money = parse_yuan(cell(cells, "money"))
         except MoneyError as err:
             bad("money", str(err))
+        death = died.get(code)
+        if death and day and reason and reason != VisitReason.CONDOLENCE and day > death:
+            bad(
+                "date",
+                f"{code} died on {death.isoformat()}; after that only 去世慰问 (condolence) "
+                "visits to the family are recorded",
+            )
         visitors = _visitors(cell(cells, "visitors"))
         if found or day is None or reason is None:
             problems.extend(found)
@@ -137,7 +146,7 @@ def _parse(path: Path, known: dict[str, tuple[str, str]], today: date) -> list[V
             )
         )
     if not sheet.rows:
-        problems.append(Problem(sheet.header_line, "the file has a header but no rows"))
+        problems.append(Problem(0, "the file has a header but no rows"))
     if problems:
         raise ImportRejected(path.name, problems)
     return rows
@@ -163,7 +172,17 @@ def import_visits(store: Store, path: Path, *, today: date | None = None) -> Vis
             )
             for code, person_id, site_id in s.exec(stmt):
                 known[code] = (person_id, site_id)
-    rows = _parse(path, known, today or date.today())
+        ids = {person_id: code for code, (person_id, _site) in known.items()}
+        deaths = select(PersonEvent.person_id, func.min(PersonEvent.happened_on)).where(
+            col(PersonEvent.kind) == EventKind.DECEASED,
+            col(PersonEvent.deleted).is_(False),
+            col(PersonEvent.person_id).in_(list(ids)),
+        )
+        died = {
+            ids[person_id]: day
+            for person_id, day in s.exec(deaths.group_by(col(PersonEvent.person_id)))
+        }
+    rows = _parse(path, known, died, today or date.today())
     report = VisitsReport()
     with store.write() as s:
         for row in rows:

@@ -135,3 +135,27 @@ def test_wrong_visit_header(demo_store: Store, tmp_path: Path) -> None:
 def test_roster_given_to_visits_import(demo_store: Store) -> None:
     text = _rejected(demo_store, sample_data_dir() / "roster.csv")
     assert "unknown column '姓名'" in text
+
+
+def test_only_condolence_visits_after_a_death(demo_store: Store, tmp_path: Path) -> None:
+    with sqlite3.connect(demo_store.path) as conn:
+        code, died = conn.execute(
+            "SELECT p.code, e.happened_on FROM person p JOIN person_event e ON e.person_id = p.id "
+            "WHERE e.kind = 'deceased' ORDER BY p.code LIMIT 1"
+        ).fetchone()
+    later = date(2026, 11, 10)
+    path = write_csv(
+        tmp_path / "v.csv",
+        [
+            VISITS_HEADER,
+            f"{code},{later.isoformat()},日常走访,杨华,,,,",
+            f"{code},{later.isoformat()},去世慰问,杨华,1000,,看望家属,",
+        ],
+    )
+    text = _rejected(demo_store, path)
+    assert f"line 2, 日期: {code} died on {died}" in text and "line 3" not in text
+
+
+def test_a_header_without_rows(demo_store: Store, tmp_path: Path) -> None:
+    text = _rejected(demo_store, write_csv(tmp_path / "v.csv", [VISITS_HEADER]))
+    assert "file: the file has a header but no rows" in text
