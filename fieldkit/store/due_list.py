@@ -28,11 +28,11 @@ from fieldkit.domain.careplan import (
     FollowUp,
     PersonFacts,
     Policy,
+    Task,
     build_due_list,
     default_policy,
-    festival_occurrences,
-    person_tasks,
 )
+from fieldkit.domain.careplan.rules import DayRules
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
 from fieldkit.store.store import Store
 
@@ -47,12 +47,21 @@ _MUST_VISIT_REASONS = (
     VisitReason.FESTIVAL,
 )
 _OLDEST_AGE = 130
+_TIERS = {m.value: m for m in Tier}
+_CATEGORIES = {m.value: m for m in Category}
+_STATUSES = {m.value: m for m in Status}
+_REASONS = {m.value: m for m in VisitReason}
 _SEP = "\x1f"
-# The latest live visit of person ``p`` up to the day: "visited_at<US>follow_up_due<US>follow_up".
-# With an index on visit (person_id, visited_at, reason, follow_up_due, follow_up)
-# WHERE deleted = 0 this is one index-only seek per person.
+# The latest live visit of person ``p`` up to the day, as one string: its date (10
+# characters), "1" if it records a follow-up else "0", then follow_up_due<US>follow_up.
+# It compares with an ISO date like the visit date does. With an index on visit
+# (person_id, deleted, visited_at, reason, follow_up_due, follow_up) this is one
+# index-only seek per person; with the foundation's (person_id, visited_at) index it
+# also reads the visit row.
 _LATEST_VISIT = (
-    "SELECT v.visited_at || char(31) || coalesce(v.follow_up_due, '') || char(31) || v.follow_up"
+    "SELECT substr(v.visited_at, 1, 10)"
+    " || (v.follow_up != '' OR v.follow_up_due IS NOT NULL)"
+    " || coalesce(v.follow_up_due, '') || char(31) || v.follow_up"
     " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :next_day"
     " ORDER BY v.visited_at DESC LIMIT 1"
 )
@@ -85,34 +94,39 @@ def _since(on: date, policy: Policy, festivals: Sequence[tuple[Any, date]]) -> d
     return since
 
 
-def _birthday_ranges(on: date, policy: Policy) -> list[tuple[str, str]]:
-    """Birth-date ranges (ISO, inclusive, a day wider each side) of a birthday task near ``on``."""
-    lo_day = on - timedelta(days=policy.keep_overdue_days + policy.birthday_days_after)
-    hi_day = on + timedelta(days=policy.upcoming_days + policy.birthday_days_before)
-    ages = set(policy.birthday_milestones)
+def _birthday_filter(on: date, policy: Policy, params: dict[str, Any]) -> str | None:
+    """SQL on ``c.birth`` keeping everyone who may have a birthday task on ``on``.
+
+    Conservative: birthdays celebrated from the oldest listed window to the newest,
+    one day wider each side (a 29 February birthday is kept on 28 February).
+    """
+    lo_day = on - timedelta(days=policy.keep_overdue_days + policy.birthday_days_after + 1)
+    hi_day = on + timedelta(days=policy.upcoming_days + policy.birthday_days_before + 1)
+    year_terms = []
+    born = sorted(
+        {
+            f"{year - age:04d}"
+            for year in range(lo_day.year, hi_day.year + 1)
+            for age in policy.birthday_milestones
+            if year > age
+        }
+    )
+    if born:
+        year_terms.append(f"substr(c.birth, 1, 4) IN ({_placeholders('by', born, params)})")
     if policy.birthday_every_year_from > 0:
-        ages.update(range(policy.birthday_every_year_from, _OLDEST_AGE + 1))
-    ranges = []
-    for age in sorted(ages):
-        for year in range(lo_day.year, hi_day.year + 1):
-            first = max(lo_day, date(year, 1, 1)) - timedelta(days=1)
-            last = min(hi_day, date(year, 12, 31)) + timedelta(days=1)
-            if first > last:
-                continue
-            born = year - age
-            if born < 1:
-                continue
-            ranges.append(
-                (
-                    f"{born:04d}-{first.month:02d}-{first.day:02d}"
-                    if first.year == year
-                    else f"{born - 1:04d}-12-31",
-                    f"{born:04d}-{last.month:02d}-{last.day:02d}"
-                    if last.year == year
-                    else f"{born + 1:04d}-01-01",
-                )
-            )
-    return ranges
+        params["b_old"] = f"{max(hi_day.year - policy.birthday_every_year_from, 0):04d}"
+        year_terms.append("substr(c.birth, 1, 4) <= :b_old")
+    if not year_terms:
+        return None
+    years = " OR ".join(year_terms)
+    if (hi_day - lo_day).days >= 365:
+        return f"(c.birth IS NOT NULL AND ({years}))"
+    params["b_lo"], params["b_hi"] = lo_day.strftime("%m-%d"), hi_day.strftime("%m-%d")
+    if lo_day.year == hi_day.year:
+        days = "substr(c.birth, 6) BETWEEN :b_lo AND :b_hi"
+    else:
+        days = "(substr(c.birth, 6) >= :b_lo OR substr(c.birth, 6) <= :b_hi)"
+    return f"({days} AND ({years}))"
 
 
 def site_names(store: Store) -> dict[str, str]:
@@ -137,16 +151,21 @@ def due_list(
     :func:`fieldkit.domain.careplan.load_policy`.
     """
     policy = policy or default_policy()
-    festivals = festival_occurrences(on, policy)
+    rules = DayRules(on, policy)
+    festivals = rules.festivals
     since = _since(on, policy, festivals)
     next_day = (on + timedelta(days=1)).isoformat()
 
     with store.read() as s:
-        conn = s.connection()
-        sites = conn.exec_driver_sql("SELECT id, name, kind FROM site").all()
+        # the driver's own cursor: rows as plain tuples, without per-row wrapping
+        driver = s.connection().connection.driver_connection
+        assert driver is not None, "a read session is bound to a live connection"
+        cur = driver.cursor()
+        sites = cur.execute("SELECT id, name, kind FROM site").fetchall()
         names = {row[0]: row[1] for row in sites}
         relocation = {row[0] for row in sites if row[2] == SiteKind.RELOCATION.value}
         if site_ids is not None and not site_ids:
+            cur.close()
             return build_due_list((), on, names)
 
         params: dict[str, Any] = {
@@ -156,7 +175,7 @@ def due_list(
         }
         kinds = _placeholders("k", [k.value for k in _EVENT_KINDS], params)
         events: dict[str, dict[EventKind, date]] = {}
-        for person_id, kind, happened in conn.exec_driver_sql(
+        for person_id, kind, happened in cur.execute(
             "SELECT person_id, kind, max(happened_on) FROM person_event "
             f"WHERE deleted = 0 AND kind IN ({kinds}) AND happened_on <= :on "
             "AND (kind = 'deceased' OR happened_on >= :since) "
@@ -171,23 +190,26 @@ def due_list(
         reasons = _placeholders("r", [r.value for r in _MUST_VISIT_REASONS], params)
         fired = [
             "c.lv IS NULL",
-            "substr(c.lv, -2) != char(31, 31)",
+            "substr(c.lv, 11, 1) = '1'",
             "c.lv < CASE c.tier "
             + " ".join(f"WHEN '{t.value}' THEN :cut_{t.value}" for t in Tier)
             + " END",
+        ]
+        # conditions of the must-visit rules: only these persons need visits per reason
+        must = [
             "c.pid IN (SELECT person_id FROM person_event WHERE deleted = 0 "
             f"AND kind IN ({kinds}) AND happened_on >= :since AND happened_on <= :on)",
         ]
         for tier in Tier:
             last_ok = on + timedelta(days=policy.upcoming_days - policy.tier_interval_days[tier])
             params[f"cut_{tier.value}"] = (last_ok + timedelta(days=1)).isoformat()
-        for i, (lo, hi) in enumerate(_birthday_ranges(on, policy)):
-            params[f"blo{i}"], params[f"bhi{i}"] = lo, hi
-            fired.append(f"c.birth BETWEEN :blo{i} AND :bhi{i}")
+        birthdays = _birthday_filter(on, policy, params)
+        if birthdays:
+            must.append(birthdays)
         if festivals and policy.festival_tiers and policy.festival_categories:
             tiers = _placeholders("ft", [t.value for t in policy.festival_tiers], params)
             cats = _placeholders("fc", [c.value for c in policy.festival_categories], params)
-            fired.append(f"(c.tier IN ({tiers}) AND c.category IN ({cats}))")
+            must.append(f"(c.tier IN ({tiers}) AND c.category IN ({cats}))")
         year_end = date(on.year, 12, 31)
         if policy.relocation_yearly_visit and (year_end - on).days <= policy.relocation_notice_days:
             params["year_start"] = date(on.year, 1, 1).isoformat()
@@ -197,57 +219,63 @@ def due_list(
             )
 
         sql = f"""
-            SELECT c.pid, p.name, p.code, c.site_id, p.address, c.tier, c.category, p.status,
+            SELECT c.pid, c.name, c.code, c.site_id, c.address, c.tier, c.category, c.status,
                    c.birth, c.lv,
+                   CASE WHEN {" OR ".join(must)} THEN
                    (SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))
                       FROM visit v
                      WHERE v.person_id = c.pid AND v.deleted = 0
                        AND v.visited_at >= :since AND v.visited_at < :next_day
-                       AND v.reason IN ({reasons})) AS recent
-              FROM (SELECT p.rowid AS prow, p.id AS pid, p.site_id AS site_id, p.tier AS tier,
-                           p.category AS category, p.birth_date AS birth,
+                       AND v.reason IN ({reasons})) END AS recent
+              FROM (SELECT p.id AS pid, p.name AS name, p.code AS code, p.site_id AS site_id,
+                           p.address AS address, p.tier AS tier, p.category AS category,
+                           p.status AS status, p.birth_date AS birth,
                            ({_LATEST_VISIT}) AS lv
                       FROM person p
                      WHERE p.deleted = 0 AND p.status != 'moved' {scope}
                      LIMIT -1 OFFSET 0) AS c
-              JOIN person p ON p.rowid = c.prow
-             WHERE {" OR ".join(fired)}
+             WHERE {" OR ".join(fired + must)}
         """
-        rows = conn.exec_driver_sql(sql, params).all()
+        rows = cur.execute(sql, params).fetchall()
+        cur.close()
 
-    tasks = []
-    for row in rows:
-        pid, name, code, site_id, address, tier, category, status, birth, latest, many = row
+    tasks: list[Task] = []
+    add = tasks.extend
+    fromiso = date.fromisoformat
+    no_events: dict[EventKind, date] = {}
+    for pid, name, code, site_id, address, tier, category, status, birth, latest, many in rows:
         recent: dict[VisitReason, date] = {}
         if many:
             for item in many.split(","):
-                reason_slug, _, day_text = item.partition(" ")
-                reason = VisitReason(reason_slug)
-                day = date.fromisoformat(day_text)
+                reason = _REASONS[item[:-11]]
+                day = fromiso(item[-10:])
                 if reason not in recent or recent[reason] < day:
                     recent[reason] = day
         last_day: date | None = None
         follow_ups: tuple[FollowUp, ...] = ()
         if latest is not None:
-            visited_at, fu_due, fu = latest.split(_SEP, 2)
-            last_day = date.fromisoformat(visited_at[:10])
-            if fu or fu_due:
-                follow_ups = (FollowUp(fu, last_day, _day(fu_due or None)),)
-        facts = PersonFacts(
-            person_id=pid,
-            name=name,
-            site_id=site_id,
-            tier=Tier(tier),
-            category=Category(category),
-            status=Status(status),
-            birth_date=_day(birth),
-            code=code,
-            address=address,
-            relocation_site=site_id in relocation,
-            last_visit=last_day,
-            last_by_reason=recent,
-            events=events.get(pid, {}),
-            follow_ups=follow_ups,
+            last_day = fromiso(latest[:10])
+            if latest[10] == "1":
+                fu_due, _, fu = latest[11:].partition(_SEP)
+                follow_ups = (FollowUp(fu, last_day, fromiso(fu_due) if fu_due else None),)
+        add(
+            rules.tasks(
+                PersonFacts(
+                    pid,
+                    name,
+                    site_id,
+                    _TIERS[tier],
+                    _CATEGORIES[category],
+                    _STATUSES[status],
+                    fromiso(birth) if birth else None,
+                    code,
+                    address,
+                    site_id in relocation,
+                    last_day,
+                    recent,
+                    events.get(pid, no_events),
+                    follow_ups,
+                )
+            )
         )
-        tasks.extend(person_tasks(facts, on, policy, festivals))
     return build_due_list(tasks, on, names)

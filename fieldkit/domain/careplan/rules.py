@@ -31,7 +31,7 @@ tasks stay until a visit settles them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from fieldkit.domain.careplan.festivals import Festival, festival_date, festival_label
@@ -40,6 +40,7 @@ from fieldkit.domain.careplan.tasks import PersonFacts, Task, TaskKind, TaskStat
 from fieldkit.domain.vocab import EventKind, Status, Tier, VisitReason
 
 __all__ = [
+    "DayRules",
     "all_tasks",
     "birthday_in",
     "festival_occurrences",
@@ -52,18 +53,38 @@ _TIER_WORDS: dict[Tier, tuple[str, str]] = {
     Tier.PERIODIC: ("定期关注", "periodic attention"),
     Tier.ROUTINE: ("日常跟踪", "routine tracking"),
 }
+_OVERDUE, _TODAY, _WEEK, _UPCOMING = (
+    TaskState.OVERDUE,
+    TaskState.DUE_TODAY,
+    TaskState.DUE_THIS_WEEK,
+    TaskState.UPCOMING,
+)
+_MOVED, _DECEASED = Status.MOVED, Status.DECEASED
+_EV_DEATH, _EV_HOSPITAL, _EV_MISFORTUNE = (
+    EventKind.DECEASED,
+    EventKind.HOSPITALISED,
+    EventKind.MISFORTUNE,
+)
+_R_CONDOLENCE, _R_HOSPITAL, _R_MISFORTUNE, _R_BIRTHDAY, _R_FESTIVAL, _R_ROUTINE = (
+    VisitReason.CONDOLENCE,
+    VisitReason.HOSPITAL,
+    VisitReason.MISFORTUNE,
+    VisitReason.BIRTHDAY,
+    VisitReason.FESTIVAL,
+    VisitReason.ROUTINE,
+)
 
 
 def state_on(due: date, on: date, week_days: int) -> TaskState:
     """The state of a task due on ``due``, seen on ``on``."""
     left = (due - on).days
     if left < 0:
-        return TaskState.OVERDUE
+        return _OVERDUE
     if left == 0:
-        return TaskState.DUE_TODAY
+        return _TODAY
     if left <= week_days:
-        return TaskState.DUE_THIS_WEEK
-    return TaskState.UPCOMING
+        return _WEEK
+    return _UPCOMING
 
 
 def birthday_in(birth: date, year: int) -> date:
@@ -93,189 +114,207 @@ def festival_occurrences(on: date, policy: Policy) -> list[tuple[Festival, date]
     return out
 
 
-class _Maker:
-    """Builds the tasks of one person on one day (shared fields filled once)."""
+class DayRules:
+    """The rules compiled for one day and policy: evaluate many persons cheaply.
 
-    __slots__ = ("facts", "on", "policy")
+    Everything that does not depend on the person (festival windows, the yearly
+    window, labels) is worked out once here; :meth:`tasks` then applies the rules
+    to one person.
+    """
 
-    def __init__(self, facts: PersonFacts, on: date, policy: Policy) -> None:
-        self.facts = facts
+    def __init__(self, on: date, policy: Policy) -> None:
         self.on = on
         self.policy = policy
+        p = policy
+        self._upcoming = p.upcoming_days
+        self._week = p.week_days
+        self._keep = p.keep_overdue_days
+        self._one = timedelta(days=1)
+        self._intervals = {tier: timedelta(days=n) for tier, n in p.tier_interval_days.items()}
+        self._lead = timedelta(days=p.tier_lead_days)
+        self._milestones = frozenset(p.birthday_milestones)
+        self._every_from = p.birthday_every_year_from or 10**6
+        self._bday_before = timedelta(days=p.birthday_days_before)
+        self._bday_after = timedelta(days=p.birthday_days_after)
+        self._years = (on.year - 1, on.year, on.year + 1)
+        self.festivals = festival_occurrences(on, policy)
+        # (window start, due, state, why zh, why en) of each festival visit listed today
+        self._festival_tasks = []
+        for festival, day in self.festivals:
+            due = day - self._one
+            self._festival_tasks.append(
+                (
+                    day - timedelta(days=p.festival_days_before),
+                    due,
+                    self.state(due),
+                    f"{festival_label(festival)} ({day.isoformat()}) 前走访",
+                    f"visit before {festival_label(festival, 'en')} ({day.isoformat()})",
+                )
+            )
+        self._festival_tiers = p.festival_tiers
+        self._festival_categories = p.festival_categories
+        year_end = date(on.year, 12, 31)
+        self._yearly: tuple[date, date, TaskState, str, str] | None = None
+        if p.relocation_yearly_visit and (year_end - on).days <= p.relocation_notice_days:
+            self._yearly = (
+                date(on.year, 1, 1),
+                year_end,
+                self.state(year_end),
+                f"安置点居民: {on.year} 年尚未走访",
+                f"relocation-site resident: not visited in {on.year}",
+            )
 
-    def task(
-        self,
-        kind: TaskKind,
-        reason: VisitReason,
-        start: date,
-        due: date,
-        why_zh: str,
-        why_en: str,
-    ) -> Task:
-        f = self.facts
-        return Task(
-            person_id=f.person_id,
-            person_name=f.name,
-            person_code=f.code,
-            site_id=f.site_id,
-            address=f.address,
-            kind=kind,
-            reason=reason,
-            window_start=start,
-            due=due,
-            state=state_on(due, self.on, self.policy.week_days),
-            why_zh=why_zh,
-            why_en=why_en,
-        )
-
-    def listed(self, due: date, *, expires: bool) -> bool:
-        """Whether a task due on ``due`` belongs on the list of ``on``."""
+    def state(self, due: date) -> TaskState:
+        """The state on this day of a task due on ``due``."""
         left = (due - self.on).days
-        if left > self.policy.upcoming_days:
-            return False
-        return not (expires and -left > self.policy.keep_overdue_days)
+        if left < 0:
+            return _OVERDUE
+        if left == 0:
+            return _TODAY
+        if left <= self._week:
+            return _WEEK
+        return _UPCOMING
 
-    def settled(self, reason: VisitReason, start: date) -> bool:
-        """Whether a visit with ``reason`` happened on or after ``start``."""
-        last = self.facts.last_by_reason.get(reason)
-        return last is not None and last >= start
+    def _listed(self, due: date, expires: bool) -> bool:
+        left = (due - self.on).days
+        return left <= self._upcoming and not (expires and -left > self._keep)
 
+    def tasks(self, f: PersonFacts) -> list[Task]:
+        """The tasks person ``f`` is owed on this day."""
+        status = f.status
+        if status is _MOVED:
+            return []
+        on = self.on
+        pid, name, code, site, address = f.person_id, f.name, f.code, f.site_id, f.address
+        events = f.events
+        by_reason = f.last_by_reason
+        out: list[Task] = []
 
-def _event_tasks(m: _Maker, on: date) -> Iterator[Task]:
-    events = m.facts.events
-    p = m.policy
-    for kind, reason, within, task_kind, zh, en in (
-        (
-            EventKind.HOSPITALISED,
-            VisitReason.HOSPITAL,
-            p.hospital_within_days,
-            TaskKind.HOSPITAL,
-            "住院",
-            "hospitalised",
-        ),
-        (
-            EventKind.MISFORTUNE,
-            VisitReason.MISFORTUNE,
-            p.misfortune_within_days,
-            TaskKind.MISFORTUNE,
-            "家庭变故",
-            "family misfortune",
-        ),
-    ):
-        start = events.get(kind)
-        if start is None or start > on:
-            continue
-        due = start + timedelta(days=within)
-        if m.listed(due, expires=True) and not m.settled(reason, start):
-            yield m.task(
-                task_kind,
-                reason,
-                start,
-                due,
-                f"{zh} ({start.isoformat()}): {within} 天内走访",
-                f"{en} on {start.isoformat()}: visit within {within} days",
-            )
+        death = events.get(_EV_DEATH) if events else None
+        if death is not None and death > on:
+            death = None
+        if death is not None or status is _DECEASED:
+            if death is None:
+                return []
+            within = self.policy.condolence_within_days
+            due = death + timedelta(days=within)
+            settled = by_reason.get(_R_CONDOLENCE)
+            if self._listed(due, True) and not (settled is not None and settled >= death):
+                day = death.isoformat()
+                out.append(
+                    Task(
+                        pid, name, code, site, address, TaskKind.CONDOLENCE, _R_CONDOLENCE,
+                        death, due, self.state(due),
+                        f"去世 ({day}): {within} 天内慰问家属",
+                        f"died on {day}: condolence visit to the family within {within} days",
+                    )
+                )  # fmt: skip
+            return out
 
+        if events:
+            for kind, reason, within, task_kind, zh, en in (
+                (_EV_HOSPITAL, _R_HOSPITAL, self.policy.hospital_within_days,
+                 TaskKind.HOSPITAL, "住院", "hospitalised"),
+                (_EV_MISFORTUNE, _R_MISFORTUNE, self.policy.misfortune_within_days,
+                 TaskKind.MISFORTUNE, "家庭变故", "family misfortune"),
+            ):  # fmt: skip
+                start = events.get(kind)
+                if start is None or start > on:
+                    continue
+                due = start + timedelta(days=within)
+                settled = by_reason.get(reason)
+                if self._listed(due, True) and not (settled is not None and settled >= start):
+                    day = start.isoformat()
+                    out.append(
+                        Task(
+                            pid, name, code, site, address, task_kind, reason, start, due,
+                            self.state(due),
+                            f"{zh} ({day}): {within} 天内走访",
+                            f"{en} on {day}: visit within {within} days",
+                        )
+                    )  # fmt: skip
 
-def _tier_task(m: _Maker, on: date) -> Iterator[Task]:
-    f, p = m.facts, m.policy
-    zh, en = _TIER_WORDS[f.tier]
-    if f.last_visit is None:
-        if m.listed(on, expires=False):
-            never_zh, never_en = f"{zh}: 从未走访", f"{en}: never visited"
-            yield m.task(TaskKind.TIER, VisitReason.ROUTINE, on, on, never_zh, never_en)
-        return
-    due = f.last_visit + timedelta(days=p.tier_interval_days[f.tier])
-    if not m.listed(due, expires=False):
-        return
-    ago = (on - f.last_visit).days
-    yield m.task(
-        TaskKind.TIER,
-        VisitReason.ROUTINE,
-        due - timedelta(days=p.tier_lead_days),
-        due,
-        f"{zh}: 上次走访 {ago} 天前",
-        f"{en}: last visited {ago} days ago",
-    )
+        last = f.last_visit
+        for fu in f.follow_ups:
+            recorded = fu.recorded_on
+            if recorded > on or (last is not None and last > recorded):
+                continue
+            due = fu.due or recorded + timedelta(days=self.policy.follow_up_default_days)
+            if not self._listed(due, False):
+                continue
+            text = fu.text.strip()
+            day = recorded.isoformat()
+            out.append(
+                Task(
+                    pid, name, code, site, address, TaskKind.FOLLOW_UP, _R_ROUTINE, recorded,
+                    due, self.state(due),
+                    f"跟进: {text or '跟进事项'} ({day} 走访时记录)",
+                    f"follow-up: {text or 'owed'} (noted on {day})",
+                )
+            )  # fmt: skip
 
+        birth = f.birth_date
+        if birth is not None:
+            for year in self._years:
+                age = year - birth.year
+                if age not in self._milestones and age < self._every_from:
+                    continue
+                bday = birthday_in(birth, year)
+                start = bday - self._bday_before
+                due = bday + self._bday_after
+                settled = by_reason.get(_R_BIRTHDAY)
+                if self._listed(due, True) and not (settled is not None and settled >= start):
+                    day = bday.isoformat()
+                    out.append(
+                        Task(
+                            pid, name, code, site, address, TaskKind.BIRTHDAY, _R_BIRTHDAY,
+                            start, due, self.state(due),
+                            f"{age} 岁生日 ({day})", f"turns {age} on {day}",
+                        )
+                    )  # fmt: skip
 
-def _birthday_tasks(m: _Maker, on: date) -> Iterator[Task]:
-    f, p = m.facts, m.policy
-    if f.birth_date is None:
-        return
-    for year in (on.year - 1, on.year, on.year + 1):
-        age = year - f.birth_date.year
-        if not p.is_birthday_milestone(age):
-            continue
-        day = birthday_in(f.birth_date, year)
-        start = day - timedelta(days=p.birthday_days_before)
-        due = day + timedelta(days=p.birthday_days_after)
-        if m.listed(due, expires=True) and not m.settled(VisitReason.BIRTHDAY, start):
-            yield m.task(
-                TaskKind.BIRTHDAY,
-                VisitReason.BIRTHDAY,
-                start,
-                due,
-                f"{age} 岁生日 ({day.isoformat()})",
-                f"turns {age} on {day.isoformat()}",
-            )
+        tier = f.tier
+        if (
+            self._festival_tasks
+            and tier in self._festival_tiers
+            and f.category in self._festival_categories
+        ):
+            settled = by_reason.get(_R_FESTIVAL)
+            for start, due, state, zh, en in self._festival_tasks:
+                if settled is None or settled < start:
+                    out.append(
+                        Task(
+                            pid, name, code, site, address, TaskKind.FESTIVAL, _R_FESTIVAL,
+                            start, due, state, zh, en,
+                        )
+                    )  # fmt: skip
 
+        zh, en = _TIER_WORDS[tier]
+        if last is None:
+            if self._upcoming >= 0:
+                out.append(
+                    Task(
+                        pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE, on, on,
+                        _TODAY, f"{zh}: 从未走访", f"{en}: never visited",
+                    )
+                )  # fmt: skip
+        else:
+            due = last + self._intervals[tier]
+            if (due - on).days <= self._upcoming:
+                ago = (on - last).days
+                out.append(
+                    Task(
+                        pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE,
+                        due - self._lead, due, self.state(due),
+                        f"{zh}: 上次走访 {ago} 天前", f"{en}: last visited {ago} days ago",
+                    )
+                )  # fmt: skip
 
-def _festival_tasks(
-    m: _Maker, on: date, festivals: Sequence[tuple[Festival, date]]
-) -> Iterator[Task]:
-    f, p = m.facts, m.policy
-    if f.tier not in p.festival_tiers or f.category not in p.festival_categories:
-        return
-    for festival, day in festivals:
-        start = day - timedelta(days=p.festival_days_before)
-        if not m.settled(VisitReason.FESTIVAL, start):
-            yield m.task(
-                TaskKind.FESTIVAL,
-                VisitReason.FESTIVAL,
-                start,
-                day - timedelta(days=1),
-                f"{festival_label(festival)} ({day.isoformat()}) 前走访",
-                f"visit before {festival_label(festival, 'en')} ({day.isoformat()})",
-            )
-
-
-def _relocation_task(m: _Maker, on: date) -> Iterator[Task]:
-    f, p = m.facts, m.policy
-    if not (f.relocation_site and p.relocation_yearly_visit):
-        return
-    start, due = date(on.year, 1, 1), date(on.year, 12, 31)
-    if (due - on).days > p.relocation_notice_days:
-        return
-    if f.last_visit is not None and f.last_visit >= start:
-        return
-    yield m.task(
-        TaskKind.RELOCATION_YEARLY,
-        VisitReason.ROUTINE,
-        start,
-        due,
-        f"安置点居民: {on.year} 年尚未走访",
-        f"relocation-site resident: not visited in {on.year}",
-    )
-
-
-def _follow_up_tasks(m: _Maker, on: date) -> Iterator[Task]:
-    f, p = m.facts, m.policy
-    for fu in f.follow_ups:
-        if fu.recorded_on > on or (f.last_visit is not None and f.last_visit > fu.recorded_on):
-            continue
-        due = fu.due or fu.recorded_on + timedelta(days=p.follow_up_default_days)
-        if not m.listed(due, expires=False):
-            continue
-        text = fu.text.strip() or "跟进事项"
-        yield m.task(
-            TaskKind.FOLLOW_UP,
-            VisitReason.ROUTINE,
-            fu.recorded_on,
-            due,
-            f"跟进: {text} ({fu.recorded_on.isoformat()} 走访时记录)",
-            f"follow-up: {fu.text.strip() or 'owed'} (noted on {fu.recorded_on.isoformat()})",
-        )
+        yearly = self._yearly
+        if yearly is not None and f.relocation_site and (last is None or last < yearly[0]):
+            out.append(Task(pid, name, code, site, address, TaskKind.RELOCATION_YEARLY,
+                            _R_ROUTINE, *yearly))  # fmt: skip
+        return out
 
 
 def person_tasks(
@@ -286,48 +325,17 @@ def person_tasks(
 ) -> list[Task]:
     """The tasks one person is owed on ``on``.
 
-    ``festivals`` is :func:`festival_occurrences` for ``on``; pass it when
-    evaluating many persons so it is computed once.
+    For many persons, build one :class:`DayRules` and call its ``tasks`` instead.
+    ``festivals`` is accepted for compatibility and ignored (the day's festivals
+    are worked out from the policy).
     """
-    if facts.status is Status.MOVED:
-        return []
-    m = _Maker(facts, on, policy)
-    death = facts.events.get(EventKind.DECEASED)
-    if death is not None and death > on:
-        death = None
-    if death is not None or facts.status is Status.DECEASED:
-        if death is None:
-            return []
-        due = death + timedelta(days=policy.condolence_within_days)
-        if not m.listed(due, expires=True) or m.settled(VisitReason.CONDOLENCE, death):
-            return []
-        return [
-            m.task(
-                TaskKind.CONDOLENCE,
-                VisitReason.CONDOLENCE,
-                death,
-                due,
-                f"去世 ({death.isoformat()}): {policy.condolence_within_days} 天内慰问家属",
-                f"died on {death.isoformat()}: condolence visit to the family within "
-                f"{policy.condolence_within_days} days",
-            )
-        ]
-    if festivals is None:
-        festivals = festival_occurrences(on, policy)
-    out: list[Task] = []
-    out.extend(_event_tasks(m, on))
-    out.extend(_follow_up_tasks(m, on))
-    out.extend(_birthday_tasks(m, on))
-    out.extend(_festival_tasks(m, on, festivals))
-    out.extend(_tier_task(m, on))
-    out.extend(_relocation_task(m, on))
-    return out
+    return DayRules(on, policy).tasks(facts)
 
 
 def all_tasks(persons: Iterable[PersonFacts], on: date, policy: Policy) -> list[Task]:
     """The tasks of every person in ``persons`` on ``on`` (unsorted)."""
-    festivals = festival_occurrences(on, policy)
+    rules = DayRules(on, policy)
     out: list[Task] = []
     for facts in persons:
-        out.extend(person_tasks(facts, on, policy, festivals))
+        out.extend(rules.tasks(facts))
     return out
