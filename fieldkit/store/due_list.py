@@ -51,6 +51,7 @@ _TIERS = {m.value: m for m in Tier}
 _CATEGORIES = {m.value: m for m in Category}
 _STATUSES = {m.value: m for m in Status}
 _REASONS = {m.value: m for m in VisitReason}
+_EVENTS = {m.value: m for m in EventKind}
 _SEP = "\x1f"
 # The latest live visit of person ``p`` up to the day, as one string: its date (10
 # characters), "1" if it records a follow-up else "0", then follow_up_due<US>follow_up.
@@ -174,19 +175,20 @@ def due_list(
             "next_day": next_day,
         }
         kinds = _placeholders("k", [k.value for k in _EVENT_KINDS], params)
+        scope = ""
+        if site_ids is not None:
+            scope = f"AND p.site_id IN ({_placeholders('s', sorted(set(site_ids)), params)})"
+        event_scope = scope and f"AND person_id IN (SELECT p.id FROM person p WHERE 1 {scope})"
         events: dict[str, dict[EventKind, date]] = {}
         for person_id, kind, happened in cur.execute(
             "SELECT person_id, kind, max(happened_on) FROM person_event "
             f"WHERE deleted = 0 AND kind IN ({kinds}) AND happened_on <= :on "
-            "AND (kind = 'deceased' OR happened_on >= :since) "
+            f"AND (kind = 'deceased' OR happened_on >= :since) {event_scope} "
             "GROUP BY person_id, kind",
             params,
         ):
-            events.setdefault(person_id, {})[EventKind(kind)] = date.fromisoformat(happened)
+            events.setdefault(person_id, {})[_EVENTS[kind]] = date.fromisoformat(happened)
 
-        scope = ""
-        if site_ids is not None:
-            scope = f"AND p.site_id IN ({_placeholders('s', sorted(set(site_ids)), params)})"
         reasons = _placeholders("r", [r.value for r in _MUST_VISIT_REASONS], params)
         fired = [
             "c.lv IS NULL",
