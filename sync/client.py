@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -43,6 +44,8 @@ __all__ = [
     "Unauthorized",
     "Unreachable",
     "UpgradeRequired",
+    "pull_all",
+    "push_all",
     "run_sync",
 ]
 
@@ -106,8 +109,8 @@ class SyncResult:
 class LocalReplica(Protocol):
     """What the application's local store offers to :func:`run_sync`."""
 
-    def pending(self, limit: int) -> list[Change]:
-        """Up to ``limit`` pending changes in seq order (rejected ones excluded)."""
+    def pending(self, limit: int, after_seq: int = 0) -> list[Change]:
+        """Up to ``limit`` pending changes with seq > ``after_seq``, in seq order."""
         ...
 
     def record_verdicts(self, verdicts: Sequence[Verdict]) -> None:
@@ -267,30 +270,40 @@ def run_sync(
     replica: LocalReplica,
     *,
     batch: int = 1000,
-    page_limit: int | None = None,
+    page_limit: int | None = 5000,
     on_progress: Callable[[SyncProgress], None] | None = None,
 ) -> SyncResult:
     """Push every pending change, then pull every page, then conflict markers."""
     result = SyncResult()
+    push_all(client, replica, batch=batch, on_progress=on_progress, result=result)
+    pull_all(client, replica, page_limit=page_limit, on_progress=on_progress, result=result)
+    return result
 
-    def tell(phase: str, done: int, message: str = "") -> None:
+
+def _teller(
+    on_progress: Callable[[SyncProgress], None] | None,
+) -> Callable[[str, int], None]:
+    def tell(phase: str, done: int) -> None:
         if on_progress is not None:
-            on_progress(SyncProgress(phase=phase, done=done, message=message))
+            on_progress(SyncProgress(phase=phase, done=done))
 
-    size = batch
-    while True:
-        changes = replica.pending(size)
-        if not changes:
-            break
-        try:
-            reply = client.push(changes)
-        except BatchTooLarge:
-            if size == 1:
-                raise
-            size = max(1, size // 2)
-            continue
-        replica.record_verdicts(reply.verdicts)
-        for v in reply.verdicts:
+    return tell
+
+
+def push_all(
+    client: SyncClient,
+    replica: LocalReplica,
+    *,
+    batch: int = 1000,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+    result: SyncResult | None = None,
+) -> SyncResult:
+    """Push every pending change in batches, marking each on its verdict."""
+    result = result if result is not None else SyncResult()
+    tell = _teller(on_progress)
+
+    def tally(verdicts: Sequence[Verdict]) -> None:
+        for v in verdicts:
             result.pushed += 1
             if v.status == "applied":
                 result.applied += 1
@@ -301,22 +314,62 @@ def run_sync(
             else:
                 result.rejected += 1
                 result.rejected_reasons.append(v.reason)
-        tell("push", result.pushed)
 
-    restarted = False
-    while True:
+    # Batches go one at a time (the server's watermark needs them in order), but the
+    # next batch is read and the last verdicts recorded while a request is in flight.
+    size = batch
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as http:
+        changes = replica.pending(size)
+        while changes:
+            flight = http.submit(client.push, changes)
+            upcoming = replica.pending(size, after_seq=changes[-1].seq)
+            try:
+                reply = flight.result()
+            except BatchTooLarge:
+                if size == 1:
+                    raise
+                size = max(1, size // 2)
+                changes = replica.pending(size, after_seq=changes[0].seq - 1)
+                continue
+            replica.record_verdicts(reply.verdicts)
+            tally(reply.verdicts)
+            tell("push", result.pushed)
+            changes = upcoming[:size]
+    return result
+
+
+def pull_all(
+    client: SyncClient,
+    replica: LocalReplica,
+    *,
+    page_limit: int | None = 5000,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+    result: SyncResult | None = None,
+) -> SyncResult:
+    """Pull every page after the stored cursor, then the conflict markers."""
+    result = result if result is not None else SyncResult()
+    tell = _teller(on_progress)
+    # The next page is fetched while this one is applied (its cursor is in the reply).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as http:
         page = client.pull(replica.cursor(), page_limit)
-        if not restarted and _grew(replica.scope(), page.scope):
+        if _grew(replica.scope(), page.scope):
             replica.forget_cursor()
-            restarted = True
-            continue
-        done = replica.apply_page(page)
-        result.pages += 1
-        result.pulled += done.stored
-        result.removed += done.removed
-        tell("pull", result.pulled)
-        if not page.more:
-            break
+            page = client.pull(None, page_limit)
+        while True:
+            ahead = http.submit(client.pull, page.cursor, page_limit) if page.more else None
+            try:
+                done = replica.apply_page(page)
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            result.pages += 1
+            result.pulled += done.stored
+            result.removed += done.removed
+            tell("pull", result.pulled)
+            if ahead is None:
+                break
+            page = ahead.result()
 
     conflicts = client.conflicts(replica.conflicts_after())
     result.new_conflicts = replica.apply_conflicts(conflicts)

@@ -14,7 +14,6 @@ pages need the version headers of :mod:`sync.protocol`):
 
 import time
 import zlib
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
@@ -23,6 +22,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync import PROTOCOL_VERSION
 from sync.protocol import (
@@ -59,6 +60,40 @@ class ServerSettings(BaseModel):
     default_page: int = 2000
 
 
+class VersionGate:
+    """ASGI middleware: requests without this server's protocol and schema get 426."""
+
+    def __init__(self, app: ASGIApp, schema_version: str) -> None:
+        self.app = app
+        self.schema_version = schema_version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_UNVERSIONED):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        proto = headers.get(HEADER_PROTOCOL)
+        schema_v = headers.get(HEADER_SCHEMA)
+        if proto == str(PROTOCOL_VERSION) and schema_v == self.schema_version:
+            await self.app(scope, receive, send)
+            return
+        reply = JSONResponse(
+            status_code=426,
+            content={
+                "detail": (
+                    f"headquarters speaks sync protocol {PROTOCOL_VERSION} with data "
+                    f"schema {self.schema_version}, but this laptop sent protocol "
+                    f"{proto or 'none'} and schema {schema_v or 'none'}: please upgrade "
+                    "fieldkit on this laptop. Nothing was sent or changed; your data "
+                    "stays on the laptop."
+                ),
+                "protocol": PROTOCOL_VERSION,
+                "schema_version": self.schema_version,
+            },
+        )
+        await reply(scope, receive, send)
+
+
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
@@ -91,30 +126,7 @@ def create_app(
     app.state.schema = schema
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
 
-    @app.middleware("http")
-    async def check_versions(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path.startswith(_UNVERSIONED):
-            return await call_next(request)
-        proto = request.headers.get(HEADER_PROTOCOL)
-        schema_v = request.headers.get(HEADER_SCHEMA)
-        if proto != str(PROTOCOL_VERSION) or schema_v != schema.version:
-            return JSONResponse(
-                status_code=426,
-                content={
-                    "detail": (
-                        f"headquarters speaks sync protocol {PROTOCOL_VERSION} with data "
-                        f"schema {schema.version}, but this laptop sent protocol "
-                        f"{proto or 'none'} and schema {schema_v or 'none'}: please upgrade "
-                        "fieldkit on this laptop. Nothing was sent or changed; your data "
-                        "stays on the laptop."
-                    ),
-                    "protocol": PROTOCOL_VERSION,
-                    "schema_version": schema.version,
-                },
-            )
-        return await call_next(request)
+    app.add_middleware(VersionGate, schema_version=schema.version)
 
     def current_device(request: Request) -> Device:
         auth = request.headers.get("Authorization", "")
@@ -174,7 +186,7 @@ def create_app(
         return WhoAmI(device_id=dev.id, user=dev.user, role=dev.role, scope=scope)
 
     @app.post("/v1/push", response_model=PushReply, openapi_extra=_body_schema(PushRequest))
-    async def push(request: Request, dev: DeviceDep) -> PushReply:
+    async def push(request: Request, dev: DeviceDep) -> Response:
         req: PushRequest = await read_body(request, PushRequest)
         if len(req.changes) > cfg.max_batch:
             raise HTTPException(
@@ -183,7 +195,7 @@ def create_app(
                 "send smaller batches",
             )
 
-        def work() -> PushReply:
+        def work() -> Response:
             try:
                 with write_begin(db) as conn:
                     out = apply_push(
@@ -196,7 +208,8 @@ def create_app(
                     )
             except DeviceRevoked as err:
                 raise HTTPException(401, "this device was revoked; nothing was written") from err
-            return PushReply(verdicts=out.verdicts, rev=out.rev, watermark=out.watermark)
+            reply = PushReply(verdicts=out.verdicts, rev=out.rev, watermark=out.watermark)
+            return Response(reply.model_dump_json(), media_type="application/json")
 
         return await run_in_threadpool(work)
 

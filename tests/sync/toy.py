@@ -121,8 +121,8 @@ class ToyReplica:
         )
         return seq
 
-    def pending(self, limit: int) -> list[Change]:
-        out = [e for e in self.outbox if e["state"] == "pending"][:limit]
+    def pending(self, limit: int, after_seq: int = 0) -> list[Change]:
+        out = [e for e in self.outbox if e["state"] == "pending" and e["seq"] > after_seq][:limit]
         return [
             Change(**{k: e[k] for k in ("seq", "tbl", "id", "data", "hlc", "seen_rev")})
             for e in out

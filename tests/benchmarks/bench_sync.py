@@ -1,0 +1,411 @@
+"""Sync benchmarks (issue 5): push into PostgreSQL, initial pull, 200 devices at once.
+
+    FIELDKIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        python tests/benchmarks/bench_sync.py [--visits 100000] [--persons 20000] \\
+        [--pull-visits 200000] [--devices 200] [--only push,pull,devices]
+
+Each figure runs once against a real ``fieldkit serve`` process on a fresh
+PostgreSQL schema (dropped at the end) and prints its rate next to a raw baseline:
+
+1. push: N visit changes from a laptop's outbox, end to end into PostgreSQL, vs a
+   raw psycopg ``executemany`` INSERT of the same rows into the same database;
+2. pull: the initial pull of a scope of P persons and V visits into a new laptop,
+   vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file;
+3. devices: D simulated devices pushing and pulling at once against
+   ``fieldkit serve --workers 2``: errors, p50 and p99 push latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, insert, text, update
+
+from fieldkit.domain.ids import new_id
+from fieldkit.domain.search_keys import name_keys
+from fieldkit.store import Store
+from fieldkit.store.replica import StoreReplica
+from fieldkit.sync_schema import sync_schema
+from fieldkit.syncing import enroll, sync_now
+from sync.client import SyncClient, push_all
+from sync.hlc import HLC
+from sync.protocol import Change
+from sync.server import tables as t
+from sync.server.admin import add_user, create_code
+from sync.server.db import make_engine, migrate, write_begin
+
+VISIT_COLS = [
+    "person_id", "site_id", "reason", "visited_at", "visitors", "people_present",
+    "confirmation", "needs", "services", "money_fen", "goods", "follow_up",
+    "follow_up_due", "notes", "deleted",
+]  # fmt: skip
+
+
+def visit_wire(i: int, person_id: str, site_id: str) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "site_id": site_id,
+        "reason": ("festival", "routine", "hospital", "needs")[i % 4],
+        "visited_at": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T{8 + i % 10:02d}:30:00",
+        "visitors": "王芳,李强",
+        "people_present": "本人及家属",
+        "confirmation": ("qr", "none")[i % 2],
+        "needs": "医疗;助餐" if i % 3 == 0 else "",
+        "services": "测血压，送米面油",
+        "money_fen": (i % 5) * 10000,
+        "goods": "米一袋" if i % 2 else "",
+        "follow_up": "",
+        "follow_up_due": None,
+        "notes": f"第{i}次走访",
+        "deleted": False,
+    }
+
+
+def person_wire(i: int, site_id: str) -> dict[str, Any]:
+    return {
+        "code": f"BP-{i:06d}",
+        "name": "张王李赵刘陈杨黄"[i % 8] + "秀英建国桂兰志强"[i % 8] + "明"[: i % 2],
+        "sex": ("male", "female")[i % 2],
+        "birth_date": f"19{30 + i % 30}-0{1 + i % 9}-1{i % 10}",
+        "category": ("retired", "lixiu", "widow", "resident")[i % 4],
+        "former_unit": "县供销社",
+        "site_id": site_id,
+        "address": f"{i % 40}栋{i % 6}单元",
+        "phone": f"138{i:08d}",
+        "id_number": f"513434194001{i:06d}",
+        "family": "子女在外地",
+        "health": "高血压",
+        "lives_alone": i % 3 == 0,
+        "hardship": i % 7 == 0,
+        "party_member": i % 2 == 0,
+        "party_year": 1960 + i % 30 if i % 2 == 0 else None,
+        "skills": "",
+        "notes": "",
+        "status": "active",
+        "tier": ("key", "periodic", "routine")[i % 3],
+        "contact_id": None,
+        "plan_notes": "",
+        "plan_review_date": None,
+        "deleted": False,
+    }
+
+
+class Server:
+    def __init__(self, url: str, workers: int) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "fieldkit", "serve", "--database-url", url,
+             "--port", str(self.port), "--workers", str(workers)],
+        )  # fmt: skip
+        for _ in range(300):
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise SystemExit("fieldkit serve did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def code(engine: Any, name: str, role: str, scope: list[str] | None) -> str:
+    with write_begin(engine) as conn:
+        add_user(conn, name, role, scope)
+        value, _ = create_code(conn, name, timedelta(hours=1))
+    return value
+
+
+def fill_outbox(store: Store, site_id: str, n_visits: int) -> None:
+    """Visits and their outbox entries, as the store's capture would write them."""
+    persons = [new_id() for _ in range(1000)]
+    clock = HLC(node=store.device_id, last=store.meta("hlc") or "")
+    conn = sqlite3.connect(store.path)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    with conn:
+        conn.executemany(
+            "INSERT INTO person (id, code, name, sex, category, former_unit, site_id, address, "
+            "phone, id_number, family, health, lives_alone, hardship, party_member, skills, "
+            "notes, status, tier, plan_notes, deleted, search_full, search_initials) VALUES "
+            "(?, ?, '某', 'male', 'retired', '', ?, '', '', '', '', '', 0, 0, 0, '', '', "
+            "'active', 'routine', '', 0, '', '')",
+            [(p, f"OB-{i}", site_id) for i, p in enumerate(persons)],
+        )
+        rows, outbox = [], []
+        for i in range(n_visits):
+            vid = new_id()
+            w = visit_wire(i, persons[i % len(persons)], site_id)
+            rows.append((vid, *[w[c] for c in VISIT_COLS]))
+            data = json.dumps(w, ensure_ascii=False, sort_keys=True)
+            outbox.append(("visit", vid, data, clock.now(), 0, "pending", "", "2026-11-21"))
+        conn.executemany(
+            f"INSERT INTO visit (id, {', '.join(VISIT_COLS)}) VALUES "
+            f"({', '.join('?' * (len(VISIT_COLS) + 1))})",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO outbox (tbl, row_id, data, hlc, seen_rev, state, reason, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            outbox,
+        )
+    conn.close()
+    store.set_meta("hlc", clock.last)
+
+
+def bench_push(db_url: str, engine: Any, tmp: Path, n: int) -> None:
+    srv = Server(db_url, workers=1)
+    try:
+        store = Store(tmp / "pusher.db")
+        enroll(store, srv.url, code(engine, "push-admin", "admin", None))
+        site = new_id()
+        fill_outbox(store, site, n)
+        replica = StoreReplica(store)
+        client = SyncClient(
+            srv.url, store.meta("device_token"), schema_version=sync_schema().version
+        )
+        start = time.perf_counter()
+        pushed = push_all(client, replica, batch=5000).applied
+        push_s = time.perf_counter() - start
+        assert pushed == n, pushed
+    finally:
+        srv.stop()
+    # raw baseline: the same rows, executemany into the same PostgreSQL database
+    src = sqlite3.connect(store.path)
+    rows = src.execute(f"SELECT id, {', '.join(VISIT_COLS)} FROM visit").fetchall()
+    src.close()
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE bench_raw_visit (id varchar PRIMARY KEY, person_id varchar, "
+            "site_id varchar, reason varchar, visited_at timestamp, visitors varchar, "
+            "people_present varchar, confirmation varchar, needs varchar, services varchar, "
+            "money_fen integer, goods varchar, follow_up varchar, follow_up_due date, "
+            "notes varchar, deleted boolean)"
+        ))  # fmt: skip
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        start = time.perf_counter()
+        cur.executemany(
+            f"INSERT INTO bench_raw_visit (id, {', '.join(VISIT_COLS)}) VALUES "
+            f"({', '.join(['%s'] * (len(VISIT_COLS) + 1))})",
+            [(*r[:-1], bool(r[-1])) for r in rows],
+        )
+        raw.commit()
+        raw_s = time.perf_counter() - start
+    finally:
+        raw.close()
+    sync_rate, raw_rate = n / push_s, n / raw_s
+    print(f"push  {n} visit changes end to end into PostgreSQL: {push_s:.2f} s, "
+          f"{sync_rate:,.0f} changes/s")  # fmt: skip
+    print(f"      raw executemany of the same rows:            {raw_s:.2f} s, "
+          f"{raw_rate:,.0f} rows/s")  # fmt: skip
+    print(f"      ratio {sync_rate / raw_rate:.2f} (target >= 0.5)")
+
+
+def seed_hq(engine: Any, site: str, n_persons: int, n_visits: int) -> list[tuple[Any, ...]]:
+    """Records straight into the HQ tables (not timed); returns them for the baseline."""
+    with write_begin(engine) as conn:
+        rev = int(conn.execute(text("SELECT rev FROM sync_server_state WHERE id = 1")).scalar())
+        rev += 1
+        conn.execute(update(t.server_state).values(rev=rev))
+    out: list[tuple[Any, ...]] = []
+    persons = [new_id() for _ in range(n_persons)]
+    site_row = {"name": "基准站点", "county": "", "kind": "village", "address": "",
+                "deleted": False}  # fmt: skip
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        with write_begin(engine) as conn:
+            conn.execute(insert(t.record), batch)
+        batch.clear()
+
+    def add(tbl: str, row_id: str, data: dict[str, Any]) -> None:
+        batch.append({
+            "tbl": tbl, "id": row_id, "scope": site, "deleted": False, "rev": rev,
+            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            "clocks": "{}",
+        })  # fmt: skip
+        out.append((tbl, row_id, data))
+        if len(batch) >= 5000:
+            flush()
+
+    add("site", site, site_row)
+    for i, pid in enumerate(persons):
+        add("person", pid, person_wire(i, site))
+    for i in range(n_visits):
+        add("visit", new_id(), visit_wire(i, persons[i % n_persons], site))
+    flush()
+    return out
+
+
+def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: int) -> None:
+    site = new_id()
+    records = seed_hq(engine, site, n_persons, n_visits)
+    srv = Server(db_url, workers=1)
+    try:
+        store = Store(tmp / "puller.db")
+        enroll(store, srv.url, code(engine, "pull-staff", "staff", [site]))
+        start = time.perf_counter()
+        report = sync_now(store)
+        pull_s = time.perf_counter() - start
+        assert report.ok, report.error
+        assert report.pulled == len(records), report.pulled
+    finally:
+        srv.stop()
+    # raw baseline: the same rows, sqlite3 executemany into a fresh store file
+    base = Store(tmp / "raw.db")
+    base.close()
+    conn = sqlite3.connect(tmp / "raw.db")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    by_tbl: dict[str, list[tuple[Any, ...]]] = {}
+    cols: dict[str, list[str]] = {}
+    for tbl, row_id, data in records:
+        if tbl == "person":  # derived search keys, computed before the clock starts
+            data = {**data, **dict(zip(("search_full", "search_initials"),
+                                       name_keys(data["name"]), strict=True))}  # fmt: skip
+        cols.setdefault(tbl, list(data))
+        by_tbl.setdefault(tbl, []).append((row_id, *data.values()))
+    start = time.perf_counter()
+    with conn:
+        for tbl, rows in by_tbl.items():
+            names = cols[tbl]
+            conn.executemany(
+                f"INSERT INTO {tbl} (id, {', '.join(names)}) VALUES "
+                f"({', '.join('?' * (len(names) + 1))})",
+                rows,
+            )
+    raw_s = time.perf_counter() - start
+    conn.close()
+    n = len(records)
+    sync_rate, raw_rate = n / pull_s, n / raw_s
+    print(f"pull  initial pull of {n_persons} persons + {n_visits} visits: {pull_s:.2f} s, "
+          f"{sync_rate:,.0f} rows/s")  # fmt: skip
+    print(f"      raw sqlite3 executemany of the same rows:   {raw_s:.2f} s, "
+          f"{raw_rate:,.0f} rows/s")  # fmt: skip
+    print(f"      ratio {sync_rate / raw_rate:.2f} (target >= 0.3)")
+
+
+def bench_devices(db_url: str, engine: Any, n_devices: int) -> None:
+    site = new_id()
+    with write_begin(engine) as conn:
+        add_user(conn, "bench-sites", "admin", None)
+    srv = Server(db_url, workers=2)
+    version = sync_schema().version
+    tokens: list[tuple[str, str]] = []
+    for i in range(n_devices):
+        device_id = f"bench-{i:04d}-{secrets.token_hex(4)}"
+        with SyncClient(srv.url, schema_version=version) as anon:
+            reply = anon.enroll(code(engine, f"dev{i}", "staff", [site]), device_id=device_id)
+        tokens.append((device_id, reply.token))
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(n_devices)
+
+    def device(args: tuple[str, str]) -> None:
+        device_id, token = args
+        clock = HLC(node=device_id)
+        client = SyncClient(srv.url, token, schema_version=version, timeout=300)
+        try:
+            barrier.wait()
+            cursor = None
+            for batch in range(3):
+                changes = [
+                    Change(seq=batch * 20 + k + 1, tbl="visit", id=new_id(),
+                           data=visit_wire(k, new_id(), site), hlc=clock.now(), seen_rev=0)
+                    for k in range(20)
+                ]  # fmt: skip
+                start = time.perf_counter()
+                reply = client.push(changes)
+                took = time.perf_counter() - start
+                if any(v.status != "applied" for v in reply.verdicts):
+                    raise RuntimeError(f"unexpected verdicts {reply.verdicts[:2]}")
+                with lock:
+                    latencies.append(took)
+                page = client.pull(cursor, 500)
+                cursor = page.cursor
+        except Exception as err:
+            with lock:
+                errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            client.close()
+
+    try:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=n_devices) as pool:
+            list(pool.map(device, tokens))
+        wall = time.perf_counter() - start
+    finally:
+        srv.stop()
+    lat = sorted(latencies)
+    p50 = statistics.median(lat) if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
+    print(f"devices {n_devices} devices x 3 pushes of 20 visits + pulls, --workers 2: "
+          f"{wall:.1f} s, errors {len(errors)}")  # fmt: skip
+    print(f"      push latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
+          f"({len(lat)} pushes)")  # fmt: skip
+    for e in errors[:5]:
+        print(f"      error: {e}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("FIELDKIT_TEST_DATABASE_URL"))
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--pull-visits", type=int, default=200_000)
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--only", default="push,pull,devices")
+    args = parser.parse_args()
+    if not args.database_url:
+        raise SystemExit("set FIELDKIT_TEST_DATABASE_URL or pass --database-url (PostgreSQL)")
+    schema = f"fk_bench_{secrets.token_hex(4)}"
+    admin = create_engine(args.database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in args.database_url else "?"
+    url = f"{args.database_url}{sep}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    migrate(engine)
+    os.environ.setdefault("FIELDKIT_HOME", tempfile.mkdtemp(prefix="fk-bench-home-"))
+    only = set(args.only.split(","))
+    try:
+        with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
+            if "push" in only:
+                bench_push(url, engine, Path(tmp), args.visits)
+            if "pull" in only:
+                bench_pull(url, engine, Path(tmp), args.persons, args.pull_visits)
+            if "devices" in only:
+                bench_devices(url, engine, args.devices)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
