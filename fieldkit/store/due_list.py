@@ -19,6 +19,7 @@ No visit row is loaded into Python except each candidate's latest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -198,10 +199,13 @@ def due_list(
             + " END",
         ]
         # conditions of the must-visit rules: only these persons need visits per reason
-        must = [
-            "c.pid IN (SELECT person_id FROM person_event WHERE deleted = 0 "
-            f"AND kind IN ({kinds}) AND happened_on >= :since AND happened_on <= :on)",
+        must = []
+        recent_events = [
+            pid for pid, latest in events.items() if any(day >= since for day in latest.values())
         ]
+        if recent_events:
+            params["event_persons"] = json.dumps(recent_events)
+            must.append("c.pid IN (SELECT value FROM json_each(:event_persons))")
         for tier in Tier:
             last_ok = on + timedelta(days=policy.upcoming_days - policy.tier_interval_days[tier])
             params[f"cut_{tier.value}"] = (last_ok + timedelta(days=1)).isoformat()
@@ -223,7 +227,7 @@ def due_list(
         sql = f"""
             SELECT c.pid, c.name, c.code, c.site_id, c.address, c.tier, c.category, c.status,
                    c.birth, c.lv,
-                   CASE WHEN {" OR ".join(must)} THEN
+                   CASE WHEN {" OR ".join(must) or "0"} THEN
                    (SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))
                       FROM visit v
                      WHERE v.person_id = c.pid AND v.deleted = 0
