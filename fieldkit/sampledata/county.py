@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from lunardate import LunarDate
@@ -23,12 +23,19 @@ from lunardate import LunarDate
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.sampledata import words
 
-__all__ = ["ANCHOR", "DEFAULT_SEED", "CountyGenerator", "PersonPlan", "Row"]
+__all__ = ["ANCHOR", "DEFAULT_SEED", "VISIT_COLUMNS", "CountyGenerator", "PersonPlan", "Row"]
 
 ANCHOR = date(2026, 11, 1)
 """The demo's "today": a year of history ends the day before it."""
 
 DEFAULT_SEED = 2026
+
+VISIT_COLUMNS = (
+    "id", "person_id", "site_id", "reason", "visited_at", "visitors", "people_present",
+    "confirmation", "needs", "services", "money_fen", "goods", "follow_up", "follow_up_due",
+    "notes", "deleted",
+)  # fmt: skip
+"""The order of the values of :meth:`CountyGenerator.iter_visit_values`."""
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -610,9 +617,12 @@ class CountyGenerator:
             yuan = 200
         return yuan * 100
 
-    def _visit(self, rng: random.Random, plan: PersonPlan, reason: str, day: date, key: str) -> Row:
+    def _visit(
+        self, rng: random.Random, plan: PersonPlan, reason: str, day: date, key: str
+    ) -> tuple[Any, ...]:
         seconds = 8 * 3600 + 300 * int(rng.random() * 114)
-        visited_at = datetime.combine(day, time(seconds // 3600, seconds % 3600 // 60))
+        iso_day = day.isoformat()
+        visited_at = f"{iso_day} {seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00.000000"
         colleagues = self._staff_by_site[plan.site_index]
         visitors = plan.contact_name
         if rng.random() < 0.45 and len(colleagues) > 1:
@@ -645,32 +655,36 @@ class CountyGenerator:
         follow_up, follow_due = "", None
         if reason != "condolence" and rng.random() < 0.12:
             follow_up = _pick(rng, words.FOLLOW_UPS)
-            follow_due = day + timedelta(days=rng.randint(14, 45))
+            follow_due = (day + timedelta(days=rng.randint(14, 45))).isoformat()
         u = rng.random()
         confirm = "qr" if u < 0.55 else "code" if u < 0.7 else "none"
-        return {
-            "id": _uuid7(rng, day, seconds),
-            "person_id": plan.id,
-            "site_id": plan.site_id,
-            "reason": reason,
-            "visited_at": visited_at,
-            "visitors": visitors,
-            "people_present": present,
-            "confirmation": confirm,
-            "needs": needs,
-            "services": services,
-            "money_fen": money,
-            "goods": goods,
-            "follow_up": follow_up,
-            "follow_up_due": follow_due,
-            "notes": _pick(rng, words.VISIT_NOTES),
-            "deleted": False,
-        }
+        return (
+            _uuid7(rng, day, seconds),
+            plan.id,
+            plan.site_id,
+            reason,
+            visited_at,
+            visitors,
+            present,
+            confirm,
+            needs,
+            services,
+            money,
+            goods,
+            follow_up,
+            follow_due,
+            _pick(rng, words.VISIT_NOTES),
+            0,
+        )
 
-    def iter_visits(self, batch: int = 50_000) -> Iterator[list[Row]]:
-        """All visits, person by person, in lists of at most ``batch`` rows."""
+    def iter_visit_values(self, batch: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+        """All visits as tuples in :data:`VISIT_COLUMNS` order, in SQLite's stored form.
+
+        Dates and times are text as SQLAlchemy stores them, ``deleted`` is 0: the
+        fast path for millions of rows. Lists of at most ``batch`` tuples.
+        """
         rng = self._rng("visits")
-        rows: list[Row] = []
+        rows: list[tuple[Any, ...]] = []
         for plan in self.plans:
             if plan.quota == 0:
                 continue
@@ -680,6 +694,19 @@ class CountyGenerator:
                 yield rows
                 rows = []
         if rows:
+            yield rows
+
+    def iter_visits(self, batch: int = 50_000) -> Iterator[list[Row]]:
+        """All visits as rows with Python values (datetime, date, bool), person by person."""
+        for values in self.iter_visit_values(batch):
+            rows = []
+            for v in values:
+                row = dict(zip(VISIT_COLUMNS, v, strict=True))
+                row["visited_at"] = datetime.fromisoformat(row["visited_at"])
+                if row["follow_up_due"] is not None:
+                    row["follow_up_due"] = date.fromisoformat(row["follow_up_due"])
+                row["deleted"] = bool(row["deleted"])
+                rows.append(row)
             yield rows
 
     # -- consultations and activities ----------------------------------------------

@@ -71,3 +71,22 @@ def test_module_command_fills_a_store(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
     assert refused.returncode != 0 and "exists" in refused.stderr
+
+
+def test_fast_visit_path_stores_what_the_row_path_stores(tmp_path: Path) -> None:
+    from sqlmodel import SQLModel
+
+    from fieldkit.sampledata import fill_store
+    from fieldkit.sampledata.county import VISIT_COLUMNS
+    from fieldkit.store import Store
+
+    table = SQLModel.metadata.tables["visit"]
+    assert set(VISIT_COLUMNS) == {c.name for c in table.columns}
+    fast = generate_store(tmp_path / "fast.db", persons=300, visits=2500, seed=3)
+    export_jsonl(fast, tmp_path / "fast.jsonl")
+    fast.close()
+    slow = Store(tmp_path / "slow.db")
+    fill_store(slow, CountyGenerator(persons=300, visits=2500, seed=3), skip_visit=lambda _v: False)
+    export_jsonl(slow, tmp_path / "slow.jsonl")
+    slow.close()
+    assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()
