@@ -62,7 +62,7 @@ _FAST = (
     "PRAGMA journal_mode=MEMORY",
     "PRAGMA synchronous=OFF",
     "PRAGMA foreign_keys=OFF",
-    "PRAGMA cache_size=-262144",
+    "PRAGMA cache_size=-131072",
 )
 _SAFE = (
     "PRAGMA cache_size=-2000",
@@ -149,10 +149,9 @@ def fill_store(
     with _bulk_connection(store) as conn, conn.begin():
         counts["site"] = insert_rows(conn, Site, gen.sites)
         counts["staff_member"] = insert_rows(conn, StaffMember, gen.staff)
-        persons = with_search_keys(gen.persons)
-        for i in range(0, len(persons), 50_000):
-            insert_plain(conn, Person, persons[i : i + 50_000])
-        counts["person"] = len(persons)
+        for i in range(0, len(gen.persons), 20_000):
+            insert_plain(conn, Person, with_search_keys(gen.persons[i : i + 20_000]))
+        counts["person"] = len(gen.persons)
         counts["person_event"] = insert_rows(conn, PersonEvent, gen.events)
         counts["volunteer_team"] = insert_rows(conn, VolunteerTeam, gen.teams)
         counts["team_member"] = insert_rows(conn, TeamMember, gen.members)
