@@ -3,18 +3,27 @@
 The store does the heavy lifting in SQL and hands the pure engine
 (:mod:`fieldkit.domain.careplan`) only the persons who can owe a task:
 
-1. events: the latest hospitalised / misfortune / deceased date per person
-   (one pass over the small ``person_event`` table);
-2. candidates: every live person in scope, joined to their latest visit (found
-   through the ``person_id, visited_at`` index, one seek per person), kept only
-   when some rule can fire: tier interval ending within the listing horizon,
-   never visited, a follow-up on the latest visit, a recent event, a milestone
-   birthday near, a festival window open, a relocation resident not yet visited
-   this year. This filter is conservative; the engine decides exactly;
-3. for the candidates, the latest visit per must-visit reason since the oldest
-   window still listed (a short index range per person).
+1. events: the latest hospitalised / misfortune / deceased date per person in
+   scope (``person_event`` is small);
+2. candidates: every live person in scope with their latest visit (one index
+   seek per person on ``visit (person_id, visited_at)``), kept only when some
+   rule can fire: tier interval ending within the listing horizon, never
+   visited, a follow-up on the latest visit, a recent event, a milestone
+   birthday near (by month and day), a festival window open, a relocation
+   resident not yet visited this year. This filter is conservative; the engine
+   decides exactly (a test compares both on many days);
+3. for candidates of a must-visit rule only, their latest visit per must-visit
+   reason since the oldest window still listed (a short index range).
 
-No visit row is loaded into Python except each candidate's latest.
+No visit row reaches Python except, per candidate, its latest visit and its recent
+must-visit dates. If two visits share a person's latest timestamp, either may be
+taken as the latest (its follow-up, if any, is the one listed).
+
+Cost: one index seek per person in scope (about 2 us each), so a field worker's
+few sites take tens of milliseconds; a scope of 100,000 persons takes several
+hundred (see ``tests/benchmarks/bench_due.py``). An index on
+``visit (person_id, deleted, visited_at, reason, follow_up_due, follow_up)``
+makes every visit lookup index-only when it exists.
 """
 
 from __future__ import annotations
