@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
-__all__ = ["DATE_FORMS", "CellError", "parse_date", "parse_year"]
+__all__ = ["DATE_FORMS", "CellError", "normalize", "normalize_code", "parse_date", "parse_year"]
 
 DATE_FORMS = "2026-11-21, 2026/11/21, 2026.11.21, 20261121 (or 2026年11月21日)"
 """The date spellings an import accepts, for error messages."""
@@ -19,9 +20,19 @@ class CellError(ValueError):
     """A cell whose text cannot be read; the message says what is accepted."""
 
 
+def normalize(raw: str) -> str:
+    """Full-width digits and signs typed with a Chinese input method made plain (NFKC)."""
+    return unicodedata.normalize("NFKC", raw).strip()
+
+
+def normalize_code(raw: str) -> str:
+    """A person code as typed plainly: ``ＧＬ－００４２`` (full width) is ``GL-0042``."""
+    return normalize(raw)
+
+
 def parse_date(raw: str) -> date:
     """A date written 2026-11-21, 2026/11/21, 2026.11.21, 20261121 or 2026年11月21日."""
-    text = _DATETIME_TAIL.sub("", raw.strip())
+    text = _DATETIME_TAIL.sub("", normalize(raw))
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
         raise CellError(f"'{raw}' is not a date; write it as one of {DATE_FORMS}")
@@ -34,7 +45,7 @@ def parse_date(raw: str) -> date:
 
 def parse_year(raw: str) -> int:
     """A four-digit year such as 1975 (``1975年`` and ``1975.0`` accepted)."""
-    text = raw.strip().removesuffix("年").removesuffix(".0")
+    text = normalize(raw).removesuffix("年").removesuffix(".0")
     if not re.fullmatch(r"\d{4}", text):
         raise CellError(f"'{raw}' is not a year; write four digits such as 1975")
     return int(text)

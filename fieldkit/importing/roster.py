@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Category, Sex, SiteKind, Tier, VocabError, parse, parse_bool
-from fieldkit.importing.cells import CellError, parse_date, parse_year
+from fieldkit.importing.cells import CellError, normalize_code, parse_date, parse_year
 from fieldkit.importing.columns import ROSTER_COLUMNS, find_header, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
 from fieldkit.importing.sheet import Sheet, read_sheet
@@ -130,7 +130,7 @@ def _parse_row(
                 fields["party_member"] = True
     elif year_text == "":
         fields["party_year"] = None
-    code = _cell(row, where, "code") or ""
+    code = normalize_code(_cell(row, where, "code") or "")
     site = _cell(row, where, "site") or ""
     if problems:
         return None, problems
@@ -149,7 +149,7 @@ def parse_roster(sheet: Sheet, *, today: date | None = None) -> list[RosterRow]:
     for line, cells in sheet.rows:
         parsed, row_problems = _parse_row(line, cells, where, today)
         problems.extend(row_problems)
-        code = _cell(cells, where, "code") or ""
+        code = normalize_code(_cell(cells, where, "code") or "")
         if code:
             if code in first_line:
                 problems.append(

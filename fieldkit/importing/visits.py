@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from fieldkit.domain.models import Person, PersonEvent, Visit
 from fieldkit.domain.money import MoneyError, format_yuan, parse_yuan
 from fieldkit.domain.vocab import Confirmation, EventKind, VisitReason, VocabError, parse
-from fieldkit.importing.cells import CellError, parse_date
+from fieldkit.importing.cells import CellError, normalize, normalize_code, parse_date
 from fieldkit.importing.columns import VISIT_COLUMNS, find_header, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
 from fieldkit.importing.sheet import read_sheet
@@ -91,7 +91,7 @@ def _parse(
         for key in ("code", "date", "reason", "visitors"):
             if not cell(cells, key):
                 bad(key, "is empty; this column must be filled in")
-        code = cell(cells, "code")
+        code = normalize_code(cell(cells, "code"))
         if code and code not in known:
             bad("code", f"no person with code {code} on this laptop; import the roster first")
         day: date | None = None
@@ -111,7 +111,7 @@ def _parse(
                 bad("reason", str(err))
         money = 0
         try:
-            money = parse_yuan(cell(cells, "money"))
+            money = parse_yuan(normalize(cell(cells, "money")))
         except MoneyError as err:
             bad("money", str(err))
         death = died.get(code)
@@ -158,7 +158,7 @@ def _codes_in(path: Path) -> set[str]:
     index = where.get("code")
     if index is None:
         return set()
-    return {cells[index].strip() for _, cells in sheet.rows if index < len(cells)}
+    return {normalize_code(cells[index]) for _, cells in sheet.rows if index < len(cells)}
 
 
 def import_visits(store: Store, path: Path, *, today: date | None = None) -> VisitsReport:

@@ -159,3 +159,14 @@ def test_only_condolence_visits_after_a_death(demo_store: Store, tmp_path: Path)
 def test_a_header_without_rows(demo_store: Store, tmp_path: Path) -> None:
     text = _rejected(demo_store, write_csv(tmp_path / "v.csv", [VISITS_HEADER]))
     assert "file: the file has a header but no rows" in text
+
+
+def test_full_width_code_date_and_money_from_a_chinese_input_method(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "v.csv",
+        [VISITS_HEADER, "ＧＬ－０００５,２０２６－１１－０３,日常走访,杨华,￥３００,,,"],
+    )
+    report = import_visits(demo_store, path, today=TODAY)
+    assert (report.added, report.money_fen) == (1, 30000)
