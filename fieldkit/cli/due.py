@@ -25,7 +25,6 @@ from fieldkit.domain.careplan import (
     Task,
     TaskState,
     kind_label,
-    load_policy,
     state_label,
 )
 
@@ -78,14 +77,10 @@ def _parse_day(raw: str | None) -> date:
 
 
 def _policy(given: Path | None) -> Policy:
-    from fieldkit.paths import config_dir
+    from fieldkit.store.due_list import county_policy
 
-    path = given
-    if path is None:
-        default = config_dir() / "policy.toml"
-        path = default if default.is_file() else None
     try:
-        return load_policy(path)
+        return county_policy(given)
     except PolicyError as err:
         raise CliError(f"policy: {err}") from None
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from fieldkit.domain.careplan import (
@@ -41,12 +42,17 @@ from fieldkit.domain.careplan import (
     Task,
     build_due_list,
     default_policy,
+    load_policy,
 )
 from fieldkit.domain.careplan.rules import DayRules
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
+from fieldkit.paths import config_dir
 from fieldkit.store.store import Store
 
-__all__ = ["due_list", "site_names"]
+__all__ = ["COUNTY_POLICY_FILE", "county_policy", "due_list", "site_names"]
+
+COUNTY_POLICY_FILE = "policy.toml"
+"""The county's policy override, looked for in :func:`fieldkit.paths.config_dir`."""
 
 _EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
 _MUST_VISIT_REASONS = (
@@ -138,6 +144,19 @@ def _birthday_filter(on: date, policy: Policy, params: dict[str, Any]) -> str | 
     else:
         days = "(substr(c.birth, 6) >= :b_lo OR substr(c.birth, 6) <= :b_hi)"
     return f"({days} AND ({years}))"
+
+
+def county_policy(path: Path | None = None) -> Policy:
+    """The policy in force: ``path`` if given, else ``policy.toml`` in the config
+    directory when it exists, merged over the shipped defaults.
+
+    Raises :class:`fieldkit.domain.careplan.PolicyError` (naming the file, key and
+    problem) for a bad file.
+    """
+    if path is None:
+        found = config_dir() / COUNTY_POLICY_FILE
+        path = found if found.is_file() else None
+    return load_policy(path)
 
 
 def site_names(store: Store) -> dict[str, str]:

@@ -330,3 +330,18 @@ def test_the_random_store_exercises_every_rule(reference: dict[date, list[Task]]
     seen = {t.kind for tasks in reference.values() for t in tasks}
     assert seen == set(TaskKind)
     assert {t.state for tasks in reference.values() for t in tasks} == set(TaskState)
+
+
+def test_county_policy_is_the_config_file_when_present(tmp_path: Path) -> None:
+    from fieldkit.domain.careplan import PolicyError
+    from fieldkit.paths import config_dir
+    from fieldkit.store.due_list import county_policy
+
+    assert county_policy() == default_policy()
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "policy.toml").write_text("[tiers.routine]\ninterval_days = 180\n", "utf-8")
+    assert county_policy().tier_interval_days[Tier.ROUTINE] == 180
+    other = tmp_path / "other.toml"
+    other.write_text("[tiers.routine]\ninterval_days = 0\n", "utf-8")
+    with pytest.raises(PolicyError, match=r"other\.toml: tiers\.routine\.interval_days: must be"):
+        county_policy(other)
