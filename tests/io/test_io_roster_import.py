@@ -260,3 +260,12 @@ def test_title_rows_above_the_header_are_skipped_and_lines_kept(
     assert [str(p) for p in err.problems] == [
         "line 5, 站点: is empty; this column must be filled in"
     ]
+
+
+def test_a_deleted_person_on_the_roster_again_is_restored(demo_store: Store) -> None:
+    with demo_store.write() as s:
+        person = s.exec(select(Person).where(Person.code == "GL-0007")).one()
+        person.deleted = True
+    report = import_roster(demo_store, sample_data_dir() / "roster.csv", today=TODAY)
+    assert (report.changed, report.unchanged) == (1, 299)
+    assert _persons(demo_store)["GL-0007"].deleted is False

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from io_helpers import counts
 
 from fieldkit.exporting import export_jsonl
@@ -90,3 +91,14 @@ def test_fast_visit_path_stores_what_the_row_path_stores(tmp_path: Path) -> None
     export_jsonl(slow, tmp_path / "slow.jsonl")
     slow.close()
     assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()
+
+
+def test_module_command_rewrites_the_demo_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fieldkit.sampledata.__main__ import main
+
+    assert main(["--out", str(tmp_path)]) == 0
+    assert "roster.csv: 300 rows" in capsys.readouterr().out
+    for name in ("demo.jsonl", "roster.csv", "visits.csv"):
+        assert (tmp_path / name).read_bytes() == (sample_data_dir() / name).read_bytes()
