@@ -291,19 +291,23 @@ class StoreReplica:
 
     def apply_page(self, page: PullPage) -> PageApplied:
         """Apply the page's rows, scope and cursor in one transaction (FKs off)."""
-        final: dict[tuple[str, str], tuple[str, bool, dict[str, Any]]] = {}
-        for rec in page.records:
-            if rec.tbl in self.plans:
-                final[(rec.tbl, rec.id)] = (rec.op, rec.deleted, rec.data)
+        records = page.records
+        if any(rec.op == "exit" for rec in records):
+            # an exit and a put of one row on a page: only the later one counts
+            last = {(rec.tbl, rec.id): rec for rec in records}
+            records = list(last.values())
         puts: dict[str, list[tuple[Any, ...]]] = {}
         drops: dict[str, list[str]] = {}
-        for (tbl, row_id), (op, deleted, data) in final.items():
-            if op == "exit":
-                drops.setdefault(tbl, []).append(row_id)
+        plans = self.plans
+        for rec in records:
+            plan = plans.get(rec.tbl)
+            if plan is None:
+                continue
+            if rec.op == "exit":
+                drops.setdefault(rec.tbl, []).append(rec.id)
             else:
-                values = dict(data)
-                values["deleted"] = deleted
-                puts.setdefault(tbl, []).append(self.plans[tbl].row(row_id, values))
+                # the values carry the tombstone flag ("deleted") like any other field
+                puts.setdefault(rec.tbl, []).append(plan.row(rec.id, rec.data))
         removed = 0
         with self.store.engine.connect() as conn:
             raw = conn.connection.driver_connection

@@ -12,7 +12,17 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select, true, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    String,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+)
 
 from sync.protocol import ConflictInfo, Cursor
 from sync.schema import SyncSchema
@@ -31,13 +41,18 @@ def current_state(conn: Connection) -> tuple[str, int]:
 
 
 def _after(cols: Any, kind: int, cur: Cursor) -> ColumnElement[bool]:
+    """Rows of stream ``kind`` that sort after the cursor in (rev, kind, tbl, id) order.
+
+    Written as a row-value comparison so that both PostgreSQL and SQLite turn it
+    into an index range on (scope, rev, tbl, id): each page costs its own size,
+    not the size of the scope.
+    """
     if kind > cur.kind:
         return cols.rev >= cur.rev
     if kind < cur.kind:
         return cols.rev > cur.rev
-    return or_(
-        cols.rev > cur.rev,
-        and_(cols.rev == cur.rev, tuple_(cols.tbl, cols.id) > tuple_(cur.tbl, cur.id)),
+    return tuple_(cols.rev, cols.tbl, cols.id) > tuple_(
+        literal(cur.rev, BigInteger), literal(cur.tbl, String), literal(cur.id, String)
     )
 
 

@@ -256,6 +256,8 @@ def seed_hq(engine: Any, site: str, n_persons: int, n_visits: int) -> list[tuple
     for i in range(n_visits):
         add("visit", new_id(), visit_wire(i, persons[i % n_persons], site))
     flush()
+    with engine.begin() as conn:  # fresh statistics, as a live database would have
+        conn.execute(text("ANALYZE sync_record"))
     return out
 
 

@@ -122,3 +122,21 @@ def test_an_old_client_is_told_to_upgrade(hq: Hq) -> None:
     assert reply.status_code == 426
     assert "please upgrade fieldkit" in reply.json()["detail"]
     assert httpx.get(f"{hq.url}/openapi.json").json()["paths"]["/v1/push"]
+
+
+def test_cli_errors_are_clear(hq: Hq, tmp_path: Path) -> None:
+    out = hq.admin("add-user", "无名", "--role", "staff", "--sites", "不存在的站点", check=False)
+    assert "exit=1" in out and "unknown site '不存在的站点'" in out
+    out = hq.admin("enroll", "nobody-at-all", check=False)
+    assert "exit=1" in out and "no user named" in out
+    lone = tmp_path / "lone.db"
+    out = run_cli("--db", str(lone), "sync", check=False)
+    assert "exit=1" in out and "fieldkit enroll URL CODE" in out
+    out = run_cli("--db", str(lone), "enroll", hq.url, "WRON-GCOD-E123", check=False)
+    assert "exit=1" in out and "unknown enrollment code" in out
+    store = Store(lone)
+    store.set_meta("server_url", "http://127.0.0.1:9")
+    store.set_meta("device_token", "x")
+    store.close()
+    out = run_cli("--db", str(lone), "sync", check=False)
+    assert "exit=1" in out and "cannot reach headquarters" in out
