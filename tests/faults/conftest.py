@@ -1,0 +1,53 @@
+"""Fixtures of the fault-injection tests: a real ``fieldkit serve`` and a fault proxy.
+
+The HQ process helpers of ``tests/e2e`` are reused (``hq_process``): its directory
+is put on ``sys.path`` so this directory can also run on its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
+
+from hq_process import Hq, database_urls
+from proxy import FaultProxy
+
+
+@pytest.fixture(scope="module")
+def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
+    """One ``fieldkit serve`` on a SQLite file per test module."""
+    with database_urls("sqlite", tmp_path_factory.mktemp("hq")) as url:
+        server = Hq(url)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hq_any(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Hq]:
+    """``fieldkit serve`` on SQLite, and on PostgreSQL when FIELDKIT_TEST_DATABASE_URL is set.
+
+    Unset: the PostgreSQL variant is skipped with the reason; set but unreachable:
+    creating its schema raises, so the test errors instead of passing silently.
+    """
+    with database_urls(request.param, tmp_path_factory.mktemp("hqany")) as url:
+        server = Hq(url)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def proxy(hq: Hq) -> Iterator[FaultProxy]:
+    """A fault proxy in front of the module's HQ (passes everything until told otherwise)."""
+    with FaultProxy(hq.port) as p:
+        yield p
