@@ -22,6 +22,7 @@ from sync import PROTOCOL_VERSION
 from sync.protocol import (
     HEADER_PROTOCOL,
     HEADER_SCHEMA,
+    MAX_PULL_LIMIT,
     Change,
     ConflictsReply,
     EnrollReply,
@@ -270,7 +271,7 @@ def run_sync(
     replica: LocalReplica,
     *,
     batch: int = 1000,
-    page_limit: int | None = 5000,
+    page_limit: int | None = MAX_PULL_LIMIT,
     on_progress: Callable[[SyncProgress], None] | None = None,
 ) -> SyncResult:
     """Push every pending change, then pull every page, then conflict markers."""
@@ -342,7 +343,7 @@ def pull_all(
     client: SyncClient,
     replica: LocalReplica,
     *,
-    page_limit: int | None = 5000,
+    page_limit: int | None = MAX_PULL_LIMIT,
     on_progress: Callable[[SyncProgress], None] | None = None,
     result: SyncResult | None = None,
 ) -> SyncResult:

@@ -17,6 +17,7 @@ file can show that a conflict exists (:func:`open_conflicts`).
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -194,6 +195,7 @@ class _TablePlan:
             f"ON CONFLICT(id) DO UPDATE SET {updates}"
         )
         self._defaults = [(name, self.defaults[name]) for name in self.columns]
+        self._pick = operator.itemgetter(*self.columns)
         self._converts = [
             (i + 1, conv)
             for i, conv in enumerate(self.convert)
@@ -204,8 +206,11 @@ class _TablePlan:
 
     def row(self, row_id: str, data: dict[str, Any]) -> tuple[Any, ...]:
         """The row as a tuple in the column order of :attr:`upsert_sql`."""
-        get = data.get
-        out = [row_id, *[get(name, default) for name, default in self._defaults]]
+        try:
+            out = [row_id, *self._pick(data)]
+        except KeyError:  # fields this role may not see, or newer than the sender
+            get = data.get
+            out = [row_id, *[get(name, default) for name, default in self._defaults]]
         for at, conv in self._converts:
             value = out[at]
             if value is not None:
