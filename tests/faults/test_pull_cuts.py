@@ -1,0 +1,163 @@
+"""Pulls cut mid-page: the laptop keeps whole pages only and resumes from its cursor.
+
+Each pulled page is applied with its cursor in one local transaction, so whatever
+the cut, the laptop holds exactly the records of the pages up to its stored cursor,
+and the next sync continues from there (never from zero, never a page twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from faults_kit import Laptop, hq_records, integrity, local_rows
+from hq_process import Hq
+from proxy import PASS, FaultProxy, RandomFaults, Script, cut_response
+
+from fieldkit.domain.models import SYNCED_TABLES
+from fieldkit.store.replica import StoreReplica
+from fieldkit.sync_schema import sync_schema
+from sync.client import SyncClient, SyncResult, Unreachable, pull_all
+from sync.protocol import PullPage
+
+PULL = "GET /v1/pull"
+SITE = "拉取站点"
+PAGE = 30
+
+
+@dataclass
+class County:
+    """What the admin laptop pushed: one site, its persons and visits."""
+
+    site: str
+    persons: list[str]
+    visits: list[str]
+
+    @property
+    def size(self) -> int:
+        """Records in the site's scope."""
+        return 1 + len(self.persons) + len(self.visits)
+
+
+@pytest.fixture(scope="module")
+def county(hq: Hq, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
+    """An admin laptop pushes a site with 150 persons and 150 visits (no faults)."""
+    lap = Laptop.enrolled(hq, tmp_path_factory.mktemp("admin") / "admin.db", "拉取管理员", hq.url)
+    try:
+        site = lap.add_site(SITE)
+        persons = lap.add_persons(site, "LQ", 150)
+        visits = lap.add_visits(persons, site)
+        report = lap.sync()
+        assert report.ok and report.pushed == 301, report.error
+        yield County(site, persons, visits)
+    finally:
+        lap.close()
+
+
+def _held(path: Path) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for m in SYNCED_TABLES:
+        tbl = str(m.__tablename__)
+        out |= {(tbl, row_id) for row_id in local_rows(path, tbl)}
+    return out
+
+
+def _client(lap: Laptop, url: str) -> SyncClient:
+    return SyncClient(url, lap.store.meta("device_token"), schema_version=sync_schema().version)
+
+
+def _direct_pages(hq: Hq, lap: Laptop, n: int) -> list[PullPage]:
+    """The first ``n`` pages HQ gives this device, fetched without the proxy."""
+    pages: list[PullPage] = []
+    cursor: str | None = None
+    with _client(lap, hq.url) as client:
+        for _ in range(n):
+            page = client.pull(cursor, PAGE)
+            pages.append(page)
+            cursor = page.cursor
+    return pages
+
+
+def _scope_at_hq(hq: Hq, site: str) -> set[tuple[str, str]]:
+    held = hq_records(hq.database_url)
+    return {k for k, v in held.items() if v.get("site_id") == site or k == ("site", site)}
+
+
+def test_a_page_cut_mid_answer_is_not_applied_and_the_next_sync_resumes(
+    hq: Hq, county: County, tmp_path: Path
+) -> None:
+    lap = Laptop.enrolled(hq, tmp_path / "b.db", "拉取甲", hq.url, role="staff", sites=SITE)
+    try:
+        with FaultProxy(hq.port) as proxy:
+            lap.store.set_meta("server_url", proxy.url)
+            # pages 1-3 arrive; every try of page 4 is cut half-way through its body
+            proxy.policy = Script(
+                {PULL: [PASS, PASS, PASS, cut_response(0.5), cut_response(0.1), cut_response(0.9)]}
+            )
+            with _client(lap, proxy.url) as client, pytest.raises(Unreachable) as cut:
+                pull_all(client, StoreReplica(lap.store), page_limit=PAGE)
+            assert "cannot reach headquarters" in str(cut.value)
+
+            first_three = _direct_pages(hq, lap, 3)
+            expected = {(r.tbl, r.id) for p in first_three for r in p.records}
+            assert len(expected) == 3 * PAGE
+            assert _held(lap.path) == expected
+            assert lap.store.meta("pull_cursor") == first_three[-1].cursor
+            assert lap.store.meta("pull_rev") == str(first_three[-1].seen_rev)
+            assert integrity(lap.path) == "ok"
+
+            # the next sync starts at the stored cursor and brings the rest once
+            before = len(proxy.requests(PULL))
+            report = lap.sync()
+            assert report.ok, report.error
+            assert report.pulled == county.size - 3 * PAGE
+            resumed = proxy.requests(PULL)[before]
+            query = parse_qs(urlsplit(resumed.request.target).query)
+            assert query["cursor"] == [first_three[-1].cursor]
+        assert _held(lap.path) == _scope_at_hq(hq, county.site)
+        assert len(local_rows(lap.path, "visit")) == len(county.visits)
+    finally:
+        lap.close()
+
+
+def test_random_cuts_during_a_paged_first_pull_apply_every_page_once(
+    hq: Hq, county: County, tmp_path: Path
+) -> None:
+    lap = Laptop.enrolled(hq, tmp_path / "c.db", "拉取乙", hq.url, role="staff", sites=SITE)
+    try:
+        with FaultProxy(hq.port) as proxy:
+            proxy.policy = RandomFaults(
+                7,
+                cut_request=0.1,
+                cut_response=0.25,
+                refuse=0.1,
+                delay=0.1,
+                max_delay=0.1,
+                limit=14,
+            )
+            total = SyncResult()
+            runs = 0
+            while runs < 15:
+                runs += 1
+                try:
+                    with _client(lap, proxy.url) as client:
+                        pull_all(client, StoreReplica(lap.store), page_limit=PAGE, result=total)
+                    break
+                except Unreachable:
+                    assert integrity(lap.path) == "ok"
+            else:
+                pytest.fail("the pull did not complete in 15 runs")
+            assert runs > 1, "the seed cut nothing that mattered"
+            assert len(proxy.faults()) >= 5
+        # every page was applied exactly once across all the runs: no page twice
+        assert total.pulled == county.size
+        assert _held(lap.path) == _scope_at_hq(hq, county.site)
+        persons = local_rows(lap.path, "person", ("code", "name"))
+        held = hq_records(hq.database_url)
+        for pid in county.persons:
+            assert persons[pid] == (held[("person", pid)]["code"], held[("person", pid)]["name"])
+    finally:
+        lap.close()
