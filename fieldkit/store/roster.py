@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel import select as orm_select
@@ -30,6 +30,7 @@ from fieldkit.domain.models import (
     Visit,
     VolunteerTeam,
 )
+from fieldkit.domain.search_keys import name_keys
 from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.store.store import Store
 
@@ -44,13 +45,13 @@ __all__ = [
     "find_by_code",
     "list_sites",
     "list_teams",
+    "needs_scan",
     "person_file",
     "search_roster",
     "team_members",
 ]
 
 PAGE_SIZE = 50
-COUNT_CAP = 1000
 _HIGH = "\U0010ffff"
 
 
@@ -88,17 +89,11 @@ class RosterRow:
 
 @dataclass(frozen=True)
 class RosterPage:
-    """A page of the roster: ``rows`` from ``offset``; ``total`` is capped at ``COUNT_CAP``."""
+    """A page of the roster: ``rows`` from ``offset``; ``more`` when another page follows."""
 
     rows: list[RosterRow]
     offset: int
-    total: int
-    capped: bool
-
-    @property
-    def has_more(self) -> bool:
-        """Whether rows follow this page."""
-        return self.offset + len(self.rows) < self.total or self.capped
+    more: bool
 
 
 @dataclass(frozen=True)
@@ -135,30 +130,58 @@ class PersonFile:
     visit_count: int = 0
 
 
-def _text_condition(text: str) -> ColumnElement[bool] | None:
+def _is_cjk(text: str) -> bool:
+    return any(not ch.isascii() for ch in text)
+
+
+def _prefix(column: Any, text: str) -> ColumnElement[bool]:
+    """``column`` starts with ``text``, as an index range."""
+    return and_(column >= text, column < text + _HIGH)
+
+
+def needs_scan(text: str) -> bool:
+    """Whether the search text can match inside names, addresses or phones.
+
+    Such matches need a pass over the whole table; :func:`search_roster` with
+    ``quick=True`` leaves them out and answers from indexes only.
+    """
+    t = text.strip()
+    return bool(t) and (_is_cjk(t) or t.isdigit())
+
+
+def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None, str]:
+    """The match condition of the search text and the order that finds it fastest.
+
+    Returns the condition and the plan: ``index`` (walk the pinyin index in order,
+    stop after a page), ``code`` (walk the code index) or ``scan`` (one pass over
+    the table for substring matches, then sort the matches).
+    """
     t = text.strip()
     if not t:
-        return None
-    low = t.lower().replace(" ", "")
-    up = t.upper()
+        return None, "index"
     p = Person.__table__.c  # type: ignore[attr-defined]
-    conds: list[ColumnElement[bool]] = [
-        and_(p.search_full >= low, p.search_full < low + _HIGH),
-        and_(p.search_initials >= low, p.search_initials < low + _HIGH),
-        and_(p.code >= up, p.code < up + _HIGH),
-        func.instr(p.name, t) > 0,
-    ]
-    if any(ch.isdigit() for ch in t):
-        conds.append(func.instr(p.phone, t) > 0)
-    if not t.isascii():
-        conds.append(func.instr(p.address, t) > 0)
-    return or_(*conds)
+    if _is_cjk(t):
+        if quick:  # names starting with the text, found through their pinyin
+            full = name_keys(t)[0]
+            return and_(_prefix(p.search_full, full), func.substr(p.name, 1, len(t)) == t), "index"
+        return or_(func.instr(p.name, t) > 0, func.instr(p.address, t) > 0), "scan"
+    low = t.lower().replace(" ", "")
+    if low.isalpha():
+        # initials start with the first letter of the full pinyin: one index region
+        return and_(
+            _prefix(p.search_full, low[0]),
+            or_(_prefix(p.search_full, low), _prefix(p.search_initials, low)),
+        ), "index"
+    code = _prefix(p.code, t.upper())
+    if t.isdigit() and not quick:
+        return or_(code, func.instr(p.phone, t) > 0), "index" if len(t) < 4 else "scan"
+    return code, "code"
 
 
-def _conditions(flt: RosterFilter) -> list[ColumnElement[bool]]:
+def _conditions(flt: RosterFilter, quick: bool) -> tuple[list[ColumnElement[bool]], str]:
     p = Person.__table__.c  # type: ignore[attr-defined]
     conds: list[ColumnElement[bool]] = [p.deleted == literal(False)]
-    text = _text_condition(flt.text)
+    text, plan = _text_condition(flt.text, quick)
     if text is not None:
         conds.append(text)
     if flt.site_id is not None:
@@ -173,16 +196,32 @@ def _conditions(flt: RosterFilter) -> list[ColumnElement[bool]]:
         conds.append(p.lives_alone == literal(flt.lives_alone))
     if flt.hardship is not None:
         conds.append(p.hardship == literal(flt.hardship))
-    return conds
+    return conds, plan
 
 
 def search_roster(
-    store: Store, flt: RosterFilter, *, offset: int = 0, limit: int = PAGE_SIZE
+    store: Store,
+    flt: RosterFilter,
+    *,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+    quick: bool = False,
 ) -> RosterPage:
-    """One page of persons matching ``flt``, ordered by pinyin then id."""
+    """One page of persons matching ``flt``, ordered by pinyin (codes: by code), then id.
+
+    One query, no count: a page fetches one row more than it shows to know
+    whether another page follows. ``quick`` answers from indexes only (pinyin,
+    initials, code, names starting with the text) and skips the substring matches
+    that need a table pass; see :func:`needs_scan`.
+    """
     p = Person.__table__.c  # type: ignore[attr-defined]
-    s = Site.__table__.c  # type: ignore[attr-defined]
-    conds = _conditions(flt)
+    conds, plan = _conditions(flt, quick)
+    # ``+column`` keeps SQLite from walking the pinyin index for sparse matches.
+    order = {
+        "scan": literal_column("+person.search_full"),
+        "code": p.code,
+        "index": p.search_full,
+    }[plan]
     query = (
         select(
             p.id,
@@ -193,48 +232,47 @@ def search_roster(
             p.category,
             p.tier,
             p.status,
-            s.name,
+            p.site_id,
             p.address,
             p.phone,
             p.lives_alone,
             p.hardship,
         )
-        .select_from(Person.__table__.join(Site.__table__, s.id == p.site_id))  # type: ignore[attr-defined]
         .where(*conds)
-        .order_by(p.search_full, p.id)
+        .order_by(order, p.id)
         .offset(offset)
-        .limit(limit)
-    )
-    count_query = select(func.count()).select_from(
-        select(literal(1))
-        .select_from(Person.__table__)  # type: ignore[attr-defined]
-        .where(*conds)
-        .limit(COUNT_CAP + 1)
-        .subquery()
+        .limit(limit + 1)
     )
     with store.read() as session:
         conn = session.connection()
-        rows = [
-            RosterRow(
-                id=r[0],
-                code=r[1],
-                name=r[2],
-                sex=r[3],
-                birth_date=_as_date(r[4]),
-                category=r[5],
-                tier=r[6],
-                status=r[7],
-                site_name=r[8],
-                address=r[9],
-                phone=r[10],
-                lives_alone=bool(r[11]),
-                hardship=bool(r[12]),
-            )
-            for r in conn.execute(query)
-        ]
-        total = int(conn.execute(count_query).scalar_one())
-    capped = total > COUNT_CAP
-    return RosterPage(rows=rows, offset=offset, total=min(total, COUNT_CAP), capped=capped)
+        found = conn.execute(query).all()
+        sites = _site_names(conn, {r[8] for r in found})
+    rows = [
+        RosterRow(
+            id=r[0],
+            code=r[1],
+            name=r[2],
+            sex=r[3],
+            birth_date=_as_date(r[4]),
+            category=r[5],
+            tier=r[6],
+            status=r[7],
+            site_name=sites.get(r[8], ""),
+            address=r[9],
+            phone=r[10],
+            lives_alone=bool(r[11]),
+            hardship=bool(r[12]),
+        )
+        for r in found[:limit]
+    ]
+    return RosterPage(rows=rows, offset=offset, more=len(found) > limit)
+
+
+def _site_names(conn: Any, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    s = Site.__table__.c  # type: ignore[attr-defined]
+    return {r[0]: r[1] for r in conn.execute(select(s.id, s.name).where(s.id.in_(sorted(ids))))}
 
 
 def _as_date(value: Any) -> date | None:

@@ -33,13 +33,23 @@ from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.tui.commands import FieldkitCommands
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
-from fieldkit.tui.sync_screen import SyncScreen
-from fieldkit.tui.today import TodayScreen
 from fieldkit.tui.widgets import SyncInfo, translate_bindings
 
 __all__ = ["FieldkitApp", "run"]
 
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
+
+
+def _today_screen() -> Screen[None]:
+    from fieldkit.tui.today import TodayScreen  # imported when first shown: a lean start
+
+    return TodayScreen()
+
+
+def _sync_screen() -> Screen[None]:
+    from fieldkit.tui.sync_screen import SyncScreen
+
+    return SyncScreen()
 
 
 class FieldkitApp(App[int]):
@@ -68,8 +78,8 @@ class FieldkitApp(App[int]):
     DEFAULT_MODE: ClassVar[str] = "roster"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "roster": RosterScreen,
-        "today": TodayScreen,
-        "sync": SyncScreen,
+        "today": _today_screen,
+        "sync": _sync_screen,
     }
 
     sync_info: var[SyncInfo] = var(SyncInfo())
@@ -131,6 +141,7 @@ class FieldkitApp(App[int]):
     def on_mount(self) -> None:
         """Show the first screen, start the sync line."""
         self.refresh_sync_info()
+        self.set_timer(2.0, self._warm_up)  # after the first page, not competing with it
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning")
 
@@ -145,6 +156,13 @@ class FieldkitApp(App[int]):
         self.startup_warnings.append(
             _("Default site {site} from the config is not in this store").format(site=wanted)
         )
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """Load the pinyin dictionaries off the UI thread before the first Chinese search."""
+        from fieldkit.domain.search_keys import name_keys
+
+        name_keys("张")
 
     # -- sync line ---------------------------------------------------------------
 

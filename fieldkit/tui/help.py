@@ -50,6 +50,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("C", N_("Record a consultation")),
             ("E", N_("Edit the file")),
             ("S", N_("Record a status change")),
+            ("D", N_("Show every field of the file, or the history")),
         ),
     ),
     (

@@ -10,8 +10,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static
 
 from fieldkit.domain.vocab import (
     ActivityKind,
@@ -55,6 +56,7 @@ class PersonScreen(FieldScreen):
         Binding("c", "consult", N_("Consultation")),
         Binding("e", "edit", N_("Edit")),
         Binding("s", "status", N_("Status change")),
+        Binding("d", "details", N_("Details")),
     ]
 
     @dataclass
@@ -69,18 +71,13 @@ class PersonScreen(FieldScreen):
         self.file: PersonFile | None = None
 
     def compose_body(self) -> ComposeResult:
-        """Summary, then tabs: history, file, follow-ups."""
+        """Summary, follow-ups owed, then the history (D swaps it for every field)."""
         yield Static(_("Loading…"), id="person-summary")
-        with TabbedContent(id="person-tabs"):
-            with TabPane(_("History"), id="tab-history"):
-                table: DataTable[str] = DataTable(
-                    id="timeline", cursor_type="row", zebra_stripes=True
-                )
-                yield table
-            with TabPane(_("File"), id="tab-file"):
-                yield Static("", id="person-details")
-            with TabPane(_("Follow-ups"), id="tab-follow"):
-                yield Static("", id="person-follow")
+        yield Static("", id="person-follow")
+        table: DataTable[str] = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield table
+        with VerticalScroll(id="person-details-box", classes="-hidden"):
+            yield Static("", id="person-details")
 
     def on_mount(self) -> None:
         """Columns, then load."""
@@ -181,19 +178,28 @@ class PersonScreen(FieldScreen):
             table.add_row("", _("No history yet."), "", "")
 
     def _fill_follow(self, pf: PersonFile) -> None:
+        box = self.query_one("#person-follow", Static)
+        box.display = bool(pf.follow_ups)
         if not pf.follow_ups:
-            self.query_one("#person-follow", Static).update(_("Nothing owed."))
             return
         grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold yellow", no_wrap=True)
         for f in pf.follow_ups:
             due = _("due {date}").format(date=fmt_date(f.due)) if f.due else ""
             overdue = f.due is not None and f.due < self.fk.today()
             grid.add_row(
-                fmt_date(f.visited_on),
+                _("Follow-up"),
                 f.what,
                 Text(due, style="bold red" if overdue else ""),
+                fmt_date(f.visited_on),
             )
         self.query_one("#person-follow", Static).update(grid)
+
+    def action_details(self) -> None:
+        """Swap the history for every field of the file, and back."""
+        box = self.query_one("#person-details-box")
+        box.toggle_class("-hidden")
+        self.query_one("#timeline").display = box.has_class("-hidden")
 
     def action_visit(self) -> None:
         """Record a visit for this person."""

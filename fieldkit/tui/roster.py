@@ -21,7 +21,14 @@ from textual.worker import get_current_worker
 from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.roster import PAGE_SIZE, RosterFilter, RosterPage, list_sites, search_roster
+from fieldkit.store.roster import (
+    PAGE_SIZE,
+    RosterFilter,
+    RosterPage,
+    list_sites,
+    needs_scan,
+    search_roster,
+)
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
 
@@ -46,6 +53,7 @@ class RosterScreen(FieldScreen):
 
         flt: RosterFilter
         page: RosterPage
+        complete: bool = True
 
     @dataclass
     class SitesLoaded(Message):
@@ -58,6 +66,7 @@ class RosterScreen(FieldScreen):
         self.flt = RosterFilter()
         self.page_offset = 0
         self.page: RosterPage | None = None
+        self.complete = False
 
     def compose_body(self) -> ComposeResult:
         """Search box, filters (hidden until f), the table and the page line."""
@@ -124,9 +133,18 @@ class RosterScreen(FieldScreen):
 
     @work(thread=True, exclusive=True, group="roster-search")
     def _search(self, flt: RosterFilter, offset: int) -> None:
-        page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.PageLoaded(flt, page))
+        # First what the indexes answer at once, then, if the text can also match
+        # inside names, addresses or phones, the complete page from a table pass.
+        worker = get_current_worker()
+        scan = needs_scan(flt.text)
+        page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE, quick=scan)
+        if worker.is_cancelled:
+            return
+        self.post_message(self.PageLoaded(flt, page, complete=not scan))
+        if scan:
+            page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE)
+            if not worker.is_cancelled:
+                self.post_message(self.PageLoaded(flt, page, complete=True))
 
     @work(thread=True, group="roster-sites")
     def _load_sites(self) -> None:
@@ -144,11 +162,12 @@ class RosterScreen(FieldScreen):
         if message.flt != self.flt:
             return  # an older query finished after a newer one started
         self.page = message.page
+        self.complete = message.complete
         table = self.query_one("#roster", DataTable)
         today = self.fk.today()
         table.clear()
         for r in message.page.rows:
-            table.add_row(
+            cells = (
                 r.code,
                 r.name,
                 age(r.birth_date, today),
@@ -157,18 +176,19 @@ class RosterScreen(FieldScreen):
                 label_of(Status, r.status),
                 r.site_name,
                 r.address,
-                key=r.id,
             )
+            table.add_row(*cells, key=r.id)
         page = message.page
         if not page.rows:
-            line = _("No one matches.")
+            line = _("No one matches.") if message.complete else ""
         else:
-            total = f"{page.total}+" if page.capped else str(page.total)
-            line = _("{first}-{last} of {total}").format(
-                first=page.offset + 1, last=page.offset + len(page.rows), total=total
-            )
-            if page.has_more:
-                line += "  " + _("] next page")
+            first, last = page.offset + 1, page.offset + len(page.rows)
+            if page.more:
+                line = _("{first}-{last}, more: ] next page").format(first=first, last=last)
+            else:
+                line = _("{first}-{last} of {total}").format(first=first, last=last, total=last)
+        if not message.complete:
+            line = (line + " · " if line else "") + _("searching names, addresses and phones…")
         self.query_one("#page-line", Static).update(line)
 
     # -- input -----------------------------------------------------------------
@@ -241,7 +261,7 @@ class RosterScreen(FieldScreen):
 
     def action_next_page(self) -> None:
         """Show the next page."""
-        if self.page is not None and self.page.has_more:
+        if self.page is not None and self.page.more:
             self.reload(self.page_offset + PAGE_SIZE)
 
     def action_prev_page(self) -> None:
