@@ -1,29 +1,34 @@
 """The due list of a scope on a day, computed from the laptop store.
 
 The store does the heavy lifting in SQL and hands the pure engine
-(:mod:`fieldkit.domain.careplan`) only the persons who can owe a task:
+(:mod:`fieldkit.domain.careplan`) only the persons who can owe a task. It reads the
+local table ``visit_summary`` (migration 0003): per person, the latest live visit
+(time and follow-up), the latest live visit per must-visit reason and a copy of
+the tier, kept current by SQLite triggers on ``visit`` and ``person``.
 
 1. events: the latest hospitalised / misfortune / deceased date per person in
    scope (``person_event`` is small);
-2. candidates: every live person in scope with their latest visit (one index
-   seek per person on ``visit (person_id, visited_at)``), kept only when some
-   rule can fire: tier interval ending within the listing horizon, never
-   visited, a follow-up on the latest visit, a recent event, a milestone
-   birthday near (by month and day), a festival window open, a relocation
-   resident not yet visited this year. This filter is conservative; the engine
-   decides exactly (a test compares both on many days);
-3. for candidates of a must-visit rule only, their latest visit per must-visit
-   reason since the oldest window still listed (a short index range).
+2. candidates, the persons some rule can fire for: tier interval ending within
+   the listing horizon, never visited, a follow-up due within it, a recent event,
+   a milestone birthday near, a festival window open, a relocation resident not
+   visited this year. The filter is conservative; the engine decides exactly (a
+   test compares both on many days). Persons with a visit after the day are
+   always candidates, and for them the latest visit as of the day is looked up in
+   ``visit`` itself (the summary is "as of now").
 
-No visit row reaches Python except, per candidate, its latest visit and its recent
-must-visit dates. If two visits share a person's latest timestamp, either may be
-taken as the latest (its follow-up, if any, is the one listed).
+   Two ways to find them: for a large scope on a day with no festival window,
+   index range scans of ``visit_summary`` (tier and last visit, follow-ups) and of
+   ``person`` (birth date) give the few candidates, read by primary key; for a
+   small scope, or when a festival window makes nearly everyone a candidate,
+   every person in scope is read with their summary row and filtered in SQL.
 
-Cost: one index seek per person in scope (about 2 us each), so a field worker's
-few sites take tens of milliseconds; a scope of 100,000 persons takes several
-hundred (see ``tests/benchmarks/bench_due.py``). An index on
-``visit (person_id, deleted, visited_at, reason, follow_up_due, follow_up)``
-makes every visit lookup index-only when it exists.
+No visit row reaches Python: each candidate comes with their latest visit and
+their latest visit per must-visit reason. If two visits share a person's latest
+timestamp, the one stored last counts as the latest (its follow-up is listed).
+
+Cost (``tests/benchmarks/bench_due.py``, 100,000 persons, 1,000,000 visits): the
+whole scope on an ordinary day reads ~17,000 candidates; a festival window reads
+everyone, and building ~96,000 tasks then dominates.
 """
 
 from __future__ import annotations
@@ -54,38 +59,55 @@ __all__ = ["COUNTY_POLICY_FILE", "county_policy", "due_list", "site_names"]
 COUNTY_POLICY_FILE = "policy.toml"
 """The county's policy override, looked for in :func:`fieldkit.paths.config_dir`."""
 
+SCAN_LIMIT = 20_000
+"""Scopes of at most this many persons are read in full (with their summary) and
+filtered in SQL; larger scopes are read through the candidate indexes."""
+
 _EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
 _MUST_VISIT_REASONS = (
+    VisitReason.FESTIVAL,
     VisitReason.HOSPITAL,
+    VisitReason.BIRTHDAY,
     VisitReason.MISFORTUNE,
     VisitReason.CONDOLENCE,
-    VisitReason.BIRTHDAY,
-    VisitReason.FESTIVAL,
 )
-_OLDEST_AGE = 130
 _TIERS = {m.value: m for m in Tier}
 _CATEGORIES = {m.value: m for m in Category}
 _STATUSES = {m.value: m for m in Status}
 _REASONS = {m.value: m for m in VisitReason}
 _EVENTS = {m.value: m for m in EventKind}
 _SEP = "\x1f"
+# The summary row is "as of now": it is used unless the person has a visit after the
+# day (or, defensively, no summary row), in which case ``visit`` is read instead.
+_STALE = "(s.person_id IS NULL OR s.last_at >= :next_day)"
 # The latest live visit of person ``p`` up to the day, as one string: its date (10
 # characters), "1" if it records a follow-up else "0", then follow_up_due<US>follow_up.
-# It compares with an ISO date like the visit date does. With an index on visit
-# (person_id, deleted, visited_at, reason, follow_up_due, follow_up) this is one
-# index-only seek per person; with the foundation's (person_id, visited_at) index it
-# also reads the visit row.
+# From the summary when it is current, else one seek on visit (person_id, visited_at).
 _LATEST_VISIT = (
+    f"CASE WHEN {_STALE} THEN ("
     "SELECT substr(v.visited_at, 1, 10)"
     " || (v.follow_up != '' OR v.follow_up_due IS NOT NULL)"
     " || coalesce(v.follow_up_due, '') || char(31) || v.follow_up"
     " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :next_day"
-    " ORDER BY v.visited_at DESC LIMIT 1"
+    " ORDER BY v.visited_at DESC, v.rowid DESC LIMIT 1)"
+    " ELSE substr(s.last_at, 1, 10) || s.follow_up_owed"
+    " || coalesce(s.follow_up_due, '') || char(31) || s.follow_up END"
 )
-
-
-def _day(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value[:10])
+# For persons whose summary is not current: their must-visit visits since the oldest
+# listed window, as "reason YYYY-MM-DD" items joined by commas ('' for none); NULL
+# otherwise, and the summary's latest visit per must-visit reason is used instead.
+_RECENT = (
+    f"CASE WHEN {_STALE} THEN coalesce(("
+    "SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))"
+    " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0"
+    " AND v.visited_at >= :since AND v.visited_at < :next_day"
+    f" AND v.reason IN ({', '.join(repr(r.value) for r in _MUST_VISIT_REASONS)})), '') END"
+)
+_COLUMNS = (
+    "p.id, p.name, p.code, p.site_id, p.address, p.tier, p.category, p.status,"
+    f" p.birth_date, {_LATEST_VISIT}, {_RECENT}, "
+    + ", ".join(f"s.{r.value}_at" for r in _MUST_VISIT_REASONS)
+)
 
 
 def _placeholders(prefix: str, values: Sequence[str], params: dict[str, Any]) -> str:
@@ -111,39 +133,28 @@ def _since(on: date, policy: Policy, festivals: Sequence[tuple[Any, date]]) -> d
     return since
 
 
-def _birthday_filter(on: date, policy: Policy, params: dict[str, Any]) -> str | None:
-    """SQL on ``c.birth`` keeping everyone who may have a birthday task on ``on``.
+def _birthday_ranges(on: date, policy: Policy) -> list[tuple[str, str, str, str]]:
+    """Birth dates of everyone who may have a birthday task on ``on``: tuples
+    ``(lo, hi, md_lo, md_hi)`` meaning ``lo <= birth <= hi`` (ISO strings) and a
+    birth month-day (``MM-DD``) from ``md_lo`` to ``md_hi``.
 
     Conservative: birthdays celebrated from the oldest listed window to the newest,
     one day wider each side (a 29 February birthday is kept on 28 February).
     """
     lo_day = on - timedelta(days=policy.keep_overdue_days + policy.birthday_days_after + 1)
     hi_day = on + timedelta(days=policy.upcoming_days + policy.birthday_days_before + 1)
-    year_terms = []
-    born = sorted(
-        {
-            f"{year - age:04d}"
-            for year in range(lo_day.year, hi_day.year + 1)
-            for age in policy.birthday_milestones
-            if year > age
-        }
-    )
-    if born:
-        year_terms.append(f"substr(c.birth, 1, 4) IN ({_placeholders('by', born, params)})")
-    if policy.birthday_every_year_from > 0:
-        params["b_old"] = f"{max(hi_day.year - policy.birthday_every_year_from, 0):04d}"
-        year_terms.append("substr(c.birth, 1, 4) <= :b_old")
-    if not year_terms:
-        return None
-    years = " OR ".join(year_terms)
-    if (hi_day - lo_day).days >= 365:
-        return f"(c.birth IS NOT NULL AND ({years}))"
-    params["b_lo"], params["b_hi"] = lo_day.strftime("%m-%d"), hi_day.strftime("%m-%d")
-    if lo_day.year == hi_day.year:
-        days = "substr(c.birth, 6) BETWEEN :b_lo AND :b_hi"
-    else:
-        days = "(substr(c.birth, 6) >= :b_lo OR substr(c.birth, 6) <= :b_hi)"
-    return f"({days} AND ({years}))"
+    ranges: list[tuple[str, str, str, str]] = []
+    for year in range(lo_day.year, hi_day.year + 1):
+        lo_md = lo_day.strftime("%m-%d") if year == lo_day.year else "01-01"
+        hi_md = hi_day.strftime("%m-%d") if year == hi_day.year else "12-31"
+        for age in policy.birthday_milestones:
+            born = year - age
+            if born >= 1:
+                ranges.append((f"{born:04d}-{lo_md}", f"{born:04d}-{hi_md}", lo_md, hi_md))
+        oldest = year - policy.birthday_every_year_from
+        if policy.birthday_every_year_from > 0 and oldest >= 1:
+            ranges.append(("0000", f"{oldest:04d}-12-31", lo_md, hi_md))
+    return ranges
 
 
 def county_policy(path: Path | None = None) -> Policy:
@@ -166,6 +177,120 @@ def site_names(store: Store) -> dict[str, str]:
     return {row[0]: row[1] for row in rows}
 
 
+class _Query:
+    """The candidate conditions of one listing, as SQL with its parameters."""
+
+    def __init__(self, on: date, policy: Policy, rules: DayRules, since: date) -> None:
+        self.params: dict[str, Any] = {
+            "since": since.isoformat(),
+            "on": on.isoformat(),
+            "next_day": (on + timedelta(days=1)).isoformat(),
+        }
+        p = self.params
+        horizon = on + timedelta(days=policy.upcoming_days + 1)
+        for tier in Tier:
+            p[f"tier_{tier.value}"] = tier.value
+            p[f"cut_{tier.value}"] = (
+                horizon - timedelta(days=policy.tier_interval_days[tier])
+            ).isoformat()
+        p["fu_cut"] = horizon.isoformat()
+        p["fu_default_cut"] = (horizon - timedelta(days=policy.follow_up_default_days)).isoformat()
+        self.birthdays = _birthday_ranges(on, policy)
+        # a birthday visit on or after this day settles every birthday task listable
+        # today (their windows start at the latest here)
+        p["b_settled"] = (
+            on
+            + timedelta(
+                days=policy.upcoming_days - policy.birthday_days_after - policy.birthday_days_before
+            )
+        ).isoformat()
+        for i, (lo, hi, md_lo, md_hi) in enumerate(self.birthdays):
+            p[f"b_lo{i}"], p[f"b_hi{i}"] = lo, hi
+            p[f"b_md_lo{i}"], p[f"b_md_hi{i}"] = md_lo, md_hi
+        self.festival: str | None = None
+        if rules.festivals and policy.festival_tiers and policy.festival_categories:
+            tiers = _placeholders("ft", sorted(t.value for t in policy.festival_tiers), p)
+            cats = _placeholders("fc", sorted(c.value for c in policy.festival_categories), p)
+            self.festival = f"(p.tier IN ({tiers}) AND p.category IN ({cats}))"
+        year_end = date(on.year, 12, 31)
+        self.relocation = False
+        if policy.relocation_yearly_visit and (year_end - on).days <= policy.relocation_notice_days:
+            self.relocation = True
+            p["year_start"] = date(on.year, 1, 1).isoformat()
+        self.events = False
+
+    def set_event_persons(self, persons: list[str]) -> None:
+        if persons:
+            self.events = True
+            self.params["event_persons"] = json.dumps(persons)
+
+    def _born(self, person: str, summary: str) -> str:
+        born = " OR ".join(
+            f"({person}.birth_date BETWEEN :b_lo{i} AND :b_hi{i}"
+            f" AND substr({person}.birth_date, 6) BETWEEN :b_md_lo{i} AND :b_md_hi{i})"
+            for i in range(len(self.birthdays))
+        )
+        open_ = (
+            f"{summary}.person_id IS NULL OR {summary}.last_at >= :next_day"
+            f" OR {summary}.birthday_at IS NULL OR {summary}.birthday_at < :b_settled"
+        )
+        return f"(({born}) AND ({open_}))"
+
+    def filter(self) -> str:
+        """A WHERE condition on ``p`` (person) and ``s`` (its summary row)."""
+        cut = " ".join(f"WHEN '{t.value}' THEN :cut_{t.value}" for t in Tier)
+        fired = [
+            _STALE,
+            "s.last_at IS NULL",
+            f"s.last_at < CASE p.tier {cut} END",
+            "(s.follow_up_owed = 1 AND (s.follow_up_due < :fu_cut"
+            " OR (s.follow_up_due IS NULL AND s.last_at < :fu_default_cut)))",
+        ]
+        if self.birthdays:
+            fired.append(self._born("p", "s"))
+        if self.events:
+            fired.append("p.id IN (SELECT value FROM json_each(:event_persons))")
+        if self.festival:
+            fired.append(self.festival)
+        if self.relocation:
+            fired.append(
+                "(s.last_at < :year_start AND p.site_id IN "
+                "(SELECT id FROM site WHERE kind = 'relocation'))"
+            )
+        return " OR ".join(fired)
+
+    def candidates(self) -> str:
+        """A query of candidate person ids through the indexes (no festival window)."""
+        tiers = ", ".join(f":tier_{t.value}" for t in Tier)
+        arms = [
+            f"SELECT person_id FROM visit_summary WHERE tier = :tier_{t.value}"
+            f" AND last_at < :cut_{t.value}"
+            for t in Tier
+        ]
+        arms += [
+            f"SELECT person_id FROM visit_summary WHERE tier IN ({tiers}) AND last_at IS NULL",
+            f"SELECT person_id FROM visit_summary WHERE tier IN ({tiers}) AND last_at >= :next_day",
+            "SELECT person_id FROM visit_summary WHERE follow_up_owed = 1"
+            " AND follow_up_due < :fu_cut",
+            "SELECT person_id FROM visit_summary WHERE follow_up_owed = 1"
+            " AND follow_up_due IS NULL AND last_at < :fu_default_cut",
+        ]
+        if self.birthdays:
+            arms.append(
+                "SELECT b.id FROM person b LEFT JOIN visit_summary bs ON bs.person_id = b.id"
+                f" WHERE {self._born('b', 'bs')}"
+            )
+        if self.events:
+            arms.append("SELECT value FROM json_each(:event_persons)")
+        if self.relocation:
+            arms.append(
+                "SELECT person_id FROM visit_summary"
+                " WHERE site_id IN (SELECT id FROM site WHERE kind = 'relocation')"
+                " AND last_at < :year_start"
+            )
+        return " UNION ALL ".join(arms)
+
+
 def due_list(
     store: Store,
     *,
@@ -182,9 +307,9 @@ def due_list(
     """
     policy = policy or default_policy()
     rules = DayRules(on, policy)
-    festivals = rules.festivals
-    since = _since(on, policy, festivals)
-    next_day = (on + timedelta(days=1)).isoformat()
+    since = _since(on, policy, rules.festivals)
+    query = _Query(on, policy, rules, since)
+    params = query.params
 
     with store.read() as s:
         # the driver's own cursor: rows as plain tuples, without per-row wrapping
@@ -198,78 +323,60 @@ def due_list(
             cur.close()
             return build_due_list((), on, names)
 
-        params: dict[str, Any] = {
-            "since": since.isoformat(),
-            "on": on.isoformat(),
-            "next_day": next_day,
-        }
         kinds = _placeholders("k", [k.value for k in _EVENT_KINDS], params)
         scope = ""
         if site_ids is not None:
             scope = f"AND p.site_id IN ({_placeholders('s', sorted(set(site_ids)), params)})"
-        event_scope = scope and f"AND person_id IN (SELECT p.id FROM person p WHERE 1 {scope})"
+        event_scope = scope and f"AND e.person_id IN (SELECT p.id FROM person p WHERE 1 {scope})"
         events: dict[str, dict[EventKind, date]] = {}
-        for person_id, kind, happened in cur.execute(
-            "SELECT person_id, kind, max(happened_on) FROM person_event "
-            f"WHERE deleted = 0 AND kind IN ({kinds}) AND happened_on <= :on "
-            f"AND (kind = 'deceased' OR happened_on >= :since) {event_scope} "
-            "GROUP BY person_id, kind",
+        # persons with an event task that may be listed: a recent event not yet settled
+        # by a visit with its reason (per the summary, unless it has later visits)
+        owed: set[str] = set()
+        for person_id, kind, happened, settled in cur.execute(
+            "SELECT e.person_id, e.kind, max(e.happened_on),"
+            f" CASE WHEN {_STALE} THEN NULL ELSE CASE e.kind"
+            f" WHEN '{EventKind.HOSPITALISED.value}' THEN s.{VisitReason.HOSPITAL.value}_at"
+            f" WHEN '{EventKind.MISFORTUNE.value}' THEN s.{VisitReason.MISFORTUNE.value}_at"
+            f" WHEN '{EventKind.DECEASED.value}' THEN s.{VisitReason.CONDOLENCE.value}_at"
+            " END END"
+            " FROM person_event e LEFT JOIN visit_summary s ON s.person_id = e.person_id"
+            f" WHERE e.deleted = 0 AND e.kind IN ({kinds}) AND e.happened_on <= :on"
+            f" AND (e.kind = 'deceased' OR e.happened_on >= :since) {event_scope}"
+            " GROUP BY e.person_id, e.kind",
             params,
         ):
             events.setdefault(person_id, {})[_EVENTS[kind]] = date.fromisoformat(happened)
+            if happened >= params["since"] and (settled is None or settled[:10] < happened):
+                owed.add(person_id)
+        query.set_event_persons(sorted(owed))
 
-        reasons = _placeholders("r", [r.value for r in _MUST_VISIT_REASONS], params)
-        fired = [
-            "c.lv IS NULL",
-            "substr(c.lv, 11, 1) = '1'",
-            "c.lv < CASE c.tier "
-            + " ".join(f"WHEN '{t.value}' THEN :cut_{t.value}" for t in Tier)
-            + " END",
-        ]
-        # conditions of the must-visit rules: only these persons need visits per reason
-        must = []
-        recent_events = [
-            pid for pid, latest in events.items() if any(day >= since for day in latest.values())
-        ]
-        if recent_events:
-            params["event_persons"] = json.dumps(recent_events)
-            must.append("c.pid IN (SELECT value FROM json_each(:event_persons))")
-        for tier in Tier:
-            last_ok = on + timedelta(days=policy.upcoming_days - policy.tier_interval_days[tier])
-            params[f"cut_{tier.value}"] = (last_ok + timedelta(days=1)).isoformat()
-        birthdays = _birthday_filter(on, policy, params)
-        if birthdays:
-            must.append(birthdays)
-        if festivals and policy.festival_tiers and policy.festival_categories:
-            tiers = _placeholders("ft", [t.value for t in policy.festival_tiers], params)
-            cats = _placeholders("fc", [c.value for c in policy.festival_categories], params)
-            must.append(f"(c.tier IN ({tiers}) AND c.category IN ({cats}))")
-        year_end = date(on.year, 12, 31)
-        if policy.relocation_yearly_visit and (year_end - on).days <= policy.relocation_notice_days:
-            params["year_start"] = date(on.year, 1, 1).isoformat()
-            fired.append(
-                "(c.lv < :year_start AND c.site_id IN "
-                "(SELECT id FROM site WHERE kind = 'relocation'))"
+        scan = query.festival is not None
+        if not scan:
+            in_scope = cur.execute(
+                f"SELECT count(*) FROM person p WHERE 1 {scope}", params
+            ).fetchone()[0]
+            scan = in_scope <= SCAN_LIMIT
+        live = f"p.deleted = 0 AND p.status != 'moved' {scope}"
+        # a deceased person is owed nothing but a condolence visit after a recent death
+        if query.events:
+            live += (
+                " AND (p.status != 'deceased'"
+                " OR p.id IN (SELECT value FROM json_each(:event_persons)))"
             )
-
-        sql = f"""
-            SELECT c.pid, c.name, c.code, c.site_id, c.address, c.tier, c.category, c.status,
-                   c.birth, c.lv,
-                   CASE WHEN {" OR ".join(must) or "0"} THEN
-                   (SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))
-                      FROM visit v
-                     WHERE v.person_id = c.pid AND v.deleted = 0
-                       AND v.visited_at >= :since AND v.visited_at < :next_day
-                       AND v.reason IN ({reasons})) END AS recent
-              FROM (SELECT p.id AS pid, p.name AS name, p.code AS code, p.site_id AS site_id,
-                           p.address AS address, p.tier AS tier, p.category AS category,
-                           p.status AS status, p.birth_date AS birth,
-                           ({_LATEST_VISIT}) AS lv
-                      FROM person p
-                     WHERE p.deleted = 0 AND p.status != 'moved' {scope}
-                     LIMIT -1 OFFSET 0) AS c
-             WHERE {" OR ".join(fired + must)}
-        """
+        else:
+            live += " AND p.status != 'deceased'"
+        if scan:
+            sql = (
+                f"SELECT {_COLUMNS} FROM person p"
+                " LEFT JOIN visit_summary s ON s.person_id = p.id"
+                f" WHERE {live} AND ({query.filter()})"
+            )
+        else:
+            sql = (
+                f"SELECT {_COLUMNS} FROM person p INDEXED BY ix_person_due"
+                " LEFT JOIN visit_summary s ON s.person_id = p.id"
+                f" WHERE p.id IN ({query.candidates()}) AND {live}"
+            )
         rows = cur.execute(sql, params).fetchall()
         cur.close()
 
@@ -277,9 +384,24 @@ def due_list(
     add = tasks.extend
     fromiso = date.fromisoformat
     no_events: dict[EventKind, date] = {}
-    for pid, name, code, site_id, address, tier, category, status, birth, latest, many in rows:
+    festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
+    for (
+        pid, name, code, site_id, address, tier, category, status, birth, latest, many,
+        festival_at, hospital_at, birthday_at, misfortune_at, condolence_at,
+    ) in rows:  # fmt: skip
         recent: dict[VisitReason, date] = {}
-        if many:
+        if many is None:  # the summary is current
+            if festival_at:
+                recent[festival] = fromiso(festival_at[:10])
+            if hospital_at:
+                recent[hospital] = fromiso(hospital_at[:10])
+            if birthday_at:
+                recent[birthday] = fromiso(birthday_at[:10])
+            if misfortune_at:
+                recent[misfortune] = fromiso(misfortune_at[:10])
+            if condolence_at:
+                recent[condolence] = fromiso(condolence_at[:10])
+        elif many:
             for item in many.split(","):
                 reason = _REASONS[item[:-11]]
                 day = fromiso(item[-10:])

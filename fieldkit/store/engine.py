@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 __all__ = ["make_engine"]
 
 BUSY_TIMEOUT_MS = 10_000
+MMAP_SIZE = 1 << 31
+"""Bytes of the store file mapped into memory for reading (SQLite caps it at its build limit)."""
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -27,6 +29,9 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA temp_store=MEMORY")
+    # Read pages straight from the OS page cache instead of copying them through
+    # SQLite's small cache: about a third off the due list of a few sites.
+    cur.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
     cur.close()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect, text
 __all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision; keep it equal to the newest file in migrations/versions."""
 
 

@@ -191,7 +191,16 @@ def _counts(tasks: Iterable[Task]) -> dict[TaskState, int]:
 
 def build_due_list(tasks: Iterable[Task], on: date, site_names: Mapping[str, str]) -> DueList:
     """Sort ``tasks`` by urgency and group them per site (groups ordered by site name)."""
-    ordered = sorted(tasks, key=lambda t: t.sort_key)
+    state_rank, kind_rank = STATE_RANK, KIND_RANK
+    # Task.sort_key with its first three parts packed in one number: the same order
+    ordered = sorted(
+        tasks,
+        key=lambda t: (
+            (state_rank[t[9]] * 10_000_000 + t[8].toordinal()) * 16 + kind_rank[t[5]],
+            t[1],
+            t[0],
+        ),
+    )
     by_site: dict[str, list[Task]] = {}
     for task in ordered:
         by_site.setdefault(task.site_id, []).append(task)
