@@ -468,3 +468,45 @@ async def test_wide_characters_line_up_at_80x24(store: Store) -> None:
         lines = screen_lines(app)
         assert all(cell_len(line) == 80 for line in lines)
         assert any("阿依古丽  GL-0008" in line for line in lines)
+
+
+async def test_consultation_for_a_person_and_file_details(store: Store) -> None:
+    app = make_app(store, lang="en")
+    pid = find_by_code(store, "GL-0006")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_person(pid or "")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "Former unit" in text and "县粮食局" in text
+        await pilot.press("d")
+        await pilot.press("c")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ConsultationForm)
+        assert "刘德福" in str(form.query_one("#form-heading").render())
+        assert not form.query("#walkin_name")  # no walk-in fields for a roster person
+        form.query_one("#topic", Select).value = "anti_fraud"
+        form.query_one("#question", Input).value = "接到冒充公检法的电话"
+        form.query_one("#outcome", Input).value = "挂断，不转账"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        assert "anti fraud" in "\n".join(screen_lines(app))
+    got = rows(store, "SELECT topic, person_id, site_id FROM consultation")
+    site = rows(store, "SELECT site_id FROM person WHERE id = ?", pid)[0][0]
+    assert got == [("anti_fraud", pid, site)]
+
+
+def test_run_refuses_a_bad_config_file(store: Store, capsys) -> None:  # type: ignore[no-untyped-def]
+    from fieldkit.config import config_path
+    from fieldkit.tui.app import run
+
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('theme = "purple"\n', encoding="utf-8")
+    assert run(store, None) == 2
+    err = capsys.readouterr().err
+    assert "theme must be one of dark, light" in err and str(path) in err
