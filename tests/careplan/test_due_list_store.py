@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
+from summary_helpers import assert_in_step
 
 from fieldkit.domain.careplan import (
     FollowUp,
@@ -303,6 +304,28 @@ def test_due_list_matches_the_engine_on_full_history(
     got = sorted(map(_key, due_list(random_store, on=on).tasks))
     assert got == expected
     assert got, "every checked day has some task"
+
+
+def test_the_candidate_indexes_give_the_same_list(
+    random_store: Store, reference: dict[date, list[Task]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large scopes are read through the summary's indexes instead of in full."""
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", 0)
+    for on in DAYS:
+        expected = sorted(map(_key, reference[on]))
+        assert sorted(map(_key, due_list(random_store, on=on).tasks)) == expected, on
+    with random_store.read() as s:
+        site_ids = sorted(site.id for site in s.exec(select(Site)))
+    for on in DAYS[::3]:
+        scope = set(site_ids[1:3])
+        expected = sorted(_key(t) for t in reference[on] if t.site_id in scope)
+        assert sorted(map(_key, due_list(random_store, on=on, site_ids=scope).tasks)) == expected
+
+
+def test_the_random_store_summary_is_in_step(random_store: Store) -> None:
+    assert_in_step(random_store)
 
 
 @settings(max_examples=40, deadline=None)
