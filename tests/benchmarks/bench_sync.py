@@ -13,6 +13,9 @@ PostgreSQL schema (dropped at the end) and prints its rate next to a raw baselin
    vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file;
 3. devices: D simulated devices pushing and pulling at once against
    ``fieldkit serve --workers 2``: errors, p50 and p99 push latency.
+
+Raw baselines run twice and the faster run counts, which can only lower the
+printed ratios (the machine may be shared and disks are noisy).
 """
 
 from __future__ import annotations
@@ -173,6 +176,35 @@ def fill_outbox(store: Store, site_id: str, n_visits: int) -> None:
     store.set_meta("hlc", clock.last)
 
 
+RAW_RUNS = 2
+"""Raw baselines run this many times and the fastest counts (the machine may be shared)."""
+
+
+def _raw_pg(engine: Any, rows: list[tuple[Any, ...]], attempt: int) -> float:
+    table = f"bench_raw_visit_{attempt}"
+    with engine.begin() as conn:
+        conn.execute(text(
+            f"CREATE TABLE {table} (id varchar PRIMARY KEY, person_id varchar, "
+            "site_id varchar, reason varchar, visited_at timestamp, visitors varchar, "
+            "people_present varchar, confirmation varchar, needs varchar, services varchar, "
+            "money_fen integer, goods varchar, follow_up varchar, follow_up_due date, "
+            "notes varchar, deleted boolean)"
+        ))  # fmt: skip
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        start = time.perf_counter()
+        cur.executemany(
+            f"INSERT INTO {table} (id, {', '.join(VISIT_COLS)}) VALUES "
+            f"({', '.join(['%s'] * (len(VISIT_COLS) + 1))})",
+            [(*r[:-1], bool(r[-1])) for r in rows],
+        )
+        raw.commit()
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+
+
 def bench_push(db_url: str, engine: Any, tmp: Path, n: int) -> None:
     srv = Server(db_url, workers=1)
     try:
@@ -194,27 +226,7 @@ def bench_push(db_url: str, engine: Any, tmp: Path, n: int) -> None:
     src = sqlite3.connect(store.path)
     rows = src.execute(f"SELECT id, {', '.join(VISIT_COLS)} FROM visit").fetchall()
     src.close()
-    with engine.begin() as conn:
-        conn.execute(text(
-            "CREATE TABLE bench_raw_visit (id varchar PRIMARY KEY, person_id varchar, "
-            "site_id varchar, reason varchar, visited_at timestamp, visitors varchar, "
-            "people_present varchar, confirmation varchar, needs varchar, services varchar, "
-            "money_fen integer, goods varchar, follow_up varchar, follow_up_due date, "
-            "notes varchar, deleted boolean)"
-        ))  # fmt: skip
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        start = time.perf_counter()
-        cur.executemany(
-            f"INSERT INTO bench_raw_visit (id, {', '.join(VISIT_COLS)}) VALUES "
-            f"({', '.join(['%s'] * (len(VISIT_COLS) + 1))})",
-            [(*r[:-1], bool(r[-1])) for r in rows],
-        )
-        raw.commit()
-        raw_s = time.perf_counter() - start
-    finally:
-        raw.close()
+    raw_s = min(_raw_pg(engine, rows, attempt) for attempt in range(RAW_RUNS))
     sync_rate, raw_rate = n / push_s, n / raw_s
     print(f"push  {n} visit changes end to end into PostgreSQL: {push_s:.2f} s, "
           f"{sync_rate:,.0f} changes/s")  # fmt: skip
@@ -261,6 +273,28 @@ def seed_hq(engine: Any, site: str, n_persons: int, n_visits: int) -> list[tuple
     return out
 
 
+def _raw_sqlite(
+    path: Path, by_tbl: dict[str, list[tuple[Any, ...]]], cols: dict[str, list[str]]
+) -> float:
+    Store(path).close()  # the same schema and indexes as a laptop store
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    start = time.perf_counter()
+    with conn:
+        for tbl, rows in by_tbl.items():
+            names = cols[tbl]
+            conn.executemany(
+                f"INSERT INTO {tbl} (id, {', '.join(names)}) VALUES "
+                f"({', '.join('?' * (len(names) + 1))})",
+                rows,
+            )
+    took = time.perf_counter() - start
+    conn.close()
+    return took
+
+
 def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: int) -> None:
     site = new_id()
     records = seed_hq(engine, site, n_persons, n_visits)
@@ -276,12 +310,6 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
     finally:
         srv.stop()
     # raw baseline: the same rows, sqlite3 executemany into a fresh store file
-    base = Store(tmp / "raw.db")
-    base.close()
-    conn = sqlite3.connect(tmp / "raw.db")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=OFF")
     by_tbl: dict[str, list[tuple[Any, ...]]] = {}
     cols: dict[str, list[str]] = {}
     for tbl, row_id, data in records:
@@ -290,17 +318,7 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
                                        name_keys(data["name"]), strict=True))}  # fmt: skip
         cols.setdefault(tbl, list(data))
         by_tbl.setdefault(tbl, []).append((row_id, *data.values()))
-    start = time.perf_counter()
-    with conn:
-        for tbl, rows in by_tbl.items():
-            names = cols[tbl]
-            conn.executemany(
-                f"INSERT INTO {tbl} (id, {', '.join(names)}) VALUES "
-                f"({', '.join('?' * (len(names) + 1))})",
-                rows,
-            )
-    raw_s = time.perf_counter() - start
-    conn.close()
+    raw_s = min(_raw_sqlite(tmp / f"raw{i}.db", by_tbl, cols) for i in range(RAW_RUNS))
     n = len(records)
     sync_rate, raw_rate = n / pull_s, n / raw_s
     print(f"pull  initial pull of {n_persons} persons + {n_visits} visits: {pull_s:.2f} s, "
