@@ -80,32 +80,27 @@ _SEP = "\x1f"
 # The summary row is "as of now": it is used unless the person has a visit after the
 # day (or, defensively, no summary row), in which case ``visit`` is read instead.
 _STALE = "(s.person_id IS NULL OR s.last_at >= :next_day)"
-# The latest live visit of person ``p`` up to the day, as one string: its date (10
-# characters), "1" if it records a follow-up else "0", then follow_up_due<US>follow_up.
-# From the summary when it is current, else one seek on visit (person_id, visited_at).
-_LATEST_VISIT = (
-    f"CASE WHEN {_STALE} THEN ("
+# For a person whose summary is not current, read from ``visit`` itself: their latest
+# live visit up to the day as one string: its date (10 characters), "1" if it records
+# a follow-up else "0", then follow_up_due<US>follow_up (one seek on visit (person_id,
+# visited_at)); and their must-visit visits since the oldest listed window, as
+# "reason YYYY-MM-DD" items joined by commas.
+_PROBE = (
+    "SELECT p.id, ("
     "SELECT substr(v.visited_at, 1, 10)"
     " || (v.follow_up != '' OR v.follow_up_due IS NOT NULL)"
     " || coalesce(v.follow_up_due, '') || char(31) || v.follow_up"
     " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :next_day"
-    " ORDER BY v.visited_at DESC, v.rowid DESC LIMIT 1)"
-    " ELSE substr(s.last_at, 1, 10) || s.follow_up_owed"
-    " || coalesce(s.follow_up_due, '') || char(31) || s.follow_up END"
-)
-# For persons whose summary is not current: their must-visit visits since the oldest
-# listed window, as "reason YYYY-MM-DD" items joined by commas ('' for none); NULL
-# otherwise, and the summary's latest visit per must-visit reason is used instead.
-_RECENT = (
-    f"CASE WHEN {_STALE} THEN coalesce(("
+    " ORDER BY v.visited_at DESC, v.rowid DESC LIMIT 1), ("
     "SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))"
     " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0"
     " AND v.visited_at >= :since AND v.visited_at < :next_day"
-    f" AND v.reason IN ({', '.join(repr(r.value) for r in _MUST_VISIT_REASONS)})), '') END"
+    f" AND v.reason IN ({', '.join(repr(r.value) for r in _MUST_VISIT_REASONS)}))"
+    " FROM person p WHERE p.id IN (SELECT value FROM json_each(:stale))"
 )
 _COLUMNS = (
     "p.id, p.name, p.code, p.site_id, p.address, p.tier, p.category, p.status,"
-    f" p.birth_date, {_LATEST_VISIT}, {_RECENT}, "
+    f" p.birth_date, {_STALE}, s.last_at, s.follow_up_owed, s.follow_up_due, s.follow_up, "
     + ", ".join(f"s.{r.value}_at" for r in _MUST_VISIT_REASONS)
 )
 
@@ -378,6 +373,11 @@ def due_list(
                 f" WHERE p.id IN ({query.candidates()}) AND {live}"
             )
         rows = cur.execute(sql, params).fetchall()
+        stale = [row[0] for row in rows if row[9]]
+        probed: dict[str, tuple[str | None, str | None]] = {}
+        if stale:
+            params["stale"] = json.dumps(stale)
+            probed = {pid: (lv, recent) for pid, lv, recent in cur.execute(_PROBE, params)}
         cur.close()
 
     tasks: list[Task] = []
@@ -386,11 +386,18 @@ def due_list(
     no_events: dict[EventKind, date] = {}
     festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
     for (
-        pid, name, code, site_id, address, tier, category, status, birth, latest, many,
-        festival_at, hospital_at, birthday_at, misfortune_at, condolence_at,
+        pid, name, code, site_id, address, tier, category, status, birth, is_stale,
+        last_at, owed, fu_due, fu, festival_at, hospital_at, birthday_at, misfortune_at,
+        condolence_at,
     ) in rows:  # fmt: skip
         recent: dict[VisitReason, date] = {}
-        if many is None:  # the summary is current
+        last_day: date | None = None
+        follow_ups: tuple[FollowUp, ...] = ()
+        if not is_stale:  # the summary is current
+            if last_at is not None:
+                last_day = fromiso(last_at[:10])
+                if owed:
+                    follow_ups = (FollowUp(fu, last_day, fromiso(fu_due) if fu_due else None),)
             if festival_at:
                 recent[festival] = fromiso(festival_at[:10])
             if hospital_at:
@@ -401,19 +408,19 @@ def due_list(
                 recent[misfortune] = fromiso(misfortune_at[:10])
             if condolence_at:
                 recent[condolence] = fromiso(condolence_at[:10])
-        elif many:
-            for item in many.split(","):
-                reason = _REASONS[item[:-11]]
-                day = fromiso(item[-10:])
-                if reason not in recent or recent[reason] < day:
-                    recent[reason] = day
-        last_day: date | None = None
-        follow_ups: tuple[FollowUp, ...] = ()
-        if latest is not None:
-            last_day = fromiso(latest[:10])
-            if latest[10] == "1":
-                fu_due, _, fu = latest[11:].partition(_SEP)
-                follow_ups = (FollowUp(fu, last_day, fromiso(fu_due) if fu_due else None),)
+        else:
+            latest, many = probed[pid]
+            if latest is not None:
+                last_day = fromiso(latest[:10])
+                if latest[10] == "1":
+                    due, _, text = latest[11:].partition(_SEP)
+                    follow_ups = (FollowUp(text, last_day, fromiso(due) if due else None),)
+            if many:
+                for item in many.split(","):
+                    reason = _REASONS[item[:-11]]
+                    day = fromiso(item[-10:])
+                    if reason not in recent or recent[reason] < day:
+                        recent[reason] = day
         add(
             rules.tasks(
                 PersonFacts(

@@ -137,6 +137,10 @@ class DayRules:
         self._bday_before = timedelta(days=p.birthday_days_before)
         self._bday_after = timedelta(days=p.birthday_days_after)
         self._years = (on.year - 1, on.year, on.year + 1)
+        # birth years with a milestone birthday in one of those years (a quick test
+        # that skips the per-year loop for nearly everyone)
+        self._milestone_born = frozenset(y - age for y in self._years for age in self._milestones)
+        self._oldest_born = self._years[-1] - self._every_from
         self.festivals = festival_occurrences(on, policy)
         # (window start, due, state, why zh, why en) of each festival visit listed today
         self._festival_tasks = []
@@ -254,7 +258,9 @@ class DayRules:
             )  # fmt: skip
 
         birth = f.birth_date
-        if birth is not None:
+        if birth is not None and (
+            birth.year in self._milestone_born or birth.year <= self._oldest_born
+        ):
             for year in self._years:
                 age = year - birth.year
                 if age not in self._milestones and age < self._every_from:
