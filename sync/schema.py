@@ -57,21 +57,40 @@ class TableSpec:
 
     def check(self, data: dict[str, Any]) -> None:
         """Raise :class:`FieldError` naming the first field that does not fit."""
+        exact = self._exact
         for name, value in data.items():
-            kind = self.fields.get(name)
-            if kind is None:
-                raise FieldError(f"{self.name} has no synced field {name!r}")
-            if value is None:
-                if name not in self.nullable:
-                    raise FieldError(f"{self.name}.{name} may not be empty (null)")
+            # fast path: the value's type is exactly one the field accepts
+            if type(value) in exact.get(name, ()):
                 continue
-            allowed = _JSON_TYPES.get(kind, (kind,))
-            if kind is not bool and isinstance(value, bool):
-                raise FieldError(f"{self.name}.{name} must be {kind.__name__}, not a boolean")
-            if not isinstance(value, allowed):
-                raise FieldError(
-                    f"{self.name}.{name} must be {kind.__name__}, not {type(value).__name__}"
-                )
+            self._explain(name, value)
+
+    @property
+    def _exact(self) -> dict[str, frozenset[type]]:
+        cached: dict[str, frozenset[type]] | None = self.__dict__.get("_exact_cache")
+        if cached is None:
+            cached = {
+                name: frozenset(_JSON_TYPES.get(kind, (kind,)))
+                | (frozenset({type(None)}) if name in self.nullable else frozenset())
+                for name, kind in self.fields.items()
+            }
+            object.__setattr__(self, "_exact_cache", cached)
+        return cached
+
+    def _explain(self, name: str, value: Any) -> None:
+        kind = self.fields.get(name)
+        if kind is None:
+            raise FieldError(f"{self.name} has no synced field {name!r}")
+        if value is None:
+            if name not in self.nullable:
+                raise FieldError(f"{self.name}.{name} may not be empty (null)")
+            return
+        allowed = _JSON_TYPES.get(kind, (kind,))
+        if kind is not bool and isinstance(value, bool):
+            raise FieldError(f"{self.name}.{name} must be {kind.__name__}, not a boolean")
+        if not isinstance(value, allowed):
+            raise FieldError(
+                f"{self.name}.{name} must be {kind.__name__}, not {type(value).__name__}"
+            )
 
 
 @dataclass(frozen=True)
@@ -92,10 +111,11 @@ class SyncSchema:
 
     def table(self, name: str) -> TableSpec | None:
         """The spec of table ``name``, or None if it is not synced."""
-        for spec in self.tables:
-            if spec.name == name:
-                return spec
-        return None
+        by_name: dict[str, TableSpec] | None = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = {spec.name: spec for spec in self.tables}
+            object.__setattr__(self, "_by_name", by_name)
+        return by_name.get(name)
 
     @property
     def order(self) -> dict[str, int]:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Boolean,
     Column,
@@ -238,7 +239,7 @@ class StoreReplica:
                 .order_by(o.seq)
                 .limit(limit)
             ).all()
-        loads = json.loads
+        loads = orjson.loads
         # Written by this store's own outbox capture: no need to validate again.
         return [
             Change.model_construct(

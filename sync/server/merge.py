@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     Connection,
@@ -110,8 +111,8 @@ def _load(conn: Connection, wanted: dict[str, set[str]]) -> dict[tuple[str, str]
             for row in conn.execute(cols.where(r.c.tbl == tbl, where)):
                 found[(tbl, row.id)] = _Rec(
                     scope=row.scope,
-                    data=json.loads(row.data),
-                    clocks=json.loads(row.clocks),
+                    data=orjson.loads(row.data),
+                    clocks=orjson.loads(row.clocks),
                     deleted=bool(row.deleted),
                     new=False,
                     old_scope=row.scope,
@@ -355,8 +356,8 @@ def _write(conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int) -> Non
             continue
         row = {
             "scope": rec.scope,
-            "data": json.dumps(rec.data, ensure_ascii=False, separators=(",", ":")),
-            "clocks": json.dumps(rec.clocks, separators=(",", ":")),
+            "data": orjson.dumps(rec.data).decode(),
+            "clocks": orjson.dumps(rec.clocks).decode(),
             "deleted": rec.deleted,
             "rev": rev,
         }
