@@ -23,6 +23,7 @@ __all__ = [
     "TaskState",
     "build_due_list",
     "kind_label",
+    "sort_by_urgency",
     "state_label",
 ]
 
@@ -193,21 +194,50 @@ def _counts(tasks: Iterable[Task]) -> dict[TaskState, int]:
     return counts
 
 
+def _by_name(task: Task) -> str:
+    # (name, id) as one string: the same order as the pair when no name holds a NUL
+    return f"{task[1]}\0{task[0]}"
+
+
+def _by_name_pair(task: Task) -> tuple[str, str]:
+    return task[1], task[0]
+
+
+def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
+    """``tasks`` in the order of :attr:`Task.sort_key`, computed faster for long lists.
+
+    Tasks are bucketed by (state, due date, kind), which few distinct values take,
+    then each bucket is sorted by name and id; the sort is stable like ``sorted``.
+    """
+    state_rank, kind_rank = STATE_RANK, KIND_RANK
+    buckets: dict[int, list[Task]] = {}
+    for task in tasks:
+        key = (state_rank[task[9]] * 10_000_000 + task[8].toordinal()) * 16 + kind_rank[task[5]]
+        bucket = buckets.get(key)
+        if bucket is None:
+            buckets[key] = [task]
+        else:
+            bucket.append(task)
+    ordered: list[Task] = []
+    for key in sorted(buckets):
+        bucket = buckets[key]
+        if len(bucket) > 1:
+            plain = not any("\0" in task[1] for task in bucket)
+            bucket.sort(key=_by_name if plain else _by_name_pair)
+        ordered.extend(bucket)
+    return ordered
+
+
 def build_due_list(tasks: Iterable[Task], on: date, site_names: Mapping[str, str]) -> DueList:
     """Sort ``tasks`` by urgency and group them per site (groups ordered by site name)."""
-    state_rank, kind_rank = STATE_RANK, KIND_RANK
-    # Task.sort_key with its first three parts packed in one number: the same order
-    ordered = sorted(
-        tasks,
-        key=lambda t: (
-            (state_rank[t[9]] * 10_000_000 + t[8].toordinal()) * 16 + kind_rank[t[5]],
-            t[1],
-            t[0],
-        ),
-    )
+    ordered = sort_by_urgency(tasks)
     by_site: dict[str, list[Task]] = {}
     for task in ordered:
-        by_site.setdefault(task.site_id, []).append(task)
+        site_tasks = by_site.get(task[3])
+        if site_tasks is None:
+            by_site[task[3]] = [task]
+        else:
+            site_tasks.append(task)
     groups = [
         SiteGroup(
             site_id=site_id,
