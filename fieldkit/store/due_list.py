@@ -103,6 +103,8 @@ _COLUMNS = (
     f" p.birth_date, {_STALE}, s.last_at, s.follow_up_owed, s.follow_up_due, s.follow_up, "
     + ", ".join(f"s.{r.value}_at" for r in _MUST_VISIT_REASONS)
 )
+# festival visits only matter while a festival window is listed (most persons have one)
+_COLUMNS_NO_FESTIVAL = _COLUMNS.replace("s.festival_at", "NULL")
 
 
 def _placeholders(prefix: str, values: Sequence[str], params: dict[str, Any]) -> str:
@@ -360,15 +362,16 @@ def due_list(
             )
         else:
             live += " AND p.status != 'deceased'"
+        columns = _COLUMNS if rules.festivals else _COLUMNS_NO_FESTIVAL
         if scan:
             sql = (
-                f"SELECT {_COLUMNS} FROM person p"
+                f"SELECT {columns} FROM person p"
                 " LEFT JOIN visit_summary s ON s.person_id = p.id"
                 f" WHERE {live} AND ({query.filter()})"
             )
         else:
             sql = (
-                f"SELECT {_COLUMNS} FROM person p INDEXED BY ix_person_due"
+                f"SELECT {columns} FROM person p INDEXED BY ix_person_due"
                 " LEFT JOIN visit_summary s ON s.person_id = p.id"
                 f" WHERE p.id IN ({query.candidates()}) AND {live}"
             )
@@ -384,6 +387,7 @@ def due_list(
     add = tasks.extend
     fromiso = date.fromisoformat
     no_events: dict[EventKind, date] = {}
+    new_facts = tuple.__new__  # PersonFacts(...) without its Python-level __new__
     festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
     for (
         pid, name, code, site_id, address, tier, category, status, birth, is_stale,
@@ -423,21 +427,24 @@ def due_list(
                         recent[reason] = day
         add(
             rules.tasks(
-                PersonFacts(
-                    pid,
-                    name,
-                    site_id,
-                    _TIERS[tier],
-                    _CATEGORIES[category],
-                    _STATUSES[status],
-                    fromiso(birth) if birth else None,
-                    code,
-                    address,
-                    site_id in relocation,
-                    last_day,
-                    recent,
-                    events.get(pid, no_events),
-                    follow_ups,
+                new_facts(
+                    PersonFacts,
+                    (
+                        pid,
+                        name,
+                        site_id,
+                        _TIERS[tier],
+                        _CATEGORIES[category],
+                        _STATUSES[status],
+                        fromiso(birth) if birth else None,
+                        code,
+                        address,
+                        site_id in relocation,
+                        last_day,
+                        recent,
+                        events.get(pid, no_events),
+                        follow_ups,
+                    ),
                 )
             )
         )

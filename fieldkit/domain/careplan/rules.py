@@ -60,6 +60,7 @@ _OVERDUE, _TODAY, _WEEK, _UPCOMING = (
     TaskState.UPCOMING,
 )
 _MOVED, _DECEASED = Status.MOVED, Status.DECEASED
+_new = tuple.__new__  # Task(...) without its Python-level __new__ (many thousands a list)
 _EV_DEATH, _EV_HOSPITAL, _EV_MISFORTUNE = (
     EventKind.DECEASED,
     EventKind.HOSPITALISED,
@@ -206,12 +207,12 @@ class DayRules:
             if self._listed(due, True) and not (settled is not None and settled >= death):
                 day = death.isoformat()
                 out.append(
-                    Task(
+                    _new(Task, (
                         pid, name, code, site, address, TaskKind.CONDOLENCE, _R_CONDOLENCE,
                         death, due, self.state(due),
                         f"去世 ({day}): {within} 天内慰问家属",
                         f"died on {day}: condolence visit to the family within {within} days",
-                    )
+                    ))
                 )  # fmt: skip
             return out
 
@@ -230,12 +231,12 @@ class DayRules:
                 if self._listed(due, True) and not (settled is not None and settled >= start):
                     day = start.isoformat()
                     out.append(
-                        Task(
+                        _new(Task, (
                             pid, name, code, site, address, task_kind, reason, start, due,
                             self.state(due),
                             f"{zh} ({day}): {within} 天内走访",
                             f"{en} on {day}: visit within {within} days",
-                        )
+                        ))
                     )  # fmt: skip
 
         last = f.last_visit
@@ -249,12 +250,12 @@ class DayRules:
             text = fu.text.strip()
             day = recorded.isoformat()
             out.append(
-                Task(
+                _new(Task, (
                     pid, name, code, site, address, TaskKind.FOLLOW_UP, _R_ROUTINE, recorded,
                     due, self.state(due),
                     f"跟进: {text or '跟进事项'} ({day} 走访时记录)",
                     f"follow-up: {text or 'owed'} (noted on {day})",
-                )
+                ))
             )  # fmt: skip
 
         birth = f.birth_date
@@ -272,11 +273,11 @@ class DayRules:
                 if self._listed(due, True) and not (settled is not None and settled >= start):
                     day = bday.isoformat()
                     out.append(
-                        Task(
+                        _new(Task, (
                             pid, name, code, site, address, TaskKind.BIRTHDAY, _R_BIRTHDAY,
                             start, due, self.state(due),
                             f"{age} 岁生日 ({day})", f"turns {age} on {day}",
-                        )
+                        ))
                     )  # fmt: skip
 
         tier = f.tier
@@ -289,37 +290,37 @@ class DayRules:
             for start, due, state, zh, en in self._festival_tasks:
                 if settled is None or settled < start:
                     out.append(
-                        Task(
+                        _new(Task, (
                             pid, name, code, site, address, TaskKind.FESTIVAL, _R_FESTIVAL,
                             start, due, state, zh, en,
-                        )
+                        ))
                     )  # fmt: skip
 
         zh, en = _TIER_WORDS[tier]
         if last is None:
             if self._upcoming >= 0:
                 out.append(
-                    Task(
+                    _new(Task, (
                         pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE, on, on,
                         _TODAY, f"{zh}: 从未走访", f"{en}: never visited",
-                    )
+                    ))
                 )  # fmt: skip
         else:
             due = last + self._intervals[tier]
             if (due - on).days <= self._upcoming:
                 ago = (on - last).days
                 out.append(
-                    Task(
+                    _new(Task, (
                         pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE,
                         due - self._lead, due, self.state(due),
                         f"{zh}: 上次走访 {ago} 天前", f"{en}: last visited {ago} days ago",
-                    )
+                    ))
                 )  # fmt: skip
 
         yearly = self._yearly
         if yearly is not None and f.relocation_site and (last is None or last < yearly[0]):
-            out.append(Task(pid, name, code, site, address, TaskKind.RELOCATION_YEARLY,
-                            _R_ROUTINE, *yearly))  # fmt: skip
+            out.append(_new(Task, (pid, name, code, site, address, TaskKind.RELOCATION_YEARLY,
+                            _R_ROUTINE, *yearly)))  # fmt: skip
         return out
 
 
