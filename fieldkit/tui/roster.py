@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -29,10 +31,14 @@ from fieldkit.store.roster import (
     needs_scan,
     search_roster,
 )
+from fieldkit.tui.columns import GAP, aligned, column_widths
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["RosterScreen"]
+
+_CAPS: list[int | None] = [10, 12, 4, 8, 8, 6, 14, None]
+"""Widest a roster column may be, in cells (the address takes the rest)."""
 
 
 class RosterScreen(FieldScreen):
@@ -98,25 +104,24 @@ class RosterScreen(FieldScreen):
             with Horizontal(id="f-flags"):
                 yield Checkbox(_("Lives alone"), id="f-alone", compact=True)
                 yield Checkbox(_("Hardship"), id="f-hardship", compact=True)
-        table: DataTable[str] = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="page-line")
 
     def on_mount(self) -> None:
         """Set up columns, start loading."""
         super().on_mount()
-        table = self.query_one("#roster", DataTable)
-        for label, key in (
-            (_("Code"), "code"),
-            (_("Name"), "name"),
-            (_("Age"), "age"),
-            (_("Category"), "category"),
-            (_("Tier"), "tier"),
-            (_("Status"), "status"),
-            (_("Site"), "site"),
-            (_("Address"), "address"),
-        ):
-            table.add_column(label, key=key)
+        self.headers = [
+            _("Code"),
+            _("Name"),
+            _("Age"),
+            _("Category"),
+            _("Tier"),
+            _("Status"),
+            _("Site"),
+            _("Address"),
+        ]
+        self._set_header(column_widths(self.headers, [], _CAPS))
         site = self.fk.default_site_id
         if site:
             self.flt = replace(self.flt, site_id=site)
@@ -165,9 +170,8 @@ class RosterScreen(FieldScreen):
         self.complete = message.complete
         table = self.query_one("#roster", DataTable)
         today = self.fk.today()
-        table.clear()
-        for r in message.page.rows:
-            cells = (
+        lines = [
+            (
                 r.code,
                 r.name,
                 age(r.birth_date, today),
@@ -177,7 +181,14 @@ class RosterScreen(FieldScreen):
                 r.site_name,
                 r.address,
             )
-            table.add_row(*cells, key=r.id)
+            for r in message.page.rows
+        ]
+        widths = column_widths(self.headers, lines, _CAPS)
+        room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
+        widths[-1] = min(widths[-1], max(room, cell_len(self.headers[-1])))
+        self._set_header(widths)
+        for r, cells in zip(message.page.rows, lines, strict=True):
+            table.add_row(Text(aligned(cells, widths)), key=r.id)
         page = message.page
         if not page.rows:
             line = _("No one matches.") if message.complete else ""
@@ -190,6 +201,12 @@ class RosterScreen(FieldScreen):
         if not message.complete:
             line = (line + " · " if line else "") + _("searching names, addresses and phones…")
         self.query_one("#page-line", Static).update(line)
+
+    def _set_header(self, widths: list[int]) -> None:
+        """Empty the table and give it the one column headed by the aligned labels."""
+        table = self.query_one("#roster", DataTable)
+        table.clear(columns=True)
+        table.add_column(Text(aligned(self.headers, widths)), key="row")
 
     # -- input -----------------------------------------------------------------
 

@@ -510,3 +510,16 @@ def test_run_refuses_a_bad_config_file(store: Store, capsys) -> None:  # type: i
     assert run(store, None) == 2
     err = capsys.readouterr().err
     assert "theme must be one of dark, light" in err and str(path) in err
+
+
+async def test_long_addresses_are_cut_with_an_ellipsis_not_clipped(store: Store) -> None:
+    from fieldkit.store.records import update_person
+
+    update_person(store, find_by_code(store, "GL-0001") or "", {"address": "幸福小区" * 12})
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_lines(app)
+        row = next(line for line in lines if "张三丰" in line)
+        assert "…" in row
+        assert cell_len(row.rstrip(" ▎▇▁")) <= 80
