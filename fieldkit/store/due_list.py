@@ -360,7 +360,7 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
             f" AND (e.kind = 'deceased' OR e.happened_on >= :since) {event_scope}"
             " GROUP BY e.person_id, e.kind",
             params,
-        ):
+        ).fetchall():
             events.setdefault(person_id, {})[_EVENTS[kind]] = date.fromisoformat(happened)
             if happened >= params["since"] and (settled is None or settled[:10] < happened):
                 owed.add(person_id)
@@ -399,7 +399,8 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
         probed: dict[str, tuple[str | None, str | None]] = {}
         if stale:
             params["stale"] = json.dumps(stale)
-            probed = {pid: (lv, recent) for pid, lv, recent in cur.execute(_PROBE, params)}
+            found = cur.execute(_PROBE, params).fetchall()
+            probed = {pid: (lv, recent) for pid, lv, recent in found}
         cur.close()
 
     tasks: list[Task] = []
