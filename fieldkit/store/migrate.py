@@ -1,11 +1,15 @@
 """Alembic migrations of a laptop's store, run on every start.
 
 Starting is fast when the store is already at the head revision: the version is
-read with one query and Alembic is only loaded when there is work to do.
+read with one query and Alembic is only loaded when there is work to do. An
+upgrade runs in one ``BEGIN IMMEDIATE`` transaction (SQLite DDL is transactional),
+so two processes opening an old store migrate it once, one after the other, and
+a failed step leaves the store as it was; a lock does the same for threads.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
@@ -15,6 +19,8 @@ __all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "upgrade"]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 HEAD = "0003"
 """The newest revision; keep it equal to the newest file in migrations/versions."""
+
+_LOCK = threading.Lock()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -34,6 +40,8 @@ def upgrade(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
+    with _LOCK, engine.execution_options(sqlite_immediate=True).begin() as conn:
+        # Alembic reads the version again inside the write lock: a store another
+        # process has just upgraded is left alone.
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -143,3 +143,33 @@ def test_a_dangling_reference_rolls_the_whole_transaction_back(store_path: Path)
     assert len(_outbox(store_path)) == before
     with store.read() as s:
         assert s.exec(select(Person).where(Person.code == "GL-0009")).first() is None
+
+
+def test_many_threads_opening_a_new_store_migrate_it_once(store_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        stores = list(pool.map(lambda _: Store(store_path), range(6)))
+    assert {s.device_id for s in stores} == {stores[0].device_id}
+    assert current_revision(stores[0].engine) == HEAD
+
+
+def test_an_old_store_is_upgraded_on_open(store_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from fieldkit.store.migrate import MIGRATIONS_DIR
+
+    store = Store(store_path)
+    _seed(store)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    store.close()
+    assert current_revision(store.engine) == "0001"
+    reopened = Store(store_path)
+    assert current_revision(reopened.engine) == HEAD
+    with reopened.read() as s:
+        assert s.exec(select(Person)).one().name == "张三丰"
