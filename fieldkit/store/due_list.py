@@ -405,33 +405,41 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
 
     tasks: list[Task] = []
     add = tasks.extend
+    tasks_of = rules.tasks
     fromiso = date.fromisoformat
+    events_of = events.get
+    tiers, categories, statuses = _TIERS, _CATEGORIES, _STATUSES
     no_events: dict[EventKind, date] = {}
-    new_facts = tuple.__new__  # PersonFacts(...) without its Python-level __new__
+    no_visits: dict[VisitReason, date] = {}  # shared, never written to
+    new = tuple.__new__  # PersonFacts(...) without its Python-level __new__
     festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
     for (
         pid, name, code, site_id, address, tier, category, status, birth, is_stale,
         last_at, owed, fu_due, fu, festival_at, hospital_at, birthday_at, misfortune_at,
         condolence_at,
     ) in rows:  # fmt: skip
-        recent: dict[VisitReason, date] = {}
+        recent = no_visits
         last_day: date | None = None
         follow_ups: tuple[FollowUp, ...] = ()
         if not is_stale:  # the summary is current
             if last_at is not None:
                 last_day = fromiso(last_at[:10])
                 if owed:
-                    follow_ups = (FollowUp(fu, last_day, fromiso(fu_due) if fu_due else None),)
-            if festival_at:
-                recent[festival] = fromiso(festival_at[:10])
-            if hospital_at:
-                recent[hospital] = fromiso(hospital_at[:10])
-            if birthday_at:
-                recent[birthday] = fromiso(birthday_at[:10])
-            if misfortune_at:
-                recent[misfortune] = fromiso(misfortune_at[:10])
-            if condolence_at:
-                recent[condolence] = fromiso(condolence_at[:10])
+                    follow_ups = (
+                        new(FollowUp, (fu, last_day, fromiso(fu_due) if fu_due else None)),
+                    )
+            if festival_at or hospital_at or birthday_at or misfortune_at or condolence_at:
+                recent = {}
+                if festival_at:
+                    recent[festival] = fromiso(festival_at[:10])
+                if hospital_at:
+                    recent[hospital] = fromiso(hospital_at[:10])
+                if birthday_at:
+                    recent[birthday] = fromiso(birthday_at[:10])
+                if misfortune_at:
+                    recent[misfortune] = fromiso(misfortune_at[:10])
+                if condolence_at:
+                    recent[condolence] = fromiso(condolence_at[:10])
         else:
             latest, many = probed[pid]
             if latest is not None:
@@ -440,29 +448,30 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
                     due, _, text = latest[11:].partition(_SEP)
                     follow_ups = (FollowUp(text, last_day, fromiso(due) if due else None),)
             if many:
+                recent = {}
                 for item in many.split(","):
                     reason = _REASONS[item[:-11]]
                     day = fromiso(item[-10:])
                     if reason not in recent or recent[reason] < day:
                         recent[reason] = day
         add(
-            rules.tasks(
-                new_facts(
+            tasks_of(
+                new(
                     PersonFacts,
                     (
                         pid,
                         name,
                         site_id,
-                        _TIERS[tier],
-                        _CATEGORIES[category],
-                        _STATUSES[status],
+                        tiers[tier],
+                        categories[category],
+                        statuses[status],
                         fromiso(birth) if birth else None,
                         code,
                         address,
                         site_id in relocation,
                         last_day,
                         recent,
-                        events.get(pid, no_events),
+                        events_of(pid, no_events),
                         follow_ups,
                     ),
                 )
