@@ -1,7 +1,8 @@
 """Fixtures of the fault-injection tests: a real ``fieldkit serve`` and a fault proxy.
 
-The HQ process helpers of ``tests/e2e`` are reused (``hq_process``): its directory
-is put on ``sys.path`` so this directory can also run on its own.
+The HQ helpers of ``tests/e2e`` (``hq_process``) are reused: its directory is put
+on ``sys.path`` so this directory can also run on its own. HQ runs as
+:class:`faults_hq.LoggedHq`, whose log goes to a file.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
-from hq_process import Hq, database_urls
+from faults_hq import LoggedHq as Hq
+from hq_process import database_urls
 from proxy import FaultProxy
 
 
 @pytest.fixture(scope="module")
 def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
     """One ``fieldkit serve`` on a SQLite file per test module."""
-    with database_urls("sqlite", tmp_path_factory.mktemp("hq")) as url:
-        server = Hq(url)
+    tmp = tmp_path_factory.mktemp("hq")
+    with database_urls("sqlite", tmp) as url:
+        server = Hq(url, tmp / "serve.log")
         try:
             yield server
         finally:
@@ -38,8 +41,9 @@ def hq_any(
     Unset: the PostgreSQL variant is skipped with the reason; set but unreachable:
     creating its schema raises, so the test errors instead of passing silently.
     """
-    with database_urls(request.param, tmp_path_factory.mktemp("hqany")) as url:
-        server = Hq(url)
+    tmp = tmp_path_factory.mktemp("hqany")
+    with database_urls(request.param, tmp) as url:
+        server = Hq(url, tmp / "serve.log")
         try:
             yield server
         finally:

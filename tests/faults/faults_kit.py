@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hq_process import Hq
+from faults_hq import LoggedHq as Hq
 from sqlalchemy import create_engine, select
 
 from fieldkit.domain.models import Person, Site, Visit
@@ -82,10 +82,10 @@ class Laptop:
         return ids
 
     def add_visits(self, person_ids: list[str], site_id: str) -> list[str]:
-        """One visit per person, each in its own transaction; returns their ids."""
+        """One visit per person, in one transaction; returns their ids."""
         ids: list[str] = []
-        for pid in person_ids:
-            with self.store.write() as s:
+        with self.store.write() as s:
+            for pid in person_ids:
                 v = Visit(
                     person_id=pid,
                     site_id=site_id,

@@ -140,7 +140,9 @@ class RandomFaults:
     """Seeded random faults: each request gets at most one, with the given probabilities.
 
     ``endpoints`` limits faults to those endpoints (empty: all but ``/health``);
-    ``limit`` bounds the number of faults applied in total.
+    ``limit`` bounds the number of faults applied in total; ``burst`` > 1 makes a
+    fault last for up to that many consecutive requests of the same kind (an outage
+    longer than the client's own retries).
     """
 
     def __init__(
@@ -154,6 +156,7 @@ class RandomFaults:
         max_delay: float = 0.2,
         endpoints: tuple[str, ...] = (),
         limit: int | None = None,
+        burst: int = 1,
     ) -> None:
         self._rng = random.Random(seed)
         self._rates: list[tuple[FaultKind, float]] = [
@@ -165,6 +168,8 @@ class RandomFaults:
         self._max_delay = max_delay
         self._endpoints = endpoints
         self._left = limit
+        self._burst = burst
+        self._streak: list[Fault] = []
         self._lock = threading.Lock()
         self.applied = 0
 
@@ -176,14 +181,22 @@ class RandomFaults:
             fraction = self._rng.random()
             if self._left is not None and self._left <= 0:
                 return PASS
+            if self._streak:
+                return self._take(self._streak.pop())
             for kind, rate in self._rates:
                 if roll < rate:
-                    self.applied += 1
-                    if self._left is not None:
-                        self._left -= 1
-                    return Fault(kind, fraction=fraction, seconds=fraction * self._max_delay)
+                    fault = Fault(kind, fraction=fraction, seconds=fraction * self._max_delay)
+                    more = self._rng.randint(1, self._burst) - 1
+                    self._streak = [Fault(kind, fraction=self._rng.random())] * more
+                    return self._take(fault)
                 roll -= rate
             return PASS
+
+    def _take(self, fault: Fault) -> Fault:
+        self.applied += 1
+        if self._left is not None:
+            self._left -= 1
+        return fault
 
 
 class _Closed(Exception):
