@@ -131,11 +131,11 @@ def test_laptops_converge_under_random_faults(
             laptops[b].edit(pid, **{fld: f"冲突{rnd}-{b}"})
             planned.add((pid, fld))
             for i, lap in enumerate(laptops):
-                held = list(local_rows(lap.path, "person"))
+                in_scope = list(local_rows(lap.path, "person"))
                 for k in range(rng.randint(2, 5)):
-                    target = rng.choice(held)
+                    target = rng.choice(in_scope)
                     lap.edit(target, **{rng.choice(FIELDS): f"{names[i]}{rnd}-{k}"})
-                new_visits = lap.add_visits(rng.sample(held, 2), site)
+                new_visits = lap.add_visits(rng.sample(in_scope, 2), site)
                 visits[i] += new_visits
                 created_visits |= set(new_visits)
                 if rng.random() < 0.5:
