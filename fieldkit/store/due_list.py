@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -394,7 +395,13 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
                 " LEFT JOIN visit_summary s ON s.person_id = p.id"
                 f" WHERE p.id IN ({query.candidates()}) AND {live}"
             )
-        rows = cur.execute(sql, params).fetchall()
+        try:
+            rows = cur.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as err:
+            if "ix_person_due" not in str(err):
+                raise
+            # the person table was rebuilt without this index: read persons by key
+            rows = cur.execute(sql.replace(" INDEXED BY ix_person_due", ""), params).fetchall()
         stale = [row[0] for row in rows if row[9]]
         probed: dict[str, tuple[str | None, str | None]] = {}
         if stale:

@@ -154,6 +154,20 @@ def test_scope_and_visits_that_settle(small: tuple[Store, dict[str, str]]) -> No
     assert {(t.person_name, t.kind) for t in dl.tasks} == {("张三丰", TaskKind.TIER)}
 
 
+def test_a_store_without_the_covering_index_still_lists(
+    small: tuple[Store, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldkit.store.due_list as module
+
+    store, _ = small
+    monkeypatch.setattr(module, "SCAN_LIMIT", 0)
+    before = due_list(store, on=D("2026-04-11")).tasks
+    with store.write() as s:
+        s.connection().exec_driver_sql("DROP INDEX ix_person_due")
+    assert due_list(store, on=D("2026-04-11")).tasks == before
+    assert len(before) == 4
+
+
 def test_policy_is_passed_through(small: tuple[Store, dict[str, str]]) -> None:
     store, _ = small
     lax = parse_policy("[tiers.key]\ninterval_days = 60\n")
