@@ -27,10 +27,13 @@ from fieldkit.domain.vocab import (
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.store.roster import PersonFile, person_file
+from fieldkit.tui.columns import GAP, aligned, column_widths
 from fieldkit.tui.display import age, fmt_date, label_of, yes_no
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["PersonScreen"]
+
+_CAPS: list[int | None] = [10, 8, 12, None]
 
 _KIND_ENUM = {
     "visit": VisitReason,
@@ -82,11 +85,10 @@ class PersonScreen(FieldScreen):
     def on_mount(self) -> None:
         """Columns, then load."""
         super().on_mount()
-        table = self.query_one("#timeline", DataTable)
-        table.add_column(_("Date"), key="date")
-        table.add_column(_("Kind"), key="kind")
-        table.add_column(_("What"), key="what")
-        table.add_column(_("Details"), key="details")
+        self.headers = [_("Date"), _("Kind"), _("What"), _("Details")]
+        self.query_one("#timeline", DataTable).add_column(
+            Text(aligned(self.headers, column_widths(self.headers, [], _CAPS))), key="row"
+        )
         self.reload()
 
     def reload(self) -> None:
@@ -165,17 +167,24 @@ class PersonScreen(FieldScreen):
 
     def _fill_timeline(self, pf: PersonFile) -> None:
         table = self.query_one("#timeline", DataTable)
-        table.clear()
-        for e in pf.timeline:
-            table.add_row(
+        lines = [
+            (
                 fmt_date(e.when),
                 _(_KIND_MSG[e.kind]),
                 label_of(_KIND_ENUM[e.kind], e.code),
                 e.summary,
-                key=f"{e.kind}:{e.row_id}",
             )
+            for e in pf.timeline
+        ]
+        widths = column_widths(self.headers, lines, _CAPS)
+        room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
+        widths[-1] = min(widths[-1], max(room, 8))
+        table.clear(columns=True)
+        table.add_column(Text(aligned(self.headers, widths)), key="row")
+        for e, cells in zip(pf.timeline, lines, strict=True):
+            table.add_row(Text(aligned(cells, widths)), key=f"{e.kind}:{e.row_id}")
         if not pf.timeline:
-            table.add_row("", _("No history yet."), "", "")
+            table.add_row(Text(_("No history yet.")))
 
     def _fill_follow(self, pf: PersonFile) -> None:
         box = self.query_one("#person-follow", Static)

@@ -84,8 +84,8 @@ def test_real_app_in_tmux(store: Store, tmux: Callable[..., str], tmp_path: Path
     tmux("send-keys", "-t", "app", "Enter")  # from the search box to the list
     _wait_for(capture, "v 走访")  # the list has the focus: its keys are in the footer
     tmux("send-keys", "-t", "app", "Enter")
-    screen = _wait_for(capture, "个人档案")
-    assert "联系社区医生" in screen
+    screen = _wait_for(capture, "联系社区医生")  # the follow-up owed, on the file
+    assert "个人档案" in screen
     tmux("send-keys", "-t", "app", "C-q")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "app" in tmux("list-sessions", "-F", "#S"):
