@@ -41,6 +41,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Enter", N_("Open the person's file")),
             ("V", N_("Record a visit")),
             ("] [", N_("Next / previous page")),
+            ("Esc", N_("Hide the filters, then clear the search")),
         ),
     ),
     (

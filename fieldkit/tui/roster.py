@@ -51,6 +51,7 @@ class RosterScreen(FieldScreen):
         Binding("v", "visit", N_("Visit")),
         Binding("right_square_bracket", "next_page", N_("Next page")),
         Binding("left_square_bracket", "prev_page", N_("Prev page")),
+        Binding("escape", "back_out", N_("Back"), show=False),
     ]
 
     @dataclass
@@ -262,6 +263,19 @@ class RosterScreen(FieldScreen):
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
         self.query_one("#search", Input).focus()
+
+    def action_back_out(self) -> None:
+        """Esc: hide the filters, else clear the search, else go back to the search box."""
+        grid = self.query_one("#filters")
+        search = self.query_one("#search", Input)
+        if not grid.has_class("-hidden"):
+            grid.add_class("-hidden")
+            search.focus()
+        elif search.value:
+            search.value = ""
+            search.focus()
+        else:
+            search.focus()
 
     def action_toggle_filters(self) -> None:
         """Show or hide the filters."""

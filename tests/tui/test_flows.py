@@ -523,3 +523,35 @@ async def test_long_addresses_are_cut_with_an_ellipsis_not_clipped(store: Store)
         row = next(line for line in lines if "张三丰" in line)
         assert "…" in row
         assert cell_len(row.rstrip(" ▎▇▁")) <= 80
+
+
+async def test_escape_clears_the_search_and_theme_comes_from_config(store: Store) -> None:
+    app = make_app(store, config=Config(theme="light"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-light"
+        await pilot.press(*"zsf")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        assert screen.query_one("#search", Input).value == ""
+        assert screen.query_one("#roster").row_count == 8  # type: ignore[attr-defined]
+
+
+def test_sync_progress_is_read_from_the_sync_client() -> None:
+    from sync.client import SyncProgress
+
+    from fieldkit.i18n import set_language
+    from fieldkit.tui.sync_screen import read_progress
+
+    set_language("en")
+    try:
+        assert read_progress(SyncProgress(phase="push", done=5, total=20)) == (0.25, "sending")
+        assert read_progress(SyncProgress(phase="pull", done=3, message="page 3")) == (
+            None,
+            "receiving page 3",
+        )
+    finally:
+        set_language("zh")
