@@ -541,10 +541,9 @@ async def test_escape_clears_the_search_and_theme_comes_from_config(store: Store
 
 
 def test_sync_progress_is_read_from_the_sync_client() -> None:
-    from sync.client import SyncProgress
-
     from fieldkit.i18n import set_language
     from fieldkit.tui.sync_screen import read_progress
+    from sync.client import SyncProgress
 
     set_language("en")
     try:
