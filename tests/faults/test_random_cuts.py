@@ -161,7 +161,7 @@ def test_laptops_converge_under_random_faults(
             pytest.fail(f"still moving after {QUIET_ROUNDS} rounds")
         injected = sum(len(p.faults()) for p in proxies)
         print(f"seed {SEED}: {injected} faults, {failed_syncs} failed syncs")
-        assert injected >= 10, "the seeds injected few faults"
+        assert injected >= min(10, LIMIT), "the seeds injected few faults"
 
         url = hq.database_url
         held = hq_records(url)
