@@ -7,6 +7,11 @@ and the next sync continues from there (never from zero, never a page twice).
 
 from __future__ import annotations
 
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from faults_hq import LoggedHq as Hq
 from faults_kit import Laptop, hq_records, integrity, local_rows
-from proxy import PASS, FaultProxy, RandomFaults, Script, cut_response
+from proxy import PASS, FaultProxy, RandomFaults, Script, cut_response, delay
 
 from fieldkit.domain.models import SYNCED_TABLES
 from fieldkit.store.replica import StoreReplica
@@ -161,3 +166,81 @@ def test_random_cuts_during_a_paged_first_pull_apply_every_page_once(
             assert persons[pid] == (held[("person", pid)]["code"], held[("person", pid)]["name"])
     finally:
         lap.close()
+
+
+_PULLER = """
+import sys
+from fieldkit.store import Store
+from fieldkit.store.replica import StoreReplica
+from fieldkit.sync_schema import sync_schema
+from sync.client import SyncClient, pull_all
+
+store = Store(sys.argv[1])
+token = store.meta("device_token")
+print("pulling", flush=True)
+with SyncClient(sys.argv[2], token, schema_version=sync_schema().version) as client:
+    pull_all(client, StoreReplica(store), page_limit=int(sys.argv[3]))
+"""
+
+
+def _meta(path: Path, key: str) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute("SELECT value FROM local_meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row and row[0] else ""
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_a_pull_killed_at_any_moment_keeps_whole_pages(
+    hq: Hq, county: County, tmp_path: Path
+) -> None:
+    """SIGKILL of the syncing process: the file holds exactly the pages up to its cursor."""
+    lap = Laptop.enrolled(hq, tmp_path / "k.db", "拉取丙", hq.url, role="staff", sites=SITE)
+    lap.close()  # the killed processes own the file from here
+    # what each stored cursor must mean: the union of the pages up to it
+    upto: dict[str, set[tuple[str, str]]] = {"": set()}
+    so_far: set[tuple[str, str]] = set()
+    cursor: str | None = None
+    with _client(lap, hq.url) as client:
+        while True:
+            page = client.pull(cursor, PAGE)
+            so_far |= {(r.tbl, r.id) for r in page.records}
+            upto[page.cursor] = set(so_far)
+            cursor = page.cursor
+            if not page.more:
+                break
+    assert so_far == _scope_at_hq(hq, county.site)
+
+    partial = 0
+    rng = random.Random(5)
+    with FaultProxy(hq.port, policy=lambda req: delay(0.08)) as proxy:
+        for attempt in range(10):
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _PULLER, str(lap.path), proxy.url, str(PAGE)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "pulling"
+            # the last attempts are left to finish
+            try:
+                finished = proc.wait(timeout=rng.uniform(0.15, 1.0) if attempt < 6 else 60) == 0
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                finished = False
+            proc.stdout.close()
+            assert integrity(lap.path) == "ok"
+            stored = _meta(lap.path, "pull_cursor")
+            assert stored in upto, f"cursor {stored!r} is not a page boundary"
+            assert _held(lap.path) == upto[stored]
+            if finished:
+                break
+            partial += 0 < len(upto[stored]) < len(so_far)
+        else:
+            pytest.fail("the pull never completed")
+    assert _held(lap.path) == so_far
+    print(f"{partial} kills left a partial pull")
+    assert partial >= 1, "no kill landed in the middle of the pull"
