@@ -32,6 +32,7 @@ from fieldkit.domain.models import (
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.sampledata.county import DEFAULT_SEED, VISIT_COLUMNS, CountyGenerator, Row
 from fieldkit.store import Store
+from fieldkit.store.due_list import summary_paused_for_bulk_visits
 
 __all__ = ["fill_store", "generate_store", "insert_plain", "insert_rows", "with_search_keys"]
 
@@ -159,19 +160,21 @@ def fill_store(
         counts["service_activity"] = insert_rows(conn, ServiceActivity, gen.activities())
         say(f"{counts['person']} persons at {counts['site']} sites")
         counts["visit"] = 0
-        if skip_visit is None:
-            sql = (
-                f"INSERT INTO visit ({', '.join(VISIT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in VISIT_COLUMNS)})"
-            )
-            for values in gen.iter_visit_values(batch=100_000):
-                conn.exec_driver_sql(sql, values)
-                counts["visit"] += len(values)
-                say(f"{counts['visit']} visits")
-        else:
-            for batch in gen.iter_visits(batch=100_000):
-                rows = [v for v in batch if not skip_visit(v)]
-                counts["visit"] += insert_plain(conn, Visit, rows)
+        # the due list's visit summary is rebuilt once after the load, not per visit
+        with summary_paused_for_bulk_visits(conn):
+            if skip_visit is None:
+                sql = (
+                    f"INSERT INTO visit ({', '.join(VISIT_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' for _ in VISIT_COLUMNS)})"
+                )
+                for values in gen.iter_visit_values(batch=100_000):
+                    conn.exec_driver_sql(sql, values)
+                    counts["visit"] += len(values)
+                    say(f"{counts['visit']} visits")
+            else:
+                for batch in gen.iter_visits(batch=100_000):
+                    rows = [v for v in batch if not skip_visit(v)]
+                    counts["visit"] += insert_plain(conn, Visit, rows)
     return counts
 
 

@@ -205,11 +205,18 @@ def test_pulled_pages_child_before_parent_update_and_exit(store: Store) -> None:
 
 
 def test_the_bulk_generator(tmp_path: Path) -> None:
+    # it loads visits with the summary's insert trigger paused, then rebuilds the summary
     store = generate_store(tmp_path / "demo.db", persons=300, visits=3000)
     try:
         summary = stored(store.path)
         assert len(summary) == 300
         assert sum(row[2] is not None for row in summary.values()) > 250
+        assert_in_step(store)
+        # the trigger is back: a visit saved afterwards counts at once
+        person_id, (_, site_id, *_) = next(iter(summary.items()))
+        with store.write() as s:
+            s.add(Visit(person_id=person_id, site_id=site_id, visited_at=_at(date(2030, 1, 1))))
+        assert stored(store.path)[person_id][2].startswith("2030-01-01")
         assert_in_step(store)
     finally:
         store.close()
