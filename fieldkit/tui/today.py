@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,10 +22,13 @@ from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
 from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
 from fieldkit.store.due_list import due_list
+from fieldkit.tui.columns import GAP, aligned, column_widths
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["TodayScreen"]
+
+_CAPS: list[int | None] = [None, 10, 9, 10, 10, 10]
 
 _STATE_STYLE = {
     TaskState.OVERDUE: "bold red",
@@ -58,13 +62,10 @@ class TodayScreen(FieldScreen):
     def on_mount(self) -> None:
         """Columns, then load."""
         super().on_mount()
-        table = self.query_one("#today-list", DataTable)
-        table.add_column(_("Address"), key="address")
-        table.add_column(_("Name"), key="name")
-        table.add_column(_("Code"), key="code")
-        table.add_column(_("Visit"), key="kind")
-        table.add_column(_("Due"), key="due")
-        table.add_column(_("State"), key="state")
+        self.headers = [_("Address"), _("Name"), _("Code"), _("Visit"), _("Due"), _("State")]
+        self.query_one("#today-list", DataTable).add_column(
+            Text(aligned(self.headers, column_widths(self.headers, [], _CAPS))), key="row"
+        )
         self.reload()
 
     def reload(self) -> None:
@@ -87,32 +88,45 @@ class TodayScreen(FieldScreen):
         due = message.due
         lang = current_language()
         counts = " · ".join(
-            f"{state_label(state, lang)}: {due.counts.get(state, 0)}" for state in TaskState
+            _("{label}: {n}").format(label=state_label(state, lang), n=due.counts.get(state, 0))
+            for state in TaskState
         )
         self.query_one("#today-counts", Static).update(
             counts + " · " + _("Sites: {n}").format(n=len(due.groups))
         )
         table = self.query_one("#today-list", DataTable)
-        table.clear()
+        rows: list[tuple[str | None, tuple[str, ...], str]] = []  # (key, cells, style)
         seen: set[str] = set()
         for group in due.groups:
-            table.add_row(Text(f"▸ {group.site_name}", style="bold"), "", "", "", "", "")
+            rows.append((None, (f"▸ {group.site_name}",), "bold"))
             for task in sorted(group.tasks, key=lambda t: (t.address, t.person_code, t.sort_key)):
                 key = f"{task.person_id}:{task.kind}"
                 if key in seen:
                     continue
                 seen.add(key)
-                table.add_row(
+                cells = (
                     task.address,
                     task.person_name,
                     task.person_code,
                     kind_label(task.kind, lang),
                     fmt_date(task.due),
-                    Text(state_label(task.state, lang), style=_STATE_STYLE[task.state]),
-                    key=key,
+                    state_label(task.state, lang),
                 )
+                rows.append((key, cells, _STATE_STYLE[task.state]))
+        widths = column_widths(self.headers, [c for k, c, _s in rows if k], _CAPS)
+        room = table.size.width - 2 - sum(widths[1:]) - len(GAP) * (len(widths) - 1)
+        widths[0] = min(widths[0], max(room, cell_len(self.headers[0])))
+        table.clear(columns=True)
+        table.add_column(Text(aligned(self.headers, widths)), key="row")
+        for key, cells, style in rows:
+            if key is None:
+                table.add_row(Text(cells[0], style=style))
+                continue
+            line = Text(aligned(cells[:-1], widths[:-1]) + GAP)
+            line.append(cells[-1], style=style)
+            table.add_row(line, key=key)
         if not due.tasks:
-            table.add_row(_("Nobody is due. Well done."), "", "", "", "", "")
+            table.add_row(Text(_("Nobody is due. Well done.")))
 
     def _highlighted_person(self) -> str | None:
         table = self.query_one("#today-list", DataTable)

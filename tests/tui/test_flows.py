@@ -356,7 +356,7 @@ async def test_today_lists_due_visits_by_site(store: Store) -> None:
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)
         text = "\n".join(screen_lines(app))
-        assert "已逾期: 2" in text, text
+        assert "已逾期：2" in text, text
         assert text.index("▸ 东风村") < text.index("张志明"), text
         assert text.index("张志明") < text.index("▸ 幸福安置点")
         assert text.index("▸ 幸福安置点") < text.index("张三丰") < text.index("▸ 新桥社区")
