@@ -100,11 +100,11 @@ class TodayScreen(FieldScreen):
         for group in due.groups:
             rows.append((None, (f"▸ {group.site_name}",), "bold"))
             for task in sorted(group.tasks, key=lambda t: (t.address, t.person_code, t.sort_key)):
-                key = f"{task.person_id}:{task.kind}"
-                if key in seen:
+                task_key = f"{task.person_id}:{task.kind}"
+                if task_key in seen:
                     continue
-                seen.add(key)
-                cells = (
+                seen.add(task_key)
+                cells: tuple[str, ...] = (
                     task.address,
                     task.person_name,
                     task.person_code,
@@ -112,19 +112,19 @@ class TodayScreen(FieldScreen):
                     fmt_date(task.due),
                     state_label(task.state, lang),
                 )
-                rows.append((key, cells, _STATE_STYLE[task.state]))
+                rows.append((task_key, cells, _STATE_STYLE[task.state]))
         widths = column_widths(self.headers, [c for k, c, _s in rows if k], _CAPS)
         room = table.size.width - 2 - sum(widths[1:]) - len(GAP) * (len(widths) - 1)
         widths[0] = min(widths[0], max(room, cell_len(self.headers[0])))
         table.clear(columns=True)
         table.add_column(Text(aligned(self.headers, widths)), key="row")
-        for key, cells, style in rows:
-            if key is None:
-                table.add_row(Text(cells[0], style=style))
+        for row_key, row_cells, style in rows:
+            if row_key is None:
+                table.add_row(Text(row_cells[0], style=style))
                 continue
-            line = Text(aligned(cells[:-1], widths[:-1]) + GAP)
-            line.append(cells[-1], style=style)
-            table.add_row(line, key=key)
+            line = Text(aligned(row_cells[:-1], widths[:-1]) + GAP)
+            line.append(row_cells[-1], style=style)
+            table.add_row(line, key=row_key)
         if not due.tasks:
             table.add_row(Text(_("Nobody is due. Well done.")))
 
