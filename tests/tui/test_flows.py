@@ -554,3 +554,24 @@ def test_sync_progress_is_read_from_the_sync_client() -> None:
         )
     finally:
         set_language("zh")
+
+
+async def test_sync_failure_is_shown_with_its_reason_and_nothing_is_lost(store: Store) -> None:
+    store.set_meta("server_url", "http://127.0.0.1:9")  # nothing listens there
+    store.set_meta("device_token", "token-of-this-laptop")
+    app = make_app(store, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("s")
+        for _ in range(50):
+            await settle(pilot)
+            if not app.screen.running:  # type: ignore[attr-defined]
+                break
+        message = str(app.screen.query_one("#sync-message").render())
+        assert "Sync failed" in message and "Nothing was lost" in message
+        text = "\n".join(screen_lines(app))
+        assert "Changes waiting to be sent: 17" in text
+        assert "Last problem:" in text
+    assert rows(store, "SELECT count(*) FROM outbox WHERE state = 'pending'") == [(17,)]
