@@ -67,9 +67,9 @@ def _markers(path: Path) -> set[int]:
 
 
 @pytest.fixture
-def admin(hq: Hq, tmp_path: Path) -> Iterator[tuple[Laptop, str, list[str]]]:
+def admin(hq_any: Hq, tmp_path: Path) -> Iterator[tuple[Laptop, str, list[str]]]:
     """An admin laptop (no faults) that pushed the site and 12 persons."""
-    lap = Laptop.enrolled(hq, tmp_path / "admin.db", "随机管理员", hq.url)
+    lap = Laptop.enrolled(hq_any, tmp_path / "admin.db", "随机管理员", hq_any.url)
     site = lap.add_site(SITE)
     persons = lap.add_persons(site, "SJ", 12)
     assert lap.sync().ok
@@ -80,8 +80,9 @@ def admin(hq: Hq, tmp_path: Path) -> Iterator[tuple[Laptop, str, list[str]]]:
 
 
 def test_laptops_converge_under_random_faults(
-    hq: Hq, admin: tuple[Laptop, str, list[str]], tmp_path: Path
+    hq_any: Hq, admin: tuple[Laptop, str, list[str]], tmp_path: Path
 ) -> None:
+    hq = hq_any
     started = time.monotonic()
     admin_lap, site, persons = admin
     rng = random.Random(SEED)
