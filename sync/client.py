@@ -11,14 +11,15 @@ from __future__ import annotations
 import gzip
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import httpx
 from pydantic import BaseModel
 
 from sync import PROTOCOL_VERSION
+from sync.gcpause import gc_paused
 from sync.protocol import (
     HEADER_PROTOCOL,
     HEADER_SCHEMA,
@@ -38,6 +39,7 @@ from sync.protocol import (
 __all__ = [
     "LocalReplica",
     "PageApplied",
+    "PushBatch",
     "SyncClient",
     "SyncError",
     "SyncProgress",
@@ -45,12 +47,16 @@ __all__ = [
     "Unauthorized",
     "Unreachable",
     "UpgradeRequired",
+    "WireOutbox",
     "pull_all",
     "push_all",
     "run_sync",
 ]
 
 M = TypeVar("M", bound=BaseModel)
+
+GZIP_LEVEL = 3
+"""Request compression: a tenth larger than level 5 at about half the CPU time."""
 
 
 class SyncError(RuntimeError):
@@ -105,6 +111,41 @@ class SyncResult:
     removed: int = 0
     pages: int = 0
     new_conflicts: int = 0
+
+
+@dataclass(frozen=True)
+class PushBatch:
+    """Pending changes ready to send: ``body`` is the JSON of a :class:`PushRequest`."""
+
+    first_seq: int
+    last_seq: int
+    count: int
+    body: bytes
+
+    @classmethod
+    def of(cls, changes: Sequence[Change]) -> PushBatch | None:
+        """The batch of ``changes`` (None when there are none)."""
+        if not changes:
+            return None
+        body = PushRequest(changes=list(changes)).model_dump_json().encode()
+        return cls(changes[0].seq, changes[-1].seq, len(changes), body)
+
+    def gzipped(self) -> bytes:
+        """The body compressed as :class:`SyncClient` sends it."""
+        return gzip.compress(self.body, compresslevel=GZIP_LEVEL)
+
+
+@runtime_checkable
+class WireOutbox(Protocol):
+    """A replica that can hand over its pending changes already in wire form.
+
+    Optional: :func:`push_all` uses it when the replica has it, which spares
+    decoding each change's stored JSON only to encode it again.
+    """
+
+    def pending_wire(self, limit: int, after_seq: int = 0) -> PushBatch | None:
+        """Like ``pending`` but as one request body (None when nothing is pending)."""
+        ...
 
 
 class LocalReplica(Protocol):
@@ -185,13 +226,18 @@ class SyncClient:
         model: type[M],
         *,
         body: BaseModel | None = None,
+        raw_body: bytes | None = None,
+        gzipped: bytes | None = None,
         params: dict[str, Any] | None = None,
         attempts: int = 3,
     ) -> M:
-        content: bytes | None = None
+        content: bytes | None = gzipped
         headers: dict[str, str] = {}
         if body is not None:
-            content = gzip.compress(body.model_dump_json().encode(), compresslevel=5)
+            raw_body = body.model_dump_json().encode()
+        if raw_body is not None:
+            content = gzip.compress(raw_body, compresslevel=GZIP_LEVEL)
+        if content is not None:
             headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         for attempt in range(attempts):
             try:
@@ -229,6 +275,14 @@ class SyncClient:
     def push(self, changes: list[Change]) -> PushReply:
         """Push a batch; replaying it is harmless (exactly-once on the server)."""
         return self._send("POST", "/v1/push", PushReply, body=PushRequest(changes=changes))
+
+    def push_body(self, body: bytes) -> PushReply:
+        """Push a batch already encoded as the JSON of a :class:`PushRequest`."""
+        return self._send("POST", "/v1/push", PushReply, raw_body=body)
+
+    def push_gzipped(self, body: bytes) -> PushReply:
+        """Push a batch already encoded and gzip-compressed (see :meth:`PushBatch.gzipped`)."""
+        return self._send("POST", "/v1/push", PushReply, gzipped=body)
 
     def pull(self, cursor: str | None, limit: int | None = None) -> PullPage:
         """One page after ``cursor``."""
@@ -316,26 +370,45 @@ def push_all(
                 result.rejected += 1
                 result.rejected_reasons.append(v.reason)
 
-    # Batches go one at a time (the server's watermark needs them in order), but the
-    # next batch is read and the last verdicts recorded while a request is in flight.
+    wire = isinstance(replica, WireOutbox)
+
+    def read(limit: int, after_seq: int) -> PushBatch | None:
+        if wire:
+            return replica.pending_wire(limit, after_seq)  # type: ignore[attr-defined]
+        return PushBatch.of(replica.pending(limit, after_seq))
+
+    # Batches go one at a time, in order (the server's watermark needs them so), but
+    # the next batch is read and compressed, and the last verdicts recorded, while a
+    # request is in flight. A verdict recorded late is harmless: a replay is answered
+    # duplicate.
     size = batch
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as http:
-        changes = replica.pending(size)
-        while changes:
-            flight = http.submit(client.push, changes)
-            upcoming = replica.pending(size, after_seq=changes[-1].seq)
+    with gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as http:
+
+        def send(batch: PushBatch | None) -> Future[PushReply] | None:
+            return http.submit(client.push_gzipped, batch.gzipped()) if batch else None
+
+        current = read(size, 0)
+        flight = send(current)
+        while current is not None and flight is not None:
+            upcoming = read(size, current.last_seq)
+            packed = upcoming.gzipped() if upcoming is not None else b""
             try:
                 reply = flight.result()
             except BatchTooLarge:
                 if size == 1:
                     raise
-                size = max(1, size // 2)
-                changes = replica.pending(size, after_seq=changes[0].seq - 1)
+                size = max(1, min(size, current.count) // 2)
+                current = read(size, current.first_seq - 1)
+                flight = send(current)
                 continue
+            if upcoming is not None and upcoming.count > size:
+                upcoming = read(size, current.last_seq)
+                packed = upcoming.gzipped() if upcoming is not None else b""
+            flight = http.submit(client.push_gzipped, packed) if upcoming is not None else None
             replica.record_verdicts(reply.verdicts)
             tally(reply.verdicts)
             tell("push", result.pushed)
-            changes = upcoming[:size]
+            current = upcoming
     return result
 
 

@@ -20,6 +20,7 @@ import json
 import operator
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 import orjson
@@ -34,6 +35,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    func,
     select,
     update,
 )
@@ -45,7 +47,7 @@ from fieldkit.domain.search_keys import name_keys
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.store import Store
 from fieldkit.store.tables import LocalMeta, OutboxEntry, OutboxState
-from sync.client import PageApplied
+from sync.client import PageApplied, PushBatch
 from sync.hlc import HLC, Timestamp, format_ts
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
 
@@ -253,6 +255,33 @@ class StoreReplica:
             for r in rows
         ]
 
+    def pending_wire(self, limit: int, after_seq: int = 0) -> PushBatch | None:
+        """:meth:`pending` as one push body: the stored JSON of each change goes as it is."""
+        with self.store.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            rows = raw.execute(
+                "SELECT seq, tbl, row_id, data, hlc, seen_rev FROM outbox "
+                "WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (str(OutboxState.PENDING), after_seq, limit),
+            ).fetchall()
+        if not rows:
+            return None
+        enc = encode_basestring
+        body = ",".join(
+            [
+                f'{{"seq":{seq},"tbl":{enc(tbl)},"id":{enc(row_id)},"data":{data},'
+                f'"hlc":{enc(hlc)},"seen_rev":{seen}}}'
+                for seq, tbl, row_id, data, hlc, seen in rows
+            ]
+        )
+        return PushBatch(
+            first_seq=rows[0][0],
+            last_seq=rows[-1][0],
+            count=len(rows),
+            body=f'{{"changes":[{body}]}}'.encode(),
+        )
+
     def record_verdicts(self, verdicts: Sequence[Verdict]) -> None:
         """Synced for applied/duplicate/conflict, rejected with its reason otherwise."""
         now = datetime.now(UTC)
@@ -264,10 +293,12 @@ class StoreReplica:
         if not verdicts:
             return
         with self.store._write_engine.begin() as conn:
-            for start in range(0, len(synced), 5000):
+            if synced:
+                # the seqs as ONE JSON parameter (thousands of bound values are slow)
+                seqs = func.json_each(orjson.dumps(synced).decode()).table_valued("value")
                 conn.execute(
                     update(_OUTBOX)
-                    .where(o.seq.in_(synced[start : start + 5000]))
+                    .where(o.seq.in_(select(seqs.c.value)))
                     .values(state=OutboxState.SYNCED, reason="", synced_at=now)
                 )
             if rejected:

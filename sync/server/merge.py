@@ -12,25 +12,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import (
-    ARRAY,
     Connection,
-    String,
     Table,
-    any_,
     bindparam,
-    cast,
     insert,
-    literal,
     select,
+    text,
     update,
 )
 
 from sync.hlc import parse_ts
-from sync.protocol import Change, Verdict
+from sync.protocol import Verdict, VerdictStatus
 from sync.schema import FieldError, SyncSchema
 from sync.server import tables as t
 from sync.server.auth import Device, utcnow
@@ -38,20 +34,68 @@ from sync.server.auth import Device, utcnow
 ALL_FIELDS = "*"
 """Key of the clock shared by every field without its own entry (set when a row is new)."""
 
-__all__ = ["ALL_FIELDS", "DeviceRevoked", "PushOutcome", "apply_push", "next_rev", "upsert"]
+__all__ = [
+    "ALL_FIELDS",
+    "ChangeLike",
+    "DeviceRevoked",
+    "PushOutcome",
+    "apply_push",
+    "next_rev",
+    "upsert",
+]
 
 
 class DeviceRevoked(Exception):
     """The device was revoked while its request was on the way."""
 
 
+class ChangeLike(Protocol):
+    """What :func:`apply_push` reads of a change (:class:`sync.protocol.Change` fits)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def tbl(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def hlc(self) -> str: ...
+    @property
+    def seen_rev(self) -> int: ...
+
+
+_APPLIED: VerdictStatus = "applied"
+_VERDICT_JSON = {
+    status: f',"status":"{status}","reason":""}}' for status in ("applied", "duplicate", "conflict")
+}
+
+
 @dataclass
 class PushOutcome:
-    """Verdicts of a push, the revision it was given and the device's new watermark."""
+    """Verdicts of a push (``(seq, status, reason)``), its revision and the new watermark."""
 
-    verdicts: list[Verdict]
+    results: list[tuple[int, VerdictStatus, str]]
     rev: int
     watermark: int
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        """The verdicts as protocol models."""
+        return [Verdict(seq=q, status=st, reason=why) for q, st, why in self.results]
+
+    def reply_json(self) -> str:
+        """The :class:`sync.protocol.PushReply` as JSON text (built directly, for speed)."""
+        fixed = _VERDICT_JSON
+        dumps = json.dumps
+        parts = [
+            f'{{"seq":{q}{fixed[st]}'
+            if not why and st in fixed
+            else f'{{"seq":{q},"status":{dumps(st)},"reason":{dumps(why, ensure_ascii=False)}}}'
+            for q, st, why in self.results
+        ]
+        return f'{{"verdicts":[{",".join(parts)}],"rev":{self.rev},"watermark":{self.watermark}}}'
 
 
 @dataclass
@@ -93,26 +137,32 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Seq
     conn.execute(stmt, rows)
 
 
-def _load(conn: Connection, wanted: dict[str, set[str]]) -> dict[tuple[str, str], _Rec]:
+_LOAD_SQL = {
+    # the ids travel as ONE JSON text parameter: cheap to send, unpacked by the database
+    "postgresql": (
+        "SELECT id, scope, data, clocks, deleted FROM {table} WHERE tbl = :tbl "
+        "AND id IN (SELECT json_array_elements_text(CAST(:ids AS json)))"
+    ),
+    "sqlite": (
+        "SELECT id, scope, data, clocks, deleted FROM {table} WHERE tbl = :tbl "
+        "AND id IN (SELECT value FROM json_each(:ids))"
+    ),
+}
+
+
+def _load(conn: Connection, wanted: dict[str, list[str]]) -> dict[tuple[str, str], _Rec]:
+    """The stored records among ``wanted`` ids, per table (absent ones are new)."""
     found: dict[tuple[str, str], _Rec] = {}
-    r = t.record
-    pg = conn.dialect.name == "postgresql"
-    cols = select(r.c.id, r.c.scope, r.c.data, r.c.clocks, r.c.deleted)
+    sql = text(_LOAD_SQL.get(conn.dialect.name, _LOAD_SQL["sqlite"]).format(table=t.record.name))
+    loads = orjson.loads
     for tbl, ids in wanted.items():
-        id_list = sorted(ids)
-        step = len(id_list) if pg else 2000
-        for start in range(0, len(id_list), max(step, 1)):
-            chunk = id_list[start : start + step]
-            if pg:
-                # one array parameter instead of thousands of bound values
-                where = r.c.id == any_(cast(literal(chunk, ARRAY(String)), ARRAY(String)))
-            else:
-                where = r.c.id.in_(chunk)
-            for row in conn.execute(cols.where(r.c.tbl == tbl, where)):
+        for start in range(0, len(ids), 20_000):
+            chunk = orjson.dumps(ids[start : start + 20_000]).decode()
+            for row in conn.execute(sql, {"tbl": tbl, "ids": chunk}):
                 found[(tbl, row.id)] = _Rec(
                     scope=row.scope,
-                    data=orjson.loads(row.data),
-                    clocks=orjson.loads(row.clocks),
+                    data=loads(row.data),
+                    clocks=loads(row.clocks),
                     deleted=bool(row.deleted),
                     new=False,
                     old_scope=row.scope,
@@ -146,7 +196,7 @@ def apply_push(
     conn: Connection,
     schema: SyncSchema,
     dev: Device,
-    changes: Sequence[Change],
+    changes: Sequence[ChangeLike],
     *,
     max_drift_ms: int,
     now_ms: int,
@@ -163,23 +213,26 @@ def apply_push(
 
     replays = [c.seq for c in changes if c.seq <= watermark]
     stored = _stored_rejections(conn, dev.id, replays) if replays else {}
-    wanted: dict[str, set[str]] = {}
+    wanted: dict[str, list[str]] = {}
     for c in changes:
         if c.seq > watermark and schema.table(c.tbl) is not None:
-            wanted.setdefault(c.tbl, set()).add(c.id)
+            wanted.setdefault(c.tbl, []).append(c.id)
     recs = _load(conn, wanted)
 
-    verdicts: list[Verdict] = []
+    results: list[tuple[int, VerdictStatus, str]] = []
     rejections: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
     exits: dict[tuple[str, str, str], dict[str, Any]] = {}
     high = watermark
+    dev_id = dev.id
+    node_at = -len(dev_id) - 1
+    latest_ms = now_ms + max_drift_ms
 
-    def reject(c: Change, reason: str) -> None:
-        verdicts.append(Verdict(seq=c.seq, status="rejected", reason=reason))
+    def reject(c: ChangeLike, reason: str) -> None:
+        results.append((c.seq, "rejected", reason))
         rejections.append(
             {
-                "device_id": dev.id,
+                "device_id": dev_id,
                 "seq": c.seq,
                 "tbl": c.tbl[:64],
                 "row_id": c.id,
@@ -189,74 +242,83 @@ def apply_push(
         )
 
     for c in changes:
-        if c.seq <= watermark:
-            if c.seq in stored:
-                verdicts.append(Verdict(seq=c.seq, status="rejected", reason=stored[c.seq]))
+        seq = c.seq
+        if seq <= watermark:
+            if seq in stored:
+                results.append((seq, "rejected", stored[seq]))
             else:
-                verdicts.append(Verdict(seq=c.seq, status="duplicate"))
+                results.append((seq, "duplicate", ""))
             continue
-        if c.seq <= high:
-            reject(c, f"change {c.seq} came after change {high} in the same batch (out of order)")
+        if seq <= high:
+            reject(c, f"change {seq} came after change {high} in the same batch (out of order)")
             continue
-        high = c.seq
+        high = seq
         spec = schema.table(c.tbl)
         if spec is None:
             reject(c, f"headquarters does not sync a table named {c.tbl!r}")
             continue
-        try:
-            ts = parse_ts(c.hlc)
-        except ValueError:
-            reject(c, f"malformed clock {c.hlc!r}")
-            continue
-        if ts.node != dev.id:
-            reject(c, "the change's clock names another device")
-            continue
-        if ts.wall_ms > now_ms + max_drift_ms:
+        hlc = c.hlc
+        # the usual clock: "wallms-counter-<this device>" (parsed in full otherwise)
+        if hlc[node_at:] == "-" + dev_id and len(hlc) == 20 + len(dev_id) and hlc[13] == "-":
+            wall_text = hlc[:13]
+            wall_ms = int(wall_text) if wall_text.isdecimal() and hlc[14:19].isdecimal() else -1
+        else:
+            wall_ms = -1
+        if wall_ms < 0:
+            try:
+                ts = parse_ts(hlc)
+            except ValueError:
+                reject(c, f"malformed clock {hlc!r}")
+                continue
+            if ts.node != dev_id:
+                reject(c, "the change's clock names another device")
+                continue
+            wall_ms = ts.wall_ms
+        if wall_ms > latest_ms:
             reject(
                 c,
-                f"this laptop's clock was {_fmt_drift(ts.wall_ms - now_ms)} ahead of "
+                f"this laptop's clock was {_fmt_drift(wall_ms - now_ms)} ahead of "
                 "headquarters when the change was made; set the laptop's date and time "
                 "correctly and make the change again",
             )
             continue
+        data = c.data
         try:
-            spec.check(c.data)
+            spec.check(data)
         except FieldError as err:
             reject(c, str(err))
             continue
         key = (c.tbl, c.id)
         rec = recs.get(key)
-        data = dict(c.data)
-        if rec is not None and dev.role in spec.hidden:
-            for name in spec.hidden[dev.role]:
-                data.pop(name, None)
-        new_scope = spec.scope_of(c.id, data) if spec.scope_field in data else None
         if rec is None:
-            if spec.scope_field is None:
-                new_scope = c.id
+            # a new row: every field carries this change's clock (one shared entry)
+            new_scope = c.id if spec.scope_field is None else spec.scope_of(c.id, data)
             if new_scope is None:
                 reject(c, f"new {c.tbl} row {c.id} has no {spec.scope_field}")
                 continue
             if not dev.may_touch(new_scope):
                 reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
                 continue
-            rec = _Rec(scope=new_scope, data={}, clocks={}, deleted=False, new=True)
-            recs[key] = rec
-        else:
-            if not dev.may_touch(rec.scope):
-                reject(c, f"{c.tbl} {c.id} belongs to {rec.scope}, not one of {dev.user}'s sites")
-                continue
-            if new_scope is not None and not dev.may_touch(new_scope):
-                reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
-                continue
-        conflicted = False
-        if rec.new and not rec.data:
-            # a new row: every field carries this change's clock (one shared entry)
-            rec.data = data
-            rec.clocks = {ALL_FIELDS: [c.hlc, rev, dev.id]}
-            rec.dirty = True
-        else:
-            conflicted = _merge_fields(rec, data, c, rev, dev.id, conflicts)
+            recs[key] = _Rec(
+                scope=new_scope,
+                data=dict(data),
+                clocks={ALL_FIELDS: [hlc, rev, dev_id]},
+                deleted=bool(data.get(spec.delete_field, False)),
+                new=True,
+                dirty=True,
+            )
+            results.append((seq, _APPLIED, ""))
+            continue
+        if dev.role in spec.hidden:
+            data = {k: v for k, v in data.items() if k not in spec.hidden[dev.role]}
+        new_scope = spec.scope_of(c.id, data) if spec.scope_field in data else None
+        if not dev.may_touch(rec.scope):
+            reject(c, f"{c.tbl} {c.id} belongs to {rec.scope}, not one of {dev.user}'s sites")
+            continue
+        if new_scope is not None and not dev.may_touch(new_scope):
+            reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
+            continue
+        conflicted = _merge_fields(rec, data, c, rev, dev_id, conflicts)
         scope_now = spec.scope_of(c.id, rec.data) or rec.scope
         if scope_now != rec.scope:
             if not rec.new:
@@ -268,7 +330,7 @@ def apply_push(
                 }
             rec.scope = scope_now
         rec.deleted = bool(rec.data.get(spec.delete_field, False))
-        verdicts.append(Verdict(seq=c.seq, status="conflict" if conflicted else "applied"))
+        results.append((seq, "conflict" if conflicted else _APPLIED, ""))
 
     _write(conn, recs, rev)
     if exits:
@@ -279,16 +341,16 @@ def apply_push(
         conn.execute(insert(t.conflict), conflicts)
     conn.execute(
         update(t.device)
-        .where(t.device.c.id == dev.id)
+        .where(t.device.c.id == dev_id)
         .values(watermark=max(high, watermark), last_push_at=now)
     )
-    return PushOutcome(verdicts=verdicts, rev=rev, watermark=max(high, watermark))
+    return PushOutcome(results=results, rev=rev, watermark=max(high, watermark))
 
 
 def _merge_fields(
     rec: _Rec,
     data: dict[str, Any],
-    c: Change,
+    c: ChangeLike,
     rev: int,
     device_id: str,
     conflicts: list[dict[str, Any]],
@@ -332,20 +394,37 @@ def _merge_fields(
 
 
 _RECORD_COLS = ("tbl", "id", "scope", "data", "clocks", "deleted", "rev")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """``value`` escaped for PostgreSQL's COPY text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
 
 
 def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert new records: COPY on PostgreSQL (several times faster), executemany elsewhere."""
+    """Insert new records: COPY on PostgreSQL (several times faster), executemany elsewhere.
+
+    The COPY text is built in one piece and written at once: far cheaper than
+    handing the driver one row at a time.
+    """
     if conn.dialect.name != "postgresql":
         conn.execute(insert(t.record), rows)
         return
+    esc = _copy_text
+    lines = [
+        f"{esc(r['tbl'])}\t{esc(r['id'])}\t{esc(r['scope'])}\t{esc(r['data'])}\t"
+        f"{esc(r['clocks'])}\t{'t' if r['deleted'] else 'f'}\t{int(r['rev'])}\n"
+        for r in rows
+    ]
     raw: Any = conn.connection.driver_connection
     with (
         raw.cursor() as cur,
         cur.copy(f"COPY {t.record.name} ({', '.join(_RECORD_COLS)}) FROM STDIN") as copy,
     ):
-        for row in rows:
-            copy.write_row(tuple(row[c] for c in _RECORD_COLS))
+        copy.write("".join(lines).encode())
 
 
 def _write(conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int) -> None:

@@ -1,0 +1,122 @@
+"""The fast paths of a push give the same results as the plain ones.
+
+HQ reads well-formed bodies without pydantic and inserts new records with COPY
+(PostgreSQL); the laptop sends its outbox JSON as stored. These tests check that
+odd but valid input still goes through the careful path, that text needing
+escapes survives COPY, and that the wire batch equals the model batch.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import uuid
+from pathlib import Path
+
+from toy import TOY, ServerThread, enroll_toy
+
+from fieldkit.domain.models import Site
+from fieldkit.store import Store
+from fieldkit.store.replica import StoreReplica
+from sync.client import PushBatch, WireOutbox
+from sync.gcpause import gc_paused
+from sync.protocol import PushRequest
+from sync.server import tables as t
+
+
+def gid() -> str:
+    return f"g-{uuid.uuid4().hex[:10]}"
+
+
+def stored(srv: ServerThread, tbl: str, row_id: str) -> dict[str, object]:
+    with srv.engine.connect() as conn:
+        row = conn.execute(
+            t.record.select().where(t.record.c.tbl == tbl, t.record.c.id == row_id)
+        ).one()
+    return dict(json.loads(row.data))
+
+
+def test_text_that_needs_escaping_survives_the_insert(toy_hq: ServerThread) -> None:
+    g = gid()
+    dev, client = enroll_toy(toy_hq, "staff", [g])
+    dev.write("group", g, name="东山\\站", deleted=False)
+    body = 'tab\there\nnew line\r\\N \\. "quoted" \\\\ end'
+    note = f"n-\\\t{uuid.uuid4().hex[:8]}"
+    dev.write("note", note, group_id=g, title="t", body=body, secret="", n=None, deleted=False)
+    reply = client.push(dev.pending(10))
+    assert [v.status for v in reply.verdicts] == ["applied", "applied"]
+    assert stored(toy_hq, "group", g)["name"] == "东山\\站"
+    assert stored(toy_hq, "note", note)["body"] == body
+    page = client.pull(None)
+    assert {r.id for r in page.records} == {g, note}
+
+
+def test_values_pydantic_coerces_still_go_through(toy_hq: ServerThread) -> None:
+    g = gid()
+    dev, client = enroll_toy(toy_hq, "staff", [g])
+    dev.write("group", g, name="西山", deleted=False)
+    change = dev.pending(1)[0].model_dump()
+    change["seq"] = "1"  # a numeric string: not the fast path, accepted by the model
+    reply = client._http.post("/v1/push", json={"changes": [change]})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["verdicts"] == [{"seq": 1, "status": "applied", "reason": ""}]
+    bad = client._http.post("/v1/push", json={"changes": [{**change, "seen_rev": -1}]})
+    assert bad.status_code == 422
+    assert "changes.0.seen_rev" in bad.json()["detail"]
+
+
+def test_rejections_come_back_with_their_reasons_in_order(toy_hq: ServerThread) -> None:
+    g = gid()
+    dev, client = enroll_toy(toy_hq, "staff", [g])
+    dev.write("group", g, name="南山", deleted=False)
+    dev.write("note", "n-" + uuid.uuid4().hex[:8], group_id=g, title=3, deleted=False)
+    dev.write("note", "n-" + uuid.uuid4().hex[:8], group_id="elsewhere", title="x")
+    dev.write("note", "n-" + uuid.uuid4().hex[:8], group_id=g, title='say "hi"', deleted=False)
+    reply = client.push(dev.pending(10))
+    assert [(v.seq, v.status) for v in reply.verdicts] == [
+        (1, "applied"),
+        (2, "rejected"),
+        (3, "rejected"),
+        (4, "applied"),
+    ]
+    assert "note.title must be str" in reply.verdicts[1].reason
+    assert "elsewhere is not one of" in reply.verdicts[2].reason
+
+
+def test_the_wire_batch_is_the_model_batch(tmp_path: Path) -> None:
+    store = Store(tmp_path / "wire.db")
+    with store.write() as s:
+        for i in range(3):
+            s.add(Site(name=f'第{i}站 "引号" \\ \t', kind="village"))
+    replica = StoreReplica(store)
+    assert isinstance(replica, WireOutbox)
+    changes = replica.pending(2, after_seq=0)
+    wire = replica.pending_wire(2, after_seq=0)
+    assert wire is not None
+    assert (wire.first_seq, wire.last_seq, wire.count) == (changes[0].seq, changes[1].seq, 2)
+    assert PushRequest.model_validate_json(wire.body).changes == changes
+    expected = PushBatch.of(changes)
+    assert expected is not None
+    assert json.loads(expected.body) == json.loads(wire.body)
+    assert replica.pending_wire(10, after_seq=changes[-1].seq + 5) is None
+    assert PushBatch.of([]) is None
+
+
+def test_gc_pause_nests_and_keeps_a_collector_that_was_off() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_toy_schema_is_the_one_served(toy_hq: ServerThread) -> None:
+    assert toy_hq.app.state.schema is TOY
