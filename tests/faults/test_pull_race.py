@@ -48,7 +48,9 @@ RACE = (
 @pytest.fixture(
     params=[
         "sqlite",
-        pytest.param("postgres", marks=pytest.mark.xfail(strict=True, reason=RACE)),
+        pytest.param(
+            "postgres", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=RACE)
+        ),
     ]
 )
 def hq_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
@@ -155,7 +157,12 @@ SEEN = (
 
 @pytest.mark.parametrize(
     "backend",
-    ["sqlite", pytest.param("postgres", marks=pytest.mark.xfail(strict=True, reason=SEEN))],
+    [
+        "sqlite",
+        pytest.param(
+            "postgres", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=SEEN)
+        ),
+    ],
 )
 def test_an_edit_after_seeing_a_value_is_not_a_conflict(backend: str, tmp_path: Path) -> None:
     with database_urls(backend, tmp_path) as url:
