@@ -4,6 +4,9 @@ Pulled pages are applied with SQLAlchemy Core upserts on one connection, togethe
 with the cursor, the seen revision and the scope, in ONE transaction: a cut sync
 resumes at the last applied page. Pulled rows are not written to the outbox.
 
+A page is committed with ``synchronous=NORMAL`` (WAL): a page lost to a power cut
+loses its cursor with it and is pulled again; local saves stay ``FULL``.
+
 Foreign keys are switched off on the connection that applies a page (``PRAGMA
 foreign_keys=OFF`` outside the transaction, switched on again afterwards): a page
 is ordered by commit revision, not by table, so a pulled child can arrive before
@@ -48,6 +51,7 @@ from fieldkit.store.outbox import synced_columns
 from fieldkit.store.store import Store
 from fieldkit.store.tables import LocalMeta, OutboxEntry, OutboxState
 from sync.client import PageApplied, PushBatch
+from sync.gcpause import gc_paused
 from sync.hlc import HLC, Timestamp, format_ts
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
 
@@ -346,10 +350,14 @@ class StoreReplica:
                 # the values carry the tombstone flag ("deleted") like any other field
                 puts.setdefault(rec.tbl, []).append(plan.row(rec.id, rec.data))
         removed = 0
-        with self.store.engine.connect() as conn:
+        with gc_paused(), self.store.engine.connect() as conn:
             raw = conn.connection.driver_connection
             assert raw is not None
             raw.execute("PRAGMA foreign_keys=OFF")
+            # A page needs no fsync of its own: in WAL mode a commit that a power cut
+            # loses takes its cursor with it (the page is pulled again), and the next
+            # local save (synchronous=FULL) makes everything before it durable.
+            raw.execute("PRAGMA synchronous=NORMAL")
             try:
                 conn.execution_options(sqlite_immediate=True)
                 with conn.begin():
@@ -375,6 +383,7 @@ class StoreReplica:
                     if page.server_ms:
                         self._observe(conn, page.server_ms)
             finally:
+                raw.execute("PRAGMA synchronous=FULL")
                 raw.execute("PRAGMA foreign_keys=ON")
         return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
 
