@@ -73,11 +73,7 @@ def _breakdown(store: Store, on: date, site_ids: list[str] | None = None) -> str
     def cumulative(name: str) -> float:
         return sum(row[3] for func, row in table.items() if func[2] == name)
 
-    sql = sum(
-        row[2]
-        for func, row in table.items()  # type: ignore[attr-defined]
-        if "sqlite3.Cursor" in func[2]
-    )
+    sql = sum(row[2] for func, row in table.items() if "sqlite3.Cursor" in func[2])
     rules, build = cumulative("tasks"), cumulative("build_due_list")
     rest = total - sql - rules - build
     return (

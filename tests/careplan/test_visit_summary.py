@@ -277,10 +277,8 @@ _DAYS = [date(2026, 1, 1) + timedelta(days=7 * i) for i in range(8)]
 @pytest.fixture(scope="module")
 def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, list[str], str]]:
     store = Store(tmp_path_factory.mktemp("summary") / "busy.db")
-    _, people = _site_and_people(store, 4)
-    with store.read() as s:
-        site_id = s.exec(Site.__table__.select()).first()[0]  # type: ignore[attr-defined]
-    yield store, [p.id for p in people], site_id
+    site, people = _site_and_people(store, 4)
+    yield store, [p.id for p in people], site.id
     store.close()
 
 
