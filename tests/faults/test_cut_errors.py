@@ -158,8 +158,8 @@ def test_retrying_an_enrollment_whose_answer_was_lost_succeeds(
     reason=(
         "HQ logs 'ERROR: Exception in ASGI application' with a full "
         "starlette.requests.ClientDisconnect traceback (about 5 KB) for every request whose "
-        "body was cut on the way: sync/server/app.py read_body (line 146, "
-        "`raw = await request.body()`) does not catch ClientDisconnect. Nothing is written "
+        "body was cut on the way: sync/server/app.py read_raw (`raw = await "
+        "request.body()`, line 198 at 7afd4c4) does not catch ClientDisconnect. Nothing is written "
         "(correct), but a flaky link fills HQ's log with tracebacks that look like server "
         "bugs, and a server whose output goes to an undrained pipe blocks once it is full"
     ),
