@@ -24,7 +24,7 @@ from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.store import Store
 from fieldkit.store.tables import OutboxEntry, OutboxState
-from fieldkit.tui.widgets import FieldScreen, format_sync_time
+from fieldkit.tui.widgets import FieldScreen, SyncInfo, format_sync_time
 
 __all__ = ["OutboxSummary", "SyncScreen", "outbox_summary", "read_progress"]
 
@@ -140,6 +140,7 @@ class SyncScreen(FieldScreen):
     def __init__(self) -> None:
         super().__init__()
         self.running = False
+        self.summary: OutboxSummary | None = None
 
     def compose_body(self) -> ComposeResult:
         """Summary, progress bar, message, rejected changes."""
@@ -157,6 +158,7 @@ class SyncScreen(FieldScreen):
         table.add_column(_("Kind"), key="tbl")
         table.add_column(_("Record"), key="what")
         table.add_column(_("Reason rejected"), key="reason")
+        self.watch(self.app, "sync_info", self._show_summary, init=False)
         self.reload()
 
     def reload(self) -> None:
@@ -174,7 +176,18 @@ class SyncScreen(FieldScreen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        summary = message.summary
+        self.summary = message.summary
+        self._show_summary()
+        table = self.query_one("#sync-problems", DataTable)
+        table.clear()
+        for seq, tbl, what, reason in message.summary.rejected:
+            table.add_row(str(seq), _(_TABLE_MSG.get(tbl, tbl)), what, reason)
+
+    def _show_summary(self, _info: SyncInfo | None = None) -> None:
+        """The figures: outbox counts from the last load, times from the app's sync info."""
+        summary = self.summary
+        if summary is None:
+            return
         info = self.fk.sync_info
         total = sum(summary.pending.values())
         lines = [_("Changes waiting to be sent: {n}").format(n=total)]
@@ -192,10 +205,6 @@ class SyncScreen(FieldScreen):
                 )
             )
         self.query_one("#sync-summary", Static).update("\n".join(lines))
-        table = self.query_one("#sync-problems", DataTable)
-        table.clear()
-        for seq, tbl, what, reason in summary.rejected:
-            table.add_row(str(seq), _(_TABLE_MSG.get(tbl, tbl)), what, reason)
 
     def action_sync(self) -> None:
         """Start syncing in a worker (once at a time)."""
