@@ -173,3 +173,20 @@ def test_an_old_store_is_upgraded_on_open(store_path: Path) -> None:
     assert current_revision(reopened.engine) == HEAD
     with reopened.read() as s:
         assert s.exec(select(Person)).one().name == "张三丰"
+
+
+def test_migrations_build_exactly_the_tables_the_models_declare(store_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import fieldkit.store.replica  # noqa: F401  (registers the conflict-marker table)
+    from fieldkit.store.migrate import include_object
+
+    store = Store(store_path)
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_object": include_object, "render_as_batch": True}
+        )
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == [], f"models and migrations disagree; write a new migration: {diff}"
