@@ -31,6 +31,7 @@ from fieldkit.store import Store
 from fieldkit.store.roster import find_by_code, list_sites
 from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.tui.commands import FieldkitCommands
+from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
 from fieldkit.tui.widgets import SyncInfo, translate_bindings
@@ -118,6 +119,7 @@ class FieldkitApp(App[int]):
         self.start_mode = start_mode
         self.default_site_id: str | None = None
         self.startup_warnings: list[str] = []
+        self._person_screen: PersonScreen | None = None
         self.user_name = store.meta("user_name") or ""
         self._resolve_default_site()
         # The first screen: Textual reads DEFAULT_MODE while initialising the app.
@@ -202,10 +204,22 @@ class FieldkitApp(App[int]):
     # -- navigation ------------------------------------------------------------
 
     def open_person(self, person_id: str) -> None:
-        """Show a person's file."""
-        from fieldkit.tui.person import PersonScreen
+        """Show a person's file.
 
-        self.push_screen(PersonScreen(person_id))
+        One file screen is kept installed and reused (building a screen's widgets
+        and styles costs more than the file's query); a second one is made only
+        when that one is already open on a screen stack.
+        """
+        kept = self._person_screen
+        if kept is None:
+            kept = self._person_screen = PersonScreen(person_id)
+            self.install_screen(kept, name="person-file")
+            self.push_screen(kept)
+        elif any(kept in stack for stack in self._screen_stacks.values()):
+            self.push_screen(PersonScreen(person_id))
+        else:
+            kept.show(person_id)
+            self.push_screen(kept)
 
     def open_visit_form(
         self, person_id: str, confirmation: Confirmation = Confirmation.NONE

@@ -66,6 +66,7 @@ class PersonScreen(FieldScreen):
     class Loaded(Message):
         """The file arrived from the worker."""
 
+        person_id: str
         file: PersonFile | None
 
     def __init__(self, person_id: str) -> None:
@@ -91,16 +92,29 @@ class PersonScreen(FieldScreen):
         )
         self.reload()
 
+    def show(self, person_id: str) -> None:
+        """Reuse this screen for another person: empty it and load their file."""
+        self.person_id = person_id
+        self.file = None
+        self.query_one("#person-summary", Static).update(_("Loading…"))
+        self.query_one("#person-follow", Static).display = False
+        self.query_one("#timeline", DataTable).clear()
+        self.query_one("#person-details-box").add_class("-hidden")
+        self.query_one("#timeline").display = True
+        self.reload()
+
     def reload(self) -> None:
         """Load the file in a worker."""
         self._load(self.person_id)
 
     @work(thread=True, exclusive=True, group="person-file")
     def _load(self, person_id: str) -> None:
-        self.post_message(self.Loaded(person_file(self.fk.store, person_id)))
+        self.post_message(self.Loaded(person_id, person_file(self.fk.store, person_id)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if message.person_id != self.person_id:
+            return  # the screen shows someone else by now
         pf = message.file
         self.file = pf
         summary = self.query_one("#person-summary", Static)
@@ -126,7 +140,8 @@ class PersonScreen(FieldScreen):
             head.append("  ")
             head.append(_("Follow-ups owed: {n}").format(n=len(pf.follow_ups)), style="bold yellow")
         summary.update(head)
-        self._fill_details(pf)
+        if not self.query_one("#person-details-box").has_class("-hidden"):
+            self._fill_details(pf)
         self._fill_timeline(pf)
         self._fill_follow(pf)
 
@@ -209,6 +224,8 @@ class PersonScreen(FieldScreen):
         box = self.query_one("#person-details-box")
         box.toggle_class("-hidden")
         self.query_one("#timeline").display = box.has_class("-hidden")
+        if not box.has_class("-hidden") and self.file is not None:
+            self._fill_details(self.file)  # built when asked for: opening a file stays quick
 
     def action_visit(self) -> None:
         """Record a visit for this person."""
