@@ -11,6 +11,8 @@ from faults_hq import LoggedHq
 from faults_kit import Laptop, hq_records, integrity, local_rows
 from proxy import FaultProxy, Script, cut_response
 
+pytestmark = pytest.mark.slow
+
 PULL = "GET /v1/pull"
 
 LOST = (
