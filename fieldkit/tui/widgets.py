@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from fieldkit.i18n import gettext as _
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FieldScreen",
+    "KeysBar",
     "SyncInfo",
     "SyncStatus",
     "fit_cells",
@@ -103,6 +105,49 @@ class SyncStatus(Static):
         self.update(text)
 
 
+class KeysBar(Static):
+    """The footer: every key the focused screen offers now, as one line of text.
+
+    One widget drawn as text instead of Textual's ``Footer`` (a widget per key,
+    rebuilt on every screen change): opening a screen stays quick on an old laptop.
+    It follows the screen's bindings as the focus moves.
+    """
+
+    DEFAULT_CSS = """
+    KeysBar { dock: bottom; height: 1; background: $footer-background; padding: 0 1; }
+    """
+
+    def on_mount(self) -> None:
+        """Redraw whenever the screen's active bindings change."""
+        self.screen.bindings_updated_signal.subscribe(self, self._redraw)
+        self._redraw()
+
+    def on_unmount(self) -> None:
+        """Stop following the screen."""
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _redraw(self, _screen: object = None) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        seen: set[str] = set()
+        for _node, binding, enabled, _tip in self.screen.active_bindings.values():
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            text.append(self.app.get_key_display(binding), style="bold")
+            text.append(f" {binding.description}  ", style="" if enabled else "dim")
+        palette = _("Commands")
+        tail = f"^p {palette}"
+        width = max(0, self.size.width - 2 - cell_len(tail) - 1) if self.size.width else 0
+        if width:
+            text.truncate(width, overflow="ellipsis", pad=True)
+        text.append(" " + tail, style="bold")
+        self.update(text)
+
+    def on_resize(self) -> None:
+        """Fit the keys to the new width."""
+        self._redraw()
+
+
 class FieldScreen(Screen[None]):
     """A full screen of the app: header, the screen's body, the sync line and the footer."""
 
@@ -122,7 +167,7 @@ class FieldScreen(Screen[None]):
         yield Header(icon="≡")
         yield from self.compose_body()
         yield SyncStatus()
-        yield Footer()
+        yield KeysBar()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""
