@@ -3,8 +3,10 @@
 Built from :data:`fieldkit.domain.models.SYNCED_TABLES`: every synced column
 travels as its wire type (dates, datetimes and enum slugs as text). Volunteers
 never receive a person's health notes, ID number or family situation, nor the
-money handed over on visits. The schema version is a digest of the tables and
-fields, so a laptop running another data model is told to upgrade.
+money handed over on visits. Events, visits and consultations follow their
+person's site, team members and activities their team's. The schema version is
+a digest of the tables and fields, so a laptop running another data model is
+told to upgrade.
 """
 
 from __future__ import annotations
@@ -15,11 +17,30 @@ from functools import lru_cache
 from sqlalchemy import Boolean, Float, Integer
 from sqlmodel import SQLModel
 
-from fieldkit.domain.models import SYNCED_TABLES, Person, Site, Visit
+from fieldkit.domain.models import (
+    SYNCED_TABLES,
+    Consultation,
+    Person,
+    PersonEvent,
+    ServiceActivity,
+    Site,
+    TeamMember,
+    Visit,
+    VolunteerTeam,
+)
 from fieldkit.store.outbox import synced_columns
 from sync.schema import SyncSchema, TableSpec
 
-__all__ = ["VOLUNTEER_HIDDEN", "build_schema", "sync_schema"]
+__all__ = ["SCOPE_PARENTS", "VOLUNTEER_HIDDEN", "build_schema", "sync_schema"]
+
+SCOPE_PARENTS: dict[str, tuple[str, str]] = {
+    str(PersonEvent.__tablename__): ("person_id", str(Person.__tablename__)),
+    str(Visit.__tablename__): ("person_id", str(Person.__tablename__)),
+    str(Consultation.__tablename__): ("person_id", str(Person.__tablename__)),
+    str(TeamMember.__tablename__): ("team_id", str(VolunteerTeam.__tablename__)),
+    str(ServiceActivity.__tablename__): ("team_id", str(VolunteerTeam.__tablename__)),
+}
+"""Rows that go wherever their person (or team) goes: HQ keeps their site equal to it."""
 
 VOLUNTEER_HIDDEN: dict[str, frozenset[str]] = {
     str(Person.__tablename__): frozenset({"health", "id_number", "family"}),
@@ -52,6 +73,7 @@ def _spec(model: type[SQLModel]) -> TableSpec:
         scope_field=None if model is Site else "site_id",
         nullable=nullable,
         hidden=hidden,
+        scope_parent=SCOPE_PARENTS.get(name),
     )
 
 

@@ -34,6 +34,10 @@ class TableSpec:
     ``nullable`` lists fields that may be ``None``. ``scope_field`` names the field
     holding the scope key; ``None`` means the row's own id is its scope (a site).
     ``hidden`` maps a role to the fields that role never receives.
+    ``scope_parent`` = ``(field, table)`` says the row belongs wherever the ``table``
+    row named by ``field`` belongs (a visit goes with its person): HQ keeps the
+    row's scope field equal to the parent's scope, and when the parent moves, its
+    children move with it in the same transaction (the old scope's devices drop them).
     """
 
     name: str
@@ -42,6 +46,7 @@ class TableSpec:
     nullable: frozenset[str] = frozenset()
     hidden: dict[str, frozenset[str]] = field(default_factory=dict)
     delete_field: str = "deleted"
+    scope_parent: tuple[str, str] | None = None
 
     def scope_of(self, row_id: str, data: dict[str, Any]) -> str | None:
         """The scope key of a row with these values (None if the values lack it)."""
@@ -108,6 +113,20 @@ class SyncSchema:
         names = [t.name for t in self.tables]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate table names in sync schema: {names}")
+        for at, spec in enumerate(self.tables):
+            if spec.scope_parent is None:
+                continue
+            link, parent = spec.scope_parent
+            if link not in spec.fields or spec.scope_field is None:
+                raise ValueError(f"{spec.name}.scope_parent: {link!r} must be a synced field")
+            if parent not in names[:at]:
+                raise ValueError(f"{spec.name}.scope_parent: {parent!r} must be listed before it")
+
+    def children(self, name: str) -> tuple[TableSpec, ...]:
+        """The tables whose scope follows a row of table ``name``."""
+        return tuple(
+            t for t in self.tables if t.scope_parent is not None and t.scope_parent[1] == name
+        )
 
     def table(self, name: str) -> TableSpec | None:
         """The spec of table ``name``, or None if it is not synced."""

@@ -46,7 +46,7 @@ from sync.schema import SyncSchema
 from sync.server.admin import EnrollmentError, redeem_code
 from sync.server.auth import Device, device_for_token
 from sync.server.db import make_engine, migrate, write_begin
-from sync.server.merge import DeviceRevoked, apply_push
+from sync.server.merge import DeviceRevoked, apply_push, backfill_parents
 from sync.server.pull import conflicts_after, current_state, pull_page_json, touch_pull
 
 __all__ = ["ServerSettings", "create_app"]
@@ -169,6 +169,8 @@ def create_app(
     cfg = settings or ServerSettings()
     db = engine or make_engine(database_url)
     migrate(db)
+    with write_begin(db) as conn:
+        backfill_parents(conn, schema)
     app = FastAPI(
         title="fieldkit headquarters sync",
         version=f"protocol {PROTOCOL_VERSION}, schema {schema.version}",

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 __all__ = ["HEAD", "VERSION_TABLE", "current_revision", "make_engine", "migrate", "write_begin"]
 
-HEAD = "s0001"
+HEAD = "s0002"
 """The newest server migration."""
 VERSION_TABLE = "sync_alembic_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -27,7 +27,7 @@ from sqlalchemy import (
 
 from sync.hlc import parse_ts
 from sync.protocol import Verdict, VerdictStatus
-from sync.schema import FieldError, SyncSchema
+from sync.schema import FieldError, SyncSchema, TableSpec
 from sync.server import tables as t
 from sync.server.auth import Device, utcnow
 
@@ -40,6 +40,7 @@ __all__ = [
     "DeviceRevoked",
     "PushOutcome",
     "apply_push",
+    "backfill_parents",
     "next_rev",
     "upsert",
 ]
@@ -170,6 +171,137 @@ def _load(conn: Connection, wanted: dict[str, list[str]]) -> dict[tuple[str, str
     return found
 
 
+def _ids_param(ids: Iterable[str]) -> str:
+    return orjson.dumps(sorted(set(ids))).decode()
+
+
+_SCOPES_SQL = {
+    "postgresql": (
+        "SELECT id, scope FROM {table} WHERE tbl = :tbl "
+        "AND id IN (SELECT json_array_elements_text(CAST(:ids AS json)))"
+    ),
+    "sqlite": (
+        "SELECT id, scope FROM {table} WHERE tbl = :tbl "
+        "AND id IN (SELECT value FROM json_each(:ids))"
+    ),
+}
+
+
+def _parent_scopes(
+    conn: Connection, schema: SyncSchema, changes: Sequence[ChangeLike], watermark: int
+) -> dict[tuple[str, str], str]:
+    """The stored scope of every parent row the new changes of child tables name."""
+    wanted: dict[str, set[str]] = {}
+    for c in changes:
+        spec = schema.table(c.tbl) if c.seq > watermark else None
+        if spec is None or spec.scope_parent is None:
+            continue
+        parent_id = c.data.get(spec.scope_parent[0]) if type(c.data) is dict else None
+        if isinstance(parent_id, str):
+            wanted.setdefault(spec.scope_parent[1], set()).add(parent_id)
+    sql = text(
+        _SCOPES_SQL.get(conn.dialect.name, _SCOPES_SQL["sqlite"]).format(table=t.record.name)
+    )
+    found: dict[tuple[str, str], str] = {}
+    for tbl, ids in wanted.items():
+        for row in conn.execute(sql, {"tbl": tbl, "ids": _ids_param(ids)}):
+            found[(tbl, row.id)] = row.scope
+    return found
+
+
+_CHILDREN_SQL = {
+    "postgresql": (
+        "SELECT id, scope, data, clocks, deleted FROM {table} WHERE tbl = :tbl "
+        "AND parent IN (SELECT json_array_elements_text(CAST(:ids AS json)))"
+    ),
+    "sqlite": (
+        "SELECT id, scope, data, clocks, deleted FROM {table} WHERE tbl = :tbl "
+        "AND parent IN (SELECT value FROM json_each(:ids))"
+    ),
+}
+
+
+def _carry_children(
+    conn: Connection, schema: SyncSchema, recs: dict[tuple[str, str], _Rec]
+) -> None:
+    """Children follow parents this push moved (or made): same scope, same transaction.
+
+    Tables are visited parents first, so a moved child that is itself a parent
+    carries its own children along too. A child's scope field takes the clock of
+    the parent's scope field; devices of the old scope get an exit.
+    """
+    sql = text(
+        _CHILDREN_SQL.get(conn.dialect.name, _CHILDREN_SQL["sqlite"]).format(table=t.record.name)
+    )
+    for parent_spec in schema.tables:
+        kids = schema.children(parent_spec.name)
+        if not kids:
+            continue
+        moved = {
+            row_id: rec
+            for (tbl, row_id), rec in recs.items()
+            if tbl == parent_spec.name and rec.scope != rec.old_scope
+        }
+        if not moved:
+            continue
+        for spec in kids:
+            assert spec.scope_parent is not None and spec.scope_field is not None
+            link = spec.scope_parent[0]
+            for row in conn.execute(sql, {"tbl": spec.name, "ids": _ids_param(moved)}):
+                if (spec.name, row.id) not in recs:
+                    recs[(spec.name, row.id)] = _Rec(
+                        scope=row.scope,
+                        data=orjson.loads(row.data),
+                        clocks=orjson.loads(row.clocks),
+                        deleted=bool(row.deleted),
+                        new=False,
+                        old_scope=row.scope,
+                    )
+            for (tbl, _row_id), rec in recs.items():
+                parent_id = rec.data.get(link) if tbl == spec.name else None
+                parent = moved.get(parent_id) if isinstance(parent_id, str) else None
+                if parent is None or parent.scope == rec.scope:
+                    continue
+                field_name = parent_spec.scope_field
+                clock = parent.clocks.get(field_name or "", parent.clocks.get(ALL_FIELDS))
+                rec.moved_from.add(rec.scope)
+                rec.scope = parent.scope
+                rec.data[spec.scope_field] = parent.scope
+                if clock is not None:
+                    rec.clocks[spec.scope_field] = list(clock)
+                rec.dirty = True
+
+
+def _exits(recs: dict[tuple[str, str], _Rec], rev: int) -> list[dict[str, Any]]:
+    """Exit items for every scope a record left: where it was stored, or was claimed."""
+    out: list[dict[str, Any]] = []
+    for (tbl, row_id), rec in recs.items():
+        left = set(rec.moved_from)
+        if rec.old_scope is not None:
+            left.add(rec.old_scope)
+        left.discard(rec.scope)
+        out.extend({"tbl": tbl, "id": row_id, "scope": scope, "rev": rev} for scope in left)
+    return out
+
+
+_BACKFILL_SQL = {
+    "postgresql": "UPDATE {table} SET parent = CAST(data AS json) ->> :link "
+    "WHERE tbl = :tbl AND parent IS NULL",
+    "sqlite": "UPDATE {table} SET parent = json_extract(data, '$.' || :link) "
+    "WHERE tbl = :tbl AND parent IS NULL",
+}
+
+
+def backfill_parents(conn: Connection, schema: SyncSchema) -> None:
+    """Fill ``sync_record.parent`` of child rows stored before it existed (or without one)."""
+    sql = text(
+        _BACKFILL_SQL.get(conn.dialect.name, _BACKFILL_SQL["sqlite"]).format(table=t.record.name)
+    )
+    for spec in schema.tables:
+        if spec.scope_parent is not None:
+            conn.execute(sql, {"tbl": spec.name, "link": spec.scope_parent[0]})
+
+
 def _stored_rejections(conn: Connection, device_id: str, seqs: Iterable[int]) -> dict[int, str]:
     seq_list = sorted(seqs)
     out: dict[int, str] = {}
@@ -218,11 +350,28 @@ def apply_push(
         if c.seq > watermark and schema.table(c.tbl) is not None:
             wanted.setdefault(c.tbl, []).append(c.id)
     recs = _load(conn, wanted)
+    parent_scopes = _parent_scopes(conn, schema, changes, watermark)
+
+    def follow(spec: TableSpec, rec: _Rec, clock: list[Any]) -> None:
+        """Put a child row where its parent is (the parent as of this change)."""
+        assert spec.scope_parent is not None and spec.scope_field is not None
+        link, parent_tbl = spec.scope_parent
+        parent_id = rec.data.get(link)
+        if not isinstance(parent_id, str):
+            return
+        parent = recs.get((parent_tbl, parent_id))
+        scope = parent.scope if parent is not None else parent_scopes.get((parent_tbl, parent_id))
+        if scope is None or scope == rec.scope:
+            return
+        rec.moved_from.add(rec.scope)
+        rec.scope = scope
+        rec.data[spec.scope_field] = scope
+        rec.clocks[spec.scope_field] = clock
+        rec.dirty = True
 
     results: list[tuple[int, VerdictStatus, str]] = []
     rejections: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
-    exits: dict[tuple[str, str, str], dict[str, Any]] = {}
     high = watermark
     dev_id = dev.id
     node_at = -len(dev_id) - 1
@@ -299,7 +448,7 @@ def apply_push(
             if not dev.may_touch(new_scope):
                 reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
                 continue
-            recs[key] = _Rec(
+            rec = recs[key] = _Rec(
                 scope=new_scope,
                 data=dict(data),
                 clocks={ALL_FIELDS: [hlc, rev, dev_id]},
@@ -307,6 +456,8 @@ def apply_push(
                 new=True,
                 dirty=True,
             )
+            if spec.scope_parent is not None:
+                follow(spec, rec, [hlc, rev, dev_id])
             results.append((seq, _APPLIED, ""))
             continue
         if dev.role in spec.hidden:
@@ -319,22 +470,17 @@ def apply_push(
             reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
             continue
         conflicted = _merge_fields(rec, data, c, rev, dev_id, conflicts)
-        scope_now = spec.scope_of(c.id, rec.data) or rec.scope
-        if scope_now != rec.scope:
-            if not rec.new:
-                exits[(c.tbl, c.id, rec.scope)] = {
-                    "tbl": c.tbl,
-                    "id": c.id,
-                    "scope": rec.scope,
-                    "rev": rev,
-                }
-            rec.scope = scope_now
+        rec.scope = spec.scope_of(c.id, rec.data) or rec.scope
         rec.deleted = bool(rec.data.get(spec.delete_field, False))
+        if spec.scope_parent is not None:
+            follow(spec, rec, [hlc, rev, dev_id])
         results.append((seq, "conflict" if conflicted else _APPLIED, ""))
 
-    _write(conn, recs, rev)
+    _carry_children(conn, schema, recs)
+    exits = _exits(recs, rev)
+    _write(conn, recs, rev, schema)
     if exits:
-        upsert(conn, t.exit_, list(exits.values()), ["tbl", "id", "scope"])
+        upsert(conn, t.exit_, exits, ["tbl", "id", "scope"])
     if rejections:
         conn.execute(insert(t.rejection), rejections)
     if conflicts:
@@ -393,12 +539,14 @@ def _merge_fields(
     return conflicted
 
 
-_RECORD_COLS = ("tbl", "id", "scope", "data", "clocks", "deleted", "rev")
+_RECORD_COLS = ("tbl", "id", "scope", "data", "clocks", "deleted", "rev", "parent")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: str) -> str:
-    """``value`` escaped for PostgreSQL's COPY text format."""
+def _copy_text(value: str | None) -> str:
+    """``value`` escaped for PostgreSQL's COPY text format (``\\N`` for None)."""
+    if value is None:
+        return "\\N"
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         return value.translate(_COPY_ESCAPES)
     return value
@@ -416,7 +564,8 @@ def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
     esc = _copy_text
     lines = [
         f"{esc(r['tbl'])}\t{esc(r['id'])}\t{esc(r['scope'])}\t{esc(r['data'])}\t"
-        f"{esc(r['clocks'])}\t{'t' if r['deleted'] else 'f'}\t{int(r['rev'])}\n"
+        f"{esc(r['clocks'])}\t{'t' if r['deleted'] else 'f'}\t{int(r['rev'])}\t"
+        f"{esc(r['parent'])}\n"
         for r in rows
     ]
     raw: Any = conn.connection.driver_connection
@@ -427,18 +576,25 @@ def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
         copy.write("".join(lines).encode())
 
 
-def _write(conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int) -> None:
+def _write(
+    conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int, schema: SyncSchema
+) -> None:
+    links = {s.name: s.scope_parent[0] for s in schema.tables if s.scope_parent is not None}
     new_rows: list[dict[str, Any]] = []
     old_rows: list[dict[str, Any]] = []
+    dumps = orjson.dumps
     for (tbl, row_id), rec in recs.items():
         if not rec.dirty and rec.scope == rec.old_scope:
             continue
+        link = links.get(tbl)
+        parent = rec.data.get(link) if link is not None else None
         row = {
             "scope": rec.scope,
-            "data": orjson.dumps(rec.data).decode(),
-            "clocks": orjson.dumps(rec.clocks).decode(),
+            "data": dumps(rec.data).decode(),
+            "clocks": dumps(rec.clocks).decode(),
             "deleted": rec.deleted,
             "rev": rev,
+            "parent": parent if isinstance(parent, str) else None,
         }
         if rec.new:
             new_rows.append({"tbl": tbl, "id": row_id, **row})
@@ -457,6 +613,7 @@ def _write(conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int) -> Non
                 clocks=bindparam("clocks"),
                 deleted=bindparam("deleted"),
                 rev=bindparam("rev"),
+                parent=bindparam("parent"),
             ),
             old_rows,
         )

@@ -1,8 +1,10 @@
 """The headquarters database (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
 Records are stored generically: one row per (tbl, id) with its scope key, current
-values (JSON text), per-field clocks ``{field: [hlc, rev, device]}``, tombstone flag
-and the revision of its last change. ``server_state`` holds the single revision
+values (JSON text), per-field clocks ``{field: [hlc, rev, device]}``, tombstone flag,
+the revision of its last change and, for a table whose scope follows a parent
+(:attr:`sync.schema.TableSpec.scope_parent`), the parent's id. ``server_state``
+holds the single revision
 counter and the epoch; it is incremented at the start of each push transaction,
 which orders revisions by commit.
 """
@@ -89,8 +91,10 @@ record = Table(
     Column("clocks", Text, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("rev", BigInteger, nullable=False),
+    Column("parent", String(64), doc="id of the record whose scope this one follows"),
     Index("ix_sync_record_scope_rev", "scope", "rev", "tbl", "id"),
     Index("ix_sync_record_rev", "rev", "tbl", "id"),
+    Index("ix_sync_record_parent", "tbl", "parent"),
 )
 
 exit_ = Table(
