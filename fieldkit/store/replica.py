@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -227,6 +228,18 @@ class _TablePlan:
         return tuple(out)
 
 
+@contextmanager
+def _relaxed_sync(conn: Connection) -> Iterator[None]:
+    """``synchronous=NORMAL`` on this connection until the block ends (then FULL again)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA synchronous=FULL")
+
+
 class StoreReplica:
     """The LocalReplica of a fieldkit :class:`~fieldkit.store.Store`."""
 
@@ -296,7 +309,9 @@ class StoreReplica:
         ]
         if not verdicts:
             return
-        with self.store._write_engine.begin() as conn:
+        # No fsync of its own (see apply_page): verdicts a power cut loses are asked
+        # for again, and HQ answers a replay duplicate (or with the stored rejection).
+        with self.store._write_engine.connect() as conn, _relaxed_sync(conn), conn.begin():
             if synced:
                 # the seqs as ONE JSON parameter (thousands of bound values are slow)
                 seqs = func.json_each(orjson.dumps(synced).decode()).table_valued("value")

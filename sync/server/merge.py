@@ -276,6 +276,8 @@ def _exits(recs: dict[tuple[str, str], _Rec], rev: int) -> list[dict[str, Any]]:
     """Exit items for every scope a record left: where it was stored, or was claimed."""
     out: list[dict[str, Any]] = []
     for (tbl, row_id), rec in recs.items():
+        if not rec.moved_from and rec.old_scope in (None, rec.scope):
+            continue
         left = set(rec.moved_from)
         if rec.old_scope is not None:
             left.add(rec.old_scope)
@@ -450,7 +452,7 @@ def apply_push(
                 continue
             rec = recs[key] = _Rec(
                 scope=new_scope,
-                data=dict(data),
+                data=data,
                 clocks={ALL_FIELDS: [hlc, rev, dev_id]},
                 deleted=bool(data.get(spec.delete_field, False)),
                 new=True,
