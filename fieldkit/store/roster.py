@@ -41,7 +41,6 @@ __all__ = [
     "RosterPage",
     "RosterRow",
     "TimelineEntry",
-    "days_since",
     "find_by_code",
     "list_sites",
     "list_teams",
@@ -443,14 +442,6 @@ def _follow_ups(visits_newest_first: list[Visit]) -> list[FollowUp]:
 
 def _join(*parts: str) -> str:
     return " · ".join(p.strip() for p in parts if p and p.strip())
-
-
-def days_since(last: datetime | date | None, today: date) -> int | None:
-    """Whole days from ``last`` to ``today`` (None when never)."""
-    if last is None:
-        return None
-    d = last.date() if isinstance(last, datetime) else last
-    return (today - d).days
 
 
 def list_teams(store: Store) -> list[tuple[str, str, str]]:

@@ -5,32 +5,10 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from fieldkit.domain.money import format_yuan
-from fieldkit.domain.vocab import (
-    ActivityKind,
-    Category,
-    ConsultTopic,
-    EventKind,
-    Sex,
-    Status,
-    Tier,
-    VisitReason,
-)
 from fieldkit.i18n import gettext as _
 from fieldkit.i18n import vocab_label
 
-__all__ = ["age", "fmt_date", "label_of", "money", "yes_no"]
-
-_ENUMS: tuple[type[StrEnum], ...] = (
-    Category,
-    Tier,
-    Status,
-    Sex,
-    VisitReason,
-    ConsultTopic,
-    ActivityKind,
-    EventKind,
-)
+__all__ = ["age", "fmt_date", "label_of", "yes_no"]
 
 
 def label_of(enum: type[StrEnum], slug: str | StrEnum) -> str:
@@ -57,8 +35,3 @@ def age(birth: date | None, today: date) -> str:
 def yes_no(value: bool) -> str:
     """是/否 or yes/no."""
     return _("yes") if value else _("no")
-
-
-def money(fen: int) -> str:
-    """Yuan with two decimals and the unit: ``500.00 元``."""
-    return _("{amount} yuan").format(amount=format_yuan(fen))
