@@ -575,3 +575,22 @@ async def test_sync_failure_is_shown_with_its_reason_and_nothing_is_lost(store: 
         assert "Changes waiting to be sent: 17" in text
         assert "Last problem:" in text
     assert rows(store, "SELECT count(*) FROM outbox WHERE state = 'pending'") == [(17,)]
+
+
+async def test_default_site_from_config_filters_roster_and_today(store: Store) -> None:
+    app = make_app(store, config=Config(default_site="东风村"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#roster").row_count == 2  # type: ignore[attr-defined]
+        await pilot.press("f2")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "张志明" in text and "张三丰" not in text
+
+
+async def test_unknown_default_site_is_reported(store: Store) -> None:
+    app = make_app(store, config=Config(default_site="不存在的村"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#roster").row_count == 8  # type: ignore[attr-defined]
+        assert any("不存在的村" in str(n.message) for n in app._notifications)
