@@ -45,7 +45,7 @@ from sync.protocol import (
 from sync.schema import SyncSchema
 from sync.server.admin import EnrollmentError, redeem_code
 from sync.server.auth import Device, device_for_token
-from sync.server.db import make_engine, migrate, write_begin
+from sync.server.db import make_engine, migrate, read_snapshot, write_begin
 from sync.server.merge import DeviceRevoked, apply_push, backfill_parents
 from sync.server.pull import conflicts_after, current_state, pull_page_json, touch_pull
 
@@ -286,7 +286,7 @@ def create_app(
         limit: Annotated[int | None, Query(ge=1, le=MAX_PULL_LIMIT)] = None,
     ) -> Response:
         try:
-            with db.connect() as conn:
+            with read_snapshot(db) as conn:
                 body = pull_page_json(conn, schema, dev, cursor, limit or cfg.default_page)
         except ValueError as err:
             raise HTTPException(400, str(err)) from err
@@ -297,7 +297,7 @@ def create_app(
 
     @app.get("/v1/conflicts", response_model=ConflictsReply)
     def conflicts(dev: DeviceDep, after: Annotated[int, Query(ge=0)] = 0) -> ConflictsReply:
-        with db.connect() as conn:
+        with read_snapshot(db) as conn:
             epoch, head = current_state(conn)
             found = conflicts_after(conn, dev, after, limit=100_000)
         return ConflictsReply(epoch=epoch, rev=head, conflicts=found)

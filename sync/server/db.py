@@ -14,7 +14,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-__all__ = ["HEAD", "VERSION_TABLE", "current_revision", "make_engine", "migrate", "write_begin"]
+__all__ = [
+    "HEAD",
+    "VERSION_TABLE",
+    "current_revision",
+    "make_engine",
+    "migrate",
+    "read_snapshot",
+    "write_begin",
+]
 
 HEAD = "s0002"
 """The newest server migration."""
@@ -53,6 +61,21 @@ def make_engine(url: str) -> Engine:
 def write_begin(engine: Engine) -> Any:
     """``engine.begin()`` for a write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
     return engine.execution_options(sqlite_immediate=True).begin()
+
+
+def read_snapshot(engine: Engine) -> Connection:
+    """A connection whose reads all see one snapshot of the database.
+
+    A pull page reads the head revision, the records and the exits in several
+    statements; under PostgreSQL's default READ COMMITTED each would see the pushes
+    committed in between, so a page could skip a change or claim a stale
+    ``seen_rev``. REPEATABLE READ gives the whole transaction one snapshot (read-only
+    transactions never fail to serialize). SQLite's transaction is one snapshot
+    already (WAL).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ").connect()
+    return engine.connect()
 
 
 def current_revision(engine: Engine) -> str | None:

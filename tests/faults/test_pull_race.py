@@ -1,12 +1,15 @@
 """A pull racing two pushes on HQ: nothing committed meanwhile may be skipped.
 
 A pull page reads the records after the cursor, then the exits (rows that left a
-scope) after it, in two statements. If pushes commit between the two, the exits
-query sees a newer revision than the records query did; the page's cursor then
-jumps past records the page never contained. On SQLite both statements read one
-snapshot; this test runs the real HQ functions on a real database and commits two
-real pushes exactly between the two statements (an event hook on the pull's
-connection), then checks that the laptop still receives every change.
+scope) after it, in two statements, after reading the head revision. If pushes committed between
+them and each statement saw its own snapshot (PostgreSQL's READ COMMITTED), the
+page's cursor could jump past records the page never contained, and its seen_rev
+could be older than the records it carries (a false conflict on the next edit).
+HQ reads every page through ``sync.server.db.read_snapshot`` (REPEATABLE READ on
+PostgreSQL; SQLite's transaction is one snapshot). This test runs the real HQ
+functions on a real database and commits two real pushes exactly between the two
+statements (an event hook on the pull's connection), then checks that the laptop
+still receives every change.
 """
 
 from __future__ import annotations
@@ -29,28 +32,15 @@ from fieldkit.sync_schema import sync_schema
 from sync.protocol import Change, PullPage
 from sync.server.admin import add_user, create_code, redeem_code
 from sync.server.auth import Device, device_for_token
-from sync.server.db import make_engine, migrate, write_begin
+from sync.server.db import make_engine, migrate, read_snapshot, write_begin
 from sync.server.merge import apply_push
 from sync.server.pull import pull_page_json
-
-RACE = (
-    "on PostgreSQL (READ COMMITTED) sync/server/pull.py pull_page_json reads records "
-    "(line 80) and exits (line 88) in two statements with two snapshots: pushes that "
-    "commit in between give the page an exit at revision R while the puts of lower "
-    "revisions committed meanwhile are not in the page; the cursor (rev R, kind 0) then "
-    "skips them for good (next page: records with rev >= R). A staff laptop misses an "
-    "edit of a person in its scope until that person is edited again. Fix: read the page "
-    "in one snapshot (REPEATABLE READ / one statement), or cap both queries at the head "
-    "revision read first"
-)
 
 
 @pytest.fixture(
     params=[
         "sqlite",
-        pytest.param(
-            "postgres", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=RACE)
-        ),
+        "postgres",
     ]
 )
 def hq_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
@@ -106,7 +96,7 @@ def test_a_pull_between_two_pushes_misses_nothing(hq_engine: Engine, tmp_path: P
         first = replica.pending(100)
         _push(hq_engine, admin, first)
         staff = _device(hq_engine, "东站员", "staff", [here.id], "staff-device-0001")
-        with hq_engine.connect() as conn:
+        with read_snapshot(hq_engine) as conn:
             start = _pull(conn, staff, None)
         assert {r.id for r in start.records} == {here.id, stays.id, moves.id}
 
@@ -130,11 +120,11 @@ def test_a_pull_between_two_pushes_misses_nothing(hq_engine: Engine, tmp_path: P
                 _push(hq_engine, admin, [edit])
                 _push(hq_engine, admin, [move])
 
-        with hq_engine.connect() as conn:
+        with read_snapshot(hq_engine) as conn:
             event.listen(conn, "before_cursor_execute", commit_pushes_between)
             page = _pull(conn, staff, start.cursor)
         assert fired, "the pull never read exits"
-        with hq_engine.connect() as conn:
+        with read_snapshot(hq_engine) as conn:
             rest = _pull(conn, staff, page.cursor)
         got = {(r.op, r.id): r for r in [*page.records, *rest.records]}
         assert ("exit", moves.id) in got
@@ -144,24 +134,11 @@ def test_a_pull_between_two_pushes_misses_nothing(hq_engine: Engine, tmp_path: P
         laptop.close()
 
 
-SEEN = (
-    "on PostgreSQL (READ COMMITTED) sync/server/pull.py pull_page_json reads the head "
-    "revision (current_state, line 69) and the records (line 80) in two snapshots: a push "
-    "committed in between is in the page, but the page's seen_rev is the older head "
-    "(line 101, `seen = ... else head`). The laptop's next edit of that field carries "
-    "that seen_rev, so HQ records a conflict for an edit made after seeing the other "
-    "value (merge.py _merge_fields: old_rev > c.seen_rev). Fix: one snapshot per page, or "
-    "seen_rev = max(head, highest revision in the page) when the page is the last"
-)
-
-
 @pytest.mark.parametrize(
     "backend",
     [
         "sqlite",
-        pytest.param(
-            "postgres", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=SEEN)
-        ),
+        "postgres",
     ],
 )
 def test_an_edit_after_seeing_a_value_is_not_a_conflict(backend: str, tmp_path: Path) -> None:
@@ -179,7 +156,7 @@ def test_an_edit_after_seeing_a_value_is_not_a_conflict(backend: str, tmp_path: 
                 s.add_all([site, person])
             created = a_rep.pending(100)
             _push(engine, a, created)
-            with engine.connect() as conn:
+            with read_snapshot(engine) as conn:
                 b_rep.apply_page(_pull(conn, b, None))
             with a_store.write() as s:
                 p = s.get(Person, person.id)
@@ -196,14 +173,14 @@ def test_an_edit_after_seeing_a_value_is_not_a_conflict(backend: str, tmp_path: 
                     fired.append(statement)
                     _push(engine, a, [a_edit])
 
-            with engine.connect() as conn:
+            with read_snapshot(engine) as conn:
                 event.listen(conn, "before_cursor_execute", commit_push_before_records)
                 page = _pull(conn, b, b_rep.cursor())
             assert fired
             b_rep.apply_page(page)
             if not any(r.data.get("phone") == "13800000001" for r in page.records):
                 # one snapshot per page (SQLite): the push comes with the next page
-                with engine.connect() as conn:
+                with read_snapshot(engine) as conn:
                     b_rep.apply_page(_pull(conn, b, b_rep.cursor()))
             # b has seen a's phone; its own later edit is no conflict
             with b_store.write() as s:
