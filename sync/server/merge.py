@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -109,6 +110,7 @@ class _Rec:
     dirty: bool = False
     old_scope: str | None = None
     moved_from: set[str] = field(default_factory=set)
+    written: bool = False
 
 
 def next_rev(conn: Connection) -> int:
@@ -353,6 +355,25 @@ def apply_push(
             wanted.setdefault(c.tbl, []).append(c.id)
     recs = _load(conn, wanted)
     parent_scopes = _parent_scopes(conn, schema, changes, watermark)
+    # keys changed more than once here, and all keys changed: a new record is final
+    # (and can be written at once) when nothing later in the batch can change it
+    touched: set[tuple[str, str]] = set()
+    repeated: set[tuple[str, str]] = set()
+    for tbl, ids in wanted.items():
+        for row_id in ids:
+            k = (tbl, row_id)
+            if k in touched:
+                repeated.add(k)
+            touched.add(k)
+
+    def final(spec: TableSpec, key: tuple[str, str], rec: _Rec) -> bool:
+        if key in repeated:
+            return False
+        if spec.scope_parent is None:
+            return True
+        link, parent_tbl = spec.scope_parent
+        parent_id = rec.data.get(link)
+        return not isinstance(parent_id, str) or (parent_tbl, parent_id) not in touched
 
     def follow(spec: TableSpec, rec: _Rec, clock: list[Any]) -> None:
         """Put a child row where its parent is (the parent as of this change)."""
@@ -392,91 +413,96 @@ def apply_push(
             }
         )
 
-    for c in changes:
-        seq = c.seq
-        if seq <= watermark:
-            if seq in stored:
-                results.append((seq, "rejected", stored[seq]))
+    with _NewRecords(conn, schema, rev) as fresh:
+        for c in changes:
+            seq = c.seq
+            if seq <= watermark:
+                if seq in stored:
+                    results.append((seq, "rejected", stored[seq]))
+                else:
+                    results.append((seq, "duplicate", ""))
+                continue
+            if seq <= high:
+                reject(c, f"change {seq} came after change {high} in the same batch (out of order)")
+                continue
+            high = seq
+            spec = schema.table(c.tbl)
+            if spec is None:
+                reject(c, f"headquarters does not sync a table named {c.tbl!r}")
+                continue
+            hlc = c.hlc
+            # the usual clock: "wallms-counter-<this device>" (parsed in full otherwise)
+            if hlc[node_at:] == "-" + dev_id and len(hlc) == 20 + len(dev_id) and hlc[13] == "-":
+                wall_text = hlc[:13]
+                wall_ms = int(wall_text) if wall_text.isdecimal() and hlc[14:19].isdecimal() else -1
             else:
-                results.append((seq, "duplicate", ""))
-            continue
-        if seq <= high:
-            reject(c, f"change {seq} came after change {high} in the same batch (out of order)")
-            continue
-        high = seq
-        spec = schema.table(c.tbl)
-        if spec is None:
-            reject(c, f"headquarters does not sync a table named {c.tbl!r}")
-            continue
-        hlc = c.hlc
-        # the usual clock: "wallms-counter-<this device>" (parsed in full otherwise)
-        if hlc[node_at:] == "-" + dev_id and len(hlc) == 20 + len(dev_id) and hlc[13] == "-":
-            wall_text = hlc[:13]
-            wall_ms = int(wall_text) if wall_text.isdecimal() and hlc[14:19].isdecimal() else -1
-        else:
-            wall_ms = -1
-        if wall_ms < 0:
+                wall_ms = -1
+            if wall_ms < 0:
+                try:
+                    ts = parse_ts(hlc)
+                except ValueError:
+                    reject(c, f"malformed clock {hlc!r}")
+                    continue
+                if ts.node != dev_id:
+                    reject(c, "the change's clock names another device")
+                    continue
+                wall_ms = ts.wall_ms
+            if wall_ms > latest_ms:
+                reject(
+                    c,
+                    f"this laptop's clock was {_fmt_drift(wall_ms - now_ms)} ahead of "
+                    "headquarters when the change was made; set the laptop's date and time "
+                    "correctly and make the change again",
+                )
+                continue
+            data = c.data
             try:
-                ts = parse_ts(hlc)
-            except ValueError:
-                reject(c, f"malformed clock {hlc!r}")
+                spec.check(data)
+            except FieldError as err:
+                reject(c, str(err))
                 continue
-            if ts.node != dev_id:
-                reject(c, "the change's clock names another device")
+            key = (c.tbl, c.id)
+            rec = recs.get(key)
+            if rec is None:
+                # a new row: every field carries this change's clock (one shared entry)
+                new_scope = c.id if spec.scope_field is None else spec.scope_of(c.id, data)
+                if new_scope is None:
+                    reject(c, f"new {c.tbl} row {c.id} has no {spec.scope_field}")
+                    continue
+                if not dev.may_touch(new_scope):
+                    reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
+                    continue
+                rec = recs[key] = _Rec(
+                    scope=new_scope,
+                    data=data,
+                    clocks={ALL_FIELDS: [hlc, rev, dev_id]},
+                    deleted=bool(data.get(spec.delete_field, False)),
+                    new=True,
+                    dirty=True,
+                )
+                if spec.scope_parent is not None:
+                    follow(spec, rec, [hlc, rev, dev_id])
+                if final(spec, key, rec):
+                    fresh.add(c.tbl, c.id, rec)
+                    rec.written = True
+                results.append((seq, _APPLIED, ""))
                 continue
-            wall_ms = ts.wall_ms
-        if wall_ms > latest_ms:
-            reject(
-                c,
-                f"this laptop's clock was {_fmt_drift(wall_ms - now_ms)} ahead of "
-                "headquarters when the change was made; set the laptop's date and time "
-                "correctly and make the change again",
-            )
-            continue
-        data = c.data
-        try:
-            spec.check(data)
-        except FieldError as err:
-            reject(c, str(err))
-            continue
-        key = (c.tbl, c.id)
-        rec = recs.get(key)
-        if rec is None:
-            # a new row: every field carries this change's clock (one shared entry)
-            new_scope = c.id if spec.scope_field is None else spec.scope_of(c.id, data)
-            if new_scope is None:
-                reject(c, f"new {c.tbl} row {c.id} has no {spec.scope_field}")
+            if dev.role in spec.hidden:
+                data = {k: v for k, v in data.items() if k not in spec.hidden[dev.role]}
+            new_scope = spec.scope_of(c.id, data) if spec.scope_field in data else None
+            if not dev.may_touch(rec.scope):
+                reject(c, f"{c.tbl} {c.id} belongs to {rec.scope}, not one of {dev.user}'s sites")
                 continue
-            if not dev.may_touch(new_scope):
+            if new_scope is not None and not dev.may_touch(new_scope):
                 reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
                 continue
-            rec = recs[key] = _Rec(
-                scope=new_scope,
-                data=data,
-                clocks={ALL_FIELDS: [hlc, rev, dev_id]},
-                deleted=bool(data.get(spec.delete_field, False)),
-                new=True,
-                dirty=True,
-            )
+            conflicted = _merge_fields(rec, data, c, rev, dev_id, conflicts)
+            rec.scope = spec.scope_of(c.id, rec.data) or rec.scope
+            rec.deleted = bool(rec.data.get(spec.delete_field, False))
             if spec.scope_parent is not None:
                 follow(spec, rec, [hlc, rev, dev_id])
-            results.append((seq, _APPLIED, ""))
-            continue
-        if dev.role in spec.hidden:
-            data = {k: v for k, v in data.items() if k not in spec.hidden[dev.role]}
-        new_scope = spec.scope_of(c.id, data) if spec.scope_field in data else None
-        if not dev.may_touch(rec.scope):
-            reject(c, f"{c.tbl} {c.id} belongs to {rec.scope}, not one of {dev.user}'s sites")
-            continue
-        if new_scope is not None and not dev.may_touch(new_scope):
-            reject(c, f"{c.tbl} {c.id}: {new_scope} is not one of {dev.user}'s sites")
-            continue
-        conflicted = _merge_fields(rec, data, c, rev, dev_id, conflicts)
-        rec.scope = spec.scope_of(c.id, rec.data) or rec.scope
-        rec.deleted = bool(rec.data.get(spec.delete_field, False))
-        if spec.scope_parent is not None:
-            follow(spec, rec, [hlc, rev, dev_id])
-        results.append((seq, "conflict" if conflicted else _APPLIED, ""))
+            results.append((seq, "conflict" if conflicted else _APPLIED, ""))
+        fresh.close()
 
     _carry_children(conn, schema, recs)
     exits = _exits(recs, rev)
@@ -554,56 +580,111 @@ def _copy_text(value: str | None) -> str:
     return value
 
 
-def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert new records: COPY on PostgreSQL (several times faster), executemany elsewhere.
-
-    The COPY text is built in one piece and written at once: far cheaper than
-    handing the driver one row at a time.
+class _NewRecords:
+    """Writes new records: on PostgreSQL one COPY streamed in chunks, so the database
+    inserts the first rows while the rest of the batch is still being merged; elsewhere
+    one executemany at :meth:`close`. Use as a context manager and call :meth:`close`
+    before the connection runs anything else.
     """
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(t.record), rows)
-        return
-    esc = _copy_text
-    lines = [
-        f"{esc(r['tbl'])}\t{esc(r['id'])}\t{esc(r['scope'])}\t{esc(r['data'])}\t"
-        f"{esc(r['clocks'])}\t{'t' if r['deleted'] else 'f'}\t{int(r['rev'])}\t"
-        f"{esc(r['parent'])}\n"
-        for r in rows
-    ]
-    raw: Any = conn.connection.driver_connection
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY {t.record.name} ({', '.join(_RECORD_COLS)}) FROM STDIN") as copy,
-    ):
-        copy.write("".join(lines).encode())
+
+    CHUNK = 500
+
+    def __init__(self, conn: Connection, schema: SyncSchema, rev: int) -> None:
+        self.conn = conn
+        self.rev = rev
+        self.links = {s.name: s.scope_parent[0] for s in schema.tables if s.scope_parent}
+        self.pg = conn.dialect.name == "postgresql"
+        self.lines: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+        self._stack = ExitStack()
+        self._copy: Any = None
+
+    def __enter__(self) -> _NewRecords:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.__exit__(*exc)
+
+    def add(self, tbl: str, row_id: str, rec: _Rec) -> None:
+        """Queue a new record in its final state."""
+        link = self.links.get(tbl)
+        parent = rec.data.get(link) if link is not None else None
+        parent = parent if isinstance(parent, str) else None
+        data = orjson.dumps(rec.data).decode()
+        clocks = orjson.dumps(rec.clocks).decode()
+        if not self.pg:
+            self.rows.append(
+                {
+                    "tbl": tbl,
+                    "id": row_id,
+                    "scope": rec.scope,
+                    "data": data,
+                    "clocks": clocks,
+                    "deleted": rec.deleted,
+                    "rev": self.rev,
+                    "parent": parent,
+                }
+            )
+            return
+        esc = _copy_text
+        self.lines.append(
+            f"{esc(tbl)}\t{esc(row_id)}\t{esc(rec.scope)}\t{esc(data)}\t{esc(clocks)}\t"
+            f"{'t' if rec.deleted else 'f'}\t{self.rev}\t{esc(parent)}\n"
+        )
+        if len(self.lines) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.lines:
+            return
+        if self._copy is None:
+            raw: Any = self.conn.connection.driver_connection
+            cur = self._stack.enter_context(raw.cursor())
+            self._copy = self._stack.enter_context(
+                cur.copy(f"COPY {t.record.name} ({', '.join(_RECORD_COLS)}) FROM STDIN")
+            )
+        self._copy.write("".join(self.lines).encode())
+        self.lines.clear()
+
+    def close(self) -> None:
+        """Write what is queued and end the COPY."""
+        if self.pg:
+            self._flush()
+            self._stack.close()
+            self._copy = None
+        elif self.rows:
+            self.conn.execute(insert(t.record), self.rows)
+            self.rows = []
 
 
 def _write(
     conn: Connection, recs: dict[tuple[str, str], _Rec], rev: int, schema: SyncSchema
 ) -> None:
     links = {s.name: s.scope_parent[0] for s in schema.tables if s.scope_parent is not None}
-    new_rows: list[dict[str, Any]] = []
     old_rows: list[dict[str, Any]] = []
     dumps = orjson.dumps
-    for (tbl, row_id), rec in recs.items():
-        if not rec.dirty and rec.scope == rec.old_scope:
-            continue
-        link = links.get(tbl)
-        parent = rec.data.get(link) if link is not None else None
-        row = {
-            "scope": rec.scope,
-            "data": dumps(rec.data).decode(),
-            "clocks": dumps(rec.clocks).decode(),
-            "deleted": rec.deleted,
-            "rev": rev,
-            "parent": parent if isinstance(parent, str) else None,
-        }
-        if rec.new:
-            new_rows.append({"tbl": tbl, "id": row_id, **row})
-        else:
-            old_rows.append({"k_tbl": tbl, "k_id": row_id, **row})
-    if new_rows:
-        _insert_records(conn, new_rows)
+    with _NewRecords(conn, schema, rev) as fresh:
+        for (tbl, row_id), rec in recs.items():
+            if rec.written or (not rec.dirty and rec.scope == rec.old_scope):
+                continue
+            if rec.new:
+                fresh.add(tbl, row_id, rec)
+                continue
+            link = links.get(tbl)
+            parent = rec.data.get(link) if link is not None else None
+            old_rows.append(
+                {
+                    "k_tbl": tbl,
+                    "k_id": row_id,
+                    "scope": rec.scope,
+                    "data": dumps(rec.data).decode(),
+                    "clocks": dumps(rec.clocks).decode(),
+                    "deleted": rec.deleted,
+                    "rev": rev,
+                    "parent": parent if isinstance(parent, str) else None,
+                }
+            )
+        fresh.close()
     if old_rows:
         r = t.record
         conn.execute(
