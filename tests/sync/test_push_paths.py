@@ -13,6 +13,7 @@ import json
 import uuid
 from pathlib import Path
 
+import pytest
 from toy import TOY, ServerThread, enroll_toy
 
 from fieldkit.domain.models import Site
@@ -22,6 +23,7 @@ from sync.client import PushBatch, WireOutbox
 from sync.gcpause import gc_paused
 from sync.protocol import PushRequest
 from sync.server import tables as t
+from sync.server.merge import _NewRecords
 
 
 def gid() -> str:
@@ -120,3 +122,29 @@ def test_gc_pause_nests_and_keeps_a_collector_that_was_off() -> None:
 
 def test_toy_schema_is_the_one_served(toy_hq: ServerThread) -> None:
     assert toy_hq.app.state.schema is TOY
+
+
+def test_new_records_streamed_in_chunks_all_land_with_their_last_values(
+    toy_hq: ServerThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_NewRecords, "CHUNK", 7)
+    g = gid()
+    dev, client = enroll_toy(toy_hq, "staff", [g])
+    dev.write("group", g, name="北山", deleted=False)
+    notes = [f"n-{uuid.uuid4().hex[:10]}" for _ in range(40)]
+    for i, n in enumerate(notes):
+        dev.write("note", n, group_id=g, title=f"t{i}", body="", secret="", n=i, deleted=False)
+    dev.write("note", notes[3], title="changed in the same batch")
+    reply = client.push(dev.pending(50))
+    assert {v.status for v in reply.verdicts} == {"applied"}
+    assert stored(toy_hq, "note", notes[3])["title"] == "changed in the same batch"
+    for i in (0, 6, 7, 39):
+        assert stored(toy_hq, "note", notes[i]) == {
+            "group_id": g,
+            "title": f"t{i}",
+            "body": "",
+            "secret": "",
+            "n": i,
+            "deleted": False,
+        }
+    assert len(client.pull(None).records) == 41
