@@ -95,23 +95,43 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _answer_lost(conn: Connection, code: Any, device_id: str) -> bool:
+    """Whether the spent ``code`` was spent by ``device_id`` and its token never used."""
+    if code.device_id != device_id:
+        return False
+    d = t.device.c
+    dev = conn.execute(
+        select(d.user_id, d.revoked_at, d.last_push_at, d.last_pull_at).where(d.id == device_id)
+    ).first()
+    if dev is None or dev.revoked_at is not None or dev.user_id != code.user_id:
+        return False
+    spent = _aware(code.used_at)
+    seen = (dev.last_push_at, dev.last_pull_at)
+    return all(at is None or _aware(at) < spent for at in seen)
+
+
 def redeem_code(conn: Connection, code: str, device_id: str, device_name: str = "") -> EnrollReply:
     """Trade a valid code for a device token (the code is spent).
 
     The device keeps the id it made for itself (the node of its clocks). A device
     enrolling again (e.g. after a revocation) gets a new token and keeps its
     watermark, so its change sequence carries on.
+
+    A spent code is refused, except to the device that spent it when that device's
+    answer was evidently lost: the code has not expired, the device is not revoked
+    and has not pushed or pulled since. It gets a fresh token that replaces the
+    one it never received (only one token of a device is ever valid).
     """
     e = t.enrollment.c
     row = conn.execute(
-        select(e.code_hash, e.user_id, e.expires_at, e.used_at).where(
+        select(e.code_hash, e.user_id, e.expires_at, e.used_at, e.device_id).where(
             e.code_hash == hash_secret(normalize_code(code))
         )
     ).first()
     now = utcnow()
     if row is None:
         raise EnrollmentError("unknown enrollment code: check it, or ask HQ for a new one")
-    if row.used_at is not None:
+    if row.used_at is not None and not _answer_lost(conn, row, device_id):
         raise EnrollmentError("this enrollment code was already used: ask HQ for a new one")
     if _aware(row.expires_at) < now:
         raise EnrollmentError("this enrollment code has expired: ask HQ for a new one")

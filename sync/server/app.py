@@ -12,6 +12,7 @@ pages need the version headers of :mod:`sync.protocol`):
 - ``GET /v1/conflicts?after=REV``  conflicts in scope recorded or resolved after REV
 """
 
+import logging
 import time
 import zlib
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync import PROTOCOL_VERSION
@@ -52,6 +54,8 @@ from sync.server.pull import conflicts_after, current_state, pull_page_json, tou
 __all__ = ["ServerSettings", "create_app"]
 
 _UNVERSIONED = ("/health", "/docs", "/openapi.json", "/redoc")
+
+log = logging.getLogger("sync.server")
 
 
 class ServerSettings(BaseModel):
@@ -197,7 +201,17 @@ def create_app(
     DeviceDep = Annotated[Device, Depends(current_device)]
 
     async def read_raw(request: Request) -> bytes:
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect as err:
+            # a link cut mid-body: nothing was read, so nothing is written (the client
+            # sends again); one line in the log, not a traceback that looks like a bug
+            log.warning(
+                "%s %s: the client went away before its body arrived; nothing written",
+                request.method,
+                request.url.path,
+            )
+            raise HTTPException(400, "the request body did not arrive in full") from err
         if request.headers.get("Content-Encoding", "").lower() == "gzip":
             try:
                 d = zlib.decompressobj(16 + zlib.MAX_WBITS)
