@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, literal, literal_column, or_, select
+from sqlalchemy import text as text_sql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel import select as orm_select
@@ -141,19 +142,54 @@ def _prefix(column: Any, text: str) -> ColumnElement[bool]:
 def needs_scan(text: str) -> bool:
     """Whether the search text can match inside names, addresses or phones.
 
-    Such matches need a pass over the whole table; :func:`search_roster` with
-    ``quick=True`` leaves them out and answers from indexes only.
+    Such matches are answered from the local trigram index ``person_fts``
+    (migration 0004); :func:`search_roster` with ``quick=True`` still leaves them
+    out and answers from the pinyin, initials and code indexes only.
     """
     t = text.strip()
     return bool(t) and (_is_cjk(t) or t.isdigit())
+
+
+WINDOW = 2000
+"""A 1-2 character search inside names and addresses first looks at this many
+persons in roster order; when they hold the page, that is the answer (common
+characters), else the term index is read (rare ones)."""
+
+
+def _fts_phrase(columns: str, text: str) -> str:
+    """An FTS5 query: ``text`` as one phrase (a substring, for trigrams) in ``columns``."""
+    return "{" + columns + '}: "' + text.replace('"', '""') + '"'
+
+
+def _fts_match(columns: str, text: str) -> ColumnElement[bool]:
+    """The person's row is in ``person_fts`` with ``text`` inside one of ``columns``."""
+    found = text_sql("SELECT rowid FROM person_fts WHERE person_fts MATCH :fts_query")
+    return literal_column("person.rowid").in_(
+        found.bindparams(fts_query=_fts_phrase(columns, text))
+    )
+
+
+def _fts_short(text: str) -> ColumnElement[bool]:
+    """1-2 characters inside the name or address, from the term index.
+
+    Every value is stored padded, so each of its characters and pairs starts a
+    trigram: the persons are the documents of the terms in ``[text, text + max)``.
+    """
+    found = text_sql(
+        "SELECT doc FROM person_fts_terms WHERE term >= :fts_low AND term < :fts_high"
+        " AND col IN ('name', 'address')"
+    )
+    return literal_column("person.rowid").in_(found.bindparams(fts_low=text, fts_high=text + _HIGH))
 
 
 def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None, str]:
     """The match condition of the search text and the order that finds it fastest.
 
     Returns the condition and the plan: ``index`` (walk the pinyin index in order,
-    stop after a page), ``code`` (walk the code index) or ``scan`` (one pass over
-    the table for substring matches, then sort the matches).
+    stop after a page), ``code`` (walk the code index), ``scan`` (the matches come
+    from the trigram index; sort them) or ``window`` (1-2 characters inside names
+    or addresses: try the first :data:`WINDOW` persons in order, see
+    :func:`search_roster`).
     """
     t = text.strip()
     if not t:
@@ -163,7 +199,9 @@ def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None,
         if quick:  # names starting with the text, found through their pinyin
             full = name_keys(t)[0]
             return and_(_prefix(p.search_full, full), func.substr(p.name, 1, len(t)) == t), "index"
-        return or_(func.instr(p.name, t) > 0, func.instr(p.address, t) > 0), "scan"
+        if len(t) < 3:
+            return or_(func.instr(p.name, t) > 0, func.instr(p.address, t) > 0), "window"
+        return _fts_match("name address", t), "scan"
     low = t.lower().replace(" ", "")
     if low.isalpha():
         # initials start with the first letter of the full pinyin: one index region
@@ -173,16 +211,16 @@ def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None,
         ), "index"
     code = _prefix(p.code, t.upper())
     if t.isdigit() and not quick:
-        return or_(code, func.instr(p.phone, t) > 0), "index" if len(t) < 4 else "scan"
+        if len(t) < 3:  # one or two digits are in most phones: the first page comes at once
+            return or_(code, func.instr(p.phone, t) > 0), "index"
+        return or_(code, _fts_match("phone", t)), "scan"
     return code, "code"
 
 
 def _conditions(flt: RosterFilter, quick: bool) -> tuple[list[ColumnElement[bool]], str]:
+    """The filter's conditions (the text's first), and the plan of the text (see above)."""
     p = Person.__table__.c  # type: ignore[attr-defined]
     conds: list[ColumnElement[bool]] = [p.deleted == literal(False)]
-    text, plan = _text_condition(flt.text, quick)
-    if text is not None:
-        conds.append(text)
     if flt.site_id is not None:
         conds.append(p.site_id == flt.site_id)
     if flt.category is not None:
@@ -195,7 +233,29 @@ def _conditions(flt: RosterFilter, quick: bool) -> tuple[list[ColumnElement[bool
         conds.append(p.lives_alone == literal(flt.lives_alone))
     if flt.hardship is not None:
         conds.append(p.hardship == literal(flt.hardship))
+    text, plan = _text_condition(flt.text, quick)
+    if text is not None:
+        conds.insert(0, text)
     return conds, plan
+
+
+def _columns() -> list[Any]:
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    return [
+        p.id,
+        p.code,
+        p.name,
+        p.sex,
+        p.birth_date,
+        p.category,
+        p.tier,
+        p.status,
+        p.site_id,
+        p.address,
+        p.phone,
+        p.lives_alone,
+        p.hardship,
+    ]
 
 
 def search_roster(
@@ -209,42 +269,46 @@ def search_roster(
     """One page of persons matching ``flt``, ordered by pinyin (codes: by code), then id.
 
     One query, no count: a page fetches one row more than it shows to know
-    whether another page follows. ``quick`` answers from indexes only (pinyin,
-    initials, code, names starting with the text) and skips the substring matches
-    that need a table pass; see :func:`needs_scan`.
+    whether another page follows. Matches inside names, addresses and phones come
+    from the trigram index ``person_fts``; 1-2 characters inside names or
+    addresses are first looked for among the first :data:`WINDOW` persons in
+    order (a common character fills the page there), then in the term index.
+    ``quick`` answers from the pinyin, initials and code indexes only (names
+    starting with the text); see :func:`needs_scan`.
     """
     p = Person.__table__.c  # type: ignore[attr-defined]
     conds, plan = _conditions(flt, quick)
-    # ``+column`` keeps SQLite from walking the pinyin index for sparse matches.
-    order = {
-        "scan": literal_column("+person.search_full"),
-        "code": p.code,
-        "index": p.search_full,
-    }[plan]
-    query = (
-        select(
-            p.id,
-            p.code,
-            p.name,
-            p.sex,
-            p.birth_date,
-            p.category,
-            p.tier,
-            p.status,
-            p.site_id,
-            p.address,
-            p.phone,
-            p.lives_alone,
-            p.hardship,
-        )
-        .where(*conds)
-        .order_by(order, p.id)
-        .offset(offset)
-        .limit(limit + 1)
-    )
     with store.read() as session:
         conn = session.connection()
-        found = conn.execute(query).all()
+        if plan == "window":
+            # the first WINDOW persons of the filter in roster order, then the text
+            first = select(p.id).where(*conds[1:]).order_by(p.search_full, p.id).limit(WINDOW)
+            query = (
+                select(*_columns())
+                .where(p.id.in_(first.scalar_subquery()), conds[0])
+                .order_by(p.search_full, p.id)
+                .offset(offset)
+                .limit(limit + 1)
+            )
+            found = conn.execute(query).all()
+            if len(found) <= limit:  # the page is not all in the window: ask the term index
+                conds[0] = _fts_short(flt.text.strip())
+                plan = "scan"
+        if plan != "window":
+            # ``+column`` keeps SQLite from walking the pinyin index for sparse matches.
+            order = {
+                "scan": literal_column("+person.search_full"),
+                "code": p.code,
+                "index": p.search_full,
+            }[plan]
+            query = (
+                select(*_columns())
+                .where(*conds)
+                .order_by(order, p.id)
+                .offset(offset)
+                .limit(limit + 1)
+            )
+            found = conn.execute(query).all()
         sites = _site_names(conn, {r[8] for r in found})
     rows = [
         RosterRow(

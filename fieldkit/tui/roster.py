@@ -28,7 +28,6 @@ from fieldkit.store.roster import (
     RosterFilter,
     RosterPage,
     list_sites,
-    needs_scan,
     search_roster,
 )
 from fieldkit.tui.columns import GAP, aligned, column_widths
@@ -139,18 +138,12 @@ class RosterScreen(FieldScreen):
 
     @work(thread=True, exclusive=True, group="roster-search")
     def _search(self, flt: RosterFilter, offset: int) -> None:
-        # First what the indexes answer at once, then, if the text can also match
-        # inside names, addresses or phones, the complete page from a table pass.
+        # One complete query: matches inside names, addresses and phones come from
+        # the store's trigram index as fast as the pinyin ones.
         worker = get_current_worker()
-        scan = needs_scan(flt.text)
-        page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE, quick=scan)
-        if worker.is_cancelled:
-            return
-        self.post_message(self.PageLoaded(flt, page, complete=not scan))
-        if scan:
-            page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE)
-            if not worker.is_cancelled:
-                self.post_message(self.PageLoaded(flt, page, complete=True))
+        page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE)
+        if not worker.is_cancelled:
+            self.post_message(self.PageLoaded(flt, page, complete=True))
 
     @work(thread=True, group="roster-sites")
     def _load_sites(self) -> None:
