@@ -1,8 +1,11 @@
 """Today: the due and overdue visits at my sites, grouped by site and address (a route).
 
 The list comes from the care-plan engine (:func:`fieldkit.store.due_list.due_list`)
-in a thread worker; within a site, tasks are ordered by address so the list reads
-as a walk through the site, and the counts per state sit on top.
+under the county's policy (``policy.toml`` in the config directory, see
+:func:`fieldkit.store.due_list.county_policy`) in a thread worker; a policy file
+that cannot be used is shown on the screen with its problem instead of a list.
+Within a site, tasks are ordered by address so the list reads as a walk through
+the site, and the counts per state sit on top.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
+from fieldkit.domain.careplan import DueList, PolicyError, TaskState, kind_label, state_label
 from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
-from fieldkit.store.due_list import due_list
+from fieldkit.store.due_list import COUNTY_POLICY_FILE, county_policy, due_list
 from fieldkit.tui.columns import GAP, aligned, column_widths
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.widgets import FieldScreen
@@ -53,6 +56,12 @@ class TodayScreen(FieldScreen):
 
         due: DueList
 
+    @dataclass
+    class PolicyFailed(Message):
+        """The county's policy file could not be used."""
+
+        problem: str
+
     def compose_body(self) -> ComposeResult:
         """Counts and the list."""
         yield Static(_("Loading…"), id="today-counts")
@@ -79,9 +88,27 @@ class TodayScreen(FieldScreen):
 
     @work(thread=True, exclusive=True, group="today")
     def _load(self, site_ids: list[str] | None) -> None:
-        self.post_message(
-            self.Loaded(due_list(self.fk.store, on=self.fk.today(), site_ids=site_ids))
+        try:
+            policy = county_policy()
+        except PolicyError as err:
+            self.post_message(self.PolicyFailed(str(err)))
+            return
+        due = due_list(self.fk.store, on=self.fk.today(), site_ids=site_ids, policy=policy)
+        self.post_message(self.Loaded(due))
+
+    @on(PolicyFailed)
+    def _policy_failed(self, message: PolicyFailed) -> None:
+        text = Text(
+            _("The county's care-plan policy ({file}) cannot be used:").format(
+                file=COUNTY_POLICY_FILE
+            )
+            + "\n",
+            style="bold red",
         )
+        text.append(message.problem + "\n")
+        text.append(_("Correct or remove the file, then press r to refresh."))
+        self.query_one("#today-counts", Static).update(text)
+        self.query_one("#today-list", DataTable).clear()
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
