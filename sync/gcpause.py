@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,9 @@ __all__ = ["gc_paused"]
 _gc_lock = threading.Lock()
 _gc_holders = 0
 _gc_was_enabled = True
+_gc_last_run = time.monotonic()
+COLLECT_EVERY_S = 10.0
+"""While batches keep overlapping, the collector still runs this often (between batches)."""
 
 
 @contextmanager
@@ -24,16 +28,24 @@ def gc_paused() -> Iterator[None]:
     Reentrant across threads: the collector runs again when the last holder ends
     (unless it was off before the first one began).
     """
-    global _gc_holders, _gc_was_enabled
+    global _gc_holders, _gc_was_enabled, _gc_last_run
     with _gc_lock:
         _gc_holders += 1
         if _gc_holders == 1:
             _gc_was_enabled = gc.isenabled()
+            _gc_last_run = time.monotonic()
             gc.disable()
     try:
         yield
     finally:
+        collect = False
         with _gc_lock:
             _gc_holders -= 1
-            if _gc_holders == 0 and _gc_was_enabled:
-                gc.enable()
+            if _gc_holders == 0:
+                if _gc_was_enabled:
+                    gc.enable()
+            elif _gc_was_enabled and time.monotonic() - _gc_last_run > COLLECT_EVERY_S:
+                _gc_last_run = time.monotonic()
+                collect = True
+        if collect:  # a busy server: batches always overlap, so collect now and then
+            gc.collect()

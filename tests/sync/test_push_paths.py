@@ -148,3 +148,20 @@ def test_new_records_streamed_in_chunks_all_land_with_their_last_values(
             "deleted": False,
         }
     assert len(client.pull(None).records) == 41
+
+
+def test_gc_still_runs_while_batches_keep_overlapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sync.gcpause as pause
+
+    monkeypatch.setattr(pause, "COLLECT_EVERY_S", 0.0)
+    runs: list[int] = []
+    gc.callbacks.append(lambda phase, info: runs.append(1) if phase == "start" else None)
+    try:
+        with gc_paused():
+            with gc_paused():
+                pass  # ends while the outer one holds: a collection runs anyway
+            assert runs
+            assert not gc.isenabled()
+    finally:
+        gc.callbacks.pop()
+    assert gc.isenabled()
