@@ -41,6 +41,7 @@ class SyncReport:
     pulled: int = 0
     removed: int = 0
     new_conflicts: int = 0
+    resent: int = 0
     error: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
@@ -64,6 +65,8 @@ class SyncReport:
             parts.append(f"{max(self.conflicts, self.new_conflicts)} conflict(s) recorded")
         if self.rejected:
             parts.append(f"{self.rejected} rejected")
+        if self.resent:
+            parts.append(f"{self.resent} sent again (HQ was restored from a backup)")
         return ", ".join(parts)
 
 
@@ -98,6 +101,7 @@ def sync_now(
         report.pulled = result.pulled
         report.removed = result.removed
         report.new_conflicts = result.new_conflicts
+        report.resent = result.resent
     except SyncError as err:
         report.error = str(err)
     report.finished_at = datetime.now(UTC)

@@ -40,6 +40,7 @@ __all__ = [
     "LocalReplica",
     "PageApplied",
     "PushBatch",
+    "Resendable",
     "SyncClient",
     "SyncError",
     "SyncProgress",
@@ -50,6 +51,7 @@ __all__ = [
     "WireOutbox",
     "pull_all",
     "push_all",
+    "resend_lost",
     "run_sync",
 ]
 
@@ -111,6 +113,7 @@ class SyncResult:
     removed: int = 0
     pages: int = 0
     new_conflicts: int = 0
+    resent: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,22 @@ class WireOutbox(Protocol):
 
     def pending_wire(self, limit: int, after_seq: int = 0) -> PushBatch | None:
         """Like ``pending`` but as one request body (None when nothing is pending)."""
+        ...
+
+
+@runtime_checkable
+class Resendable(Protocol):
+    """A replica that can send again changes HQ lost (restored from a backup).
+
+    Optional: :func:`run_sync` uses it when the replica has it (see :func:`resend_lost`).
+    """
+
+    def synced_through(self) -> int:
+        """The highest seq marked synced (0 when none is)."""
+        ...
+
+    def resend_after(self, watermark: int) -> int:
+        """Mark the synced changes with seq > ``watermark`` pending again; how many."""
         ...
 
 
@@ -328,11 +347,36 @@ def run_sync(
     page_limit: int | None = MAX_PULL_LIMIT,
     on_progress: Callable[[SyncProgress], None] | None = None,
 ) -> SyncResult:
-    """Push every pending change, then pull every page, then conflict markers."""
+    """Push every pending change, then pull every page, then conflict markers.
+
+    First, changes HQ lost to a restore from a backup are queued again
+    (:func:`resend_lost`), so they go out before anything newer.
+    """
     result = SyncResult()
+    if isinstance(replica, Resendable):
+        result.resent = resend_lost(client, replica)
     push_all(client, replica, batch=batch, on_progress=on_progress, result=result)
     pull_all(client, replica, page_limit=page_limit, on_progress=on_progress, result=result)
     return result
+
+
+def resend_lost(client: SyncClient, replica: Resendable) -> int:
+    """Queue again the synced changes above HQ's watermark for this device; how many.
+
+    HQ restored from a backup has a lower watermark than what the laptop marked
+    synced, and the changes in between are gone. They must be queued before any
+    newer change is pushed: HQ answers every seq at or below its watermark
+    ``duplicate`` without applying it, so a newer push would hide them for good.
+    Sending them again is harmless (LWW on the original clocks is idempotent).
+    Costs one ``GET /v1/me`` when anything was ever synced.
+    """
+    through = replica.synced_through()
+    if through == 0:
+        return 0
+    watermark = client.whoami().watermark
+    if watermark is None or watermark >= through:
+        return 0
+    return replica.resend_after(watermark)
 
 
 def _teller(

@@ -152,12 +152,18 @@ class EnrollReply(BaseModel):
 
 
 class WhoAmI(BaseModel):
-    """The device a token belongs to."""
+    """The device a token belongs to.
+
+    ``watermark`` is the highest change seq HQ holds from this device (None from a
+    server that predates it): below what the laptop marked synced means HQ was
+    restored from a backup, and the laptop sends the difference again.
+    """
 
     device_id: str
     user: str
     role: str
     scope: list[str] | None
+    watermark: int | None = None
 
 
 class Health(BaseModel):

@@ -328,6 +328,29 @@ class StoreReplica:
                     rejected,
                 )
 
+    def synced_through(self) -> int:
+        """The highest outbox seq marked synced (0 when none is)."""
+        o = _OUTBOX.c
+        with self.store.engine.connect() as conn:
+            high = conn.execute(
+                select(func.max(o.seq)).where(o.state == OutboxState.SYNCED)
+            ).scalar_one()
+        return int(high or 0)
+
+    def resend_after(self, watermark: int) -> int:
+        """Mark synced outbox entries with seq > ``watermark`` pending again (HQ lost them).
+
+        Rejected entries keep their verdict; the restored HQ never applied them.
+        """
+        o = _OUTBOX.c
+        with self.store._write_engine.begin() as conn:
+            done = conn.execute(
+                update(_OUTBOX)
+                .where(o.state == OutboxState.SYNCED, o.seq > watermark)
+                .values(state=OutboxState.PENDING, reason="", synced_at=None)
+            )
+        return int(done.rowcount)
+
     # pull side
     def cursor(self) -> str | None:
         """The stored pull cursor."""

@@ -257,7 +257,9 @@ def create_app(
     @app.get("/v1/me", response_model=WhoAmI)
     def me(dev: DeviceDep) -> WhoAmI:
         scope = None if dev.scope is None else sorted(dev.scope)
-        return WhoAmI(device_id=dev.id, user=dev.user, role=dev.role, scope=scope)
+        return WhoAmI(
+            device_id=dev.id, user=dev.user, role=dev.role, scope=scope, watermark=dev.watermark
+        )
 
     @app.post("/v1/push", response_model=PushReply, openapi_extra=_body_schema(PushRequest))
     async def push(request: Request, dev: DeviceDep) -> Response:

@@ -8,22 +8,12 @@ from pathlib import Path
 
 import pytest
 from faults_hq import LoggedHq
-from faults_kit import Laptop, hq_records, integrity, local_rows
+from faults_kit import Laptop, hq_records, integrity, local_rows, outbox_states
 from proxy import FaultProxy, Script, cut_response
 
 pytestmark = pytest.mark.slow
 
 PULL = "GET /v1/pull"
-
-LOST = (
-    "changes pushed after HQ's last backup are lost for good when the backup is restored "
-    "(`fieldkit admin new-epoch`): the laptop marked them synced on their verdicts, HQ's "
-    "restored watermark for the device is lower, and nothing makes the laptop send them "
-    "again (sync/client.py push_all ignores PushReply.watermark; a pull with reset=True "
-    "only re-pulls, fieldkit/store/replica.py apply_page). Suggested fix: on a reset page, "
-    "or when a push reply's watermark is below the highest synced seq, mark outbox "
-    "entries above HQ's watermark pending again (replays are harmless)"
-)
 
 
 @pytest.fixture
@@ -94,7 +84,6 @@ def test_a_restored_hq_with_a_cut_link_is_resynced_without_duplicates(
             restored.stop()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=LOST)
 def test_changes_pushed_after_the_backup_reach_the_restored_hq(
     hq_file: tuple[Path, LoggedHq], tmp_path: Path
 ) -> None:
@@ -114,6 +103,42 @@ def test_changes_pushed_after_the_backup_reach_the_restored_hq(
                 assert lap.sync().ok
         held = hq_records(restored.database_url)
         assert {k[1] for k in held if k[0] == "person"} == set(before) | set(after)
+        assert outbox_states(lap.path) == {"synced": lap.last_seq()}
+    finally:
+        lap.close()
+        if restored is not None:
+            restored.stop()
+
+
+def test_changes_lost_by_the_restore_go_out_before_newer_ones(
+    hq_file: tuple[Path, LoggedHq], tmp_path: Path
+) -> None:
+    """A new change pushed first would lift HQ's watermark over the lost ones for good."""
+    db, server = hq_file
+    lap = Laptop.enrolled(server, tmp_path / "c.db", "先后员", server.url)
+    restored: LoggedHq | None = None
+    try:
+        site = lap.add_site("先后站点")
+        before = lap.add_persons(site, "XH", 3)
+        assert lap.sync().ok
+        _backup(db, tmp_path / "backup.db")
+        lost = lap.add_persons(site, "DS", 4)
+        lap.edit(before[0], name="改名后")  # an edit HQ loses too
+        assert lap.sync().ok
+        restored, proxy = _restart_restored(db, server, tmp_path, lap)
+        newer = lap.add_persons(site, "XX", 2)  # made while HQ was down
+        with proxy:
+            report = lap.sync()
+            assert report.ok, report.error
+            assert (report.applied, report.duplicates) == (len(lost) + 1 + len(newer), 0)
+            assert report.resent == len(lost) + 1
+            assert f"{len(lost) + 1} sent again (HQ was restored" in report.summary()
+            assert lap.sync().pushed == 0  # nothing is sent a third time
+        held = hq_records(restored.database_url)
+        assert {k[1] for k in held if k[0] == "person"} == set(before) | set(lost) | set(newer)
+        assert held[("person", before[0])]["name"] == "改名后"
+        assert local_rows(lap.path, "person", ("name",))[before[0]] == ("改名后",)
+        assert outbox_states(lap.path) == {"synced": lap.last_seq()}
     finally:
         lap.close()
         if restored is not None:
