@@ -598,6 +598,7 @@ class _NewRecords:
         self.rows: list[dict[str, Any]] = []
         self._stack = ExitStack()
         self._copy: Any = None
+        self._heads: dict[tuple[str, str], tuple[str, str]] = {}
 
     def __enter__(self) -> _NewRecords:
         return self
@@ -627,8 +628,11 @@ class _NewRecords:
             )
             return
         esc = _copy_text
+        parts = self._heads.get((tbl, rec.scope))
+        if parts is None:
+            parts = self._heads[(tbl, rec.scope)] = (f"{esc(tbl)}\t", f"\t{esc(rec.scope)}\t")
         self.lines.append(
-            f"{esc(tbl)}\t{esc(row_id)}\t{esc(rec.scope)}\t{esc(data)}\t{esc(clocks)}\t"
+            f"{parts[0]}{esc(row_id)}{parts[1]}{esc(data)}\t{esc(clocks)}\t"
             f"{'t' if rec.deleted else 'f'}\t{self.rev}\t{esc(parent)}\n"
         )
         if len(self.lines) >= self.CHUNK:

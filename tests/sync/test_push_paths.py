@@ -39,7 +39,7 @@ def stored(srv: ServerThread, tbl: str, row_id: str) -> dict[str, object]:
 
 
 def test_text_that_needs_escaping_survives_the_insert(toy_hq: ServerThread) -> None:
-    g = gid()
+    g = "{0}\\" + gid()  # braces and a backslash in a scope key
     dev, client = enroll_toy(toy_hq, "staff", [g])
     dev.write("group", g, name="东山\\站", deleted=False)
     body = 'tab\there\nnew line\r\\N \\. "quoted" \\\\ end'
