@@ -150,10 +150,14 @@ def needs_scan(text: str) -> bool:
     return bool(t) and (_is_cjk(t) or t.isdigit())
 
 
-WINDOW = 2000
+WINDOW = 1000
 """A 1-2 character search inside names and addresses first looks at this many
-persons in roster order; when they hold the page, that is the answer (common
-characters), else the term index is read (rare ones)."""
+persons in roster order; when they hold the page, that is the answer."""
+
+DENSE = 0.01
+"""When the window holds fewer matches than a page but at least this share of its
+persons, the search walks on in roster order (the page is near); when it holds
+fewer, the matches are read from the term index (they are few)."""
 
 
 def _fts_phrase(columns: str, text: str) -> str:
@@ -187,9 +191,9 @@ def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None,
 
     Returns the condition and the plan: ``index`` (walk the pinyin index in order,
     stop after a page), ``code`` (walk the code index), ``scan`` (the matches come
-    from the trigram index; sort them) or ``window`` (1-2 characters inside names
-    or addresses: try the first :data:`WINDOW` persons in order, see
-    :func:`search_roster`).
+    from the trigram index; sort them) or ``window`` (text inside names or
+    addresses: try the first :data:`WINDOW` persons in order, see
+    :func:`search_roster`; the condition returned is the trigram index's).
     """
     t = text.strip()
     if not t:
@@ -199,9 +203,8 @@ def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None,
         if quick:  # names starting with the text, found through their pinyin
             full = name_keys(t)[0]
             return and_(_prefix(p.search_full, full), func.substr(p.name, 1, len(t)) == t), "index"
-        if len(t) < 3:
-            return or_(func.instr(p.name, t) > 0, func.instr(p.address, t) > 0), "window"
-        return _fts_match("name address", t), "scan"
+        # first the window; the condition is for the persons beyond it
+        return (_fts_short(t) if len(t) < 3 else _fts_match("name address", t)), "window"
     low = t.lower().replace(" ", "")
     if low.isalpha():
         # initials start with the first letter of the full pinyin: one index region
@@ -272,7 +275,9 @@ def search_roster(
     whether another page follows. Matches inside names, addresses and phones come
     from the trigram index ``person_fts``; 1-2 characters inside names or
     addresses are first looked for among the first :data:`WINDOW` persons in
-    order (a common character fills the page there), then in the term index.
+    order (a common character fills the page there); when not all there, the
+    search walks on in order if the window had many (:data:`DENSE`), else reads
+    the few matches from the term index.
     ``quick`` answers from the pinyin, initials and code indexes only (names
     starting with the text); see :func:`needs_scan`.
     """
@@ -281,18 +286,32 @@ def search_roster(
     with store.read() as session:
         conn = session.connection()
         if plan == "window":
-            # the first WINDOW persons of the filter in roster order, then the text
-            first = select(p.id).where(*conds[1:]).order_by(p.search_full, p.id).limit(WINDOW)
-            query = (
-                select(*_columns())
-                .where(p.id.in_(first.scalar_subquery()), conds[0])
+            t = flt.text.strip()
+            # the first WINDOW persons of the filter in roster order (one pass over the
+            # pinyin index), then the text among them
+            first = (
+                select(*_columns(), p.search_full)
+                .where(*conds[1:])
                 .order_by(p.search_full, p.id)
+                .limit(WINDOW)
+                .subquery("w")
+            )
+            w = first.c
+            query = (
+                select(*(w[c.name] for c in _columns()))
+                .where(or_(func.instr(w.name, t) > 0, func.instr(w.address, t) > 0))
+                .order_by(w.search_full, w.id)
                 .offset(offset)
                 .limit(limit + 1)
             )
             found = conn.execute(query).all()
-            if len(found) <= limit:  # the page is not all in the window: ask the term index
-                conds[0] = _fts_short(flt.text.strip())
+            if len(found) > limit:
+                pass  # the page is all in the window
+            elif len(found) >= DENSE * WINDOW:
+                # common text: walk on in roster order, the page is not far
+                conds[0] = or_(func.instr(p.name, t) > 0, func.instr(p.address, t) > 0)
+                plan = "index"
+            else:  # rare text: its few persons come from the trigram index
                 plan = "scan"
         if plan != "window":
             # ``+column`` keeps SQLite from walking the pinyin index for sparse matches.

@@ -8,7 +8,9 @@ Prints, against the targets of the field-app issue:
   opens the (already migrated) store and shows the first roster page (<= 1.0 s);
 - search keystroke to updated list, p95 over typed prefixes (<= 50 ms), measured
   in the running app (key press -> worker query -> table refilled) and, for
-  reference, the bare SQL of :func:`fieldkit.store.roster.search_roster`;
+  reference, the bare SQL of :func:`fieldkit.store.roster.search_roster` (the
+  quick index-only pass and the complete search the app runs); then the same for
+  prefixes of ``SUBSTRINGS``, which only match inside names, addresses or phones;
 - opening a person file (<= 100 ms): in the app and the bare query;
 - saving a visit, committed durably (<= 20 ms);
 - peak memory of the app process (<= 300 MB).
@@ -41,6 +43,10 @@ QUERIES = [
     "z", "zh", "zha", "zhan", "zhang", "w", "wa", "wan", "wang", "l", "li", "liu",
     "zs", "zsf", "wj", "lx", "张", "王", "李秀", "GL", "13", "138", "幸福", "chen", "ch",
 ]  # fmt: skip
+SUBSTRINGS = [
+    "秀英", "滨河路", "5栋2单元", "安置点", "村", "社区1", "古丽", "0000", "2211", "86707",
+]  # fmt: skip
+"""Searches that only match inside names, addresses or phones (the trigram index)."""
 
 
 def _bench_dir() -> Path:
@@ -161,6 +167,12 @@ def in_app(path: Path) -> None:
     store = Store(path)
     sql_search = []
     sql_scan = []
+    sql_sub = []
+    for q in SUBSTRINGS:
+        for n in range(1, len(q) + 1):
+            t = time.perf_counter()
+            search_roster(store, RosterFilter(text=q[:n]))
+            sql_sub.append((time.perf_counter() - t) * 1000)
     for q in QUERIES:
         for n in range(1, len(q) + 1):
             flt = RosterFilter(text=q[:n])
@@ -195,6 +207,7 @@ def in_app(path: Path) -> None:
     key_times: list[float] = []
     paints: list[float] = []
     full_times: list[float] = []
+    sub_times: list[float] = []
     open_times: list[float] = []
 
     async def run() -> None:
@@ -209,7 +222,7 @@ def in_app(path: Path) -> None:
             await asyncio.sleep(2.5)
             await app.workers.wait_for_complete()
             search = screen.query_one("#search", Input)
-            for q in QUERIES:
+            for q in [*QUERIES, *SUBSTRINGS]:
                 if search.value:
                     before = screen.page
                     search.value = ""
@@ -223,12 +236,17 @@ def in_app(path: Path) -> None:
                     while screen.page is before:
                         await asyncio.sleep(0.0005)
                     paint = _paint(app)
-                    key_times.append((time.perf_counter() - t) * 1000)
-                    paints.append(paint)
+                    first = (time.perf_counter() - t) * 1000
                     while not screen.complete:
                         await asyncio.sleep(0.0005)
                     _paint(app)
-                    full_times.append((time.perf_counter() - t) * 1000)
+                    full = (time.perf_counter() - t) * 1000
+                    if q in SUBSTRINGS:
+                        sub_times.append(full)
+                        continue
+                    key_times.append(first)
+                    paints.append(paint)
+                    full_times.append(full)
             for pid in ids[:20]:
                 t = time.perf_counter()
                 app.open_person(pid)
@@ -248,9 +266,12 @@ def in_app(path: Path) -> None:
     print(f"  of which painting the screen: median {statistics.median(paints):.1f} ms")
     print(f"  median {statistics.median(key_times):.1f} ms; bare SQL (quick pass) p95 "
           f"{_pct(sql_search, 0.95):.1f} ms, max {max(sql_search):.1f} ms")  # fmt: skip
-    _line("p95 until complete (incl. substring pass)", _pct(full_times, 0.95), TARGETS["search"])
-    print(f"  bare SQL of the substring pass p95 {_pct(sql_scan, 0.95):.1f} ms "
-          f"({len(sql_scan)} of the prefixes need it)")  # fmt: skip
+    _line("p95 until complete (incl. substring matches)", _pct(full_times, 0.95), TARGETS["search"])
+    print(f"  bare SQL of the complete search p95 {_pct(sql_scan, 0.95):.1f} ms "
+          f"({len(sql_scan)} of the prefixes can match inside)")  # fmt: skip
+    _line(f"substring-only searches, p95 over {len(sub_times)}", _pct(sub_times, 0.95),
+          TARGETS["search"])  # fmt: skip
+    print(f"  bare SQL p95 {_pct(sql_sub, 0.95):.1f} ms, max {max(sql_sub):.1f} ms")
     print("opening a person file (in the app: open -> file on screen)")
     _line(f"p95 over {len(open_times)} persons", _pct(open_times, 0.95), TARGETS["open"])
     print(f"  bare query p95 {_pct(sql_open, 0.95):.1f} ms")
