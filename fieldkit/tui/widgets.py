@@ -106,11 +106,14 @@ class SyncStatus(Static):
 
 
 class KeysBar(Static):
-    """The footer: every key the focused screen offers now, as one line of text.
+    """The footer: every key the focused screen offers now, as text.
 
     One widget drawn as text instead of Textual's ``Footer`` (a widget per key,
     rebuilt on every screen change): opening a screen stays quick on an old laptop.
-    It follows the screen's bindings as the focus moves.
+    It follows the screen's bindings as the focus moves. Everything goes on one
+    line when it fits; otherwise the screen's own keys take the first line and the
+    app's keys (Help, Today, Roster, Sync, Quit, the command palette) the next, so
+    no key is ever cut off at 80 columns.
     """
 
     DEFAULT_CSS = """
@@ -126,26 +129,69 @@ class KeysBar(Static):
         """Stop following the screen."""
         self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _redraw(self, _screen: object = None) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
+    def _items(self) -> tuple[list[Text], list[Text]]:
+        """The shown keys as ``key description`` pieces: the screen's, then the app's."""
+        own: list[Text] = []
+        app_keys: list[Text] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tip in self.screen.active_bindings.values():
+        for node, binding, enabled, _tip in self.screen.active_bindings.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            text.append(self.app.get_key_display(binding), style="bold")
-            text.append(f" {binding.description}  ", style="" if enabled else "dim")
-        palette = _("Commands")
-        tail = f"^p {palette}"
-        width = max(0, self.size.width - 2 - cell_len(tail) - 1) if self.size.width else 0
-        if width:
-            text.truncate(width, overflow="ellipsis", pad=True)
-        text.append(" " + tail, style="bold")
+            item = Text(self.app.get_key_display(binding), style="bold")
+            item.append(f" {binding.description}", style="" if enabled else "dim")
+            (app_keys if node is self.app else own).append(item)
+        palette = Text(f"^p {_('Commands')}", style="bold")
+        app_keys.append(palette)
+        return own, app_keys
+
+    def _redraw(self, _screen: object = None) -> None:
+        own, app_keys = self._items()
+        width = self.size.width  # the content width, inside the padding
+        lines = [own + app_keys]
+        if width and _line_len(lines[0]) > width:
+            lines = [*_wrap(own, width), *_wrap(app_keys, width)]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for n, items in enumerate(lines):
+            if n:
+                text.append("\n")
+            if n == len(lines) - 1 and width:
+                # the command palette sits at the right end of the last line
+                *body, tail = items
+                gap = max(2, width - _line_len(body) - tail.cell_len)
+                text.append_text(_join(body))
+                text.append(" " * gap)
+                text.append_text(tail)
+            else:
+                text.append_text(_join(items))
+        self.styles.height = len(lines)
         self.update(text)
 
     def on_resize(self) -> None:
         """Fit the keys to the new width."""
         self._redraw()
+
+
+_SEP = "  "
+
+
+def _join(items: list[Text]) -> Text:
+    return Text(_SEP).join(items)
+
+
+def _line_len(items: list[Text]) -> int:
+    return sum(i.cell_len for i in items) + len(_SEP) * max(0, len(items) - 1)
+
+
+def _wrap(items: list[Text], width: int) -> list[list[Text]]:
+    """``items`` on as few lines of ``width`` cells as they fit, never split."""
+    lines: list[list[Text]] = []
+    for item in items:
+        if lines and _line_len([*lines[-1], item]) <= width:
+            lines[-1].append(item)
+        else:
+            lines.append([item])
+    return lines
 
 
 class FieldScreen(Screen[None]):
