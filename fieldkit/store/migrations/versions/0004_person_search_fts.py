@@ -13,8 +13,9 @@ value starts some trigram: 1-2 character searches read the term index through
 person table; 3 or more characters use ``MATCH``.
 
 Derived data: never synced, never in the outbox, kept current by triggers on
-``person`` (insert, update of name/address/phone/deleted, which also covers the
-``ON CONFLICT DO UPDATE`` upserts of a pull, and the real deletes of rows leaving
+``person`` (insert; update of name/address/phone/deleted when one of them really
+changes, which also covers the ``ON CONFLICT DO UPDATE`` upserts of a pull while
+skipping the many that rewrite the same values; the real deletes of rows leaving
 the device's scope). Tombstoned persons are not in it. Existing stores are
 backfilled here. A later migration that recreates ``person`` (an Alembic batch
 "move and copy") must create the triggers again and rebuild the table.
@@ -43,7 +44,9 @@ _TRIGGERS = {
         f"AFTER INSERT ON person WHEN NEW.deleted = 0 BEGIN\n{_INSERT} VALUES ({_values('NEW')});\nEND"
     ),
     "trg_person_fts_update": (
-        "AFTER UPDATE OF name, address, phone, deleted ON person BEGIN\n"
+        "AFTER UPDATE OF name, address, phone, deleted ON person WHEN OLD.name IS NOT NEW.name"
+        " OR OLD.address IS NOT NEW.address OR OLD.phone IS NOT NEW.phone"
+        " OR OLD.deleted IS NOT NEW.deleted BEGIN\n"
         "DELETE FROM person_fts WHERE rowid = OLD.rowid;\n"
         f"{_INSERT} SELECT {_values('NEW')} WHERE NEW.deleted = 0;\nEND"
     ),
