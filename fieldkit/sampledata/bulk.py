@@ -33,6 +33,7 @@ from fieldkit.domain.search_keys import name_keys
 from fieldkit.sampledata.county import DEFAULT_SEED, VISIT_COLUMNS, CountyGenerator, Row
 from fieldkit.store import Store
 from fieldkit.store.due_list import summary_paused_for_bulk_visits
+from fieldkit.store.roster import search_index_paused_for_bulk_persons
 
 __all__ = ["fill_store", "generate_store", "insert_plain", "insert_rows", "with_search_keys"]
 
@@ -150,8 +151,9 @@ def fill_store(
     with _bulk_connection(store) as conn, conn.begin():
         counts["site"] = insert_rows(conn, Site, gen.sites)
         counts["staff_member"] = insert_rows(conn, StaffMember, gen.staff)
-        for i in range(0, len(gen.persons), 20_000):
-            insert_plain(conn, Person, with_search_keys(gen.persons[i : i + 20_000]))
+        with search_index_paused_for_bulk_persons(conn):  # indexed in one pass after
+            for i in range(0, len(gen.persons), 20_000):
+                insert_plain(conn, Person, with_search_keys(gen.persons[i : i + 20_000]))
         counts["person"] = len(gen.persons)
         counts["person_event"] = insert_rows(conn, PersonEvent, gen.events)
         counts["volunteer_team"] = insert_rows(conn, VolunteerTeam, gen.teams)
