@@ -404,21 +404,30 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
         # persons with an event task that may be listed: a recent event not yet settled
         # by a visit with its reason (per the summary, unless it has later visits)
         owed: set[str] = set()
+        since_iso = params["since"]
         for person_id, kind, happened, settled in cur.execute(
-            "SELECT e.person_id, e.kind, max(e.happened_on),"
+            "SELECT e.person_id, e.kind, e.happened_on,"
             f" CASE WHEN {_STALE} THEN NULL ELSE CASE e.kind"
             f" WHEN '{EventKind.HOSPITALISED.value}' THEN s.{VisitReason.HOSPITAL.value}_at"
             f" WHEN '{EventKind.MISFORTUNE.value}' THEN s.{VisitReason.MISFORTUNE.value}_at"
             f" WHEN '{EventKind.DECEASED.value}' THEN s.{VisitReason.CONDOLENCE.value}_at"
             " END END"
-            " FROM person_event e LEFT JOIN visit_summary s ON s.person_id = e.person_id"
+            " FROM person_event e NOT INDEXED"
+            " LEFT JOIN visit_summary s ON s.person_id = e.person_id"
             f" WHERE e.deleted = 0 AND e.kind IN ({kinds}) AND e.happened_on <= :on"
-            f" AND (e.kind = 'deceased' OR e.happened_on >= :since) {event_scope}"
-            " GROUP BY e.person_id, e.kind",
+            f" AND (e.kind = 'deceased' OR e.happened_on >= :since) {event_scope}",
             params,
         ).fetchall():
-            events.setdefault(person_id, {})[_EVENTS[kind]] = date.fromisoformat(happened)
-            if happened >= params["since"] and (settled is None or settled[:10] < happened):
+            # the latest event per person and kind, kept here rather than by a GROUP BY
+            # (its temporary b-tree cost more than the table scan: ~5 ms of 17)
+            day = date.fromisoformat(happened)
+            mine = events.setdefault(person_id, {})
+            event = _EVENTS[kind]
+            known = mine.get(event)
+            if known is None or known < day:
+                mine[event] = day
+            # an older event of the kind is owed only if the latest is (same settled)
+            if happened >= since_iso and (settled is None or settled[:10] < happened):
                 owed.add(person_id)
         query.set_event_persons(sorted(owed))
 

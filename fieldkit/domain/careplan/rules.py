@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from fieldkit.domain.careplan.festivals import Festival, festival_date, festival_label
 from fieldkit.domain.careplan.policy import Policy
@@ -60,6 +61,7 @@ _OVERDUE, _TODAY, _WEEK, _UPCOMING = (
     TaskState.UPCOMING,
 )
 _MOVED, _DECEASED = Status.MOVED, Status.DECEASED
+_UNSEEN: Any = object()  # a cache miss (``None`` is a cached "no task")
 _new = tuple.__new__  # Task(...) without its Python-level __new__ (many thousands a list)
 _EV_DEATH, _EV_HOSPITAL, _EV_MISFORTUNE = (
     EventKind.DECEASED,
@@ -156,6 +158,7 @@ class DayRules:
                     f"visit before {festival_label(festival, 'en')} ({day.isoformat()})",
                 )
             )
+        self._tier_tails: dict[tuple[Tier, date], tuple[Any, ...] | None] = {}
         self._festival_tiers = p.festival_tiers
         self._festival_categories = p.festival_categories
         year_end = date(on.year, 12, 31)
@@ -168,6 +171,22 @@ class DayRules:
                 f"安置点居民: {on.year} 年尚未走访",
                 f"relocation-site resident: not visited in {on.year}",
             )
+
+    def _tier_tail(self, tier: Tier, last: date) -> tuple[Any, ...] | None:
+        """The fields after the person's of the tier task owed after a visit on ``last``
+        (``None`` if not listed today), worked out once per tier and day of last visit
+        (many persons share them)."""
+        due = last + self._intervals[tier]
+        tail: tuple[Any, ...] | None = None
+        if (due - self.on).days <= self._upcoming:
+            zh, en = _TIER_WORDS[tier]
+            ago = (self.on - last).days
+            tail = (
+                TaskKind.TIER, _R_ROUTINE, due - self._lead, due, self.state(due),
+                f"{zh}: 上次走访 {ago} 天前", f"{en}: last visited {ago} days ago",
+            )  # fmt: skip
+        self._tier_tails[tier, last] = tail
+        return tail
 
     def state(self, due: date) -> TaskState:
         """The state on this day of a task due on ``due``."""
@@ -296,9 +315,9 @@ class DayRules:
                         ))
                     )  # fmt: skip
 
-        zh, en = _TIER_WORDS[tier]
         if last is None:
             if self._upcoming >= 0:
+                zh, en = _TIER_WORDS[tier]
                 out.append(
                     _new(Task, (
                         pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE, on, on,
@@ -306,16 +325,11 @@ class DayRules:
                     ))
                 )  # fmt: skip
         else:
-            due = last + self._intervals[tier]
-            if (due - on).days <= self._upcoming:
-                ago = (on - last).days
-                out.append(
-                    _new(Task, (
-                        pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE,
-                        due - self._lead, due, self.state(due),
-                        f"{zh}: 上次走访 {ago} 天前", f"{en}: last visited {ago} days ago",
-                    ))
-                )  # fmt: skip
+            tail = self._tier_tails.get((tier, last), _UNSEEN)
+            if tail is _UNSEEN:
+                tail = self._tier_tail(tier, last)
+            if tail is not None:
+                out.append(_new(Task, (pid, name, code, site, address, *tail)))
 
         yearly = self._yearly
         if yearly is not None and f.relocation_site and (last is None or last < yearly[0]):

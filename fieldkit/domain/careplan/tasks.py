@@ -194,13 +194,7 @@ def _counts(tasks: Iterable[Task]) -> dict[TaskState, int]:
     return counts
 
 
-def _by_name(task: Task) -> str:
-    # (name, id) as one string: the same order as the pair when no name holds a NUL
-    return f"{task[1]}\0{task[0]}"
-
-
-def _by_name_pair(task: Task) -> tuple[str, str]:
-    return task[1], task[0]
+_NAME_ID = itemgetter(1, 0)  # (Task.person_name, Task.person_id), made in C
 
 
 def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
@@ -222,8 +216,7 @@ def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
     for key in sorted(buckets):
         bucket = buckets[key]
         if len(bucket) > 1:
-            plain = not any("\0" in task[1] for task in bucket)
-            bucket.sort(key=_by_name if plain else _by_name_pair)
+            bucket.sort(key=_NAME_ID)
         ordered.extend(bucket)
     return ordered
 
