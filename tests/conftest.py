@@ -1,11 +1,18 @@
-"""Shared fixtures: every test gets its own FIELDKIT_HOME so nothing touches the user's files."""
+"""Shared fixtures: every test gets its own FIELDKIT_HOME so nothing touches the user's files.
+
+``tests/support`` (real HQ processes and databases) is put on ``sys.path``.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Helpers shared by several test folders (real HQ processes and databases).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,22 +1,14 @@
 """Fixtures of the fault-injection tests: a real ``fieldkit serve`` and a fault proxy.
 
-The HQ helpers of ``tests/e2e`` (``hq_process``) are reused: its directory is put
-on ``sys.path`` so this directory can also run on its own. HQ runs as
-:class:`faults_hq.LoggedHq`, whose log goes to a file.
+HQ runs as ``tests/support/hq_process.Hq``, whose log goes to a file.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
-
-from faults_hq import LoggedHq as Hq
-from hq_process import database_urls
+from hq_process import Hq, database_urls
 from proxy import FaultProxy
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from faults_hq import LoggedHq as Hq
+from hq_process import Hq
 from sqlalchemy import create_engine, select
 
 from fieldkit.domain.models import Person, Site, Visit

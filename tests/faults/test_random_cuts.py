@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faults_hq import LoggedHq as Hq
 from faults_kit import (
     Laptop,
     hq_conflicts,
@@ -28,6 +27,7 @@ from faults_kit import (
     local_rows,
     outbox_states,
 )
+from hq_process import Hq
 from proxy import FaultProxy, RandomFaults
 
 from fieldkit.domain.models import Visit

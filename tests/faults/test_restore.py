@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults_hq import LoggedHq
 from faults_kit import Laptop, hq_records, integrity, local_rows, outbox_states
+from hq_process import Hq
 from proxy import FaultProxy, Script, cut_response
 
 pytestmark = pytest.mark.slow
@@ -17,10 +17,10 @@ PULL = "GET /v1/pull"
 
 
 @pytest.fixture
-def hq_file(tmp_path: Path) -> Iterator[tuple[Path, LoggedHq]]:
+def hq_file(tmp_path: Path) -> Iterator[tuple[Path, Hq]]:
     """A ``fieldkit serve`` on its own SQLite file (restarted by the test)."""
     db = tmp_path / "hq.db"
-    server = LoggedHq(f"sqlite:///{db}", tmp_path / "serve1.log")
+    server = Hq(f"sqlite:///{db}", tmp_path / "serve1.log")
     holder = [server]
     try:
         yield db, server
@@ -44,24 +44,22 @@ def _restore(db: Path, backup: Path) -> None:
     db.write_bytes(backup.read_bytes())
 
 
-def _restart_restored(
-    db: Path, server: LoggedHq, tmp_path: Path, lap: Laptop
-) -> tuple[LoggedHq, FaultProxy]:
+def _restart_restored(db: Path, server: Hq, tmp_path: Path, lap: Laptop) -> tuple[Hq, FaultProxy]:
     server.stop()
     _restore(db, tmp_path / "backup.db")
     server.admin("new-epoch")
-    restored = LoggedHq(server.database_url, tmp_path / "serve2.log")
+    restored = Hq(server.database_url, tmp_path / "serve2.log")
     proxy = FaultProxy(restored.port)
     lap.store.set_meta("server_url", proxy.url)
     return restored, proxy
 
 
 def test_a_restored_hq_with_a_cut_link_is_resynced_without_duplicates(
-    hq_file: tuple[Path, LoggedHq], tmp_path: Path
+    hq_file: tuple[Path, Hq], tmp_path: Path
 ) -> None:
     db, server = hq_file
     lap = Laptop.enrolled(server, tmp_path / "a.db", "恢复员", server.url)
-    restored: LoggedHq | None = None
+    restored: Hq | None = None
     try:
         site = lap.add_site("恢复站点")
         people = lap.add_persons(site, "HF", 60)
@@ -85,11 +83,11 @@ def test_a_restored_hq_with_a_cut_link_is_resynced_without_duplicates(
 
 
 def test_changes_pushed_after_the_backup_reach_the_restored_hq(
-    hq_file: tuple[Path, LoggedHq], tmp_path: Path
+    hq_file: tuple[Path, Hq], tmp_path: Path
 ) -> None:
     db, server = hq_file
     lap = Laptop.enrolled(server, tmp_path / "b.db", "备份员", server.url)
-    restored: LoggedHq | None = None
+    restored: Hq | None = None
     try:
         site = lap.add_site("备份站点")
         before = lap.add_persons(site, "BF", 5)
@@ -111,12 +109,12 @@ def test_changes_pushed_after_the_backup_reach_the_restored_hq(
 
 
 def test_changes_lost_by_the_restore_go_out_before_newer_ones(
-    hq_file: tuple[Path, LoggedHq], tmp_path: Path
+    hq_file: tuple[Path, Hq], tmp_path: Path
 ) -> None:
     """A new change pushed first would lift HQ's watermark over the lost ones for good."""
     db, server = hq_file
     lap = Laptop.enrolled(server, tmp_path / "c.db", "先后员", server.url)
-    restored: LoggedHq | None = None
+    restored: Hq | None = None
     try:
         site = lap.add_site("先后站点")
         before = lap.add_persons(site, "XH", 3)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hq_backends import database_urls
+from hq_process import database_urls
 from toy import TOY, ServerThread
 
 from sync.server import ServerSettings, create_app

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hq_backends import database_urls
+from hq_process import database_urls
 from sqlalchemy import select
 from toy import ServerThread, code_for, new_user
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from hq_backends import free_port
+from hq_process import free_port
 from sqlalchemy import Engine
 
 from sync.client import PageApplied, SyncClient

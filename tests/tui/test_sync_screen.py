@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hq_process import Hq  # the e2e tests' real server process
 from tui_helpers import make_app, rows, screen_lines, settle
 
 from fieldkit.store import Store
 from fieldkit.syncing import enroll
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from hq_process import Hq  # the e2e tests' real server process
 
 
 @pytest.fixture

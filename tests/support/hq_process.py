@@ -1,4 +1,10 @@
-"""Real processes for end-to-end tests: ``fieldkit serve`` and the ``fieldkit`` CLI."""
+"""Real HQ for the tests: ``fieldkit serve`` processes, HQ databases, the ``fieldkit`` CLI.
+
+HQ databases are a SQLite file or a fresh PostgreSQL schema (from
+``FIELDKIT_TEST_DATABASE_URL``; its variants skip with the reason when it is unset,
+and fail when it is set but unreachable). A server writes its output to a log file,
+never to a pipe nobody drains (a server logging many broken requests would block).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from fieldkit.cli.main import main
 
-__all__ = ["Hq", "database_urls", "free_port", "run_cli"]
+__all__ = ["PG_ENV", "Hq", "database_urls", "free_port", "run_cli"]
 
 PG_ENV = "FIELDKIT_TEST_DATABASE_URL"
 
@@ -83,10 +90,22 @@ def database_urls(backend: str, tmp: Path) -> Iterator[str]:
 class Hq:
     """A ``fieldkit serve`` process on 127.0.0.1 and its database."""
 
-    def __init__(self, database_url: str, workers: int = 1, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path | None = None,
+        workers: int = 1,
+        extra: tuple[str, ...] = (),
+    ) -> None:
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        if log_path is None:
+            handle, name = tempfile.mkstemp(prefix="fieldkit-serve-", suffix=".log")
+            os.close(handle)
+            log_path = Path(name)
+        self.log_path = log_path
+        self._log = log_path.open("w")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -101,15 +120,14 @@ class Hq:
                 str(workers),
                 *extra,
             ],
-            stdout=subprocess.PIPE,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
             text=True,
         )
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read() if self.proc.stdout else ""
-                raise AssertionError(f"fieldkit serve exited: {out}")
+                raise AssertionError(f"fieldkit serve exited: {self.log_text()}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     break
@@ -119,6 +137,10 @@ class Hq:
                 self.stop()
                 raise AssertionError("fieldkit serve did not answer within 60 s")
             time.sleep(0.1)
+
+    def log_text(self) -> str:
+        """What the server printed so far."""
+        return self.log_path.read_text(errors="replace")
 
     def admin(self, *args: str, check: bool = True, process: bool = False) -> str:
         """``fieldkit admin ARGS --database-url ...``."""
@@ -139,5 +161,4 @@ class Hq:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        self._log.close()
