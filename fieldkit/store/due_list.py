@@ -43,6 +43,7 @@ import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +87,6 @@ _MUST_VISIT_REASONS = (
     VisitReason.MISFORTUNE,
     VisitReason.CONDOLENCE,
 )
-_TIERS = {m.value: m for m in Tier}
-_CATEGORIES = {m.value: m for m in Category}
-_STATUSES = {m.value: m for m in Status}
 _REASONS = {m.value: m for m in VisitReason}
 _EVENTS = {m.value: m for m in EventKind}
 _SEP = "\x1f"
@@ -113,8 +111,22 @@ _PROBE = (
     f" AND v.reason IN ({', '.join(repr(r.value) for r in _MUST_VISIT_REASONS)}))"
     " FROM person p WHERE p.id IN (SELECT value FROM json_each(:stale))"
 )
+_TIER_LIST = tuple(Tier)
+_CATEGORY_LIST = tuple(Category)
+_STATUS_LIST = tuple(Status)
+
+
+def _position(column: str, members: Sequence[StrEnum]) -> str:
+    """``column``'s slug as its position in ``members`` (a small int is cheaper to read
+    than a new string to look up)."""
+    whens = " ".join(f"WHEN '{m.value}' THEN {i}" for i, m in enumerate(members))
+    return f"CASE {column} {whens} END"
+
+
 _COLUMNS = (
-    "p.id, p.name, p.code, p.site_id, p.address, p.tier, p.category, p.status,"
+    "p.id, p.name, p.code, p.site_id, p.address,"
+    f" {_position('p.tier', _TIER_LIST)}, {_position('p.category', _CATEGORY_LIST)},"
+    f" {_position('p.status', _STATUS_LIST)},"
     f" p.birth_date, {_STALE}, s.last_at, s.follow_up_owed, s.follow_up_due, s.follow_up, "
     + ", ".join(f"s.{r.value}_at" for r in _MUST_VISIT_REASONS)
 )
@@ -479,7 +491,7 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
     tasks_of = rules.tasks
     fromiso = date.fromisoformat
     events_of = events.get
-    tiers, categories, statuses = _TIERS, _CATEGORIES, _STATUSES
+    tiers, categories, statuses = _TIER_LIST, _CATEGORY_LIST, _STATUS_LIST
     no_events: dict[EventKind, date] = {}
     no_visits: dict[VisitReason, date] = {}  # shared, never written to
     new = tuple.__new__  # PersonFacts(...) without its Python-level __new__
