@@ -44,6 +44,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -472,92 +473,105 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
                 f" WHERE p.id IN ({query.candidates()}) AND {live}"
             )
         try:
-            rows = cur.execute(sql, params).fetchall()
+            found = cur.execute(sql, params)
         except sqlite3.OperationalError as err:
             if "ix_person_due" not in str(err):
                 raise
             # the person table was rebuilt without this index: read persons by key
-            rows = cur.execute(sql.replace(" INDEXED BY ix_person_due", ""), params).fetchall()
-        stale = [row[0] for row in rows if row[9]]
+            found = cur.execute(sql.replace(" INDEXED BY ix_person_due", ""), params)
+        # rows are consumed as SQLite makes them (no list of them all); the persons whose
+        # summary is not current are set aside and done last, after one probe of ``visit``
         probed: dict[str, tuple[str | None, str | None]] = {}
-        if stale:
-            params["stale"] = json.dumps(stale)
-            found = cur.execute(_PROBE, params).fetchall()
-            probed = {pid: (lv, recent) for pid, lv, recent in found}
-        cur.close()
+        deferred: list[tuple[Any, ...]] = []
 
-    tasks: list[Task] = []
-    add = tasks.extend
-    tasks_of = rules.tasks
-    fromiso = date.fromisoformat
-    events_of = events.get
-    tiers, categories, statuses = _TIER_LIST, _CATEGORY_LIST, _STATUS_LIST
-    no_events: dict[EventKind, date] = {}
-    no_visits: dict[VisitReason, date] = {}  # shared, never written to
-    new = tuple.__new__  # PersonFacts(...) without its Python-level __new__
-    festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
-    for (
-        pid, name, code, site_id, address, tier, category, status, birth, is_stale,
-        last_at, owed, fu_due, fu, festival_at, hospital_at, birthday_at, misfortune_at,
-        condolence_at,
-    ) in rows:  # fmt: skip
-        recent = no_visits
-        last_day: date | None = None
-        follow_ups: tuple[FollowUp, ...] = ()
-        if not is_stale:  # the summary is current
-            if last_at is not None:
-                last_day = fromiso(last_at[:10])
-                if owed:
-                    follow_ups = (
-                        new(FollowUp, (fu, last_day, fromiso(fu_due) if fu_due else None)),
+        def stale_rows() -> Iterator[tuple[Any, ...]]:
+            if deferred:
+                params["stale"] = json.dumps([row[0] for row in deferred])
+                probe = driver.cursor()
+                probed.update((pid, (lv, many)) for pid, lv, many in probe.execute(_PROBE, params))
+                probe.close()
+                for row in deferred:  # each is done once, even if the probe missed it
+                    probed.setdefault(row[0], (None, None))
+            yield from deferred
+
+        tasks: list[Task] = []
+        add = tasks.extend
+        tasks_of = rules.tasks
+        fromiso = date.fromisoformat
+        events_of = events.get
+        tiers, categories, statuses = _TIER_LIST, _CATEGORY_LIST, _STATUS_LIST
+        no_events: dict[EventKind, date] = {}
+        no_visits: dict[VisitReason, date] = {}  # shared, never written to
+        new = tuple.__new__  # PersonFacts(...) without its Python-level __new__
+        festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
+        for row in chain(found, stale_rows()):
+            (
+                pid, name, code, site_id, address, tier, category, status, birth, is_stale,
+                last_at, owed, fu_due, fu, festival_at, hospital_at, birthday_at, misfortune_at,
+                condolence_at,
+            ) = row  # fmt: skip
+            recent = no_visits
+            last_day: date | None = None
+            follow_ups: tuple[FollowUp, ...] = ()
+            if not is_stale:  # the summary is current
+                if last_at is not None:
+                    last_day = fromiso(last_at[:10])
+                    if owed:
+                        follow_ups = (
+                            new(FollowUp, (fu, last_day, fromiso(fu_due) if fu_due else None)),
+                        )
+                if festival_at or hospital_at or birthday_at or misfortune_at or condolence_at:
+                    recent = {}
+                    if festival_at:
+                        recent[festival] = fromiso(festival_at[:10])
+                    if hospital_at:
+                        recent[hospital] = fromiso(hospital_at[:10])
+                    if birthday_at:
+                        recent[birthday] = fromiso(birthday_at[:10])
+                    if misfortune_at:
+                        recent[misfortune] = fromiso(misfortune_at[:10])
+                    if condolence_at:
+                        recent[condolence] = fromiso(condolence_at[:10])
+            else:
+                got = probed.get(pid)
+                if got is None:  # read once every current row is done
+                    deferred.append(row)
+                    continue
+                latest, many = got
+                if latest is not None:
+                    last_day = fromiso(latest[:10])
+                    if latest[10] == "1":
+                        due, _, text = latest[11:].partition(_SEP)
+                        follow_ups = (FollowUp(text, last_day, fromiso(due) if due else None),)
+                if many:
+                    recent = {}
+                    for item in many.split(","):
+                        reason = _REASONS[item[:-11]]
+                        day = fromiso(item[-10:])
+                        if reason not in recent or recent[reason] < day:
+                            recent[reason] = day
+            add(
+                tasks_of(
+                    new(
+                        PersonFacts,
+                        (
+                            pid,
+                            name,
+                            site_id,
+                            tiers[tier],
+                            categories[category],
+                            statuses[status],
+                            fromiso(birth) if birth else None,
+                            code,
+                            address,
+                            site_id in relocation,
+                            last_day,
+                            recent,
+                            events_of(pid, no_events),
+                            follow_ups,
+                        ),
                     )
-            if festival_at or hospital_at or birthday_at or misfortune_at or condolence_at:
-                recent = {}
-                if festival_at:
-                    recent[festival] = fromiso(festival_at[:10])
-                if hospital_at:
-                    recent[hospital] = fromiso(hospital_at[:10])
-                if birthday_at:
-                    recent[birthday] = fromiso(birthday_at[:10])
-                if misfortune_at:
-                    recent[misfortune] = fromiso(misfortune_at[:10])
-                if condolence_at:
-                    recent[condolence] = fromiso(condolence_at[:10])
-        else:
-            latest, many = probed[pid]
-            if latest is not None:
-                last_day = fromiso(latest[:10])
-                if latest[10] == "1":
-                    due, _, text = latest[11:].partition(_SEP)
-                    follow_ups = (FollowUp(text, last_day, fromiso(due) if due else None),)
-            if many:
-                recent = {}
-                for item in many.split(","):
-                    reason = _REASONS[item[:-11]]
-                    day = fromiso(item[-10:])
-                    if reason not in recent or recent[reason] < day:
-                        recent[reason] = day
-        add(
-            tasks_of(
-                new(
-                    PersonFacts,
-                    (
-                        pid,
-                        name,
-                        site_id,
-                        tiers[tier],
-                        categories[category],
-                        statuses[status],
-                        fromiso(birth) if birth else None,
-                        code,
-                        address,
-                        site_id in relocation,
-                        last_day,
-                        recent,
-                        events_of(pid, no_events),
-                        follow_ups,
-                    ),
                 )
             )
-        )
+        cur.close()
     return build_due_list(tasks, on, names)
