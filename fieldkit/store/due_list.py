@@ -446,8 +446,11 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
 
         scan = query.festival is not None
         if not scan:
+            # counted only as far as the limit (the whole count of a large scope is not needed)
             in_scope = cur.execute(
-                f"SELECT count(*) FROM person p WHERE 1 {scope}", params
+                f"SELECT count(*) FROM (SELECT 1 FROM person p WHERE 1 {scope}"
+                f" LIMIT {SCAN_LIMIT + 1})",
+                params,
             ).fetchone()[0]
             scan = in_scope <= SCAN_LIMIT
         live = f"p.deleted = 0 AND p.status != 'moved' {scope}"
