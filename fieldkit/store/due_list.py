@@ -46,7 +46,7 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from enum import StrEnum
@@ -488,20 +488,32 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
                 raise
             # the person table was rebuilt without this index: read persons by key
             found = cur.execute(sql.replace(" INDEXED BY ix_person_due", ""), params)
-        # rows are consumed as SQLite makes them (no list of them all); the persons whose
-        # summary is not current are set aside and done last, after one probe of ``visit``
+        # the few candidates read through the indexes are consumed as SQLite makes them
+        # (no list of them all); persons whose summary is not current are set aside and
+        # done last, after one probe of ``visit``. A scan (which on a day before the end of
+        # the history finds many such persons) is fetched and probed first.
         probed: dict[str, tuple[str | None, str | None]] = {}
         deferred: list[tuple[Any, ...]] = []
 
+        def probe(stale: list[str]) -> None:
+            params["stale"] = json.dumps(stale)
+            probing = driver.cursor()
+            probed.update((pid, (lv, many)) for pid, lv, many in probing.execute(_PROBE, params))
+            probing.close()
+            for pid in stale:  # each is done once, even if the probe missed it
+                probed.setdefault(pid, (None, None))
+
         def stale_rows() -> Iterator[tuple[Any, ...]]:
             if deferred:
-                params["stale"] = json.dumps([row[0] for row in deferred])
-                probe = driver.cursor()
-                probed.update((pid, (lv, many)) for pid, lv, many in probe.execute(_PROBE, params))
-                probe.close()
-                for row in deferred:  # each is done once, even if the probe missed it
-                    probed.setdefault(row[0], (None, None))
+                probe([row[0] for row in deferred])
             yield from deferred
+
+        rows: Iterable[tuple[Any, ...]] = found
+        if scan:
+            rows = found.fetchall()
+            stale = [row[0] for row in rows if row[9]]
+            if stale:
+                probe(stale)
 
         tasks: list[Task] = []
         add = tasks.extend
@@ -513,7 +525,7 @@ def _due_list(store: Store, on: date, site_ids: Collection[str] | None, policy: 
         no_visits: dict[VisitReason, date] = {}  # shared, never written to
         new = tuple.__new__  # PersonFacts(...) without its Python-level __new__
         festival, hospital, birthday, misfortune, condolence = _MUST_VISIT_REASONS
-        for row in chain(found, stale_rows()):
+        for row in chain(rows, stale_rows()):
             (
                 pid, name, code, site_id, address, tier, category, status, birth, is_stale,
                 last_at, owed, fu_due, fu, festival_at, hospital_at, birthday_at, misfortune_at,
