@@ -12,7 +12,7 @@ from textual.widgets import Input, Select, SelectionList
 from fieldkit.domain.vocab import ActivityKind
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import ActivityInput, RecordError, record_activity
+from fieldkit.store.records import ActivityInput, record_activity
 from fieldkit.store.roster import list_sites, list_teams, team_members
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_count, parse_day
 
@@ -37,13 +37,6 @@ class ActivityForm(FormScreen):
 
         team_id: str
         members: list[tuple[str, str]]
-
-    @dataclass
-    class Done(Message):
-        """Saved (``error`` empty) or refused."""
-
-        field: str
-        error: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -151,23 +144,4 @@ class ActivityForm(FormScreen):
             people_reached=reached,
             notes=text("notes"),
         )
-        self.saving = True
-        self._save(data)
-
-    @work(thread=True, group="activity-save")
-    def _save(self, data: ActivityInput) -> None:
-        try:
-            record_activity(self.fk.store, data)
-        except RecordError as err:
-            self.post_message(self.Done(err.field, str(err)))
-            return
-        self.post_message(self.Done("", ""))
-
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        if message.error:
-            self.saving = False
-            self.show_error(message.field, message.error)
-            return
-        self.fk.changed()
-        self.saved(_("Activity saved"))
+        self.save_in_worker(lambda: record_activity(self.fk.store, data), _("Activity saved"))

@@ -12,7 +12,7 @@ from textual.widgets import Input, Select, Static
 from fieldkit.domain.vocab import ConsultTopic
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import ConsultationInput, RecordError, record_consultation
+from fieldkit.store.records import ConsultationInput, record_consultation
 from fieldkit.store.roster import list_sites, person_file
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day
 
@@ -31,13 +31,6 @@ class ConsultationForm(FormScreen):
         sites: list[tuple[str, str]]
         heading: str
         person_site: str | None
-
-    @dataclass
-    class Done(Message):
-        """Saved (``error`` empty) or refused."""
-
-        field: str
-        error: str
 
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
@@ -137,23 +130,6 @@ class ConsultationForm(FormScreen):
             referral=text("referral"),
             given_by=text("given_by"),
         )
-        self.saving = True
-        self._save(data)
-
-    @work(thread=True, group="consult-save")
-    def _save(self, data: ConsultationInput) -> None:
-        try:
-            record_consultation(self.fk.store, data)
-        except RecordError as err:
-            self.post_message(self.Done(err.field, str(err)))
-            return
-        self.post_message(self.Done("", ""))
-
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        if message.error:
-            self.saving = False
-            self.show_error(message.field, message.error)
-            return
-        self.fk.changed()
-        self.saved(_("Consultation saved"))
+        self.save_in_worker(
+            lambda: record_consultation(self.fk.store, data), _("Consultation saved")
+        )

@@ -8,18 +8,23 @@ was typed and moves the focus there.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import ClassVar
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
 
 from fieldkit.domain.money import MoneyError, parse_yuan
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
+from fieldkit.store.records import RecordError
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.widgets import FieldScreen
 
@@ -113,7 +118,25 @@ def field(label: str, widget: Widget, field_id: str) -> ComposeResult:
 
 
 class FormScreen(FieldScreen):
-    """A record form: Ctrl+S saves, Esc leaves (asking first when something was typed)."""
+    """A record form: Ctrl+S saves, Esc leaves (asking first when something was typed).
+
+    A form's :meth:`submit` parses the inputs and hands a store call to
+    :meth:`save_in_worker`, which runs it in a thread worker; the outcome comes
+    back as a message, so only the handlers here touch widgets.
+    """
+
+    @dataclass
+    class SaveDone(Message):
+        """The store call committed; ``notice`` is told to the user."""
+
+        notice: str
+
+    @dataclass
+    class SaveFailed(Message):
+        """The store refused the record: ``field`` is the input to point at."""
+
+        field: str
+        message: str
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", N_("Save"), priority=True),
@@ -195,6 +218,35 @@ class FormScreen(FieldScreen):
 
     def submit(self) -> None:
         """Parse the inputs (raising :class:`FieldError`) and start the save."""
+
+    def save_in_worker(self, save: Callable[[], object], notice: str) -> None:
+        """Run ``save`` (one store transaction) off the UI thread, then go back."""
+        self.saving = True
+        self.query_one("#form-status", Static).update(_("Saving…"))
+        self._run_save(save, notice)
+
+    @work(thread=True, group="form-save")
+    def _run_save(self, save: Callable[[], object], notice: str) -> None:
+        try:
+            save()
+        except RecordError as err:
+            self.post_message(self.SaveFailed(err.field, str(err)))
+            return
+        self.post_message(self.SaveDone(notice))
+
+    def error_field(self, store_field: str) -> str:
+        """The input to point at for a field the store refused (default: the same id)."""
+        return store_field
+
+    @on(SaveDone)
+    def _on_save_done(self, message: SaveDone) -> None:
+        self.fk.changed()
+        self.saved(message.notice)
+
+    @on(SaveFailed)
+    def _on_save_failed(self, message: SaveFailed) -> None:
+        self.saving = False
+        self.show_error(self.error_field(message.field), message.message)
 
     def saved(self, message: str) -> None:
         """The save is durable: forget the typed state, tell the user, go back."""

@@ -15,7 +15,7 @@ from fieldkit.domain.models import Person
 from fieldkit.domain.vocab import Category, EventKind, Sex, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import RecordError, record_status_event, update_person
+from fieldkit.store.records import record_status_event, update_person
 from fieldkit.store.roster import person_file
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day, parse_optional_day
@@ -26,17 +26,6 @@ __all__ = ["PersonEditForm", "StatusEventForm"]
 @dataclass
 class _Loaded(Message):
     person: Person | None
-
-
-@dataclass
-class _Saved(Message):
-    pass
-
-
-@dataclass
-class _Failed(Message):
-    field: str
-    message: str
 
 
 class PersonEditForm(FormScreen):
@@ -180,27 +169,9 @@ class PersonEditForm(FormScreen):
             self._initial = {}
             self.dismiss()
             return
-        self.saving = True
-        self._save(changes)
-
-    @work(thread=True, group="edit-save")
-    def _save(self, changes: dict[str, Any]) -> None:
-        try:
-            update_person(self.fk.store, self.person_id, changes)
-        except RecordError as err:
-            self.post_message(_Failed(err.field, str(err)))
-            return
-        self.post_message(_Saved())
-
-    @on(_Saved)
-    def _on_saved(self) -> None:
-        self.fk.changed()
-        self.saved(_("File saved"))
-
-    @on(_Failed)
-    def _on_failed(self, message: _Failed) -> None:
-        self.saving = False
-        self.show_error(message.field, message.message)
+        self.save_in_worker(
+            lambda: update_person(self.fk.store, self.person_id, changes), _("File saved")
+        )
 
 
 class StatusEventForm(FormScreen):
@@ -251,24 +222,10 @@ class StatusEventForm(FormScreen):
         new_value = self.query_one("#new_value", Input).value.strip()
         if kind is EventKind.PHONE_CHANGED and not new_value:
             raise FieldError("new_value", _("Give the new phone number"))
-        self.saving = True
-        self._save(kind, day, self.query_one("#note", Input).value, new_value)
-
-    @work(thread=True, group="event-save")
-    def _save(self, kind: EventKind, day: date, note: str, new_value: str) -> None:
-        try:
-            record_status_event(self.fk.store, self.person_id, kind, day, note, new_value=new_value)
-        except RecordError as err:
-            self.post_message(_Failed(err.field, str(err)))
-            return
-        self.post_message(_Saved())
-
-    @on(_Saved)
-    def _on_saved(self) -> None:
-        self.fk.changed()
-        self.saved(_("Status change recorded"))
-
-    @on(_Failed)
-    def _on_failed(self, message: _Failed) -> None:
-        self.saving = False
-        self.show_error(message.field, message.message)
+        note = self.query_one("#note", Input).value
+        self.save_in_worker(
+            lambda: record_status_event(
+                self.fk.store, self.person_id, kind, day, note, new_value=new_value
+            ),
+            _("Status change recorded"),
+        )

@@ -19,7 +19,7 @@ from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import Confirmation, VisitReason
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import RecordError, VisitInput, record_visit
+from fieldkit.store.records import VisitInput, record_visit
 from fieldkit.store.roster import person_file
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.forms import (
@@ -52,19 +52,6 @@ class VisitForm(FormScreen):
     """The visit form for one person; ``confirmation`` says how the visit was confirmed."""
 
     TITLE_MSGID = N_("Record a visit")
-
-    @dataclass
-    class Saved(Message):
-        """The visit is committed."""
-
-        visit_id: str
-
-    @dataclass
-    class Failed(Message):
-        """The store refused the visit."""
-
-        field: str
-        message: str
 
     @dataclass
     class PersonLoaded(Message):
@@ -206,25 +193,8 @@ class VisitForm(FormScreen):
         self._start_save(data)
 
     def _start_save(self, data: VisitInput) -> None:
-        self.saving = True
-        self.query_one("#form-status", Static).update(_("Saving…"))
-        self._save(data)
+        self.save_in_worker(lambda: record_visit(self.fk.store, data), _("Visit saved"))
 
-    @work(thread=True, group="visit-save")
-    def _save(self, data: VisitInput) -> None:
-        try:
-            visit = record_visit(self.fk.store, data)
-        except RecordError as err:
-            self.post_message(self.Failed(err.field, str(err)))
-            return
-        self.post_message(self.Saved(visit.id))
-
-    @on(Saved)
-    def _on_saved(self, message: Saved) -> None:
-        self.fk.changed()
-        self.saved(_("Visit saved"))
-
-    @on(Failed)
-    def _on_failed(self, message: Failed) -> None:
-        self.saving = False
-        self.show_error(message.field if message.field != "person" else "reason", message.message)
+    def error_field(self, store_field: str) -> str:
+        """A refusal about the person (e.g. deceased) points at the reason."""
+        return "reason" if store_field == "person" else store_field
