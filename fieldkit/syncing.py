@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 import httpx
@@ -18,7 +18,7 @@ import httpx
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, SyncError, SyncProgress, run_sync
+from sync.client import SyncClient, SyncError, SyncProgress, SyncResult, run_sync
 from sync.protocol import EnrollReply
 
 __all__ = ["NotEnrolled", "SyncProgress", "SyncReport", "enroll", "sync_now"]
@@ -29,19 +29,9 @@ class NotEnrolled(SyncError):
 
 
 @dataclass
-class SyncReport:
-    """What one sync did; ``error`` is None when it completed."""
+class SyncReport(SyncResult):
+    """What one sync did (the engine's counts); ``error`` is None when it completed."""
 
-    pushed: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    rejected: int = 0
-    rejected_reasons: list[str] = field(default_factory=list)
-    pulled: int = 0
-    removed: int = 0
-    new_conflicts: int = 0
-    resent: int = 0
     error: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
@@ -92,16 +82,8 @@ def sync_now(
     try:
         with _client(store, transport) as client:
             result = run_sync(client, StoreReplica(store), on_progress=on_progress)
-        report.pushed = result.pushed
-        report.applied = result.applied
-        report.duplicates = result.duplicates
-        report.conflicts = result.conflicts
-        report.rejected = result.rejected
-        report.rejected_reasons = result.rejected_reasons
-        report.pulled = result.pulled
-        report.removed = result.removed
-        report.new_conflicts = result.new_conflicts
-        report.resent = result.resent
+        for counted in fields(SyncResult):
+            setattr(report, counted.name, getattr(result, counted.name))
     except SyncError as err:
         report.error = str(err)
     report.finished_at = datetime.now(UTC)
