@@ -97,38 +97,32 @@ def _rejected(err: Exception) -> int:
     return 1
 
 
-def run_import_roster(args: argparse.Namespace) -> int:
-    """Import a roster file and print what changed."""
+def _run_import(args: argparse.Namespace, kind: str) -> int:
+    """Run one importer on ``args.file``: all rows or none, then print what changed."""
     from fieldkit.cli.main import db_path
-    from fieldkit.importing import ImportRejected, import_roster
+    from fieldkit.importing import ImportRejected, import_roster, import_visits
     from fieldkit.store import Store
 
+    importer = import_roster if kind == "roster" else import_visits
     store = Store(db_path(args))
     try:
-        report = import_roster(store, args.file)
+        report = importer(store, args.file)
     except ImportRejected as err:
         return _rejected(err)
     finally:
         store.close()
-    print(f"roster {args.file.name}: {report.summary()}")
+    print(f"{kind} {args.file.name}: {report.summary()}")
     return 0
+
+
+def run_import_roster(args: argparse.Namespace) -> int:
+    """Import a roster file and print what changed."""
+    return _run_import(args, "roster")
 
 
 def run_import_visits(args: argparse.Namespace) -> int:
     """Import paper visits and print how many were added."""
-    from fieldkit.cli.main import db_path
-    from fieldkit.importing import ImportRejected, import_visits
-    from fieldkit.store import Store
-
-    store = Store(db_path(args))
-    try:
-        report = import_visits(store, args.file)
-    except ImportRejected as err:
-        return _rejected(err)
-    finally:
-        store.close()
-    print(f"visits {args.file.name}: {report.summary()}")
-    return 0
+    return _run_import(args, "visits")
 
 
 def run_export(args: argparse.Namespace) -> int:
