@@ -195,6 +195,12 @@ def _counts(tasks: Iterable[Task]) -> dict[TaskState, int]:
 
 
 _NAME_ID = itemgetter(1, 0)  # (Task.person_name, Task.person_id), made in C
+_FEW = 200  # buckets up to this size are sorted by the pair, longer ones by _by_name
+
+
+def _by_name(task: Task) -> str:
+    # (name, id) as one string: the same order as the pair when no name holds a NUL
+    return f"{task[1]}\0{task[0]}"
 
 
 def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
@@ -215,7 +221,11 @@ def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
     ordered: list[Task] = []
     for key in sorted(buckets):
         bucket = buckets[key]
-        if len(bucket) > 1:
+        if len(bucket) > _FEW:
+            # one string per task compares faster than a pair in a long sort
+            plain = not any("\0" in task[1] for task in bucket)
+            bucket.sort(key=_by_name if plain else _NAME_ID)
+        elif len(bucket) > 1:
             bucket.sort(key=_NAME_ID)
         ordered.extend(bucket)
     return ordered
