@@ -184,7 +184,12 @@ class RosterScreen(FieldScreen):
         for r, cells in zip(message.page.rows, lines, strict=True):
             table.add_row(Text(aligned(cells, widths)), key=r.id)
         page = message.page
-        if not page.rows:
+        if not page.rows and message.flt == RosterFilter() and page.offset == 0:
+            line = _(
+                "The roster is empty: import one with `fieldkit import roster FILE`, "
+                "or enroll with headquarters and sync (F5)."
+            )
+        elif not page.rows:
             line = _("No one matches.") if message.complete else ""
         else:
             first, last = page.offset + 1, page.offset + len(page.rows)
