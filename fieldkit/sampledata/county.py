@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 from lunardate import LunarDate
 
-from fieldkit.domain.search_keys import name_keys
 from fieldkit.sampledata import words
 
 __all__ = ["ANCHOR", "DEFAULT_SEED", "VISIT_COLUMNS", "CountyGenerator", "PersonPlan", "Row"]
@@ -441,11 +440,6 @@ class CountyGenerator:
             "misfortune": ("家中失火，部分财物受损", "儿子因车祸受伤住院", "老伴病故"),
         }[kind]
         return rng.choice(notes)
-
-    @staticmethod
-    def search_keys(name: str) -> tuple[str, str]:
-        """The pinyin keys of a name, as the store derives them."""
-        return name_keys(name)
 
     # -- volunteer teams -----------------------------------------------------------
 

@@ -52,12 +52,6 @@ class Policy:
     relocation_notice_days: int
     follow_up_default_days: int
 
-    def is_birthday_milestone(self, age: int) -> bool:
-        """Whether turning ``age`` calls for a birthday visit."""
-        if age in self.birthday_milestones:
-            return True
-        return self.birthday_every_year_from > 0 and age >= self.birthday_every_year_from
-
 
 # --- validators: each takes (dotted key, raw value) and returns the clean value ---
 
