@@ -1,36 +1,71 @@
-"""Money: entered and shown in yuan with two decimals, stored as whole fen."""
+"""Money: entered and shown in yuan with two decimals, stored as whole fen.
+
+What a person types for yuan is accepted: digits with up to two decimals,
+thousands separators, an optional ``¥``/``￥`` before or ``元`` after, full-width
+digits (``５００``). Exponents (``1e9``), underscores (``1_000``), signs and
+anything else are refused, and so is an amount above the maximum a single
+hand-over may carry (:data:`MAX_FEN` by default; a county's policy may set a
+lower one). Every error carries an English msgid and its parameters, so the
+interface shows it in the user's language.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from typing import Any
 
-__all__ = ["MoneyError", "format_yuan", "parse_yuan"]
+__all__ = ["MAX_FEN", "MoneyError", "format_yuan", "parse_yuan"]
+
+MAX_FEN = 100_000_000  # 1,000,000.00 yuan: far above any single 慰问金, far below int64
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+_AMOUNT = re.compile(r"(?:0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.([0-9]{1,2}))?")
 
 
 class MoneyError(ValueError):
-    """An amount that is not a non-negative yuan figure with at most two decimals."""
+    """An amount that is not a yuan figure a person could mean, or is too large."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+        super().__init__(msgid % params if params else msgid)
 
 
-def parse_yuan(raw: str) -> int:
-    """Parse ``"1,200.50"`` / ``"¥300"`` / ``"300元"`` into fen; empty means 0.
+def _clean(raw: str) -> str:
+    """The amount's digits: full width folded, currency marks and spaces removed."""
+    text = raw.strip().translate(_FULL_WIDTH).replace("，", ",")
+    text = text.removeprefix("¥").removeprefix("￥").strip()
+    return text.removesuffix("元").strip()
 
-    Raises :class:`MoneyError` for negative amounts, more than two decimals or text.
+
+def parse_yuan(raw: str, *, max_fen: int = MAX_FEN) -> int:
+    """Parse ``"1,200.50"`` / ``"¥300"`` / ``"300元"`` / ``"５００"`` into fen; empty means 0.
+
+    Raises :class:`MoneyError` for signs, exponents, underscores, more than two
+    decimals, text, or an amount above ``max_fen``.
     """
-    text = raw.strip().replace(",", "").replace("，", "").lstrip("¥￥").rstrip("元").strip()
+    text = _clean(raw)
     if not text:
         return 0
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise MoneyError(f"'{raw}' is not an amount in yuan (e.g. 500 or 500.00)") from None
-    if not amount.is_finite():
-        raise MoneyError(f"'{raw}' is not an amount in yuan (e.g. 500 or 500.00)")
-    if amount < 0:
-        raise MoneyError(f"'{raw}' is negative; money handed over cannot be below 0")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise MoneyError(f"'{raw}' has more than two decimals; give yuan to the fen (0.01)")
-    return int(fen)
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        if re.fullmatch(r"[0-9.,]*\.[0-9]{3,}", text):
+            raise MoneyError(
+                "'%(raw)s' has more than two decimals; give yuan to the fen (0.01)", raw=raw
+            )
+        if text.startswith("-"):
+            raise MoneyError("'%(raw)s' is negative; money handed over cannot be below 0", raw=raw)
+        raise MoneyError("'%(raw)s' is not an amount in yuan (e.g. 500 or 500.00)", raw=raw)
+    whole, _, cents = text.replace(",", "").partition(".")
+    fen = int(whole) * 100 + int(cents.ljust(2, "0") or "0")
+    if fen > max_fen:
+        raise MoneyError(
+            "'%(raw)s' is above the most one hand-over may carry (%(limit)s yuan); "
+            "check the amount or split it",
+            raw=raw,
+            limit=format_yuan(max_fen),
+        )
+    return fen
 
 
 def format_yuan(fen: int) -> str:
