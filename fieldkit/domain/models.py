@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -36,6 +36,7 @@ from fieldkit.domain.vocab import (
 
 __all__ = [
     "SYNCED_TABLES",
+    "CardKey",
     "Consultation",
     "Person",
     "PersonEvent",
@@ -130,6 +131,13 @@ class Person(SQLModel, table=True):
     contact_id: str | None = Field(default=None, foreign_key="staff_member.id")
     plan_notes: str = ""
     plan_review_date: date | None = None
+    card_issue: int = Field(
+        default=1,
+        ge=1,
+        le=65535,
+        sa_column_kwargs={"server_default": "1"},
+        description="Issue number of the person's current service card; older cards are refused",
+    )
     deleted: bool = False
     # derived on the device, never synced
     search_full: str = ""
@@ -171,6 +179,10 @@ class Visit(SQLModel, table=True):
     follow_up: str = ""
     follow_up_due: date | None = None
     notes: str = ""
+    card_scanned_at: NaiveDatetime | None = Field(
+        default=None, description="When the person's service card was scanned for this visit"
+    )
+    card_issue: int | None = Field(default=None, description="Issue number of the scanned card")
     deleted: bool = False
 
 
@@ -237,6 +249,28 @@ class ServiceActivity(SQLModel, table=True):
     attendee_count: int = Field(default=0, ge=0)
     people_reached: int = Field(default=0, ge=0, description="受益群众 (person-times)")
     notes: str = ""
+    deleted: bool = False
+
+
+class CardKey(SQLModel, table=True):
+    """A county's public key that verifies service cards (一人一卡), one row per key.
+
+    Headquarters makes a key pair, keeps the private half in its own data dir (never
+    in any table) and publishes this row; every laptop verifies cards offline with
+    the public keys it holds. Rotating adds a row with the next ``key_id``; older
+    rows stay, so cards already printed keep verifying. A tombstoned key
+    (``deleted``) verifies nothing any more. It reaches every device of the county,
+    whatever its sites: it has no ``site_id``.
+    """
+
+    __tablename__ = "card_key"
+    __table_args__ = (UniqueConstraint("county", "key_id", name="uq_card_key_county_key_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    key_id: int = Field(ge=1, le=65535, description="The number printed cards carry")
+    county: str = Field(description="The county whose cards it signs, as Site.county names it")
+    public_key: str = Field(description="Raw Ed25519 public key, base64 (44 characters)")
+    created_at: NaiveDatetime
     deleted: bool = False
 
 

@@ -32,7 +32,7 @@ DEFAULT_SEED = 2026
 VISIT_COLUMNS = (
     "id", "person_id", "site_id", "reason", "visited_at", "visitors", "people_present",
     "confirmation", "needs", "services", "money_fen", "goods", "follow_up", "follow_up_due",
-    "notes", "deleted",
+    "notes", "card_scanned_at", "card_issue", "deleted",
 )  # fmt: skip
 """The order of the values of :meth:`CountyGenerator.iter_visit_values`."""
 
@@ -397,6 +397,7 @@ class CountyGenerator:
                 "contact_id": contact["id"],
                 "plan_notes": rng.choice(words.PLAN_NOTES[tier]),
                 "plan_review_date": self.anchor + timedelta(days=rng.randint(-45, 180)),
+                "card_issue": 1,
                 "deleted": False,
             }
         )
@@ -668,6 +669,8 @@ class CountyGenerator:
             follow_up,
             follow_due,
             _pick(rng, words.VISIT_NOTES),
+            visited_at if confirm == "qr" else None,  # a scanned card: its time and issue
+            1 if confirm == "qr" else None,
             0,
         )
 
@@ -697,6 +700,8 @@ class CountyGenerator:
             for v in values:
                 row = dict(zip(VISIT_COLUMNS, v, strict=True))
                 row["visited_at"] = datetime.fromisoformat(row["visited_at"])
+                if row["card_scanned_at"] is not None:
+                    row["card_scanned_at"] = row["visited_at"]
                 if row["follow_up_due"] is not None:
                     row["follow_up_due"] = date.fromisoformat(row["follow_up_due"])
                 row["deleted"] = bool(row["deleted"])
