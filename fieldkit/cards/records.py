@@ -175,9 +175,9 @@ def check_card(store: Store, text: str, ring: KeyRing | None = None) -> CheckedC
     claim = verify_card(text, load_ring(store) if ring is None else ring)
     with store.read() as s:
         row = s.exec(_holder_query().where(col(Person.id) == claim.person_id)).first()
-    if row is None:
+        holder = None if row is None else _holder(row)
+    if holder is None:
         raise UnknownCardHolderError(claim.person_id)
-    holder = _holder(row)
     if claim.issue < holder.card_issue:
         raise ReplacedCardError(holder.name, claim.issue, holder.card_issue)
     return CheckedCard(holder=holder, claim=claim)

@@ -1,0 +1,42 @@
+"""Reading printed cards back with a real decoder (zxing-cpp), from PNGs and PDF pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2
+import zxingcpp
+from PIL import Image
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One QR found in an image: its text, version and error-correction level."""
+
+    text: str
+    version: str
+    ec_level: str
+
+
+def scan_image(image: Image.Image) -> list[Scan]:
+    """Every QR code zxing-cpp finds in ``image``."""
+    return [
+        Scan(text=b.text, version=str(b.extra.get("Version")), ec_level=b.ec_level)
+        for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
+
+
+def scan_pdf(path: Path, dpi: int = 200) -> list[list[Scan]]:
+    """The QR codes of each page of a PDF rendered by PDFium at ``dpi``."""
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        return [scan_image(page.render(scale=dpi / 72).to_pil()) for page in pdf]
+    finally:
+        pdf.close()
+
+
+def scan_png(path: Path) -> list[Scan]:
+    """The QR codes in a PNG file."""
+    with Image.open(path) as image:
+        return scan_image(image)
