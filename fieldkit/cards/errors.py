@@ -80,8 +80,9 @@ class UnsupportedCardVersionError(MalformedCardError):
     def __init__(self, version: str) -> None:
         CardRefused.__init__(
             self,
-            _("Card refused: it was made by a newer fieldkit (format {version}); update fieldkit")
-            .format(version=version),
+            _(
+                "Card refused: it was made by a newer fieldkit (format {version}); update fieldkit"
+            ).format(version=version),
         )
         self.detail = f"version {version}"
 
@@ -132,9 +133,9 @@ class ReplacedCardError(CardRefused):
 
     def __init__(self, name: str, issue: int, current: int) -> None:
         super().__init__(
-            _(
-                "Card refused: {name}'s card no. {issue} was replaced by card no. {current}"
-            ).format(name=name, issue=issue, current=current)
+            _("Card refused: {name}'s card no. {issue} was replaced by card no. {current}").format(
+                name=name, issue=issue, current=current
+            )
         )
         self.issue = issue
         self.current = current

@@ -116,7 +116,9 @@ class PublicCardKey:
         """The key of a ``card_key`` row; :class:`CardKeyError` if the row is damaged."""
         raw = _unb64(row.public_key, "public_key")
         if not 1 <= row.key_id <= MAX_KEY_ID:
-            raise CardKeyError(_("Card key: key id {key_id} is out of range").format(key_id=row.key_id))
+            raise CardKeyError(
+                _("Card key: key id {key_id} is out of range").format(key_id=row.key_id)
+            )
         return cls(
             county=row.county,
             key_id=row.key_id,

@@ -9,6 +9,7 @@ the cards it prints would be refused by laptops that do not know it either.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def card_faces(holders: Sequence[CardHolder], key: SigningKey, bureau: str) -> l
 def print_cards(
     holders: Sequence[CardHolder],
     key: SigningKey,
-    out: Path,
+    out: str | Path,
     *,
     bureau: str | None = None,
     progress: Progress | None = None,
@@ -107,7 +108,8 @@ def print_cards(
     """
     if not holders:
         raise CardPrintError(_("Cards: nobody to print (no persons selected)"))
-    as_dir = out.is_dir() or str(out).endswith(("/", "\\"))
+    as_dir = Path(out).is_dir() or str(out).endswith(("/", os.sep))
+    out = Path(out)
     if not as_dir and out.suffix.lower() != ".pdf":
         raise CardPrintError(
             _("Cards: --out must be a .pdf file or a directory (end it with /): {path}").format(

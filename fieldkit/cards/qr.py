@@ -113,9 +113,7 @@ def _penalties(stack: NDArray[np.int8]) -> NDArray[np.int64]:
     across = stack.transpose(0, 2, 1)
     n1 = _runs_penalty(stack) + _runs_penalty(np.ascontiguousarray(across))
     block = stack[:, :-1, :-1]
-    same = (
-        (block == stack[:, 1:, :-1]) & (block == stack[:, :-1, 1:]) & (block == stack[:, 1:, 1:])
-    )
+    same = (block == stack[:, 1:, :-1]) & (block == stack[:, :-1, 1:]) & (block == stack[:, 1:, 1:])
     n2 = 3 * same.sum(axis=(1, 2)).astype(np.int64)
     n3 = _finder_penalty(stack) + _finder_penalty(across)
     percent = stack.sum(axis=(1, 2)) * 100.0 / (stack.shape[1] * stack.shape[2])
@@ -185,6 +183,4 @@ def dark_runs(matrix: Matrix) -> list[tuple[int, int, int]]:
     edges = np.diff(padded, axis=1)
     start_r, start_c = np.nonzero(edges == 1)
     _end_r, end_c = np.nonzero(edges == -1)
-    return list(
-        zip(start_r.tolist(), start_c.tolist(), (end_c - start_c).tolist(), strict=True)
-    )
+    return list(zip(start_r.tolist(), start_c.tolist(), (end_c - start_c).tolist(), strict=True))

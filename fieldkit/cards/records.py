@@ -106,9 +106,9 @@ def _holder(row: Any) -> CardHolder:
 def _site_id(store: Store, given: str) -> str:
     text = given.strip()
     with store.read() as s:
-        sites = s.exec(select(Site).where(col(Site.deleted).is_(False))).all()
-    found = [site.id for site in sites if site.id == text] or [
-        site.id for site in sites if site.name == text
+        sites = s.exec(select(Site.id, Site.name).where(col(Site.deleted).is_(False))).all()
+    found = [sid for sid, _name in sites if sid == text] or [
+        sid for sid, name in sites if name == text
     ]
     if len(found) > 1:
         raise CardPrintError(
@@ -117,7 +117,7 @@ def _site_id(store: Store, given: str) -> str:
             )
         )
     if not found:
-        names = ", ".join(sorted(site.name for site in sites)[:20])
+        names = ", ".join(sorted(name for _sid, name in sites)[:20])
         raise CardPrintError(
             _("Cards: no site named or with id {site}; sites on this laptop: {names}").format(
                 site=text, names=names or "-"
@@ -126,7 +126,9 @@ def _site_id(store: Store, given: str) -> str:
     return found[0]
 
 
-def card_holders(store: Store, *, site: str | None = None, code: str | None = None) -> list[CardHolder]:
+def card_holders(
+    store: Store, *, site: str | None = None, code: str | None = None
+) -> list[CardHolder]:
     """The persons whose cards to print, by site then code.
 
     ``code`` picks one person (whatever their status); ``site`` (a name or id) picks
@@ -157,7 +159,9 @@ def reissue_card(store: Store, code: str) -> CardHolder:
             select(Person).where(col(Person.code) == code.strip(), col(Person.deleted).is_(False))
         ).first()
         if person is None:
-            raise CardPrintError(_("Cards: no person with the code {code}").format(code=code.strip()))
+            raise CardPrintError(
+                _("Cards: no person with the code {code}").format(code=code.strip())
+            )
         if person.card_issue >= MAX_ISSUE:
             raise CardPrintError(_("Cards: this person's card cannot be reissued again"))
         person.card_issue += 1

@@ -130,9 +130,7 @@ def write_pdf(
         c = _canvas(str(tmp), A4, path.stem)
         pages = _draw_sheets(c, faces, CARDS_PER_PAGE, progress)
         c.save()
-    return SheetResult(
-        cards=len(faces), pages=pages, files=(path,), size_bytes=path.stat().st_size
-    )
+    return SheetResult(cards=len(faces), pages=pages, files=(path,), size_bytes=path.stat().st_size)
 
 
 def png_name(code: str) -> str:

@@ -40,7 +40,7 @@ def register(
     which.add_argument("--person", metavar="CODE", help="one person, by short code (GL-0042)")
     which.add_argument("--all", action="store_true", help="every person on this laptop")
     which.add_argument("--reissue", metavar="CODE", help="give a person a new card number")
-    cmd.add_argument("--out", type=Path, metavar="FILE.pdf|DIR/", help="where to write the cards")
+    cmd.add_argument("--out", metavar="FILE.pdf|DIR/", help="where to write the cards")
     cmd.add_argument("--key", type=Path, metavar="FILE", help="the card key file from HQ")
     cmd.add_argument("--bureau", metavar="NAME", help="bureau name on the cards")
     cmd.set_defaults(handler=run_cards)

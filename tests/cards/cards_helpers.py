@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pypdfium2
 import zxingcpp
 from PIL import Image
+
+COUNTY = "古岚县"
+"""The demo county, whose cards the tests sign."""
+WHEN = datetime(2026, 11, 22, 9, 30)
 
 
 @dataclass(frozen=True)

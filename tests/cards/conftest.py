@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cards_helpers import COUNTY, WHEN
 
 from fieldkit.cards.keys import (
     KeyRing,
@@ -20,9 +20,6 @@ from fieldkit.cards.keys import (
 from fieldkit.cards.records import publish_key
 from fieldkit.demo import build_demo_store
 from fieldkit.store import Store
-
-COUNTY = "古岚县"
-WHEN = datetime(2026, 11, 22, 9, 30)
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import stat
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cards_helpers import COUNTY, WHEN
 from sqlmodel import col, select
 
 from fieldkit.cards.errors import (
@@ -32,9 +32,6 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.models import CardKey, Person
 from fieldkit.store import Store
 from fieldkit.store.tables import OutboxEntry
-
-COUNTY = "古岚县"
-WHEN = datetime(2026, 11, 22, 9, 30)
 
 
 def _person(store: Store, code: str) -> Person:
@@ -133,9 +130,7 @@ def test_a_reissue_refuses_the_old_card_and_goes_to_the_outbox(
     with demo_store.read() as s:
         entries = s.exec(select(OutboxEntry).where(col(OutboxEntry.seq).not_in(before))).all()
         changes = [(e.tbl, e.row_id, json.loads(e.data)) for e in entries]
-    assert changes == [
-        ("person", person.id, {"card_issue": 2})
-    ]
+    assert changes == [("person", person.id, {"card_issue": 2})]
     with pytest.raises(ReplacedCardError) as err:
         check_card(demo_store, old_card)
     assert err.value.problem is CardProblem.REPLACED

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 
 import pytest
+from cards_helpers import COUNTY, WHEN
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,9 +30,7 @@ from fieldkit.cards.payload import (
 )
 from fieldkit.i18n import set_language
 
-COUNTY = "古岚县"
 PERSON = "0196c3a4-5b1e-7d2f-8a00-00000000002a"
-WHEN = datetime(2026, 11, 22, 9, 30)
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
