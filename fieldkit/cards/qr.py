@@ -49,7 +49,7 @@ Matrix = NDArray[np.bool_]
 _FINDER_LIKE = (0b10111010000, 0b00001011101)  # 1:1:3:1:1 with 4 light modules on a side
 
 
-class _Layout(qrcode.QRCode):  # type: ignore[misc]
+class _Layout(qrcode.QRCode):
     """A ``qrcode`` symbol that keeps its function patterns and never places data."""
 
     captured: list[list[bool | None]]

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 from fieldkit.cards.errors import (
     CardKeyError,
@@ -80,10 +80,11 @@ def publish_key(store: Store, key: PublicCardKey) -> None:
         s.add(public_row(key))
 
 
-def _holder_query() -> Select[Any]:
+def _holder_query() -> Select[Person, str, str, str]:
+    """Persons with their site's name and their contact's name and phone (None if none)."""
     contact = aliased(StaffMember)
     return (
-        select(Person, Site.name, contact.name, contact.phone)  # type: ignore[call-overload]
+        select(Person, Site.name, contact.name, contact.phone)
         .join(Site, col(Site.id) == col(Person.site_id))
         .outerjoin(contact, col(contact.id) == col(Person.contact_id))
         .where(col(Person.deleted).is_(False))
