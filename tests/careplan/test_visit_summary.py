@@ -21,7 +21,8 @@ from alembic import command
 from alembic.config import Config
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, SQLModel
+from sqlalchemy import MetaData, Table
+from sqlmodel import SQLModel
 from summary_helpers import assert_in_step, stored
 
 from fieldkit.domain.models import Person, Site, Visit
@@ -222,6 +223,14 @@ def test_the_bulk_generator(tmp_path: Path) -> None:
         store.close()
 
 
+def _insert_as_stored(conn: Any, rows: list[SQLModel]) -> None:
+    """Insert rows in the shape of the store's current tables (an older schema's columns)."""
+    meta = MetaData()
+    for row in rows:
+        table = Table(str(row.__tablename__), meta, autoload_with=conn)
+        conn.execute(table.insert(), {c.name: getattr(row, c.name) for c in table.columns})
+
+
 def test_a_store_upgraded_from_the_previous_schema_is_backfilled(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     engine = make_engine(path)
@@ -234,28 +243,23 @@ def test_a_store_upgraded_from_the_previous_schema_is_backfilled(tmp_path: Path)
     site = Site(name="老站点", kind=SiteKind.VILLAGE)
     people = [Person(code=f"O-{i}", name=f"老{i}", site_id=site.id) for i in range(3)]
     ids = [p.id for p in people]
-    with Session(engine) as s:
-        s.add(site)
-        s.add_all(people)
-        for i, reason in enumerate([VisitReason.ROUTINE, VisitReason.FESTIVAL]):
-            s.add(
-                Visit(
-                    person_id=people[0].id,
-                    site_id=site.id,
-                    visited_at=_at(date(2026, 1, 10 + i)),
-                    reason=reason,
-                    follow_up_due=date(2026, 2, 1) if i else None,
-                )
-            )
-        s.add(
-            Visit(
-                person_id=people[1].id,
-                site_id=site.id,
-                visited_at=_at(date(2026, 1, 3)),
-                deleted=True,
-            )
+    visits = [
+        Visit(
+            person_id=people[0].id,
+            site_id=site.id,
+            visited_at=_at(date(2026, 1, 10 + i)),
+            reason=reason,
+            follow_up_due=date(2026, 2, 1) if i else None,
         )
-        s.commit()
+        for i, reason in enumerate([VisitReason.ROUTINE, VisitReason.FESTIVAL])
+    ]
+    visits.append(
+        Visit(
+            person_id=people[1].id, site_id=site.id, visited_at=_at(date(2026, 1, 3)), deleted=True
+        )
+    )
+    with engine.begin() as conn:
+        _insert_as_stored(conn, [site, *people, *visits])
     engine.dispose()
 
     store = Store(path)
