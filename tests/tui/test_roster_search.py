@@ -173,7 +173,17 @@ def test_sample_data_loader_fills_the_index(tmp_path: Path) -> None:
 
 
 def test_migration_backfills_an_older_store(store: Store, tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from fieldkit.store.migrate import MIGRATIONS_DIR
+
     path = store.path
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.begin() as conn:  # undo the migrations after 0004 first
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
     store.close()
     con = sqlite3.connect(path)
     with con:  # take the store back to revision 0003
