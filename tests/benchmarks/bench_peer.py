@@ -435,7 +435,9 @@ def print_pair(label: str, pairs: list[tuple[Sync, Sync]]) -> None:
           f"PouchDB {mb(pouch.sent)} + {mb(pouch.received)}")  # fmt: skip
     if len(pairs) > 1:
         runs = ", ".join(f"{a.seconds:.2f}/{b.seconds:.2f}" for a, b in pairs)
-        print(f"  {'(each run, fieldkit/PouchDB s)':<38} {runs}")
+        paired = statistics.median(a.seconds / b.seconds for a, b in pairs)
+        print(f"  {'(each run, fieldkit/PouchDB s)':<38} {runs}; "
+              f"median of the runs' ratios {paired:.2f}")  # fmt: skip
 
 
 def print_stores(runs: list[Run]) -> None:
