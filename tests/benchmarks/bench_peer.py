@@ -278,7 +278,7 @@ def pouchdb(figure: str, docs: Path, work: Path, batch_size: int | None) -> dict
     cmd += ["--work", str(work)]
     if batch_size:
         cmd += ["--batch-size", str(batch_size)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout  # errors show
     report: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return report
 

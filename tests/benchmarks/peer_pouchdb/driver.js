@@ -21,12 +21,10 @@
 
 const fs = require('fs');
 const path = require('path');
-const readline = require('readline');
 const { fork } = require('child_process');
 const leveldown = require('leveldown');
 const PouchDB = require('pouchdb');
-
-const LOAD_CHUNK = 2000;
+const { loadRecords } = require('./records');
 
 function parseArgs(argv) {
   const [figure, ...rest] = argv;
@@ -81,22 +79,6 @@ class ServerProcess {
   }
 }
 
-async function loadInto(db, file) {
-  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8') });
-  let chunk = [];
-  let docs = 0;
-  for await (const line of lines) {
-    if (!line) continue;
-    chunk.push(JSON.parse(line));
-    if (chunk.length >= LOAD_CHUNK) {
-      docs += (await db.bulkDocs(chunk)).length;
-      chunk = [];
-    }
-  }
-  if (chunk.length) docs += (await db.bulkDocs(chunk)).length;
-  return docs;
-}
-
 function replicationOptions(args) {
   const opts = {};
   if (args.batch_size) opts.batch_size = Number(args.batch_size);
@@ -141,7 +123,7 @@ async function timed(server, replicate) {
 
 async function push(args, server) {
   const local = new PouchDB(path.join(args.work, 'local'));
-  const docs = await loadInto(local, args.records);
+  const docs = await loadRecords(local, args.records);
   const remote = new PouchDB(`${server.url}/push`);
   await remote.info(); // creates the database before the clock starts
   const run = await timed(server, () => local.replicate.to(remote, replicationOptions(args)));

@@ -18,12 +18,10 @@
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
-const readline = require('readline');
 const express = require('express');
 const expressPouchDB = require('express-pouchdb');
 const PouchDB = require('pouchdb');
-
-const SEED_CHUNK = 2000;
+const { loadRecords } = require('./records');
 
 function startServer(dataDir) {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -55,24 +53,7 @@ function startServer(dataDir) {
 }
 
 async function seed(Pouch, name, file) {
-  const db = new Pouch(name);
-  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8') });
-  let chunk = [];
-  let docs = 0;
-  for await (const line of lines) {
-    if (!line) continue;
-    chunk.push(JSON.parse(line));
-    if (chunk.length >= SEED_CHUNK) {
-      await db.bulkDocs(chunk);
-      docs += chunk.length;
-      chunk = [];
-    }
-  }
-  if (chunk.length) {
-    await db.bulkDocs(chunk);
-    docs += chunk.length;
-  }
-  return { docs };
+  return { docs: await loadRecords(new Pouch(name), file) };
 }
 
 async function count(Pouch, name) {
