@@ -1,12 +1,15 @@
-"""fieldkit's synced tables described for the generic sync engine.
+"""fieldkit's synced tables and roles, described for the generic sync engine.
 
 Built from :data:`fieldkit.domain.models.SYNCED_TABLES`: every synced column
-travels as its wire type (dates, datetimes and enum slugs as text). Volunteers
-never receive a person's health notes, ID number or family situation, nor the
-money handed over on visits. Events, visits and consultations follow their
-person's site, team members and activities their team's. The schema version is
-a digest of the tables and fields, so a laptop running another data model is
-told to upgrade.
+travels as its wire type (dates, datetimes and enum slugs as text). A site is
+its own scope key; every other table is scoped by its ``site_id``. Events,
+visits and consultations follow their person's site, team members and
+activities their team's. The schema version is a digest of the tables and
+fields, so a laptop running another data model is told to upgrade.
+
+The roles (:data:`ROLES`): an admin sees every site; staff and volunteers see
+the sites HQ assigned them. Volunteers never receive a person's health notes,
+ID number or family situation, nor the money handed over on visits.
 """
 
 from __future__ import annotations
@@ -29,9 +32,21 @@ from fieldkit.domain.models import (
     VolunteerTeam,
 )
 from fieldkit.store.outbox import synced_columns
+from sync.roles import Roles, RoleSpec
 from sync.schema import SyncSchema, TableSpec
 
-__all__ = ["SCOPE_PARENTS", "VOLUNTEER_HIDDEN", "build_schema", "sync_schema"]
+__all__ = [
+    "ADMIN",
+    "ROLES",
+    "SCOPE_FIELD",
+    "SCOPE_PARENTS",
+    "VOLUNTEER_HIDDEN",
+    "build_schema",
+    "sync_schema",
+]
+
+SCOPE_FIELD = "site_id"
+"""The field holding a row's scope key: its site."""
 
 SCOPE_PARENTS: dict[str, tuple[str, str]] = {
     str(PersonEvent.__tablename__): ("person_id", str(Person.__tablename__)),
@@ -47,6 +62,22 @@ VOLUNTEER_HIDDEN: dict[str, frozenset[str]] = {
     str(Visit.__tablename__): frozenset({"money_fen"}),
 }
 """Fields a volunteer's laptop never receives, per table."""
+
+ADMIN = "admin"
+"""The role that sees every site."""
+
+ROLES = Roles(
+    (
+        RoleSpec(ADMIN, everything=True, description="every site, every field"),
+        RoleSpec("staff", description="the sites assigned, every field"),
+        RoleSpec(
+            "volunteer",
+            hidden=VOLUNTEER_HIDDEN,
+            description="the sites assigned, without health, ID number, family and money",
+        ),
+    )
+)
+"""fieldkit's roles, handed to the HQ server with the schema."""
 
 
 def _wire_type(column: object) -> type:
@@ -66,13 +97,11 @@ def _spec(model: type[SQLModel]) -> TableSpec:
     cols = synced_columns(model)
     fields = {c: _wire_type(table.columns[c]) for c in cols}
     nullable = frozenset(c for c in cols if table.columns[c].nullable)
-    hidden = {"volunteer": VOLUNTEER_HIDDEN[name]} if name in VOLUNTEER_HIDDEN else {}
     return TableSpec(
         name=name,
         fields=fields,
-        scope_field=None if model is Site else "site_id",
+        scope_field=None if model is Site else SCOPE_FIELD,
         nullable=nullable,
-        hidden=hidden,
         scope_parent=SCOPE_PARENTS.get(name),
     )
 

@@ -1,6 +1,7 @@
 """The laptop side of sync: an httpx client and the push-then-pull loop.
 
-The application implements :class:`LocalReplica` on its store; :func:`run_sync`
+The application implements :class:`sync.replica.LocalReplica` on its store (that
+module has no HTTP, so a store never imports this one); :func:`run_sync`
 pushes the pending outbox in batches (marking each change only on its verdict),
 then pulls pages and hands each one to the replica, which applies it together with
 its cursor in one local transaction, so a cut sync resumes where it stopped.
@@ -12,8 +13,7 @@ import gzip
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -35,12 +35,18 @@ from sync.protocol import (
     Verdict,
     WhoAmI,
 )
+from sync.replica import (
+    GZIP_LEVEL,
+    LocalReplica,
+    PushBatch,
+    Resendable,
+    SyncProgress,
+    SyncResult,
+    WireOutbox,
+)
 
 __all__ = [
-    "LocalReplica",
-    "PageApplied",
-    "PushBatch",
-    "Resendable",
+    "BatchTooLarge",
     "SyncClient",
     "SyncError",
     "SyncProgress",
@@ -48,7 +54,6 @@ __all__ = [
     "Unauthorized",
     "Unreachable",
     "UpgradeRequired",
-    "WireOutbox",
     "pull_all",
     "push_all",
     "resend_lost",
@@ -56,9 +61,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-GZIP_LEVEL = 3
-"""Request compression: a tenth larger than level 5 at about half the CPU time."""
 
 
 class SyncError(RuntimeError):
@@ -79,128 +81,6 @@ class UpgradeRequired(SyncError):
 
 class BatchTooLarge(SyncError):
     """The server refused a batch as too large (HTTP 413)."""
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Where a sync stands: ``phase`` is push, pull or conflicts; ``done`` items so far."""
-
-    phase: str
-    done: int
-    total: int | None = None
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class PageApplied:
-    """What the replica did with one pulled page."""
-
-    stored: int
-    removed: int
-
-
-@dataclass
-class SyncResult:
-    """Counts of one sync run."""
-
-    pushed: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    rejected: int = 0
-    rejected_reasons: list[str] = field(default_factory=list)
-    pulled: int = 0
-    removed: int = 0
-    pages: int = 0
-    new_conflicts: int = 0
-    resent: int = 0
-
-
-@dataclass(frozen=True)
-class PushBatch:
-    """Pending changes ready to send: ``body`` is the JSON of a :class:`PushRequest`."""
-
-    first_seq: int
-    last_seq: int
-    count: int
-    body: bytes
-
-    @classmethod
-    def of(cls, changes: Sequence[Change]) -> PushBatch | None:
-        """The batch of ``changes`` (None when there are none)."""
-        if not changes:
-            return None
-        body = PushRequest(changes=list(changes)).model_dump_json().encode()
-        return cls(changes[0].seq, changes[-1].seq, len(changes), body)
-
-    def gzipped(self) -> bytes:
-        """The body compressed as :class:`SyncClient` sends it."""
-        return gzip.compress(self.body, compresslevel=GZIP_LEVEL)
-
-
-@runtime_checkable
-class WireOutbox(Protocol):
-    """A replica that can hand over its pending changes already in wire form.
-
-    Optional: :func:`push_all` uses it when the replica has it, which spares
-    decoding each change's stored JSON only to encode it again.
-    """
-
-    def pending_wire(self, limit: int, after_seq: int = 0) -> PushBatch | None:
-        """Like ``pending`` but as one request body (None when nothing is pending)."""
-        ...
-
-
-@runtime_checkable
-class Resendable(Protocol):
-    """A replica that can send again changes HQ lost (restored from a backup).
-
-    Optional: :func:`run_sync` uses it when the replica has it (see :func:`resend_lost`).
-    """
-
-    def synced_through(self) -> int:
-        """The highest seq marked synced (0 when none is)."""
-        ...
-
-    def resend_after(self, watermark: int) -> int:
-        """Mark the synced changes with seq > ``watermark`` pending again; how many."""
-        ...
-
-
-class LocalReplica(Protocol):
-    """What the application's local store offers to :func:`run_sync`."""
-
-    def pending(self, limit: int, after_seq: int = 0) -> list[Change]:
-        """Up to ``limit`` pending changes with seq > ``after_seq``, in seq order."""
-        ...
-
-    def record_verdicts(self, verdicts: Sequence[Verdict]) -> None:
-        """Mark changes synced or rejected, in one transaction."""
-        ...
-
-    def cursor(self) -> str | None:
-        """The stored pull cursor (None: pull from the start)."""
-        ...
-
-    def scope(self) -> list[str] | None:
-        """The scope of the last applied page (None: everything, or never pulled)."""
-        ...
-
-    def forget_cursor(self) -> None:
-        """Pull from the start next time (the scope grew)."""
-        ...
-
-    def apply_page(self, page: PullPage) -> PageApplied:
-        """Apply a page's rows, scope, cursor and seen revision in ONE transaction."""
-        ...
-
-    def conflicts_after(self) -> int:
-        """The revision conflicts are known through."""
-        ...
-
-    def apply_conflicts(self, reply: ConflictsReply) -> int:
-        """Store conflict markers and the revision; returns how many were new or changed."""
-        ...
 
 
 class SyncClient:

@@ -1,27 +1,46 @@
-"""Hybrid logical clocks (HLC) as fixed-width strings that sort in causal order.
+"""Hybrid logical clocks (HLC): fixed-width text on the wire, compared as numbers.
 
-A timestamp is ``"{wall_ms:013d}-{counter:05d}-{node}"``: comparing two strings
-compares wall time, then the counter, then the node (device) id, so ties between
-devices are broken by device id and every timestamp of a system is unique.
+A timestamp travels as ``"{wall_ms:013d}-{counter:05d}-{node}"``: 13 ASCII
+digits of wall time in milliseconds, 5 ASCII digits of counter, and the node
+(device) id (ASCII letters, digits, ``_ . -``, at most 64). :func:`parse_ts`
+accepts exactly that and nothing else (no other digits, no ``_`` inside a
+number, no sign or space), and clocks are compared as parsed
+:class:`Timestamp` tuples (wall time, then counter, then node), never as text:
+ties between devices are broken by node id, and every timestamp of a system is
+unique.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["HLC", "ClockDriftError", "Timestamp", "format_ts", "parse_ts"]
+__all__ = [
+    "HLC",
+    "NEVER",
+    "ClockDriftError",
+    "Timestamp",
+    "format_ts",
+    "parse_ts",
+    "stored_ts",
+]
 
 _COUNTER_MAX = 99_999
+_FORM = re.compile(r"([0-9]{13})-([0-9]{5})-([A-Za-z0-9_.\-]{1,64})")
 
 
 class Timestamp(NamedTuple):
-    """A parsed HLC timestamp."""
+    """A parsed HLC timestamp; tuples order as the clocks do."""
 
     wall_ms: int
     counter: int
     node: str
+
+
+NEVER = Timestamp(-1, -1, "")
+"""Sorts before every real timestamp."""
 
 
 class ClockDriftError(ValueError):
@@ -29,16 +48,26 @@ class ClockDriftError(ValueError):
 
 
 def format_ts(ts: Timestamp) -> str:
-    """Render a timestamp in its sortable string form."""
+    """Render a timestamp in its wire form."""
     return f"{ts.wall_ms:013d}-{ts.counter:05d}-{ts.node}"
 
 
 def parse_ts(text: str) -> Timestamp:
-    """Parse the string form; raises ``ValueError`` on anything else."""
-    wall, counter, node = text.split("-", 2)
-    if len(wall) != 13 or len(counter) != 5 or not node:
+    """Parse the wire form strictly; raises ``ValueError`` on anything else."""
+    found = _FORM.fullmatch(text) if type(text) is str else None
+    if found is None:
         raise ValueError(f"not an HLC timestamp: {text!r}")
+    wall, counter, node = found.groups()
     return Timestamp(int(wall), int(counter), node)
+
+
+def stored_ts(text: str) -> Timestamp:
+    """A clock read back from storage: malformed ones (kept from before strict
+    parsing) sort as :data:`NEVER`, so any real clock wins over them."""
+    try:
+        return parse_ts(text)
+    except ValueError:
+        return NEVER
 
 
 def _now_ms() -> int:
@@ -49,7 +78,7 @@ def _now_ms() -> int:
 class HLC:
     """The clock of one node. Not thread-safe: keep one per writer.
 
-    ``last`` is the last timestamp issued or received, in string form ("" if none).
+    ``last`` is the last timestamp issued or received, in wire form ("" if none).
     """
 
     node: str
@@ -58,16 +87,13 @@ class HLC:
     def now(self, wall_ms: int | None = None) -> str:
         """Issue a new timestamp, later than every one seen so far."""
         wall = _now_ms() if wall_ms is None else wall_ms
-        if self.last:
-            prev = parse_ts(self.last)
-            if wall > prev.wall_ms:
-                ts = Timestamp(wall, 0, self.node)
-            elif prev.counter < _COUNTER_MAX:
-                ts = Timestamp(prev.wall_ms, prev.counter + 1, self.node)
-            else:
-                ts = Timestamp(prev.wall_ms + 1, 0, self.node)
-        else:
+        prev = stored_ts(self.last) if self.last else NEVER
+        if wall > prev.wall_ms:
             ts = Timestamp(wall, 0, self.node)
+        elif prev.counter < _COUNTER_MAX:
+            ts = Timestamp(prev.wall_ms, prev.counter + 1, self.node)
+        else:
+            ts = Timestamp(prev.wall_ms + 1, 0, self.node)
         self.last = format_ts(ts)
         return self.last
 
@@ -86,5 +112,5 @@ class HLC:
                 f"clock {remote} is {(r.wall_ms - wall) / 1000:.0f} s ahead of this clock"
             )
         mine = Timestamp(r.wall_ms, r.counter, self.node)
-        if not self.last or format_ts(mine) > self.last:
+        if not self.last or mine > stored_ts(self.last):
             self.last = format_ts(mine)

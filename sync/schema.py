@@ -2,13 +2,14 @@
 
 A :class:`SyncSchema` lists the synced tables (parents first); each
 :class:`TableSpec` names the fields that travel, their Python types (used to
-validate pushed values), the scope field that decides which devices receive a
-row, and the fields each role may not see.
+validate pushed values) and the scope field that decides which devices receive a
+row. Which fields each role may not see is declared with the roles
+(:mod:`sync.roles`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["FieldError", "SyncSchema", "TableSpec"]
@@ -31,9 +32,9 @@ class TableSpec:
 
     ``fields`` maps each synced field (not ``id``) to its wire type: ``str`` (also
     dates, datetimes and enum slugs, as text), ``int``, ``float`` or ``bool``.
-    ``nullable`` lists fields that may be ``None``. ``scope_field`` names the field
-    holding the scope key; ``None`` means the row's own id is its scope (a site).
-    ``hidden`` maps a role to the fields that role never receives.
+    ``scope_field`` names the field holding the scope key; ``None`` means the row's
+    own id is its scope key (a table of scopes). ``nullable`` lists fields that may
+    be ``None``. ``delete_field`` is the boolean field that marks a tombstone.
     ``scope_parent`` = ``(field, table)`` says the row belongs wherever the ``table``
     row named by ``field`` belongs (a visit goes with its person): HQ keeps the
     row's scope field equal to the parent's scope, and when the parent moves, its
@@ -42,9 +43,8 @@ class TableSpec:
 
     name: str
     fields: dict[str, type]
-    scope_field: str | None = "site_id"
+    scope_field: str | None
     nullable: frozenset[str] = frozenset()
-    hidden: dict[str, frozenset[str]] = field(default_factory=dict)
     delete_field: str = "deleted"
     scope_parent: tuple[str, str] | None = None
 
@@ -54,11 +54,6 @@ class TableSpec:
             return row_id
         value = data.get(self.scope_field)
         return value if isinstance(value, str) else None
-
-    def visible_fields(self, role: str) -> list[str]:
-        """The fields a device of ``role`` receives."""
-        hidden = self.hidden.get(role, frozenset())
-        return [f for f in self.fields if f not in hidden]
 
     def check(self, data: dict[str, Any]) -> None:
         """Raise :class:`FieldError` naming the first field that does not fit."""

@@ -11,11 +11,18 @@ import argparse
 import os
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from fieldkit.cli.errors import CliError
 from fieldkit.paths import default_server_db_path
 
-__all__ = ["app_factory", "database_url", "register"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from sync.server.admin import AdminError
+    from sync.server.settings import AppInfo, ServerSettings
+
+__all__ = ["app_factory", "build_app", "database_url", "register"]
 
 _URL_ENV = "FIELDKIT_DATABASE_URL"
 _DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
@@ -28,16 +35,47 @@ def database_url(args: argparse.Namespace) -> str:
     return given or os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
 
 
+def app_info() -> AppInfo:
+    """How fieldkit names itself to the devices and API users of its HQ server."""
+    from sync.server import AppInfo
+
+    return AppInfo(
+        name="fieldkit",
+        title="fieldkit headquarters sync",
+        description="Replication between fieldkit laptops and headquarters.",
+    )
+
+
+def build_app(url: str, settings: ServerSettings | None = None) -> FastAPI:
+    """fieldkit's HQ server on the database at ``url``: its schema, roles and name."""
+    from fieldkit.sync_schema import ROLES, sync_schema
+    from sync.server import create_app
+
+    return create_app(sync_schema(), ROLES, url, settings, info=app_info())
+
+
 def app_factory() -> object:
     """The ASGI app for uvicorn workers (configured through the environment)."""
-    from fieldkit.sync_schema import sync_schema
-    from sync.server import ServerSettings, create_app
+    from sync.server import ServerSettings
 
     settings = ServerSettings()
     if os.environ.get(_DRIFT_ENV):
         settings.max_drift_ms = int(os.environ[_DRIFT_ENV])
     url = os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
-    return create_app(sync_schema(), url, settings)
+    return build_app(url, settings)
+
+
+_NEXT_STEP_COMMANDS = {
+    "add_user": "fieldkit admin add-user",
+    "list_devices": "fieldkit admin devices",
+    "list_conflicts": "fieldkit admin conflicts",
+}
+
+
+def admin_failure(err: AdminError) -> CliError:
+    """The command line's error for an administrative failure, with the command that helps."""
+    step = _NEXT_STEP_COMMANDS.get(str(err.next_step)) if err.next_step else None
+    return CliError(f"{err}; see `{step}`" if step else str(err))
 
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -107,6 +145,7 @@ def _resolve_sites(args: argparse.Namespace, conn: object, given: str) -> list[s
 
 def run_add_user(args: argparse.Namespace) -> int:
     """Create or update a user."""
+    from fieldkit.sync_schema import ROLES
     from sync.server.admin import AdminError, add_user
     from sync.server.db import write_begin
 
@@ -114,13 +153,18 @@ def run_add_user(args: argparse.Namespace) -> int:
     try:
         with write_begin(engine) as conn:
             scope = None
-            if args.role != "admin":
+            role = ROLES.get(args.role)
+            if role is None:
+                raise CliError(
+                    f"unknown role {args.role!r}; the roles are {', '.join(ROLES.names)}"
+                )
+            if not role.everything:
                 if not args.sites:
                     raise CliError(f"a {args.role} needs --sites SITE,...")
                 scope = _resolve_sites(args, conn, args.sites)
-            new = add_user(conn, args.name, args.role, scope)
+            new = add_user(conn, ROLES, args.name, args.role, scope)
     except AdminError as err:
-        raise CliError(str(err)) from err
+        raise admin_failure(err) from err
     finally:
         engine.dispose()
     where = "all sites" if scope is None else ", ".join(scope)
@@ -138,7 +182,7 @@ def run_enroll_code(args: argparse.Namespace) -> int:
         with write_begin(engine) as conn:
             code, expires = create_code(conn, args.name, timedelta(hours=args.expires_hours))
     except AdminError as err:
-        raise CliError(str(err)) from err
+        raise admin_failure(err) from err
     finally:
         engine.dispose()
     print(code)
@@ -190,29 +234,46 @@ def run_revoke(args: argparse.Namespace) -> int:
         with write_begin(engine) as conn:
             device_id = revoke_device(conn, args.device)
     except AdminError as err:
-        raise CliError(str(err)) from err
+        raise admin_failure(err) from err
     finally:
         engine.dispose()
     print(f"revoked device {device_id}")
     return 0
 
 
-def run_conflicts(args: argparse.Namespace) -> int:
-    """List conflicts (open ones unless --all), or resolve one."""
-    from sync.server.admin import AdminError, list_conflicts, resolve_conflict
+def _resolve(args: argparse.Namespace, engine: object) -> None:
+    """Resolve conflict ``--resolve``: keep the value ``--keep`` names, or just mark it."""
+    from fieldkit.sync_schema import sync_schema
+    from sync.server.admin import resolve_conflict, settle_conflict
     from sync.server.db import write_begin
 
+    by = os.environ.get("USER", "admin")
+    with write_begin(engine) as conn:  # type: ignore[arg-type]
+        if args.keep is None:
+            resolve_conflict(conn, args.resolve, by=by)
+            print(f"conflict {args.resolve} marked resolved")
+            return
+        value = settle_conflict(conn, sync_schema(), args.resolve, by, args.keep)
+    print(
+        f"conflict {args.resolve} resolved: {value!r} kept; laptops receive it at their next sync"
+    )
+
+
+def run_conflicts(args: argparse.Namespace) -> int:
+    """List conflicts (open ones unless --all), or resolve one."""
+    from sync.server.admin import AdminError, list_conflicts
+
+    if args.keep is not None and args.resolve is None:
+        raise CliError("--keep goes with --resolve ID")
     engine = _engine(args)
     try:
         if args.resolve is not None:
-            with write_begin(engine) as conn:
-                resolve_conflict(conn, args.resolve, by=os.environ.get("USER", "admin"))
-            print(f"conflict {args.resolve} marked resolved")
+            _resolve(args, engine)
             return 0
         with engine.connect() as conn:
             rows = list_conflicts(conn, include_resolved=args.all)
     except AdminError as err:
-        raise CliError(str(err)) from err
+        raise admin_failure(err) from err
     finally:
         engine.dispose()
     if not rows:
@@ -238,6 +299,15 @@ def run_new_epoch(args: argparse.Namespace) -> int:
         epoch = new_epoch(conn)
     engine.dispose()
     print(f"new epoch {epoch}: laptops will pull everything again at their next sync")
+    return 0
+
+
+def run_roles(args: argparse.Namespace) -> int:
+    """List the roles a user can have, with what each sees."""
+    from fieldkit.sync_schema import ROLES
+
+    for role in ROLES:
+        print(f"{role.name:10} {role.description}")
     return 0
 
 
@@ -281,9 +351,14 @@ def register(
         "add-user", parents=[common, db], help="create or update a user and the sites it serves"
     )
     p.add_argument("name")
-    p.add_argument("--role", required=True, choices=["staff", "volunteer", "admin"])
+    p.add_argument(
+        "--role", required=True, help="the user's role, one of those `fieldkit admin roles` lists"
+    )
     p.add_argument("--sites", default="", help="comma-separated site names or ids")
     p.set_defaults(handler=run_add_user)
+
+    p = asub.add_parser("roles", parents=[common], help="list the roles a user can have")
+    p.set_defaults(handler=run_roles)
 
     p = asub.add_parser(
         "enroll", parents=[common, db], help="print a one-time enrollment code for a user"
@@ -305,6 +380,12 @@ def register(
     )
     p.add_argument("--all", action="store_true", help="include resolved conflicts")
     p.add_argument("--resolve", type=int, default=None, metavar="ID", help="mark one resolved")
+    p.add_argument(
+        "--keep",
+        choices=["winner", "loser"],
+        default=None,
+        help="with --resolve: the value to keep, written at HQ and sent to the laptops",
+    )
     p.set_defaults(handler=run_conflicts)
 
     p = asub.add_parser(

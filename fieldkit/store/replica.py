@@ -51,10 +51,10 @@ from fieldkit.domain.search_keys import name_keys
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.store import Store
 from fieldkit.store.tables import LocalMeta, OutboxEntry, OutboxState
-from sync.client import PageApplied, PushBatch
 from sync.gcpause import gc_paused
 from sync.hlc import HLC, Timestamp, format_ts
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
+from sync.replica import PageApplied, PushBatch
 
 __all__ = [
     "CODE_CLASH_MARK",

@@ -1,5 +1,7 @@
-"""The headquarters server: a FastAPI app over SQLite or PostgreSQL, built from a schema."""
+"""The headquarters server: a FastAPI app over SQLite or PostgreSQL, built from what the
+application declares (schema, roles, name)."""
 
-from sync.server.app import ServerSettings, create_app
+from sync.server.app import create_app
+from sync.server.settings import AppInfo, ServerSettings
 
-__all__ = ["ServerSettings", "create_app"]
+__all__ = ["AppInfo", "ServerSettings", "create_app"]

@@ -1,7 +1,9 @@
 """What an administrator does at headquarters: users, enrollment codes, devices, conflicts.
 
 Each function works inside the caller's transaction (``conn``) and raises
-:class:`AdminError` with a message fit for the command line.
+:class:`AdminError` with a message fit for the command line; its
+:attr:`AdminError.next_step` says what the administrator can do next, for the
+application to word as its own command.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
 
 from sqlalchemy import Connection, insert, select, update
 
 from sync.protocol import EnrollReply
+from sync.roles import Roles
 from sync.schema import SyncSchema
 from sync.server import tables as t
 from sync.server.auth import (
@@ -25,14 +29,15 @@ from sync.server.auth import (
     scope_from_text,
     utcnow,
 )
-from sync.server.merge import next_rev
+from sync.server.hq_writes import HqEdit, HqWriteRefused, write_at_hq
+from sync.server.records import next_rev
 
 __all__ = [
-    "ROLES",
     "AdminError",
     "ConflictRow",
     "DeviceRow",
     "EnrollmentError",
+    "NextStep",
     "add_user",
     "create_code",
     "list_conflicts",
@@ -42,28 +47,43 @@ __all__ = [
     "resolve_conflict",
     "revoke_device",
     "scope_labels",
+    "settle_conflict",
 ]
 
-ROLES = ("admin", "staff", "volunteer")
+
+class NextStep(StrEnum):
+    """What an administrator can do about an :class:`AdminError`."""
+
+    ADD_USER = "add_user"
+    LIST_DEVICES = "list_devices"
+    LIST_CONFLICTS = "list_conflicts"
 
 
 class AdminError(ValueError):
-    """An administrative request that cannot be done, with what to do instead."""
+    """An administrative request that cannot be done; ``next_step`` says what helps."""
+
+    def __init__(self, message: str, next_step: NextStep | None = None) -> None:
+        super().__init__(message)
+        self.next_step = next_step
 
 
 class EnrollmentError(AdminError):
     """An enrollment code that is unknown, used or expired."""
 
 
-def add_user(conn: Connection, name: str, role: str, scope: list[str] | None) -> bool:
-    """Create the user ``name`` or update its role and scope; True if it was new."""
-    if role not in ROLES:
-        raise AdminError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+def add_user(conn: Connection, roles: Roles, name: str, role: str, scope: list[str] | None) -> bool:
+    """Create the user ``name`` or update its role and scope; True if it was new.
+
+    ``scope`` lists the user's scope keys; a role that sees everything needs none.
+    """
+    spec = roles.get(role)
+    if spec is None:
+        raise AdminError(f"unknown role {role!r}; use one of {', '.join(roles.names)}")
     if not name.strip():
         raise AdminError("a user needs a name")
-    if role != "admin" and not scope:
-        raise AdminError(f"a {role} must serve at least one site (--sites)")
-    scope_text = "*" if role == "admin" or scope is None else json.dumps(sorted(set(scope)))
+    if not spec.everything and not scope:
+        raise AdminError(f"a {role} sees only the scope keys given to it: give at least one")
+    scope_text = "*" if spec.everything or scope is None else json.dumps(sorted(set(scope)))
     row = conn.execute(select(t.user.c.id).where(t.user.c.name == name)).first()
     if row is None:
         conn.execute(
@@ -78,7 +98,7 @@ def create_code(conn: Connection, name: str, ttl: timedelta) -> tuple[str, datet
     """A one-time enrollment code for user ``name`` and when it expires."""
     row = conn.execute(select(t.user.c.id).where(t.user.c.name == name)).first()
     if row is None:
-        raise AdminError(f"no user named {name!r}; add it first with `fieldkit admin add-user`")
+        raise AdminError(f"no user named {name!r}; add it first", NextStep.ADD_USER)
     code = new_code()
     now = utcnow()
     conn.execute(
@@ -90,8 +110,6 @@ def create_code(conn: Connection, name: str, ttl: timedelta) -> tuple[str, datet
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -110,7 +128,9 @@ def _answer_lost(conn: Connection, code: Any, device_id: str) -> bool:
     return all(at is None or _aware(at) < spent for at in seen)
 
 
-def redeem_code(conn: Connection, code: str, device_id: str, device_name: str = "") -> EnrollReply:
+def redeem_code(
+    conn: Connection, roles: Roles, code: str, device_id: str, device_name: str = ""
+) -> EnrollReply:
     """Trade a valid code for a device token (the code is spent).
 
     The device keeps the id it made for itself (the node of its clocks). A device
@@ -136,6 +156,12 @@ def redeem_code(conn: Connection, code: str, device_id: str, device_name: str = 
     if _aware(row.expires_at) < now:
         raise EnrollmentError("this enrollment code has expired: ask HQ for a new one")
     user = conn.execute(select(t.user).where(t.user.c.id == row.user_id)).one()
+    role = roles.get(user.role)
+    if role is None:
+        raise EnrollmentError(
+            f"{user.name}'s role {user.role!r} is not one headquarters serves: "
+            "ask HQ to give the user another role"
+        )
     token = new_token()
     name = device_name or f"{user.name}'s laptop"
     known = conn.execute(select(t.device.c.id).where(t.device.c.id == device_id)).first()
@@ -161,7 +187,7 @@ def redeem_code(conn: Connection, code: str, device_id: str, device_name: str = 
         .where(e.code_hash == row.code_hash)
         .values(used_at=now, device_id=device_id)
     )
-    scope = scope_from_text(user.role, user.scope)
+    scope = scope_from_text(role, user.scope)
     return EnrollReply(
         device_id=device_id,
         token=token,
@@ -173,7 +199,7 @@ def redeem_code(conn: Connection, code: str, device_id: str, device_name: str = 
 
 @dataclass(frozen=True)
 class DeviceRow:
-    """A device as ``fieldkit admin devices`` lists it."""
+    """A device as the administrator's list shows it."""
 
     id: str
     name: str
@@ -214,7 +240,7 @@ def revoke_device(conn: Connection, device: str) -> str:
         select(d.id, d.revoked_at).where((d.id.startswith(device)) | (d.name == device))
     ).all()
     if not rows:
-        raise AdminError(f"no device {device!r}; see `fieldkit admin devices`")
+        raise AdminError(f"no device {device!r}", NextStep.LIST_DEVICES)
     if len(rows) > 1:
         raise AdminError(f"{device!r} matches {len(rows)} devices; give more of the id")
     conn.execute(update(t.device).where(d.id == rows[0].id).values(revoked_at=utcnow()))
@@ -261,15 +287,53 @@ def list_conflicts(conn: Connection, *, include_resolved: bool = False) -> list[
 
 
 def resolve_conflict(conn: Connection, conflict_id: int, by: str) -> None:
-    """Mark a conflict reviewed (the devices learn it at their next sync)."""
-    rev = next_rev(conn)
+    """Mark a conflict reviewed, the value that won standing (devices learn it at their
+    next sync)."""
+    _mark_resolved(conn, conflict_id, by, next_rev(conn))
+
+
+def _mark_resolved(conn: Connection, conflict_id: int, by: str, rev: int) -> None:
     done = conn.execute(
         update(t.conflict)
         .where(t.conflict.c.id == conflict_id, t.conflict.c.resolved_at.is_(None))
         .values(resolved_at=utcnow(), resolved_by=by, rev=rev)
     )
     if done.rowcount != 1:
-        raise AdminError(f"no open conflict {conflict_id}; see `fieldkit admin conflicts`")
+        raise AdminError(f"no open conflict {conflict_id}", NextStep.LIST_CONFLICTS)
+
+
+def settle_conflict(
+    conn: Connection,
+    schema: SyncSchema,
+    conflict_id: int,
+    by: str,
+    keep: Literal["winner", "loser"],
+) -> Any:
+    """Resolve a conflict with the value an administrator picked; returns that value.
+
+    The value is written at HQ as a normal synced change (it wins over the field's
+    current value and reaches the devices in scope at their next pull), and the
+    conflict is marked resolved at the same revision.
+    """
+    c = t.conflict.c
+    row = conn.execute(
+        select(c.tbl, c.row_id, c.field, c.winner_value, c.loser_value).where(
+            c.id == conflict_id, c.resolved_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        raise AdminError(f"no open conflict {conflict_id}", NextStep.LIST_CONFLICTS)
+    r = t.record.c
+    stored = conn.execute(select(r.id).where(r.tbl == row.tbl, r.id == row.row_id)).first()
+    if stored is None:
+        raise AdminError(f"{row.tbl} {row.row_id} of conflict {conflict_id} is not at HQ")
+    value = json.loads(row.winner_value if keep == "winner" else row.loser_value)
+    try:
+        rev = write_at_hq(conn, schema, [HqEdit(row.tbl, row.row_id, {row.field: value})], user=by)
+    except HqWriteRefused as err:
+        raise AdminError(f"conflict {conflict_id}: {err}") from err
+    _mark_resolved(conn, conflict_id, by, rev)
+    return value
 
 
 def new_epoch(conn: Connection) -> str:

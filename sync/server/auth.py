@@ -7,6 +7,7 @@ short enough to type (about 60 bits), single-use and expiring.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,15 +15,18 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from sync.roles import Roles, RoleSpec
 from sync.server import tables as t
 
 __all__ = [
     "Device",
+    "RoleNotServed",
     "device_for_token",
     "hash_secret",
     "new_code",
     "new_token",
     "normalize_code",
+    "scope_from_text",
     "utcnow",
 ]
 
@@ -63,27 +67,41 @@ class Device:
     id: str
     name: str
     user: str
-    role: str
+    role: RoleSpec
     scope: frozenset[str] | None
     watermark: int
+
+    @property
+    def node(self) -> str:
+        """The node of the device's clocks: its id."""
+        return self.id
 
     def may_touch(self, scope_key: str) -> bool:
         """Whether this device's user serves ``scope_key``."""
         return self.scope is None or scope_key in self.scope
 
+    def hidden_in(self, table: str) -> frozenset[str]:
+        """Fields of ``table`` this device's role never receives."""
+        return self.role.hidden_in(table)
 
-def scope_from_text(role: str, text: str) -> frozenset[str] | None:
-    """The scope stored for a user (admins and ``*`` see everything)."""
-    import json
 
-    if role == "admin" or text == "*":
+class RoleNotServed(Exception):
+    """A device whose user holds a role the application no longer declares."""
+
+
+def scope_from_text(role: RoleSpec, text: str) -> frozenset[str] | None:
+    """The scope stored for a user (None: every scope key)."""
+    if role.everything or text == "*":
         return None
     value: Any = json.loads(text)
     return frozenset(str(v) for v in value)
 
 
-def device_for_token(conn: Connection, token: str) -> Device | None:
-    """The live (not revoked) device holding ``token``, or None."""
+def device_for_token(conn: Connection, roles: Roles, token: str) -> Device | None:
+    """The live (not revoked) device holding ``token``, or None.
+
+    Raises :class:`RoleNotServed` when the device's user has a role ``roles`` lacks.
+    """
     row = conn.execute(
         select(
             t.device.c.id,
@@ -99,11 +117,17 @@ def device_for_token(conn: Connection, token: str) -> Device | None:
     ).first()
     if row is None or row.revoked_at is not None:
         return None
+    role = roles.get(row.role)
+    if role is None:
+        raise RoleNotServed(
+            f"{row.user}'s role {row.role!r} is not one headquarters serves "
+            f"({', '.join(roles.names)}): an administrator must give the user another role"
+        )
     return Device(
         id=row.id,
         name=row.name,
         user=row.user,
-        role=row.role,
-        scope=scope_from_text(row.role, row.scope),
+        role=role,
+        scope=scope_from_text(role, row.scope),
         watermark=int(row.watermark),
     )

@@ -8,11 +8,13 @@ so several workers starting at once do not race.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+
+from sync.sqlite import IMMEDIATE, sqlite_engine
 
 __all__ = [
     "HEAD",
@@ -31,36 +33,20 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _LOCK_KEY = 7_413_201
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.close()
-
-
-def _sqlite_begin(conn: Any) -> None:
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
 def make_engine(url: str) -> Engine:
-    """An engine on ``url`` (a SQLite file is created with its directory if missing)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
+    """An engine on ``url`` (a SQLite file is created with its directory if missing).
+
+    SQLite gets the settings of :mod:`sync.sqlite` (no foreign keys: the HQ tables
+    have none, and a 30 s wait for the write lock).
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        return sqlite_engine(url, busy_timeout_ms=30_000, foreign_keys=False)
     return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True)
 
 
-def write_begin(engine: Engine) -> Any:
+def write_begin(engine: Engine) -> AbstractContextManager[Connection]:
     """``engine.begin()`` for a write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
-    return engine.execution_options(sqlite_immediate=True).begin()
+    return engine.execution_options(**{IMMEDIATE: True}).begin()
 
 
 def read_snapshot(engine: Engine) -> Connection:

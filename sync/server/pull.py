@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -29,7 +29,14 @@ from sync.schema import SyncSchema
 from sync.server import tables as t
 from sync.server.auth import Device, utcnow
 
-__all__ = ["conflicts_after", "current_state", "pull_page_json"]
+__all__ = ["PageJson", "conflicts_after", "current_state", "pull_page_json", "touch_pull"]
+
+
+class PageJson(NamedTuple):
+    """A pull page as JSON text (:class:`sync.protocol.PullPage`) and whether more follow."""
+
+    body: str
+    more: bool
 
 
 def current_state(conn: Connection) -> tuple[str, int]:
@@ -64,7 +71,7 @@ def _in_scope(col: Any, dev: Device) -> ColumnElement[bool]:
 
 def pull_page_json(
     conn: Connection, schema: SyncSchema, dev: Device, cursor_text: str | None, limit: int
-) -> str:
+) -> PageJson:
     """One page of :class:`sync.protocol.PullPage` as JSON text (built directly, for speed)."""
     epoch, head = current_state(conn)
     reset = False
@@ -100,9 +107,9 @@ def pull_page_json(
         cur = Cursor(epoch=epoch, rev=last[0], kind=last[1], tbl=last[2], id=last[3])
     seen = min(head, items[-1][0] - 1) if more else head
     hidden = {
-        spec.name: spec.hidden.get(dev.role, frozenset())
+        spec.name: dev.role.hidden_in(spec.name)
         for spec in schema.tables
-        if spec.hidden.get(dev.role)
+        if dev.role.hidden_in(spec.name)
     }
     parts: list[str] = []
     dumps = json.dumps
@@ -125,9 +132,9 @@ def pull_page_json(
         f'{{"epoch":{dumps(epoch)},"cursor":{dumps(cur.encode())},'
         f'"more":{"true" if more else "false"},"reset":{"true" if reset else "false"},'
         f'"seen_rev":{seen},"server_ms":{time.time_ns() // 1_000_000},'
-        f'"role":{dumps(dev.role)},"scope":{dumps(scope)},"records":['
+        f'"role":{dumps(dev.role.name)},"scope":{dumps(scope)},"records":['
     )
-    return head_json + ",".join(parts) + "]}"
+    return PageJson(head_json + ",".join(parts) + "]}", more)
 
 
 def touch_pull(conn: Connection, dev: Device) -> None:

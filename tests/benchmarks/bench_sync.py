@@ -43,7 +43,7 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
-from fieldkit.sync_schema import sync_schema
+from fieldkit.sync_schema import ROLES, sync_schema
 from fieldkit.syncing import enroll, sync_now
 from sync.client import SyncClient, push_all
 from sync.hlc import HLC
@@ -135,7 +135,7 @@ class Server:
 
 def code(engine: Any, name: str, role: str, scope: list[str] | None) -> str:
     with write_begin(engine) as conn:
-        add_user(conn, name, role, scope)
+        add_user(conn, ROLES, name, role, scope)
         value, _ = create_code(conn, name, timedelta(hours=1))
     return value
 
@@ -350,7 +350,7 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
 def bench_devices(db_url: str, engine: Any, n_devices: int) -> None:
     site = new_id()
     with write_begin(engine) as conn:
-        add_user(conn, "bench-sites", "admin", None)
+        add_user(conn, ROLES, "bench-sites", "admin", None)
     srv = Server(db_url, workers=2)
     version = sync_schema().version
     tokens: list[tuple[str, str]] = []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, update
 
+from sync.roles import Roles, RoleSpec
 from sync.server import tables as t
 from sync.server.admin import (
     EnrollmentError,
@@ -20,14 +21,16 @@ from sync.server.admin import (
 from sync.server.auth import device_for_token, utcnow
 from sync.server.db import make_engine, migrate, write_begin
 
+ROLES = Roles((RoleSpec("registrar", everything=True),))
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated HQ database on a SQLite file with one admin user."""
+    """A migrated HQ database on a SQLite file with one user who sees everything."""
     db = make_engine(f"sqlite:///{tmp_path / 'hq.db'}")
     migrate(db)
     with write_begin(db) as conn:
-        add_user(conn, "报名员", "admin", None)
+        add_user(conn, ROLES, "报名员", "registrar", None)
     try:
         yield db
     finally:
@@ -41,12 +44,12 @@ def _code(engine: Engine, ttl: timedelta = timedelta(days=1)) -> str:
 
 def _redeem(engine: Engine, code: str, device: str) -> str:
     with write_begin(engine) as conn:
-        return redeem_code(conn, code, device).token
+        return redeem_code(conn, ROLES, code, device).token
 
 
 def _holder(engine: Engine, token: str) -> str | None:
     with engine.connect() as conn:
-        dev = device_for_token(conn, token)
+        dev = device_for_token(conn, ROLES, token)
     return None if dev is None else dev.id
 
 

@@ -28,7 +28,7 @@ from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import SiteKind, Tier
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
-from fieldkit.sync_schema import sync_schema
+from fieldkit.sync_schema import ROLES, sync_schema
 from sync.protocol import Change, PullPage
 from sync.server.admin import add_user, create_code, redeem_code
 from sync.server.auth import Device, device_for_token
@@ -56,11 +56,11 @@ def hq_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 
 def _device(engine: Engine, user: str, role: str, scope: list[str] | None, dev_id: str) -> Device:
     with write_begin(engine) as conn:
-        add_user(conn, user, role, scope)
+        add_user(conn, ROLES, user, role, scope)
         code, _ = create_code(conn, user, timedelta(hours=1))
-        token = redeem_code(conn, code, dev_id).token
+        token = redeem_code(conn, ROLES, code, dev_id).token
     with engine.connect() as conn:
-        dev = device_for_token(conn, token)
+        dev = device_for_token(conn, ROLES, token)
     assert dev is not None
     return dev
 
@@ -79,7 +79,8 @@ def _push(engine: Engine, dev: Device, changes: list[Change]) -> None:
 
 
 def _pull(conn: Connection, dev: Device, cursor: str | None) -> PullPage:
-    return PullPage.model_validate_json(pull_page_json(conn, sync_schema(), dev, cursor, 1000))
+    page = pull_page_json(conn, sync_schema(), dev, cursor, 1000)
+    return PullPage.model_validate_json(page.body)
 
 
 def test_a_pull_between_two_pushes_misses_nothing(hq_engine: Engine, tmp_path: Path) -> None:

@@ -1,9 +1,8 @@
-"""Real HQ for the tests: ``fieldkit serve`` processes, HQ databases, the ``fieldkit`` CLI.
+"""Real HQ for the tests: ``fieldkit serve`` processes and the ``fieldkit`` CLI.
 
-HQ databases are a SQLite file or a fresh PostgreSQL schema (from
-``FIELDKIT_TEST_DATABASE_URL``; its variants skip with the reason when it is unset,
-and fail when it is set but unreachable). A server writes its output to a log file,
-never to a pipe nobody drains (a server logging many broken requests would block).
+HQ databases come from :mod:`databases` (a SQLite file or a fresh PostgreSQL
+schema). A server writes its output to a log file, never to a pipe nobody drains
+(a server logging many broken requests would block).
 """
 
 from __future__ import annotations
@@ -11,32 +10,18 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy import create_engine, text
+from databases import PG_ENV, database_urls, free_port
 
 from fieldkit.cli.main import main
 
 __all__ = ["PG_ENV", "Hq", "database_urls", "free_port", "run_cli"]
-
-PG_ENV = "FIELDKIT_TEST_DATABASE_URL"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_cli(*args: str, process: bool = False, check: bool = True) -> str:
@@ -63,28 +48,6 @@ def run_cli(*args: str, process: bool = False, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise AssertionError(f"fieldkit {' '.join(args)} failed: {proc.stdout}\n{proc.stderr}")
     return proc.stdout if check else proc.stdout + proc.stderr + f"\nexit={proc.returncode}"
-
-
-@contextmanager
-def database_urls(backend: str, tmp: Path) -> Iterator[str]:
-    """A fresh HQ database: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp / 'hq.db'}"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL variants skipped")
-    schema = f"fk_test_{secrets.token_hex(4)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 class Hq:

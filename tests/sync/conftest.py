@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hq_process import database_urls
-from toy import TOY, ServerThread
+from databases import database_urls
+from toy import ServerThread, toy_app
 
-from sync.server import ServerSettings, create_app
+from sync.server import ServerSettings
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -19,7 +19,7 @@ def toy_hq(
     """A toy HQ (max batch 50) on SQLite, and on PostgreSQL when configured."""
     tmp: Path = tmp_path_factory.mktemp("toyhq")
     with database_urls(request.param, tmp) as url:
-        srv = ServerThread(create_app(TOY, url, ServerSettings(max_batch=50)))
+        srv = ServerThread(toy_app(url, ServerSettings(max_batch=50)))
         try:
             yield srv
         finally:

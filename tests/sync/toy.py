@@ -1,33 +1,45 @@
-"""A toy application for testing the generic sync engine without fieldkit.
+"""A toy application for testing the generic sync engine on its own.
 
-Two tables: ``group`` (its own scope) and ``note`` (scoped by ``group_id``, with a
-``secret`` field volunteers never see). :class:`ToyReplica` is an in-memory
-LocalReplica with an outbox.
+Three tables: ``group`` (its own scope key), ``note`` (scoped by ``group_id``,
+with a ``secret`` field guests never see) and ``comment`` (on a note, whose group
+it follows). Three roles: ``overseer`` (every group), ``member`` and ``guest``
+(the groups given to them; guests without secrets). :class:`ToyReplica` is an
+in-memory LocalReplica with an outbox.
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
-from hq_process import free_port
-from sqlalchemy import Engine
+from server_thread import ServerThread
 
-from sync.client import PageApplied, SyncClient
+from sync.client import SyncClient
 from sync.hlc import HLC
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
+from sync.replica import PageApplied
+from sync.roles import Roles, RoleSpec
 from sync.schema import SyncSchema, TableSpec
+from sync.server import AppInfo, ServerSettings, create_app
 from sync.server.admin import add_user, create_code
 from sync.server.db import write_begin
 
-__all__ = ["TOY", "ServerThread", "ToyReplica", "enroll_toy", "new_user"]
+__all__ = [
+    "TOY",
+    "TOY_INFO",
+    "TOY_ROLES",
+    "ServerThread",
+    "ToyReplica",
+    "code_for",
+    "enroll_toy",
+    "new_user",
+    "toy_app",
+]
 
 TOY = SyncSchema(
     version="toy-1",
@@ -38,52 +50,44 @@ TOY = SyncSchema(
             {"group_id": str, "title": str, "body": str, "secret": str, "n": int, "deleted": bool},
             scope_field="group_id",
             nullable=frozenset({"n"}),
-            hidden={"volunteer": frozenset({"secret"})},
+        ),
+        TableSpec(
+            "comment",
+            {"note_id": str, "group_id": str, "text": str, "deleted": bool},
+            scope_field="group_id",
+            scope_parent=("note_id", "note"),
         ),
     ),
 )
 
+TOY_ROLES = Roles(
+    (
+        RoleSpec("overseer", everything=True),
+        RoleSpec("member"),
+        RoleSpec("guest", hidden={"note": frozenset({"secret"})}),
+    )
+)
+
+TOY_INFO = AppInfo(name="toyapp", title="toy sync")
+
 _names = itertools.count(1)
 
 
-class ServerThread:
-    """A uvicorn server on 127.0.0.1 in a thread (real HTTP)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-
-    @property
-    def engine(self) -> Engine:
-        engine: Engine = self.app.state.engine
-        return engine
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+def toy_app(url: str, settings: ServerSettings | None = None) -> FastAPI:
+    """The toy application's HQ server on the database at ``url``."""
+    return create_app(TOY, TOY_ROLES, url, settings, info=TOY_INFO)
 
 
 def new_user(srv: ServerThread, role: str, scope: list[str] | None) -> str:
     """A fresh user name with that role and scope."""
     name = f"user{next(_names)}"
     with write_begin(srv.engine) as conn:
-        add_user(conn, name, role, scope)
+        add_user(conn, TOY_ROLES, name, role, scope)
     return name
 
 
 def code_for(srv: ServerThread, user: str, hours: float = 1) -> str:
+    """A one-time enrollment code for ``user``."""
     with write_begin(srv.engine) as conn:
         code, _ = create_code(conn, user, timedelta(hours=hours))
     return code

@@ -1,0 +1,36 @@
+"""Fixtures of the tests of fieldkit's sync: fieldkit's HQ served over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from databases import database_urls
+from hq_kit import fieldkit_hq
+from server_thread import ServerThread
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hq_any(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerThread]:
+    """fieldkit's HQ on SQLite, and on PostgreSQL when FIELDKIT_TEST_DATABASE_URL is set."""
+    with database_urls(request.param, tmp_path_factory.mktemp("fkhq")) as url:
+        srv = fieldkit_hq(url)
+        try:
+            yield srv
+        finally:
+            srv.stop()
+            srv.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    """fieldkit's HQ on a SQLite file, one per test module."""
+    with database_urls("sqlite", tmp_path_factory.mktemp("fkhq")) as url:
+        srv = fieldkit_hq(url)
+        try:
+            yield srv
+        finally:
+            srv.stop()
+            srv.engine.dispose()
