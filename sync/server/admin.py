@@ -163,7 +163,7 @@ def redeem_code(
             "ask HQ to give the user another role"
         )
     token = new_token()
-    name = device_name or f"{user.name}'s laptop"
+    name = device_name or f"{user.name}'s device"
     known = conn.execute(select(t.device.c.id).where(t.device.c.id == device_id)).first()
     if known is None:
         conn.execute(
@@ -344,7 +344,7 @@ def new_epoch(conn: Connection) -> str:
 
 
 def scope_labels(conn: Connection, schema: SyncSchema, label_field: str = "name") -> dict[str, str]:
-    """Scope key -> label, from the records of the tables that are their own scope (sites)."""
+    """Scope key -> label, from the records of the tables that are their own scope key."""
     names = [s.name for s in schema.tables if s.scope_field is None]
     out: dict[str, str] = {}
     if not names:
