@@ -8,18 +8,16 @@ a visit an offline laptop records for the person under the old site follows.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
 from hq_kit import laptop, ok
+from hq_records import hq_record
 from server_thread import ServerThread
-from sqlalchemy import select
 
 from fieldkit.domain.models import Consultation, Person, Site, Visit
 from fieldkit.store import Store
-from sync.server import tables as t
 
 
 def rows(store: Store, table: str) -> dict[str, str]:
@@ -33,13 +31,9 @@ def rows(store: Store, table: str) -> dict[str, str]:
 
 def hq_scope(hq: ServerThread, tbl: str, row_id: str) -> tuple[str, str]:
     """The record's scope and the site_id in its data at HQ."""
-    with hq.engine.connect() as conn:
-        row = conn.execute(
-            select(t.record.c.scope, t.record.c.data).where(
-                t.record.c.tbl == tbl, t.record.c.id == row_id
-            )
-        ).one()
-    return row.scope, json.loads(row.data)["site_id"]
+    rec = hq_record(hq.engine, tbl, row_id)
+    assert rec is not None
+    return rec.scope, rec.data["site_id"]
 
 
 def test_a_persons_records_follow_the_person_to_another_site(

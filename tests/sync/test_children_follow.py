@@ -13,14 +13,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from hq_records import hq_record
+from sqlalchemy import text
 from toy import TOY, TOY_INFO, TOY_ROLES, ServerThread, enroll_toy, toy_app
 
 from sync.client import run_sync
 from sync.roles import Roles, RoleSpec
 from sync.schema import SyncSchema, TableSpec
 from sync.server import create_app
-from sync.server import tables as t
 
 
 def uid(prefix: str) -> str:
@@ -29,13 +29,9 @@ def uid(prefix: str) -> str:
 
 def hq_scope(srv: ServerThread, tbl: str, row_id: str) -> tuple[str, str]:
     """The record's scope and the group_id in its data at HQ."""
-    with srv.engine.connect() as conn:
-        row = conn.execute(
-            select(t.record.c.scope, t.record.c.data).where(
-                t.record.c.tbl == tbl, t.record.c.id == row_id
-            )
-        ).one()
-    return row.scope, json.loads(row.data)["group_id"]
+    rec = hq_record(srv.engine, tbl, row_id)
+    assert rec is not None
+    return rec.scope, rec.data["group_id"]
 
 
 def test_comments_follow_their_note_to_another_group(toy_hq: ServerThread) -> None:

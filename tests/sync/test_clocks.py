@@ -13,7 +13,8 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import select, update
+from hq_records import hq_record
+from sqlalchemy import update
 from toy import ServerThread, enroll_toy
 
 from sync.client import run_sync
@@ -75,11 +76,9 @@ def test_a_clock_that_held_a_malformed_one_goes_on_from_the_wall_clock() -> None
 
 
 def hq_note(srv: ServerThread, note: str) -> dict[str, object]:
-    with srv.engine.connect() as conn:
-        row = conn.execute(
-            select(t.record.c.data).where(t.record.c.tbl == "note", t.record.c.id == note)
-        ).one()
-    return dict(json.loads(row.data))
+    rec = hq_record(srv.engine, "note", note)
+    assert rec is not None
+    return rec.data
 
 
 @pytest.mark.parametrize("form", ["arabic-indic", "underscore"])

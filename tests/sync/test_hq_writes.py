@@ -8,11 +8,11 @@ with their parent, and a settled conflict's picked value reaches every device.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
 import pytest
+from hq_records import hq_record
 from sqlalchemy import select
 from toy import TOY, ServerThread, enroll_toy
 
@@ -27,16 +27,6 @@ from sync.server.hq_writes import HQ_NODE, HqEdit, HqWriteRefused, write_at_hq
 
 def uid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def stored(srv: ServerThread, tbl: str, row_id: str) -> tuple[dict[str, object], dict[str, list]]:
-    with srv.engine.connect() as conn:
-        row = conn.execute(
-            select(t.record.c.data, t.record.c.clocks).where(
-                t.record.c.tbl == tbl, t.record.c.id == row_id
-            )
-        ).one()
-    return json.loads(row.data), json.loads(row.clocks)
 
 
 def test_an_hq_edit_wins_over_a_device_clock_ahead_and_reaches_devices_in_scope(
@@ -57,7 +47,9 @@ def test_an_hq_edit_wins_over_a_device_clock_ahead_and_reaches_devices_in_scope(
 
     with write_begin(toy_hq.engine) as conn:
         rev = write_at_hq(conn, TOY, [HqEdit("note", note, {"title": "set at HQ"})], user="王主任")
-    data, clocks = stored(toy_hq, "note", note)
+    rec = hq_record(toy_hq.engine, "note", note)
+    assert rec is not None
+    data, clocks = rec.data, rec.clocks
     assert data == {"group_id": a, "title": "set at HQ", "body": "b", "secret": "s"}
     hq_clock, hq_rev, node = clocks["title"]
     assert (hq_rev, node) == (rev, HQ_NODE)

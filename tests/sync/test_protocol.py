@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import pytest
+from hq_records import hq_record
 from sqlalchemy import func, select
 from toy import TOY, TOY_ROLES, ServerThread, ToyReplica, code_for, enroll_toy, new_user
 
@@ -29,12 +30,9 @@ def nid() -> str:
     return f"n-{uuid.uuid4().hex[:10]}"
 
 
-def hq_record(srv: ServerThread, tbl: str, row_id: str) -> dict[str, object] | None:
-    with srv.engine.connect() as conn:
-        row = conn.execute(
-            select(t.record.c.data).where(t.record.c.tbl == tbl, t.record.c.id == row_id)
-        ).first()
-    return None if row is None else dict(json.loads(row.data))
+def hq_data(srv: ServerThread, tbl: str, row_id: str) -> dict[str, object] | None:
+    rec = hq_record(srv.engine, tbl, row_id)
+    return None if rec is None else rec.data
 
 
 def count(srv: ServerThread, table: t.Table) -> int:
@@ -55,7 +53,7 @@ def test_replayed_batch_is_duplicate_and_changes_nothing(toy_hq: ServerThread) -
     again = client.push(changes)
     assert [v.status for v in again.verdicts] == ["duplicate", "duplicate"]
     assert again.watermark == 2
-    assert hq_record(toy_hq, "note", n) == {
+    assert hq_data(toy_hq, "note", n) == {
         "group_id": g,
         "title": "a",
         "body": "",
@@ -84,7 +82,7 @@ def test_rejected_change_never_blocks_the_next_and_replays_its_reason(
     assert "outside" in dev.outbox[0]["reason"]
     assert "title must be str" in dev.outbox[2]["reason"]
     assert "ledger" in dev.outbox[3]["reason"]
-    assert hq_record(toy_hq, "note", ok) is not None
+    assert hq_data(toy_hq, "note", ok) is not None
     replay = client.push([Change(**{k: dev.outbox[0][k] for k in Change.model_fields})])
     assert replay.verdicts[0].status == "rejected"
     assert replay.verdicts[0].reason == dev.outbox[0]["reason"]
@@ -137,7 +135,7 @@ def test_clock_far_ahead_is_rejected_with_a_clear_reason(toy_hq: ServerThread) -
     verdict = client.push([change]).verdicts[0]
     assert verdict.status == "rejected"
     assert "ahead of headquarters" in verdict.reason and "years" in verdict.reason
-    assert hq_record(toy_hq, "group", g) is None
+    assert hq_data(toy_hq, "group", g) is None
     forged = Change(
         seq=2,
         tbl="group",
@@ -186,7 +184,7 @@ def test_old_protocol_gets_an_upgrade_message_and_keeps_its_data(toy_hq: ServerT
     with pytest.raises(UpgradeRequired, match="please upgrade toyapp on this device"):
         run_sync(old, dev)
     assert dev.outbox[0]["state"] == "pending"
-    assert hq_record(toy_hq, "group", g) is None
+    assert hq_data(toy_hq, "group", g) is None
     stale = SyncClient(toy_hq.url, None, schema_version="toy-0")
     with pytest.raises(UpgradeRequired, match="schema"):
         stale.pull(None)
@@ -306,8 +304,8 @@ def test_a_role_never_receives_the_fields_it_hides(toy_hq: ServerThread) -> None
     # a guest's edit of a hidden field of an existing row is ignored
     vol.write("note", n, secret="", title="t2")
     run_sync(cv, vol)
-    assert hq_record(toy_hq, "note", n)["secret"] == "身体状况"  # type: ignore[index]
-    assert hq_record(toy_hq, "note", n)["title"] == "t2"  # type: ignore[index]
+    assert hq_data(toy_hq, "note", n)["secret"] == "身体状况"  # type: ignore[index]
+    assert hq_data(toy_hq, "note", n)["title"] == "t2"  # type: ignore[index]
 
 
 def test_new_epoch_makes_devices_pull_again_without_duplicates(toy_hq: ServerThread) -> None:

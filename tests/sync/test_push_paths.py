@@ -8,15 +8,14 @@ careful path and that text needing escapes survives COPY.
 from __future__ import annotations
 
 import gc
-import json
 import uuid
 
 import pytest
+from hq_records import hq_record
 from toy import TOY, ServerThread, enroll_toy
 
 from sync.gcpause import gc_paused
 from sync.replica import PushBatch
-from sync.server import tables as t
 from sync.server.writer import NewRecords
 
 
@@ -25,11 +24,9 @@ def gid() -> str:
 
 
 def stored(srv: ServerThread, tbl: str, row_id: str) -> dict[str, object]:
-    with srv.engine.connect() as conn:
-        row = conn.execute(
-            t.record.select().where(t.record.c.tbl == tbl, t.record.c.id == row_id)
-        ).one()
-    return dict(json.loads(row.data))
+    rec = hq_record(srv.engine, tbl, row_id)
+    assert rec is not None
+    return rec.data
 
 
 def test_text_that_needs_escaping_survives_the_insert(toy_hq: ServerThread) -> None:
