@@ -20,6 +20,7 @@ from sync.server import tables as t
 
 __all__ = [
     "ALL_FIELDS",
+    "Key",
     "StoredRecord",
     "backfill_parents",
     "load_children",
