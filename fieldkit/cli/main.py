@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fieldkit import __version__
-from fieldkit.cli import app, cards, device, due, hq, imports
+from fieldkit.cli import app, cards, device, due, hq, imports, report
 from fieldkit.cli.errors import CliError
 from fieldkit.paths import default_db_path
 
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fieldkit {__version__}")
     parser.set_defaults(handler=app.run_app)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (app, imports, due, device, hq, cards):
+    for module in (app, imports, due, device, hq, cards, report):
         module.register(sub, common)
     return parser
 

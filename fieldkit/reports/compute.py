@@ -1,0 +1,356 @@
+"""Computing the quarterly tables from a :class:`~fieldkit.reports.source.ReportSource`.
+
+What each figure counts (every site: the person's current site, see the source):
+
+- **persons served** (服务对象): live persons on the roster at some time in the
+  quarter: their file existed by its last day (the time in its UUIDv7 id; an id
+  without one counts as an old file), and they had not died or moved away before
+  its first day (status from dated events, see :func:`fieldkit.reports.replay.status_on`).
+  Counted by their current category and care tier. Of them, **new**: the file was
+  created in the quarter (a roster imported in the quarter counts as new);
+  **moved** and **deceased**: a "moved" or "deceased" event dated in the quarter.
+- **visits** (走访): live visits with a time in the quarter, by reason; **persons
+  visited**: persons with at least one; **card scanned**: visits confirmed by
+  scanning the person's QR card (confirmation ``qr``).
+- **care-plan visits due** (一人一策): see :mod:`fieldkit.reports.replay`.
+- **relocation residents not visited** (安置点居民 12 个月未走访): persons served at
+  the quarter's end (alive, not moved away) living at a relocation site, with no
+  live visit in the twelve months ending with the quarter (the quarter and the
+  three before it), named with their latest visit.
+- **money and goods** (慰问金及物资): the money of the quarter's live visits in
+  whole fen, by reason; persons handed money or goods; visits that handed over
+  goods. A visit corrected later counts with its corrected amount; a voided
+  (tombstoned) one does not count. The domain has no negative amounts.
+- **consultations** (咨询): live consultations held in the quarter, by topic.
+- **service activities** (志愿服务): per team (at the team's site), live activities
+  held in the quarter by kind, members taking part (人次), people reached (人次),
+  and volunteer time: each activity's minutes times its members taking part.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, timedelta
+
+from fieldkit.domain.careplan import Policy, TaskKind, default_policy
+from fieldkit.domain.vocab import (
+    ActivityKind,
+    Category,
+    ConsultTopic,
+    EventKind,
+    SiteKind,
+    Status,
+    Tier,
+    VisitReason,
+)
+from fieldkit.reports.model import (
+    ActivitiesRow,
+    CarePlanKindRow,
+    CarePlanSiteRow,
+    ConsultationsRow,
+    MoneyRow,
+    Outcomes,
+    PersonsRow,
+    QuarterlyReport,
+    Section,
+    SiteRef,
+    TeamRef,
+    UnvisitedResident,
+    VisitsRow,
+    zero_counts,
+)
+from fieldkit.reports.quarter import Quarter, id_created_on
+from fieldkit.reports.replay import Outcome, PersonHistory, Replay, status_on
+from fieldkit.reports.source import (
+    EventRow,
+    PersonRow,
+    ReportSource,
+    SiteRow,
+)
+
+__all__ = ["DEFAULT_BUREAU", "ReportError", "build_report", "bureau_name"]
+
+DEFAULT_BUREAU = "老干部局"
+_GONE = (Status.MOVED, Status.DECEASED)
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked (an unknown site)."""
+
+
+def bureau_name(sites: Iterable[SiteRow]) -> str:
+    """The bureau the tables are made for: ``<county>老干部局`` when every live site
+    names the same county, else ``老干部局``."""
+    counties = {s.county.strip() for s in sites if not s.deleted and s.county.strip()}
+    if len(counties) == 1:
+        return f"{counties.pop()}{DEFAULT_BUREAU}"
+    return DEFAULT_BUREAU
+
+
+class _Sites:
+    """The sites the tables have rows for, and the scope handed to the source."""
+
+    def __init__(self, rows: Sequence[SiteRow], only: str | None) -> None:
+        self._refs = {s.id: SiteRef(s.id, s.name, s.kind) for s in rows}
+        self.chosen: SiteRef | None = None
+        if only is not None:
+            chosen = self._refs.get(only)
+            if chosen is None:
+                raise ReportError(f"no site with id {only}")
+            self.chosen = chosen
+        self.scope: Collection[str] | None = None if only is None else (only,)
+        self.listed = [
+            self._refs[s.id] for s in rows if not s.deleted and (only is None or s.id == only)
+        ]
+
+    def ref(self, site_id: str) -> SiteRef:
+        """A site by id; an id the store does not hold is shown as such."""
+        found = self._refs.get(site_id)
+        return found if found is not None else SiteRef(site_id, site_id, SiteKind.VILLAGE)
+
+    def rows_for(self, used: Iterable[str]) -> list[SiteRef]:
+        """The live sites in scope and any other site with figures, by name."""
+        refs = {r.id: r for r in self.listed}
+        for site_id in used:
+            if self.scope is None or site_id in self.scope:
+                refs.setdefault(site_id, self.ref(site_id))
+        return sorted(refs.values(), key=lambda r: (r.name, r.id))
+
+
+def _served(
+    person: PersonRow, events: Sequence[EventRow], created: date | None, q: Quarter
+) -> bool:
+    if created is not None and created > q.end:
+        return False
+    return status_on(person, events, q.start - timedelta(days=1)) not in _GONE
+
+
+def _persons_section(
+    persons: Sequence[PersonRow],
+    events: Mapping[str, Sequence[EventRow]],
+    created: Mapping[str, date | None],
+    quarter: Quarter,
+    sites: _Sites,
+) -> Section[PersonsRow]:
+    served: Counter[str] = Counter()
+    by_category: dict[str, Counter[Category]] = defaultdict(Counter)
+    by_tier: dict[str, Counter[Tier]] = defaultdict(Counter)
+    new: Counter[str] = Counter()
+    moved: Counter[str] = Counter()
+    deceased: Counter[str] = Counter()
+    for p in persons:
+        mine = events.get(p.id, ())
+        if not _served(p, mine, created[p.id], quarter):
+            continue
+        site = p.site_id
+        served[site] += 1
+        by_category[site][p.category] += 1
+        by_tier[site][p.tier] += 1
+        made = created[p.id]
+        if made is not None and quarter.contains_day(made):
+            new[site] += 1
+        kinds = {e.kind for e in mine if quarter.contains_day(e.happened_on)}
+        moved[site] += EventKind.MOVED in kinds
+        deceased[site] += EventKind.DECEASED in kinds
+    rows = tuple(
+        PersonsRow(
+            site=ref,
+            served=served[ref.id],
+            by_category={**zero_counts(Category), **by_category[ref.id]},
+            by_tier={**zero_counts(Tier), **by_tier[ref.id]},
+            new=new[ref.id],
+            moved=moved[ref.id],
+            deceased=deceased[ref.id],
+        )
+        for ref in sites.rows_for(served)
+    )
+    return Section(rows, PersonsRow.sum(rows))
+
+
+def _visit_sections(
+    source: ReportSource, quarter: Quarter, sites: _Sites
+) -> tuple[Section[VisitsRow], Section[MoneyRow]]:
+    totals = source.visit_totals(quarter, sites.scope)
+    reach = {r.site_id: r for r in source.visit_reach(quarter, sites.scope)}
+    by_reason: dict[str, dict[VisitReason, int]] = defaultdict(lambda: zero_counts(VisitReason))
+    fen: dict[str, dict[VisitReason, int]] = defaultdict(lambda: zero_counts(VisitReason))
+    scanned: Counter[str] = Counter()
+    goods: Counter[str] = Counter()
+    for t in totals:
+        by_reason[t.site_id][t.reason] += t.visits
+        fen[t.site_id][t.reason] += t.fen
+        scanned[t.site_id] += t.card_scanned
+        goods[t.site_id] += t.goods_visits
+    refs = sites.rows_for([*by_reason, *reach])
+    visits = tuple(
+        VisitsRow(
+            site=ref,
+            by_reason=by_reason[ref.id],
+            persons_visited=reach[ref.id].persons_visited if ref.id in reach else 0,
+            card_scanned=scanned[ref.id],
+        )
+        for ref in refs
+    )
+    money = tuple(
+        MoneyRow(
+            site=ref,
+            fen_by_reason=fen[ref.id],
+            persons_given=reach[ref.id].persons_given if ref.id in reach else 0,
+            goods_visits=goods[ref.id],
+        )
+        for ref in refs
+    )
+    return Section(visits, VisitsRow.sum(visits)), Section(money, MoneyRow.sum(money))
+
+
+def _histories(
+    source: ReportSource,
+    replay: Replay,
+    persons: Sequence[PersonRow],
+    events: Mapping[str, Sequence[EventRow]],
+    created: Mapping[str, date | None],
+    sites: _Sites,
+) -> list[PersonHistory]:
+    """Every person's history for the replay (files created after the quarter left out)."""
+    quarter = replay.quarter
+    recent = source.visits_between(replay.start, quarter.next_start, sites.scope)
+    earlier = source.latest_visits_before(replay.start, sites.scope)
+    out = []
+    for p in persons:
+        made = created[p.id]
+        if made is not None and made > quarter.end:
+            continue
+        out.append(
+            PersonHistory(
+                person=p,
+                relocation_site=sites.ref(p.site_id).kind is SiteKind.RELOCATION,
+                created_on=made,
+                events=events.get(p.id, ()),
+                before=earlier.get(p.id),
+                visits=recent.get(p.id, ()),
+            )
+        )
+    return out
+
+
+def _care_sections(
+    replay: Replay, histories: Sequence[PersonHistory], sites: _Sites
+) -> tuple[Section[CarePlanSiteRow], Section[CarePlanKindRow]]:
+    tally = replay.tally(histories)
+    per_site: dict[str, Outcomes] = defaultdict(Outcomes)
+    per_kind: dict[TaskKind, Outcomes] = defaultdict(Outcomes)
+    for (site, kind, outcome), n in tally.items():
+        one = Outcomes(
+            on_time=n if outcome is Outcome.ON_TIME else 0,
+            late=n if outcome is Outcome.LATE else 0,
+            missed=n if outcome is Outcome.MISSED else 0,
+        )
+        per_site[site] += one
+        per_kind[kind] += one
+    by_site = tuple(
+        CarePlanSiteRow(ref, per_site.get(ref.id, Outcomes())) for ref in sites.rows_for(per_site)
+    )
+    by_kind = tuple(CarePlanKindRow(kind, per_kind.get(kind, Outcomes())) for kind in TaskKind)
+    return (
+        Section(by_site, CarePlanSiteRow.sum(by_site)),
+        Section(by_kind, CarePlanKindRow.sum(by_kind)),
+    )
+
+
+def _unvisited(
+    histories: Sequence[PersonHistory], quarter: Quarter, sites: _Sites
+) -> tuple[UnvisitedResident, ...]:
+    end = quarter.end
+    since = quarter.next_start.replace(year=quarter.next_start.year - 1)
+    out = []
+    for h in histories:
+        site = sites.ref(h.person.site_id)
+        if site.kind is not SiteKind.RELOCATION:
+            continue
+        if status_on(h.person, h.events, end) in _GONE:
+            continue
+        last = h.visits[-1] if h.visits else h.before
+        if last is not None and last.day >= since:
+            continue
+        p = h.person
+        out.append(
+            UnvisitedResident(
+                site, p.id, p.code, p.name, p.address, p.phone, last.day if last else None
+            )
+        )
+    out.sort(key=lambda r: (r.site.name, r.site.id, r.code, r.person_id))
+    return tuple(out)
+
+
+def _consultations(
+    source: ReportSource, quarter: Quarter, sites: _Sites
+) -> Section[ConsultationsRow]:
+    counts: dict[str, dict[ConsultTopic, int]] = defaultdict(lambda: zero_counts(ConsultTopic))
+    for c in source.consultation_counts(quarter, sites.scope):
+        counts[c.site_id][c.topic] += c.consultations
+    rows = tuple(ConsultationsRow(ref, counts[ref.id]) for ref in sites.rows_for(counts))
+    return Section(rows, ConsultationsRow.sum(rows))
+
+
+def _activities(source: ReportSource, quarter: Quarter, sites: _Sites) -> Section[ActivitiesRow]:
+    teams = {t.id: t for t in source.teams(sites.scope)}
+    by_kind: dict[str, dict[ActivityKind, int]] = defaultdict(lambda: zero_counts(ActivityKind))
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for a in source.activity_counts(quarter, sites.scope):
+        by_kind[a.team_id][a.kind] += a.activities
+        team_sums = sums[a.team_id]
+        team_sums[0] += a.volunteer_times
+        team_sums[1] += a.people_reached
+        team_sums[2] += a.volunteer_minutes
+    shown = [t for t in teams.values() if not t.deleted or t.id in by_kind]
+    refs = [TeamRef(t.id, t.name, sites.ref(t.site_id)) for t in shown]
+    refs.sort(key=lambda r: (r.site.name, r.site.id, r.name, r.id))
+    rows = tuple(ActivitiesRow(ref, by_kind[ref.id], *sums[ref.id]) for ref in refs)
+    return Section(rows, ActivitiesRow.sum(rows))
+
+
+def build_report(
+    source: ReportSource,
+    quarter: Quarter,
+    *,
+    site_id: str | None = None,
+    policy: Policy | None = None,
+    bureau: str | None = None,
+    made_on: date | None = None,
+    money_hidden: bool = False,
+) -> QuarterlyReport:
+    """The quarterly tables of ``quarter`` over every site of ``source`` (or ``site_id``).
+
+    ``policy`` is the county's care-plan policy (the shipped one by default);
+    ``bureau`` names the bureau in the title (by default from the sites' county);
+    ``made_on`` is the day the tables are made (today by default); ``money_hidden``
+    marks a source that never received money figures (a volunteer's laptop).
+    Raises :class:`ReportError` for a site id the source does not hold.
+    """
+    site_rows = source.sites()
+    sites = _Sites(site_rows, site_id)
+    persons = source.persons(sites.scope)
+    events: dict[str, list[EventRow]] = defaultdict(list)
+    for event in source.events(quarter.end, sites.scope):
+        events[event.person_id].append(event)
+    created = {p.id: id_created_on(p.id) for p in persons}
+    replay = Replay(quarter, policy or default_policy())
+    histories = _histories(source, replay, persons, events, created, sites)
+    visits, money = _visit_sections(source, quarter, sites)
+    care_by_site, care_by_kind = _care_sections(replay, histories, sites)
+    return QuarterlyReport(
+        bureau=bureau or bureau_name(site_rows),
+        quarter=quarter,
+        site=sites.chosen,
+        made_on=made_on or date.today(),
+        persons=_persons_section(persons, events, created, quarter, sites),
+        visits=visits,
+        care_by_site=care_by_site,
+        care_by_kind=care_by_kind,
+        unvisited=_unvisited(histories, quarter, sites),
+        money=money,
+        consultations=_consultations(source, quarter, sites),
+        activities=_activities(source, quarter, sites),
+        money_hidden=money_hidden,
+    )

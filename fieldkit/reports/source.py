@@ -1,0 +1,198 @@
+"""Where the quarterly tables read their figures: a typed interface, one method per aggregate.
+
+:class:`ReportSource` is what :func:`fieldkit.reports.compute.build_report` needs.
+The laptop's implementation is :class:`fieldkit.reports.store_source.StoreSource`
+(SQL over the local SQLite store); headquarters implements the same methods over
+its own tables (docs/ARCHITECTURE.md, "Reports"). Every method returns small typed
+rows: counts come aggregated in the database, and only what the care-plan replay
+needs per person (persons, their events, their visits around the quarter) comes
+row by row.
+
+Rules every implementation keeps:
+
+- tombstoned rows (``deleted``) never count;
+- a record's site is its person's site when it belongs to a person (visits,
+  consultations about a person): sync files a person's history under the site
+  they live at now, so the laptop and headquarters file it the same way;
+- ``sites`` narrows everything to persons (and walk-in consultations, teams)
+  of those sites; ``None`` means every site the source holds;
+- times compare as described in :mod:`fieldkit.reports.quarter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+from typing import NamedTuple, Protocol
+
+from fieldkit.domain.vocab import (
+    ActivityKind,
+    Category,
+    ConsultTopic,
+    EventKind,
+    SiteKind,
+    Status,
+    Tier,
+    VisitReason,
+)
+from fieldkit.reports.quarter import Quarter
+
+__all__ = [
+    "ActivityCount",
+    "ConsultationCount",
+    "EventRow",
+    "PersonRow",
+    "ReportSource",
+    "SiteRow",
+    "SiteScope",
+    "TeamRow",
+    "VisitFact",
+    "VisitReach",
+    "VisitTotals",
+]
+
+SiteScope = Collection[str] | None
+"""Site ids to report on, or ``None`` for every site."""
+
+
+class SiteRow(NamedTuple):
+    """A site."""
+
+    id: str
+    name: str
+    kind: SiteKind
+    county: str
+    deleted: bool
+
+
+class TeamRow(NamedTuple):
+    """A volunteer team."""
+
+    id: str
+    name: str
+    site_id: str
+    deleted: bool
+
+
+class PersonRow(NamedTuple):
+    """A live person's file, as far as the tables need it."""
+
+    id: str
+    code: str
+    name: str
+    site_id: str
+    address: str
+    phone: str
+    category: Category
+    tier: Tier
+    status: Status
+    birth_date: date | None
+
+
+class EventRow(NamedTuple):
+    """A live dated event of a person."""
+
+    person_id: str
+    kind: EventKind
+    happened_on: date
+
+
+class VisitFact(NamedTuple):
+    """A live visit as the care-plan replay sees it: its local day, reason, follow-up."""
+
+    day: date
+    reason: VisitReason
+    owes_follow_up: bool
+    follow_up_due: date | None
+
+
+class VisitTotals(NamedTuple):
+    """The quarter's live visits of one reason at one site."""
+
+    site_id: str
+    reason: VisitReason
+    visits: int
+    card_scanned: int
+    fen: int
+    goods_visits: int
+
+
+class VisitReach(NamedTuple):
+    """How many persons of a site were visited, and given money or goods, in the quarter."""
+
+    site_id: str
+    persons_visited: int
+    persons_given: int
+
+
+class ConsultationCount(NamedTuple):
+    """The quarter's live consultations of one topic at one site."""
+
+    site_id: str
+    topic: ConsultTopic
+    consultations: int
+
+
+class ActivityCount(NamedTuple):
+    """The quarter's live service activities of one kind by one team."""
+
+    team_id: str
+    kind: ActivityKind
+    activities: int
+    volunteer_times: int
+    people_reached: int
+    volunteer_minutes: int
+
+
+class ReportSource(Protocol):
+    """The figures behind the quarterly tables, each read in one query."""
+
+    def sites(self) -> Sequence[SiteRow]:
+        """Every site (tombstoned ones too, flagged)."""
+        ...
+
+    def teams(self, sites: SiteScope) -> Sequence[TeamRow]:
+        """Every volunteer team based at ``sites`` (tombstoned ones too, flagged)."""
+        ...
+
+    def persons(self, sites: SiteScope) -> Sequence[PersonRow]:
+        """The live persons living at ``sites``."""
+        ...
+
+    def events(self, until: date, sites: SiteScope) -> Sequence[EventRow]:
+        """The live events of live persons at ``sites`` dated on or before ``until``,
+        in date order (same-day events in the order they were recorded)."""
+        ...
+
+    def visits_between(
+        self, since: date, before: date, sites: SiteScope
+    ) -> Mapping[str, Sequence[VisitFact]]:
+        """Per live person at ``sites``: their live visits from the day ``since`` to before
+        the day ``before``, in time order (same-time visits in the order stored)."""
+        ...
+
+    def latest_visits_before(self, day: date, sites: SiteScope) -> Mapping[str, VisitFact]:
+        """Per live person at ``sites``: their latest live visit before the day ``day``
+        (same-time visits: the one stored last)."""
+        ...
+
+    def visit_totals(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitTotals]:
+        """The quarter's live visits counted per site and reason: visits, visits confirmed by
+        scanning the person's card, money handed over (fen), visits that handed over goods."""
+        ...
+
+    def visit_reach(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitReach]:
+        """Per site, the persons with at least one live visit in the quarter, and those
+        handed money or goods on one."""
+        ...
+
+    def consultation_counts(
+        self, quarter: Quarter, sites: SiteScope
+    ) -> Sequence[ConsultationCount]:
+        """The quarter's live consultations counted per site and topic."""
+        ...
+
+    def activity_counts(self, quarter: Quarter, sites: SiteScope) -> Sequence[ActivityCount]:
+        """The quarter's live service activities of the teams based at ``sites``, summed per
+        team and kind."""
+        ...

@@ -1,0 +1,255 @@
+"""The quarterly tables' figures from the laptop store (SQLite, over the laptop's scope).
+
+Each method of :class:`StoreSource` is one SQL statement on a read session of the
+store. Counts and sums are aggregated by SQLite (``GROUP BY``); rows come to Python
+only for the care-plan replay (persons, events, visits around the quarter). Times
+compare as text against bare dates (see :mod:`fieldkit.reports.quarter`). A
+record's site is its person's site when it has a person (``COALESCE(p.site_id, ...)``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from fieldkit.domain.vocab import (
+    ActivityKind,
+    Category,
+    Confirmation,
+    ConsultTopic,
+    EventKind,
+    SiteKind,
+    Status,
+    Tier,
+    VisitReason,
+)
+from fieldkit.reports.quarter import Quarter
+from fieldkit.reports.source import (
+    ActivityCount,
+    ConsultationCount,
+    EventRow,
+    PersonRow,
+    SiteRow,
+    SiteScope,
+    TeamRow,
+    VisitFact,
+    VisitReach,
+    VisitTotals,
+)
+from fieldkit.store import Store
+
+__all__ = ["StoreSource"]
+
+_REASONS = {m.value: m for m in VisitReason}
+_fromiso = date.fromisoformat
+
+
+def _scope(column: str, sites: SiteScope, params: dict[str, Any]) -> str:
+    """``AND column IN (...)`` for a site scope (nothing for every site)."""
+    if sites is None:
+        return ""
+    names = []
+    for i, site_id in enumerate(sorted(set(sites))):
+        params[f"site{i}"] = site_id
+        names.append(f":site{i}")
+    return f" AND {column} IN ({', '.join(names) or 'NULL'})"
+
+
+def _quarter(quarter: Quarter, params: dict[str, Any]) -> None:
+    params["q_start"] = quarter.start.isoformat()
+    params["q_next"] = quarter.next_start.isoformat()
+    params["q_end"] = quarter.end.isoformat()
+
+
+def _visit_fact(day_text: str, reason: str, owes: int, due: str | None) -> VisitFact:
+    return VisitFact(
+        _fromiso(day_text[:10]), _REASONS[reason], bool(owes), _fromiso(due) if due else None
+    )
+
+
+class StoreSource:
+    """:class:`fieldkit.reports.source.ReportSource` over a laptop store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        with self.store.read() as s:
+            driver = s.connection().connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection), "the store is a SQLite file"
+            cur = driver.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    def sites(self) -> Sequence[SiteRow]:
+        """Every site."""
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT id, name, kind, county, deleted FROM site").fetchall()
+        return [SiteRow(i, n, SiteKind(k), c, bool(d)) for i, n, k, c, d in rows]
+
+    def teams(self, sites: SiteScope) -> Sequence[TeamRow]:
+        """Every volunteer team based at ``sites``."""
+        params: dict[str, Any] = {}
+        sql = "SELECT id, name, site_id, deleted FROM volunteer_team WHERE 1" + _scope(
+            "site_id", sites, params
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        return [TeamRow(i, n, s, bool(d)) for i, n, s, d in rows]
+
+    def persons(self, sites: SiteScope) -> Sequence[PersonRow]:
+        """The live persons at ``sites``."""
+        params: dict[str, Any] = {}
+        sql = (
+            "SELECT id, code, name, site_id, address, phone, category, tier, status, birth_date"
+            " FROM person WHERE deleted = 0" + _scope("site_id", sites, params)
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        categories = {m.value: m for m in Category}
+        tiers = {m.value: m for m in Tier}
+        statuses = {m.value: m for m in Status}
+        return [
+            PersonRow(
+                pid, code, name, site, address, phone, categories[cat], tiers[tier],
+                statuses[status], _fromiso(birth) if birth else None,
+            )
+            for pid, code, name, site, address, phone, cat, tier, status, birth in rows
+        ]  # fmt: skip
+
+    def events(self, until: date, sites: SiteScope) -> Sequence[EventRow]:
+        """The live events of live persons at ``sites`` up to ``until``, in date order."""
+        params: dict[str, Any] = {"until": until.isoformat()}
+        sql = (
+            "SELECT e.person_id, e.kind, e.happened_on FROM person_event e"
+            " JOIN person p ON p.id = e.person_id"
+            " WHERE e.deleted = 0 AND p.deleted = 0 AND e.happened_on <= :until"
+            + _scope("p.site_id", sites, params)
+            + " ORDER BY e.happened_on, e.rowid"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        kinds = {m.value: m for m in EventKind}
+        return [EventRow(pid, kinds[kind], _fromiso(day)) for pid, kind, day in rows]
+
+    def visits_between(
+        self, since: date, before: date, sites: SiteScope
+    ) -> Mapping[str, Sequence[VisitFact]]:
+        """Per live person at ``sites``, their live visits in ``[since, before)``, in order."""
+        params: dict[str, Any] = {"since": since.isoformat(), "before": before.isoformat()}
+        sql = (
+            "SELECT v.person_id, v.visited_at, v.reason,"
+            " v.follow_up != '' OR v.follow_up_due IS NOT NULL, v.follow_up_due"
+            " FROM visit v JOIN person p ON p.id = v.person_id"
+            " WHERE v.deleted = 0 AND p.deleted = 0"
+            " AND v.visited_at >= :since AND v.visited_at < :before"
+            + _scope("p.site_id", sites, params)
+            + " ORDER BY v.visited_at, v.rowid"
+        )
+        out: dict[str, list[VisitFact]] = {}
+        with self._cursor() as cur:
+            for pid, at, reason, owes, due in cur.execute(sql, params):
+                fact = _visit_fact(at, reason, owes, due)
+                mine = out.get(pid)
+                if mine is None:
+                    out[pid] = [fact]
+                else:
+                    mine.append(fact)
+        return out
+
+    def latest_visits_before(self, day: date, sites: SiteScope) -> Mapping[str, VisitFact]:
+        """Per live person at ``sites``, their latest live visit before ``day``."""
+        params: dict[str, Any] = {"day": day.isoformat()}
+        # one seek per person on visit (person_id, visited_at), newest first
+        sql = (
+            "SELECT p.id, (SELECT v.visited_at || char(31) || v.reason || char(31)"
+            " || (v.follow_up != '' OR v.follow_up_due IS NOT NULL) || char(31)"
+            " || coalesce(v.follow_up_due, '') FROM visit v"
+            " WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :day"
+            " ORDER BY v.visited_at DESC, v.rowid DESC LIMIT 1)"
+            " FROM person p WHERE p.deleted = 0" + _scope("p.site_id", sites, params)
+        )
+        out: dict[str, VisitFact] = {}
+        with self._cursor() as cur:
+            for pid, packed in cur.execute(sql, params):
+                if packed is not None:
+                    at, reason, owes, due = packed.split("\x1f")
+                    out[pid] = _visit_fact(at, reason, int(owes), due or None)
+        return out
+
+    def visit_totals(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitTotals]:
+        """The quarter's live visits per site and reason."""
+        params: dict[str, Any] = {"qr": Confirmation.QR.value}
+        _quarter(quarter, params)
+        sql = (
+            "SELECT coalesce(p.site_id, v.site_id) AS site, v.reason, count(*),"
+            " sum(v.confirmation = :qr), sum(v.money_fen), sum(v.goods != '')"
+            " FROM visit v LEFT JOIN person p ON p.id = v.person_id"
+            " WHERE v.deleted = 0 AND v.visited_at >= :q_start AND v.visited_at < :q_next"
+            + _scope("coalesce(p.site_id, v.site_id)", sites, params)
+            + " GROUP BY site, v.reason"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        return [
+            VisitTotals(site, _REASONS[reason], n, scanned, fen, goods)
+            for site, reason, n, scanned, fen, goods in rows
+        ]
+
+    def visit_reach(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitReach]:
+        """Per site, persons visited and persons given money or goods in the quarter."""
+        params: dict[str, Any] = {}
+        _quarter(quarter, params)
+        sql = (
+            "SELECT site, count(*), sum(given) FROM ("
+            " SELECT coalesce(p.site_id, v.site_id) AS site, v.person_id,"
+            " max(v.money_fen > 0 OR v.goods != '') AS given"
+            " FROM visit v LEFT JOIN person p ON p.id = v.person_id"
+            " WHERE v.deleted = 0 AND v.visited_at >= :q_start AND v.visited_at < :q_next"
+            + _scope("coalesce(p.site_id, v.site_id)", sites, params)
+            + " GROUP BY site, v.person_id) GROUP BY site"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        return [VisitReach(site, n, given) for site, n, given in rows]
+
+    def consultation_counts(
+        self, quarter: Quarter, sites: SiteScope
+    ) -> Sequence[ConsultationCount]:
+        """The quarter's live consultations per site and topic."""
+        params: dict[str, Any] = {}
+        _quarter(quarter, params)
+        sql = (
+            "SELECT coalesce(p.site_id, c.site_id) AS site, c.topic, count(*)"
+            " FROM consultation c LEFT JOIN person p ON p.id = c.person_id"
+            " WHERE c.deleted = 0 AND c.held_on >= :q_start AND c.held_on <= :q_end"
+            + _scope("coalesce(p.site_id, c.site_id)", sites, params)
+            + " GROUP BY site, c.topic"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        topics = {m.value: m for m in ConsultTopic}
+        return [ConsultationCount(site, topics[topic], n) for site, topic, n in rows]
+
+    def activity_counts(self, quarter: Quarter, sites: SiteScope) -> Sequence[ActivityCount]:
+        """The quarter's live service activities per team and kind."""
+        params: dict[str, Any] = {}
+        _quarter(quarter, params)
+        sql = (
+            "SELECT a.team_id, a.kind, count(*), sum(a.attendee_count), sum(a.people_reached),"
+            " sum(a.duration_minutes * a.attendee_count)"
+            " FROM service_activity a JOIN volunteer_team t ON t.id = a.team_id"
+            " WHERE a.deleted = 0 AND a.held_on >= :q_start AND a.held_on <= :q_end"
+            + _scope("t.site_id", sites, params)
+            + " GROUP BY a.team_id, a.kind"
+        )
+        with self._cursor() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        kinds = {m.value: m for m in ActivityKind}
+        return [ActivityCount(team, kinds[kind], *sums) for team, kind, *sums in rows]
