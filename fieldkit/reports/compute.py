@@ -69,10 +69,16 @@ from fieldkit.reports.source import (
     SiteRow,
 )
 
-__all__ = ["DEFAULT_BUREAU", "ReportError", "build_report", "bureau_name"]
+__all__ = ["DEFAULT_BUREAU", "ReportError", "build_report", "bureau_name", "collation_key"]
 
 DEFAULT_BUREAU = "老干部局"
 _GONE = (Status.MOVED, Status.DECEASED)
+
+
+def collation_key(name: str) -> bytes:
+    """Sort key putting Chinese names in pinyin order: GB 18030 (as GB 2312 before it)
+    orders the common characters by their pinyin; rarer ones follow by radical."""
+    return name.encode("gb18030", errors="replace")
 
 
 class ReportError(ValueError):
@@ -115,7 +121,7 @@ class _Sites:
         for site_id in used:
             if self.scope is None or site_id in self.scope:
                 refs.setdefault(site_id, self.ref(site_id))
-        return sorted(refs.values(), key=lambda r: (r.name, r.id))
+        return sorted(refs.values(), key=lambda r: (collation_key(r.name), r.id))
 
 
 def _served(
@@ -279,7 +285,7 @@ def _unvisited(
                 site, p.id, p.code, p.name, p.address, p.phone, last.day if last else None
             )
         )
-    out.sort(key=lambda r: (r.site.name, r.site.id, r.code, r.person_id))
+    out.sort(key=lambda r: (collation_key(r.site.name), r.site.id, r.code, r.person_id))
     return tuple(out)
 
 
@@ -305,7 +311,7 @@ def _activities(source: ReportSource, quarter: Quarter, sites: _Sites) -> Sectio
         team_sums[2] += a.volunteer_minutes
     shown = [t for t in teams.values() if not t.deleted or t.id in by_kind]
     refs = [TeamRef(t.id, t.name, sites.ref(t.site_id)) for t in shown]
-    refs.sort(key=lambda r: (r.site.name, r.site.id, r.name, r.id))
+    refs.sort(key=lambda r: (collation_key(r.site.name), r.site.id, collation_key(r.name), r.id))
     rows = tuple(ActivitiesRow(ref, by_kind[ref.id], *sums[ref.id]) for ref in refs)
     return Section(rows, ActivitiesRow.sum(rows))
 

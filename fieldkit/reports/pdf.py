@@ -48,7 +48,9 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 _TITLE = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
 _SCOPE = ParagraphStyle("scope", fontName=FONT, fontSize=9, leading=13, alignment=1)
-_HEADING = ParagraphStyle("heading", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=8)
+_HEADING = ParagraphStyle(
+    "heading", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=8, keepWithNext=1
+)
 _HEADER = ParagraphStyle("header", fontName=FONT, fontSize=_BODY, leading=_BODY + 2, alignment=1)
 _CELL = ParagraphStyle("cell", fontName=FONT, fontSize=_BODY, leading=_BODY + 2)
 _NOTE = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=13)
@@ -67,15 +69,17 @@ def _escaped(text: str) -> str:
 
 
 def _widths(table: ReportTable, room: float) -> list[float]:
-    """Column widths sharing ``room`` in proportion to each column's widest text."""
+    """Column widths fitting each column's widest text or header, shrunk in proportion
+    to ``room`` when wider (headers then wrap); a half-width character takes about half
+    the font size."""
     lines = [*table.rows, *([table.total] if table.total else [])]
     need = []
     for col, header in enumerate(table.headers):
         widest_value = max((cell_len(_text(line[col])) for line in lines), default=0)
-        # headers wrap, so they ask for about half their length
-        need.append(max(4, widest_value, (cell_len(header) + 1) // 2) + 2)
-    scale = room / sum(need)
-    return [n * scale for n in need]
+        need.append(max(4, widest_value, cell_len(header)) + 3)
+    natural = [n * _BODY * 0.55 for n in need]
+    scale = min(1.0, room / sum(natural))
+    return [w * scale for w in natural]
 
 
 def _table(table: ReportTable) -> list[Flowable]:
@@ -92,6 +96,7 @@ def _table(table: ReportTable) -> list[Flowable]:
         [header, *body, *total],
         colWidths=_widths(table, _PAGE[0] - 2 * _MARGIN),
         repeatRows=1,
+        hAlign="LEFT",
     )
     style: list[Any] = [
         ("FONT", (0, 0), (-1, -1), FONT, _BODY),

@@ -39,7 +39,7 @@ __all__ = [
 BUREAU_ZONE = ZoneInfo("Asia/Shanghai")
 """The zone of the bureau's local dates."""
 
-_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
+_QUARTER = re.compile(r"([0-9]{4})[Qq]([1-4])")
 _NUMERALS = ("一", "二", "三", "四")
 
 

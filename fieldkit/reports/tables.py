@@ -83,8 +83,8 @@ def scope_line(report: QuarterlyReport) -> str:
     q = report.quarter
     where = report.site.name if report.site is not None else ALL_SITES
     return (
-        f"统计范围：{where}    统计期间：{q.start.isoformat()} 至 {q.end.isoformat()}"
-        f"    制表日期：{report.made_on.isoformat()}"
+        f"统计范围：{where}　统计期间：{q.start.isoformat()} 至 {q.end.isoformat()}"
+        f"　制表日期：{report.made_on.isoformat()}"
     )
 
 
