@@ -63,8 +63,13 @@ def _use_language(args: argparse.Namespace) -> None:
 
 def _site_id(wanted: str, sites: list[tuple[str, str, bool]]) -> str:
     """The id of the live site named (or with the id) ``wanted``."""
+    from fieldkit.reports.compute import collation_key
+
     text = wanted.strip()
-    live = [(sid, name) for sid, name, deleted in sites if not deleted]
+    live = sorted(
+        ((sid, name) for sid, name, deleted in sites if not deleted),
+        key=lambda site: (collation_key(site[1]), site[0]),
+    )
     found = [sid for sid, _name in live if sid == text] or [
         sid for sid, name in live if name == text
     ]
