@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -58,19 +59,19 @@ class Quarter:
         if not 1 <= self.number <= 4 or not 1 <= self.year <= 9998:
             raise QuarterError(f"{self.year}Q{self.number} is not a quarter like 2026Q4")
 
-    @property
+    @cached_property
     def start(self) -> date:
         """The first day of the quarter."""
         return date(self.year, 3 * self.number - 2, 1)
 
-    @property
+    @cached_property
     def next_start(self) -> date:
         """The first day of the next quarter (the exclusive end)."""
         if self.number == 4:
             return date(self.year + 1, 1, 1)
         return date(self.year, 3 * self.number + 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         """The last day of the quarter."""
         return self.next_start - timedelta(days=1)

@@ -48,11 +48,14 @@ listed and is not counted.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from fieldkit.domain.careplan import FollowUp, PersonFacts, Policy, Task, TaskKind
 from fieldkit.domain.careplan.rules import DayRules
@@ -75,6 +78,7 @@ _STATUS_AFTER: dict[EventKind, Status] = {
 }
 _ONE_DAY = timedelta(days=1)
 _NEVER_VISITED = (TaskKind.TIER, None, None)
+_new = tuple.__new__  # a named tuple without its Python-level __new__ (many thousands)
 
 
 class Outcome(StrEnum):
@@ -85,8 +89,7 @@ class Outcome(StrEnum):
     MISSED = "missed"
 
 
-@dataclass(frozen=True, slots=True)
-class PersonHistory:
+class PersonHistory(NamedTuple):
     """What the replay needs about one person.
 
     ``events`` are every live event up to the quarter's end, in date order;
@@ -136,10 +139,19 @@ def status_on(person: PersonRow, events: Sequence[EventRow], day: date) -> Statu
 
 
 class _Facts:
-    """A person's facts, advanced day by day through the replay."""
+    """A person's facts, advanced day by day through the replay.
+
+    The engine reads the facts and keeps nothing of them, so the same dictionaries
+    are handed to it at every state and updated in place between states.
+    """
+
+    __slots__ = ("_constant", "_events", "_head", "_next_event", "by_reason", "events", "last")
 
     def __init__(self, history: PersonHistory) -> None:
-        self.history = history
+        p = history.person
+        self._head = (p.id, p.name, p.site_id, p.tier, p.category)
+        self._constant = (p.birth_date, p.code, p.address, history.relocation_site)
+        self._events = history.events
         before = history.before
         self.last: VisitFact | None = before
         self.by_reason: dict[VisitReason, date] = {}
@@ -150,7 +162,7 @@ class _Facts:
 
     def add_events_until(self, day: date) -> None:
         """Take in the events dated up to ``day``."""
-        events = self.history.events
+        events = self._events
         while self._next_event < len(events) and events[self._next_event].happened_on <= day:
             event = events[self._next_event]
             self.events[event.kind] = event.happened_on
@@ -161,29 +173,20 @@ class _Facts:
         self.last = visit
         self.by_reason[visit.reason] = visit.day
 
-    def as_of(self, day: date) -> PersonFacts:
-        """The engine's facts at the end of ``day``."""
-        p = self.history.person
+    def as_of(self, day: date, status: Status) -> PersonFacts:
+        """The engine's facts at the end of ``day``, when the person's status is ``status``."""
         last = self.last
         follow_ups: tuple[FollowUp, ...] = ()
-        if last is not None and last.owes_follow_up:
-            follow_ups = (FollowUp("", last.day, last.follow_up_due),)
-        return PersonFacts(
-            person_id=p.id,
-            name=p.name,
-            site_id=p.site_id,
-            tier=p.tier,
-            category=p.category,
-            status=status_on(p, self.history.events, day),
-            birth_date=p.birth_date,
-            code=p.code,
-            address=p.address,
-            relocation_site=self.history.relocation_site,
-            last_visit=last.day if last is not None else None,
-            last_by_reason=dict(self.by_reason),
-            events=dict(self.events),
-            follow_ups=follow_ups,
-        )
+        last_day = None
+        if last is not None:
+            last_day = last.day
+            if last.owes_follow_up:
+                follow_ups = (_new(FollowUp, ("", last_day, last.follow_up_due)),)
+        return _new(
+            PersonFacts,
+            (*self._head, status, *self._constant, last_day, self.by_reason, self.events,
+             follow_ups),
+        )  # fmt: skip
 
 
 TaskKey = tuple[TaskKind, date | None, date | None]
@@ -206,6 +209,9 @@ class Replay:
             relocation_notice_days=366,
         )
         self._rules: dict[date, DayRules] = {}
+        self._first, self._last = quarter.start, quarter.end
+        self._upcoming = timedelta(days=policy.upcoming_days)
+        self._notice = timedelta(days=policy.relocation_notice_days)
 
     def _tasks(self, facts: PersonFacts, on: date) -> dict[TaskKey, Task]:
         rules = self._rules.get(on)
@@ -220,43 +226,46 @@ class Replay:
                 out[task.kind, task.window_start, task.due] = task
         return out
 
-    def person(self, history: PersonHistory) -> Iterator[tuple[TaskKind, Outcome]]:
+    def person(self, history: PersonHistory) -> list[tuple[TaskKind, Outcome]]:
         """The care-plan visits due in the quarter for one person, with their outcomes."""
         facts = _Facts(history)
+        timeline = _StatusTimeline(history)
         eve = self.start - _ONE_DAY
         facts.add_events_until(eve)
-        open_ = self._tasks(facts.as_of(eve), eve)
+        open_ = self._tasks(facts.as_of(eve, timeline.on(eve)), eve)
+        out: list[tuple[TaskKind, Outcome]] = []
         for day, visits, has_events in _days(history, self.start):
             if has_events:
                 facts.add_events_until(day)
-                now = self._tasks(facts.as_of(day), day)
-                yield from self._closed(history, open_, now, day, settled=False)
+                now = self._tasks(facts.as_of(day, timeline.on(day)), day)
+                self._close(history, open_, now, day, False, out)
                 open_ = now
             if visits:
                 for visit in visits:
                     facts.add_visit(visit)
-                now = self._tasks(facts.as_of(day), day)
-                yield from self._closed(history, open_, now, day, settled=True)
+                now = self._tasks(facts.as_of(day, timeline.on(day)), day)
+                self._close(history, open_, now, day, True, out)
                 open_ = now
-        for key, task in open_.items():
-            outcome = self._outcome(history, key, task, None, settled=False)
-            if outcome is not None:
-                yield task.kind, outcome
+        self._close(history, open_, {}, None, False, out)
+        return out
 
-    def _closed(
+    def _close(
         self,
         history: PersonHistory,
         before: Mapping[TaskKey, Task],
         after: Mapping[TaskKey, Task],
-        day: date,
-        *,
+        day: date | None,
         settled: bool,
-    ) -> Iterator[tuple[TaskKind, Outcome]]:
+        out: list[tuple[TaskKind, Outcome]],
+    ) -> None:
+        """Record the outcome of every task of ``before`` missing from ``after``: closed on
+        ``day`` (settled by visits, or cancelled by events), or open at the quarter's end
+        (``day`` is ``None``)."""
         for key, task in before.items():
             if key not in after:
-                outcome = self._outcome(history, key, task, day, settled=settled)
+                outcome = self._outcome(history, key, task, day, settled)
                 if outcome is not None:
-                    yield task.kind, outcome
+                    out.append((task.kind, outcome))
 
     def _outcome(
         self,
@@ -264,23 +273,21 @@ class Replay:
         key: TaskKey,
         task: Task,
         closed_on: date | None,
-        *,
         settled: bool,
     ) -> Outcome | None:
         """The outcome of a task that closed on ``closed_on`` (``None``: still open at the
         end of the quarter), or ``None`` if it is not a due visit of the quarter."""
-        quarter, policy = self.quarter, self.policy
         created = history.created_on
         if key == _NEVER_VISITED:
-            due = quarter.start if created is None or created < quarter.start else created
+            due = self._first if created is None or created < self._first else created
             listed_from = due
         else:
             due = task.due
             if task.kind is TaskKind.RELOCATION_YEARLY:
-                listed_from = due - timedelta(days=policy.relocation_notice_days)
+                listed_from = due - self._notice
             else:
-                listed_from = due - timedelta(days=policy.upcoming_days)
-        if not quarter.contains_day(due) or (created is not None and due < created):
+                listed_from = due - self._upcoming
+        if due < self._first or due > self._last or (created is not None and due < created):
             return None
         if closed_on is None:
             return Outcome.MISSED
@@ -293,20 +300,65 @@ class Replay:
     def tally(self, histories: Iterable[PersonHistory]) -> Counter[tuple[str, TaskKind, Outcome]]:
         """Outcomes counted per (site id, task kind, outcome)."""
         counts: Counter[tuple[str, TaskKind, Outcome]] = Counter()
-        for history in histories:
-            site = history.person.site_id
-            for kind, outcome in self.person(history):
-                counts[site, kind, outcome] += 1
+        with _no_gc():
+            for history in histories:
+                site = history.person.site_id
+                for kind, outcome in self.person(history):
+                    counts[site, kind, outcome] += 1
         return counts
 
 
-def _days(history: PersonHistory, start: date) -> Iterator[tuple[date, list[VisitFact], bool]]:
+class _StatusTimeline:
+    """A person's status day by day, from their dated status events (see :func:`status_on`)."""
+
+    __slots__ = ("_changes", "_constant")
+
+    def __init__(self, history: PersonHistory) -> None:
+        self._changes = [
+            (e.happened_on, _STATUS_AFTER[e.kind])
+            for e in history.events
+            if e.kind in _STATUS_AFTER
+        ]
+        self._constant = None if self._changes else history.person.status
+
+    def on(self, day: date) -> Status:
+        """The status at the end of ``day``."""
+        if self._constant is not None:
+            return self._constant
+        status = Status.ACTIVE
+        for changed, after in self._changes:
+            if changed > day:
+                break
+            status = after
+        return status
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many small acyclic tuples are made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _days(history: PersonHistory, start: date) -> Iterator[tuple[date, Sequence[VisitFact], bool]]:
     """The days from ``start`` with visits or events, in order: (day, its visits, whether
     it has events)."""
-    visits: dict[date, list[VisitFact]] = {}
-    for visit in history.visits:
-        if visit.day >= start:
-            visits.setdefault(visit.day, []).append(visit)
-    event_days = {e.happened_on for e in history.events if e.happened_on >= start}
-    for day in sorted(visits.keys() | event_days):
-        yield day, visits.get(day, []), day in event_days
+    event_days = sorted({e.happened_on for e in history.events if e.happened_on >= start})
+    visits = [v for v in history.visits if v.day >= start]
+    i = j = 0
+    while i < len(visits) or j < len(event_days):
+        if j < len(event_days) and (i == len(visits) or event_days[j] <= visits[i].day):
+            day, has_events = event_days[j], True
+            j += 1
+        else:
+            day, has_events = visits[i].day, False
+        k = i
+        while k < len(visits) and visits[k].day == day:
+            k += 1
+        yield day, visits[i:k], has_events
+        i = k

@@ -64,6 +64,14 @@ def _quarter(quarter: Quarter, params: dict[str, Any]) -> None:
     params["q_end"] = quarter.end.isoformat()
 
 
+class _Days(dict[str, date]):
+    """ISO day text to ``date``, each day parsed once (visits share few days)."""
+
+    def __missing__(self, text: str) -> date:
+        day = self[text] = _fromiso(text)
+        return day
+
+
 def _visit_fact(day_text: str, reason: str, owes: int, due: str | None) -> VisitFact:
     return VisitFact(
         _fromiso(day_text[:10]), _REASONS[reason], bool(owes), _fromiso(due) if due else None
@@ -144,7 +152,7 @@ class StoreSource:
         """Per live person at ``sites``, their live visits in ``[since, before)``, in order."""
         params: dict[str, Any] = {"since": since.isoformat(), "before": before.isoformat()}
         sql = (
-            "SELECT v.person_id, v.visited_at, v.reason,"
+            "SELECT v.person_id, substr(v.visited_at, 1, 10), v.reason,"
             " v.follow_up != '' OR v.follow_up_due IS NOT NULL, v.follow_up_due"
             " FROM visit v JOIN person p ON p.id = v.person_id"
             " WHERE v.deleted = 0 AND p.deleted = 0"
@@ -153,9 +161,13 @@ class StoreSource:
             + " ORDER BY v.visited_at, v.rowid"
         )
         out: dict[str, list[VisitFact]] = {}
+        day_of = _Days()
+        reasons, new = _REASONS, tuple.__new__
         with self._cursor() as cur:
-            for pid, at, reason, owes, due in cur.execute(sql, params):
-                fact = _visit_fact(at, reason, owes, due)
+            for pid, day, reason, owes, due in cur.execute(sql, params):
+                fact = new(
+                    VisitFact, (day_of[day], reasons[reason], owes == 1, due and day_of[due])
+                )
                 mine = out.get(pid)
                 if mine is None:
                     out[pid] = [fact]
