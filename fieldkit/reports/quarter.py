@@ -117,7 +117,21 @@ def id_created_on(record_id: str) -> date | None:
     if len(digits) != 32 or digits[12] != "7":
         return None
     try:
-        moment = datetime.fromtimestamp(int(digits[:12], 16) / 1000, tz=UTC)
-    except (ValueError, OverflowError, OSError):  # not hex, or beyond the year 9999
+        millis = int(digits[:12], 16)
+    except ValueError:
+        return None
+    if _STEADY_FROM_MS <= millis < _STEADY_UNTIL_MS:
+        # China has kept UTC+8 without daylight saving since 1991: plain arithmetic
+        return _EPOCH_DAY + timedelta(days=(millis + _OFFSET_MS) // _DAY_MS)
+    try:
+        moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):  # beyond the year 9999
         return None
     return local_day(moment)
+
+
+_EPOCH_DAY = date(1970, 1, 1)
+_DAY_MS = 86_400_000
+_OFFSET_MS = 8 * 3_600_000
+_STEADY_FROM_MS = int(datetime(1992, 1, 1, tzinfo=UTC).timestamp() * 1000)
+_STEADY_UNTIL_MS = int(datetime(2100, 1, 1, tzinfo=UTC).timestamp() * 1000)

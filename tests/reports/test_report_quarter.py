@@ -69,3 +69,16 @@ def test_created_on_is_the_local_day_of_the_id_time() -> None:
     assert id_created_on("not-an-id") is None
     assert id_created_on("0196d0d2-9b1e-4c8a-9d3e-123456789abc") is None  # UUIDv4
     assert id_created_on("ffffffff-ffff-7fff-bfff-ffffffffffff") is None  # past year 9999
+
+
+def test_created_on_agrees_with_the_zone_database_across_the_years() -> None:
+    from fieldkit.reports.quarter import local_day
+
+    for moment in (
+        datetime(1988, 6, 1, 15, 30, tzinfo=UTC),  # China kept summer time then
+        datetime(1999, 12, 31, 16, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 15, 59, 59, 999000, tzinfo=UTC),
+        datetime(2026, 12, 31, 16, 0, tzinfo=UTC),
+        datetime(2150, 3, 1, 20, 0, tzinfo=UTC),
+    ):
+        assert id_created_on(id_at(moment)) == local_day(moment), moment
