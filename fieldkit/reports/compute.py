@@ -188,26 +188,17 @@ def _visit_sections(
         fen[t.site_id][t.reason] += t.fen
         scanned[t.site_id] += t.card_scanned
         goods[t.site_id] += t.goods_visits
-    refs = sites.rows_for([*by_reason, *reach])
-    visits = tuple(
-        VisitsRow(
-            site=ref,
-            by_reason=by_reason[ref.id],
-            persons_visited=reach[ref.id].persons_visited if ref.id in reach else 0,
-            card_scanned=scanned[ref.id],
-        )
-        for ref in refs
+    visits: list[VisitsRow] = []
+    money: list[MoneyRow] = []
+    for ref in sites.rows_for([*by_reason, *reach]):
+        got = reach.get(ref.id)
+        visited, given = (got.persons_visited, got.persons_given) if got else (0, 0)
+        visits.append(VisitsRow(ref, by_reason[ref.id], visited, scanned[ref.id]))
+        money.append(MoneyRow(ref, fen[ref.id], given, goods[ref.id]))
+    return (
+        Section(tuple(visits), VisitsRow.sum(visits)),
+        Section(tuple(money), MoneyRow.sum(money)),
     )
-    money = tuple(
-        MoneyRow(
-            site=ref,
-            fen_by_reason=fen[ref.id],
-            persons_given=reach[ref.id].persons_given if ref.id in reach else 0,
-            goods_visits=goods[ref.id],
-        )
-        for ref in refs
-    )
-    return Section(visits, VisitsRow.sum(visits)), Section(money, MoneyRow.sum(money))
 
 
 def _histories(

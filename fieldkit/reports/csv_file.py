@@ -16,24 +16,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from pathlib import Path
 
-from fieldkit.reports.cells import Hours, Yuan, neutralise
+from fieldkit.reports.cells import neutralise
 from fieldkit.reports.model import QuarterlyReport
-from fieldkit.reports.tables import Cell, report_tables, scope_line, title_line
+from fieldkit.reports.tables import Cell, cell_text, report_tables, scope_line, title_line
 
 __all__ = ["csv_bytes", "write_csv"]
 
 
 def _cell(value: Cell) -> str:
-    if isinstance(value, Yuan | Hours):
-        return value.text()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    return "" if value is None else neutralise(value)
+    return neutralise(value) if isinstance(value, str) else cell_text(value)
 
 
 def csv_bytes(report: QuarterlyReport) -> bytes:

@@ -10,7 +10,6 @@ to their widest text; headers wrap. Every page carries its number.
 
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,9 @@ from reportlab.platypus import (
 )
 from rich.cells import cell_len
 
-from fieldkit.reports.cells import Hours, Yuan
 from fieldkit.reports.model import QuarterlyReport
-from fieldkit.reports.tables import Cell, report_tables, scope_line, title_line
 from fieldkit.reports.tables import Table as ReportTable
+from fieldkit.reports.tables import cell_text, report_tables, scope_line, title_line
 
 __all__ = ["FONT", "pdf_bytes", "write_pdf"]
 
@@ -56,14 +54,6 @@ _CELL = ParagraphStyle("cell", fontName=FONT, fontSize=_BODY, leading=_BODY + 2)
 _NOTE = ParagraphStyle("note", fontName=FONT, fontSize=9, leading=13)
 
 
-def _text(value: Cell) -> str:
-    if isinstance(value, Yuan | Hours):
-        return value.text()
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -75,7 +65,7 @@ def _widths(table: ReportTable, room: float) -> list[float]:
     lines = [*table.rows, *([table.total] if table.total else [])]
     need = []
     for col, header in enumerate(table.headers):
-        widest_value = max((cell_len(_text(line[col])) for line in lines), default=0)
+        widest_value = max((cell_len(cell_text(line[col])) for line in lines), default=0)
         need.append(max(4, widest_value, cell_len(header)) + 3)
     natural = [n * _BODY * 0.55 for n in need]
     scale = min(1.0, room / sum(natural))
@@ -86,12 +76,15 @@ def _table(table: ReportTable) -> list[Flowable]:
     out: list[Flowable] = [Paragraph(_escaped(table.title), _HEADING)]
     header = [Paragraph(_escaped(h), _HEADER) for h in table.headers]
     body: list[list[object]] = [
-        [Paragraph(_escaped(_text(v)), _CELL) if isinstance(v, str) else _text(v) for v in row]
+        [
+            Paragraph(_escaped(cell_text(v)), _CELL) if isinstance(v, str) else cell_text(v)
+            for v in row
+        ]
         for row in table.rows
     ]
     total: list[list[object]] = []
     if table.total is not None:
-        total = [[_text(v) for v in table.total]]
+        total = [[cell_text(v) for v in table.total]]
     grid = Table(
         [header, *body, *total],
         colWidths=_widths(table, _PAGE[0] - 2 * _MARGIN),

@@ -48,10 +48,8 @@ listed and is not counted.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -300,11 +298,10 @@ class Replay:
     def tally(self, histories: Iterable[PersonHistory]) -> Counter[tuple[str, TaskKind, Outcome]]:
         """Outcomes counted per (site id, task kind, outcome)."""
         counts: Counter[tuple[str, TaskKind, Outcome]] = Counter()
-        with _no_gc():
-            for history in histories:
-                site = history.person.site_id
-                for kind, outcome in self.person(history):
-                    counts[site, kind, outcome] += 1
+        for history in histories:
+            site = history.person.site_id
+            for kind, outcome in self.person(history):
+                counts[site, kind, outcome] += 1
         return counts
 
 
@@ -331,18 +328,6 @@ class _StatusTimeline:
                 break
             status = after
         return status
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small acyclic tuples are made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _days(history: PersonHistory, start: date) -> Iterator[tuple[date, Sequence[VisitFact], bool]]:

@@ -58,10 +58,22 @@ def _scope(column: str, sites: SiteScope, params: dict[str, Any]) -> str:
     return f" AND {column} IN ({', '.join(names) or 'NULL'})"
 
 
-def _quarter(quarter: Quarter, params: dict[str, Any]) -> None:
-    params["q_start"] = quarter.start.isoformat()
-    params["q_next"] = quarter.next_start.isoformat()
-    params["q_end"] = quarter.end.isoformat()
+def _quarter(quarter: Quarter, **more: Any) -> dict[str, Any]:
+    """The quarter's bounds as statement parameters (with ``more`` of them)."""
+    return {
+        "q_start": quarter.start.isoformat(),
+        "q_next": quarter.next_start.isoformat(),
+        "q_end": quarter.end.isoformat(),
+        **more,
+    }
+
+
+_VISIT_SITE = "coalesce(p.site_id, v.site_id)"
+_QUARTER_VISITS = (
+    " FROM visit v LEFT JOIN person p ON p.id = v.person_id"
+    " WHERE v.deleted = 0 AND v.visited_at >= :q_start AND v.visited_at < :q_next"
+)
+"""The quarter's live visits, each with its person (if the file still exists)."""
 
 
 class _Days(dict[str, date]):
@@ -95,10 +107,14 @@ class StoreSource:
             finally:
                 cur.close()
 
+    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+        """All the rows of one statement."""
+        with self._cursor() as cur:
+            return cur.execute(sql, params or {}).fetchall()
+
     def sites(self) -> Sequence[SiteRow]:
         """Every site."""
-        with self._cursor() as cur:
-            rows = cur.execute("SELECT id, name, kind, county, deleted FROM site").fetchall()
+        rows = self._rows("SELECT id, name, kind, county, deleted FROM site")
         return [SiteRow(i, n, SiteKind(k), c, bool(d)) for i, n, k, c, d in rows]
 
     def teams(self, sites: SiteScope) -> Sequence[TeamRow]:
@@ -107,8 +123,7 @@ class StoreSource:
         sql = "SELECT id, name, site_id, deleted FROM volunteer_team WHERE 1" + _scope(
             "site_id", sites, params
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         return [TeamRow(i, n, s, bool(d)) for i, n, s, d in rows]
 
     def persons(self, sites: SiteScope) -> Sequence[PersonRow]:
@@ -118,8 +133,7 @@ class StoreSource:
             "SELECT id, code, name, site_id, address, phone, category, tier, status, birth_date"
             " FROM person WHERE deleted = 0" + _scope("site_id", sites, params)
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         categories = {m.value: m for m in Category}
         tiers = {m.value: m for m in Tier}
         statuses = {m.value: m for m in Status}
@@ -141,8 +155,7 @@ class StoreSource:
             + _scope("p.site_id", sites, params)
             + " ORDER BY e.happened_on, e.rowid"
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         kinds = {m.value: m for m in EventKind}
         return [EventRow(pid, kinds[kind], _fromiso(day)) for pid, kind, day in rows]
 
@@ -197,18 +210,15 @@ class StoreSource:
 
     def visit_totals(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitTotals]:
         """The quarter's live visits per site and reason."""
-        params: dict[str, Any] = {"qr": Confirmation.QR.value}
-        _quarter(quarter, params)
+        params = _quarter(quarter, qr=Confirmation.QR.value)
         sql = (
-            "SELECT coalesce(p.site_id, v.site_id) AS site, v.reason, count(*),"
+            f"SELECT {_VISIT_SITE} AS site, v.reason, count(*),"
             " sum(v.confirmation = :qr), sum(v.money_fen), sum(v.goods != '')"
-            " FROM visit v LEFT JOIN person p ON p.id = v.person_id"
-            " WHERE v.deleted = 0 AND v.visited_at >= :q_start AND v.visited_at < :q_next"
-            + _scope("coalesce(p.site_id, v.site_id)", sites, params)
+            + _QUARTER_VISITS
+            + _scope(_VISIT_SITE, sites, params)
             + " GROUP BY site, v.reason"
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         return [
             VisitTotals(site, _REASONS[reason], n, scanned, fen, goods)
             for site, reason, n, scanned, fen, goods in rows
@@ -216,27 +226,22 @@ class StoreSource:
 
     def visit_reach(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitReach]:
         """Per site, persons visited and persons given money or goods in the quarter."""
-        params: dict[str, Any] = {}
-        _quarter(quarter, params)
+        params = _quarter(quarter)
         sql = (
-            "SELECT site, count(*), sum(given) FROM ("
-            " SELECT coalesce(p.site_id, v.site_id) AS site, v.person_id,"
+            f"SELECT site, count(*), sum(given) FROM (SELECT {_VISIT_SITE} AS site, v.person_id,"
             " max(v.money_fen > 0 OR v.goods != '') AS given"
-            " FROM visit v LEFT JOIN person p ON p.id = v.person_id"
-            " WHERE v.deleted = 0 AND v.visited_at >= :q_start AND v.visited_at < :q_next"
-            + _scope("coalesce(p.site_id, v.site_id)", sites, params)
+            + _QUARTER_VISITS
+            + _scope(_VISIT_SITE, sites, params)
             + " GROUP BY site, v.person_id) GROUP BY site"
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         return [VisitReach(site, n, given) for site, n, given in rows]
 
     def consultation_counts(
         self, quarter: Quarter, sites: SiteScope
     ) -> Sequence[ConsultationCount]:
         """The quarter's live consultations per site and topic."""
-        params: dict[str, Any] = {}
-        _quarter(quarter, params)
+        params = _quarter(quarter)
         sql = (
             "SELECT coalesce(p.site_id, c.site_id) AS site, c.topic, count(*)"
             " FROM consultation c LEFT JOIN person p ON p.id = c.person_id"
@@ -244,15 +249,13 @@ class StoreSource:
             + _scope("coalesce(p.site_id, c.site_id)", sites, params)
             + " GROUP BY site, c.topic"
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         topics = {m.value: m for m in ConsultTopic}
         return [ConsultationCount(site, topics[topic], n) for site, topic, n in rows]
 
     def activity_counts(self, quarter: Quarter, sites: SiteScope) -> Sequence[ActivityCount]:
         """The quarter's live service activities per team and kind."""
-        params: dict[str, Any] = {}
-        _quarter(quarter, params)
+        params = _quarter(quarter)
         sql = (
             "SELECT a.team_id, a.kind, count(*), sum(a.attendee_count), sum(a.people_reached),"
             " sum(a.duration_minutes * a.attendee_count)"
@@ -261,7 +264,6 @@ class StoreSource:
             + _scope("t.site_id", sites, params)
             + " GROUP BY a.team_id, a.kind"
         )
-        with self._cursor() as cur:
-            rows = cur.execute(sql, params).fetchall()
+        rows = self._rows(sql, params)
         kinds = {m.value: m for m in ActivityKind}
         return [ActivityCount(team, kinds[kind], *sums) for team, kind, *sums in rows]

@@ -41,6 +41,7 @@ __all__ = [
     "TOTAL",
     "Cell",
     "Table",
+    "cell_text",
     "report_tables",
     "scope_line",
     "title_line",
@@ -71,6 +72,15 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     total: tuple[Cell, ...] | None
     note: str = ""
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as printed: ``1234.56`` yuan, ``4.50`` hours, ``2026-11-21``, a count, text."""
+    if isinstance(value, Yuan | Hours):
+        return value.text()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
 
 
 def title_line(report: QuarterlyReport) -> str:

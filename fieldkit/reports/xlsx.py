@@ -25,7 +25,7 @@ from rich.cells import cell_len
 
 from fieldkit.reports.cells import Hours, Yuan
 from fieldkit.reports.model import QuarterlyReport
-from fieldkit.reports.tables import Cell, Table, report_tables, scope_line, title_line
+from fieldkit.reports.tables import Cell, Table, cell_text, report_tables, scope_line, title_line
 
 __all__ = ["HEADER_ROW", "write_xlsx", "xlsx_bytes"]
 
@@ -38,14 +38,6 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _FORMATS = {Yuan: "#,##0.00", Hours: "0.00", date: "yyyy-mm-dd", int: "0"}
 _MIN_WIDTH, _MAX_WIDTH = 6, 48
-
-
-def _text(value: Cell) -> str:
-    if isinstance(value, Yuan | Hours):
-        return value.text()
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Cell) -> XlCell:
@@ -97,7 +89,7 @@ def _sheet(ws: Worksheet, table: Table, report: QuarterlyReport) -> None:
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     lines = [table.headers, *table.rows, *([table.total] if table.total else [])]
     for col in range(width):
-        widest = max(cell_len(_text(line[col])) for line in lines)
+        widest = max(cell_len(cell_text(line[col])) for line in lines)
         ws.column_dimensions[get_column_letter(col + 1)].width = min(
             _MAX_WIDTH, max(_MIN_WIDTH, widest + 2)
         )
