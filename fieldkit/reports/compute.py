@@ -316,13 +316,16 @@ def build_report(
     bureau: str | None = None,
     made_on: date | None = None,
     money_hidden: bool = False,
+    exact_replay: bool = False,
 ) -> QuarterlyReport:
     """The quarterly tables of ``quarter`` over every site of ``source`` (or ``site_id``).
 
     ``policy`` is the county's care-plan policy (the shipped one by default);
     ``bureau`` names the bureau in the title (by default from the sites' county);
     ``made_on`` is the day the tables are made (today by default); ``money_hidden``
-    marks a source that never received money figures (a volunteer's laptop).
+    marks a source that never received money figures (a volunteer's laptop);
+    ``exact_replay`` asks the care-plan engine after every day of visits (slower; the
+    figures are the same, see :class:`fieldkit.reports.replay.Replay`).
     Raises :class:`ReportError` for a site id the source does not hold.
     """
     site_rows = source.sites()
@@ -332,7 +335,7 @@ def build_report(
     for event in source.events(quarter.end, sites.scope):
         events[event.person_id].append(event)
     created = {p.id: id_created_on(p.id) for p in persons}
-    replay = Replay(quarter, policy or default_policy())
+    replay = Replay(quarter, policy or default_policy(), exact=exact_replay)
     histories = _histories(source, replay, persons, events, created, sites)
     visits, money = _visit_sections(source, quarter, sites)
     care_by_site, care_by_kind = _care_sections(replay, histories, sites)

@@ -191,11 +191,20 @@ TaskKey = tuple[TaskKind, date | None, date | None]
 
 
 class Replay:
-    """The replay of many persons over one quarter under one policy."""
+    """The replay of many persons over one quarter under one policy.
 
-    def __init__(self, quarter: Quarter, policy: Policy) -> None:
+    After a day's visits the engine is asked again only when those visits can start
+    a task due in the quarter: one records a follow-up, or the care-plan interval
+    from that day ends in the quarter. After any other visit day the tasks it
+    settles are worked out by the engine's own settling rule (see the module's
+    words); the tasks it starts are all due after the quarter and never counted.
+    ``exact=True`` asks the engine after every day (a test checks both agree).
+    """
+
+    def __init__(self, quarter: Quarter, policy: Policy, *, exact: bool = False) -> None:
         self.quarter = quarter
         self.policy = policy
+        self.exact = exact
         self.start = replay_start(quarter, policy)
         span = (quarter.end - self.start).days + 1
         # every task due in the quarter is listed from any day of the replay
@@ -210,6 +219,9 @@ class Replay:
         self._first, self._last = quarter.start, quarter.end
         self._upcoming = timedelta(days=policy.upcoming_days)
         self._notice = timedelta(days=policy.relocation_notice_days)
+        self._interval = {
+            tier: timedelta(days=days) for tier, days in policy.tier_interval_days.items()
+        }
 
     def _tasks(self, facts: PersonFacts, on: date) -> dict[TaskKey, Task]:
         rules = self._rules.get(on)
@@ -232,6 +244,8 @@ class Replay:
         facts.add_events_until(eve)
         open_ = self._tasks(facts.as_of(eve, timeline.on(eve)), eve)
         out: list[tuple[TaskKind, Outcome]] = []
+        # a visit on or after this day starts a care-plan visit due after the quarter
+        quiet_from = self._last - self._interval[history.person.tier] + _ONE_DAY
         for day, visits, has_events in _days(history, self.start):
             if has_events:
                 facts.add_events_until(day)
@@ -241,7 +255,10 @@ class Replay:
             if visits:
                 for visit in visits:
                     facts.add_visit(visit)
-                now = self._tasks(facts.as_of(day, timeline.on(day)), day)
+                if self.exact or day < quiet_from or any(v.owes_follow_up for v in visits):
+                    now = self._tasks(facts.as_of(day, timeline.on(day)), day)
+                else:
+                    now = {k: t for k, t in open_.items() if not _settles(visits, day, t)}
                 self._close(history, open_, now, day, True, out)
                 open_ = now
         self._close(history, open_, {}, None, False, out)
@@ -303,6 +320,19 @@ class Replay:
             for kind, outcome in self.person(history):
                 counts[site, kind, outcome] += 1
         return counts
+
+
+_ANY_VISIT = frozenset({TaskKind.TIER, TaskKind.FOLLOW_UP, TaskKind.RELOCATION_YEARLY})
+
+
+def _settles(visits: Sequence[VisitFact], day: date, task: Task) -> bool:
+    """Whether ``visits`` (made on ``day``, none recording a follow-up) settle ``task``,
+    as the engine decides: any visit settles the care-plan, yearly and follow-up visits
+    (the latest visit restarts the interval and carries no follow-up); a must-visit
+    needs a visit with its reason on or after its window start."""
+    if task.kind in _ANY_VISIT:
+        return True
+    return day >= task.window_start and any(v.reason is task.reason for v in visits)
 
 
 class _StatusTimeline:
