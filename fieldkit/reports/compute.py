@@ -115,6 +115,10 @@ class _Sites:
         found = self._refs.get(site_id)
         return found if found is not None else SiteRef(site_id, site_id, SiteKind.VILLAGE)
 
+    def of_kind(self, kind: SiteKind) -> frozenset[str]:
+        """The ids of the sites of one kind."""
+        return frozenset(r.id for r in self._refs.values() if r.kind is kind)
+
     def rows_for(self, used: Iterable[str]) -> list[SiteRef]:
         """The live sites in scope and any other site with figures, by name."""
         refs = {r.id: r for r in self.listed}
@@ -177,8 +181,9 @@ def _persons_section(
 def _visit_sections(
     source: ReportSource, quarter: Quarter, sites: _Sites
 ) -> tuple[Section[VisitsRow], Section[MoneyRow]]:
-    totals = source.visit_totals(quarter, sites.scope)
-    reach = {r.site_id: r for r in source.visit_reach(quarter, sites.scope)}
+    figures = source.visit_figures(quarter, sites.scope)
+    totals = figures.totals
+    reach = {r.site_id: r for r in figures.reach}
     by_reason: dict[str, dict[VisitReason, int]] = defaultdict(lambda: zero_counts(VisitReason))
     fen: dict[str, dict[VisitReason, int]] = defaultdict(lambda: zero_counts(VisitReason))
     scanned: Counter[str] = Counter()
@@ -213,22 +218,16 @@ def _histories(
     quarter = replay.quarter
     recent = source.visits_between(replay.start, quarter.next_start, sites.scope)
     earlier = source.latest_visits_before(replay.start, sites.scope)
-    out = []
-    for p in persons:
-        made = created[p.id]
-        if made is not None and made > quarter.end:
-            continue
-        out.append(
-            PersonHistory(
-                person=p,
-                relocation_site=sites.ref(p.site_id).kind is SiteKind.RELOCATION,
-                created_on=made,
-                events=events.get(p.id, ()),
-                before=earlier.get(p.id),
-                visits=recent.get(p.id, ()),
-            )
-        )
-    return out
+    relocation = sites.of_kind(SiteKind.RELOCATION)
+    end, new = quarter.end, tuple.__new__  # many thousands: skip the named tuple's __new__
+    return [
+        new(PersonHistory, (
+            p, p.site_id in relocation, made, events.get(p.id, ()), earlier.get(p.id),
+            recent.get(p.id, ()),
+        ))
+        for p in persons
+        if (made := created[p.id]) is None or made <= end
+    ]  # fmt: skip
 
 
 def _care_sections(

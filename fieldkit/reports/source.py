@@ -47,6 +47,7 @@ __all__ = [
     "SiteScope",
     "TeamRow",
     "VisitFact",
+    "VisitFigures",
     "VisitReach",
     "VisitTotals",
 ]
@@ -144,6 +145,13 @@ class ActivityCount(NamedTuple):
     volunteer_minutes: int
 
 
+class VisitFigures(NamedTuple):
+    """The quarter's visit counts: per site and reason, and the persons reached per site."""
+
+    totals: Sequence[VisitTotals]
+    reach: Sequence[VisitReach]
+
+
 class ReportSource(Protocol):
     """The figures behind the quarterly tables, each read in one query."""
 
@@ -176,14 +184,11 @@ class ReportSource(Protocol):
         (same-time visits: the one stored last)."""
         ...
 
-    def visit_totals(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitTotals]:
-        """The quarter's live visits counted per site and reason: visits, visits confirmed by
-        scanning the person's card, money handed over (fen), visits that handed over goods."""
-        ...
-
-    def visit_reach(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitReach]:
-        """Per site, the persons with at least one live visit in the quarter, and those
-        handed money or goods on one."""
+    def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
+        """The quarter's live visits counted per site and reason (visits, visits confirmed
+        by scanning the person's card, money handed over in fen, visits that handed over
+        goods), and per site the persons with at least one of them and those handed
+        money or goods on one."""
         ...
 
     def consultation_counts(

@@ -36,6 +36,7 @@ from fieldkit.reports.source import (
     SiteScope,
     TeamRow,
     VisitFact,
+    VisitFigures,
     VisitReach,
     VisitTotals,
 )
@@ -137,11 +138,12 @@ class StoreSource:
         categories = {m.value: m for m in Category}
         tiers = {m.value: m for m in Tier}
         statuses = {m.value: m for m in Status}
+        new = tuple.__new__  # many thousands: skip the named tuple's __new__
         return [
-            PersonRow(
+            new(PersonRow, (
                 pid, code, name, site, address, phone, categories[cat], tiers[tier],
                 statuses[status], _fromiso(birth) if birth else None,
-            )
+            ))
             for pid, code, name, site, address, phone, cat, tier, status, birth in rows
         ]  # fmt: skip
 
@@ -208,34 +210,29 @@ class StoreSource:
                     out[pid] = _visit_fact(at, reason, int(owes), due or None)
         return out
 
-    def visit_totals(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitTotals]:
-        """The quarter's live visits per site and reason."""
+    def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
+        """The quarter's live visits per site and reason, and the persons they reached per
+        site, from one pass over the visits (a materialised narrow copy grouped twice)."""
         params = _quarter(quarter, qr=Confirmation.QR.value)
         sql = (
-            f"SELECT {_VISIT_SITE} AS site, v.reason, count(*),"
-            " sum(v.confirmation = :qr), sum(v.money_fen), sum(v.goods != '')"
+            f"WITH q AS MATERIALIZED (SELECT {_VISIT_SITE} AS site, v.person_id, v.reason,"
+            " v.confirmation = :qr AS scanned, v.money_fen AS fen, v.goods != '' AS goods"
             + _QUARTER_VISITS
             + _scope(_VISIT_SITE, sites, params)
-            + " GROUP BY site, v.reason"
+            + ") SELECT site, reason, count(*), sum(scanned), sum(fen), sum(goods)"
+            " FROM q GROUP BY site, reason"
+            " UNION ALL SELECT site, NULL, count(*), sum(given), 0, 0 FROM ("
+            " SELECT site, person_id, max(fen > 0 OR goods) AS given FROM q"
+            " GROUP BY site, person_id) GROUP BY site"
         )
-        rows = self._rows(sql, params)
-        return [
-            VisitTotals(site, _REASONS[reason], n, scanned, fen, goods)
-            for site, reason, n, scanned, fen, goods in rows
-        ]
-
-    def visit_reach(self, quarter: Quarter, sites: SiteScope) -> Sequence[VisitReach]:
-        """Per site, persons visited and persons given money or goods in the quarter."""
-        params = _quarter(quarter)
-        sql = (
-            f"SELECT site, count(*), sum(given) FROM (SELECT {_VISIT_SITE} AS site, v.person_id,"
-            " max(v.money_fen > 0 OR v.goods != '') AS given"
-            + _QUARTER_VISITS
-            + _scope(_VISIT_SITE, sites, params)
-            + " GROUP BY site, v.person_id) GROUP BY site"
-        )
-        rows = self._rows(sql, params)
-        return [VisitReach(site, n, given) for site, n, given in rows]
+        totals: list[VisitTotals] = []
+        reach: list[VisitReach] = []
+        for site, reason, n, counted, fen, goods in self._rows(sql, params):
+            if reason is None:  # a site's persons: visited, and given money or goods
+                reach.append(VisitReach(site, n, counted))
+            else:
+                totals.append(VisitTotals(site, _REASONS[reason], n, counted, fen, goods))
+        return VisitFigures(totals, reach)
 
     def consultation_counts(
         self, quarter: Quarter, sites: SiteScope
