@@ -24,7 +24,9 @@ whose due date is the quarter's first day, or the day the person's file was
 created if later (:func:`fieldkit.reports.quarter.id_created_on`). A task that
 leaves the engine's answer **after a day's visits** was settled by them; one that
 leaves **after a day's events** (a death, a move away, a newer event of the same
-kind) was cancelled.
+kind) was cancelled. (The engine is not asked again after a day whose visits cannot
+start a task due in the quarter; :class:`Replay` says how, and a test checks that
+the figures are the same as asking after every day.)
 
 **The due visits of the quarter** are the tasks whose due date (the last day
 before the visit is late) falls in the quarter, on or after the day the
