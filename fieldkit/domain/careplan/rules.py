@@ -33,15 +33,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from fieldkit.domain.careplan.festivals import Festival, festival_date, festival_label
 from fieldkit.domain.careplan.policy import Policy
 from fieldkit.domain.careplan.tasks import PersonFacts, Task, TaskKind, TaskState
-from fieldkit.domain.vocab import EventKind, Status, Tier, VisitReason
+from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
 __all__ = [
     "DayRules",
+    "FestivalVisit",
     "all_tasks",
     "birthday_in",
     "festival_occurrences",
@@ -117,12 +118,36 @@ def festival_occurrences(on: date, policy: Policy) -> list[tuple[Festival, date]
     return out
 
 
+class FestivalVisit(NamedTuple):
+    """A festival visit listed on the day: the same task for everyone who owes it.
+
+    A person owes it when their tier and category are among the policy's festival
+    tiers and categories and no festival visit of theirs falls on or after
+    ``window_start``.
+    """
+
+    festival: Festival
+    day: date
+    window_start: date
+    due: date
+    state: TaskState
+    why_zh: str
+    why_en: str
+
+    def task_fields(self) -> tuple[Any, ...]:
+        """The fields of its :class:`Task` after the person's (kind to ``why_en``)."""
+        return (
+            TaskKind.FESTIVAL, _R_FESTIVAL, self.window_start, self.due, self.state,
+            self.why_zh, self.why_en,
+        )  # fmt: skip
+
+
 class DayRules:
     """The rules compiled for one day and policy: evaluate many persons cheaply.
 
     Everything that does not depend on the person (festival windows, the yearly
     window, labels) is worked out once here; :meth:`tasks` then applies the rules
-    to one person.
+    to one person, one rule family at a time.
     """
 
     def __init__(self, on: date, policy: Policy) -> None:
@@ -132,7 +157,6 @@ class DayRules:
         self._upcoming = p.upcoming_days
         self._week = p.week_days
         self._keep = p.keep_overdue_days
-        self._one = timedelta(days=1)
         self._intervals = {tier: timedelta(days=n) for tier, n in p.tier_interval_days.items()}
         self._lead = timedelta(days=p.tier_lead_days)
         self._milestones = frozenset(p.birthday_milestones)
@@ -145,32 +169,215 @@ class DayRules:
         self._milestone_born = frozenset(y - age for y in self._years for age in self._milestones)
         self._oldest_born = self._years[-1] - self._every_from
         self.festivals = festival_occurrences(on, policy)
-        # (window start, due, state, why zh, why en) of each festival visit listed today
-        self._festival_tasks = []
-        for festival, day in self.festivals:
-            due = day - self._one
-            self._festival_tasks.append(
-                (
-                    day - timedelta(days=p.festival_days_before),
-                    due,
-                    self.state(due),
-                    f"{festival_label(festival)} ({day.isoformat()}) 前走访",
-                    f"visit before {festival_label(festival, 'en')} ({day.isoformat()})",
-                )
-            )
+        self.festival_visits = tuple(self._festival_visit(f, day) for f, day in self.festivals)
+        """The festival visits listed on the day (none outside festival windows)."""
         self._tier_tails: dict[tuple[Tier, date], tuple[Any, ...] | None] = {}
-        self._festival_tiers = p.festival_tiers
-        self._festival_categories = p.festival_categories
+        self._yearly = self._yearly_fields()
+
+    def _festival_visit(self, festival: Festival, day: date) -> FestivalVisit:
+        """The visit owed before ``festival`` on ``day``: window, due date, state, reason."""
+        due = day - timedelta(days=1)
+        return FestivalVisit(
+            festival,
+            day,
+            day - timedelta(days=self.policy.festival_days_before),
+            due,
+            self.state(due),
+            f"{festival_label(festival)} ({day.isoformat()}) 前走访",
+            f"visit before {festival_label(festival, 'en')} ({day.isoformat()})",
+        )
+
+    def _yearly_fields(self) -> tuple[date, date, TaskState, str, str] | None:
+        """(window start, due, state, why zh, why en) of the relocation residents' yearly
+        visit, if it is listed on the day."""
+        on, p = self.on, self.policy
         year_end = date(on.year, 12, 31)
-        self._yearly: tuple[date, date, TaskState, str, str] | None = None
-        if p.relocation_yearly_visit and (year_end - on).days <= p.relocation_notice_days:
-            self._yearly = (
-                date(on.year, 1, 1),
-                year_end,
-                self.state(year_end),
-                f"安置点居民: {on.year} 年尚未走访",
-                f"relocation-site resident: not visited in {on.year}",
-            )
+        if not p.relocation_yearly_visit or (year_end - on).days > p.relocation_notice_days:
+            return None
+        return (
+            date(on.year, 1, 1),
+            year_end,
+            self.state(year_end),
+            f"安置点居民: {on.year} 年尚未走访",
+            f"relocation-site resident: not visited in {on.year}",
+        )
+
+    def festival_applies(self, tier: Tier, category: Category) -> bool:
+        """Whether a person of ``tier`` and ``category`` owes the day's festival visits
+        (those not yet made)."""
+        return tier in self.policy.festival_tiers and category in self.policy.festival_categories
+
+    def state(self, due: date) -> TaskState:
+        """The state on this day of a task due on ``due``."""
+        left = (due - self.on).days
+        if left < 0:
+            return _OVERDUE
+        if left == 0:
+            return _TODAY
+        if left <= self._week:
+            return _WEEK
+        return _UPCOMING
+
+    def _listed(self, due: date, expires: bool) -> bool:
+        """Whether a task due on ``due`` shows on the day (``expires``: an event task,
+        dropped ``keep_overdue_days`` after its due date)."""
+        left = (due - self.on).days
+        return left <= self._upcoming and not (expires and -left > self._keep)
+
+    def tasks(self, f: PersonFacts, *, festivals: bool = True) -> list[Task]:
+        """The tasks person ``f`` is owed on this day.
+
+        ``festivals=False`` leaves out the festival visits, for a caller that lists
+        them for many persons at once (see :attr:`festival_visits`).
+        """
+        status = f.status
+        if status is _MOVED:
+            return []
+        death = f.events.get(_EV_DEATH) if f.events else None
+        if death is not None and death > self.on:
+            death = None
+        if death is not None or status is _DECEASED:
+            return self._condolence(f, death)
+        out = self._event_tasks(f) if f.events else []
+        if f.follow_ups:
+            out += self._follow_up_tasks(f)
+        if f.birth_date is not None:
+            out += self._birthday_tasks(f, f.birth_date)
+        if festivals and self.festival_visits:
+            out += self._festival_tasks(f)
+        out += self._tier_tasks(f)
+        if self._yearly is not None and f.relocation_site:
+            out += self._yearly_tasks(f, self._yearly)
+        return out
+
+    def _condolence(self, f: PersonFacts, death: date | None) -> list[Task]:
+        """A deceased person's only task: the condolence visit after a dated death,
+        until a condolence visit made since the death settles it."""
+        if death is None:
+            return []
+        within = self.policy.condolence_within_days
+        due = death + timedelta(days=within)
+        settled = f.last_by_reason.get(_R_CONDOLENCE)
+        if not self._listed(due, True) or (settled is not None and settled >= death):
+            return []
+        day = death.isoformat()
+        return [
+            _new(Task, (
+                f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.CONDOLENCE,
+                _R_CONDOLENCE, death, due, self.state(due),
+                f"去世 ({day}): {within} 天内慰问家属",
+                f"died on {day}: condolence visit to the family within {within} days",
+            ))
+        ]  # fmt: skip
+
+    def _event_tasks(self, f: PersonFacts) -> list[Task]:
+        """The hospital and misfortune visits owed after the latest event of each kind."""
+        out: list[Task] = []
+        for kind, reason, within, task_kind, zh, en in (
+            (_EV_HOSPITAL, _R_HOSPITAL, self.policy.hospital_within_days,
+             TaskKind.HOSPITAL, "住院", "hospitalised"),
+            (_EV_MISFORTUNE, _R_MISFORTUNE, self.policy.misfortune_within_days,
+             TaskKind.MISFORTUNE, "家庭变故", "family misfortune"),
+        ):  # fmt: skip
+            start = f.events.get(kind)
+            if start is None or start > self.on:
+                continue
+            due = start + timedelta(days=within)
+            settled = f.last_by_reason.get(reason)
+            if self._listed(due, True) and not (settled is not None and settled >= start):
+                day = start.isoformat()
+                out.append(
+                    _new(Task, (
+                        f.person_id, f.name, f.code, f.site_id, f.address, task_kind, reason,
+                        start, due, self.state(due),
+                        f"{zh} ({day}): {within} 天内走访",
+                        f"{en} on {day}: visit within {within} days",
+                    ))
+                )  # fmt: skip
+        return out
+
+    def _follow_up_tasks(self, f: PersonFacts) -> list[Task]:
+        """The follow-ups noted on the latest visit, due on their date (or
+        ``follow_up_default_days`` after the visit); a later visit settles them."""
+        out: list[Task] = []
+        last = f.last_visit
+        for fu in f.follow_ups:
+            recorded = fu.recorded_on
+            if recorded > self.on or (last is not None and last > recorded):
+                continue
+            due = fu.due or recorded + timedelta(days=self.policy.follow_up_default_days)
+            if not self._listed(due, False):
+                continue
+            text = fu.text.strip()
+            day = recorded.isoformat()
+            out.append(
+                _new(Task, (
+                    f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.FOLLOW_UP,
+                    _R_ROUTINE, recorded, due, self.state(due),
+                    f"跟进: {text or '跟进事项'} ({day} 走访时记录)",
+                    f"follow-up: {text or 'owed'} (noted on {day})",
+                ))
+            )  # fmt: skip
+        return out
+
+    def _birthday_tasks(self, f: PersonFacts, birth: date) -> list[Task]:
+        """The milestone birthday visits (and every birthday from a great age) whose
+        window shows on the day, unless a birthday visit in the window settled them."""
+        if birth.year not in self._milestone_born and birth.year > self._oldest_born:
+            return []
+        out: list[Task] = []
+        settled = f.last_by_reason.get(_R_BIRTHDAY)
+        for year in self._years:
+            age = year - birth.year
+            if age not in self._milestones and age < self._every_from:
+                continue
+            bday = birthday_in(birth, year)
+            start = bday - self._bday_before
+            due = bday + self._bday_after
+            if self._listed(due, True) and not (settled is not None and settled >= start):
+                day = bday.isoformat()
+                out.append(
+                    _new(Task, (
+                        f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.BIRTHDAY,
+                        _R_BIRTHDAY, start, due, self.state(due),
+                        f"{age} 岁生日 ({day})", f"turns {age} on {day}",
+                    ))
+                )  # fmt: skip
+        return out
+
+    def _festival_tasks(self, f: PersonFacts) -> list[Task]:
+        """The day's festival visits the person owes: those of their tier and category
+        not settled by a festival visit since the window opened."""
+        if not self.festival_applies(f.tier, f.category):
+            return []
+        settled = f.last_by_reason.get(_R_FESTIVAL)
+        return [
+            _new(Task, (f.person_id, f.name, f.code, f.site_id, f.address, *v.task_fields()))
+            for v in self.festival_visits
+            if settled is None or settled < v.window_start
+        ]
+
+    def _tier_tasks(self, f: PersonFacts) -> list[Task]:
+        """The care-plan visit of the person's tier: due ``interval`` days after the last
+        visit of any reason, or on the day itself for someone never visited."""
+        last = f.last_visit
+        if last is None:
+            if self._upcoming < 0:
+                return []
+            zh, en = _TIER_WORDS[f.tier]
+            return [
+                _new(Task, (
+                    f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.TIER,
+                    _R_ROUTINE, self.on, self.on, _TODAY,
+                    f"{zh}: 从未走访", f"{en}: never visited",
+                ))
+            ]  # fmt: skip
+        tail = self._tier_tails.get((f.tier, last), _UNSEEN)
+        if tail is _UNSEEN:
+            tail = self._tier_tail(f.tier, last)
+        if tail is None:
+            return []
+        return [_new(Task, (f.person_id, f.name, f.code, f.site_id, f.address, *tail))]
 
     def _tier_tail(self, tier: Tier, last: date) -> tuple[Any, ...] | None:
         """The fields after the person's of the tier task owed after a visit on ``last``
@@ -188,154 +395,19 @@ class DayRules:
         self._tier_tails[tier, last] = tail
         return tail
 
-    def state(self, due: date) -> TaskState:
-        """The state on this day of a task due on ``due``."""
-        left = (due - self.on).days
-        if left < 0:
-            return _OVERDUE
-        if left == 0:
-            return _TODAY
-        if left <= self._week:
-            return _WEEK
-        return _UPCOMING
-
-    def _listed(self, due: date, expires: bool) -> bool:
-        left = (due - self.on).days
-        return left <= self._upcoming and not (expires and -left > self._keep)
-
-    def tasks(self, f: PersonFacts) -> list[Task]:
-        """The tasks person ``f`` is owed on this day."""
-        status = f.status
-        if status is _MOVED:
-            return []
-        on = self.on
-        pid, name, code, site, address = f.person_id, f.name, f.code, f.site_id, f.address
-        events = f.events
-        by_reason = f.last_by_reason
-        out: list[Task] = []
-
-        death = events.get(_EV_DEATH) if events else None
-        if death is not None and death > on:
-            death = None
-        if death is not None or status is _DECEASED:
-            if death is None:
-                return []
-            within = self.policy.condolence_within_days
-            due = death + timedelta(days=within)
-            settled = by_reason.get(_R_CONDOLENCE)
-            if self._listed(due, True) and not (settled is not None and settled >= death):
-                day = death.isoformat()
-                out.append(
-                    _new(Task, (
-                        pid, name, code, site, address, TaskKind.CONDOLENCE, _R_CONDOLENCE,
-                        death, due, self.state(due),
-                        f"去世 ({day}): {within} 天内慰问家属",
-                        f"died on {day}: condolence visit to the family within {within} days",
-                    ))
-                )  # fmt: skip
-            return out
-
-        if events:
-            for kind, reason, within, task_kind, zh, en in (
-                (_EV_HOSPITAL, _R_HOSPITAL, self.policy.hospital_within_days,
-                 TaskKind.HOSPITAL, "住院", "hospitalised"),
-                (_EV_MISFORTUNE, _R_MISFORTUNE, self.policy.misfortune_within_days,
-                 TaskKind.MISFORTUNE, "家庭变故", "family misfortune"),
-            ):  # fmt: skip
-                start = events.get(kind)
-                if start is None or start > on:
-                    continue
-                due = start + timedelta(days=within)
-                settled = by_reason.get(reason)
-                if self._listed(due, True) and not (settled is not None and settled >= start):
-                    day = start.isoformat()
-                    out.append(
-                        _new(Task, (
-                            pid, name, code, site, address, task_kind, reason, start, due,
-                            self.state(due),
-                            f"{zh} ({day}): {within} 天内走访",
-                            f"{en} on {day}: visit within {within} days",
-                        ))
-                    )  # fmt: skip
-
+    def _yearly_tasks(
+        self, f: PersonFacts, yearly: tuple[date, date, TaskState, str, str]
+    ) -> list[Task]:
+        """A relocation-site resident's yearly visit, unless visited this calendar year."""
         last = f.last_visit
-        for fu in f.follow_ups:
-            recorded = fu.recorded_on
-            if recorded > on or (last is not None and last > recorded):
-                continue
-            due = fu.due or recorded + timedelta(days=self.policy.follow_up_default_days)
-            if not self._listed(due, False):
-                continue
-            text = fu.text.strip()
-            day = recorded.isoformat()
-            out.append(
-                _new(Task, (
-                    pid, name, code, site, address, TaskKind.FOLLOW_UP, _R_ROUTINE, recorded,
-                    due, self.state(due),
-                    f"跟进: {text or '跟进事项'} ({day} 走访时记录)",
-                    f"follow-up: {text or 'owed'} (noted on {day})",
-                ))
-            )  # fmt: skip
-
-        birth = f.birth_date
-        if birth is not None and (
-            birth.year in self._milestone_born or birth.year <= self._oldest_born
-        ):
-            for year in self._years:
-                age = year - birth.year
-                if age not in self._milestones and age < self._every_from:
-                    continue
-                bday = birthday_in(birth, year)
-                start = bday - self._bday_before
-                due = bday + self._bday_after
-                settled = by_reason.get(_R_BIRTHDAY)
-                if self._listed(due, True) and not (settled is not None and settled >= start):
-                    day = bday.isoformat()
-                    out.append(
-                        _new(Task, (
-                            pid, name, code, site, address, TaskKind.BIRTHDAY, _R_BIRTHDAY,
-                            start, due, self.state(due),
-                            f"{age} 岁生日 ({day})", f"turns {age} on {day}",
-                        ))
-                    )  # fmt: skip
-
-        tier = f.tier
-        if (
-            self._festival_tasks
-            and tier in self._festival_tiers
-            and f.category in self._festival_categories
-        ):
-            settled = by_reason.get(_R_FESTIVAL)
-            for start, due, state, zh, en in self._festival_tasks:
-                if settled is None or settled < start:
-                    out.append(
-                        _new(Task, (
-                            pid, name, code, site, address, TaskKind.FESTIVAL, _R_FESTIVAL,
-                            start, due, state, zh, en,
-                        ))
-                    )  # fmt: skip
-
-        if last is None:
-            if self._upcoming >= 0:
-                zh, en = _TIER_WORDS[tier]
-                out.append(
-                    _new(Task, (
-                        pid, name, code, site, address, TaskKind.TIER, _R_ROUTINE, on, on,
-                        _TODAY, f"{zh}: 从未走访", f"{en}: never visited",
-                    ))
-                )  # fmt: skip
-        else:
-            tail = self._tier_tails.get((tier, last), _UNSEEN)
-            if tail is _UNSEEN:
-                tail = self._tier_tail(tier, last)
-            if tail is not None:
-                out.append(_new(Task, (pid, name, code, site, address, *tail)))
-
-        yearly = self._yearly
-        if yearly is not None and f.relocation_site and (last is None or last < yearly[0]):
-            out.append(_new(Task, (pid, name, code, site, address, TaskKind.RELOCATION_YEARLY,
-                            _R_ROUTINE, *yearly)))  # fmt: skip
-        return out
+        if last is not None and last >= yearly[0]:
+            return []
+        return [
+            _new(Task, (
+                f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.RELOCATION_YEARLY,
+                _R_ROUTINE, *yearly,
+            ))
+        ]  # fmt: skip
 
 
 def person_tasks(
