@@ -6,6 +6,16 @@ each with its window, due date, state and a plain-words reason. The store's
 """
 
 from fieldkit.domain.careplan.due import compute_due_list
+from fieldkit.domain.careplan.duelist import (
+    DueHead,
+    DueList,
+    DueTasks,
+    PersonRow,
+    SiteGroup,
+    TaskRun,
+    build_due_head,
+    build_due_list,
+)
 from fieldkit.domain.careplan.festivals import Festival, festival_date, festival_label
 from fieldkit.domain.careplan.policy import (
     Policy,
@@ -15,6 +25,8 @@ from fieldkit.domain.careplan.policy import (
     parse_policy,
 )
 from fieldkit.domain.careplan.rules import (
+    DayRules,
+    FestivalVisit,
     all_tasks,
     birthday_in,
     festival_occurrences,
@@ -22,31 +34,35 @@ from fieldkit.domain.careplan.rules import (
     state_on,
 )
 from fieldkit.domain.careplan.tasks import (
-    DueList,
     FollowUp,
     PersonFacts,
-    SiteGroup,
     Task,
     TaskKind,
     TaskState,
-    build_due_list,
     kind_label,
     state_label,
 )
 
 __all__ = [
+    "DayRules",
+    "DueHead",
     "DueList",
+    "DueTasks",
     "Festival",
+    "FestivalVisit",
     "FollowUp",
     "PersonFacts",
+    "PersonRow",
     "Policy",
     "PolicyError",
     "SiteGroup",
     "Task",
     "TaskKind",
+    "TaskRun",
     "TaskState",
     "all_tasks",
     "birthday_in",
+    "build_due_head",
     "build_due_list",
     "compute_due_list",
     "default_policy",

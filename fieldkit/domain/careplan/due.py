@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from fieldkit.domain.careplan.duelist import DueList, build_due_list
 from fieldkit.domain.careplan.policy import Policy, default_policy
 from fieldkit.domain.careplan.rules import all_tasks
-from fieldkit.domain.careplan.tasks import DueList, PersonFacts, build_due_list
+from fieldkit.domain.careplan.tasks import PersonFacts
 
 __all__ = ["compute_due_list"]
 

@@ -1,10 +1,9 @@
-"""What the due engine works on and what it produces: person facts, tasks, the due list."""
+"""What the due engine works on and what it produces: person facts and tasks, and
+their urgency order."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from operator import itemgetter
@@ -14,17 +13,16 @@ from typing import Any, NamedTuple
 from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
 __all__ = [
-    "DueList",
     "FollowUp",
     "PersonFacts",
-    "SiteGroup",
     "Task",
     "TaskKind",
     "TaskState",
-    "build_due_list",
     "kind_label",
+    "sort_by_name",
     "sort_by_urgency",
     "state_label",
+    "urgency",
 ]
 
 
@@ -156,51 +154,28 @@ class Task(NamedTuple):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SiteGroup:
-    """The tasks of one site, most urgent first, with counts per state."""
-
-    site_id: str
-    site_name: str
-    tasks: tuple[Task, ...]
-    counts: Mapping[TaskState, int]
+_NAME_ID = itemgetter(1, 0)  # (name, id) of a Task or a PersonRow, made in C
+_FEW = 200  # lists up to this size are sorted by the pair, longer ones by _by_name
 
 
-@dataclass(frozen=True, slots=True)
-class DueList:
-    """The due list of a scope on a day: tasks by urgency, groups per site, counts per state."""
-
-    on: date
-    tasks: tuple[Task, ...]
-    groups: tuple[SiteGroup, ...]
-    counts: Mapping[TaskState, int]
-
-    @property
-    def total(self) -> int:
-        """How many tasks the list holds."""
-        return len(self.tasks)
-
-    def group(self, site_id: str) -> SiteGroup | None:
-        """The group of one site, if it has any task."""
-        return next((g for g in self.groups if g.site_id == site_id), None)
-
-
-_STATE_OF = itemgetter(9)  # Task.state
-
-
-def _counts(tasks: Iterable[Task]) -> dict[TaskState, int]:
-    counts = dict.fromkeys(TaskState, 0)
-    counts.update(Counter(map(_STATE_OF, tasks)))
-    return counts
-
-
-_NAME_ID = itemgetter(1, 0)  # (Task.person_name, Task.person_id), made in C
-_FEW = 200  # buckets up to this size are sorted by the pair, longer ones by _by_name
-
-
-def _by_name(task: Task) -> str:
+def _by_name(task: Sequence[Any]) -> str:
     # (name, id) as one string: the same order as the pair when no name holds a NUL
     return f"{task[1]}\0{task[0]}"
+
+
+def sort_by_name(items: list[Any]) -> None:
+    """Sort tasks (or person rows: id and name come first in both) by name, then id,
+    in place and stably; one string per item compares faster in a long list."""
+    if len(items) > _FEW and not any("\0" in item[1] for item in items):
+        items.sort(key=_by_name)
+    elif len(items) > 1:
+        items.sort(key=_NAME_ID)
+
+
+def urgency(state: TaskState, due: date, kind: TaskKind) -> int:
+    """The position of (state, due date, kind) in the urgency order, as one int: tasks
+    that share it are ordered by name and id (see :attr:`Task.sort_key`)."""
+    return (STATE_RANK[state] * 10_000_000 + due.toordinal()) * 16 + KIND_RANK[kind]
 
 
 def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
@@ -209,10 +184,9 @@ def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
     Tasks are bucketed by (state, due date, kind), which few distinct values take,
     then each bucket is sorted by name and id; the sort is stable like ``sorted``.
     """
-    state_rank, kind_rank = STATE_RANK, KIND_RANK
     buckets: dict[int, list[Task]] = {}
     for task in tasks:
-        key = (state_rank[task[9]] * 10_000_000 + task[8].toordinal()) * 16 + kind_rank[task[5]]
+        key = urgency(task[9], task[8], task[5])
         bucket = buckets.get(key)
         if bucket is None:
             buckets[key] = [task]
@@ -221,34 +195,6 @@ def sort_by_urgency(tasks: Iterable[Task]) -> list[Task]:
     ordered: list[Task] = []
     for key in sorted(buckets):
         bucket = buckets[key]
-        if len(bucket) > _FEW:
-            # one string per task compares faster than a pair in a long sort
-            plain = not any("\0" in task[1] for task in bucket)
-            bucket.sort(key=_by_name if plain else _NAME_ID)
-        elif len(bucket) > 1:
-            bucket.sort(key=_NAME_ID)
+        sort_by_name(bucket)
         ordered.extend(bucket)
     return ordered
-
-
-def build_due_list(tasks: Iterable[Task], on: date, site_names: Mapping[str, str]) -> DueList:
-    """Sort ``tasks`` by urgency and group them per site (groups ordered by site name)."""
-    ordered = sort_by_urgency(tasks)
-    by_site: dict[str, list[Task]] = {}
-    for task in ordered:
-        site_tasks = by_site.get(task[3])
-        if site_tasks is None:
-            by_site[task[3]] = [task]
-        else:
-            site_tasks.append(task)
-    groups = [
-        SiteGroup(
-            site_id=site_id,
-            site_name=site_names.get(site_id, site_id),
-            tasks=tuple(site_tasks),
-            counts=_counts(site_tasks),
-        )
-        for site_id, site_tasks in by_site.items()
-    ]
-    groups.sort(key=lambda g: (g.site_name, g.site_id))
-    return DueList(on=on, tasks=tuple(ordered), groups=tuple(groups), counts=_counts(ordered))

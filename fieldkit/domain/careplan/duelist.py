@@ -1,0 +1,344 @@
+"""The due list: tasks in urgency order, grouped per site, counted per state.
+
+In a festival window nearly everyone owes the same festival visit. Those tasks are
+held as a :class:`TaskRun`: the fields they share once, and one short
+:data:`PersonRow` per person; a :class:`Task` is made only when it is read.
+
+The order (:attr:`Task.sort_key`) is worked out lazily. Tasks are bucketed by
+(state, due date, kind), which few distinct values take; a bucket is sorted by name
+and id the first time one of its tasks is read, and :meth:`DueTasks.first` takes the
+first few of a long bucket without sorting it. So the first screenful of a list of a
+hundred thousand tasks costs little, and the rest is sorted as it is read.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import accumulate, chain
+from operator import itemgetter
+from typing import overload
+
+from fieldkit.domain.careplan.tasks import (
+    Task,
+    TaskKind,
+    TaskState,
+    sort_by_name,
+    urgency,
+)
+from fieldkit.domain.vocab import VisitReason
+
+__all__ = [
+    "DueHead",
+    "DueList",
+    "DueTasks",
+    "PersonRow",
+    "SharedFields",
+    "SiteGroup",
+    "TaskRun",
+    "build_due_head",
+    "build_due_list",
+]
+
+PersonRow = tuple[str, str, str, str, str]
+"""A person as a task names them: id, name, code, site id, address (a Task's first five
+fields, in the same places)."""
+
+SharedFields = tuple[TaskKind, VisitReason, date, date, TaskState, str, str]
+"""A task's fields after the person's: kind, reason, window start, due, state, why."""
+
+_NAME_ID = itemgetter(1, 0)  # (name, id) of a Task or a PersonRow
+_SITE = itemgetter(3)  # the site id of a Task or a PersonRow
+_SITE_STATE = itemgetter(3, 9)  # (site id, state) of a Task
+_STATE = itemgetter(9)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRun:
+    """Tasks that differ only in their person: ``fields`` once, one row per person."""
+
+    fields: SharedFields
+    persons: Sequence[PersonRow]
+
+    @property
+    def key(self) -> int:
+        """Where the run's tasks stand in the urgency order (see :func:`urgency`)."""
+        kind, _reason, _start, due, state = self.fields[:5]
+        return urgency(state, due, kind)
+
+    @property
+    def state(self) -> TaskState:
+        """The state every task of the run has."""
+        return self.fields[4]
+
+    def task(self, person: PersonRow) -> Task:
+        """The task of one person of the run."""
+        return Task._make(person + self.fields)
+
+
+class _Bucket:
+    """The tasks that share one place in the urgency order (state, due date, kind)."""
+
+    __slots__ = ("_ordered", "runs", "tasks")
+
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+        self.runs: list[TaskRun] = []
+        self._ordered: list[Task] | None = None
+
+    def __len__(self) -> int:
+        return len(self.tasks) + sum(len(run.persons) for run in self.runs)
+
+    def ordered(self) -> list[Task]:
+        """Every task of the bucket by name and id (sorted once, on first use)."""
+        if self._ordered is None:
+            items = self.tasks + [run.task(p) for run in self.runs for p in run.persons]
+            sort_by_name(items)
+            self._ordered = items
+        return self._ordered
+
+    def first(self, n: int) -> list[Task]:
+        """The first ``n`` tasks by name and id, without sorting a long bucket."""
+        if self._ordered is not None or n >= len(self) // 2:
+            return self.ordered()[:n]
+        # each run's first n persons, then the first n of those and the other tasks
+        # (``nsmallest`` is stable like a sort: equal keys keep the order of ``ordered``)
+        heads = [
+            run.task(p) for run in self.runs for p in heapq.nsmallest(n, run.persons, _NAME_ID)
+        ]
+        return heapq.nsmallest(n, chain(self.tasks, heads), _NAME_ID)
+
+
+class DueTasks(Sequence[Task]):
+    """Tasks in urgency order (:attr:`Task.sort_key`), each bucket sorted when first read.
+
+    Equal to any sequence of the same tasks in the same order.
+    """
+
+    def __init__(self, tasks: Iterable[Task] = (), runs: Iterable[TaskRun] = ()) -> None:
+        buckets: dict[int, _Bucket] = {}
+        for task in tasks:
+            key = urgency(task[9], task[8], task[5])
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = _Bucket()
+            bucket.tasks.append(task)
+        for run in runs:
+            if run.persons:
+                key = run.key
+                if key not in buckets:
+                    buckets[key] = _Bucket()
+                buckets[key].runs.append(run)
+        self._buckets = [buckets[key] for key in sorted(buckets)]
+        self._ends = list(accumulate(len(b) for b in self._buckets))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> Task: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Task]: ...
+    def __getitem__(self, index: int | slice) -> Task | list[Task]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step == 1 and start == 0:
+                return self.first(stop)
+            return [self[i] for i in range(start, stop, step)]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("task index out of range")
+        b = bisect_right(self._ends, index)
+        before = self._ends[b - 1] if b else 0
+        return self._buckets[b].ordered()[index - before]
+
+    def __iter__(self) -> Iterator[Task]:
+        for bucket in self._buckets:
+            yield from bucket.ordered()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DueTasks({len(self)} tasks)"
+
+    def first(self, n: int) -> list[Task]:
+        """The first ``n`` tasks, sorting no more of the list than they need."""
+        out: list[Task] = []
+        for bucket in self._buckets:
+            if len(out) >= n:
+                break
+            out += bucket.first(n - len(out))
+        return out
+
+    def counts(self) -> dict[TaskState, int]:
+        """How many tasks there are in each state (every state present, maybe 0)."""
+        return _count_states(
+            chain.from_iterable(b.tasks for b in self._buckets),
+            [run for b in self._buckets for run in b.runs],
+        )
+
+    def by_site(self) -> dict[str, DueTasks]:
+        """The same tasks, one sequence per site."""
+        tasks: dict[str, list[Task]] = {}
+        runs: dict[str, list[TaskRun]] = {}
+        for bucket in self._buckets:
+            for task in bucket.tasks:
+                tasks.setdefault(task[3], []).append(task)
+            for run in bucket.runs:
+                persons: dict[str, list[PersonRow]] = {}
+                for person in run.persons:
+                    persons.setdefault(person[3], []).append(person)
+                for site_id, rows in persons.items():
+                    runs.setdefault(site_id, []).append(TaskRun(run.fields, rows))
+        return {
+            site_id: DueTasks(tasks.get(site_id, ()), runs.get(site_id, ()))
+            for site_id in tasks.keys() | runs.keys()
+        }
+
+
+def _count_states(tasks: Iterable[Task], runs: Iterable[TaskRun]) -> dict[TaskState, int]:
+    """Tasks per state, every state present."""
+    counts = dict.fromkeys(TaskState, 0)
+    for state, n in Counter(map(_STATE, tasks)).items():
+        counts[state] += n
+    for run in runs:
+        counts[run.state] += len(run.persons)
+    return counts
+
+
+def _count_sites(tasks: Iterable[Task], runs: Iterable[TaskRun]) -> dict[str, dict[TaskState, int]]:
+    """Tasks per site and state, every state present for each site that has a task."""
+    out: dict[str, dict[TaskState, int]] = {}
+
+    def of(site_id: str) -> dict[TaskState, int]:
+        counts = out.get(site_id)
+        if counts is None:
+            counts = out[site_id] = dict.fromkeys(TaskState, 0)
+        return counts
+
+    for (site_id, state), n in Counter(map(_SITE_STATE, tasks)).items():
+        of(site_id)[state] += n
+    for run in runs:
+        for site_id, n in Counter(map(_SITE, run.persons)).items():
+            of(site_id)[run.state] += n
+    return out
+
+
+class _SiteTasks:
+    """Every site's tasks, split from the whole list the first time a group is read."""
+
+    __slots__ = ("_all", "_split")
+
+    def __init__(self, tasks: DueTasks) -> None:
+        self._all = tasks
+        self._split: dict[str, DueTasks] | None = None
+
+    def of(self, site_id: str) -> DueTasks:
+        if self._split is None:
+            self._split = self._all.by_site()
+        return self._split.get(site_id) or DueTasks()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteGroup:
+    """The tasks of one site, most urgent first, with counts per state."""
+
+    site_id: str
+    site_name: str
+    counts: Mapping[TaskState, int]
+    _sites: _SiteTasks = field(repr=False, compare=False)
+
+    @property
+    def tasks(self) -> DueTasks:
+        """The site's tasks in urgency order."""
+        return self._sites.of(self.site_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DueList:
+    """The due list of a scope on a day: tasks by urgency, groups per site, counts per state."""
+
+    on: date
+    tasks: DueTasks
+    groups: tuple[SiteGroup, ...]
+    counts: Mapping[TaskState, int]
+
+    @property
+    def total(self) -> int:
+        """How many tasks the list holds."""
+        return len(self.tasks)
+
+    def group(self, site_id: str) -> SiteGroup | None:
+        """The group of one site, if it has any task."""
+        return next((g for g in self.groups if g.site_id == site_id), None)
+
+
+def build_due_list(
+    tasks: Iterable[Task],
+    on: date,
+    site_names: Mapping[str, str],
+    runs: Sequence[TaskRun] = (),
+) -> DueList:
+    """The due list of ``tasks`` and ``runs`` on ``on``: in urgency order, grouped per
+    site (groups ordered by site name), counted per state."""
+    tasks = list(tasks)
+    ordered = DueTasks(tasks, runs)
+    sites = _SiteTasks(ordered)
+    groups = [
+        SiteGroup(site_id, site_names.get(site_id, site_id), counts, sites)
+        for site_id, counts in _count_sites(tasks, runs).items()
+    ]
+    groups.sort(key=lambda g: (g.site_name, g.site_id))
+    return DueList(on, ordered, tuple(groups), _count_states(tasks, runs))
+
+
+@dataclass(frozen=True, slots=True)
+class DueHead:
+    """The first tasks of a due list (a screenful), with the whole list's counts."""
+
+    on: date
+    tasks: tuple[Task, ...]
+    counts: Mapping[TaskState, int]
+
+    @property
+    def total(self) -> int:
+        """How many tasks the whole list holds."""
+        return sum(self.counts.values())
+
+
+def build_due_head(
+    tasks: Iterable[Task],
+    on: date,
+    limit: int,
+    runs: Sequence[tuple[SharedFields, int]] = (),
+    first_persons: Callable[[int, int], Sequence[PersonRow]] = lambda _run, _n: (),
+) -> DueHead:
+    """The first ``limit`` tasks of the due list of ``tasks`` and ``runs``, reading no
+    more persons of a run than they need.
+
+    ``runs`` gives each run's shared fields and size; ``first_persons(i, n)`` returns
+    the first ``n`` persons of run ``i`` by name and id. It is called only for the runs
+    that reach into the first ``limit`` tasks.
+    """
+    tasks = list(tasks)
+    counts = _count_states(tasks, ())
+    keys = sorted(urgency(t[9], t[8], t[5]) for t in tasks)
+    sized = [(TaskRun(fields, ()), size) for fields, size in runs]
+    read: list[TaskRun] = []
+    for i, (run, size) in enumerate(sized):
+        counts[run.state] += size
+        before = bisect_left(keys, run.key) + sum(s for r, s in sized if r.key < run.key)
+        if before < limit and size:
+            read.append(TaskRun(run.fields, first_persons(i, min(size, limit - before))))
+    first = DueTasks(tasks, read).first(limit)
+    return DueHead(on, tuple(first), counts)

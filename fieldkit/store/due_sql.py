@@ -1,0 +1,342 @@
+"""The SQL of the due list: who can owe a task on a day, read from ``person`` and the
+local ``visit_summary`` (migration 0003), and who owes the day's festival visits.
+
+:class:`DueQuery` holds one listing's conditions and parameters; the steps that run
+them are in :mod:`fieldkit.store.due_list`. The candidate conditions are
+conservative: the rules decide exactly (tests compare both on many days).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from fieldkit.domain.careplan import DayRules, Policy
+from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "CATEGORIES",
+    "MUST_VISIT_REASONS",
+    "PROBE",
+    "STATUSES",
+    "TIERS",
+    "DueQuery",
+]
+
+MUST_VISIT_REASONS = (
+    VisitReason.FESTIVAL,
+    VisitReason.HOSPITAL,
+    VisitReason.BIRTHDAY,
+    VisitReason.MISFORTUNE,
+    VisitReason.CONDOLENCE,
+)
+"""The reasons whose latest visit the summary keeps (each settles a must-visit task)."""
+_EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
+TIERS = tuple(Tier)
+CATEGORIES = tuple(Category)
+STATUSES = tuple(Status)
+
+# The summary row is "as of now": it is used unless the person has a visit after the
+# day (or, defensively, no summary row), in which case ``visit`` is read instead.
+_STALE = "(s.person_id IS NULL OR s.last_at >= :next_day)"
+_CURRENT = "(s.last_at IS NULL OR s.last_at < :next_day)"  # on an inner join of s
+
+PROBE = (
+    "SELECT p.id, ("
+    "SELECT substr(v.visited_at, 1, 10)"
+    " || (v.follow_up != '' OR v.follow_up_due IS NOT NULL)"
+    " || coalesce(v.follow_up_due, '') || char(31) || v.follow_up"
+    " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0 AND v.visited_at < :next_day"
+    " ORDER BY v.visited_at DESC, v.rowid DESC LIMIT 1), ("
+    "SELECT group_concat(v.reason || ' ' || substr(v.visited_at, 1, 10))"
+    " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0"
+    " AND v.visited_at >= :since AND v.visited_at < :next_day"
+    f" AND v.reason IN ({', '.join(repr(r.value) for r in MUST_VISIT_REASONS)}))"
+    " FROM person p WHERE p.id IN (SELECT value FROM json_each(:stale))"
+)
+"""For persons whose summary is not current (``:stale``, a JSON list of ids), read from
+``visit`` itself: their latest live visit up to the day as one string: its date
+(10 characters), "1" if it records a follow-up else "0", then
+follow_up_due<US>follow_up (one seek on visit (person_id, visited_at)); and their
+must-visit visits since the oldest listed window, as "reason YYYY-MM-DD" items joined
+by commas."""
+
+
+def _position(column: str, members: Sequence[StrEnum]) -> str:
+    """``column``'s slug as its position in ``members`` (a small int is cheaper to read
+    than a new string to look up)."""
+    whens = " ".join(f"WHEN '{m.value}' THEN {i}" for i, m in enumerate(members))
+    return f"CASE {column} {whens} END"
+
+
+CANDIDATE_COLUMNS = (
+    "p.id, p.name, p.code, p.site_id, p.address,"
+    f" {_position('p.tier', TIERS)}, {_position('p.category', CATEGORIES)},"
+    f" {_position('p.status', STATUSES)},"
+    f" p.birth_date, {_STALE}, s.last_at, s.follow_up_owed, s.follow_up_due, s.follow_up, "
+    + ", ".join(f"s.{r.value}_at" for r in MUST_VISIT_REASONS if r is not VisitReason.FESTIVAL)
+)
+"""What a candidate's row holds, in this order: the person (id, name, code, site id,
+address, then tier, category and status as positions in TIERS, CATEGORIES and
+STATUSES, birth date), whether the summary is stale, then the summary (last visit,
+follow-up owed, due and text, latest hospital, birthday, misfortune and condolence
+visits). The festival visits are listed by :meth:`DueQuery.festival_members`."""
+
+_PERSON_ROW = "p.id, p.name, p.code, p.site_id, p.address"
+
+
+def _placeholders(prefix: str, values: Sequence[str], params: dict[str, Any]) -> str:
+    """Named placeholders for ``values`` (added to ``params``), comma-separated."""
+    names = []
+    for i, value in enumerate(values):
+        name = f"{prefix}{i}"
+        params[name] = value
+        names.append(f":{name}")
+    return ", ".join(names) or "NULL"
+
+
+def _since(on: date, policy: Policy, festivals: Sequence[tuple[Any, date]]) -> date:
+    """The oldest window start a listed must-visit task can have on ``on``."""
+    longest = max(
+        policy.hospital_within_days,
+        policy.misfortune_within_days,
+        policy.condolence_within_days,
+        policy.birthday_days_before + policy.birthday_days_after,
+    )
+    since = on - timedelta(days=policy.keep_overdue_days + longest + 1)
+    for _, day in festivals:
+        since = min(since, day - timedelta(days=policy.festival_days_before))
+    return since
+
+
+def _birthday_ranges(on: date, policy: Policy) -> list[tuple[str, str, str, str]]:
+    """Birth dates of everyone who may have a birthday task on ``on``: tuples
+    ``(lo, hi, md_lo, md_hi)`` meaning ``lo <= birth <= hi`` (ISO strings) and a
+    birth month-day (``MM-DD``) from ``md_lo`` to ``md_hi``.
+
+    Conservative: birthdays celebrated from the oldest listed window to the newest,
+    one day wider each side (a 29 February birthday is kept on 28 February).
+    """
+    lo_day = on - timedelta(days=policy.keep_overdue_days + policy.birthday_days_after + 1)
+    hi_day = on + timedelta(days=policy.upcoming_days + policy.birthday_days_before + 1)
+    ranges: list[tuple[str, str, str, str]] = []
+    for year in range(lo_day.year, hi_day.year + 1):
+        lo_md = lo_day.strftime("%m-%d") if year == lo_day.year else "01-01"
+        hi_md = hi_day.strftime("%m-%d") if year == hi_day.year else "12-31"
+        for age in policy.birthday_milestones:
+            born = year - age
+            if born >= 1:
+                ranges.append((f"{born:04d}-{lo_md}", f"{born:04d}-{hi_md}", lo_md, hi_md))
+        oldest = year - policy.birthday_every_year_from
+        if policy.birthday_every_year_from > 0 and oldest >= 1:
+            ranges.append(("0000", f"{oldest:04d}-12-31", lo_md, hi_md))
+    return ranges
+
+
+class DueQuery:
+    """The conditions of one listing (a day, a policy, a scope) as SQL with parameters."""
+
+    def __init__(self, rules: DayRules, site_ids: Sequence[str] | None) -> None:
+        on, policy = rules.on, rules.policy
+        self.rules = rules
+        self.params: dict[str, Any] = {
+            "since": _since(on, policy, rules.festivals).isoformat(),
+            "on": on.isoformat(),
+            "next_day": (on + timedelta(days=1)).isoformat(),
+        }
+        p = self.params
+        self.scope = ""
+        """An AND clause on ``p.site_id`` (empty for every site)."""
+        if site_ids is not None:
+            self.scope = f"AND p.site_id IN ({_placeholders('s', sorted(set(site_ids)), p)})"
+        horizon = on + timedelta(days=policy.upcoming_days + 1)
+        for tier in Tier:
+            p[f"tier_{tier.value}"] = tier.value
+            p[f"cut_{tier.value}"] = (
+                horizon - timedelta(days=policy.tier_interval_days[tier])
+            ).isoformat()
+        p["fu_cut"] = horizon.isoformat()
+        p["fu_default_cut"] = (horizon - timedelta(days=policy.follow_up_default_days)).isoformat()
+        self.birthdays = _birthday_ranges(on, policy)
+        # a birthday visit on or after this day settles every birthday task listable
+        # today (their windows start at the latest here)
+        p["b_settled"] = (
+            on
+            + timedelta(
+                days=policy.upcoming_days - policy.birthday_days_after - policy.birthday_days_before
+            )
+        ).isoformat()
+        for i, (lo, hi, md_lo, md_hi) in enumerate(self.birthdays):
+            p[f"b_lo{i}"], p[f"b_hi{i}"] = lo, hi
+            p[f"b_md_lo{i}"], p[f"b_md_hi{i}"] = md_lo, md_hi
+        year_end = date(on.year, 12, 31)
+        self.relocation = False
+        if policy.relocation_yearly_visit and (year_end - on).days <= policy.relocation_notice_days:
+            self.relocation = True
+            p["year_start"] = date(on.year, 1, 1).isoformat()
+        self.events = False
+
+    def owe_events(self, persons: Sequence[str]) -> None:
+        """Make ``persons`` candidates: they are owed an event task (hospital,
+        misfortune, condolence) not yet settled."""
+        self.events = bool(persons)
+        self.params["event_persons"] = json.dumps(list(persons))
+
+    def events_sql(self) -> str:
+        """Every live event of the scope that a rule may need, with the day of the visit
+        that would settle it per the summary (``NULL`` when the summary is not current):
+        recent hospital and misfortune events and every death up to the day."""
+        kinds = _placeholders("k", [k.value for k in _EVENT_KINDS], self.params)
+        within = (
+            self.scope and f"AND e.person_id IN (SELECT p.id FROM person p WHERE 1 {self.scope})"
+        )
+        return (
+            "SELECT e.person_id, e.kind, e.happened_on,"
+            f" CASE WHEN {_STALE} THEN NULL ELSE CASE e.kind"
+            f" WHEN '{EventKind.HOSPITALISED.value}' THEN s.{VisitReason.HOSPITAL.value}_at"
+            f" WHEN '{EventKind.MISFORTUNE.value}' THEN s.{VisitReason.MISFORTUNE.value}_at"
+            f" WHEN '{EventKind.DECEASED.value}' THEN s.{VisitReason.CONDOLENCE.value}_at"
+            " END END"
+            # a whole scope scans the (small) table; a few sites seek their persons' events
+            f" FROM person_event e {'' if self.scope else 'NOT INDEXED'}"
+            " LEFT JOIN visit_summary s ON s.person_id = e.person_id"
+            f" WHERE e.deleted = 0 AND e.kind IN ({kinds}) AND e.happened_on <= :on"
+            f" AND (e.kind = 'deceased' OR e.happened_on >= :since) {within}"
+        )
+
+    def count_sql(self, limit: int) -> str:
+        """How many persons the scope holds, counted only as far as ``limit + 1``."""
+        return (
+            f"SELECT count(*) FROM (SELECT 1 FROM person p WHERE 1 {self.scope} LIMIT {limit + 1})"
+        )
+
+    def _live(self) -> str:
+        """Persons who can owe a task: not removed, not moved away, and not deceased
+        unless a recent death not yet settled is owed its condolence visit."""
+        live = f"p.deleted = 0 AND p.status != 'moved' {self.scope}"
+        if self.events:
+            return (
+                f"{live} AND (p.status != 'deceased'"
+                " OR p.id IN (SELECT value FROM json_each(:event_persons)))"
+            )
+        return f"{live} AND p.status != 'deceased'"
+
+    def scan_sql(self) -> str:
+        """Every person in scope read with their summary and filtered in SQL (a small
+        scope): the candidates, as :data:`CANDIDATE_COLUMNS`."""
+        return (
+            f"SELECT {CANDIDATE_COLUMNS} FROM person p"
+            " LEFT JOIN visit_summary s ON s.person_id = p.id"
+            f" WHERE {self._live()} AND ({self._filter()})"
+        )
+
+    def seek_sql(self) -> str:
+        """The candidates found through the summary's and person's indexes (a large
+        scope), read by primary key, as :data:`CANDIDATE_COLUMNS`."""
+        return (
+            f"SELECT {CANDIDATE_COLUMNS} FROM person p INDEXED BY ix_person_due"
+            " LEFT JOIN visit_summary s ON s.person_id = p.id"
+            f" WHERE p.id IN ({self._candidates()}) AND {self._live()}"
+        )
+
+    def _born(self, person: str, summary: str) -> str:
+        """Persons with a birthday task that may be listed and is not yet settled."""
+        born = " OR ".join(
+            f"({person}.birth_date BETWEEN :b_lo{i} AND :b_hi{i}"
+            f" AND substr({person}.birth_date, 6) BETWEEN :b_md_lo{i} AND :b_md_hi{i})"
+            for i in range(len(self.birthdays))
+        )
+        open_ = (
+            f"{summary}.person_id IS NULL OR {summary}.last_at >= :next_day"
+            f" OR {summary}.birthday_at IS NULL OR {summary}.birthday_at < :b_settled"
+        )
+        return f"(({born}) AND ({open_}))"
+
+    def _filter(self) -> str:
+        """A WHERE condition on ``p`` (person) and ``s`` (its summary row): some rule
+        other than the festival visits may fire."""
+        cut = " ".join(f"WHEN '{t.value}' THEN :cut_{t.value}" for t in Tier)
+        fired = [
+            _STALE,
+            "s.last_at IS NULL",
+            f"s.last_at < CASE p.tier {cut} END",
+            "(s.follow_up_owed = 1 AND (s.follow_up_due < :fu_cut"
+            " OR (s.follow_up_due IS NULL AND s.last_at < :fu_default_cut)))",
+        ]
+        if self.birthdays:
+            fired.append(self._born("p", "s"))
+        if self.events:
+            fired.append("p.id IN (SELECT value FROM json_each(:event_persons))")
+        if self.relocation:
+            fired.append(
+                "(s.last_at < :year_start AND p.site_id IN "
+                "(SELECT id FROM site WHERE kind = 'relocation'))"
+            )
+        return " OR ".join(fired)
+
+    def _candidates(self) -> str:
+        """A query of candidate person ids through the indexes: the same conditions as
+        :meth:`_filter`, one index range per arm."""
+        tiers = ", ".join(f":tier_{t.value}" for t in Tier)
+        arms = [
+            f"SELECT person_id FROM visit_summary WHERE tier = :tier_{t.value}"
+            f" AND last_at < :cut_{t.value}"
+            for t in Tier
+        ]
+        arms += [
+            f"SELECT person_id FROM visit_summary WHERE tier IN ({tiers}) AND last_at IS NULL",
+            f"SELECT person_id FROM visit_summary WHERE tier IN ({tiers}) AND last_at >= :next_day",
+            "SELECT person_id FROM visit_summary WHERE follow_up_owed = 1"
+            " AND follow_up_due < :fu_cut",
+            "SELECT person_id FROM visit_summary WHERE follow_up_owed = 1"
+            " AND follow_up_due IS NULL AND last_at < :fu_default_cut",
+        ]
+        if self.birthdays:
+            arms.append(
+                "SELECT b.id FROM person b LEFT JOIN visit_summary bs ON bs.person_id = b.id"
+                f" WHERE {self._born('b', 'bs')}"
+            )
+        if self.events:
+            arms.append("SELECT value FROM json_each(:event_persons)")
+        if self.relocation:
+            arms.append(
+                "SELECT person_id FROM visit_summary"
+                " WHERE site_id IN (SELECT id FROM site WHERE kind = 'relocation')"
+                " AND last_at < :year_start"
+            )
+        return " UNION ALL ".join(arms)
+
+    def festival_members(self, dead: Sequence[str], *, first: int | None = None) -> str:
+        """The persons who owe the festival visit whose window opens on
+        ``:festival_start``, as person rows (id, name, code, site id, address).
+
+        Those of the policy's festival tiers and categories, alive (``dead``: persons
+        with a recorded death), whose summary is current and shows no festival visit
+        since the window opened. Persons whose summary is not current are candidates
+        and have their festival visits listed with their other tasks. ``first``: only
+        the first so many by name and id.
+        """
+        return self._festival(_PERSON_ROW, dead) + (
+            f" ORDER BY p.name, p.id LIMIT {int(first)}" if first is not None else ""
+        )
+
+    def festival_count(self, dead: Sequence[str]) -> str:
+        """How many persons :meth:`festival_members` lists."""
+        return self._festival("count(*)", dead)
+
+    def _festival(self, columns: str, dead: Sequence[str]) -> str:
+        policy, p = self.rules.policy, self.params
+        tiers = _placeholders("ft", sorted(t.value for t in policy.festival_tiers), p)
+        categories = _placeholders("fc", sorted(c.value for c in policy.festival_categories), p)
+        p["dead"] = json.dumps(list(dead))
+        return (
+            f"SELECT {columns} FROM person p JOIN visit_summary s ON s.person_id = p.id"
+            f" WHERE p.deleted = 0 AND p.status NOT IN ('moved', 'deceased') {self.scope}"
+            f" AND p.tier IN ({tiers}) AND p.category IN ({categories}) AND {_CURRENT}"
+            " AND (s.festival_at IS NULL OR s.festival_at < :festival_start)"
+            + (" AND p.id NOT IN (SELECT value FROM json_each(:dead))" if dead else "")
+        )
