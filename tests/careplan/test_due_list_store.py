@@ -20,6 +20,7 @@ from summary_helpers import assert_in_step
 from fieldkit.domain.careplan import (
     FollowUp,
     PersonFacts,
+    Policy,
     Task,
     TaskKind,
     TaskState,
@@ -37,7 +38,7 @@ from fieldkit.domain.vocab import (
     VisitReason,
 )
 from fieldkit.store import Store
-from fieldkit.store.due_list import due_list
+from fieldkit.store.due_list import due_list, due_list_head, due_listing
 
 D = date.fromisoformat
 
@@ -385,3 +386,153 @@ def test_county_policy_is_the_config_file_when_present(tmp_path: Path) -> None:
     other.write_text("[tiers.routine]\ninterval_days = 0\n", "utf-8")
     with pytest.raises(PolicyError, match=r"other\.toml: tiers\.routine\.interval_days: must be"):
         county_policy(other)
+
+
+# --- a festival window: the festival visits listed for the whole scope in SQL ----------
+
+SPRING = D("2027-01-30")  # Spring Festival 2027-02-06: visits from 2027-01-23, due 02-05
+
+
+@pytest.fixture
+def festive(tmp_path: Path) -> Iterator[tuple[Store, dict[str, str]]]:
+    store = Store(tmp_path / "festive.db")
+    ids: dict[str, str] = {}
+    with store.write() as s:
+        a = Site(name="幸福安置点", kind=SiteKind.RELOCATION)
+        b = Site(name="石桥村", kind=SiteKind.VILLAGE)
+        s.add_all([a, b])
+        s.flush()
+        ids.update(site_a=a.id, site_b=b.id)
+        people = {
+            "owes": Person(code="F-1", name="张三", site_id=a.id, tier=Tier.KEY),
+            "settled": Person(code="F-2", name="李四", site_id=a.id),
+            "early": Person(code="F-3", name="王五", site_id=b.id, category=Category.WIDOW),
+            "never": Person(code="F-4", name="赵六", site_id=b.id, tier=Tier.PERIODIC),
+            "later": Person(code="F-5", name="钱七", site_id=b.id, category=Category.LIXIU),
+            "moved": Person(code="F-6", name="孙八", site_id=a.id, status=Status.MOVED),
+            "died": Person(code="F-7", name="周九", site_id=a.id),
+            "marked": Person(code="F-8", name="吴十", site_id=b.id, status=Status.DECEASED),
+            "removed": Person(code="F-9", name="郑一", site_id=b.id, deleted=True),
+        }
+        s.add_all(people.values())
+        s.flush()
+        ids.update({k: p.id for k, p in people.items()})
+
+        def visit(who: str, day: str, reason: VisitReason = VisitReason.ROUTINE) -> Visit:
+            site = people[who].site_id
+            return Visit(person_id=ids[who], site_id=site, visited_at=_at(D(day)), reason=reason)
+
+        s.add_all(
+            [
+                visit("owes", "2027-01-10"),
+                visit("settled", "2027-01-25", VisitReason.FESTIVAL),  # in the window
+                visit("early", "2027-01-20", VisitReason.FESTIVAL),  # before it opened
+                visit("later", "2027-01-05"),
+                visit("later", "2027-02-02", VisitReason.FESTIVAL),  # after the day
+                visit("moved", "2026-06-01"),
+                visit("died", "2027-01-02"),
+                PersonEvent(
+                    person_id=ids["died"],
+                    site_id=a.id,
+                    kind=EventKind.DECEASED,
+                    happened_on=D("2027-01-28"),
+                ),
+            ]
+        )
+    yield store, ids
+    store.close()
+
+
+def _by_rules(store: Store, on: date, policy: Policy | None = None) -> list[tuple[object, ...]]:
+    """The tasks of the rules applied directly to every person's full history."""
+    return sorted(map(_key, all_tasks(naive_facts(store, on), on, policy or default_policy())))
+
+
+@pytest.mark.parametrize("scan_limit", [20_000, 0], ids=["scan", "indexes"])
+def test_a_festival_window_lists_who_owes_the_visit(
+    festive: tuple[Store, dict[str, str]], monkeypatch: pytest.MonkeyPatch, scan_limit: int
+) -> None:
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", scan_limit)
+    store, ids = festive
+    dl = due_list(store, on=SPRING)
+    festival = {
+        (t.person_id, t.window_start, t.due) for t in dl.tasks if t.kind is TaskKind.FESTIVAL
+    }
+    window = (D("2027-01-23"), D("2027-02-05"))
+    # not the one visited in the window, the one who moved, the dead, the removed
+    assert festival == {(ids[who], *window) for who in ("owes", "early", "never", "later")}
+    assert [t.kind for t in dl.tasks if t.person_id == ids["died"]] == [TaskKind.CONDOLENCE]
+    assert sorted(map(_key, dl.tasks)) == _by_rules(store, SPRING)
+    owes = next(t for t in dl.tasks if t.person_id == ids["owes"] and t.kind is TaskKind.FESTIVAL)
+    assert (owes.person_name, owes.person_code, owes.site_id) == ("张三", "F-1", ids["site_a"])
+    assert owes.why_zh == "春节 (2027-02-06) 前走访" and owes.state is TaskState.DUE_THIS_WEEK
+    group = dl.group(ids["site_b"])
+    assert group is not None
+    assert {(t.person_name, t.kind) for t in group.tasks if t.kind is TaskKind.FESTIVAL} == {
+        ("王五", TaskKind.FESTIVAL),
+        ("赵六", TaskKind.FESTIVAL),
+        ("钱七", TaskKind.FESTIVAL),
+    }
+    only_a = due_list(store, on=SPRING, site_ids=[ids["site_a"]])
+    assert {t.person_id for t in only_a.tasks if t.kind is TaskKind.FESTIVAL} == {ids["owes"]}
+
+
+def test_a_festival_window_under_a_county_policy(festive: tuple[Store, dict[str, str]]) -> None:
+    store, ids = festive
+    policy = parse_policy(
+        '[festivals]\ntiers = ["key", "routine"]\ncategories = ["lixiu", "widow"]\n'
+    )
+    dl = due_list(store, on=SPRING, policy=policy)
+    festival = {t.person_id for t in dl.tasks if t.kind is TaskKind.FESTIVAL}
+    assert festival == {ids["early"], ids["later"]}  # a widow and a lixiu, both routine
+    assert sorted(map(_key, dl.tasks)) == _by_rules(store, SPRING, policy)
+
+
+def test_the_head_is_the_start_of_the_whole_list(festive: tuple[Store, dict[str, str]]) -> None:
+    store, _ = festive
+    whole = due_list(store, on=SPRING)
+    for limit in range(whole.total + 2):
+        head = due_list_head(store, on=SPRING, limit=limit)
+        assert list(head.tasks) == list(whole.tasks[:limit])
+        assert head.counts == whole.counts and head.total == whole.total
+
+
+def test_head_and_whole_read_one_snapshot(festive: tuple[Store, dict[str, str]]) -> None:
+    store, ids = festive
+    with due_listing(store, on=SPRING) as listing:
+        head = listing.head(limit=3)
+        with store.write() as s:  # the festival visit is made while the list is read
+            s.add(
+                Visit(
+                    person_id=ids["owes"],
+                    site_id=ids["site_a"],
+                    visited_at=_at(D("2027-01-29")),
+                    reason=VisitReason.FESTIVAL,
+                )
+            )
+        whole = listing.whole()
+    assert list(head.tasks) == list(whole.tasks[:3]) and head.counts == whole.counts
+    owed = {t.person_id for t in whole.tasks if t.kind is TaskKind.FESTIVAL}
+    assert ids["owes"] in owed
+    now = {t.person_id for t in due_list(store, on=SPRING).tasks if t.kind is TaskKind.FESTIVAL}
+    assert now == owed - {ids["owes"]}
+
+
+@pytest.mark.parametrize("scan_limit", [20_000, 0], ids=["scan", "indexes"])
+def test_the_head_of_the_random_store_on_every_day(
+    random_store: Store, monkeypatch: pytest.MonkeyPatch, scan_limit: int
+) -> None:
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", scan_limit)
+    with random_store.read() as s:
+        scope = sorted(site.id for site in s.exec(select(Site)))[1:3]
+    for on in DAYS:
+        for site_ids in (None, scope):
+            whole = due_list(random_store, on=on, site_ids=site_ids)
+            for limit in (1, 10, 50, whole.total):
+                head = due_list_head(random_store, on=on, site_ids=site_ids, limit=limit)
+                assert list(head.tasks) == list(whole.tasks[:limit]), (on, limit)
+                assert head.counts == whole.counts
