@@ -55,6 +55,7 @@ from fieldkit.domain.careplan import (
     DayRules,
     DueHead,
     DueList,
+    FestivalVisit,
     FollowUp,
     PersonFacts,
     PersonRow,
@@ -465,25 +466,22 @@ def _person_tasks(listing: _Listing) -> list[Task]:
     return tasks
 
 
-def _festival_sizes(listing: _Listing) -> list[tuple[Any, int]]:
+def _festival_sizes(listing: _Listing) -> list[tuple[FestivalVisit, int]]:
     """How many persons owe each festival visit of the day (for :func:`due_list_head`)."""
-    rules, query = listing.rules, listing.query
-    if listing.empty or not _festivals_listed(rules):
+    if listing.empty or not _festivals_listed(listing.rules):
         return []
-    sizes = []
-    for visit in rules.festival_visits:
-        query.params["festival_start"] = visit.window_start.isoformat()
-        sql = query.festival_count(listing.dead)
+    query, sizes = listing.query, []
+    for visit in listing.rules.festival_visits:
+        sql = query.festival_count(visit.window_start, listing.dead)
         sizes.append((visit, listing.cursor.execute(sql, query.params).fetchone()[0]))
     return sizes
 
 
 def _festival_members(listing: _Listing, i: int, *, first: int | None = None) -> list[PersonRow]:
-    """The persons who owe the day's ``i``-th festival visit (only the ``first`` few by
-    name and id if given) and have a current summary."""
-    query = listing.query
-    query.params["festival_start"] = listing.rules.festival_visits[i].window_start.isoformat()
-    sql = query.festival_members(listing.dead, first=first)
+    """The persons with a current summary who owe the day's ``i``-th festival visit
+    (only the ``first`` few by name and id if given)."""
+    query, visit = listing.query, listing.rules.festival_visits[i]
+    sql = query.festival_members(visit.window_start, listing.dead, first=first)
     return listing.cursor.execute(sql, query.params).fetchall()
 
 

@@ -310,9 +310,11 @@ class DueQuery:
             )
         return " UNION ALL ".join(arms)
 
-    def festival_members(self, dead: Sequence[str], *, first: int | None = None) -> str:
-        """The persons who owe the festival visit whose window opens on
-        ``:festival_start``, as person rows (id, name, code, site id, address).
+    def festival_members(
+        self, start: date, dead: Sequence[str], *, first: int | None = None
+    ) -> str:
+        """The persons who owe the festival visit whose window opens on ``start``, as
+        person rows (id, name, code, site id, address).
 
         Those of the policy's festival tiers and categories, alive (``dead``: persons
         with a recorded death), whose summary is current and shows no festival visit
@@ -320,18 +322,18 @@ class DueQuery:
         and have their festival visits listed with their other tasks. ``first``: only
         the first so many by name and id.
         """
-        return self._festival(_PERSON_ROW, dead) + (
-            f" ORDER BY p.name, p.id LIMIT {int(first)}" if first is not None else ""
-        )
+        order = f" ORDER BY p.name, p.id LIMIT {int(first)}" if first is not None else ""
+        return self._festival(_PERSON_ROW, start, dead) + order
 
-    def festival_count(self, dead: Sequence[str]) -> str:
+    def festival_count(self, start: date, dead: Sequence[str]) -> str:
         """How many persons :meth:`festival_members` lists."""
-        return self._festival("count(*)", dead)
+        return self._festival("count(*)", start, dead)
 
-    def _festival(self, columns: str, dead: Sequence[str]) -> str:
+    def _festival(self, columns: str, start: date, dead: Sequence[str]) -> str:
         policy, p = self.rules.policy, self.params
         tiers = _placeholders("ft", sorted(t.value for t in policy.festival_tiers), p)
         categories = _placeholders("fc", sorted(c.value for c in policy.festival_categories), p)
+        p["festival_start"] = start.isoformat()
         p["dead"] = json.dumps(list(dead))
         return (
             f"SELECT {columns} FROM person p JOIN visit_summary s ON s.person_id = p.id"

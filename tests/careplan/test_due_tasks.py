@@ -34,7 +34,7 @@ def _task(pid: str, name: str, site: str, kind: TaskKind, state: TaskState, days
 def _festival(days: int, state: TaskState) -> TaskRun:
     due = ON + timedelta(days=days)
     fields = (TaskKind.FESTIVAL, VisitReason.FESTIVAL, due, due, state, "节", "festival")
-    return TaskRun(fields, [])  # type: ignore[arg-type]
+    return TaskRun(fields, [])
 
 
 _tasks = st.lists(
