@@ -39,6 +39,7 @@ from fieldkit.domain.vocab import (
 )
 from fieldkit.store import Store
 from fieldkit.store.due_list import due_list, due_list_head, due_listing
+from fieldkit.store.store import StoreSession
 
 D = date.fromisoformat
 
@@ -50,15 +51,21 @@ def _at(day: date, hour: int = 10) -> datetime:
 # --- a small hand-made store ---------------------------------------------------------
 
 
+def _two_sites(s: StoreSession) -> tuple[Site, Site]:
+    """A relocation site and a village, stored."""
+    a = Site(name="幸福安置点", kind=SiteKind.RELOCATION)
+    b = Site(name="石桥村", kind=SiteKind.VILLAGE)
+    s.add_all([a, b])
+    s.flush()
+    return a, b
+
+
 @pytest.fixture
 def small(tmp_path: Path) -> Iterator[tuple[Store, dict[str, str]]]:
     store = Store(tmp_path / "laptop.db")
     ids: dict[str, str] = {}
     with store.write() as s:
-        a = Site(name="幸福安置点", kind=SiteKind.RELOCATION)
-        b = Site(name="石桥村", kind=SiteKind.VILLAGE)
-        s.add_all([a, b])
-        s.flush()
+        a, b = _two_sites(s)
         people = {
             "key": Person(code="A-1", name="张三丰", site_id=a.id, tier=Tier.KEY),
             "sick": Person(code="A-2", name="李四", site_id=a.id, tier=Tier.ROUTINE),
@@ -398,10 +405,7 @@ def festive(tmp_path: Path) -> Iterator[tuple[Store, dict[str, str]]]:
     store = Store(tmp_path / "festive.db")
     ids: dict[str, str] = {}
     with store.write() as s:
-        a = Site(name="幸福安置点", kind=SiteKind.RELOCATION)
-        b = Site(name="石桥村", kind=SiteKind.VILLAGE)
-        s.add_all([a, b])
-        s.flush()
+        a, b = _two_sites(s)
         ids.update(site_a=a.id, site_b=b.id)
         people = {
             "owes": Person(code="F-1", name="张三", site_id=a.id, tier=Tier.KEY),
