@@ -55,6 +55,7 @@ _NAME_ID = itemgetter(1, 0)  # (name, id) of a Task or a PersonRow
 _SITE = itemgetter(3)  # the site id of a Task or a PersonRow
 _SITE_STATE = itemgetter(3, 9)  # (site id, state) of a Task
 _STATE = itemgetter(9)
+_new = tuple.__new__  # Task(...) without its Python-level __new__ (a run has thousands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class TaskRun:
 
     def task(self, person: PersonRow) -> Task:
         """The task of one person of the run."""
-        return Task._make(person + self.fields)
+        return _new(Task, person + self.fields)
 
 
 class _Bucket:
@@ -133,7 +134,8 @@ class DueTasks(Sequence[Task]):
                 if key not in buckets:
                     buckets[key] = _Bucket()
                 buckets[key].runs.append(run)
-        self._buckets = [buckets[key] for key in sorted(buckets)]
+        self._keys = sorted(buckets)
+        self._buckets = [buckets[key] for key in self._keys]
         self._ends = list(accumulate(len(b) for b in self._buckets))
 
     def __len__(self) -> int:
@@ -170,6 +172,11 @@ class DueTasks(Sequence[Task]):
 
     def __repr__(self) -> str:
         return f"DueTasks({len(self)} tasks)"
+
+    def before(self, key: int) -> int:
+        """How many tasks come before those at ``key`` in the urgency order."""
+        b = bisect_left(self._keys, key)
+        return self._ends[b - 1] if b else 0
 
     def first(self, n: int) -> list[Task]:
         """The first ``n`` tasks, sorting no more of the list than they need."""
@@ -332,13 +339,15 @@ def build_due_head(
     """
     tasks = list(tasks)
     counts = _count_states(tasks, ())
-    keys = sorted(urgency(t[9], t[8], t[5]) for t in tasks)
+    ordered = DueTasks(tasks)
     sized = [(TaskRun(fields, ()), size) for fields, size in runs]
     read: list[TaskRun] = []
     for i, (run, size) in enumerate(sized):
         counts[run.state] += size
-        before = bisect_left(keys, run.key) + sum(s for r, s in sized if r.key < run.key)
+        before = ordered.before(run.key) + sum(n for r, n in sized if r.key < run.key)
         if before < limit and size:
             read.append(TaskRun(run.fields, first_persons(i, min(size, limit - before))))
-    first = DueTasks(tasks, read).first(limit)
+    # the first ``limit`` of the whole list are among the first ``limit`` of the tasks
+    # and the persons read
+    first = DueTasks(ordered.first(limit), read).first(limit)
     return DueHead(on, tuple(first), counts)
