@@ -129,7 +129,7 @@ def main() -> int:
         head[label] = _median_ms(call, args.runs) if call else None
     print()
     print(f"{'':<16} {'whole list':>12} {'first ' + str(SCREENFUL) + ' tasks':>16}")
-    for label, _store_, _on in days:
+    for label, *_ in days:
         first = head[label]
         shown = f"{first:13.1f} ms" if first is not None else f"{'n/a':>16}"
         print(f"{label:<16} {whole[label]:9.1f} ms {shown}")
