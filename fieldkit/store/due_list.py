@@ -53,7 +53,6 @@ from sqlalchemy import Connection
 
 from fieldkit.domain.careplan import (
     DayRules,
-    DueHead,
     DueList,
     FestivalVisit,
     FollowUp,
@@ -62,9 +61,11 @@ from fieldkit.domain.careplan import (
     Policy,
     Task,
     TaskRun,
-    build_due_head,
+    TaskState,
     build_due_list,
+    count_due_tasks,
     default_policy,
+    first_due_tasks,
     load_policy,
 )
 from fieldkit.domain.vocab import EventKind, SiteKind, VisitReason
@@ -210,9 +211,9 @@ def due_list_head(
     site_ids: Collection[str] | None = None,
     policy: Policy | None = None,
     limit: int = SCREENFUL,
-) -> DueHead:
-    """The first ``limit`` tasks of :func:`due_list` (a screenful) and the whole list's
-    counts per state, without reading every person who owes a festival visit."""
+) -> list[Task]:
+    """The first ``limit`` tasks of :func:`due_list` (a screenful), without reading
+    every person who owes a festival visit."""
     with due_listing(store, on=on, site_ids=site_ids, policy=policy) as listing:
         return listing.head(limit)
 
@@ -227,8 +228,9 @@ def due_listing(
 ) -> Iterator[DueListing]:
     """The due list of ``site_ids`` (all sites if ``None``) on ``on``, read from one
     snapshot of the store: :meth:`DueListing.head` gives the first screenful, then
-    :meth:`DueListing.whole` the whole list, for a screen that shows the first while
-    the rest is made. Arguments as for :func:`due_list`."""
+    :meth:`DueListing.counts` the counts per state, :meth:`DueListing.whole` the whole
+    list, for a screen that shows the first while the rest is made. Arguments as for
+    :func:`due_list`."""
     rules = DayRules(on, policy or default_policy())
     scope = sorted(set(site_ids)) if site_ids is not None else None
     with store.read() as s:
@@ -258,20 +260,25 @@ class DueListing:
             self._tasks = [] if self._listing.empty else _person_tasks(self._listing)
         return self._tasks
 
-    def head(self, limit: int = SCREENFUL) -> DueHead:
-        """The first ``limit`` tasks by urgency and the whole list's counts per state,
-        reading only the first persons of a festival visit that the screenful reaches."""
+    def head(self, limit: int = SCREENFUL) -> list[Task]:
+        """The first ``limit`` tasks by urgency, reading only the first persons of a
+        festival visit that the screenful reaches."""
         listing = self._listing
         with _no_gc():
-            tasks = self._person_tasks()
-            sizes = _festival_sizes(listing)
-            return build_due_head(
-                tasks,
-                self.on,
+            visits = listing.rules.festival_visits if _festivals_listed(listing) else ()
+            return first_due_tasks(
+                self._person_tasks(),
                 limit,
-                [(visit.task_fields(), size) for visit, size in sizes],
+                [visit.task_fields() for visit in visits],
                 lambda i, n: _festival_members(listing, i, first=n),
             )
+
+    def counts(self) -> dict[TaskState, int]:
+        """How many tasks the whole list holds in each state, without reading every
+        person who owes a festival visit."""
+        with _no_gc():
+            runs = [(visit.task_fields(), n) for visit, n in _festival_sizes(self._listing)]
+            return count_due_tasks(self._person_tasks(), runs)
 
     def whole(self) -> DueList:
         """The whole due list (step 5 added; tasks are made and sorted as they are read)."""
@@ -468,7 +475,7 @@ def _person_tasks(listing: _Listing) -> list[Task]:
 
 def _festival_sizes(listing: _Listing) -> list[tuple[FestivalVisit, int]]:
     """How many persons owe each festival visit of the day (for :func:`due_list_head`)."""
-    if listing.empty or not _festivals_listed(listing.rules):
+    if not _festivals_listed(listing):
         return []
     query, sizes = listing.query, []
     for visit in listing.rules.festival_visits:
@@ -489,7 +496,7 @@ def _festival_runs(listing: _Listing) -> list[TaskRun]:
     """Step 5: the day's festival visits, one run each: the visit once, then the
     persons who owe it."""
     rules = listing.rules
-    if listing.empty or not _festivals_listed(rules):
+    if not _festivals_listed(listing):
         return []
     return [
         TaskRun(visit.task_fields(), _festival_members(listing, i))
@@ -497,7 +504,12 @@ def _festival_runs(listing: _Listing) -> list[TaskRun]:
     ]
 
 
-def _festivals_listed(rules: DayRules) -> bool:
-    """Whether the day lists festival visits for anyone under the policy."""
-    policy = rules.policy
-    return bool(rules.festival_visits and policy.festival_tiers and policy.festival_categories)
+def _festivals_listed(listing: _Listing) -> bool:
+    """Whether the day lists festival visits for anyone in scope under the policy."""
+    rules, policy = listing.rules, listing.rules.policy
+    return bool(
+        not listing.empty
+        and rules.festival_visits
+        and policy.festival_tiers
+        and policy.festival_categories
+    )

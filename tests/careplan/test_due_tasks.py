@@ -17,8 +17,9 @@ from fieldkit.domain.careplan import (
     TaskKind,
     TaskRun,
     TaskState,
-    build_due_head,
     build_due_list,
+    count_due_tasks,
+    first_due_tasks,
 )
 from fieldkit.domain.careplan.tasks import sort_by_urgency
 from fieldkit.domain.vocab import VisitReason
@@ -103,7 +104,7 @@ def test_groups_and_counts_match_the_tasks(tasks: list[Task], runs: list[TaskRun
 
 @settings(max_examples=200, deadline=None)
 @given(tasks=_tasks, runs=_runs, limit=st.integers(0, 40))
-def test_the_head_reads_only_the_persons_it_needs(
+def test_the_first_tasks_read_only_the_persons_they_need(
     tasks: list[Task], runs: list[TaskRun], limit: int
 ) -> None:
     expected = _plain(tasks, runs)
@@ -113,13 +114,13 @@ def test_the_head_reads_only_the_persons_it_needs(
         asked.append((i, n))
         return sorted(runs[i].persons, key=lambda p: (p[1], p[0]))[:n]
 
-    head = build_due_head(
-        tasks, ON, limit, [(run.fields, len(run.persons)) for run in runs], first_persons
+    first = first_due_tasks(tasks, limit, [run.fields for run in runs], first_persons)
+    assert first == expected[:limit]
+    assert all(0 < n <= limit for _, n in asked)  # never more persons than fit
+    assert len({i for i, _ in asked}) == len(asked)  # each run read once
+    assert count_due_tasks(tasks, [(run.fields, len(run.persons)) for run in runs]) == _counts(
+        expected
     )
-    assert list(head.tasks) == expected[:limit]
-    assert head.total == len(expected)
-    assert dict(head.counts) == _counts(expected)
-    assert all(n <= limit for _, n in asked)
 
 
 def test_a_run_is_held_once_and_made_into_tasks_when_read() -> None:

@@ -7,14 +7,14 @@ each with its window, due date, state and a plain-words reason. The store's
 
 from fieldkit.domain.careplan.due import compute_due_list
 from fieldkit.domain.careplan.duelist import (
-    DueHead,
     DueList,
     DueTasks,
     PersonRow,
     SiteGroup,
     TaskRun,
-    build_due_head,
     build_due_list,
+    count_due_tasks,
+    first_due_tasks,
 )
 from fieldkit.domain.careplan.festivals import Festival, festival_date, festival_label
 from fieldkit.domain.careplan.policy import (
@@ -45,7 +45,6 @@ from fieldkit.domain.careplan.tasks import (
 
 __all__ = [
     "DayRules",
-    "DueHead",
     "DueList",
     "DueTasks",
     "Festival",
@@ -62,13 +61,14 @@ __all__ = [
     "TaskState",
     "all_tasks",
     "birthday_in",
-    "build_due_head",
     "build_due_list",
     "compute_due_list",
+    "count_due_tasks",
     "default_policy",
     "festival_date",
     "festival_label",
     "festival_occurrences",
+    "first_due_tasks",
     "kind_label",
     "load_policy",
     "parse_policy",

@@ -33,15 +33,15 @@ from fieldkit.domain.careplan.tasks import (
 from fieldkit.domain.vocab import VisitReason
 
 __all__ = [
-    "DueHead",
     "DueList",
     "DueTasks",
     "PersonRow",
     "SharedFields",
     "SiteGroup",
     "TaskRun",
-    "build_due_head",
     "build_due_list",
+    "count_due_tasks",
+    "first_due_tasks",
 ]
 
 PersonRow = tuple[str, str, str, str, str]
@@ -68,8 +68,7 @@ class TaskRun:
     @property
     def key(self) -> int:
         """Where the run's tasks stand in the urgency order (see :func:`urgency`)."""
-        kind, _reason, _start, due, state = self.fields[:5]
-        return urgency(state, due, kind)
+        return _key_of(self.fields)
 
     @property
     def state(self) -> TaskState:
@@ -79,6 +78,12 @@ class TaskRun:
     def task(self, person: PersonRow) -> Task:
         """The task of one person of the run."""
         return _new(Task, person + self.fields)
+
+
+def _key_of(fields: SharedFields) -> int:
+    """Where tasks with these shared fields stand in the urgency order."""
+    kind, _reason, _start, due, state = fields[:5]
+    return urgency(state, due, kind)
 
 
 class _Bucket:
@@ -213,14 +218,21 @@ class DueTasks(Sequence[Task]):
         }
 
 
-def _count_states(tasks: Iterable[Task], runs: Iterable[TaskRun]) -> dict[TaskState, int]:
-    """Tasks per state, every state present."""
+def count_due_tasks(
+    tasks: Iterable[Task], runs: Iterable[tuple[SharedFields, int]] = ()
+) -> dict[TaskState, int]:
+    """Tasks per state, every state present: ``tasks`` and runs of the given sizes."""
     counts = dict.fromkeys(TaskState, 0)
     for state, n in Counter(map(_STATE, tasks)).items():
         counts[state] += n
-    for run in runs:
-        counts[run.state] += len(run.persons)
+    for fields, size in runs:
+        counts[fields[4]] += size
     return counts
+
+
+def _count_states(tasks: Iterable[Task], runs: Iterable[TaskRun]) -> dict[TaskState, int]:
+    """Tasks per state of ``tasks`` and ``runs``, every state present."""
+    return count_due_tasks(tasks, [(run.fields, len(run.persons)) for run in runs])
 
 
 def _count_sites(tasks: Iterable[Task], runs: Iterable[TaskRun]) -> dict[str, dict[TaskState, int]]:
@@ -309,45 +321,30 @@ def build_due_list(
     return DueList(on, ordered, tuple(groups), _count_states(tasks, runs))
 
 
-@dataclass(frozen=True, slots=True)
-class DueHead:
-    """The first tasks of a due list (a screenful), with the whole list's counts."""
-
-    on: date
-    tasks: tuple[Task, ...]
-    counts: Mapping[TaskState, int]
-
-    @property
-    def total(self) -> int:
-        """How many tasks the whole list holds."""
-        return sum(self.counts.values())
-
-
-def build_due_head(
+def first_due_tasks(
     tasks: Iterable[Task],
-    on: date,
     limit: int,
-    runs: Sequence[tuple[SharedFields, int]] = (),
+    runs: Sequence[SharedFields] = (),
     first_persons: Callable[[int, int], Sequence[PersonRow]] = lambda _run, _n: (),
-) -> DueHead:
-    """The first ``limit`` tasks of the due list of ``tasks`` and ``runs``, reading no
-    more persons of a run than they need.
+) -> list[Task]:
+    """The first ``limit`` tasks of the due list of ``tasks`` and of runs whose persons
+    are read only as far as they are needed.
 
-    ``runs`` gives each run's shared fields and size; ``first_persons(i, n)`` returns
-    the first ``n`` persons of run ``i`` by name and id. It is called only for the runs
-    that reach into the first ``limit`` tasks.
+    ``runs`` gives each run's shared fields; ``first_persons(i, n)`` returns the first
+    ``n`` persons of run ``i`` by name and id (fewer if the run has fewer). It is called
+    only for the runs that reach into the first ``limit`` tasks, in urgency order.
     """
-    tasks = list(tasks)
-    counts = _count_states(tasks, ())
     ordered = DueTasks(tasks)
-    sized = [(TaskRun(fields, ()), size) for fields, size in runs]
     read: list[TaskRun] = []
-    for i, (run, size) in enumerate(sized):
-        counts[run.state] += size
-        before = ordered.before(run.key) + sum(n for r, n in sized if r.key < run.key)
-        if before < limit and size:
-            read.append(TaskRun(run.fields, first_persons(i, min(size, limit - before))))
+    earlier: dict[int, int] = {}  # persons read per run place in the order
+    for i, fields in sorted(enumerate(runs), key=lambda item: _key_of(item[1])):
+        key = _key_of(fields)
+        before = ordered.before(key) + sum(n for k, n in earlier.items() if k < key)
+        if before >= limit:
+            break  # neither this run nor any later one reaches the screenful
+        persons = first_persons(i, limit - before)
+        read.append(TaskRun(fields, persons))
+        earlier[key] = earlier.get(key, 0) + len(persons)
     # the first ``limit`` of the whole list are among the first ``limit`` of the tasks
     # and the persons read
-    first = DueTasks(ordered.first(limit), read).first(limit)
-    return DueHead(on, tuple(first), counts)
+    return DueTasks(ordered.first(limit), read).first(limit)
