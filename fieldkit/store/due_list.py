@@ -71,6 +71,7 @@ from fieldkit.domain.careplan import (
 from fieldkit.domain.vocab import EventKind, SiteKind, VisitReason
 from fieldkit.paths import config_dir
 from fieldkit.store.due_sql import (
+    CANDIDATE_REASONS,
     CATEGORIES,
     MUST_VISIT_REASONS,
     PROBE,
@@ -418,23 +419,21 @@ def _facts(
 
 def _current_facts(listing: _Listing, row: tuple[Any, ...]) -> PersonFacts:
     """A candidate's facts from their row, the summary being current."""
-    last_at, owed, fu_due, fu_text, *reason_days = row[10:]
+    last_at, owed, fu_due, fu_text, hospital, birthday, misfortune, condolence = row[10:]
     last = _fromiso(last_at[:10]) if last_at is not None else None
     follow_ups: tuple[FollowUp, ...] = ()
     if owed and last is not None:
         follow_ups = (FollowUp(fu_text, last, _fromiso(fu_due) if fu_due else None),)
     by_reason: Mapping[VisitReason, date] = _NO_VISITS
-    if any(reason_days):
+    if hospital or birthday or misfortune or condolence:
         by_reason = {
-            reason: _fromiso(day[:10])
-            for reason, day in zip(_SUMMARY_REASONS, reason_days, strict=True)
-            if day
+            reason: _fromiso(at[:10])
+            for reason, at in zip(
+                CANDIDATE_REASONS, (hospital, birthday, misfortune, condolence), strict=True
+            )
+            if at
         }
     return _facts(listing, row, last, by_reason, follow_ups)
-
-
-_SUMMARY_REASONS = tuple(r for r in MUST_VISIT_REASONS if r is not VisitReason.FESTIVAL)
-"""The reasons of the latest-visit columns in a candidate's row, in order."""
 
 
 def _probe(listing: _Listing, stale: list[str]) -> dict[str, tuple[str | None, str | None]]:

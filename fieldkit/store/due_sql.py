@@ -19,6 +19,7 @@ from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
 __all__ = [
     "CANDIDATE_COLUMNS",
+    "CANDIDATE_REASONS",
     "CATEGORIES",
     "MUST_VISIT_REASONS",
     "PROBE",
@@ -35,6 +36,14 @@ MUST_VISIT_REASONS = (
     VisitReason.CONDOLENCE,
 )
 """The reasons whose latest visit the summary keeps (each settles a must-visit task)."""
+CANDIDATE_REASONS = (
+    VisitReason.HOSPITAL,
+    VisitReason.BIRTHDAY,
+    VisitReason.MISFORTUNE,
+    VisitReason.CONDOLENCE,
+)
+"""The reasons whose latest visit a candidate's row ends with, in order (the festival
+visits are listed apart, see :meth:`DueQuery.festival_members`)."""
 _EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
 TIERS = tuple(Tier)
 CATEGORIES = tuple(Category)
@@ -78,7 +87,7 @@ CANDIDATE_COLUMNS = (
     f" {_position('p.tier', TIERS)}, {_position('p.category', CATEGORIES)},"
     f" {_position('p.status', STATUSES)},"
     f" p.birth_date, {_STALE}, s.last_at, s.follow_up_owed, s.follow_up_due, s.follow_up, "
-    + ", ".join(f"s.{r.value}_at" for r in MUST_VISIT_REASONS if r is not VisitReason.FESTIVAL)
+    + ", ".join(f"s.{r.value}_at" for r in CANDIDATE_REASONS)
 )
 """What a candidate's row holds, in this order: the person (id, name, code, site id,
 address, then tier, category and status as positions in TIERS, CATEGORIES and

@@ -241,13 +241,21 @@ class DayRules:
         out = self._event_tasks(f) if f.events else []
         if f.follow_ups:
             out += self._follow_up_tasks(f)
-        if f.birth_date is not None:
-            out += self._birthday_tasks(f, f.birth_date)
+        birth = f.birth_date
+        # a quick test of the birth year skips the birthday rule for nearly everyone
+        if birth is not None and (
+            birth.year in self._milestone_born or birth.year <= self._oldest_born
+        ):
+            out += self._birthday_tasks(f, birth)
         if festivals and self.festival_visits:
             out += self._festival_tasks(f)
-        out += self._tier_tasks(f)
+        tier = self._tier_task(f)
+        if tier is not None:
+            out.append(tier)
         if self._yearly is not None and f.relocation_site:
-            out += self._yearly_tasks(f, self._yearly)
+            yearly = self._yearly_task(f, self._yearly)
+            if yearly is not None:
+                out.append(yearly)
         return out
 
     def _condolence(self, f: PersonFacts, death: date | None) -> list[Task]:
@@ -323,8 +331,6 @@ class DayRules:
     def _birthday_tasks(self, f: PersonFacts, birth: date) -> list[Task]:
         """The milestone birthday visits (and every birthday from a great age) whose
         window shows on the day, unless a birthday visit in the window settled them."""
-        if birth.year not in self._milestone_born and birth.year > self._oldest_born:
-            return []
         out: list[Task] = []
         settled = f.last_by_reason.get(_R_BIRTHDAY)
         for year in self._years:
@@ -357,27 +363,24 @@ class DayRules:
             if settled is None or settled < v.window_start
         ]
 
-    def _tier_tasks(self, f: PersonFacts) -> list[Task]:
+    def _tier_task(self, f: PersonFacts) -> Task | None:
         """The care-plan visit of the person's tier: due ``interval`` days after the last
         visit of any reason, or on the day itself for someone never visited."""
         last = f.last_visit
         if last is None:
             if self._upcoming < 0:
-                return []
+                return None
             zh, en = _TIER_WORDS[f.tier]
-            return [
-                _new(Task, (
-                    f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.TIER,
-                    _R_ROUTINE, self.on, self.on, _TODAY,
-                    f"{zh}: 从未走访", f"{en}: never visited",
-                ))
-            ]  # fmt: skip
+            return _new(Task, (
+                f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.TIER,
+                _R_ROUTINE, self.on, self.on, _TODAY, f"{zh}: 从未走访", f"{en}: never visited",
+            ))  # fmt: skip
         tail = self._tier_tails.get((f.tier, last), _UNSEEN)
         if tail is _UNSEEN:
             tail = self._tier_tail(f.tier, last)
         if tail is None:
-            return []
-        return [_new(Task, (f.person_id, f.name, f.code, f.site_id, f.address, *tail))]
+            return None
+        return _new(Task, (f.person_id, f.name, f.code, f.site_id, f.address, *tail))
 
     def _tier_tail(self, tier: Tier, last: date) -> tuple[Any, ...] | None:
         """The fields after the person's of the tier task owed after a visit on ``last``
@@ -395,19 +398,17 @@ class DayRules:
         self._tier_tails[tier, last] = tail
         return tail
 
-    def _yearly_tasks(
+    def _yearly_task(
         self, f: PersonFacts, yearly: tuple[date, date, TaskState, str, str]
-    ) -> list[Task]:
+    ) -> Task | None:
         """A relocation-site resident's yearly visit, unless visited this calendar year."""
         last = f.last_visit
         if last is not None and last >= yearly[0]:
-            return []
-        return [
-            _new(Task, (
-                f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.RELOCATION_YEARLY,
-                _R_ROUTINE, *yearly,
-            ))
-        ]  # fmt: skip
+            return None
+        return _new(Task, (
+            f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.RELOCATION_YEARLY,
+            _R_ROUTINE, *yearly,
+        ))  # fmt: skip
 
 
 def person_tasks(
