@@ -33,8 +33,15 @@ No visit row reaches Python: each candidate comes with their latest visit and
 their latest visit per must-visit reason. If two visits share a person's latest
 timestamp, the one stored last counts as the latest (its follow-up is listed).
 
-:func:`due_list_head` gives the first screenful and the counts without reading every
-person of a festival window. Figures: ``docs/BENCHMARKS.md``.
+:func:`due_listing` reads one snapshot for a screen: the first screenful
+(:func:`due_list_head`) needs steps 1 to 4 and only the first persons of a festival
+visit it reaches; the counts per state count the festival visits in SQL; the whole
+list reads every person who owes one. Figures: ``docs/BENCHMARKS.md``. What was
+measured and kept earlier: tier, category and status read as small ints; rows
+consumed from the cursor as they come; the latest event per kind found in Python
+rather than by a GROUP BY; the cyclic garbage collector paused. What did not help: a
+scan of the summary instead of its index seeks, joining in candidate order instead
+of sorted ids, caching dates by text, a larger SQLite page cache.
 """
 
 from __future__ import annotations
