@@ -339,6 +339,7 @@ class DueQuery:
         return self._festival("count(*)", start, dead)
 
     def _festival(self, columns: str, start: date, dead: Sequence[str]) -> str:
+        """``columns`` of the persons who owe the festival visit opening on ``start``."""
         policy, p = self.rules.policy, self.params
         tiers = _placeholders("ft", sorted(t.value for t in policy.festival_tiers), p)
         categories = _placeholders("fc", sorted(c.value for c in policy.festival_categories), p)
