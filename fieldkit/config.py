@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from fieldkit.domain.money import MoneyError, parse_yuan
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_
 from fieldkit.paths import config_dir
 
 __all__ = ["Config", "ConfigError", "config_path", "load_config", "save_config"]
@@ -27,8 +29,17 @@ THEMES = ("dark", "light")
 LANGS = ("zh", "en")
 
 
-class ConfigError(ValueError):
+class ConfigError(FieldkitError):
     """The config file cannot be used; the message names the file and the key."""
+
+    exit_code = 2
+
+
+_FIX_HINT = N_("Fix the file, or delete it to use the defaults.")
+
+
+def _refuse(path: Path, message: str, **params: object) -> ConfigError:
+    return ConfigError(message, hint=_FIX_HINT, values=params, path=path)
 
 
 @dataclass(frozen=True)
@@ -51,16 +62,22 @@ def config_path() -> Path:
 
 
 def _money(path: Path, raw: Any) -> int:
-    try:
-        amount = Decimal(str(raw))
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if isinstance(raw, bool) or not amount.is_finite() or amount < 0:
-        raise ConfigError(f"{path}: money_confirm_yuan must be an amount in yuan >= 0, got {raw!r}")
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise ConfigError(f"{path}: money_confirm_yuan has more than two decimals: {raw!r}")
-    return int(fen)
+    """The amount in fen, read like every amount (:func:`fieldkit.domain.money.parse_yuan`)."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        try:
+            return parse_yuan(str(raw))
+        except MoneyError as err:
+            problem = str(err)
+    else:
+        problem = repr(raw)
+    raise _refuse(
+        path,
+        N_(
+            "{path}: money_confirm_yuan must be an amount in yuan >= 0 with at most two "
+            "decimals, got {problem}"
+        ),
+        problem=problem,
+    )
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -71,31 +88,43 @@ def load_config(path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: not a valid TOML file: {err}") from None
+        raise _refuse(path, N_("{path}: not a valid TOML file: {problem}"), problem=err) from None
     cfg = Config()
     for key, value in data.items():
         if key == "language":
             if value not in LANGS:
-                raise ConfigError(
-                    f"{path}: language must be one of {', '.join(LANGS)}, got {value!r}"
+                raise _refuse(
+                    path,
+                    N_("{path}: language must be one of {known}, got {value}"),
+                    known=", ".join(LANGS),
+                    value=repr(value),
                 )
             cfg = cfg.with_changes(language=value)
         elif key == "theme":
             if value not in THEMES:
-                raise ConfigError(
-                    f"{path}: theme must be one of {', '.join(THEMES)}, got {value!r}"
+                raise _refuse(
+                    path,
+                    N_("{path}: theme must be one of {known}, got {value}"),
+                    known=", ".join(THEMES),
+                    value=repr(value),
                 )
             cfg = cfg.with_changes(theme=value)
         elif key == "default_site":
             if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{path}: default_site must be a site name or id, got {value!r}")
+                raise _refuse(
+                    path,
+                    N_("{path}: default_site must be a site name or id, got {value}"),
+                    value=repr(value),
+                )
             cfg = cfg.with_changes(default_site=value.strip())
         elif key == "money_confirm_yuan":
             cfg = cfg.with_changes(money_confirm_fen=_money(path, value))
         else:
-            raise ConfigError(
-                f"{path}: unknown setting {key!r}; known: language, theme, default_site, "
-                "money_confirm_yuan"
+            raise _refuse(
+                path,
+                N_("{path}: unknown setting {key}; known: {known}"),
+                key=repr(key),
+                known="language, theme, default_site, money_confirm_yuan",
             )
     return cfg
 

@@ -2,8 +2,10 @@
 
 :func:`sync_now` pushes the outbox then pulls the device's scope, and never
 raises for a sync failure: the returned :class:`SyncReport` carries the error
-message (also kept in local_meta ``last_sync_error``). It is safe to call from a
-worker thread; ``on_progress`` is called from that thread.
+message (also kept in local_meta ``last_sync_error``) and the error itself as a
+:class:`~fieldkit.errors.FieldkitError` (``failure``). It is safe to call from a
+worker thread; ``on_progress`` is called from that thread.  Apps call these through
+:mod:`fieldkit.services.syncing`, which wraps the engine's errors in :class:`SyncFailed`.
 """
 
 from __future__ import annotations
@@ -15,17 +17,42 @@ from datetime import UTC, datetime
 
 import httpx
 
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, SyncError, SyncProgress, SyncResult, run_sync
 from sync.protocol import EnrollReply
 
-__all__ = ["NotEnrolled", "SyncProgress", "SyncReport", "enroll", "sync_now"]
+__all__ = [
+    "NotEnrolled",
+    "SyncError",
+    "SyncFailed",
+    "SyncProgress",
+    "SyncReport",
+    "enroll",
+    "sync_now",
+]
 
 
-class NotEnrolled(SyncError):
+class NotEnrolled(FieldkitError):
     """The store has no server or token yet."""
+
+
+class SyncFailed(FieldkitError):
+    """Syncing or enrolling stopped; wraps the engine's ``SyncError`` (nothing is lost)."""
+
+    @classmethod
+    def wrap(cls, err: SyncError) -> SyncFailed:
+        """The engine's error in fieldkit's terms (its text is the reason)."""
+        failed = cls(
+            N_("sync failed: {reason}"),
+            hint=N_("Nothing was lost; try again when online."),
+            reason=str(err),
+        )
+        failed.__cause__ = err
+        return failed
 
 
 @dataclass
@@ -33,6 +60,7 @@ class SyncReport(SyncResult):
     """What one sync did (the engine's counts); ``error`` is None when it completed."""
 
     error: str | None = None
+    failure: FieldkitError | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
 
@@ -65,8 +93,11 @@ def _client(store: Store, transport: httpx.BaseTransport | None) -> SyncClient:
     token = store.meta("device_token")
     if not url or not token:
         raise NotEnrolled(
-            "this laptop is not enrolled with headquarters: run `fieldkit enroll URL CODE` "
-            "with the code HQ gave you"
+            N_(
+                "this laptop is not enrolled with headquarters: run `fieldkit enroll URL CODE` "
+                "with the code HQ gave you"
+            ),
+            hint=N_("Ask an administrator at headquarters for a one-time code."),
         )
     return SyncClient(url, token, schema_version=sync_schema().version, transport=transport)
 
@@ -84,8 +115,10 @@ def sync_now(
             result = run_sync(client, StoreReplica(store), on_progress=on_progress)
         for counted in fields(SyncResult):
             setattr(report, counted.name, getattr(result, counted.name))
+    except NotEnrolled as err:
+        report.error, report.failure = str(err), err
     except SyncError as err:
-        report.error = str(err)
+        report.error, report.failure = str(err), SyncFailed.wrap(err)
     report.finished_at = datetime.now(UTC)
     if report.ok:
         store.set_meta("last_sync_at", report.finished_at.isoformat(timespec="seconds"))
@@ -102,7 +135,11 @@ def enroll(
     *,
     transport: httpx.BaseTransport | None = None,
 ) -> EnrollReply:
-    """Enroll this laptop with HQ at ``url`` using a one-time ``code``; stores the token."""
+    """Enroll this laptop with HQ at ``url`` using a one-time ``code``; stores the token.
+
+    Raises the engine's ``SyncError`` when HQ refuses the code or cannot be reached
+    (:meth:`fieldkit.services.syncing.Sync.enroll` wraps it in :class:`SyncFailed`).
+    """
     device_name = f"{socket.gethostname()} ({store.path.name})"
     with SyncClient(url, schema_version=sync_schema().version, transport=transport) as client:
         reply = client.enroll(code, device_id=store.device_id, device_name=device_name)

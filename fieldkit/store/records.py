@@ -32,6 +32,8 @@ from fieldkit.domain.vocab import (
     Tier,
     VisitReason,
 )
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_
 from fieldkit.store.store import Store
 
 __all__ = [
@@ -48,12 +50,18 @@ __all__ = [
 ]
 
 
-class RecordError(ValueError):
-    """A record that cannot be saved; ``field`` names the offending input."""
+class RecordError(FieldkitError):
+    """A record that cannot be saved; ``field`` names the offending input.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    ``message`` is a msgid (see :class:`fieldkit.errors.FieldkitError`); ``params``
+    fill its ``{named}`` fields.
+    """
+
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        super().__init__(message, field=field, values=params)
+
+
+_NO_PERSON = N_("No person has the id {person_id}")
 
 
 @dataclass(frozen=True)
@@ -109,15 +117,15 @@ class ActivityInput:
 def record_visit(store: Store, data: VisitInput) -> Visit:
     """Save a visit (and its outbox entry) in one transaction; returns the saved row."""
     if data.money_fen < 0:
-        raise RecordError("money", "money handed over cannot be below 0")
+        raise RecordError("money", N_("Money handed over cannot be below 0"))
     if data.follow_up_due is not None and not data.follow_up.strip():
-        raise RecordError("follow_up", "a follow-up due date needs the follow-up itself")
+        raise RecordError("follow_up", N_("Say what must be followed up"))
     if data.follow_up_due is not None and data.follow_up_due < data.visited_at.date():
-        raise RecordError("follow_up_due", "the follow-up cannot be due before the visit")
+        raise RecordError("follow_up_due", N_("The follow-up cannot be due before the visit"))
     with store.write() as s:
         person = s.get(Person, data.person_id)
         if person is None or person.deleted:
-            raise RecordError("person", f"no person with id {data.person_id}")
+            raise RecordError("person", _NO_PERSON, person_id=data.person_id)
         visit = Visit(
             person_id=person.id,
             site_id=person.site_id,
@@ -141,15 +149,15 @@ def record_visit(store: Store, data: VisitInput) -> Visit:
 def record_consultation(store: Store, data: ConsultationInput) -> Consultation:
     """Save a consultation in one transaction."""
     if data.person_id is None and not (data.walkin_name.strip() or data.walkin_village.strip()):
-        raise RecordError("walkin_village", "a walk-in needs a name or a village")
+        raise RecordError("walkin_village", N_("A walk-in needs a name or a village"))
     if not data.question.strip():
-        raise RecordError("question", "the question is empty")
+        raise RecordError("question", N_("The question is empty"))
     with store.write() as s:
         site_id = data.site_id
         if data.person_id is not None:
             person = s.get(Person, data.person_id)
             if person is None or person.deleted:
-                raise RecordError("person", f"no person with id {data.person_id}")
+                raise RecordError("person", _NO_PERSON, person_id=data.person_id)
             site_id = person.site_id
         row = Consultation(
             site_id=site_id,
@@ -170,17 +178,22 @@ def record_consultation(store: Store, data: ConsultationInput) -> Consultation:
 def record_activity(store: Store, data: ActivityInput) -> ServiceActivity:
     """Save a service activity; attendees must be members of the team."""
     if data.duration_minutes < 0:
-        raise RecordError("duration", "the duration cannot be negative")
+        raise RecordError("duration", N_("The duration cannot be negative"))
     if data.people_reached < 0:
-        raise RecordError("people_reached", "people reached cannot be negative")
+        raise RecordError("people_reached", N_("People reached cannot be negative"))
     with store.write() as s:
         team = s.get(VolunteerTeam, data.team_id)
         if team is None or team.deleted:
-            raise RecordError("team", f"no team with id {data.team_id}")
+            raise RecordError("team", N_("No team has the id {team_id}"), team_id=data.team_id)
         for member_id in data.attendee_ids:
             member = s.get(TeamMember, member_id)
             if member is None or member.team_id != team.id:
-                raise RecordError("attendees", f"{member_id} is not a member of {team.name}")
+                raise RecordError(
+                    "attendees",
+                    N_("{member_id} is not a member of {team}"),
+                    member_id=member_id,
+                    team=team.name,
+                )
         row = ServiceActivity(
             team_id=team.id,
             site_id=data.site_id,
@@ -223,19 +236,19 @@ def update_person(store: Store, person_id: str, changes: dict[str, Any]) -> Pers
     """Apply validated field edits to a person in one transaction (only changed fields sync)."""
     for key, value in changes.items():
         if key not in EDITABLE_FIELDS:
-            raise RecordError(key, f"{key} cannot be edited here")
+            raise RecordError(key, N_("{key} cannot be edited here"), key=key)
         kind = EDITABLE_FIELDS[key]
         if value is not None and not isinstance(value, kind):
-            raise RecordError(key, f"{key} must be {kind.__name__}")
+            raise RecordError(key, N_("{key} must be {kind}"), key=key, kind=kind.__name__)
     if "name" in changes and not str(changes["name"]).strip():
-        raise RecordError("name", "the name is empty")
+        raise RecordError("name", N_("The name is empty"))
     year = changes.get("party_year")
     if year is not None and not 1921 <= year <= date.today().year:
-        raise RecordError("party_year", f"{year} is not a plausible year of joining")
+        raise RecordError("party_year", N_("{year} is not a plausible year of joining"), year=year)
     with store.write() as s:
         person = s.get(Person, person_id)
         if person is None or person.deleted:
-            raise RecordError("person", f"no person with id {person_id}")
+            raise RecordError("person", _NO_PERSON, person_id=person_id)
         for key, value in changes.items():
             if getattr(person, key) != value:
                 setattr(person, key, value)
@@ -268,13 +281,13 @@ def record_status_event(
     commit together with their outbox entries.
     """
     if kind is EventKind.PHONE_CHANGED and not new_value.strip():
-        raise RecordError("new_value", "give the new phone number")
+        raise RecordError("new_value", N_("Give the new phone number"))
     with store.write() as s:
         person = s.get(Person, person_id)
         if person is None or person.deleted:
-            raise RecordError("person", f"no person with id {person_id}")
+            raise RecordError("person", _NO_PERSON, person_id=person_id)
         if person.status == Status.DECEASED and kind is not EventKind.DECEASED:
-            raise RecordError("kind", f"{person.name} is recorded as deceased")
+            raise RecordError("kind", N_("{name} is recorded as deceased"), name=person.name)
         text = note.strip()
         if kind is EventKind.PHONE_CHANGED:
             text = _join_note(f"{person.phone} -> {new_value.strip()}", text)

@@ -13,8 +13,9 @@ is ordered by commit revision, not by table, so a pulled child can arrive before
 its parent, and a child may point at a parent outside this device's scope (a
 consultation of a person of another site). Local edits keep foreign keys on.
 
-Conflict markers pulled from HQ live in ``sync_conflict_marker`` so the person's
-file can show that a conflict exists (:func:`open_conflicts`).
+Conflict markers pulled from HQ are upserted into ``sync_conflict_marker``
+(:class:`~fieldkit.store.tables.ConflictMarker`); a marker settled on this laptop
+stays settled (see :mod:`fieldkit.store.conflicts`, which the person file reads).
 """
 
 from __future__ import annotations
@@ -30,13 +31,10 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     Boolean,
-    Column,
     Connection,
     Date,
     DateTime,
-    Index,
     Table,
-    Text,
     bindparam,
     delete,
     func,
@@ -44,13 +42,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Field, SQLModel
+from sqlmodel import SQLModel
 
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site
 from fieldkit.domain.search_keys import name_keys
+from fieldkit.store.conflicts import open_conflicts
 from fieldkit.store.outbox import synced_columns
+from fieldkit.store.outbox_status import rejected_entries as rejected_changes
 from fieldkit.store.store import Store
-from fieldkit.store.tables import LocalMeta, OutboxEntry, OutboxState
+from fieldkit.store.tables import ConflictMarker, LocalMeta, OutboxEntry, OutboxState
 from sync.gcpause import gc_paused
 from sync.hlc import HLC, Timestamp, format_ts
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
@@ -63,24 +63,6 @@ __all__ = [
     "open_conflicts",
     "rejected_changes",
 ]
-
-
-class ConflictMarker(SQLModel, table=True):
-    """A conflict HQ recorded on a row this laptop holds (migration 0002)."""
-
-    __tablename__ = "sync_conflict_marker"
-    __table_args__ = (Index("ix_sync_conflict_marker_row", "row_id", "resolved"),)
-
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    tbl: str
-    row_id: str
-    field: str
-    winner_value: str = Field(sa_column=Column(Text, nullable=False))
-    winner_device: str
-    loser_value: str = Field(sa_column=Column(Text, nullable=False))
-    loser_device: str
-    created_at: str
-    resolved: bool = False
 
 
 _PERSON = str(Person.__tablename__)
@@ -470,44 +452,11 @@ class StoreReplica:
         with self.store._write_engine.begin() as conn:
             if rows:
                 stmt = sqlite_insert(_MARKERS)
+                # settled here (a value picked) or at HQ: never open again
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["id"],
-                    set_={"resolved": stmt.excluded.resolved},
+                    set_={"resolved": func.max(_MARKERS.c.resolved, stmt.excluded.resolved)},
                 )
                 conn.execute(stmt, rows)
             _meta_set(conn, "conflict_rev", str(reply.rev))
         return len(rows)
-
-
-def open_conflicts(store: Store, row_id: str) -> list[ConflictMarker]:
-    """Unresolved conflicts HQ recorded on the row ``row_id`` (e.g. a person)."""
-    from sqlmodel import col
-
-    with store.read() as s:
-        found = list(
-            s.exec(
-                select(ConflictMarker)  # type: ignore[call-overload]
-                .where(
-                    col(ConflictMarker.row_id) == row_id, col(ConflictMarker.resolved).is_(False)
-                )
-                .order_by(col(ConflictMarker.id))
-            ).scalars()
-        )
-        s.expunge_all()
-        return found
-
-
-def rejected_changes(store: Store) -> list[OutboxEntry]:
-    """Local changes HQ rejected, with their reasons, oldest first."""
-    from sqlmodel import col
-
-    with store.read() as s:
-        found = list(
-            s.exec(
-                select(OutboxEntry)  # type: ignore[call-overload]
-                .where(col(OutboxEntry.state) == OutboxState.REJECTED)
-                .order_by(col(OutboxEntry.seq))
-            ).scalars()
-        )
-        s.expunge_all()
-        return found

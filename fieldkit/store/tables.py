@@ -1,4 +1,4 @@
-"""Tables that live only in a laptop's store: the outbox and local settings."""
+"""Tables that live only in a laptop's store: the outbox, local settings, conflict markers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["LocalMeta", "OutboxEntry", "OutboxState"]
+__all__ = ["ConflictMarker", "LocalMeta", "OutboxEntry", "OutboxState"]
 
 
 class OutboxState:
@@ -49,3 +49,25 @@ class LocalMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class ConflictMarker(SQLModel, table=True):
+    """A conflict HQ recorded on a row this laptop holds (migration 0002).
+
+    ``resolved`` is set when HQ resolved it or when a value was picked on this
+    laptop (:func:`fieldkit.store.conflicts.pick_value`); it is never unset.
+    """
+
+    __tablename__ = "sync_conflict_marker"
+    __table_args__ = (Index("ix_sync_conflict_marker_row", "row_id", "resolved"),)
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    tbl: str
+    row_id: str
+    field: str
+    winner_value: str = Field(sa_column=Column(Text, nullable=False))
+    winner_device: str
+    loser_value: str = Field(sa_column=Column(Text, nullable=False))
+    loser_device: str
+    created_at: str
+    resolved: bool = False

@@ -1,0 +1,84 @@
+"""The application's one door: typed use cases over a laptop store.
+
+The TUI, the command line, QR cards, reports and the HQ console call these and
+nothing below them (``fieldkit.store``, SQLAlchemy): the import contracts in
+``pyproject.toml`` hold that. One module per use case:
+
+- :mod:`.roster` roster search, card codes, sites and teams
+- :mod:`.person_file` a person's file
+- :mod:`.recording` visits, consultations, activities, file edits, status events
+- :mod:`.due` the due list and the county's policy
+- :mod:`.outbox` changes waiting and rejected, the sync line
+- :mod:`.syncing` enrollment and sync now, with typed progress
+- :mod:`.conflicts` conflicts on a file, and picking a value
+- :mod:`.transfer` spreadsheet imports, export
+- :mod:`.drafts` unsaved form input kept across a crash
+- :mod:`.failures` any exception as a message for the user
+
+:class:`Services` bundles them for one store.
+"""
+
+from fieldkit.errors import FieldkitError, describe
+from fieldkit.services.conflicts import ConflictSide, NotAllowed, OpenConflict, PickError
+from fieldkit.services.drafts import Draft, DraftBox
+from fieldkit.services.due import COUNTY_POLICY_FILE, PolicyProblem, SiteNotFound
+from fieldkit.services.facade import Services
+from fieldkit.services.failures import UnexpectedError, explain
+from fieldkit.services.outbox import OutboxStatus, RejectedChange, SyncLine
+from fieldkit.services.person_file import FollowUp, PersonFile, TimelineEntry
+from fieldkit.services.recording import (
+    EDITABLE_FIELDS,
+    ActivityInput,
+    ConsultationInput,
+    RecordError,
+    VisitInput,
+)
+from fieldkit.services.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow
+from fieldkit.services.syncing import (
+    Enrollment,
+    NotEnrolled,
+    SyncFailed,
+    SyncOutcome,
+    SyncStep,
+)
+from fieldkit.services.transfer import ImportRejected, RosterReport, VisitsReport
+
+__all__ = [
+    "COUNTY_POLICY_FILE",
+    "EDITABLE_FIELDS",
+    "PAGE_SIZE",
+    "ActivityInput",
+    "ConflictSide",
+    "ConsultationInput",
+    "Draft",
+    "DraftBox",
+    "Enrollment",
+    "FieldkitError",
+    "FollowUp",
+    "ImportRejected",
+    "NotAllowed",
+    "NotEnrolled",
+    "OpenConflict",
+    "OutboxStatus",
+    "PersonFile",
+    "PickError",
+    "PolicyProblem",
+    "RecordError",
+    "RejectedChange",
+    "RosterFilter",
+    "RosterPage",
+    "RosterReport",
+    "RosterRow",
+    "Services",
+    "SiteNotFound",
+    "SyncFailed",
+    "SyncLine",
+    "SyncOutcome",
+    "SyncStep",
+    "TimelineEntry",
+    "UnexpectedError",
+    "VisitInput",
+    "VisitsReport",
+    "describe",
+    "explain",
+]

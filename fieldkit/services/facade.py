@@ -1,0 +1,78 @@
+"""All the services of one laptop store, behind one object the apps hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from fieldkit.demo import build_demo_store
+from fieldkit.services.conflicts import Conflicts
+from fieldkit.services.drafts import DraftBox
+from fieldkit.services.due import DueVisits
+from fieldkit.services.outbox import Outbox
+from fieldkit.services.person_file import PersonFiles
+from fieldkit.services.recording import Recorder
+from fieldkit.services.roster import Roster
+from fieldkit.services.syncing import Sync
+from fieldkit.services.transfer import Transfer
+from fieldkit.store import Store
+
+__all__ = ["Services"]
+
+
+class Services:
+    """The use cases of a laptop store: what the TUI, the CLI, cards and reports call.
+
+    Each attribute is one use case (see its module); none of them knows Textual or
+    prints anything. Every call may run in a worker thread.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.roster = Roster(store)
+        self.files = PersonFiles(store)
+        self.record = Recorder(store)
+        self.due = DueVisits(store)
+        self.outbox = Outbox(store)
+        self.sync = Sync(store)
+        self.conflicts = Conflicts(store)
+        self.transfer = Transfer(store)
+        self.drafts = DraftBox.beside(store.path)
+
+    @classmethod
+    def open(cls, path: Path) -> Services:
+        """The services of the store at ``path`` (created and migrated as needed)."""
+        return cls(Store(path))
+
+    @classmethod
+    def open_demo(cls, path: Path) -> Services:
+        """A new store at ``path`` holding the demo county (``path`` must not exist)."""
+        return cls(build_demo_store(path))
+
+    @property
+    def path(self) -> Path:
+        """The store file."""
+        return self._store.path
+
+    def user_name(self) -> str:
+        """The user this laptop is enrolled as ("" before enrollment)."""
+        return self._store.meta("user_name") or ""
+
+    def role(self) -> str:
+        """The user's role at HQ (admin, staff, volunteer; "" before enrollment)."""
+        return self._store.meta("role") or ""
+
+    def close(self) -> None:
+        """Release the store file."""
+        self._store.close()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

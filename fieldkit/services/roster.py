@@ -1,0 +1,50 @@
+"""Roster search and the lists the forms offer (sites, teams, team members)."""
+
+from __future__ import annotations
+
+from fieldkit.store import Store
+from fieldkit.store import roster as queries
+from fieldkit.store.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow
+
+__all__ = ["PAGE_SIZE", "Roster", "RosterFilter", "RosterPage", "RosterRow"]
+
+
+class Roster:
+    """Finding persons: a page of the roster at a time, a card code, the sites and teams."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def search(
+        self, flt: RosterFilter, *, offset: int = 0, limit: int = PAGE_SIZE, quick: bool = False
+    ) -> RosterPage:
+        """One page of persons matching ``flt``, by pinyin (codes: by code)."""
+        return queries.search_roster(self._store, flt, offset=offset, limit=limit, quick=quick)
+
+    @staticmethod
+    def needs_scan(text: str) -> bool:
+        """Whether ``text`` can match inside names, addresses or phones (a second pass)."""
+        return queries.needs_scan(text)
+
+    def find_by_code(self, code: str) -> str | None:
+        """The id of the live person with this card code (case-insensitive), if any."""
+        return queries.find_by_code(self._store, code)
+
+    def sites(self) -> list[tuple[str, str]]:
+        """Live sites as ``(id, name)``, by name."""
+        return queries.list_sites(self._store)
+
+    def teams(self) -> list[tuple[str, str, str]]:
+        """Live volunteer teams as ``(id, name, site_id)``, by name."""
+        return queries.list_teams(self._store)
+
+    def team_members(self, team_id: str) -> list[tuple[str, str]]:
+        """A team's live members as ``(id, name)``, by name."""
+        return queries.team_members(self._store, team_id)
+
+    def site_named(self, wanted: str) -> str | None:
+        """The id of the live site whose id or name is ``wanted``, if any."""
+        for site_id, name in self.sites():
+            if wanted in (site_id, name):
+                return site_id
+        return None
