@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from fieldkit.cli.errors import CliError
+from fieldkit.i18n import N_
 
 __all__ = ["register", "run_app", "run_demo"]
 
@@ -34,16 +35,16 @@ def _lang(args: argparse.Namespace) -> str | None:
 def run_app(args: argparse.Namespace) -> int:
     """Open the TUI on the chosen store."""
     from fieldkit.cli.main import db_path
-    from fieldkit.store import Store
+    from fieldkit.services import Services
     from fieldkit.tui.app import run
 
-    store = Store(db_path(args))
-    return run(store, lang=_lang(args))
+    with Services.open(db_path(args)) as services:
+        return run(services, lang=_lang(args))
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """Build a demo store from sample_data/ and open the TUI on it."""
-    from fieldkit.demo import build_demo_store
+    from fieldkit.services import Services
     from fieldkit.tui.app import run
 
     given: Path | None = getattr(args, "db", None)
@@ -53,8 +54,11 @@ def run_demo(args: argparse.Namespace) -> int:
         path = given
         if path.exists():
             if not args.force:
-                raise CliError(f"{path} already exists; pass --force to replace it with the demo")
+                raise CliError(
+                    N_("{path} already exists; pass --force to replace it with the demo"),
+                    path=path,
+                )
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-    store = build_demo_store(path)
-    return run(store, lang=_lang(args))
+    with Services.open_demo(path) as services:
+        return run(services, lang=_lang(args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fieldkit.cli.errors import CliError
+from fieldkit.i18n import N_
 
 __all__ = ["register"]
 
@@ -12,19 +13,12 @@ __all__ = ["register"]
 def run_enroll(args: argparse.Namespace) -> int:
     """Enroll this laptop's store with headquarters."""
     from fieldkit.cli.main import db_path
-    from fieldkit.store import Store
-    from fieldkit.syncing import enroll
-    from sync.client import SyncError
+    from fieldkit.services import Services
 
-    store = Store(db_path(args))
-    try:
-        reply = enroll(store, args.url, args.code)
-    except SyncError as err:
-        raise CliError(f"enrollment failed: {err}") from err
-    finally:
-        store.close()
-    where = "all sites" if reply.scope is None else f"{len(reply.scope)} site(s)"
-    print(f"enrolled as {reply.user} ({reply.role}, {where}); device {reply.device_id}")
+    with Services.open(db_path(args)) as services:
+        enrolled = services.sync.enroll(args.url, args.code)
+    where = "all sites" if enrolled.sites is None else f"{len(enrolled.sites)} site(s)"
+    print(f"enrolled as {enrolled.user} ({enrolled.role}, {where}); device {enrolled.device_id}")
     print("run `fieldkit sync` to send and receive records")
     return 0
 
@@ -32,20 +26,21 @@ def run_enroll(args: argparse.Namespace) -> int:
 def run_sync_cmd(args: argparse.Namespace) -> int:
     """Push then pull; print what moved."""
     from fieldkit.cli.main import db_path
-    from fieldkit.store import Store
-    from fieldkit.syncing import sync_now
+    from fieldkit.services import Services
 
-    store = Store(db_path(args))
-    try:
-        report = sync_now(store)
-    finally:
-        store.close()
+    with Services.open(db_path(args)) as services:
+        outcome = services.sync.run()
+    report = outcome.report
     if report.pushed or report.pulled or report.ok:
         print(report.summary())
     for reason in report.rejected_reasons:
         print(f"  rejected: {reason}")
-    if not report.ok:
-        raise CliError(f"sync failed: {report.error}")
+    if outcome.failure is not None:
+        raise CliError(
+            N_("sync failed: {reason}"),
+            hint=outcome.failure.hint,
+            reason=report.error,
+        )
     return 0
 
 

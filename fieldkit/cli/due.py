@@ -12,21 +12,13 @@ import io
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fieldkit.cli.errors import CliError
-from fieldkit.domain.careplan import (
-    DueList,
-    Policy,
-    PolicyError,
-    Task,
-    TaskState,
-    kind_label,
-    state_label,
-)
+from fieldkit.domain.careplan import DueList, Task, TaskState, kind_label, state_label
+from fieldkit.i18n import N_
 
 __all__ = ["cell_width", "register", "run_due"]
 
@@ -73,36 +65,7 @@ def _parse_day(raw: str | None) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise CliError(f"--date: '{raw}' is not a date like 2026-11-21") from None
-
-
-def _policy(given: Path | None) -> Policy:
-    from fieldkit.store.due_list import county_policy
-
-    try:
-        return county_policy(given)
-    except PolicyError as err:
-        raise CliError(f"policy: {err}") from None
-
-
-def _resolve_sites(wanted: Sequence[str], sites: list[tuple[str, str, bool]]) -> list[str]:
-    """Site ids for names or ids given on the command line (deleted sites are not offered)."""
-    live = [(sid, name) for sid, name, deleted in sites if not deleted]
-    out: list[str] = []
-    for raw in wanted:
-        text = raw.strip()
-        by_id = [sid for sid, _ in live if sid == text]
-        by_name = [sid for sid, name in live if name == text]
-        found = by_id or by_name
-        if len(found) > 1:
-            raise CliError(
-                f"--site: {len(found)} sites are named '{text}'; give the id: " + ", ".join(found)
-            )
-        if not found:
-            names = ", ".join(name for _, name in live[:20]) or "(none on this laptop)"
-            raise CliError(f"--site: no site named or with id '{text}'; sites here: {names}")
-        out.append(found[0])
-    return out
+        raise CliError(N_("--date: '{raw}' is not a date like 2026-11-21"), raw=raw) from None
 
 
 def cell_width(text: str) -> int:
@@ -248,24 +211,26 @@ def _language(args: argparse.Namespace) -> str:
 def run_due(args: argparse.Namespace) -> int:
     """Print the due list."""
     from fieldkit.cli.main import db_path
-    from fieldkit.store import Store
-    from fieldkit.store.due_list import due_list
+    from fieldkit.services import Services, SiteNotFound
+    from fieldkit.services.due import DueVisits
 
     on = _parse_day(args.date)
-    policy = _policy(args.policy)
     path = db_path(args)
+    policy = DueVisits.policy(args.policy)
     if not path.is_file():
-        raise CliError(f"no laptop store at {path}; import a roster or load the demo first")
-    store = Store(path)
-    try:
+        raise CliError(
+            N_("no laptop store at {path}; import a roster or load the demo first"), path=path
+        )
+    with Services.open(path) as services:
         site_ids = None
         if args.site:
-            with store.read() as s:
-                rows = s.connection().exec_driver_sql("SELECT id, name, deleted FROM site").all()
-            site_ids = _resolve_sites(args.site, [(r[0], r[1], bool(r[2])) for r in rows])
-        dl = due_list(store, on=on, site_ids=site_ids, policy=policy)
-    finally:
-        store.close()
+            try:
+                site_ids = services.due.resolve_sites(args.site)
+            except SiteNotFound as err:
+                raise CliError(
+                    N_("--site: {problem}"), hint=err.hint, problem=err.user_message()
+                ) from err
+        dl = services.due.listing(on, site_ids=site_ids, policy=policy)
     lang = _language(args)
     if args.format == "json":
         text = render_json(dl)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from fieldkit.cli.errors import CliError
+from fieldkit.i18n import N_
 
 __all__ = ["register", "run_export", "run_import_roster", "run_import_visits"]
 
@@ -92,25 +92,22 @@ def register(
     export.set_defaults(handler=run_export)
 
 
-def _rejected(err: Exception) -> int:
-    print(f"fieldkit: {err}", file=sys.stderr)
-    return 1
-
-
 def _run_import(args: argparse.Namespace, kind: str) -> int:
-    """Run one importer on ``args.file``: all rows or none, then print what changed."""
-    from fieldkit.cli.main import db_path
-    from fieldkit.importing import ImportRejected, import_roster, import_visits
-    from fieldkit.store import Store
+    """Run one importer on ``args.file``: all rows or none, then print what changed.
 
-    importer = import_roster if kind == "roster" else import_visits
-    store = Store(db_path(args))
-    try:
-        report = importer(store, args.file)
-    except ImportRejected as err:
-        return _rejected(err)
-    finally:
-        store.close()
+    A refused file raises :class:`~fieldkit.services.ImportRejected` (every bad row
+    listed); ``main`` prints it like every error.
+    """
+    from fieldkit.cli.main import db_path
+    from fieldkit.services import Services
+
+    with Services.open(db_path(args)) as services:
+        transfer = services.transfer
+        report = (
+            transfer.import_roster(args.file)
+            if kind == "roster"
+            else transfer.import_visits(args.file)
+        )
     print(f"{kind} {args.file.name}: {report.summary()}")
     return 0
 
@@ -128,19 +125,15 @@ def run_import_visits(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     """Export the store as JSON Lines and print the counts."""
     from fieldkit.cli.main import db_path
-    from fieldkit.exporting import export_jsonl
-    from fieldkit.store import Store
+    from fieldkit.services import Services
 
     target: Path = args.file
     if target.is_dir():
-        raise CliError(f"{target} is a folder; give a file name such as export.jsonl")
+        raise CliError(N_("{path} is a folder; give a file name such as export.jsonl"), path=target)
     if not target.parent.is_dir():
-        raise CliError(f"the folder {target.parent} does not exist")
-    store = Store(db_path(args))
-    try:
-        counts = export_jsonl(store, target)
-    finally:
-        store.close()
+        raise CliError(N_("the folder {path} does not exist"), path=target.parent)
+    with Services.open(db_path(args)) as services:
+        counts = services.transfer.export(target)
     total = sum(counts.values())
     detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
     print(f"{total} records written to {target}" + (f" ({detail})" if detail else ""))

@@ -2,8 +2,12 @@
 
 Each command group lives in its own module with a ``register(subparsers, common)``
 function; a command's handler takes the parsed arguments and returns an exit code.
-Errors the user can fix are raised as :class:`CliError` and printed as one clear
-message, never as a traceback.
+Errors the user can fix are :class:`~fieldkit.errors.FieldkitError` (the CLI's own
+is :class:`CliError`) and are printed as a clear message and a hint, never as a
+traceback. Commands reach the store only through :mod:`fieldkit.services`.
+
+Messages are in English unless ``--lang`` or the config's ``language`` says
+otherwise (the app itself follows the locale too, see :func:`fieldkit.i18n.resolve_language`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from pathlib import Path
 
 from fieldkit import __version__
 from fieldkit.cli import app, cards, device, due, hq, imports, report
-from fieldkit.cli.errors import CliError
+from fieldkit.cli.errors import print_error
+from fieldkit.config import ConfigError, load_config
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import set_language
 from fieldkit.paths import default_db_path
 
 __all__ = ["build_parser", "db_path", "main"]
@@ -64,15 +71,27 @@ def db_path(args: argparse.Namespace) -> Path:
     return given if given is not None else default_db_path()
 
 
+def cli_language(args: argparse.Namespace) -> str:
+    """The language of the command line's messages: ``--lang``, the config, else English."""
+    given: str | None = getattr(args, "lang", None)
+    if given:
+        return given
+    try:
+        return load_config().language or "en"
+    except (ConfigError, OSError):
+        return "en"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    set_language(cli_language(args))
     try:
         return handler(args)
-    except CliError as err:
-        print(f"fieldkit: {err}", file=sys.stderr)
+    except FieldkitError as err:
+        print_error(err)
         return err.exit_code
     except KeyboardInterrupt:
         print("fieldkit: interrupted", file=sys.stderr)

@@ -19,6 +19,11 @@ __all__ = ["COUNTY_POLICY_FILE", "DueVisits", "PolicyProblem", "SiteNotFound"]
 class PolicyProblem(FieldkitError):
     """The county's policy file cannot be used (wraps the care-plan ``PolicyError``)."""
 
+    @property
+    def problem(self) -> str:
+        """The policy file's problem: the file, the key and what is wrong."""
+        return str(self.params.get("problem", ""))
+
 
 class SiteNotFound(FieldkitError):
     """A site named on the command line is not on this laptop, or the name is ambiguous."""
@@ -40,7 +45,7 @@ class DueVisits:
             return county_policy(path)
         except PolicyError as err:
             raise PolicyProblem(
-                N_("The care-plan policy cannot be used: {problem}"),
+                N_("policy: {problem}"),
                 hint=N_("Fix the file, or move it away to use the shipped policy."),
                 problem=str(err),
             ) from err
@@ -62,18 +67,16 @@ class DueVisits:
             ]
             if len(found) > 1:
                 raise SiteNotFound(
-                    N_("{n} sites are named {name}; give the id: {ids}"),
+                    N_("{n} sites are named '{name}'; give the id: {ids}"),
                     n=len(found),
                     name=text,
                     ids=", ".join(found),
                 )
             if not found:
-                names = ", ".join(name for _, name in live[:20])
                 raise SiteNotFound(
-                    N_("No site is named or has the id {name}"),
-                    hint=N_("Sites on this laptop: {names}") if names else "",
+                    N_("no site named or with id '{name}'; sites here: {names}"),
                     name=text,
-                    names=names,
+                    names=", ".join(name for _, name in live[:20]) or "-",
                 )
             out.append(found[0])
         return out

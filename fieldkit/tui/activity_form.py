@@ -12,8 +12,7 @@ from textual.widgets import Input, Select, SelectionList
 from fieldkit.domain.vocab import ActivityKind
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import ActivityInput, record_activity
-from fieldkit.store.roster import list_sites, list_teams, team_members
+from fieldkit.services import ActivityInput, Draft
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_count, parse_day
 
 __all__ = ["ActivityForm"]
@@ -38,9 +37,17 @@ class ActivityForm(FormScreen):
         team_id: str
         members: list[tuple[str, str]]
 
+    DRAFT_KIND = "activity"
+    LOADS_VALUES = True
+
     def __init__(self) -> None:
         super().__init__()
         self.team_sites: dict[str, str] = {}
+
+    @classmethod
+    def from_draft(cls, draft: Draft) -> ActivityForm:
+        """A new activity form (the draft's values go in once teams are loaded)."""
+        return cls()
 
     def compose_fields(self) -> ComposeResult:
         """The activity's rows."""
@@ -84,16 +91,18 @@ class ActivityForm(FormScreen):
         self.query_one("#team", Select).focus()
         self._load()
 
-    @work(thread=True, group="activity-load")
+    @work(thread=True, exit_on_error=False, group="activity-load")
     def _load(self) -> None:
-        self.post_message(self.Loaded(list_teams(self.fk.store), list_sites(self.fk.store)))
+        self.post_message(
+            self.Loaded(self.fk.services.roster.teams(), self.fk.services.roster.sites())
+        )
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.team_sites = {tid: sid for tid, _name, sid in message.teams}
         self.query_one("#team", Select).set_options([(n, t) for t, n, _s in message.teams])
         self.query_one("#site", Select).set_options([(n, s) for s, n in message.sites])
-        self.call_after_refresh(self._remember)
+        self.call_after_refresh(self.loaded)
 
     @on(Select.Changed, "#team")
     def _team_changed(self, event: Select.Changed) -> None:
@@ -105,15 +114,18 @@ class ActivityForm(FormScreen):
             site.value = self.team_sites[team_id]
         self._load_members(team_id)
 
-    @work(thread=True, exclusive=True, group="activity-members")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="activity-members")
     def _load_members(self, team_id: str) -> None:
-        self.post_message(self.MembersLoaded(team_id, team_members(self.fk.store, team_id)))
+        self.post_message(
+            self.MembersLoaded(team_id, self.fk.services.roster.team_members(team_id))
+        )
 
     @on(MembersLoaded)
     def _members_loaded(self, message: MembersLoaded) -> None:
         box = self.query_one("#attendees", SelectionList)
         box.clear_options()
         box.add_options([(name, mid) for mid, name in message.members])
+        self.call_after_refresh(self._apply_draft)  # a draft's attendees, now they are listed
 
     def submit(self) -> None:
         """Validate and save."""
@@ -144,4 +156,4 @@ class ActivityForm(FormScreen):
             people_reached=reached,
             notes=text("notes"),
         )
-        self.save_in_worker(lambda: record_activity(self.fk.store, data), _("Activity saved"))
+        self.save_in_worker(lambda: self.fk.services.record.activity(data), _("Activity saved"))

@@ -1,8 +1,15 @@
-"""The field app: screens, navigation, the sync line, the QR scanner, themes.
+"""The field app: screens, navigation, the sync line, the QR scanner, themes, drafts.
 
-``run(store, lang)`` is what ``fieldkit`` and ``fieldkit demo`` call. The app
-never queries the store on the UI thread: screens start thread workers that post
-messages back (see the screen modules).
+``run(services, lang)`` is what ``fieldkit`` and ``fieldkit demo`` call. The app
+reaches the store only through :mod:`fieldkit.services`, and never on the UI
+thread: the app and its screens start thread workers that post messages back
+(see the screen modules). What the app needs at start (the user's name, the
+default site, drafts left by a crash) is read by a worker too; screens that
+depend on it start their work in :meth:`FieldScreen.app_ready`.
+
+A worker that fails is handled in one place (:meth:`FieldkitApp._worker_changed`):
+the error becomes a notice in the user's language, the screen that started the
+worker is told (a form keeps its input), and the app goes on.
 """
 
 from __future__ import annotations
@@ -13,7 +20,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -22,19 +28,20 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
-from fieldkit.config import Config, ConfigError, config_path, load_config, save_config
+from fieldkit.config import Config, config_path, load_config, save_config
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import N_, resolve_language, set_language
 from fieldkit.i18n import gettext as _
-from fieldkit.store import Store
-from fieldkit.store.roster import find_by_code, list_sites
-from fieldkit.store.tables import OutboxEntry, OutboxState
+from fieldkit.services import Draft, FieldkitError, Services, SyncLine, describe, explain
 from fieldkit.tui.commands import FieldkitCommands
+from fieldkit.tui.confirm import ConfirmDialog
+from fieldkit.tui.drafts import draft_form, draft_question
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
-from fieldkit.tui.widgets import SyncInfo, translate_bindings
+from fieldkit.tui.widgets import FieldScreen, translate_bindings
 
 __all__ = ["FieldkitApp", "run"]
 
@@ -54,10 +61,11 @@ def _sync_screen() -> Screen[None]:
 
 
 class FieldkitApp(App[int]):
-    """The laptop app on one store.
+    """The laptop app on one store's services.
 
     ``today``/``now`` are the clock (fixed in tests and snapshots); ``scan_gap``
-    is the longest pause between a scanner's keys, in seconds.
+    is the longest pause between a scanner's keys, in seconds; ``draft_delay`` how
+    long a form waits after a change before keeping its draft (0: at once).
     """
 
     CSS_PATH = "fieldkit.tcss"
@@ -83,13 +91,22 @@ class FieldkitApp(App[int]):
         "sync": _sync_screen,
     }
 
-    sync_info: var[SyncInfo] = var(SyncInfo())
+    sync_info: var[SyncLine] = var(SyncLine())
 
     @dataclass
     class SyncInfoLoaded(Message):
         """Fresh figures for the sync line."""
 
-        info: SyncInfo
+        info: SyncLine
+
+    @dataclass
+    class Started(Message):
+        """What the app needs at start, read by a worker."""
+
+        user_name: str
+        default_site_id: str | None
+        default_site_missing: bool
+        drafts: list[Draft]
 
     @dataclass
     class Scanned(Message):
@@ -100,7 +117,7 @@ class FieldkitApp(App[int]):
 
     def __init__(
         self,
-        store: Store,
+        services: Services,
         *,
         lang: str = "zh",
         config: Config | None = None,
@@ -108,20 +125,22 @@ class FieldkitApp(App[int]):
         clock: Callable[[], datetime] = datetime.now,
         scan_gap: float = 0.05,
         start_mode: str = "roster",
+        draft_delay: float = 1.0,
     ) -> None:
         set_language(lang)
         self.lang = lang
-        self.store = store
+        self.services = services
         self.config = config or Config()
         self.config_file = config_file
         self._clock = clock
         self.scanner = ScanBuffer(max_gap=scan_gap)
         self.start_mode = start_mode
+        self.draft_delay = draft_delay
         self.default_site_id: str | None = None
-        self.startup_warnings: list[str] = []
+        self.user_name = ""
+        self.ready = False
+        """Whether the start information (user, default site) has arrived."""
         self._person_screen: PersonScreen | None = None
-        self.user_name = store.meta("user_name") or ""
-        self._resolve_default_site()
         # The first screen: Textual reads DEFAULT_MODE while initialising the app.
         setattr(self, "DEFAULT_MODE", start_mode)  # noqa: B010
         super().__init__()
@@ -141,53 +160,107 @@ class FieldkitApp(App[int]):
     # -- start -----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Show the first screen, start the sync line."""
+        """Read the start information and the sync line in workers."""
+        self._load_start(self.config.default_site)
         self.refresh_sync_info()
         self.set_timer(2.0, self._warm_up)  # after the first page, not competing with it
-        for warning in self.startup_warnings:
-            self.notify(warning, severity="warning")
 
-    def _resolve_default_site(self) -> None:
-        wanted = self.config.default_site
-        if not wanted:
-            return
-        for sid, name in list_sites(self.store):
-            if wanted in (sid, name):
-                self.default_site_id = sid
-                return
-        self.startup_warnings.append(
-            _("Default site {site} from the config is not in this store").format(site=wanted)
+    @work(thread=True, exit_on_error=False, group="start")
+    def _load_start(self, wanted_site: str | None) -> None:
+        """The user's name, the configured default site's id, drafts left unsaved."""
+        services = self.services
+        site_id = services.roster.site_named(wanted_site) if wanted_site else None
+        self.post_message(
+            self.Started(
+                user_name=services.user_name(),
+                default_site_id=site_id,
+                default_site_missing=bool(wanted_site) and site_id is None,
+                drafts=services.drafts.all(),
+            )
         )
 
-    @work(thread=True, group="warm-up")
+    @on(Started)
+    def _started(self, message: Started) -> None:
+        self.user_name = message.user_name
+        self.default_site_id = message.default_site_id
+        self.ready = True
+        if message.default_site_missing:
+            self.notify(
+                _("Default site {site} from the config is not in this store").format(
+                    site=self.config.default_site
+                ),
+                severity="warning",
+            )
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, FieldScreen) and screen.is_mounted:
+                    screen.check_ready()
+        self._offer_drafts(list(message.drafts))
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
         """Load the pinyin dictionaries off the UI thread before the first Chinese search."""
         from fieldkit.domain.search_keys import name_keys
 
         name_keys("张")
 
+    # -- drafts ------------------------------------------------------------------
+
+    def _offer_drafts(self, drafts: list[Draft]) -> None:
+        """Ask, one at a time, whether to open again what was typed and not saved."""
+        if not drafts:
+            return
+        draft = drafts.pop(0)
+
+        def answer(reopen: bool | None) -> None:
+            if reopen:
+                self.open_draft(draft)
+            else:
+                self._drop_draft(draft)
+            self._offer_drafts(drafts)
+
+        self.push_screen(
+            ConfirmDialog(draft_question(draft), yes=_("Open it"), no=_("Discard")), answer
+        )
+
+    def open_draft(self, draft: Draft) -> None:
+        """Open the form a draft was typed into, filled with what was typed."""
+        form = draft_form(draft)
+        if form is not None:
+            self.push_screen(form)
+
+    @work(thread=True, exit_on_error=False, group="draft-drop")
+    def _drop_draft(self, draft: Draft) -> None:
+        self.services.drafts.drop(draft.kind, draft.subject)
+
+    # -- failures ----------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure ends here: a notice, the screen told, the app alive."""
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None:
+            self.worker_failed(event.worker, explain(error))
+
+    def worker_failed(self, worker: Worker[Any], error: FieldkitError) -> None:
+        """Tell the user what failed and what to do; let the screen undo its busy state."""
+        message, hint = describe(error)
+        self.notify(
+            f"{message}\n{hint}" if hint else message,
+            title=_("Not done"),
+            severity="error",
+            timeout=12,
+        )
+        node = worker.node
+        if isinstance(node, FieldScreen):
+            node.worker_failed(error)
+
     # -- sync line ---------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="sync-info")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sync-info")
     def refresh_sync_info(self) -> None:
-        """Count pending and rejected outbox entries and read the last sync time."""
-        with self.store.read() as s:
-            conn = s.connection()
-            counts: dict[str, int] = dict(
-                conn.execute(
-                    select(OutboxEntry.state, func.count())  # type: ignore[call-overload]
-                    .where(OutboxEntry.state != OutboxState.SYNCED)
-                    .group_by(OutboxEntry.state)
-                ).all()
-            )
-        info = SyncInfo(
-            pending=int(counts.get(OutboxState.PENDING, 0)),
-            rejected=int(counts.get(OutboxState.REJECTED, 0)),
-            last_sync_at=self.store.meta("last_sync_at"),
-            enrolled=bool(self.store.meta("device_token")),
-            last_error=self.store.meta("last_sync_error") or "",
-        )
-        self.post_message(self.SyncInfoLoaded(info))
+        """Read the sync line: changes waiting and rejected, the last sync."""
+        self.post_message(self.SyncInfoLoaded(self.services.outbox.sync_line()))
 
     @on(SyncInfoLoaded)
     def _sync_info_loaded(self, message: SyncInfoLoaded) -> None:
@@ -299,9 +372,9 @@ class FieldkitApp(App[int]):
             focused.value = focused.value[: len(focused.value) - len(code)]
         self._lookup_scan(code)
 
-    @work(thread=True, group="scan")
+    @work(thread=True, exit_on_error=False, group="scan")
     def _lookup_scan(self, code: str) -> None:
-        self.post_message(self.Scanned(code, find_by_code(self.store, code)))
+        self.post_message(self.Scanned(code, self.services.roster.find_by_code(code)))
 
     @on(Scanned)
     def _scanned(self, message: Scanned) -> None:
@@ -314,16 +387,14 @@ class FieldkitApp(App[int]):
         self.open_visit_form(message.person_id, Confirmation.QR)
 
 
-def run(store: Store, lang: str | None) -> int:
-    """Open the app on ``store``; language from ``lang``, the config, then the locale."""
-    import sys
+def run(services: Services, lang: str | None) -> int:
+    """Open the app on ``services``; language from ``lang``, the config, then the locale.
 
-    try:
-        config = load_config()
-    except ConfigError as err:
-        print(f"fieldkit: {err}", file=sys.stderr)
-        return 2
+    A config file that cannot be used raises :class:`~fieldkit.config.ConfigError`,
+    which the command line shows like every error.
+    """
+    config = load_config()
     chosen = resolve_language(lang, config.language)
-    app = FieldkitApp(store, lang=chosen, config=config, config_file=config_path())
+    app = FieldkitApp(services, lang=chosen, config=config, config_file=config_path())
     result = app.run()
     return result or 0

@@ -11,7 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
-from fieldkit.store.roster import RosterFilter, search_roster
+from fieldkit.services import RosterFilter
 
 if TYPE_CHECKING:
     from fieldkit.tui.app import FieldkitApp
@@ -59,9 +59,8 @@ class FieldkitCommands(Provider):
                 yield Hit(score, matcher.highlight(text), self._runner(action), help=_(kind))
         if not query.strip():
             return
-        store = self.fk.store
         page = await asyncio.to_thread(
-            search_roster, store, RosterFilter(text=query), limit=PERSON_HITS
+            self.fk.services.roster.search, RosterFilter(text=query), limit=PERSON_HITS
         )
         for rank, row in enumerate(page.rows):
             yield Hit(

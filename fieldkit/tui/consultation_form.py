@@ -12,8 +12,7 @@ from textual.widgets import Input, Select, Static
 from fieldkit.domain.vocab import ConsultTopic
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import ConsultationInput, record_consultation
-from fieldkit.store.roster import list_sites, person_file
+from fieldkit.services import ConsultationInput, Draft
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day
 
 __all__ = ["ConsultationForm"]
@@ -32,9 +31,21 @@ class ConsultationForm(FormScreen):
         heading: str
         person_site: str | None
 
+    DRAFT_KIND = "consultation"
+    LOADS_VALUES = True
+
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+
+    @classmethod
+    def from_draft(cls, draft: Draft) -> ConsultationForm:
+        """The consultation form of the draft's person (or a walk-in)."""
+        return cls(draft.subject or None)
+
+    def draft_subject(self) -> str:
+        """The person (walk-ins: none)."""
+        return self.person_id or ""
 
     def compose_fields(self) -> ComposeResult:
         """Topic, who, site, date, question, answer, referral, given by."""
@@ -76,13 +87,13 @@ class ConsultationForm(FormScreen):
         self.query_one("#topic", Select).focus()
         self._load()
 
-    @work(thread=True, group="consult-load")
+    @work(thread=True, exit_on_error=False, group="consult-load")
     def _load(self) -> None:
-        sites = list_sites(self.fk.store)
+        sites = self.fk.services.roster.sites()
         heading = ""
         person_site = None
         if self.person_id is not None:
-            pf = person_file(self.fk.store, self.person_id)
+            pf = self.fk.services.files.get(self.person_id)
             if pf is not None:
                 heading = f"{pf.person.name}  {pf.person.code}  {pf.site.name}"
                 person_site = pf.site.id
@@ -97,7 +108,7 @@ class ConsultationForm(FormScreen):
         chosen = message.person_site or self.fk.default_site_id
         if chosen:
             select.value = chosen
-        self.call_after_refresh(self._remember)
+        self.call_after_refresh(self.loaded)
 
     def submit(self) -> None:
         """Validate and save."""
@@ -131,5 +142,5 @@ class ConsultationForm(FormScreen):
             given_by=text("given_by"),
         )
         self.save_in_worker(
-            lambda: record_consultation(self.fk.store, data), _("Consultation saved")
+            lambda: self.fk.services.record.consultation(data), _("Consultation saved")
         )

@@ -1,8 +1,11 @@
-"""Form plumbing shared by the record forms: parsing typed text, field errors, dirty state.
+"""Form plumbing shared by the record forms: parsing typed text, field errors, dirty state,
+drafts.
 
 Parsing functions raise :class:`FieldError` naming the field and saying, in the
 interface language, what is wrong; the form shows it under the field, keeps what
-was typed and moves the focus there.
+was typed and moves the focus there. What is typed is kept as a draft (see
+:mod:`fieldkit.services.drafts`) a moment after each change, so a crash of the app
+loses nothing: the next start offers it back.
 """
 
 from __future__ import annotations
@@ -11,20 +14,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from fieldkit.domain.money import MoneyError, parse_yuan
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import RecordError
+from fieldkit.services import Draft, FieldkitError
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.widgets import FieldScreen
 
@@ -120,10 +124,20 @@ def field(label: str, widget: Widget, field_id: str) -> ComposeResult:
 class FormScreen(FieldScreen):
     """A record form: Ctrl+S saves, Esc leaves (asking first when something was typed).
 
-    A form's :meth:`submit` parses the inputs and hands a store call to
+    A form's :meth:`submit` parses the inputs and hands a service call to
     :meth:`save_in_worker`, which runs it in a thread worker; the outcome comes
-    back as a message, so only the handlers here touch widgets.
+    back as a message, so only the handlers here touch widgets. A refusal
+    (:class:`~fieldkit.errors.FieldkitError`) is shown at its field; any other
+    failure reaches the app's worker handler, which tells the user, and the form
+    keeps its input (:meth:`worker_failed`).
+
+    ``DRAFT_KIND`` names the form in the drafts file; :meth:`draft_subject` is what
+    it is about (a person's id). Forms whose values or options arrive from a worker
+    set ``LOADS_VALUES`` and call :meth:`loaded` once they are in place.
     """
+
+    DRAFT_KIND: ClassVar[str] = ""
+    LOADS_VALUES: ClassVar[bool] = False
 
     @dataclass
     class SaveDone(Message):
@@ -147,6 +161,9 @@ class FormScreen(FieldScreen):
         super().__init__()
         self._initial: dict[str, object] = {}
         self.saving = False
+        self._restoring: dict[str, Any] = {}
+        self._restored = False
+        self._draft_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         """A scrolling column of fields (:meth:`compose_fields`) and a status line."""
@@ -161,7 +178,13 @@ class FormScreen(FieldScreen):
     def on_mount(self) -> None:
         """Remember the starting values to know when input would be lost."""
         super().on_mount()
-        self.call_after_refresh(self._remember)
+        if not self.LOADS_VALUES:
+            self.call_after_refresh(self.loaded)
+
+    def loaded(self) -> None:
+        """The form shows its starting values: remember them, then put back a draft's."""
+        self._initial = self.values()
+        self._apply_draft()
 
     def _remember(self) -> None:
         self._initial = self.values()
@@ -169,10 +192,12 @@ class FormScreen(FieldScreen):
     def values(self) -> dict[str, object]:
         """Every input's current value, by id."""
         out: dict[str, object] = {}
-        for w in self.query("#form Input, #form Select, #form SelectionList, #form TextArea"):
+        for w in self.query(
+            "#form Input, #form Select, #form SelectionList, #form TextArea, #form Checkbox"
+        ):
             if w.id is None:
                 continue
-            if isinstance(w, Input | Select):
+            if isinstance(w, Input | Select | Checkbox):
                 out[w.id] = w.value
             elif isinstance(w, SelectionList):
                 out[w.id] = tuple(w.selected)
@@ -183,7 +208,89 @@ class FormScreen(FieldScreen):
     @property
     def dirty(self) -> bool:
         """Whether something was typed that is not saved."""
-        return bool(self._initial) and self.values() != self._initial
+        return bool(self._initial) and (self._restored or self.values() != self._initial)
+
+    # -- drafts ------------------------------------------------------------------
+
+    @classmethod
+    def from_draft(cls, draft: Draft) -> FormScreen:
+        """The form a draft was typed into, to be filled with the draft's values."""
+        raise NotImplementedError(cls.__name__)
+
+    def draft_subject(self) -> str:
+        """What the form is about, for its draft ("" when nothing in particular)."""
+        return ""
+
+    def draft_title(self) -> str:
+        """A few words that name the draft when it is offered back (the form's heading)."""
+        for heading in self.query("#visit-person, #form-heading"):
+            if isinstance(heading, Static):
+                return str(heading.render()).strip()
+        return ""
+
+    def draft_values(self) -> dict[str, Any]:
+        """What is kept in the draft: the inputs' values."""
+        return dict(self.values())
+
+    def restore(self, values: dict[str, Any]) -> None:
+        """Fill the form with a draft's values once it has loaded (call before mounting)."""
+        self._restoring = dict(values)
+        self._restored = True
+
+    def _apply_draft(self) -> None:
+        """Put the draft's values into the inputs that can take them now (others wait)."""
+        waiting: dict[str, Any] = {}
+        for wid, value in self._restoring.items():
+            found = self.query(f"#{wid}")
+            if not found or not _put_value(found.first(), value):
+                waiting[wid] = value
+        self._restoring = waiting
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    def _typed(self) -> None:
+        """Something changed: keep a draft a moment later (one write for a burst of keys)."""
+        if not self.DRAFT_KIND or not self.dirty or self.saving:
+            return
+        delay = self.fk.draft_delay
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        if delay <= 0:
+            self.call_after_refresh(self._keep_draft)
+        else:
+            self._draft_timer = self.set_timer(delay, self._keep_draft)
+
+    def _keep_draft(self) -> None:
+        self._draft_timer = None
+        if not self.dirty or self.saving:
+            return
+        draft = Draft(
+            kind=self.DRAFT_KIND,
+            subject=self.draft_subject(),
+            values=self.draft_values(),
+            title=self.draft_title(),
+        )
+        self._write_draft(draft)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="draft-write")
+    def _write_draft(self, draft: Draft) -> None:
+        self.fk.services.drafts.keep(draft)
+
+    def _forget_draft(self) -> None:
+        """The input was saved or discarded: its draft goes."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self._restored = False
+        if self.DRAFT_KIND:
+            self._drop_draft(self.DRAFT_KIND, self.draft_subject())
+
+    @work(thread=True, exit_on_error=False, group="draft-drop")
+    def _drop_draft(self, kind: str, subject: str) -> None:
+        self.fk.services.drafts.drop(kind, subject)
 
     def clear_errors(self) -> None:
         """Empty every error line."""
@@ -225,14 +332,21 @@ class FormScreen(FieldScreen):
         self.query_one("#form-status", Static).update(_("Saving…"))
         self._run_save(save, notice)
 
-    @work(thread=True, group="form-save")
+    @work(thread=True, exit_on_error=False, group="form-save")
     def _run_save(self, save: Callable[[], object], notice: str) -> None:
         try:
             save()
-        except RecordError as err:
-            self.post_message(self.SaveFailed(err.field, str(err)))
+        except FieldkitError as err:
+            message = err.user_message()
+            hint = err.user_hint()
+            self.post_message(self.SaveFailed(err.field, f"{message} {hint}".strip()))
             return
         self.post_message(self.SaveDone(notice))
+
+    def worker_failed(self, error: FieldkitError) -> None:
+        """A worker of this form failed unexpectedly: the input stays, saving can be tried again."""
+        self.saving = False
+        self.query_one("#form-status", Static).update(error.user_message())
 
     def error_field(self, store_field: str) -> str:
         """The input to point at for a field the store refused (default: the same id)."""
@@ -249,21 +363,24 @@ class FormScreen(FieldScreen):
         self.show_error(self.error_field(message.field), message.message)
 
     def saved(self, message: str) -> None:
-        """The save is durable: forget the typed state, tell the user, go back."""
+        """The save is durable: forget the typed state and its draft, tell the user, go back."""
         self.saving = False
         self._initial = {}
+        self._forget_draft()
         self.app.notify(message)
         self.dismiss()
 
     def action_leave(self) -> None:
         """Go back; when input would be lost, ask first."""
         if not self.dirty:
+            self._forget_draft()
             self.dismiss()
             return
 
         def answer(discard: bool | None) -> None:
             if discard:
                 self._initial = {}
+                self._forget_draft()
                 self.dismiss()
 
         self.app.push_screen(
@@ -274,3 +391,28 @@ class FormScreen(FieldScreen):
             ),
             answer,
         )
+
+
+def _put_value(widget: Widget, value: Any) -> bool:
+    """Set an input to a draft's value; False when it cannot take it yet (options to come)."""
+    if isinstance(widget, Input):
+        widget.value = str(value)
+    elif isinstance(widget, Checkbox):
+        widget.value = bool(value)
+    elif isinstance(widget, TextArea):
+        widget.load_text(str(value))
+    elif isinstance(widget, Select):
+        if value is None or value == str(Select.NULL):
+            return True
+        if not widget._legal_values or value not in widget._legal_values:
+            return False
+        widget.value = value
+    elif isinstance(widget, SelectionList):
+        wanted = [v for v in value] if isinstance(value, list | tuple) else []
+        known = {widget.get_option_at_index(i).value for i in range(widget.option_count)}
+        if any(v not in known for v in wanted):
+            return False
+        widget.deselect_all()
+        for v in wanted:
+            widget.select(v)
+    return True

@@ -52,6 +52,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("E", N_("Edit the file")),
             ("S", N_("Record a status change")),
             ("D", N_("Show every field of the file, or the history")),
+            ("K", N_("Settle a conflict: pick the right value (administrators)")),
         ),
     ),
     (

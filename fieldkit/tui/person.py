@@ -1,4 +1,11 @@
-"""A person's file (一人一档): every field, the care plan, the timeline, follow-ups owed."""
+"""A person's file (一人一档): every field, the care plan, the timeline, follow-ups owed,
+and conflicts headquarters recorded on it.
+
+A conflict (two laptops changed one field at the same time) is shown with the
+value HQ kept and the one it set aside; an administrator settles it with K,
+which saves the value picked as a normal change of the field (it reaches HQ and
+every laptop at the next sync).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +33,9 @@ from fieldkit.domain.vocab import (
 )
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
-from fieldkit.store.roster import PersonFile, person_file
+from fieldkit.services import ConflictSide, OpenConflict, PersonFile
 from fieldkit.tui.columns import GAP, aligned, column_widths
+from fieldkit.tui.conflict_dialog import ConflictDialog
 from fieldkit.tui.display import age, fmt_date, label_of, yes_no
 from fieldkit.tui.widgets import FieldScreen
 
@@ -41,6 +49,34 @@ _KIND_ENUM = {
     "activity": ActivityKind,
     "event": EventKind,
 }
+_FIELD_MSG = {
+    "name": N_("Name"),
+    "code": N_("Code"),
+    "sex": N_("Sex"),
+    "birth_date": N_("Birth date"),
+    "category": N_("Category"),
+    "former_unit": N_("Former unit"),
+    "site_id": N_("Site"),
+    "address": N_("Address"),
+    "phone": N_("Phone"),
+    "family": N_("Family"),
+    "health": N_("Health"),
+    "lives_alone": N_("Lives alone"),
+    "hardship": N_("Hardship"),
+    "party_member": N_("Party member"),
+    "party_year": N_("Year joined the party"),
+    "skills": N_("Skills"),
+    "status": N_("Status"),
+    "tier": N_("Tier"),
+    "contact_id": N_("Contact"),
+    "plan_notes": N_("Care plan"),
+    "plan_review_date": N_("Plan review"),
+    "notes": N_("Notes"),
+}
+"""Labels of the person's fields, for conflicts."""
+
+_FIELD_ENUM = {"sex": Sex, "category": Category, "status": Status, "tier": Tier}
+
 _KIND_MSG = {
     "visit": N_("Visit"),
     "consultation": N_("Consultation"),
@@ -60,23 +96,35 @@ class PersonScreen(FieldScreen):
         Binding("e", "edit", N_("Edit")),
         Binding("s", "status", N_("Status change")),
         Binding("d", "details", N_("Details")),
+        Binding("k", "settle", N_("Settle conflict")),
     ]
 
     @dataclass
     class Loaded(Message):
-        """The file arrived from the worker."""
+        """The file and its open conflicts arrived from the worker."""
 
         person_id: str
         file: PersonFile | None
+        conflicts: list[OpenConflict]
+        can_settle: bool
+
+    @dataclass
+    class Settled(Message):
+        """A conflict's value was saved."""
+
+        field: str
 
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
         self.file: PersonFile | None = None
+        self.conflicts: list[OpenConflict] = []
+        self.can_settle = False
 
     def compose_body(self) -> ComposeResult:
-        """Summary, follow-ups owed, then the history (D swaps it for every field)."""
+        """Summary, conflicts, follow-ups owed, then the history (D swaps it for every field)."""
         yield Static(_("Loading…"), id="person-summary")
+        yield Static("", id="person-conflicts")
         yield Static("", id="person-follow")
         table: DataTable[str] = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield table
@@ -96,7 +144,10 @@ class PersonScreen(FieldScreen):
         """Reuse this screen for another person: empty it and load their file."""
         self.person_id = person_id
         self.file = None
+        self.conflicts = []
+        self.refresh_bindings()
         self.query_one("#person-summary", Static).update(_("Loading…"))
+        self.query_one("#person-conflicts", Static).display = False
         self.query_one("#person-follow", Static).display = False
         self.query_one("#timeline", DataTable).clear()
         self.query_one("#person-details-box").add_class("-hidden")
@@ -107,9 +158,17 @@ class PersonScreen(FieldScreen):
         """Load the file in a worker."""
         self._load(self.person_id)
 
-    @work(thread=True, exclusive=True, group="person-file")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="person-file")
     def _load(self, person_id: str) -> None:
-        self.post_message(self.Loaded(person_id, person_file(self.fk.store, person_id)))
+        services = self.fk.services
+        self.post_message(
+            self.Loaded(
+                person_id,
+                services.files.get(person_id),
+                services.conflicts.open_on(person_id),
+                services.conflicts.can_pick(),
+            )
+        )
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -117,6 +176,10 @@ class PersonScreen(FieldScreen):
             return  # the screen shows someone else by now
         pf = message.file
         self.file = pf
+        self.conflicts = message.conflicts
+        self.can_settle = message.can_settle
+        self._fill_conflicts()
+        self.refresh_bindings()
         summary = self.query_one("#person-summary", Static)
         if pf is None:
             summary.update(_("This person is not in the store."))
@@ -144,6 +207,31 @@ class PersonScreen(FieldScreen):
             self._fill_details(pf)
         self._fill_timeline(pf)
         self._fill_follow(pf)
+
+    def _fill_conflicts(self) -> None:
+        box = self.query_one("#person-conflicts", Static)
+        box.display = bool(self.conflicts)
+        if not self.conflicts:
+            return
+        lines = Text()
+        for n, c in enumerate(self.conflicts):
+            if n:
+                lines.append("\n")
+            lines.append(
+                _("Conflict on {field}: kept {kept} · set aside {other}").format(
+                    field=_field_label(c.field),
+                    kept=_shown(c.field, c.winner),
+                    other=_shown(c.field, c.loser),
+                ),
+                style="bold",
+            )
+        lines.append("\n")
+        lines.append(
+            _("Press K to pick the right value.")
+            if self.can_settle
+            else _("An administrator settles conflicts.")
+        )
+        box.update(lines)
 
     def _fill_details(self, pf: PersonFile) -> None:
         p = pf.person
@@ -244,3 +332,63 @@ class PersonScreen(FieldScreen):
         """Record a status change."""
         if self.file is not None:
             self.fk.open_status_event(self.person_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """K is offered only on a file with open conflicts."""
+        if action == "settle":
+            return bool(self.conflicts)
+        return True
+
+    def action_settle(self) -> None:
+        """Settle the oldest open conflict of this file: pick the right value."""
+        if not self.conflicts:
+            self.notify(_("This file has no open conflict."))
+            return
+        if not self.can_settle:
+            self.notify(_("Only an administrator can settle a conflict"), severity="warning")
+            return
+        conflict = self.conflicts[0]
+
+        def answer(side: ConflictSide | None) -> None:
+            if side is not None:
+                self._settle(conflict.id, conflict.field, side)
+
+        self.app.push_screen(
+            ConflictDialog(
+                _field_label(conflict.field),
+                _shown(conflict.field, conflict.winner),
+                _shown(conflict.field, conflict.loser),
+            ),
+            answer,
+        )
+
+    @work(thread=True, exit_on_error=False, group="person-settle")
+    def _settle(self, conflict_id: int, field: str, side: ConflictSide) -> None:
+        self.fk.services.conflicts.pick(conflict_id, side)
+        self.post_message(self.Settled(field))
+
+    @on(Settled)
+    def _settled(self, message: Settled) -> None:
+        self.notify(
+            _("{field} saved; it reaches headquarters at the next sync.").format(
+                field=_field_label(message.field)
+            )
+        )
+        self.fk.changed()
+
+
+def _field_label(name: str) -> str:
+    """A field's label in the interface language (its name when unknown)."""
+    return _(_FIELD_MSG[name]) if name in _FIELD_MSG else name
+
+
+def _shown(name: str, value: object) -> str:
+    """A conflict's value as the file shows it: labels for slugs, yes/no, dates as typed."""
+    if value is None or value == "":
+        return _("(empty)")
+    if isinstance(value, bool):
+        return yes_no(value)
+    enum = _FIELD_ENUM.get(name)
+    if enum is not None:
+        return label_of(enum, str(value))
+    return str(value)

@@ -15,8 +15,7 @@ from fieldkit.domain.models import Person
 from fieldkit.domain.vocab import Category, EventKind, Sex, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import record_status_event, update_person
-from fieldkit.store.roster import person_file
+from fieldkit.services import Draft
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day, parse_optional_day
 
@@ -32,10 +31,21 @@ class PersonEditForm(FormScreen):
     """Edit the file's fields; phone and status change through :class:`StatusEventForm`."""
 
     TITLE_MSGID = N_("Edit the file")
+    DRAFT_KIND = "person-edit"
+    LOADS_VALUES = True
 
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
+
+    @classmethod
+    def from_draft(cls, draft: Draft) -> PersonEditForm:
+        """The editor of the draft's person (the draft's values go over the file's)."""
+        return cls(draft.subject)
+
+    def draft_subject(self) -> str:
+        """The person."""
+        return self.person_id
 
     def compose_fields(self) -> ComposeResult:
         """The editable fields, empty until the person is loaded."""
@@ -83,9 +93,9 @@ class PersonEditForm(FormScreen):
         super().on_mount()
         self._load()
 
-    @work(thread=True, group="edit-load")
+    @work(thread=True, exit_on_error=False, group="edit-load")
     def _load(self) -> None:
-        pf = person_file(self.fk.store, self.person_id)
+        pf = self.fk.services.files.get(self.person_id)
         self.post_message(_Loaded(pf.person if pf else None))
 
     @on(_Loaded)
@@ -113,15 +123,7 @@ class PersonEditForm(FormScreen):
             self.query_one(f"#{name}", Select).value = str(getattr(p, name))
         for name in ("lives_alone", "hardship", "party_member"):
             self.query_one(f"#{name}", Checkbox).value = bool(getattr(p, name))
-        self.call_after_refresh(self._remember)
-
-    def values(self) -> dict[str, object]:
-        """Inputs plus the checkboxes."""
-        out = super().values()
-        for box in self.query("#form Checkbox"):
-            if isinstance(box, Checkbox) and box.id:
-                out[box.id] = box.value
-        return out
+        self.call_after_refresh(self.loaded)
 
     def parse(self) -> dict[str, Any]:
         """The changed fields, validated."""
@@ -170,7 +172,7 @@ class PersonEditForm(FormScreen):
             self.dismiss()
             return
         self.save_in_worker(
-            lambda: update_person(self.fk.store, self.person_id, changes), _("File saved")
+            lambda: self.fk.services.record.edit_person(self.person_id, changes), _("File saved")
         )
 
 
@@ -178,10 +180,20 @@ class StatusEventForm(FormScreen):
     """Record hospitalised / discharged / moved / phone changed / deceased / misfortune."""
 
     TITLE_MSGID = N_("Record a status change")
+    DRAFT_KIND = "status-event"
 
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
+
+    @classmethod
+    def from_draft(cls, draft: Draft) -> StatusEventForm:
+        """The status change form of the draft's person."""
+        return cls(draft.subject)
+
+    def draft_subject(self) -> str:
+        """The person."""
+        return self.person_id
 
     def compose_fields(self) -> ComposeResult:
         """Kind, date, new value, note."""
@@ -224,8 +236,8 @@ class StatusEventForm(FormScreen):
             raise FieldError("new_value", _("Give the new phone number"))
         note = self.query_one("#note", Input).value
         self.save_in_worker(
-            lambda: record_status_event(
-                self.fk.store, self.person_id, kind, day, note, new_value=new_value
+            lambda: self.fk.services.record.status_event(
+                self.person_id, kind, day, note, new_value=new_value
             ),
             _("Status change recorded"),
         )

@@ -1,6 +1,6 @@
 """The roster: search as you type (name, pinyin, initials, code, phone, address) and filters.
 
-Queries run in a thread worker (:func:`fieldkit.store.roster.search_roster`, one
+Queries run in a thread worker (:meth:`fieldkit.services.roster.Roster.search`, one
 page at a time) and come back as a :class:`RosterScreen.PageLoaded` message; the
 handler, on the UI thread, fills the table.
 """
@@ -23,13 +23,7 @@ from textual.worker import get_current_worker
 from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.roster import (
-    PAGE_SIZE,
-    RosterFilter,
-    RosterPage,
-    list_sites,
-    search_roster,
-)
+from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage
 from fieldkit.tui.columns import GAP, aligned, column_widths
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
@@ -122,12 +116,15 @@ class RosterScreen(FieldScreen):
             _("Address"),
         ]
         self._set_header(column_widths(self.headers, [], _CAPS))
+        self.query_one("#search", Input).focus()
+
+    def app_ready(self) -> None:
+        """Filter on the configured default site, then load the first page and the sites."""
         site = self.fk.default_site_id
         if site:
             self.flt = replace(self.flt, site_id=site)
         self._load_sites()
         self.reload()
-        self.query_one("#search", Input).focus()
 
     # -- loading ---------------------------------------------------------------
 
@@ -136,18 +133,18 @@ class RosterScreen(FieldScreen):
         self.page_offset = offset
         self._search(self.flt, offset)
 
-    @work(thread=True, exclusive=True, group="roster-search")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="roster-search")
     def _search(self, flt: RosterFilter, offset: int) -> None:
         # One complete query: matches inside names, addresses and phones come from
         # the store's trigram index as fast as the pinyin ones.
         worker = get_current_worker()
-        page = search_roster(self.fk.store, flt, offset=offset, limit=PAGE_SIZE)
+        page = self.fk.services.roster.search(flt, offset=offset, limit=PAGE_SIZE)
         if not worker.is_cancelled:
             self.post_message(self.PageLoaded(flt, page, complete=True))
 
-    @work(thread=True, group="roster-sites")
+    @work(thread=True, exit_on_error=False, group="roster-sites")
     def _load_sites(self) -> None:
-        self.post_message(self.SitesLoaded(list_sites(self.fk.store)))
+        self.post_message(self.SitesLoaded(self.fk.services.roster.sites()))
 
     @on(SitesLoaded)
     def _sites_loaded(self, message: SitesLoaded) -> None:

@@ -1,19 +1,15 @@
 """Sync: pending changes, last sync, a progress bar while syncing, rejected changes.
 
-Syncing runs ``fieldkit.syncing.sync_now(store, on_progress=...)`` in a thread
-worker; progress and the outcome come back as messages, so the app stays usable
-(other screens work while the bar moves).
+Syncing runs :meth:`fieldkit.services.syncing.Sync.run` in a thread worker;
+progress (:class:`~fieldkit.services.SyncStep`) and the outcome come back as
+messages, so the app stays usable (other screens work while the bar moves).
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from sqlalchemy import func, select
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,11 +18,10 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
-from fieldkit.store import Store
-from fieldkit.store.tables import OutboxEntry, OutboxState
-from fieldkit.tui.widgets import FieldScreen, SyncInfo, format_sync_time
+from fieldkit.services import FieldkitError, OutboxStatus, SyncLine, SyncOutcome, SyncStep
+from fieldkit.tui.widgets import FieldScreen, format_sync_time
 
-__all__ = ["OutboxSummary", "SyncScreen", "outbox_summary", "read_progress"]
+__all__ = ["SyncScreen"]
 
 _TABLE_MSG = {
     "site": N_("Sites"),
@@ -39,73 +34,6 @@ _TABLE_MSG = {
     "team_member": N_("Team members"),
     "service_activity": N_("Activities"),
 }
-
-
-@dataclass(frozen=True)
-class OutboxSummary:
-    """Pending changes per table and the rejected changes with their reasons."""
-
-    pending: dict[str, int]
-    rejected: list[tuple[int, str, str, str]]  # seq, table, summary of data, reason
-
-
-def outbox_summary(store: Store, limit: int = 200) -> OutboxSummary:
-    """What waits in the outbox (counted per table) and what HQ rejected."""
-    with store.read() as s:
-        conn = s.connection()
-        pending = {
-            str(t): int(n)
-            for t, n in conn.execute(
-                select(OutboxEntry.tbl, func.count())  # type: ignore[call-overload]
-                .where(OutboxEntry.state == OutboxState.PENDING)
-                .group_by(OutboxEntry.tbl)
-            )
-        }
-        rejected = [
-            (int(seq), str(tbl), _brief(data), str(reason))
-            for seq, tbl, data, reason in conn.execute(
-                select(OutboxEntry.seq, OutboxEntry.tbl, OutboxEntry.data, OutboxEntry.reason)  # type: ignore[call-overload]
-                .where(OutboxEntry.state == OutboxState.REJECTED)
-                .order_by(OutboxEntry.seq)
-                .limit(limit)
-            )
-        ]
-    return OutboxSummary(pending=pending, rejected=rejected)
-
-
-def _brief(data: str) -> str:
-    try:
-        fields = json.loads(data)
-    except ValueError:
-        return data[:40]
-    for key in ("name", "code", "visited_at", "held_on", "kind"):
-        if key in fields:
-            return str(fields[key])
-    return ", ".join(sorted(fields))[:40]
-
-
-def _find_sync_now() -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module("fieldkit.syncing")
-    except ImportError:
-        return None
-    fn = getattr(module, "sync_now", None)
-    return fn if callable(fn) else None
-
-
-def read_progress(progress: Any) -> tuple[float | None, str]:
-    """A :class:`sync.client.SyncProgress` as (fraction done or None, label)."""
-    done = getattr(progress, "done", None)
-    total = getattr(progress, "total", None)
-    phase = str(getattr(progress, "phase", "") or "")
-    text = str(getattr(progress, "message", "") or "")
-    label = " ".join(p for p in (_(_PHASE_MSG.get(phase, phase)) if phase else "", text) if p)
-    if isinstance(done, int) and isinstance(total, int) and total > 0:
-        return min(1.0, done / total), label
-    return None, label
-
-
-_PHASE_MSG = {"push": N_("sending"), "pull": N_("receiving"), "conflicts": N_("conflicts")}
 
 
 class SyncScreen(FieldScreen):
@@ -121,26 +49,24 @@ class SyncScreen(FieldScreen):
     class Loaded(Message):
         """Outbox figures arrived."""
 
-        summary: OutboxSummary
+        summary: OutboxStatus
 
     @dataclass
     class Progress(Message):
         """The running sync moved on."""
 
-        fraction: float | None
-        label: str
+        step: SyncStep
 
     @dataclass
     class Finished(Message):
-        """The sync ended; ``error`` says why it failed."""
+        """The sync ended (see the outcome's ``failure`` when it stopped)."""
 
-        ok: bool
-        text: str
+        outcome: SyncOutcome
 
     def __init__(self) -> None:
         super().__init__()
         self.running = False
-        self.summary: OutboxSummary | None = None
+        self.summary: OutboxStatus | None = None
 
     def compose_body(self) -> ComposeResult:
         """Summary, progress bar, message, rejected changes."""
@@ -170,9 +96,9 @@ class SyncScreen(FieldScreen):
         self.reload()
         self.fk.refresh_sync_info()
 
-    @work(thread=True, exclusive=True, group="sync-summary")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sync-summary")
     def _load(self) -> None:
-        self.post_message(self.Loaded(outbox_summary(self.fk.store)))
+        self.post_message(self.Loaded(self.fk.services.outbox.status()))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -180,28 +106,28 @@ class SyncScreen(FieldScreen):
         self._show_summary()
         table = self.query_one("#sync-problems", DataTable)
         table.clear()
-        for seq, tbl, what, reason in message.summary.rejected:
-            table.add_row(str(seq), _(_TABLE_MSG.get(tbl, tbl)), what, reason)
+        for change in message.summary.rejected:
+            kind = _(_TABLE_MSG.get(change.table, change.table))
+            table.add_row(str(change.seq), kind, change.what, change.reason)
 
-    def _show_summary(self, _info: SyncInfo | None = None) -> None:
+    def _show_summary(self, _info: SyncLine | None = None) -> None:
         """The figures: outbox counts from the last load, times from the app's sync info."""
         summary = self.summary
         if summary is None:
             return
         info = self.fk.sync_info
-        total = sum(summary.pending.values())
-        lines = [_("Changes waiting to be sent: {n}").format(n=total)]
-        for tbl, n in sorted(summary.pending.items()):
+        lines = [_("Changes waiting to be sent: {n}").format(n=summary.pending)]
+        for tbl, n in sorted(summary.pending_by_table.items()):
             lines.append(f"  {_(_TABLE_MSG.get(tbl, tbl))}: {n}")
         lines.append(
             _("Last successful sync: {when}").format(when=format_sync_time(info.last_sync_at))
         )
         if info.last_error:
             lines.append(_("Last problem: {error}").format(error=info.last_error))
-        if summary.rejected:
+        if summary.rejected_count:
             lines.append(
                 _("{n} changes were rejected by headquarters; see below.").format(
-                    n=len(summary.rejected)
+                    n=summary.rejected_count
                 )
             )
         self.query_one("#sync-summary", Static).update("\n".join(lines))
@@ -210,7 +136,6 @@ class SyncScreen(FieldScreen):
         """Start syncing in a worker (once at a time)."""
         if self.running:
             return
-        sync_now = _find_sync_now()
         message = self.query_one("#sync-message", Static)
         if not self.fk.sync_info.enrolled:
             message.update(
@@ -220,52 +145,47 @@ class SyncScreen(FieldScreen):
                 )
             )
             return
-        if sync_now is None:
-            message.update(_("Syncing is not available in this installation."))
-            return
         self.running = True
         self.query_one("#sync-progress", ProgressBar).update(progress=0)
         message.update(_("Syncing…"))
-        self._run_sync(sync_now)
+        self._run_sync()
 
-    @work(thread=True, exclusive=True, group="sync-run")
-    def _run_sync(self, sync_now: Callable[..., Any]) -> None:
-        def progress(update: Any) -> None:
-            fraction, label = read_progress(update)
-            self.post_message(self.Progress(fraction, label))
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sync-run")
+    def _run_sync(self) -> None:
+        def progress(step: SyncStep) -> None:
+            self.post_message(self.Progress(step))
 
-        try:
-            report = sync_now(self.fk.store, on_progress=progress)
-        except Exception as err:  # the reason is shown to the user, nothing is lost
-            self.post_message(self.Finished(False, str(err) or type(err).__name__))
-            return
-        error = getattr(report, "error", None)
-        if error:
-            self.post_message(self.Finished(False, str(error)))
-            return
-        summary = getattr(report, "summary", None)
-        self.post_message(self.Finished(True, summary() if callable(summary) else ""))
+        self.post_message(self.Finished(self.fk.services.sync.run(progress)))
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
-        bar = self.query_one("#sync-progress", ProgressBar)
-        if message.fraction is not None:
-            bar.update(progress=message.fraction * 100)
-        if message.label:
-            self.query_one("#sync-message", Static).update(_("Syncing…") + " " + message.label)
+        step = message.step
+        if step.fraction is not None:
+            self.query_one("#sync-progress", ProgressBar).update(progress=step.fraction * 100)
+        if step.label:
+            self.query_one("#sync-message", Static).update(_("Syncing…") + " " + step.label)
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
-        self.running = False
-        bar = self.query_one("#sync-progress", ProgressBar)
-        text = self.query_one("#sync-message", Static)
-        if message.ok:
-            bar.update(progress=100)
-            text.update(_("Sync finished.") + (" " + message.text if message.text else ""))
-        else:
-            text.update(
-                _("Sync failed: {reason}. Nothing was lost; try again when online.").format(
-                    reason=message.text
-                )
+        outcome = message.outcome
+        failure = outcome.failure
+        if failure is None:
+            self.query_one("#sync-progress", ProgressBar).update(progress=100)
+            self.query_one("#sync-message", Static).update(
+                _("Sync finished.") + " " + outcome.summary()
             )
+            self.running = False
+            self.fk.changed()
+        else:
+            self.worker_failed(failure)
+
+    def worker_failed(self, error: FieldkitError) -> None:
+        """The sync stopped (or its worker failed): say why; nothing was lost."""
+        self.running = False
+        reason = error.params.get("reason", error.user_message())
+        self.query_one("#sync-message", Static).update(
+            _("Sync failed: {reason}. Nothing was lost; try again when online.").format(
+                reason=reason
+            )
+        )
         self.fk.changed()

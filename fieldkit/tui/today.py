@@ -1,8 +1,8 @@
 """Today: the due and overdue visits at my sites, grouped by site and address (a route).
 
-The list comes from the care-plan engine (:func:`fieldkit.store.due_list.due_list`)
+The list comes from the care-plan engine (:meth:`fieldkit.services.due.DueVisits.listing`)
 under the county's policy (``policy.toml`` in the config directory, see
-:func:`fieldkit.store.due_list.county_policy`) in a thread worker; a policy file
+:meth:`fieldkit.services.due.DueVisits.policy`) in a thread worker; a policy file
 that cannot be used is shown on the screen with its problem instead of a list.
 Within a site, tasks are ordered by address so the list reads as a walk through
 the site, and the counts per state sit on top.
@@ -21,10 +21,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from fieldkit.domain.careplan import DueList, PolicyError, TaskState, kind_label, state_label
+from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
 from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
-from fieldkit.store.due_list import COUNTY_POLICY_FILE, county_policy, due_list
+from fieldkit.services import COUNTY_POLICY_FILE, PolicyProblem
 from fieldkit.tui.columns import GAP, aligned, column_widths
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.widgets import FieldScreen
@@ -75,6 +75,9 @@ class TodayScreen(FieldScreen):
         self.query_one("#today-list", DataTable).add_column(
             Text(aligned(self.headers, column_widths(self.headers, [], _CAPS))), key="row"
         )
+
+    def app_ready(self) -> None:
+        """The default site is known: load the list."""
         self.reload()
 
     def reload(self) -> None:
@@ -86,14 +89,15 @@ class TodayScreen(FieldScreen):
         """Refresh the list."""
         self.reload()
 
-    @work(thread=True, exclusive=True, group="today")
+    @work(thread=True, exit_on_error=False, exclusive=True, group="today")
     def _load(self, site_ids: list[str] | None) -> None:
+        due_visits = self.fk.services.due
         try:
-            policy = county_policy()
-        except PolicyError as err:
-            self.post_message(self.PolicyFailed(str(err)))
+            policy = due_visits.policy()
+        except PolicyProblem as err:
+            self.post_message(self.PolicyFailed(err.problem))
             return
-        due = due_list(self.fk.store, on=self.fk.today(), site_ids=site_ids, policy=policy)
+        due = due_visits.listing(self.fk.today(), site_ids=site_ids, policy=policy)
         self.post_message(self.Loaded(due))
 
     @on(PolicyFailed)

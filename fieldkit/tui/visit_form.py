@@ -1,7 +1,7 @@
 """Record a visit: reason, who went, who was there, needs (checklist + text), services,
 money (yuan -> fen, confirmation above the configured limit), goods, follow-up.
 
-Saving runs :func:`fieldkit.store.records.record_visit` in a thread worker; the
+Saving runs :meth:`fieldkit.services.recording.Recorder.visit` in a thread worker; the
 visit and its outbox entry are committed when the worker reports back, and only
 then does the form close.
 """
@@ -19,8 +19,7 @@ from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import Confirmation, VisitReason
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.store.records import VisitInput, record_visit
-from fieldkit.store.roster import person_file
+from fieldkit.services import Draft, VisitInput
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.forms import (
     FieldError,
@@ -47,6 +46,9 @@ NEEDS: tuple[tuple[str, str], ...] = (
 )
 """The needs checklist (问需). The Chinese term is what is stored."""
 
+_CONFIRMATION = "_confirmation"
+"""The draft key of how the visit was confirmed (not an input)."""
+
 
 class VisitForm(FormScreen):
     """The visit form for one person; ``confirmation`` says how the visit was confirmed."""
@@ -59,10 +61,28 @@ class VisitForm(FormScreen):
 
         text: str
 
+    DRAFT_KIND = "visit"
+
     def __init__(self, person_id: str, *, confirmation: Confirmation = Confirmation.NONE) -> None:
         super().__init__()
         self.person_id = person_id
         self.confirmation = confirmation
+
+    @classmethod
+    def from_draft(cls, draft: Draft) -> VisitForm:
+        """The visit form of the draft's person, confirmed as the draft was (QR or not)."""
+        raw = str(draft.values.get(_CONFIRMATION, Confirmation.NONE.value))
+        known = {c.value for c in Confirmation}
+        confirmation = Confirmation(raw) if raw in known else Confirmation.NONE
+        return cls(draft.subject, confirmation=confirmation)
+
+    def draft_subject(self) -> str:
+        """The person visited."""
+        return self.person_id
+
+    def draft_values(self) -> dict[str, object]:
+        """The inputs and how the visit was confirmed."""
+        return {**super().draft_values(), _CONFIRMATION: self.confirmation.value}
 
     def compose_fields(self) -> ComposeResult:
         """The visit's rows."""
@@ -116,9 +136,9 @@ class VisitForm(FormScreen):
         self._load_person()
         self.query_one("#reason", Select).focus()
 
-    @work(thread=True, group="visit-person")
+    @work(thread=True, exit_on_error=False, group="visit-person")
     def _load_person(self) -> None:
-        pf = person_file(self.fk.store, self.person_id)
+        pf = self.fk.services.files.get(self.person_id)
         if pf is not None:
             text = f"{pf.person.name}  {pf.person.code}  {pf.site.name}  {pf.person.address}"
             self.post_message(self.PersonLoaded(text))
@@ -193,7 +213,7 @@ class VisitForm(FormScreen):
         self._start_save(data)
 
     def _start_save(self, data: VisitInput) -> None:
-        self.save_in_worker(lambda: record_visit(self.fk.store, data), _("Visit saved"))
+        self.save_in_worker(lambda: self.fk.services.record.visit(data), _("Visit saved"))
 
     def error_field(self, store_field: str) -> str:
         """A refusal about the person (e.g. deceased) points at the reason."""

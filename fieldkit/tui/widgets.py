@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from fieldkit.i18n import gettext as _
+from fieldkit.services import FieldkitError, SyncLine
 
 if TYPE_CHECKING:
     from fieldkit.tui.app import FieldkitApp
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = [
     "FieldScreen",
     "KeysBar",
-    "SyncInfo",
     "SyncStatus",
     "fit_cells",
     "format_sync_time",
@@ -57,17 +57,6 @@ def fit_cells(text: str, width: int) -> str:
     return out + "…"
 
 
-@dataclass(frozen=True)
-class SyncInfo:
-    """What the sync line shows: changes waiting, rejected, and the last successful sync."""
-
-    pending: int = 0
-    rejected: int = 0
-    last_sync_at: str | None = None
-    enrolled: bool = False
-    last_error: str = ""
-
-
 def format_sync_time(value: str | None) -> str:
     """An ISO timestamp as local ``2026-11-20 16:00``, or "never"."""
     if not value:
@@ -93,7 +82,7 @@ class SyncStatus(Static):
         """Follow the app's sync info."""
         self.watch(self.app, "sync_info", self._show, init=True)
 
-    def _show(self, info: SyncInfo) -> None:
+    def _show(self, info: SyncLine) -> None:
         text = _("Pending sync: {pending} · Last sync: {last}").format(
             pending=info.pending, last=format_sync_time(info.last_sync_at)
         )
@@ -202,6 +191,7 @@ class FieldScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
+        self._ready_seen = False
 
     @property
     def fk(self) -> FieldkitApp:
@@ -222,3 +212,17 @@ class FieldScreen(Screen[None]):
     def on_mount(self) -> None:
         """Title the screen in the current language."""
         self.sub_title = _(self.TITLE_MSGID)
+
+        self.call_later(self.check_ready)  # after the subclass's on_mount
+
+    def check_ready(self) -> None:
+        """Call :meth:`app_ready` once, as soon as the app's start information is in."""
+        if self.fk.ready and not self._ready_seen:
+            self._ready_seen = True
+            self.app_ready()
+
+    def app_ready(self) -> None:
+        """The app's start information (user, default site) is in: start what needs it."""
+
+    def worker_failed(self, error: FieldkitError) -> None:
+        """A worker this screen started failed (the app has told the user); undo busy states."""

@@ -92,13 +92,14 @@ def _line(name: str, value: float, target: float, unit: str = "ms") -> None:
 def child_start(path: str) -> None:
     """Run in a fresh process: open the app and report when the roster shows rows."""
     t0 = time.perf_counter()
+    from fieldkit.services import Services
     from fieldkit.store import Store
     from fieldkit.tui.app import FieldkitApp
 
     t_import = time.perf_counter()
     store = Store(path)
     t_open = time.perf_counter()
-    app = FieldkitApp(store, lang="zh")
+    app = FieldkitApp(Services(store), lang="zh")
 
     async def run() -> float:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -157,6 +158,7 @@ def in_app(path: Path) -> None:
     """Drive the real app headless and time what the user waits for."""
     from textual.widgets import Input
 
+    from fieldkit.services import Services
     from fieldkit.store import Store
     from fieldkit.store.records import VisitInput, record_visit
     from fieldkit.store.roster import RosterFilter, needs_scan, person_file, search_roster
@@ -203,7 +205,7 @@ def in_app(path: Path) -> None:
                                        services="bench"))  # fmt: skip
         saves.append((time.perf_counter() - t) * 1000)
 
-    app = FieldkitApp(store, lang="zh")
+    app = FieldkitApp(Services(store), lang="zh")
     key_times: list[float] = []
     paints: list[float] = []
     full_times: list[float] = []

@@ -10,7 +10,7 @@ from tui_helpers import make_app, rows, screen_lines, settle
 
 from fieldkit.config import Config
 from fieldkit.store import Store
-from fieldkit.store.roster import find_by_code
+from fieldkit.store.roster import find_by_code  # the tests read the store directly
 from fieldkit.tui.activity_form import ActivityForm
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.consultation_form import ConsultationForm
@@ -31,7 +31,7 @@ def _count_visits(store: Store) -> int:
 
 async def _open_visit_form(app, pilot, code: str = "GL-0001"):  # type: ignore[no-untyped-def]
     await settle(pilot)
-    person = find_by_code(app.store, code)
+    person = app.services.roster.find_by_code(code)
     assert person is not None
     app.open_person(person)
     await settle(pilot)
@@ -501,15 +501,16 @@ async def test_consultation_for_a_person_and_file_details(store: Store) -> None:
 
 
 def test_run_refuses_a_bad_config_file(store: Store, capsys) -> None:  # type: ignore[no-untyped-def]
+    from fieldkit.cli.main import main
     from fieldkit.config import config_path
-    from fieldkit.tui.app import run
 
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('theme = "purple"\n', encoding="utf-8")
-    assert run(store, None) == 2
+    assert main(["--db", str(store.path)]) == 2
     err = capsys.readouterr().err
     assert "theme must be one of dark, light" in err and str(path) in err
+    assert "delete it to use the defaults" in err  # the hint, as the app shows it
 
 
 async def test_long_addresses_are_cut_with_an_ellipsis_not_clipped(store: Store) -> None:
@@ -542,15 +543,16 @@ async def test_escape_clears_the_search_and_theme_comes_from_config(store: Store
 
 def test_sync_progress_is_read_from_the_sync_client() -> None:
     from fieldkit.i18n import set_language
-    from fieldkit.tui.sync_screen import read_progress
-    from sync.client import SyncProgress
+    from fieldkit.services import SyncStep
+    from fieldkit.syncing import SyncProgress
 
     set_language("en")
     try:
-        assert read_progress(SyncProgress(phase="push", done=5, total=20)) == (0.25, "sending")
-        assert read_progress(SyncProgress(phase="pull", done=3, message="page 3")) == (
-            None,
-            "receiving page 3",
+        assert SyncStep.of(SyncProgress(phase="push", done=5, total=20)) == SyncStep(
+            0.25, "sending"
+        )
+        assert SyncStep.of(SyncProgress(phase="pull", done=3, message="page 3")) == SyncStep(
+            None, "receiving page 3"
         )
     finally:
         set_language("zh")

@@ -9,6 +9,7 @@ from textual.pilot import Pilot
 
 from fieldkit.domain.models import Person, Site, StaffMember, TeamMember, Visit, VolunteerTeam
 from fieldkit.domain.vocab import Category, Sex, SiteKind, Status, Tier, VisitReason
+from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
 
@@ -106,9 +107,9 @@ def build_store(path: Path) -> Store:
 
 
 def make_app(store: Store, lang: str = "zh", **kwargs: object) -> FieldkitApp:
-    """The app on ``store`` with the fixed test clock and a lenient scanner gap."""
+    """The app on ``store``'s services with the fixed test clock and a lenient scanner gap."""
     kwargs.setdefault("scan_gap", 0.5)
-    return FieldkitApp(store, lang=lang, clock=lambda: NOW, **kwargs)  # type: ignore[arg-type]
+    return FieldkitApp(Services(store), lang=lang, clock=lambda: NOW, **kwargs)  # type: ignore[arg-type]
 
 
 async def settle(pilot: Pilot[int]) -> None:

@@ -1,0 +1,73 @@
+"""Drafts offered back at start: which form each kind of draft opens, and the question asked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fieldkit.i18n import N_
+from fieldkit.i18n import gettext as _
+from fieldkit.services import Draft
+from fieldkit.tui.forms import FormScreen
+
+__all__ = ["FORM_NAMES", "draft_form", "draft_question"]
+
+FORM_NAMES = {
+    "visit": N_("a visit"),
+    "consultation": N_("a consultation"),
+    "activity": N_("an activity"),
+    "person-edit": N_("an edit of a file"),
+    "status-event": N_("a status change"),
+}
+"""Every kind of draft, named for the question (a form's ``DRAFT_KIND``)."""
+
+
+def _form_class(kind: str) -> type[FormScreen] | None:
+    """The form of a draft kind (imported when needed: a lean start)."""
+    if kind == "visit":
+        from fieldkit.tui.visit_form import VisitForm
+
+        return VisitForm
+    if kind == "consultation":
+        from fieldkit.tui.consultation_form import ConsultationForm
+
+        return ConsultationForm
+    if kind == "activity":
+        from fieldkit.tui.activity_form import ActivityForm
+
+        return ActivityForm
+    if kind in ("person-edit", "status-event"):
+        from fieldkit.tui.person_edit import PersonEditForm, StatusEventForm
+
+        return PersonEditForm if kind == "person-edit" else StatusEventForm
+    return None
+
+
+def draft_form(draft: Draft) -> FormScreen | None:
+    """The form the draft was typed into, to be filled with its values (None: unknown kind)."""
+    cls = _form_class(draft.kind)
+    if cls is None:
+        return None
+    form = cls.from_draft(draft)
+    form.restore(draft.values)
+    return form
+
+
+def _when(saved_at: str) -> str:
+    try:
+        moment = datetime.fromisoformat(saved_at)
+    except ValueError:
+        return saved_at
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def draft_question(draft: Draft) -> str:
+    """Asks whether to open a draft again: what it was, about whom, when typed."""
+    what = _(FORM_NAMES.get(draft.kind, draft.kind))
+    question = _("What you typed for {what} was not saved ({when}).").format(
+        what=what, when=_when(draft.saved_at)
+    )
+    if draft.title:
+        question += "\n" + draft.title
+    return question + "\n" + _("Open it again?")
