@@ -7,7 +7,7 @@ thread: the app and its screens start thread workers that post messages back
 default site, drafts left by a crash) is read by a worker too; screens that
 depend on it start their work in :meth:`FieldScreen.app_ready`.
 
-A worker that fails is handled in one place (:meth:`FieldkitApp._worker_changed`):
+A worker that fails is handled in one place (:meth:`FieldkitApp.worker_state_changed`):
 the error becomes a notice in the user's language, the screen that started the
 worker is told (a form keeps its input), and the app goes on.
 """
@@ -224,10 +224,14 @@ class FieldkitApp(App[int]):
         )
 
     def open_draft(self, draft: Draft) -> None:
-        """Open the form a draft was typed into, filled with what was typed."""
+        """Open the form a draft was typed into (over its person's file), filled with what
+        was typed."""
         form = draft_form(draft)
-        if form is not None:
-            self.push_screen(form)
+        if form is None:
+            return
+        if draft.subject:
+            self.open_person(draft.subject)
+        self.push_screen(form)
 
     @work(thread=True, exit_on_error=False, group="draft-drop")
     def _drop_draft(self, draft: Draft) -> None:
@@ -237,7 +241,14 @@ class FieldkitApp(App[int]):
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker's failure ends here: a notice, the screen told, the app alive."""
+        self.worker_state_changed(event)
+
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure ends here: a notice, the screen told, the app alive.
+
+        The app's own workers report here directly; a screen's report to the screen
+        (Textual does not bubble them), which hands them on (see :class:`FieldScreen`).
+        """
         error = event.worker.error
         if event.state is WorkerState.ERROR and error is not None:
             self.worker_failed(event.worker, explain(error))

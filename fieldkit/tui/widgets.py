@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.worker import Worker
 
 from fieldkit.i18n import gettext as _
 from fieldkit.services import FieldkitError, SyncLine
@@ -223,6 +225,11 @@ class FieldScreen(Screen[None]):
 
     def app_ready(self) -> None:
         """The app's start information (user, default site) is in: start what needs it."""
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Hand this screen's workers' news to the app, where failures are handled."""
+        self.fk.worker_state_changed(event)
 
     def worker_failed(self, error: FieldkitError) -> None:
         """A worker this screen started failed (the app has told the user); undo busy states."""
