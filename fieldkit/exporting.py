@@ -28,6 +28,8 @@ from sqlmodel import SQLModel
 
 from fieldkit.domain.models import SYNCED_TABLES, Person
 from fieldkit.domain.search_keys import name_keys
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_
 from fieldkit.store import Store
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.wire import to_wire
@@ -49,8 +51,11 @@ _MODELS: dict[str, type[SQLModel]] = {str(m.__tablename__): m for m in SYNCED_TA
 Row = dict[str, Any]
 
 
-class ExportFormatError(ValueError):
-    """A file that is not a fieldkit JSON Lines export; the message names the line."""
+class ExportFormatError(FieldkitError):
+    """A file that is not a loadable export; ``problem`` says where and what (in English)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(N_("The export cannot be loaded: {problem}"), problem=problem)
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -31,6 +31,7 @@ from fieldkit.services.recording import (
     ActivityInput,
     ConsultationInput,
     RecordError,
+    StatusEventInput,
     VisitInput,
 )
 from fieldkit.services.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow
@@ -71,6 +72,7 @@ __all__ = [
     "RosterRow",
     "Services",
     "SiteNotFound",
+    "StatusEventInput",
     "SyncFailed",
     "SyncLine",
     "SyncOutcome",

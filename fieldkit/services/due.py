@@ -46,7 +46,6 @@ class DueVisits:
         except PolicyError as err:
             raise PolicyProblem(
                 N_("policy: {problem}"),
-                hint=N_("Fix the file, or move it away to use the shipped policy."),
                 problem=str(err),
             ) from err
 

@@ -7,17 +7,16 @@ when the call returns. A record that cannot be saved raises :class:`RecordError`
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fieldkit.domain.models import Consultation, Person, PersonEvent, ServiceActivity, Visit
-from fieldkit.domain.vocab import EventKind
 from fieldkit.store import Store, records
 from fieldkit.store.records import (
     EDITABLE_FIELDS,
     ActivityInput,
     ConsultationInput,
     RecordError,
+    StatusEventInput,
     VisitInput,
 )
 
@@ -27,6 +26,7 @@ __all__ = [
     "ConsultationInput",
     "RecordError",
     "Recorder",
+    "StatusEventInput",
     "VisitInput",
 ]
 
@@ -53,16 +53,6 @@ class Recorder:
         """Apply edits of :data:`EDITABLE_FIELDS` to a person's file."""
         return records.update_person(self._store, person_id, changes)
 
-    def status_event(
-        self,
-        person_id: str,
-        kind: EventKind,
-        happened_on: date,
-        note: str = "",
-        *,
-        new_value: str = "",
-    ) -> PersonEvent:
+    def status_event(self, data: StatusEventInput) -> PersonEvent:
         """Record a dated change of a person's situation (hospitalised, moved, phone...)."""
-        return records.record_status_event(
-            self._store, person_id, kind, happened_on, note, new_value=new_value
-        )
+        return records.record_status_event(self._store, data)

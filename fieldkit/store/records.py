@@ -41,6 +41,7 @@ __all__ = [
     "ActivityInput",
     "ConsultationInput",
     "RecordError",
+    "StatusEventInput",
     "VisitInput",
     "record_activity",
     "record_consultation",
@@ -97,6 +98,17 @@ class ConsultationInput:
     outcome: str = ""
     referral: str = ""
     given_by: str = ""
+
+
+@dataclass(frozen=True)
+class StatusEventInput:
+    """A dated change of a person's situation; ``new_value`` is a new phone or address."""
+
+    person_id: str
+    kind: EventKind
+    happened_on: date
+    note: str = ""
+    new_value: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,15 +276,7 @@ _STATUS_AFTER: dict[EventKind, Status] = {
 }
 
 
-def record_status_event(
-    store: Store,
-    person_id: str,
-    kind: EventKind,
-    happened_on: date,
-    note: str = "",
-    *,
-    new_value: str = "",
-) -> PersonEvent:
+def record_status_event(store: Store, data: StatusEventInput) -> PersonEvent:
     """Record a dated change in a person's situation and update the file with it.
 
     Hospitalised, discharged, moved and deceased set the person's status; a phone
@@ -280,6 +284,7 @@ def record_status_event(
     a move may give the new address as ``new_value``. Both rows (event and person)
     commit together with their outbox entries.
     """
+    person_id, kind, new_value = data.person_id, data.kind, data.new_value
     if kind is EventKind.PHONE_CHANGED and not new_value.strip():
         raise RecordError("new_value", N_("Give the new phone number"))
     with store.write() as s:
@@ -288,7 +293,7 @@ def record_status_event(
             raise RecordError("person", _NO_PERSON, person_id=person_id)
         if person.status == Status.DECEASED and kind is not EventKind.DECEASED:
             raise RecordError("kind", N_("{name} is recorded as deceased"), name=person.name)
-        text = note.strip()
+        text = data.note.strip()
         if kind is EventKind.PHONE_CHANGED:
             text = _join_note(f"{person.phone} -> {new_value.strip()}", text)
             person.phone = new_value.strip()
@@ -302,7 +307,7 @@ def record_status_event(
             person_id=person.id,
             site_id=person.site_id,
             kind=kind,
-            happened_on=happened_on,
+            happened_on=data.happened_on,
             note=text,
         )
         s.add(event)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft
 from fieldkit.tui.forms import FormScreen
+from fieldkit.tui.widgets import format_sync_time
 
 __all__ = ["FORM_NAMES", "draft_form", "draft_question"]
 
@@ -52,21 +51,11 @@ def draft_form(draft: Draft) -> FormScreen | None:
     return form
 
 
-def _when(saved_at: str) -> str:
-    try:
-        moment = datetime.fromisoformat(saved_at)
-    except ValueError:
-        return saved_at
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
 def draft_question(draft: Draft) -> str:
     """Asks whether to open a draft again: what it was, about whom, when typed."""
     what = _(FORM_NAMES.get(draft.kind, draft.kind))
     question = _("What you typed for {what} was not saved ({when}).").format(
-        what=what, when=_when(draft.saved_at)
+        what=what, when=format_sync_time(draft.saved_at)
     )
     if draft.title:
         question += "\n" + draft.title

@@ -15,7 +15,7 @@ from fieldkit.domain.models import Person
 from fieldkit.domain.vocab import Category, EventKind, Sex, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.services import Draft
+from fieldkit.services import Draft, StatusEventInput
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day, parse_optional_day
 
@@ -237,7 +237,7 @@ class StatusEventForm(FormScreen):
         note = self.query_one("#note", Input).value
         self.save_in_worker(
             lambda: self.fk.services.record.status_event(
-                self.person_id, kind, day, note, new_value=new_value
+                StatusEventInput(self.person_id, kind, day, note, new_value)
             ),
             _("Status change recorded"),
         )

@@ -157,9 +157,12 @@ class RosterScreen(FieldScreen):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.flt != self.flt:
             return  # an older query finished after a newer one started
+        table = self.query_one("#roster", DataTable)
+        if not table.size.width:  # not laid out yet: rows are cut to the table's width
+            self.call_after_refresh(self._page_loaded, message)
+            return
         self.page = message.page
         self.complete = message.complete
-        table = self.query_one("#roster", DataTable)
         today = self.fk.today()
         lines = [
             (

@@ -60,7 +60,7 @@ def fit_cells(text: str, width: int) -> str:
 
 
 def format_sync_time(value: str | None) -> str:
-    """An ISO timestamp as local ``2026-11-20 16:00``, or "never"."""
+    """An ISO timestamp (a sync, a draft) as local ``2026-11-20 16:00``, or "never"."""
     if not value:
         return _("never")
     try:

@@ -36,14 +36,20 @@ from sync.protocol import ConflictInfo, ConflictsReply
 
 
 @pytest.fixture
-def services(store_path: Path) -> Services:
+def store(store_path: Path) -> Store:
+    """A store with one site and two persons."""
     store = Store(store_path)
     with store.write() as s:
         site = Site(name="幸福安置点", county="示范县")
         s.add(site)
         s.flush()
-        s.add(Person(code="GL-0001", name="张三丰", site_id=site.id, tier=Tier.KEY, phone="1"))
+        s.add(Person(code="GL-0001", name="张三丰", site_id=site.id, tier=Tier.KEY, phone="2"))
         s.add(Person(code="GL-0002", name="李秀英", site_id=site.id, address="幸福小区5栋"))
+    return store
+
+
+@pytest.fixture
+def services(store: Store) -> Services:
     return Services(store)
 
 
@@ -122,7 +128,7 @@ def test_the_outbox_is_read_in_one_place(services: Services) -> None:
     assert (line.pending, line.rejected, line.enrolled, line.last_sync_at) == (3, 1, False, None)
 
 
-def _marker(services: Services, store: Store, pid: str) -> None:
+def _marker(store: Store, pid: str) -> None:
     """A conflict on GL-0001's phone as a pull brings it: HQ kept "2", set "3" aside."""
     from fieldkit.store.replica import StoreReplica
 
@@ -143,39 +149,34 @@ def _marker(services: Services, store: Store, pid: str) -> None:
     StoreReplica(store).apply_conflicts(ConflictsReply(epoch="e", rev=5, conflicts=[info]))
 
 
-def test_an_admin_picks_a_conflict_value_as_a_synced_change(store_path: Path) -> None:
-    store = Store(store_path)
-    with store.write() as s:
-        site = Site(name="东山", county="示范县")
-        s.add(site)
-        s.flush()
-        person = Person(code="C-1", name="王五", site_id=site.id, phone="2")
-        s.add(person)
-    services = Services(store)
-    with sqlite3.connect(store_path) as conn:
+def test_an_admin_picks_a_conflict_value_as_a_synced_change(
+    store: Store, services: Services
+) -> None:
+    person_id = _pid(services, "GL-0001")
+    with sqlite3.connect(store.path) as conn:
         conn.execute("UPDATE outbox SET state = 'synced'")
-    _marker(services, store, person.id)
-    (open_one,) = services.conflicts.open_on(person.id)
+    _marker(store, person_id)
+    (open_one,) = services.conflicts.open_on(person_id)
     assert (open_one.field, open_one.winner, open_one.loser) == ("phone", "2", "3")
 
     with pytest.raises(NotAllowed):  # a laptop that is not an administrator's
         services.conflicts.pick(7, ConflictSide.LOSER)
-    assert services.conflicts.open_on(person.id) == [open_one]
+    assert services.conflicts.open_on(person_id) == [open_one]
 
     store.set_meta("role", "admin")
     services.conflicts.pick(7, ConflictSide.LOSER)
-    pf = services.files.get(person.id)
+    pf = services.files.get(person_id)
     assert pf is not None and pf.person.phone == "3"
-    assert [(t, r, d, st) for t, r, d, st in _outbox(store_path) if st == "pending"] == [
-        ("person", person.id, {"phone": "3"}, "pending")
+    assert [(t, r, d, st) for t, r, d, st in _outbox(store.path) if st == "pending"] == [
+        ("person", person_id, {"phone": "3"}, "pending")
     ]
-    assert services.conflicts.open_on(person.id) == []
+    assert services.conflicts.open_on(person_id) == []
     with pytest.raises(PickError) as caught:
         services.conflicts.pick(7, ConflictSide.WINNER)
     assert caught.value.user_message() == "冲突 7 已经处理过了"
     # HQ sends the (still open there) conflict again: it stays settled on this laptop
-    _marker(services, store, person.id)
-    assert services.conflicts.open_on(person.id) == []
+    _marker(store, person_id)
+    assert services.conflicts.open_on(person_id) == []
     with store.read() as s:
         marker = s.get(ConflictMarker, 7)
         assert marker is not None and marker.resolved

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hq_process import Hq  # the e2e tests' real server process
 from tui_helpers import build_store
 
 from fieldkit.store import Store
@@ -31,3 +32,13 @@ def store(template_db: Path, tmp_path: Path) -> Iterator[Store]:
     st = Store(path)
     yield st
     st.close()
+
+
+@pytest.fixture
+def hq(tmp_path: Path) -> Iterator[Hq]:
+    """A real ``fieldkit serve`` on a fresh SQLite HQ database."""
+    server = Hq(f"sqlite:///{tmp_path / 'hq.db'}")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -3,7 +3,6 @@ settled by an administrator, and the value picked reaches the other laptop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,6 @@ from fieldkit.tui.conflict_dialog import ConflictDialog
 from fieldkit.tui.person import PersonScreen
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def hq(tmp_path: Path) -> Iterator[Hq]:
-    server = Hq(f"sqlite:///{tmp_path / 'hq.db'}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _synced(services: Services) -> None:

@@ -6,7 +6,7 @@ import sqlite3
 
 from sqlalchemy import event
 from textual.widgets import Input, SelectionList
-from tui_helpers import make_app, rows, settle
+from tui_helpers import make_app, open_visit_form, rows, settle
 
 from fieldkit.services import DraftBox
 from fieldkit.store import Store
@@ -23,13 +23,9 @@ def _visits(store: Store) -> list[tuple[object, ...]]:
 
 
 async def _visit_form(app, pilot, person_id: str) -> VisitForm:  # type: ignore[no-untyped-def]
-    await settle(pilot)
-    app.open_person(person_id)
-    await settle(pilot)
-    await pilot.press("v")
-    await settle(pilot)
-    assert isinstance(app.screen, VisitForm)
-    return app.screen
+    form = await open_visit_form(app, pilot, person_id)
+    assert isinstance(form, VisitForm)
+    return form
 
 
 async def test_a_half_typed_visit_is_offered_back_after_a_crash(store: Store) -> None:

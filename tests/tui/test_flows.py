@@ -6,7 +6,7 @@ import json
 
 from rich.cells import cell_len
 from textual.widgets import Input, Select, SelectionList
-from tui_helpers import make_app, rows, screen_lines, settle
+from tui_helpers import make_app, open_visit_form, rows, screen_lines, settle
 
 from fieldkit.config import Config
 from fieldkit.store import Store
@@ -33,12 +33,9 @@ async def _open_visit_form(app, pilot, code: str = "GL-0001"):  # type: ignore[n
     await settle(pilot)
     person = app.services.roster.find_by_code(code)
     assert person is not None
-    app.open_person(person)
-    await settle(pilot)
-    await pilot.press("v")
-    await settle(pilot)
-    assert isinstance(app.screen, VisitForm)
-    return app.screen
+    form = await open_visit_form(app, pilot, person)
+    assert isinstance(form, VisitForm)
+    return form
 
 
 async def test_validation_error_keeps_input_and_focuses_the_field(store: Store) -> None:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from hq_process import Hq  # the e2e tests' real server process
 from tui_helpers import make_app, rows, screen_lines, settle
 
 from fieldkit.store import Store
 from fieldkit.syncing import enroll
-
-
-@pytest.fixture
-def hq(tmp_path: Path) -> Iterator[Hq]:
-    server = Hq(f"sqlite:///{tmp_path / 'hq.db'}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def test_sync_from_the_app_sends_everything(store: Store, hq: Hq) -> None:

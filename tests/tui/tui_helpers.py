@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from fieldkit.domain.models import Person, Site, StaffMember, TeamMember, Visit, VolunteerTeam
 from fieldkit.domain.vocab import Category, Sex, SiteKind, Status, Tier, VisitReason
@@ -13,7 +14,17 @@ from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
 
-__all__ = ["NOW", "PEOPLE", "TODAY", "build_store", "make_app", "rows", "screen_lines", "settle"]
+__all__ = [
+    "NOW",
+    "PEOPLE",
+    "TODAY",
+    "build_store",
+    "make_app",
+    "open_visit_form",
+    "rows",
+    "screen_lines",
+    "settle",
+]
 
 TODAY = date(2026, 11, 21)
 NOW = datetime(2026, 11, 21, 10, 30, 0)
@@ -134,3 +145,13 @@ def rows(store: Store, sql: str, *args: object) -> list[tuple[object, ...]]:
         return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+async def open_visit_form(app: FieldkitApp, pilot: Pilot[int], person_id: str) -> Screen[None]:
+    """Open the person's file, then the visit form from it (V); returns the form."""
+    await settle(pilot)
+    app.open_person(person_id)
+    await settle(pilot)
+    await pilot.press("v")
+    await settle(pilot)
+    return app.screen
