@@ -15,7 +15,8 @@ nothing below them (``fieldkit.store``, SQLAlchemy): the import contracts in
 - :mod:`.drafts` unsaved form input kept across a crash
 - :mod:`.failures` any exception as a message for the user
 
-:class:`Services` bundles them for one store.
+:class:`Services` bundles them for one store; the types the apps use most are
+exported here (the rest, e.g. ``RecordError``, from their module).
 """
 
 from fieldkit.errors import FieldkitError, describe
@@ -27,10 +28,8 @@ from fieldkit.services.failures import UnexpectedError, explain
 from fieldkit.services.outbox import OutboxStatus, RejectedChange, SyncLine
 from fieldkit.services.person_file import FollowUp, PersonFile, TimelineEntry
 from fieldkit.services.recording import (
-    EDITABLE_FIELDS,
     ActivityInput,
     ConsultationInput,
-    RecordError,
     StatusEventInput,
     VisitInput,
 )
@@ -46,7 +45,6 @@ from fieldkit.services.transfer import ImportRejected, RosterReport, VisitsRepor
 
 __all__ = [
     "COUNTY_POLICY_FILE",
-    "EDITABLE_FIELDS",
     "PAGE_SIZE",
     "ActivityInput",
     "ConflictSide",
@@ -64,7 +62,6 @@ __all__ = [
     "PersonFile",
     "PickError",
     "PolicyProblem",
-    "RecordError",
     "RejectedChange",
     "RosterFilter",
     "RosterPage",

@@ -186,9 +186,6 @@ class FormScreen(FieldScreen):
         self._initial = self.values()
         self._apply_draft()
 
-    def _remember(self) -> None:
-        self._initial = self.values()
-
     def values(self) -> dict[str, object]:
         """Every input's current value, by id."""
         out: dict[str, object] = {}
@@ -241,6 +238,8 @@ class FormScreen(FieldScreen):
         """Put the draft's values into the inputs that can take them now (others wait)."""
         waiting: dict[str, Any] = {}
         for wid, value in self._restoring.items():
+            if wid.startswith("_"):
+                continue  # kept for the form itself (e.g. how a visit was confirmed)
             found = self.query(f"#{wid}")
             if not found or not _put_value(found.first(), value):
                 waiting[wid] = value

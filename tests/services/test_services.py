@@ -19,7 +19,6 @@ from fieldkit.services import (
     NotAllowed,
     PickError,
     PolicyProblem,
-    RecordError,
     RosterFilter,
     Services,
     SiteNotFound,
@@ -30,6 +29,7 @@ from fieldkit.services import (
     explain,
 )
 from fieldkit.services.due import DueVisits
+from fieldkit.services.recording import RecordError
 from fieldkit.store import Store
 from fieldkit.store.tables import ConflictMarker
 from sync.protocol import ConflictInfo, ConflictsReply
