@@ -22,7 +22,7 @@ from fieldkit.cli import app, cards, device, due, hq, imports, report
 from fieldkit.cli.errors import print_error
 from fieldkit.config import ConfigError, load_config
 from fieldkit.errors import FieldkitError
-from fieldkit.i18n import set_language
+from fieldkit.i18n import current_language, set_language
 from fieldkit.paths import default_db_path
 
 __all__ = ["build_parser", "db_path", "main"]
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    before = current_language()
     set_language(cli_language(args))
     try:
         return handler(args)
@@ -96,3 +97,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fieldkit: interrupted", file=sys.stderr)
         return 130
+    finally:
+        set_language(before)  # main() run in a process that goes on (tests) changes nothing

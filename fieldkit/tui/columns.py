@@ -13,7 +13,7 @@ from rich.cells import cell_len
 
 from fieldkit.tui.widgets import fit_cells
 
-__all__ = ["GAP", "aligned", "column_widths"]
+__all__ = ["GAP", "aligned", "column_widths", "line_width"]
 
 GAP = "  "
 
@@ -28,6 +28,15 @@ def column_widths(
         cap = caps[i]
         widths.append(widest if cap is None else min(widest, cap))
     return widths
+
+
+def line_width(widths: Sequence[int]) -> int:
+    """The cells a full line of these columns takes (the table column's fixed width).
+
+    Given to the table up front: a width left to grow with the rows is only
+    settled on a later refresh, and a row drawn before then is clipped.
+    """
+    return sum(widths) + len(GAP) * max(0, len(widths) - 1)
 
 
 def aligned(values: Sequence[str], widths: Sequence[int]) -> str:

@@ -34,7 +34,7 @@ from fieldkit.domain.vocab import (
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ConflictSide, OpenConflict, PersonFile
-from fieldkit.tui.columns import GAP, aligned, column_widths
+from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
 from fieldkit.tui.conflict_dialog import ConflictDialog
 from fieldkit.tui.display import age, fmt_date, label_of, yes_no
 from fieldkit.tui.widgets import FieldScreen
@@ -283,7 +283,7 @@ class PersonScreen(FieldScreen):
         room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
         widths[-1] = min(widths[-1], max(room, 8))
         table.clear(columns=True)
-        table.add_column(Text(aligned(self.headers, widths)), key="row")
+        table.add_column(Text(aligned(self.headers, widths)), width=line_width(widths), key="row")
         for e, cells in zip(pf.timeline, lines, strict=True):
             table.add_row(Text(aligned(cells, widths)), key=f"{e.kind}:{e.row_id}")
         if not pf.timeline:

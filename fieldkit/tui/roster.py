@@ -24,7 +24,7 @@ from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage
-from fieldkit.tui.columns import GAP, aligned, column_widths
+from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
 
@@ -205,7 +205,7 @@ class RosterScreen(FieldScreen):
         """Empty the table and give it the one column headed by the aligned labels."""
         table = self.query_one("#roster", DataTable)
         table.clear(columns=True)
-        table.add_column(Text(aligned(self.headers, widths)), key="row")
+        table.add_column(Text(aligned(self.headers, widths)), width=line_width(widths), key="row")
 
     # -- input -----------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
 from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
 from fieldkit.services import COUNTY_POLICY_FILE, PolicyProblem
-from fieldkit.tui.columns import GAP, aligned, column_widths
+from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.widgets import FieldScreen
 
@@ -148,7 +148,7 @@ class TodayScreen(FieldScreen):
         room = table.size.width - 2 - sum(widths[1:]) - len(GAP) * (len(widths) - 1)
         widths[0] = min(widths[0], max(room, cell_len(self.headers[0])))
         table.clear(columns=True)
-        table.add_column(Text(aligned(self.headers, widths)), key="row")
+        table.add_column(Text(aligned(self.headers, widths)), width=line_width(widths), key="row")
         for row_key, row_cells, style in rows:
             if row_key is None:
                 table.add_row(Text(row_cells[0], style=style))

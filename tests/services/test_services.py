@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -51,6 +52,14 @@ def store(store_path: Path) -> Store:
 @pytest.fixture
 def services(store: Store) -> Services:
     return Services(store)
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Iterator[None]:
+    """The interface language these tests expect unless they switch it."""
+    set_language("zh")
+    yield
+    set_language("zh")
 
 
 @pytest.fixture
