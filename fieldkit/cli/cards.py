@@ -77,11 +77,9 @@ class _Progress:
 def run_cards(args: argparse.Namespace) -> int:
     """Print the selected cards, or reissue one."""
     from fieldkit.cards.errors import CardError
-    from fieldkit.cards.printing import find_signing_key, print_cards
-    from fieldkit.cards.records import card_holders, load_ring, reissue_card
     from fieldkit.cli.main import db_path
     from fieldkit.i18n import gettext as _
-    from fieldkit.store import Store
+    from fieldkit.services import Services
 
     _language(args)
     path = db_path(args)
@@ -89,10 +87,10 @@ def run_cards(args: argparse.Namespace) -> int:
         raise CliError(f"no laptop store at {path}; import a roster or load the demo first")
     if args.reissue is None and args.out is None:
         raise CliError("--out FILE.pdf or --out DIR/ is needed to print cards", exit_code=2)
-    store = Store(path)
+    services = Services.open(path)
     try:
         if args.reissue is not None:
-            holder = reissue_card(store, args.reissue)
+            holder = services.cards.reissue(args.reissue)
             print(
                 _(
                     "Cards: {name} ({code}) now has card no. {issue}; the older card is "
@@ -101,13 +99,18 @@ def run_cards(args: argparse.Namespace) -> int:
                 ).format(name=holder.name, code=holder.code, issue=holder.card_issue)
             )
             return 0
-        key = find_signing_key(load_ring(store), args.key)
-        holders = card_holders(store, site=args.site, code=args.person)
-        result = print_cards(holders, key, args.out, bureau=args.bureau, progress=_Progress())
+        result = services.cards.print(
+            args.out,
+            site=args.site,
+            code=args.person,
+            key_file=args.key,
+            bureau=args.bureau,
+            progress=_Progress(),
+        )
     except CardError as err:
         raise CliError(str(err)) from None
     finally:
-        store.close()
+        services.close()
     print(
         _("Cards: wrote {cards} cards to {path} ({size} KB)").format(
             cards=result.cards, path=args.out, size=(result.size_bytes + 1023) // 1024

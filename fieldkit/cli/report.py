@@ -92,18 +92,10 @@ def _site_id(wanted: str, sites: list[tuple[str, str, bool]]) -> str:
 def run_report(args: argparse.Namespace) -> int:
     """Compute the tables and write the file."""
     from fieldkit.cli.main import db_path
-    from fieldkit.domain.careplan import PolicyError
-    from fieldkit.reports import (
-        OutputError,
-        QuarterError,
-        StoreSource,
-        build_report,
-        parse_quarter,
-        write_report,
-    )
+    from fieldkit.reports import OutputError, QuarterError, parse_quarter, write_report
     from fieldkit.reports.output import report_format
-    from fieldkit.store import Store
-    from fieldkit.store.due_list import county_policy
+    from fieldkit.services import PolicyProblem, Services
+    from fieldkit.services.due import DueVisits
 
     _use_language(args)
     try:
@@ -124,9 +116,9 @@ def run_report(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise CliError(_("Report: no folder {path} to write into").format(path=out.parent))
     try:
-        policy = county_policy(args.policy)
-    except PolicyError as err:
-        raise CliError(_("Report: policy: {error}").format(error=err)) from None
+        policy = DueVisits.policy(args.policy)
+    except PolicyProblem as err:
+        raise CliError(_("Report: policy: {error}").format(error=err.problem)) from None
     path = db_path(args)
     if not path.is_file():
         raise CliError(
@@ -134,26 +126,17 @@ def run_report(args: argparse.Namespace) -> int:
                 path=path
             )
         )
-    store = Store(path)
-    try:
-        source = StoreSource(store)
+    with Services.open(path) as services:
+        reports = services.reports
         site_id = None
         site_name = ""
         if args.site:
-            rows = [(s.id, s.name, s.deleted) for s in source.sites()]
+            rows = reports.sites()
             site_id = _site_id(args.site, rows)
             site_name = next(name for sid, name, _gone in rows if sid == site_id)
-        report = build_report(
-            source,
-            quarter,
-            site_id=site_id,
-            policy=policy,
-            bureau=args.bureau,
-            made_on=date.today(),
-            money_hidden=store.meta("role") == "volunteer",
+        report = reports.build(
+            quarter, site_id=site_id, policy=policy, bureau=args.bureau, made_on=date.today()
         )
-    finally:
-        store.close()
     try:
         write_report(report, out)
     except OSError as err:

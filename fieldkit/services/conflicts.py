@@ -15,10 +15,11 @@ from fieldkit.i18n import N_
 from fieldkit.store import Store
 from fieldkit.store.conflicts import ConflictSide, PickError, open_conflicts, pick_value
 from fieldkit.store.tables import ConflictMarker
+from fieldkit.sync_schema import ADMIN
 
 __all__ = ["ADMIN_ROLE", "ConflictSide", "Conflicts", "NotAllowed", "OpenConflict", "PickError"]
 
-ADMIN_ROLE = "admin"
+ADMIN_ROLE = ADMIN
 """The role that may settle conflicts on a laptop."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from fieldkit.demo import build_demo_store
 from fieldkit.services.conflicts import Conflicts
@@ -17,6 +19,10 @@ from fieldkit.services.syncing import Sync
 from fieldkit.services.transfer import Transfer
 from fieldkit.store import Store
 
+if TYPE_CHECKING:
+    from fieldkit.services.cards import Cards
+    from fieldkit.services.reports import Reports
+
 __all__ = ["Services"]
 
 
@@ -24,7 +30,8 @@ class Services:
     """The use cases of a laptop store: what the TUI, the CLI, cards and reports call.
 
     Each attribute is one use case (see its module); none of them knows Textual or
-    prints anything. Every call may run in a worker thread.
+    prints anything. Every call may run in a worker thread. Cards and reports are
+    loaded when first used (their drawing libraries would slow every start).
     """
 
     def __init__(self, store: Store) -> None:
@@ -38,6 +45,20 @@ class Services:
         self.conflicts = Conflicts(store)
         self.transfer = Transfer(store)
         self.drafts = DraftBox.beside(store.path)
+
+    @cached_property
+    def cards(self) -> Cards:
+        """Printing and reissuing service cards."""
+        from fieldkit.services.cards import Cards
+
+        return Cards(self._store)
+
+    @cached_property
+    def reports(self) -> Reports:
+        """The quarterly statistics tables."""
+        from fieldkit.services.reports import Reports
+
+        return Reports(self._store)
 
     @classmethod
     def open(cls, path: Path) -> Services:

@@ -7,16 +7,18 @@ when the call returns. A record that cannot be saved raises :class:`RecordError`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fieldkit.domain.models import Consultation, Person, PersonEvent, ServiceActivity, Visit
+from fieldkit.domain.vocab import EventKind
 from fieldkit.store import Store, records
 from fieldkit.store.records import (
     EDITABLE_FIELDS,
     ActivityInput,
     ConsultationInput,
     RecordError,
-    StatusEventInput,
     VisitInput,
 )
 
@@ -29,6 +31,17 @@ __all__ = [
     "StatusEventInput",
     "VisitInput",
 ]
+
+
+@dataclass(frozen=True)
+class StatusEventInput:
+    """A dated change of a person's situation; ``new_value`` is a new phone or address."""
+
+    person_id: str
+    kind: EventKind
+    happened_on: date
+    note: str = ""
+    new_value: str = ""
 
 
 class Recorder:
@@ -55,4 +68,11 @@ class Recorder:
 
     def status_event(self, data: StatusEventInput) -> PersonEvent:
         """Record a dated change of a person's situation (hospitalised, moved, phone...)."""
-        return records.record_status_event(self._store, data)
+        return records.record_status_event(
+            self._store,
+            data.person_id,
+            data.kind,
+            data.happened_on,
+            data.note,
+            new_value=data.new_value,
+        )

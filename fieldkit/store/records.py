@@ -41,7 +41,6 @@ __all__ = [
     "ActivityInput",
     "ConsultationInput",
     "RecordError",
-    "StatusEventInput",
     "VisitInput",
     "record_activity",
     "record_consultation",
@@ -98,17 +97,6 @@ class ConsultationInput:
     outcome: str = ""
     referral: str = ""
     given_by: str = ""
-
-
-@dataclass(frozen=True)
-class StatusEventInput:
-    """A dated change of a person's situation; ``new_value`` is a new phone or address."""
-
-    person_id: str
-    kind: EventKind
-    happened_on: date
-    note: str = ""
-    new_value: str = ""
 
 
 @dataclass(frozen=True)
@@ -276,7 +264,15 @@ _STATUS_AFTER: dict[EventKind, Status] = {
 }
 
 
-def record_status_event(store: Store, data: StatusEventInput) -> PersonEvent:
+def record_status_event(
+    store: Store,
+    person_id: str,
+    kind: EventKind,
+    happened_on: date,
+    note: str = "",
+    *,
+    new_value: str = "",
+) -> PersonEvent:
     """Record a dated change in a person's situation and update the file with it.
 
     Hospitalised, discharged, moved and deceased set the person's status; a phone
@@ -284,7 +280,6 @@ def record_status_event(store: Store, data: StatusEventInput) -> PersonEvent:
     a move may give the new address as ``new_value``. Both rows (event and person)
     commit together with their outbox entries.
     """
-    person_id, kind, new_value = data.person_id, data.kind, data.new_value
     if kind is EventKind.PHONE_CHANGED and not new_value.strip():
         raise RecordError("new_value", N_("Give the new phone number"))
     with store.write() as s:
@@ -293,7 +288,7 @@ def record_status_event(store: Store, data: StatusEventInput) -> PersonEvent:
             raise RecordError("person", _NO_PERSON, person_id=person_id)
         if person.status == Status.DECEASED and kind is not EventKind.DECEASED:
             raise RecordError("kind", N_("{name} is recorded as deceased"), name=person.name)
-        text = data.note.strip()
+        text = note.strip()
         if kind is EventKind.PHONE_CHANGED:
             text = _join_note(f"{person.phone} -> {new_value.strip()}", text)
             person.phone = new_value.strip()
@@ -307,7 +302,7 @@ def record_status_event(store: Store, data: StatusEventInput) -> PersonEvent:
             person_id=person.id,
             site_id=person.site_id,
             kind=kind,
-            happened_on=data.happened_on,
+            happened_on=happened_on,
             note=text,
         )
         s.add(event)
