@@ -211,8 +211,8 @@ def _language(args: argparse.Namespace) -> str:
 def run_due(args: argparse.Namespace) -> int:
     """Print the due list."""
     from fieldkit.cli.main import db_path
-    from fieldkit.services import Services, SiteNotFound
-    from fieldkit.services.due import DueVisits
+    from fieldkit.services import Services
+    from fieldkit.services.due import DueVisits, SiteNotFound
 
     on = _parse_day(args.date)
     path = db_path(args)

@@ -94,8 +94,8 @@ def run_report(args: argparse.Namespace) -> int:
     from fieldkit.cli.main import db_path
     from fieldkit.reports import OutputError, QuarterError, parse_quarter, write_report
     from fieldkit.reports.output import report_format
-    from fieldkit.services import PolicyProblem, Services
-    from fieldkit.services.due import DueVisits
+    from fieldkit.services import Services
+    from fieldkit.services.due import DueVisits, PolicyProblem
 
     _use_language(args)
     try:

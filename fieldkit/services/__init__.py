@@ -16,13 +16,14 @@ nothing below them (``fieldkit.store``, SQLAlchemy): the import contracts in
 - :mod:`.failures` any exception as a message for the user
 
 :class:`Services` bundles them for one store; the types the apps use most are
-exported here (the rest, e.g. ``RecordError``, from their module).
+exported here (the rest, e.g. ``RecordError``, from their module). Importing this
+package stays light: the due list, sync, transfer, cards and reports modules are
+imported when their service is first used (import their types from the module).
 """
 
 from fieldkit.errors import FieldkitError, describe
 from fieldkit.services.conflicts import ConflictSide, NotAllowed, OpenConflict, PickError
 from fieldkit.services.drafts import Draft, DraftBox
-from fieldkit.services.due import COUNTY_POLICY_FILE, PolicyProblem, SiteNotFound
 from fieldkit.services.facade import Services
 from fieldkit.services.failures import UnexpectedError, explain
 from fieldkit.services.outbox import OutboxStatus, RejectedChange, SyncLine
@@ -34,50 +35,31 @@ from fieldkit.services.recording import (
     VisitInput,
 )
 from fieldkit.services.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow
-from fieldkit.services.syncing import (
-    Enrollment,
-    NotEnrolled,
-    SyncFailed,
-    SyncOutcome,
-    SyncStep,
-)
-from fieldkit.services.transfer import ImportRejected, RosterReport, VisitsReport
 
 __all__ = [
-    "COUNTY_POLICY_FILE",
     "PAGE_SIZE",
     "ActivityInput",
     "ConflictSide",
     "ConsultationInput",
     "Draft",
     "DraftBox",
-    "Enrollment",
     "FieldkitError",
     "FollowUp",
-    "ImportRejected",
     "NotAllowed",
-    "NotEnrolled",
     "OpenConflict",
     "OutboxStatus",
     "PersonFile",
     "PickError",
-    "PolicyProblem",
     "RejectedChange",
     "RosterFilter",
     "RosterPage",
-    "RosterReport",
     "RosterRow",
     "Services",
-    "SiteNotFound",
     "StatusEventInput",
-    "SyncFailed",
     "SyncLine",
-    "SyncOutcome",
-    "SyncStep",
     "TimelineEntry",
     "UnexpectedError",
     "VisitInput",
-    "VisitsReport",
     "describe",
     "explain",
 ]

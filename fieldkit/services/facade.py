@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 from fieldkit.demo import build_demo_store
 from fieldkit.services.conflicts import Conflicts
 from fieldkit.services.drafts import DraftBox
-from fieldkit.services.due import DueVisits
 from fieldkit.services.outbox import Outbox
 from fieldkit.services.person_file import PersonFiles
 from fieldkit.services.recording import Recorder
 from fieldkit.services.roster import Roster
-from fieldkit.services.syncing import Sync
-from fieldkit.services.transfer import Transfer
 from fieldkit.store import Store
 
 if TYPE_CHECKING:
     from fieldkit.services.cards import Cards
+    from fieldkit.services.due import DueVisits
     from fieldkit.services.reports import Reports
+    from fieldkit.services.syncing import Sync
+    from fieldkit.services.transfer import Transfer
 
 __all__ = ["Services"]
 
@@ -30,8 +30,10 @@ class Services:
     """The use cases of a laptop store: what the TUI, the CLI, cards and reports call.
 
     Each attribute is one use case (see its module); none of them knows Textual or
-    prints anything. Every call may run in a worker thread. Cards and reports are
-    loaded when first used (their drawing libraries would slow every start).
+    prints anything. Every call may run in a worker thread. The use cases the app
+    does not need to show its first screen (due list, sync, imports, cards,
+    reports) are loaded when first used: their libraries (the care-plan engine,
+    httpx, openpyxl, the drawing code) would slow every start.
     """
 
     def __init__(self, store: Store) -> None:
@@ -39,12 +41,30 @@ class Services:
         self.roster = Roster(store)
         self.files = PersonFiles(store)
         self.record = Recorder(store)
-        self.due = DueVisits(store)
         self.outbox = Outbox(store)
-        self.sync = Sync(store)
         self.conflicts = Conflicts(store)
-        self.transfer = Transfer(store)
         self.drafts = DraftBox.beside(store.path)
+
+    @cached_property
+    def due(self) -> DueVisits:
+        """The due list and the county's policy."""
+        from fieldkit.services.due import DueVisits
+
+        return DueVisits(self._store)
+
+    @cached_property
+    def sync(self) -> Sync:
+        """Enrollment and sync with headquarters."""
+        from fieldkit.services.syncing import Sync
+
+        return Sync(self._store)
+
+    @cached_property
+    def transfer(self) -> Transfer:
+        """Spreadsheet imports and the JSON Lines export."""
+        from fieldkit.services.transfer import Transfer
+
+        return Transfer(self._store)
 
     @cached_property
     def cards(self) -> Cards:

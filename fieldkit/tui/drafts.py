@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft
-from fieldkit.tui.forms import FormScreen
 from fieldkit.tui.widgets import format_sync_time
+
+if TYPE_CHECKING:  # the forms are imported when a draft is opened: a lean start
+    from fieldkit.tui.forms import FormScreen
 
 __all__ = ["FORM_NAMES", "draft_form", "draft_question"]
 

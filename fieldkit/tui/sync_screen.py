@@ -18,7 +18,8 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
-from fieldkit.services import FieldkitError, OutboxStatus, SyncLine, SyncOutcome, SyncStep
+from fieldkit.services import FieldkitError, OutboxStatus, SyncLine
+from fieldkit.services.syncing import SyncOutcome, SyncStep
 from fieldkit.tui.widgets import FieldScreen, format_sync_time
 
 __all__ = ["SyncScreen"]

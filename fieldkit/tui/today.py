@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Static
 from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
 from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
-from fieldkit.services import COUNTY_POLICY_FILE, PolicyProblem
+from fieldkit.services.due import COUNTY_POLICY_FILE, PolicyProblem
 from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.widgets import FieldScreen

@@ -19,18 +19,16 @@ from fieldkit.services import (
     DraftBox,
     NotAllowed,
     PickError,
-    PolicyProblem,
     RosterFilter,
     Services,
-    SiteNotFound,
-    SyncFailed,
     UnexpectedError,
     VisitInput,
     describe,
     explain,
 )
-from fieldkit.services.due import DueVisits
+from fieldkit.services.due import DueVisits, PolicyProblem, SiteNotFound
 from fieldkit.services.recording import RecordError
+from fieldkit.services.syncing import SyncFailed
 from fieldkit.store import Store
 from fieldkit.store.tables import ConflictMarker
 from sync.protocol import ConflictInfo, ConflictsReply

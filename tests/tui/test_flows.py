@@ -540,7 +540,7 @@ async def test_escape_clears_the_search_and_theme_comes_from_config(store: Store
 
 def test_sync_progress_is_read_from_the_sync_client() -> None:
     from fieldkit.i18n import set_language
-    from fieldkit.services import SyncStep
+    from fieldkit.services.syncing import SyncStep
     from fieldkit.syncing import SyncProgress
 
     set_language("en")
