@@ -62,7 +62,7 @@ def app_factory() -> object:
     if os.environ.get(_DRIFT_ENV):
         settings.max_drift_ms = int(os.environ[_DRIFT_ENV])
     url = os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
-    return build_app(url, settings)
+    return _with_console(build_app(url, settings), url)
 
 
 _NEXT_STEP_COMMANDS = {
@@ -78,6 +78,15 @@ def admin_failure(err: AdminError) -> CliError:
     return CliError(f"{err}; see `{step}`" if step else str(err))
 
 
+def _with_console(api: object, url: str) -> object:
+    """The served app: the sync API, and the admin console at ``/console`` beside it."""
+    from fieldkit.console import with_console
+    from fieldkit.sync_schema import sync_schema
+    from sync.server.db import make_engine
+
+    return with_console(api, make_engine(url), sync_schema())  # type: ignore[arg-type]
+
+
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -87,9 +96,43 @@ def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     try:
         engine = make_engine(url)
         migrate(engine)
+        _migrate_console(engine)
     except (SQLAlchemyError, OSError) as err:
         raise CliError(f"cannot open the HQ database {url}: {err}") from err
     return engine
+
+
+def _migrate_console(engine: object) -> None:
+    """The console's own tables (its own Alembic chain) are migrated with the sync ones."""
+    from fieldkit.console.migrate import migrate_console
+
+    migrate_console(engine)  # type: ignore[arg-type]
+
+
+def run_set_password(args: argparse.Namespace) -> int:
+    """Set an HQ admin's console password (asked twice, or one line from stdin)."""
+    import getpass
+    import sys
+
+    from fieldkit.console.accounts import AccountError, set_password
+    from sync.server.db import write_begin
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"console password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            raise CliError("the two passwords differ; nothing was changed")
+    engine = _engine(args)
+    try:
+        with write_begin(engine) as conn:
+            set_password(conn, args.name, password)
+    except AccountError as err:
+        raise CliError(str(err)) from err
+    finally:
+        engine.dispose()
+    print(f"console password set for {args.name}: sign in at http://HOST:PORT/console/")
+    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -387,6 +430,15 @@ def register(
         help="with --resolve: the value to keep, written at HQ and sent to the laptops",
     )
     p.set_defaults(handler=run_conflicts)
+
+    p = asub.add_parser(
+        "set-password", parents=[common, db], help="set an admin's password for the HQ console"
+    )
+    p.add_argument("name", help="an HQ user whose role is admin")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    p.set_defaults(handler=run_set_password)
 
     p = asub.add_parser(
         "new-epoch", parents=[common, db], help="after restoring a backup: laptops pull again"

@@ -10,6 +10,7 @@ let the tests check that the catalogs are complete and the ``.mo`` files current
 from __future__ import annotations
 
 import ast
+import re
 import struct
 import sys
 from pathlib import Path
@@ -39,9 +40,16 @@ def po_path(catalog: str) -> Path:
     return LOCALE_DIR / catalog / "LC_MESSAGES" / "fieldkit.po"
 
 
+_TEMPLATE_MSGID = re.compile(r'_\("([^"\\]+)"\)')
+"""``_("...")`` in a Jinja2 template (the HQ console's pages)."""
+
+
 def extract_msgids(root: Path = PACKAGE_DIR) -> list[str]:
-    """Every string literal passed to ``_()`` or ``gettext()`` in the package, sorted."""
+    """Every string literal passed to ``_()`` or ``gettext()`` in the package, and every
+    ``_("...")`` in its HTML templates, sorted."""
     found: set[str] = set()
+    for path in sorted(root.rglob("*.html")):
+        found.update(_TEMPLATE_MSGID.findall(path.read_text(encoding="utf-8")))
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):

@@ -1,0 +1,519 @@
+"""Typed reads of the records HQ holds, for the console (SQLite and PostgreSQL).
+
+HQ keeps every synced row as JSON text in ``sync_record`` (one row per table and
+id, with its scope, per-field clocks and revision). The console reads it here and
+nowhere else: the heavy work (counting, summing, latest visit per person) is done
+by the database in one statement per figure, and only per-site totals or one row
+per person reach Python. On PostgreSQL each row's JSON is parsed once per
+statement (a ``jsonb`` cast in a subquery the planner keeps); on SQLite
+``json_extract`` reads the text. A child row's person is ``sync_record.parent``
+(kept by HQ for tables whose scope follows a parent), so finding a person's
+visits is an index seek, not a JSON scan.
+
+Field names in the SQL below are constants of this module, never user input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select, text
+
+from fieldkit.domain.careplan import FollowUp, PersonFacts
+from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
+from sync.server import tables as t
+
+__all__ = [
+    "CareFacts",
+    "DeviceInfo",
+    "Origin",
+    "PersonFile",
+    "PersonRow",
+    "SiteInfo",
+    "TimelineEntry",
+    "VisitRow",
+    "care_facts",
+    "device_directory",
+    "head_revision",
+    "person_counts",
+    "person_file",
+    "persons_page",
+    "sites",
+    "timeline",
+    "visit_totals",
+    "visits_page",
+    "visits_per_day",
+]
+
+_SERVED = ("moved", "deceased")  # statuses of persons no longer served
+_MUST_VISIT = (
+    VisitReason.FESTIVAL,
+    VisitReason.HOSPITAL,
+    VisitReason.BIRTHDAY,
+    VisitReason.MISFORTUNE,
+    VisitReason.CONDOLENCE,
+)
+_EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
+_SEP = "\x1f"
+
+
+class _Sql:
+    """The dialect's way to read one JSON field of ``r.j`` (a record's data)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.pg = conn.dialect.name == "postgresql"
+
+    def get(self, name: str) -> str:
+        """Text (or number on SQLite) of field ``name``."""
+        return f"(r.j ->> '{name}')" if self.pg else f"json_extract(r.j, '$.{name}')"
+
+    def number(self, name: str) -> str:
+        """Field ``name`` as a whole number."""
+        return f"CAST({self.get(name)} AS BIGINT)"
+
+    def rows(self, tbl: str, where: str = "") -> str:
+        """The live records of ``tbl`` as ``r`` (id, scope, parent, rev, clocks, j)."""
+        cast = "CAST(data AS jsonb)" if self.pg else "data"
+        # OFFSET 0 keeps PostgreSQL from inlining the subquery (one cast per row)
+        tail = " OFFSET 0" if self.pg else ""
+        extra = f" AND {where}" if where else ""
+        return (
+            f"(SELECT id, scope, parent, rev, clocks, {cast} AS j FROM {t.record.name}"
+            f" WHERE tbl = '{tbl}' AND NOT deleted{extra}{tail}) AS r"
+        )
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """A site HQ knows."""
+
+    id: str
+    name: str
+    kind: str
+
+
+def sites(conn: Connection) -> list[SiteInfo]:
+    """Live sites ordered by name."""
+    q = _Sql(conn)
+    rows = conn.execute(
+        text(f"SELECT r.id, {q.get('name')}, {q.get('kind')} FROM {q.rows('site')}")
+    )
+    out = [SiteInfo(id=row[0], name=str(row[1] or row[0]), kind=str(row[2] or "")) for row in rows]
+    return sorted(out, key=lambda s: (s.name, s.id))
+
+
+def head_revision(conn: Connection) -> int:
+    """HQ's latest revision (changes whenever any record, conflict or exit changes)."""
+    rev = conn.execute(select(t.server_state.c.rev).where(t.server_state.c.id == 1)).scalar()
+    return int(rev or 0)
+
+
+def person_counts(conn: Connection) -> dict[str, int]:
+    """Persons served (live, neither moved away nor deceased) per site."""
+    q = _Sql(conn)
+    sql = (
+        f"SELECT r.scope, count(*) FROM {q.rows('person')}"
+        f" WHERE coalesce({q.get('status')}, '') NOT IN ('{_SERVED[0]}', '{_SERVED[1]}')"
+        " GROUP BY r.scope"
+    )
+    return {row[0]: int(row[1]) for row in conn.execute(text(sql))}
+
+
+def visit_totals(conn: Connection, start: date, end: date) -> dict[str, tuple[int, int]]:
+    """Per site: (visits, money handed over in fen) with ``start <= visited_at < end``."""
+    q = _Sql(conn)
+    sql = (
+        f"SELECT r.scope, count(*), coalesce(sum({q.number('money_fen')}), 0)"
+        f" FROM {q.rows('visit')}"
+        f" WHERE {q.get('visited_at')} >= :start AND {q.get('visited_at')} < :end"
+        " GROUP BY r.scope"
+    )
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    return {row[0]: (int(row[1]), int(row[2])) for row in conn.execute(text(sql), params)}
+
+
+def visits_per_day(conn: Connection, start: date, end: date) -> dict[tuple[str, date], int]:
+    """Visits per (site, day) with ``start <= day < end``."""
+    q = _Sql(conn)
+    day = f"substr({q.get('visited_at')}, 1, 10)"
+    sql = (
+        f"SELECT r.scope, {day}, count(*) FROM {q.rows('visit')}"
+        f" WHERE {q.get('visited_at')} >= :start AND {q.get('visited_at')} < :end"
+        f" GROUP BY r.scope, {day}"
+    )
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    return {
+        (row[0], date.fromisoformat(row[1])): int(row[2])
+        for row in conn.execute(text(sql), params)
+    }
+
+
+@dataclass(frozen=True)
+class CareFacts:
+    """What the care-plan engine needs of every person HQ holds, and each one's tier."""
+
+    persons: list[PersonFacts]
+    tiers: dict[str, Tier]
+
+
+def _enum(kind: type[Any], value: Any, default: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return default
+
+
+def care_facts(conn: Connection, on: date, relocation_sites: Iterable[str]) -> CareFacts:
+    """:class:`PersonFacts` of every live person as of ``on`` (visits after it ignored).
+
+    Three statements: the persons; per person their latest visit, latest visit per
+    must-visit reason and latest visit that recorded a follow-up (one pass over the
+    visits, grouped by person); the events.
+    """
+    q = _Sql(conn)
+    relocation = set(relocation_sites)
+    next_day = (on + timedelta(days=1)).isoformat()
+    at = q.get("visited_at")
+    reason = q.get("reason")
+    fu, fu_due = q.get("follow_up"), q.get("follow_up_due")
+    per_reason = ", ".join(
+        f"max(CASE WHEN {reason} = '{r.value}' THEN {at} END)" for r in _MUST_VISIT
+    )
+    owed = f"(coalesce({fu}, '') <> '' OR {fu_due} IS NOT NULL)"
+    latest_fu = (
+        f"max(CASE WHEN {owed} THEN {at} || '{_SEP}' || coalesce({fu_due}, '')"
+        f" || '{_SEP}' || coalesce({fu}, '') END)"
+    )
+    visits: dict[str, tuple[Any, ...]] = {
+        row[0]: tuple(row[1:])
+        for row in conn.execute(
+            text(
+                f"SELECT r.parent, max({at}), {per_reason}, {latest_fu} FROM {q.rows('visit')}"
+                f" WHERE {at} < :next_day GROUP BY r.parent"
+            ),
+            {"next_day": next_day},
+        )
+    }
+    events: dict[str, dict[EventKind, date]] = {}
+    for pid, kind, happened in conn.execute(
+        text(
+            f"SELECT r.parent, {q.get('kind')}, {q.get('happened_on')}"
+            f" FROM {q.rows('person_event')}"
+            f" WHERE {q.get('kind')} IN ({', '.join(repr(k.value) for k in _EVENT_KINDS)})"
+        )
+    ):
+        if not happened:
+            continue
+        day = date.fromisoformat(str(happened)[:10])
+        mine = events.setdefault(pid, {})
+        event = EventKind(kind)
+        if event not in mine or mine[event] < day:
+            mine[event] = day
+    fields = ("name", "code", "address", "tier", "category", "status", "birth_date")
+    persons: list[PersonFacts] = []
+    tiers: dict[str, Tier] = {}
+    sql = f"SELECT r.id, r.scope, {', '.join(q.get(f) for f in fields)} FROM {q.rows('person')}"
+    for pid, site, name, code, address, tier, category, status, birth in conn.execute(text(sql)):
+        tier_v = _enum(Tier, tier, Tier.ROUTINE)
+        tiers[pid] = tier_v
+        seen = visits.get(pid)
+        last: date | None = None
+        recent: dict[VisitReason, date] = {}
+        follow_ups: tuple[FollowUp, ...] = ()
+        if seen is not None:
+            last_at, *by_reason, fu_text = seen
+            last = date.fromisoformat(str(last_at)[:10])
+            for r, value in zip(_MUST_VISIT, by_reason, strict=True):
+                if value:
+                    recent[r] = date.fromisoformat(str(value)[:10])
+            if fu_text and str(fu_text).split(_SEP, 1)[0] == str(last_at):
+                _when, due, note = str(fu_text).split(_SEP, 2)
+                follow_ups = (FollowUp(note, last, date.fromisoformat(due[:10]) if due else None),)
+        persons.append(
+            PersonFacts(
+                person_id=pid,
+                name=str(name or ""),
+                site_id=site,
+                tier=tier_v,
+                category=_enum(Category, category, Category.RETIRED),
+                status=_enum(Status, status, Status.ACTIVE),
+                birth_date=date.fromisoformat(str(birth)[:10]) if birth else None,
+                code=str(code or ""),
+                address=str(address or ""),
+                relocation_site=site in relocation,
+                last_visit=last,
+                last_by_reason=recent,
+                events=events.get(pid, {}),
+                follow_ups=follow_ups,
+            )
+        )
+    return CareFacts(persons=persons, tiers=tiers)
+
+
+def relocation_site_ids(all_sites: Iterable[SiteInfo]) -> set[str]:
+    """The ids of relocation sites (their residents owe a yearly visit)."""
+    return {s.id for s in all_sites if s.kind == SiteKind.RELOCATION.value}
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """A device as the console names it."""
+
+    id: str
+    name: str
+    user: str
+
+
+def device_directory(conn: Connection) -> dict[str, DeviceInfo]:
+    """Every device by id, with its user's name."""
+    d = t.device.c
+    rows = conn.execute(
+        select(d.id, d.name, t.user.c.name.label("user")).join(t.user, t.user.c.id == d.user_id)
+    )
+    return {row.id: DeviceInfo(id=row.id, name=row.name, user=row.user) for row in rows}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who wrote a value: the device, its user, when (device clock) and HQ's revision."""
+
+    device_id: str
+    device_name: str
+    user: str
+    at: datetime | None
+    rev: int
+
+
+def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
+    hlc, rev, device_id = str(clock[0]), int(clock[1]), str(clock[2])
+    known = devices.get(device_id)
+    wall = hlc.split("-", 1)[0]
+    at = datetime.fromtimestamp(int(wall) / 1000, UTC) if wall.isdecimal() else None
+    return Origin(
+        device_id=device_id,
+        device_name=known.name if known else device_id,
+        user=known.user if known else "?",
+        at=at,
+        rev=rev,
+    )
+
+
+def _made_and_changed(
+    clocks: Mapping[str, list[Any]], devices: Mapping[str, DeviceInfo]
+) -> tuple[Origin | None, Origin | None]:
+    """Who made the record (its first clock) and who changed it last (its latest)."""
+    entries = [c for c in clocks.values() if isinstance(c, list) and len(c) == 3]
+    if not entries:
+        return None, None
+    first = clocks.get("*") or min(entries, key=lambda c: str(c[0]))
+    last = max(entries, key=lambda c: str(c[0]))
+    return _origin(first, devices), _origin(last, devices)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A line of the persons list."""
+
+    id: str
+    code: str
+    name: str
+    site_id: str
+    tier: str
+    status: str
+
+
+def persons_page(
+    conn: Connection, *, site: str | None, search: str, offset: int, limit: int
+) -> tuple[list[PersonRow], int]:
+    """Live persons (at ``site`` if given, name or code containing ``search``), by code."""
+    q = _Sql(conn)
+    where = []
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if site:
+        where.append("r.scope = :site")
+        params["site"] = site
+    if search.strip():
+        where.append(f"({q.get('name')} LIKE :needle OR {q.get('code')} LIKE :needle)")
+        params["needle"] = f"%{search.strip()}%"
+    cond = f" WHERE {' AND '.join(where)}" if where else ""
+    base = f"FROM {q.rows('person')}{cond}"
+    total = int(conn.execute(text(f"SELECT count(*) {base}"), params).scalar() or 0)
+    cols = ", ".join(q.get(f) for f in ("code", "name", "tier", "status"))
+    rows = conn.execute(
+        text(
+            f"SELECT r.id, r.scope, {cols} {base} ORDER BY {q.get('code')}, r.id"
+            " LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    )
+    out = [
+        PersonRow(
+            id=row[0],
+            site_id=row[1],
+            code=str(row[2] or ""),
+            name=str(row[3] or ""),
+            tier=str(row[4] or ""),
+            status=str(row[5] or ""),
+        )
+        for row in rows
+    ]
+    return out, total
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """A line of the visits list."""
+
+    id: str
+    person_id: str
+    site_id: str
+    visited_at: str
+    reason: str
+    visitors: str
+    money_fen: int
+    confirmation: str
+
+
+def visits_page(
+    conn: Connection, *, site: str | None, start: date, end: date, offset: int, limit: int
+) -> tuple[list[VisitRow], int, int]:
+    """Live visits with ``start <= visited_at < end`` (at ``site`` if given), newest first;
+    also how many there are and the money handed over on them (fen)."""
+    q = _Sql(conn)
+    at = q.get("visited_at")
+    params: dict[str, Any] = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "limit": limit,
+        "offset": offset,
+    }
+    cond = f"{at} >= :start AND {at} < :end"
+    if site:
+        cond += " AND r.scope = :site"
+        params["site"] = site
+    base = f"FROM {q.rows('visit')} WHERE {cond}"
+    count, money = conn.execute(
+        text(f"SELECT count(*), coalesce(sum({q.number('money_fen')}), 0) {base}"), params
+    ).one()
+    cols = ", ".join(q.get(f) for f in ("visited_at", "reason", "visitors", "confirmation"))
+    rows = conn.execute(
+        text(
+            f"SELECT r.id, r.parent, r.scope, {cols}, {q.number('money_fen')} {base}"
+            f" ORDER BY {at} DESC, r.id LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    )
+    out = [
+        VisitRow(
+            id=row[0],
+            person_id=str(row[1] or ""),
+            site_id=row[2],
+            visited_at=str(row[3] or "").replace("T", " ")[:16],
+            reason=str(row[4] or ""),
+            visitors=str(row[5] or ""),
+            confirmation=str(row[6] or ""),
+            money_fen=int(row[7] or 0),
+        )
+        for row in rows
+    ]
+    return out, int(count or 0), int(money or 0)
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    """A person's record as HQ holds it, with who made and last changed it."""
+
+    id: str
+    site_id: str
+    data: dict[str, Any]
+    deleted: bool
+    rev: int
+    made: Origin | None
+    changed: Origin | None
+    field_origins: dict[str, Origin]
+
+
+def person_file(conn: Connection, person_id: str) -> PersonFile | None:
+    """The person ``person_id`` (tombstoned ones too, marked), or None."""
+    r = t.record.c
+    row = conn.execute(
+        select(r.id, r.scope, r.data, r.clocks, r.deleted, r.rev).where(
+            r.tbl == "person", r.id == person_id
+        )
+    ).first()
+    if row is None:
+        return None
+    devices = device_directory(conn)
+    clocks: dict[str, list[Any]] = json.loads(row.clocks)
+    made, changed = _made_and_changed(clocks, devices)
+    return PersonFile(
+        id=row.id,
+        site_id=row.scope,
+        data=json.loads(row.data),
+        deleted=bool(row.deleted),
+        rev=int(row.rev),
+        made=made,
+        changed=changed,
+        field_origins={
+            name: _origin(clock, devices)
+            for name, clock in clocks.items()
+            if name != "*" and isinstance(clock, list) and len(clock) == 3
+        },
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated entry of a person's file: a visit, consultation or status event."""
+
+    tbl: str
+    id: str
+    when: str
+    data: dict[str, Any]
+    deleted: bool
+    rev: int
+    made: Origin | None
+    changed: Origin | None
+
+
+_WHEN = {"visit": "visited_at", "consultation": "held_on", "person_event": "happened_on"}
+
+
+def timeline(conn: Connection, person_id: str) -> list[TimelineEntry]:
+    """The person's visits, consultations and events, newest first (an index seek)."""
+    r = t.record.c
+    devices = device_directory(conn)
+    rows = conn.execute(
+        select(r.tbl, r.id, r.data, r.clocks, r.deleted, r.rev).where(
+            r.tbl.in_(tuple(_WHEN)), r.parent == person_id
+        )
+    )
+    out = []
+    for row in rows:
+        data = json.loads(row.data)
+        made, changed = _made_and_changed(json.loads(row.clocks), devices)
+        out.append(
+            TimelineEntry(
+                tbl=row.tbl,
+                id=row.id,
+                when=str(data.get(_WHEN[row.tbl]) or "").replace("T", " ")[:16],
+                data=data,
+                deleted=bool(row.deleted),
+                rev=int(row.rev),
+                made=made,
+                changed=changed,
+            )
+        )
+    out.sort(key=lambda e: (e.when, e.rev), reverse=True)
+    return out
+
+
+def record_count(conn: Connection, tbl: str) -> int:
+    """How many live records of ``tbl`` HQ holds."""
+    r = t.record.c
+    n = conn.execute(select(func.count()).where(r.tbl == tbl, r.deleted.is_(False))).scalar()
+    return int(n or 0)
