@@ -55,11 +55,9 @@ def set_password(conn: Connection, name: str, password: str) -> None:
 
 def check_password(conn: Connection, name: str, password: str) -> bool:
     """Whether ``password`` is admin ``name``'s console password (and they are still admin)."""
-    stored = conn.execute(
-        select(ct.admin.c.password_hash).where(ct.admin.c.name == name)
-    ).scalar()
+    stored = conn.execute(select(ct.admin.c.password_hash).where(ct.admin.c.name == name)).scalar()
     try:
-        ok = _hasher.verify(stored or _DUMMY, password)
+        ok = bool(_hasher.verify(stored or _DUMMY, password))
     except (VerificationError, InvalidHashError):
-        ok = False
-    return bool(ok and stored is not None and is_admin(conn, name))
+        return False
+    return ok and stored is not None and is_admin(conn, name)

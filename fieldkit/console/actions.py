@@ -25,7 +25,6 @@ from fieldkit.console.sessions import (
     note_failure,
     start_session,
 )
-from fieldkit.i18n import N_
 from fieldkit.console.web import (
     Who,
     base_path,
@@ -34,6 +33,7 @@ from fieldkit.console.web import (
     render,
     who,
 )
+from fieldkit.i18n import N_
 from sync.server.admin import AdminError, create_code, revoke_device
 from sync.server.db import read_snapshot, write_begin
 
@@ -50,8 +50,8 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _refused(request: Request, user: Who | None) -> Response:
-    return render(request, "message.html", 403, user=user, kind="error",
-                  title=N_("This form has expired: open the page again and repeat the action"))  # fmt: skip
+    title = N_("This form has expired: open the page again and repeat the action")
+    return render(request, "message.html", 403, user=user, kind="error", title=title)
 
 
 async def _checked(request: Request) -> tuple[Who, dict[str, str]]:
@@ -135,7 +135,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """End the session (its cookie opens nothing afterwards)."""
     try:
-        user, _form_ = await _checked(request)
+        user = (await _checked(request))[0]
     except _CsrfFailed as err:
         return _refused(request, err.user)
     c = console(request)
@@ -200,8 +200,9 @@ async def enrollment_code(request: Request) -> Response:
                              client_address(request))  # fmt: skip
         except AdminError:
             return _devices_result(request, user, 400, error=N_("No such user"))
+        server = str(request.base_url).split("/console")[0]
         return render(request, "code.html", user=user, code=code, expires=expires, for_user=name,
-                      qr=qr_svg(code), server=str(request.base_url).split("/console")[0])  # fmt: skip
+                      qr=qr_svg(code), server=server)  # fmt: skip
 
     return await run_in_threadpool(work)
 
@@ -225,9 +226,11 @@ async def resolve(request: Request, conflict_id: int) -> Response:
                              client_address(request))  # fmt: skip
         except (HqChangeError, AdminError) as err:
             message = N_("This conflict could not be resolved")
-            status, extra = 400, {"error": message, "detail": str(err)}
+            status = 400
+            extra: dict[str, Any] = {"error": message, "detail": str(err)}
         else:
-            status, extra = 200, {"done": (N_("Conflict resolved"), f"#{conflict_id}")}
+            status = 200
+            extra = {"done": (N_("Conflict resolved"), f"#{conflict_id}")}
         with read_snapshot(c.engine) as conn:
             ctx = conflicts_context(conn)
         return render(request, "conflicts.html", status, user=user, **ctx, **extra)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert, select
 from fieldkit.console import tables as ct
 from sync.server.auth import utcnow
 
-__all__ = ["AuditEntry", "record", "recent"]
+__all__ = ["AuditEntry", "recent", "record"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,6 @@ def recent(conn: Connection, limit: int = 200) -> list[AuditEntry]:
     """The newest entries first."""
     a = ct.audit.c
     rows = conn.execute(
-        select(a.at, a.user_name, a.action, a.detail, a.address)
-        .order_by(a.id.desc())
-        .limit(limit)
+        select(a.at, a.user_name, a.action, a.detail, a.address).order_by(a.id.desc()).limit(limit)
     )
     return [AuditEntry(*row) for row in rows]

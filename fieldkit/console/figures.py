@@ -69,15 +69,23 @@ class Quarter:
     @property
     def end(self) -> date:
         """The first day after it."""
-        return date(self.year + 1, 1, 1) if self.number == 4 else date(self.year, 3 * self.number + 1, 1)
+        return (
+            date(self.year + 1, 1, 1)
+            if self.number == 4
+            else date(self.year, 3 * self.number + 1, 1)
+        )
 
     def previous(self) -> Quarter:
         """The quarter before."""
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
 
     def following(self) -> Quarter:
         """The quarter after."""
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"
@@ -191,9 +199,7 @@ def overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Ov
     persons = records.person_counts(conn)
     totals = records.visit_totals(conn, quarter.start, quarter.end)
     view = due_view(conn, on, policy)
-    due = Counter(
-        (task.site_id, task.kind) for task in view.tasks if task.state in DUE_STATES
-    )
+    due = Counter((task.site_id, task.kind) for task in view.tasks if task.state in DUE_STATES)
     lines = []
     for site in all_sites:
         visits, money = totals.get(site.id, (0, 0))
@@ -220,6 +226,4 @@ def overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Ov
     weeks = weeks_of(quarter.start, quarter.end)
     per_day = records.visits_per_day(conn, weeks[0], weeks[-1] + timedelta(days=7))
     weekly = _weekly(per_day, weeks, (s.id for s in all_sites))
-    return Overview(
-        on=on, quarter=quarter, lines=lines, total=total, weeks=weeks, weekly=weekly
-    )
+    return Overview(on=on, quarter=quarter, lines=lines, total=total, weeks=weeks, weekly=weekly)

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from sync.hlc import format_ts, parse_ts, Timestamp
+from sync.hlc import Timestamp, format_ts, parse_ts
 from sync.schema import SyncSchema
 from sync.server import tables as t
 from sync.server.admin import resolve_conflict
@@ -89,7 +89,13 @@ def _clock_after(clocks: dict[str, Any], node: str, now_ms: int) -> str:
 
 
 def apply_hq_change(
-    conn: Connection, schema: SyncSchema, *, tbl: str, row_id: str, values: dict[str, Any], admin: str
+    conn: Connection,
+    schema: SyncSchema,
+    *,
+    tbl: str,
+    row_id: str,
+    values: dict[str, Any],
+    admin: str,
 ) -> int:
     """Set ``values`` on record ``tbl``/``row_id`` as admin ``admin``; returns the revision.
 

@@ -21,7 +21,16 @@ from fieldkit.console.chart import weekly_visits_svg
 from fieldkit.console.export import overdue_workbook
 from fieldkit.console.figures import OVERVIEW_KINDS, Quarter, due_view, overdue_tasks, overview
 from fieldkit.console.hq_change import HQ_DEVICE_PREFIX
-from fieldkit.console.web import Who, client_address, console, language, render, translator, vocab, who
+from fieldkit.console.web import (
+    Who,
+    client_address,
+    console,
+    language,
+    render,
+    translator,
+    vocab,
+    who,
+)
 from fieldkit.domain.careplan import Task, TaskKind, kind_label
 from fieldkit.domain.vocab import Tier
 from fieldkit.i18n import N_
@@ -138,7 +147,7 @@ def overdue_export(request: Request) -> Response:
     """The filtered overdue list as an XLSX file (recorded in the audit)."""
     user = who(request)
     try:
-        tasks, ctx, view = _overdue(request)
+        tasks, _filters, view = _overdue(request)
     except _Bad as err:
         return _unknown_filter(request, user, err)
     lang = language(request)
@@ -264,18 +273,16 @@ def conflicts_context(conn: Connection) -> dict[str, Any]:
     ids = {c.row_id for c in conflicts}
     owners: dict[str, str] = {}
     if ids:
-        for row in conn.execute(
-            select(r.id, r.tbl, r.parent).where(r.id.in_(sorted(ids)))
-        ):
+        for row in conn.execute(select(r.id, r.tbl, r.parent).where(r.id.in_(sorted(ids)))):
             owners[row.id] = row.id if row.tbl == "person" else str(row.parent or "")
-    names = {}
+    names: dict[str, str] = {}
     wanted = sorted(set(owners.values()) - {""})
     if wanted:
-        for row in conn.execute(
+        for pid, raw in conn.execute(
             select(r.id, r.data).where(r.tbl == "person", r.id.in_(wanted))
         ):
-            data = json.loads(row.data)
-            names[row.id] = f"{data.get('name', '')} ({data.get('code', '')})"
+            data = json.loads(raw)
+            names[pid] = f"{data.get('name', '')} ({data.get('code', '')})"
     return {"conflicts": conflicts, "devices": devices, "owners": owners, "names": names}
 
 

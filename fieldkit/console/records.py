@@ -147,8 +147,7 @@ def visits_per_day(conn: Connection, start: date, end: date) -> dict[tuple[str, 
     )
     params = {"start": start.isoformat(), "end": end.isoformat()}
     return {
-        (row[0], date.fromisoformat(row[1])): int(row[2])
-        for row in conn.execute(text(sql), params)
+        (row[0], date.fromisoformat(row[1])): int(row[2]) for row in conn.execute(text(sql), params)
     }
 
 

@@ -24,7 +24,6 @@ from starlette.responses import HTMLResponse
 
 from fieldkit.console.accounts import is_admin
 from fieldkit.console.sessions import LoginLimits, find_session
-
 from fieldkit.domain.careplan import Policy, TaskKind, kind_label
 from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import (
@@ -219,14 +218,18 @@ def render(
 ) -> HTMLResponse:
     """The page ``template`` in the request's language."""
     lang = language(request)
-    page = environment().get_template(template).render(
-        _=translator(lang).gettext,
-        lang=lang,
-        base=base_path(request),
-        user=user,
-        path=request.url.path,
-        query=dict(request.query_params),
-        link=link,
-        **ctx,
+    page = (
+        environment()
+        .get_template(template)
+        .render(
+            _=translator(lang).gettext,
+            lang=lang,
+            base=base_path(request),
+            user=user,
+            path=request.url.path,
+            query=dict(request.query_params),
+            link=link,
+            **ctx,
+        )
     )
     return HTMLResponse(page, status_code=status)

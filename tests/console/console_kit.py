@@ -1,0 +1,194 @@
+"""What the console tests share: a county synced to a real HQ, a browser, HQ's figures.
+
+The county is made on real laptop stores and reaches HQ through real syncs: an
+admin laptop creates two sites and their persons (a key-attention person never
+visited, one last visited 40 days ago, one visited today, one hospitalised ten
+days ago and not yet visited for it, a deceased person, one who moved away) and
+visits in this quarter with money handed over; two staff laptops then edit the
+same person's phone without seeing each other's change, which HQ records as a
+conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hq_process import Hq, run_cli
+from sqlalchemy import create_engine, select
+
+from fieldkit.domain.models import Person, PersonEvent, Site, Visit
+from fieldkit.store import Store
+from sync.server import tables as t
+
+__all__ = [
+    "ADMIN",
+    "CHROMIUM",
+    "PASSWORD",
+    "County",
+    "browser_page",
+    "hq_figures",
+    "make_county",
+    "set_password",
+    "sync",
+]
+
+ADMIN = "局长"
+PASSWORD = "console-pass-2026"
+CHROMIUM = os.environ.get("FIELDKIT_CHROMIUM", "/usr/bin/chromium")
+_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def set_password(hq: Hq, name: str, password: str) -> str:
+    """``fieldkit admin set-password NAME --password-stdin`` as a real process."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "fieldkit", "admin", "set-password", name, "--password-stdin",
+         "--database-url", hq.database_url],
+        input=password + "\n", capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    return proc.stdout + proc.stderr + f"\nexit={proc.returncode}"
+
+
+def sync(db: Path, check: bool = True) -> str:
+    """``fieldkit sync`` on a laptop store."""
+    return run_cli("--db", str(db), "sync", check=check)
+
+
+def _enroll(hq: Hq, db: Path, user: str) -> None:
+    out = run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code(user))
+    assert f"enrolled as {user}" in out
+
+
+@dataclass
+class County:
+    """The laptops and the ids of what they made."""
+
+    admin_db: Path
+    east_db: Path
+    west_db: Path
+    east: str
+    west: str
+    persons: dict[str, str] = field(default_factory=dict)
+    conflict_person: str = ""
+
+
+def make_county(hq: Hq, tmp: Path) -> County:
+    """Enroll an admin laptop and two staff laptops, fill and sync them (see module doc)."""
+    admin_db, east_db, west_db = (tmp / f"{n}.db" for n in ("admin", "east", "west"))
+    hq.admin("add-user", "组织科", "--role", "admin")
+    _enroll(hq, admin_db, "组织科")
+    store = Store(admin_db)
+    today = date.today()
+    now = datetime.now().replace(microsecond=0)
+    with store.write() as s:
+        east_site = Site(name="东山安置点", county="甘洛县", kind="relocation")
+        west_site = Site(name="西岭村", county="甘洛县", kind="village")
+        s.add_all([east_site, west_site])
+        s.flush()
+        east, west = east_site.id, west_site.id
+
+        def person(key: str, site: str, **values: Any) -> Person:
+            p = Person(code=f"GL-{len(people) + 1:04d}", name=key, site_id=site,
+                       birth_date=date(1950, 6, 15), **values)  # fmt: skip
+            s.add(p)
+            people[key] = p
+            return p
+
+        people: dict[str, Person] = {}
+        person("王从未", east, tier="key")
+        person("李四十", east, tier="key")
+        person("张今天", east, tier="routine")
+        person("赵住院", west, tier="routine", status="hospitalised")
+        person("钱去世", west, tier="routine", status="deceased")
+        person("孙迁出", west, tier="routine", status="moved")
+        person("周冲突", west, tier="periodic", phone="13800000000")
+        s.flush()
+        visits = [
+            ("李四十", east, now - timedelta(days=40), 0),
+            ("张今天", east, now, 20000),
+            ("周冲突", west, now, 15050),
+            ("赵住院", west, now - timedelta(days=200), 0),
+        ]
+        for key, site, when, money in visits:
+            s.add(Visit(person_id=people[key].id, site_id=site, reason="routine",
+                        visited_at=when, visitors="王芳", money_fen=money))  # fmt: skip
+        s.add(PersonEvent(person_id=people["赵住院"].id, site_id=west, kind="hospitalised",
+                          happened_on=today - timedelta(days=10)))  # fmt: skip
+        ids = {k: p.id for k, p in people.items()}
+    store.close()
+    sync(admin_db)
+    hq.admin("add-user", "王芳", "--role", "staff", "--sites", "西岭村")
+    hq.admin("add-user", "李强", "--role", "staff", "--sites", "西岭村")
+    _enroll(hq, east_db, "王芳")
+    _enroll(hq, west_db, "李强")
+    sync(east_db)
+    sync(west_db)
+    county = County(admin_db, east_db, west_db, east, west, ids, ids["周冲突"])
+    # the same field changed on two laptops that have not seen each other's change
+    for db, phone in ((east_db, "13911111111"), (west_db, "13922222222")):
+        laptop = Store(db)
+        with laptop.write() as s:
+            found = s.get(Person, county.conflict_person)
+            assert found is not None
+            found.phone = phone
+        laptop.close()
+    sync(east_db)
+    sync(west_db)
+    return county
+
+
+def hq_figures(database_url: str, start: date, end: date) -> dict[str, dict[str, int]]:
+    """Per site, straight from HQ's records with json.loads: persons served, visits and
+    money with ``start <= visited_at < end``."""
+    engine = create_engine(database_url)
+    out: dict[str, dict[str, int]] = {}
+    r = t.record.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(r.tbl, r.scope, r.data, r.deleted)).all()
+    engine.dispose()
+    for tbl, scope, raw, deleted in rows:
+        if deleted:
+            continue
+        data = json.loads(raw)
+        mine = out.setdefault(scope, {"persons": 0, "visits": 0, "money": 0})
+        if tbl == "person" and data["status"] not in ("moved", "deceased"):
+            mine["persons"] += 1
+        if tbl == "visit" and start.isoformat() <= data["visited_at"][:10] < end.isoformat():
+            mine["visits"] += 1
+            mine["money"] += int(data["money_fen"])
+    return out
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[Any]:
+    """A page of Debian's chromium driven by Playwright (skips when either is missing)."""
+    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768},
+                                      accept_downloads=True)  # fmt: skip
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
