@@ -154,7 +154,7 @@ def overdue_export(request: Request) -> Response:
     _ = translator(lang).gettext
     headers = [
         _("Site"), _("Code"), _("Name"), _("Tier"), _("Kind"), _("Due"), _("Days overdue"),
-        _("Reason"), _("Address"),
+        _("Why"), _("Address"),
     ]  # fmt: skip
     rows = [
         [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,9 +31,14 @@ def county(hq: Hq, tmp_path_factory: pytest.TempPathFactory) -> County:
     return make_county(hq, tmp_path_factory.mktemp("laptops"))
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
 @pytest.fixture(scope="session")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the pages' screenshots are kept (printed at the end of the run)."""
-    path = tmp_path_factory.getbasetemp() / "console-screenshots"
-    path.mkdir(exist_ok=True)
+def screenshots() -> Path:
+    """Where the pages' screenshots are kept: ``test-artifacts/console/`` (git-ignored),
+    or ``$FIELDKIT_TEST_ARTIFACTS/console/``."""
+    root = Path(os.environ.get("FIELDKIT_TEST_ARTIFACTS") or ARTIFACTS)
+    path = root / "console"
+    path.mkdir(parents=True, exist_ok=True)
     return path

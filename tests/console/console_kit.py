@@ -120,6 +120,7 @@ def make_county(hq: Hq, tmp: Path) -> County:
         person("钱去世", west, tier="routine", status="deceased")
         person("孙迁出", west, tier="routine", status="moved")
         person("周冲突", west, tier="periodic", phone="13800000000")
+        person("=SUM(1,2)", east, tier="routine", address="@home")
         s.flush()
         visits = [
             ("李四十", east, now - timedelta(days=40), 0),
