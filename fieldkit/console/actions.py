@@ -83,8 +83,12 @@ def login_page(request: Request) -> Response:
     import secrets
 
     request.session.setdefault(_LOGIN_CSRF, secrets.token_urlsafe(32))
-    return render(request, "login.html", csrf=request.session[_LOGIN_CSRF],
-                  next=_safe_next(request, request.query_params.get("next")))  # fmt: skip
+    return render(
+        request,
+        "login.html",
+        csrf=request.session[_LOGIN_CSRF],
+        next=_safe_next(request, request.query_params.get("next")),
+    )
 
 
 @router.post("/login")
@@ -103,8 +107,9 @@ async def login(request: Request) -> Response:
     def work() -> str | None:
         with write_begin(c.engine) as conn:
             if is_limited(conn, name, address, limits):
-                audit.record(conn, name or "-", "login refused", "too many failed sign-ins",
-                             address)  # fmt: skip
+                audit.record(
+                    conn, name or "-", "login refused", "too many failed sign-ins", address
+                )
                 return "limited"
             if not name or not check_password(conn, name, password):
                 note_failure(conn, name, address, limits)
@@ -120,9 +125,15 @@ async def login(request: Request) -> Response:
             if outcome == "limited"
             else N_("Wrong name or password")
         )
-        return render(request, "login.html", 401 if outcome is None else 429, error=message,
-                      csrf=expected, next=_safe_next(request, form.get("next")),
-                      name=name)  # fmt: skip
+        return render(
+            request,
+            "login.html",
+            401 if outcome is None else 429,
+            error=message,
+            csrf=expected,
+            next=_safe_next(request, form.get("next")),
+            name=name,
+        )
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -196,13 +207,26 @@ async def enrollment_code(request: Request) -> Response:
         try:
             with write_begin(c.engine) as conn:
                 code, expires = create_code(conn, name, timedelta(hours=hours))
-                audit.record(conn, user.name, "enrollment code", f"for {name}, {hours} h",
-                             client_address(request))  # fmt: skip
+                audit.record(
+                    conn,
+                    user.name,
+                    "enrollment code",
+                    f"for {name}, {hours} h",
+                    client_address(request),
+                )
         except AdminError:
             return _devices_result(request, user, 400, error=N_("No such user"))
         server = str(request.base_url).split("/console")[0]
-        return render(request, "code.html", user=user, code=code, expires=expires, for_user=name,
-                      qr=qr_svg(code), server=server)  # fmt: skip
+        return render(
+            request,
+            "code.html",
+            user=user,
+            code=code,
+            expires=expires,
+            for_user=name,
+            qr=qr_svg(code),
+            server=server,
+        )
 
     return await run_in_threadpool(work)
 
@@ -221,9 +245,13 @@ async def resolve(request: Request, conflict_id: int) -> Response:
         try:
             with write_begin(c.engine) as conn:
                 value = settle_conflict(conn, c.schema, conflict_id, keep, user.name)
-                audit.record(conn, user.name, "conflict resolved",
-                             f"#{conflict_id} kept {keep}: {value!r}",
-                             client_address(request))  # fmt: skip
+                audit.record(
+                    conn,
+                    user.name,
+                    "conflict resolved",
+                    f"#{conflict_id} kept {keep}: {value!r}",
+                    client_address(request),
+                )
         except (HqChangeError, AdminError) as err:
             message = N_("This conflict could not be resolved")
             status = 400

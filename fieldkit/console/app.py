@@ -39,14 +39,17 @@ MOUNT = "/console"
 """Where ``fieldkit serve`` serves the console."""
 
 _HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; script-src 'none'; object-src 'none'; "
-     b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-     b"frame-ancestors 'none'; base-uri 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'none'; object-src 'none'; "
+        b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+        b"frame-ancestors 'none'; base-uri 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
-]  # fmt: skip
+]
 
 _TOKEN_REFUSED = (
     "<!doctype html><meta charset=utf-8><title>401</title>"

@@ -76,9 +76,14 @@ def _choice(request: Request, name: str, kind: type[Any]) -> Any:
 
 def _unknown_filter(request: Request, user: Who, err: _Bad) -> Response:
     return render(
-        request, "message.html", 400, user=user, title=N_("Unknown filter"), kind="error",
+        request,
+        "message.html",
+        400,
+        user=user,
+        title=N_("Unknown filter"),
+        kind="error",
         detail=str(err),
-    )  # fmt: skip
+    )
 
 
 @router.get("/")
@@ -153,9 +158,16 @@ def overdue_export(request: Request) -> Response:
     lang = language(request)
     _ = translator(lang).gettext
     headers = [
-        _("Site"), _("Code"), _("Name"), _("Tier"), _("Kind"), _("Due"), _("Days overdue"),
-        _("Why"), _("Address"),
-    ]  # fmt: skip
+        _("Site"),
+        _("Code"),
+        _("Name"),
+        _("Tier"),
+        _("Kind"),
+        _("Due"),
+        _("Days overdue"),
+        _("Why"),
+        _("Address"),
+    ]
     rows = [
         [
             view.site_names.get(task.site_id, task.site_id),
@@ -173,8 +185,13 @@ def overdue_export(request: Request) -> Response:
     body = overdue_workbook(_("Overdue visits"), headers, rows, view.on)
     detail = " ".join(f"{k}={v}" for k, v in request.query_params.items()) or "all"
     with write_begin(console(request).engine) as conn:
-        audit.record(conn, user.name, "export", f"overdue.xlsx {len(rows)} rows ({detail})",
-                     client_address(request))  # fmt: skip
+        audit.record(
+            conn,
+            user.name,
+            "export",
+            f"overdue.xlsx {len(rows)} rows ({detail})",
+            client_address(request),
+        )
     name = f"overdue-{view.on.isoformat()}.xlsx"
     return Response(
         body,
@@ -197,10 +214,18 @@ def persons_page(request: Request) -> Response:
         )
         sites = records.sites(conn)
     return render(
-        request, "persons.html", user=user, rows=rows, total=total, page=page,
-        pages=max(1, -(-total // size)), site=site, search=search, sites=sites,
+        request,
+        "persons.html",
+        user=user,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // size)),
+        site=site,
+        search=search,
+        sites=sites,
         site_names={s.id: s.name for s in sites},
-    )  # fmt: skip
+    )
 
 
 @router.get("/persons/{person_id}")
@@ -212,8 +237,15 @@ def person_page(request: Request, person_id: str) -> Response:
         entries = records.timeline(conn, person_id[:64]) if found else []
         site_names = {s.id: s.name for s in records.sites(conn)}
     if found is None:
-        return render(request, "message.html", 404, user=user, title=N_("No such person"),
-                      kind="error", detail=person_id[:64])  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            404,
+            user=user,
+            title=N_("No such person"),
+            kind="error",
+            detail=person_id[:64],
+        )
     return render(
         request, "person.html", user=user, person=found, entries=entries, site_names=site_names
     )
@@ -229,15 +261,28 @@ def visits_page(request: Request) -> Response:
     site = request.query_params.get("site") or None
     with _reading(request) as conn:
         rows, total, money = records.visits_page(
-            conn, site=site, start=quarter.start, end=quarter.end,
-            offset=(page - 1) * size, limit=size,
-        )  # fmt: skip
+            conn,
+            site=site,
+            start=quarter.start,
+            end=quarter.end,
+            offset=(page - 1) * size,
+            limit=size,
+        )
         sites = records.sites(conn)
     return render(
-        request, "visits.html", user=user, rows=rows, total=total, money=money, page=page,
-        pages=max(1, -(-total // size)), site=site, quarter=quarter, sites=sites,
+        request,
+        "visits.html",
+        user=user,
+        rows=rows,
+        total=total,
+        money=money,
+        page=page,
+        pages=max(1, -(-total // size)),
+        site=site,
+        quarter=quarter,
+        sites=sites,
         site_names={s.id: s.name for s in sites},
-    )  # fmt: skip
+    )
 
 
 def _user_sites(conn: Connection, labels: dict[str, str]) -> dict[str, list[str]]:

@@ -60,10 +60,23 @@ def set_password(hq: Hq, name: str, password: str) -> str:
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-m", "fieldkit", "admin", "set-password", name, "--password-stdin",
-         "--database-url", hq.database_url],
-        input=password + "\n", capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "fieldkit",
+            "admin",
+            "set-password",
+            name,
+            "--password-stdin",
+            "--database-url",
+            hq.database_url,
+        ],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return proc.stdout + proc.stderr + f"\nexit={proc.returncode}"
 
 
@@ -106,8 +119,13 @@ def make_county(hq: Hq, tmp: Path) -> County:
         east, west = east_site.id, west_site.id
 
         def person(key: str, site: str, **values: Any) -> Person:
-            p = Person(code=f"GL-{len(people) + 1:04d}", name=key, site_id=site,
-                       birth_date=date(1950, 6, 15), **values)  # fmt: skip
+            p = Person(
+                code=f"GL-{len(people) + 1:04d}",
+                name=key,
+                site_id=site,
+                birth_date=date(1950, 6, 15),
+                **values,
+            )
             s.add(p)
             people[key] = p
             return p
@@ -129,10 +147,24 @@ def make_county(hq: Hq, tmp: Path) -> County:
             ("赵住院", west, now - timedelta(days=200), 0),
         ]
         for key, site, when, money in visits:
-            s.add(Visit(person_id=people[key].id, site_id=site, reason="routine",
-                        visited_at=when, visitors="王芳", money_fen=money))  # fmt: skip
-        s.add(PersonEvent(person_id=people["赵住院"].id, site_id=west, kind="hospitalised",
-                          happened_on=today - timedelta(days=10)))  # fmt: skip
+            s.add(
+                Visit(
+                    person_id=people[key].id,
+                    site_id=site,
+                    reason="routine",
+                    visited_at=when,
+                    visitors="王芳",
+                    money_fen=money,
+                )
+            )
+        s.add(
+            PersonEvent(
+                person_id=people["赵住院"].id,
+                site_id=west,
+                kind="hospitalised",
+                happened_on=today - timedelta(days=10),
+            )
+        )
         ids = {k: p.id for k, p in people.items()}
     store.close()
     sync(admin_db)
@@ -186,8 +218,9 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 768},
-                                      accept_downloads=True)  # fmt: skip
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 768}, accept_downloads=True
+        )
         try:
             yield context.new_page()
         finally:

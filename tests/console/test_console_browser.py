@@ -87,8 +87,11 @@ def test_overview_figures_match_the_database_and_lead_to_their_lists(
     # a figure leads to its list: east's persons not visited within their interval
     page.click(f'#overview tr[data-site="{county.east}"] td[data-figure="tier"] a')
     page.wait_for_url("**/console/overdue?**")
-    listed = set(page.eval_on_selector_all("#overdue tbody tr[data-person]",
-                                           "rows => rows.map(r => r.dataset.person)"))  # fmt: skip
+    listed = set(
+        page.eval_on_selector_all(
+            "#overdue tbody tr[data-person]", "rows => rows.map(r => r.dataset.person)"
+        )
+    )
     never, forty = county.persons["王从未"], county.persons["李四十"]
     assert {never, forty} <= listed
     assert county.persons["张今天"] not in listed

@@ -29,8 +29,9 @@ def _login_form(client: httpx.Client, hq: Hq) -> str:
 def _sign_in(hq: Hq, name: str = ADMIN, password: str = PASSWORD) -> tuple[httpx.Client, str]:
     client = httpx.Client(follow_redirects=False, timeout=30)
     token = _login_form(client, hq)
-    reply = client.post(f"{hq.url}/console/login",
-                        data={"csrf": token, "name": name, "password": password})  # fmt: skip
+    reply = client.post(
+        f"{hq.url}/console/login", data={"csrf": token, "name": name, "password": password}
+    )
     assert reply.status_code == 303, reply.text
     overview = client.get(f"{hq.url}/console/")
     assert overview.status_code == 200
@@ -51,8 +52,18 @@ def _audit(hq: Hq) -> list[tuple[str, str, str]]:
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-PAGES = ("/", "/overdue", "/overdue.xlsx", "/persons", "/visits", "/devices", "/conflicts",
-         "/rejected", "/reports", "/audit")  # fmt: skip
+PAGES = (
+    "/",
+    "/overdue",
+    "/overdue.xlsx",
+    "/persons",
+    "/visits",
+    "/devices",
+    "/conflicts",
+    "/rejected",
+    "/reports",
+    "/audit",
+)
 
 
 def test_no_page_without_a_session_and_no_device_token_opens_the_console(
@@ -76,8 +87,12 @@ def test_no_page_without_a_session_and_no_device_token_opens_the_console(
     token = store.meta("device_token")
     store.close()
     assert token
-    assert httpx.get(f"{hq.url}/v1/me", headers={"Authorization": f"Bearer {token}",
-                     **_sync_headers()}).status_code == 200  # fmt: skip
+    assert (
+        httpx.get(
+            f"{hq.url}/v1/me", headers={"Authorization": f"Bearer {token}", **_sync_headers()}
+        ).status_code
+        == 200
+    )
     client, _csrf = _sign_in(hq)
     for page in PAGES:
         reply = client.get(f"{hq.url}/console{page}", headers={"Authorization": f"Bearer {token}"})
@@ -97,16 +112,18 @@ def _sync_headers() -> dict[str, str]:
 def test_cookie_is_signed_httponly_strict_and_logout_ends_it(hq: Hq, county: County) -> None:
     client = httpx.Client(follow_redirects=False, timeout=30)
     token = _login_form(client, hq)
-    reply = client.post(f"{hq.url}/console/login",
-                        data={"csrf": token, "name": ADMIN, "password": PASSWORD})  # fmt: skip
+    reply = client.post(
+        f"{hq.url}/console/login", data={"csrf": token, "name": ADMIN, "password": PASSWORD}
+    )
     cookie = reply.headers["set-cookie"]
     assert "httponly" in cookie.lower()
     assert "samesite=strict" in cookie.lower()
     assert "path=/console" in cookie.lower()
     value = client.cookies["fieldkit_console"]
     # a tampered cookie is not a session
-    forged = httpx.Client(follow_redirects=False, timeout=30,
-                          cookies={"fieldkit_console": value[:-4] + "AAAA"})  # fmt: skip
+    forged = httpx.Client(
+        follow_redirects=False, timeout=30, cookies={"fieldkit_console": value[:-4] + "AAAA"}
+    )
     assert forged.get(f"{hq.url}/console/").status_code == 303
     forged.close()
     page = client.get(f"{hq.url}/console/devices")
@@ -117,8 +134,7 @@ def test_cookie_is_signed_httponly_strict_and_logout_ends_it(hq: Hq, county: Cou
     assert client.get(f"{hq.url}/console/").status_code == 200
     assert client.post(f"{hq.url}/console/logout", data={"csrf": csrf.group(1)}).status_code == 303
     # the old cookie, replayed after logout, opens nothing
-    replay = httpx.Client(follow_redirects=False, timeout=30,
-                          cookies={"fieldkit_console": value})  # fmt: skip
+    replay = httpx.Client(follow_redirects=False, timeout=30, cookies={"fieldkit_console": value})
     assert replay.get(f"{hq.url}/console/").status_code == 303
     replay.close()
     client.close()
@@ -128,7 +144,7 @@ def test_cookie_is_signed_httponly_strict_and_logout_ends_it(hq: Hq, county: Cou
 
 
 def test_posts_without_the_csrf_token_change_nothing(hq: Hq, county: County) -> None:
-    client, csrf = _sign_in(hq)
+    client = _sign_in(hq)[0]
     devices = client.get(f"{hq.url}/console/devices").text
     east_device = re.findall(r'name="device" value="([^"]+)"', devices)
     assert east_device
@@ -162,19 +178,23 @@ def test_failed_sign_ins_are_limited_per_user_and_recorded(hq: Hq, county: Count
     client = httpx.Client(follow_redirects=False, timeout=30)
     token = _login_form(client, hq)
     for _ in range(5):
-        reply = client.post(f"{hq.url}/console/login",
-                            data={"csrf": token, "name": "组织科", "password": "wrong-guess"})  # fmt: skip
+        reply = client.post(
+            f"{hq.url}/console/login",
+            data={"csrf": token, "name": "组织科", "password": "wrong-guess"},
+        )
         assert reply.status_code == 401
         assert "姓名或密码错误" in reply.text
     # 组织科 is an admin without a console password: even a later right guess is refused,
     # and after five failures the name is locked for the window
-    reply = client.post(f"{hq.url}/console/login",
-                        data={"csrf": token, "name": "组织科", "password": "wrong-guess"})  # fmt: skip
+    reply = client.post(
+        f"{hq.url}/console/login", data={"csrf": token, "name": "组织科", "password": "wrong-guess"}
+    )
     assert reply.status_code == 429
     assert "登录失败次数过多" in reply.text
     # another user from the same address still signs in (the address limit is higher)
-    ok = client.post(f"{hq.url}/console/login",
-                     data={"csrf": token, "name": ADMIN, "password": PASSWORD})  # fmt: skip
+    ok = client.post(
+        f"{hq.url}/console/login", data={"csrf": token, "name": ADMIN, "password": PASSWORD}
+    )
     assert ok.status_code == 303
     client.close()
     entries = _audit(hq)
@@ -193,7 +213,9 @@ def test_only_admins_get_a_password(hq: Hq, county: County) -> None:
     # a staff user cannot sign in (no console password can exist for them)
     client = httpx.Client(follow_redirects=False, timeout=30)
     token = _login_form(client, hq)
-    reply = client.post(f"{hq.url}/console/login",
-                        data={"csrf": token, "name": "王芳", "password": "a-long-enough-password"})  # fmt: skip
+    reply = client.post(
+        f"{hq.url}/console/login",
+        data={"csrf": token, "name": "王芳", "password": "a-long-enough-password"},
+    )
     assert reply.status_code == 401
     client.close()
