@@ -2,8 +2,9 @@
 
 The due list comes from the laptops' care-plan engine
 (:mod:`fieldkit.domain.careplan`) over every person at HQ. One computation serves
-both pages; it is kept per worker for HQ's head revision and the day, so a page
-is recomputed only when a push changed something (or the day turned).
+both pages; it and the Overview's figures are kept per worker for HQ's head
+revision and the day, so a page is recomputed only when HQ's data changed (any
+push, conflict or exit takes a new revision) or the day turned.
 """
 
 from __future__ import annotations
@@ -193,8 +194,23 @@ def _weekly(
     return out
 
 
+_overviews: dict[tuple[int, date, Quarter, int], Overview] = {}
+
+
 def overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Overview:
-    """Every site's figures for ``quarter`` (and the due list as of ``on``)."""
+    """Every site's figures for ``quarter`` and the due list as of ``on`` (computed once
+    per head revision, day and quarter)."""
+    key = (records.head_revision(conn), on, quarter, id(policy))
+    found = _overviews.get(key)
+    if found is None:
+        found = _overview(conn, on, quarter, policy)
+        if len(_overviews) > 16:
+            _overviews.clear()
+        _overviews[key] = found
+    return found
+
+
+def _overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Overview:
     all_sites = records.sites(conn)
     persons = records.person_counts(conn)
     totals = records.visit_totals(conn, quarter.start, quarter.end)

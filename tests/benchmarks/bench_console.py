@@ -1,0 +1,266 @@
+"""HQ console benchmark: the Overview and the overdue list over a province-sized HQ.
+
+    FIELDKIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        python tests/benchmarks/bench_console.py [--persons 100000] [--visits 1000000] [--runs 3]
+
+A fresh PostgreSQL schema (dropped at the end) gets the invented county of
+:mod:`fieldkit.sampledata` as HQ holds it: every site, person, event and visit as a
+JSON record in ``sync_record`` (loaded with COPY, as a push would leave them), and
+the same visits in a plain typed table ``bench_visit``. In the same run it times:
+
+- the baseline: one ``SELECT site, reason, count(*), sum(money_fen) ... GROUP BY
+  site, reason`` over ``bench_visit`` (best of the runs);
+- the console's Overview and overdue list, rendered through the console app with a
+  signed-in admin (HTTP in process), each cold (HQ's revision changed, so the due
+  list is computed again) and warm (same revision), median of the runs;
+- the statements behind them, one by one, to show where the time goes.
+
+It prints each figure, the ratio to the baseline and the 500 ms target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, text, update
+
+from fieldkit.console import figures, records
+from fieldkit.console.accounts import set_password
+from fieldkit.console.app import create_console_app
+from fieldkit.console.web import ConsoleSettings
+from fieldkit.domain.models import Person, PersonEvent, Site
+from fieldkit.sampledata.county import ANCHOR, VISIT_COLUMNS, CountyGenerator
+from fieldkit.store.outbox import synced_columns
+from fieldkit.store.wire import to_wire
+from fieldkit.sync_schema import sync_schema
+from sync.server import tables as t
+from sync.server.admin import add_user
+from sync.server.db import make_engine, migrate, write_begin
+
+TARGET_MS = 500.0
+_NULL = "\\N"  # COPY's NULL
+_CLOCK = orjson.dumps({"*": ["1761955200000-00000-bench", 1, "bench"]}).decode()
+
+
+def _copy_escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _copy(engine: Engine, table: str, columns: list[str], lines: Iterator[str]) -> int:
+    """Stream tab-separated ``lines`` into ``table`` with COPY; returns the row count."""
+    n = 0
+    with engine.begin() as conn:
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+            buf = io.StringIO()
+            for line in lines:
+                buf.write(line)
+                n += 1
+                if n % 20_000 == 0:
+                    cp.write(buf.getvalue())
+                    buf = io.StringIO()
+            cp.write(buf.getvalue())
+    return n
+
+
+_RECORD = ["tbl", "id", "scope", "data", "clocks", "deleted", "rev", "parent"]
+
+
+def _record_line(tbl: str, row_id: str, scope: str, data: dict[str, Any], parent: str) -> str:
+    body = _copy_escape(orjson.dumps(data).decode())
+    link = parent or _NULL
+    return f"{tbl}\t{row_id}\t{scope}\t{body}\t{_CLOCK}\tf\t1\t{link}\n"
+
+
+def load_county(engine: Engine, persons: int, visits: int) -> dict[str, int]:
+    """The generated county into ``sync_record`` and ``bench_visit``; counts per table."""
+    gen = CountyGenerator(persons=persons, visits=visits)
+    counts: dict[str, int] = {}
+
+    def plain(model: Any, rows: list[dict[str, Any]], parent: str = "") -> Iterator[str]:
+        cols = synced_columns(model)
+        name = str(model.__tablename__)
+        for row in rows:
+            data = {c: to_wire(row[c]) for c in cols}
+            scope = row["id"] if model is Site else row["site_id"]
+            yield _record_line(name, row["id"], scope, data, row.get(parent, "") if parent else "")
+
+    counts["site"] = _copy(engine, "sync_record", _RECORD, plain(Site, gen.sites))
+    counts["person"] = _copy(engine, "sync_record", _RECORD, plain(Person, gen.persons))
+    counts["person_event"] = _copy(
+        engine, "sync_record", _RECORD, plain(PersonEvent, gen.events, "person_id")
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE bench_visit (id text PRIMARY KEY, site text NOT NULL,"
+                " person_id text NOT NULL, reason text NOT NULL, visited_at timestamp NOT NULL,"
+                " money_fen bigint NOT NULL)"
+            )
+        )
+    at = {c: i for i, c in enumerate(VISIT_COLUMNS)}
+
+    def visit_lines(typed: bool) -> Iterator[str]:
+        for batch in CountyGenerator(persons=persons, visits=visits).iter_visit_values(100_000):
+            for v in batch:
+                when = str(v[at["visited_at"]]).replace(" ", "T")[:19]
+                if typed:
+                    yield (
+                        f"{v[0]}\t{v[at['site_id']]}\t{v[at['person_id']]}\t{v[at['reason']]}"
+                        f"\t{when}\t{v[at['money_fen']]}\n"
+                    )
+                    continue
+                data = {c: v[i] for c, i in at.items() if c != "id"}
+                data["visited_at"] = when
+                data["deleted"] = bool(data["deleted"])
+                yield _record_line("visit", v[0], v[at["site_id"]], data, v[at["person_id"]])
+
+    counts["visit"] = _copy(engine, "sync_record", _RECORD, visit_lines(False))
+    _copy(
+        engine,
+        "bench_visit",
+        ["id", "site", "person_id", "reason", "visited_at", "money_fen"],
+        visit_lines(True),
+    )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    return counts
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+@contextmanager
+def _schema(base: str) -> Iterator[str]:
+    name = f"fk_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{name}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()
+
+
+def _bump(engine: Engine) -> None:
+    """A new HQ revision, as a push makes (the due list is computed again)."""
+    with write_begin(engine) as conn:
+        conn.execute(
+            update(t.server_state)
+            .where(t.server_state.c.id == 1)
+            .values(rev=t.server_state.c.rev + 1)
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--visits", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    base = os.environ.get("FIELDKIT_TEST_DATABASE_URL")
+    if not base or not base.startswith("postgresql"):
+        print("set FIELDKIT_TEST_DATABASE_URL to a PostgreSQL URL", file=sys.stderr)
+        return 2
+    from starlette.testclient import TestClient
+
+    with _schema(base) as url:
+        engine = make_engine(url)
+        migrate(engine)
+        started = time.perf_counter()
+        counts = load_county(engine, args.persons, args.visits)
+        print(f"loaded {counts} in {time.perf_counter() - started:.0f} s")
+        with write_begin(engine) as conn:
+            add_user(conn, "bench", "admin", None)
+        app = create_console_app(engine, sync_schema(), ConsoleSettings(today=lambda: ANCHOR))
+        with write_begin(engine) as conn:
+            set_password(conn, "bench", "bench-password")
+        client = TestClient(app, base_url="http://127.0.0.1/console", root_path="/console")
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None
+        signed = client.post(
+            "/login",
+            data={"csrf": token.group(1), "name": "bench", "password": "bench-password"},
+            follow_redirects=False,
+        )
+        assert signed.status_code == 303, signed.text
+
+        def get(path: str) -> Callable[[], Any]:
+            def run() -> None:
+                reply = client.get(path)
+                assert reply.status_code == 200, reply.text[:300]
+
+            return run
+
+        baseline_sql = text(
+            "SELECT site, reason, count(*), sum(money_fen) FROM bench_visit GROUP BY site, reason"
+        )
+
+        def baseline() -> None:
+            with engine.connect() as conn:
+                conn.execute(baseline_sql).all()
+
+        results: dict[str, list[float]] = {"baseline": []}
+        for _ in range(args.runs):
+            results["baseline"].append(_timed(baseline))
+            for name, path in (("overview", "/?quarter=2026Q4"), ("overdue list", "/overdue")):
+                _bump(engine)
+                results.setdefault(f"{name} cold", []).append(_timed(get(path)))
+                results.setdefault(f"{name} warm", []).append(_timed(get(path)))
+        # where the time of a cold page goes
+        quarter = figures.Quarter(2026, 4)
+        with engine.connect() as conn:
+            sites = records.sites(conn)
+            parts: dict[str, Callable[[], Any]] = {
+                "  persons per site": lambda: records.person_counts(conn),
+                "  visits and money this quarter": lambda: records.visit_totals(
+                    conn, quarter.start, quarter.end
+                ),
+                "  visits per day (chart)": lambda: records.visits_per_day(
+                    conn, quarter.start - timedelta(days=7), quarter.end
+                ),
+                "  care facts (persons, visits by person, events)": lambda: records.care_facts(
+                    conn, ANCHOR, records.relocation_site_ids(sites)
+                ),
+            }
+            for name, fn in parts.items():
+                results[name] = [_timed(fn) for _ in range(args.runs)]
+        engine.dispose()
+
+    best = min(results["baseline"])
+    print(f"\n{args.persons} persons, {counts['visit']} visits on PostgreSQL, {args.runs} runs")
+    print(f"{'figure':52} {'median ms':>10} {'x baseline':>11}  target {TARGET_MS:.0f} ms")
+    for name, times in results.items():
+        ms = best if name == "baseline" else statistics.median(times)
+        verdict = (
+            ""
+            if name.startswith("  ") or name == "baseline"
+            else ("ok" if ms < TARGET_MS else "over")
+        )
+        print(f"{name:52} {ms:10.0f} {ms / best:11.1f}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
