@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -328,7 +329,20 @@ def conflicts_context(conn: Connection) -> dict[str, Any]:
         ):
             data = json.loads(raw)
             names[pid] = f"{data.get('name', '')} ({data.get('code', '')})"
-    return {"conflicts": conflicts, "devices": devices, "owners": owners, "names": names}
+    c = t.conflict.c
+    made: dict[int, tuple[datetime | None, datetime | None]] = {}
+    if conflicts:
+        for cid, win, lose in conn.execute(
+            select(c.id, c.winner_hlc, c.loser_hlc).where(c.id.in_([x.id for x in conflicts]))
+        ):
+            made[cid] = (records.hlc_time(win), records.hlc_time(lose))
+    return {
+        "conflicts": conflicts,
+        "devices": devices,
+        "owners": owners,
+        "names": names,
+        "made": made,
+    }
 
 
 @router.get("/conflicts")

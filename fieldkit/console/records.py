@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, select, text
 
 from fieldkit.domain.careplan import FollowUp, PersonFacts
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
@@ -41,9 +41,11 @@ __all__ = [
     "care_facts",
     "device_directory",
     "head_revision",
+    "hlc_time",
     "person_counts",
     "person_file",
     "persons_page",
+    "relocation_site_ids",
     "sites",
     "timeline",
     "visit_totals",
@@ -303,11 +305,16 @@ class Origin:
     rev: int
 
 
+def hlc_time(hlc: str) -> datetime | None:
+    """The wall time of a clock (when the device made the change), or None."""
+    wall = str(hlc).split("-", 1)[0]
+    return datetime.fromtimestamp(int(wall) / 1000, UTC) if wall.isdecimal() else None
+
+
 def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
     hlc, rev, device_id = str(clock[0]), int(clock[1]), str(clock[2])
     known = devices.get(device_id)
-    wall = hlc.split("-", 1)[0]
-    at = datetime.fromtimestamp(int(wall) / 1000, UTC) if wall.isdecimal() else None
+    at = hlc_time(hlc)
     return Origin(
         device_id=device_id,
         device_name=known.name if known else device_id,
@@ -526,10 +533,3 @@ def timeline(conn: Connection, person_id: str) -> list[TimelineEntry]:
         )
     out.sort(key=lambda e: (e.when, e.rev), reverse=True)
     return out
-
-
-def record_count(conn: Connection, tbl: str) -> int:
-    """How many live records of ``tbl`` HQ holds."""
-    r = t.record.c
-    n = conn.execute(select(func.count()).where(r.tbl == tbl, r.deleted.is_(False))).scalar()
-    return int(n or 0)

@@ -158,7 +158,6 @@ def test_resolving_a_conflict_reaches_the_laptops(
     page.goto(f"{hq.url}/console/conflicts")
     row = page.locator("#conflicts tbody tr[data-conflict]")
     assert row.count() == 1
-    assert row.locator('[data-side="winner"]').inner_text() == '"13922222222"'.strip('"') or True
     assert "13922222222" in row.locator('[data-side="winner"]').inner_text()
     assert "13911111111" in row.locator('[data-side="loser"]').inner_text()
     assert "周冲突" in row.inner_text()
