@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from sync.hlc import Timestamp, format_ts, parse_ts
+from sync.protocol import Change
 from sync.schema import SyncSchema
 from sync.server import tables as t
 from sync.server.admin import resolve_conflict
@@ -38,16 +38,6 @@ HQ_DEVICE_PREFIX = "hq-console-"
 
 class HqChangeError(ValueError):
     """An HQ change that could not be applied, with the reason HQ gave."""
-
-
-@dataclass(frozen=True)
-class _Change:
-    seq: int
-    tbl: str
-    id: str
-    data: dict[str, Any]
-    hlc: str
-    seen_rev: int
 
 
 def _hq_device(conn: Connection, admin: str) -> Device:
@@ -109,7 +99,7 @@ def apply_hq_change(
     dev = _hq_device(conn, admin)
     head = int(conn.execute(select(t.server_state.c.rev)).scalar_one())
     now_ms = time.time_ns() // 1_000_000
-    change = _Change(
+    change = Change(
         seq=dev.watermark + 1,
         tbl=tbl,
         id=row_id,

@@ -56,6 +56,17 @@ def _page(request: Request) -> int:
     return max(1, int(raw)) if raw.isdecimal() and len(raw) < 7 else 1
 
 
+def _listing(total: int, page: int, size: int, sites: list[records.SiteInfo]) -> dict[str, Any]:
+    """What every paged list shows besides its rows: counts, pages, the sites' names."""
+    return {
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // size)),
+        "sites": sites,
+        "site_names": {s.id: s.name for s in sites},
+    }
+
+
 def _quarter(request: Request) -> Quarter:
     raw = request.query_params.get("quarter", "")
     return Quarter.parse(raw) or Quarter.of(console(request).settings.today())
@@ -219,13 +230,9 @@ def persons_page(request: Request) -> Response:
         "persons.html",
         user=user,
         rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // size)),
         site=site,
         search=search,
-        sites=sites,
-        site_names={s.id: s.name for s in sites},
+        **_listing(total, page, size, sites),
     )
 
 
@@ -275,14 +282,10 @@ def visits_page(request: Request) -> Response:
         "visits.html",
         user=user,
         rows=rows,
-        total=total,
         money=money,
-        page=page,
-        pages=max(1, -(-total // size)),
         site=site,
         quarter=quarter,
-        sites=sites,
-        site_names={s.id: s.name for s in sites},
+        **_listing(total, page, size, sites),
     )
 
 

@@ -24,17 +24,17 @@ import argparse
 import io
 import os
 import re
-import secrets
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import Engine, text, update
 
 from fieldkit.console import figures, records
 from fieldkit.console.accounts import set_password
@@ -48,6 +48,9 @@ from fieldkit.sync_schema import sync_schema
 from sync.server import tables as t
 from sync.server.admin import add_user
 from sync.server.db import make_engine, migrate, write_begin
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from hq_process import database_urls
 
 TARGET_MS = 500.0
 _NULL = "\\N"  # COPY's NULL
@@ -147,21 +150,6 @@ def _timed(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-@contextmanager
-def _schema(base: str) -> Iterator[str]:
-    name = f"fk_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{name}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        admin.dispose()
-
-
 def _bump(engine: Engine) -> None:
     """A new HQ revision, as a push makes (the due list is computed again)."""
     with write_begin(engine) as conn:
@@ -184,7 +172,7 @@ def main() -> int:
         return 2
     from starlette.testclient import TestClient
 
-    with _schema(base) as url:
+    with database_urls("postgres", Path(tempfile.gettempdir())) as url:
         engine = make_engine(url)
         migrate(engine)
         started = time.perf_counter()
