@@ -183,11 +183,11 @@ def weeks_of(start: date, end: date) -> list[date]:
 
 
 def _weekly(
-    per_day: dict[tuple[str, date], int], weeks: list[date], site_ids: Iterable[str]
+    per_day: dict[tuple[str, date], tuple[int, int]], weeks: list[date], site_ids: Iterable[str]
 ) -> dict[str, list[int]]:
     index = {w: i for i, w in enumerate(weeks)}
     out = {s: [0] * len(weeks) for s in site_ids}
-    for (site, day), n in per_day.items():
+    for (site, day), (n, _money) in per_day.items():
         monday = day - timedelta(days=day.weekday())
         if monday in index:
             out.setdefault(site, [0] * len(weeks))[index[monday]] += n
@@ -213,7 +213,13 @@ def overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Ov
 def _overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Overview:
     all_sites = records.sites(conn)
     persons = records.person_counts(conn)
-    totals = records.visit_totals(conn, quarter.start, quarter.end)
+    weeks = weeks_of(quarter.start, quarter.end)
+    per_day = records.visits_by_day(conn, weeks[0], weeks[-1] + timedelta(days=7))
+    totals: dict[str, tuple[int, int]] = {}
+    for (site_id, day), (n, fen) in per_day.items():
+        if quarter.start <= day < quarter.end:
+            visits, money = totals.get(site_id, (0, 0))
+            totals[site_id] = (visits + n, money + fen)
     view = due_view(conn, on, policy)
     due = Counter((task.site_id, task.kind) for task in view.tasks if task.state in DUE_STATES)
     lines = []
@@ -239,7 +245,5 @@ def _overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> O
         not_in_interval=sum(line.not_in_interval for line in lines),
         overdue={kind: sum(line.overdue[kind] for line in lines) for kind in OVERVIEW_KINDS},
     )
-    weeks = weeks_of(quarter.start, quarter.end)
-    per_day = records.visits_per_day(conn, weeks[0], weeks[-1] + timedelta(days=7))
     weekly = _weekly(per_day, weeks, (s.id for s in all_sites))
     return Overview(on=on, quarter=quarter, lines=lines, total=total, weeks=weeks, weekly=weekly)

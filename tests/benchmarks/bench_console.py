@@ -222,11 +222,8 @@ def main() -> int:
             sites = records.sites(conn)
             parts: dict[str, Callable[[], Any]] = {
                 "  persons per site": lambda: records.person_counts(conn),
-                "  visits and money this quarter": lambda: records.visit_totals(
-                    conn, quarter.start, quarter.end
-                ),
-                "  visits per day (chart)": lambda: records.visits_per_day(
-                    conn, quarter.start - timedelta(days=7), quarter.end
+                "  visits and money per site and day (quarter, chart)": lambda: (
+                    records.visits_by_day(conn, quarter.start - timedelta(days=7), quarter.end)
                 ),
                 "  care facts (persons, visits by person, events)": lambda: records.care_facts(
                     conn, ANCHOR, records.relocation_site_ids(sites)
