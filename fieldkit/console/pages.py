@@ -20,7 +20,14 @@ from sqlalchemy import Connection, select
 from fieldkit.console import audit, records
 from fieldkit.console.chart import weekly_visits_svg
 from fieldkit.console.export import overdue_workbook
-from fieldkit.console.figures import OVERVIEW_KINDS, Quarter, due_view, overdue_tasks, overview
+from fieldkit.console.figures import (
+    OVERVIEW_KINDS,
+    Overview,
+    Quarter,
+    due_view,
+    overdue_tasks,
+    overview,
+)
 from fieldkit.console.hq_change import HQ_DEVICE_PREFIX
 from fieldkit.console.web import (
     Who,
@@ -107,11 +114,30 @@ def overview_page(request: Request) -> Response:
     with _reading(request) as conn:
         figures = overview(conn, c.settings.today(), quarter, c.policy)
     _ = translator(language(request)).gettext
-    series = [(line.name, figures.weekly.get(line.site_id, [])) for line in figures.lines]
-    chart = weekly_visits_svg(_("Visits per week by site"), figures.weeks, series)
+    chart = weekly_visits_svg(
+        _("Visits per week by site"), figures.weeks, chart_series(figures, _("Other sites"))
+    )
     return render(
         request, "overview.html", user=user, figures=figures, kinds=OVERVIEW_KINDS, chart=chart
     )
+
+
+CHART_SITES = 8
+"""Sites drawn as their own line; the rest are summed as one (a city has hundreds)."""
+
+
+def chart_series(figures: Overview, others: str) -> list[tuple[str, list[int]]]:
+    """The chart's lines: the busiest sites of the quarter, then the others summed."""
+    ranked = sorted(figures.lines, key=lambda line: (-line.visits, line.name))
+    series = [(line.name, figures.weekly.get(line.site_id, [])) for line in ranked[:CHART_SITES]]
+    rest = ranked[CHART_SITES:]
+    if rest:
+        summed = [0] * len(figures.weeks)
+        for line in rest:
+            for i, n in enumerate(figures.weekly.get(line.site_id, [])):
+                summed[i] += n
+        series.append((f"{others} ({len(rest)})", summed))
+    return series
 
 
 def _overdue_filters(request: Request) -> dict[str, Any]:

@@ -72,3 +72,17 @@ def test_the_qr_code_is_inline_svg() -> None:
 def test_template_texts_are_catalogued() -> None:
     msgids = set(extract_msgids())
     assert {"Overview", "Keep this value", "Persons served"} <= msgids
+
+
+def test_the_chart_draws_the_busiest_sites_and_sums_the_rest() -> None:
+    from fieldkit.console.figures import Overview, SiteLine
+    from fieldkit.console.pages import CHART_SITES, chart_series
+
+    weeks = [date(2026, 9, 28), date(2026, 10, 5)]
+    lines = [SiteLine(site_id=f"s{i}", name=f"站点{i:02d}", visits=i) for i in range(12)]
+    weekly = {f"s{i}": [i, 2 * i] for i in range(12)}
+    total = SiteLine(site_id="", name="")
+    figures = Overview(date(2026, 11, 1), Quarter(2026, 4), lines, total, weeks, weekly)
+    series = chart_series(figures, "其他站点")
+    assert [name for name, _ in series[:CHART_SITES]] == [f"站点{i:02d}" for i in range(11, 3, -1)]
+    assert series[CHART_SITES] == ("其他站点 (4)", [0 + 1 + 2 + 3, 2 * (0 + 1 + 2 + 3)])
