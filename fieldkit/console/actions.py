@@ -5,6 +5,7 @@ is written to the audit trail in the same transaction as its effect.
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,8 +81,6 @@ def _safe_next(request: Request, raw: str | None) -> str:
 @router.get("/login")
 def login_page(request: Request) -> Response:
     """The sign-in form."""
-    import secrets
-
     request.session.setdefault(_LOGIN_CSRF, secrets.token_urlsafe(32))
     return render(
         request,
