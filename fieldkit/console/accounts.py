@@ -12,9 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, select
 
 from fieldkit.console import tables as ct
+from fieldkit.sync_schema import ADMIN
 from sync.server import tables as t
 from sync.server.auth import utcnow
-from sync.server.merge import upsert
+from sync.server.records import upsert
 
 __all__ = ["MIN_PASSWORD", "AccountError", "check_password", "is_admin", "set_password"]
 
@@ -33,7 +34,7 @@ class AccountError(ValueError):
 def is_admin(conn: Connection, name: str) -> bool:
     """Whether ``name`` is an HQ user with the admin role."""
     role = conn.execute(select(t.user.c.role).where(t.user.c.name == name)).scalar()
-    return role == "admin"
+    return role == ADMIN
 
 
 def set_password(conn: Connection, name: str, password: str) -> None:

@@ -16,7 +16,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from fieldkit.console import audit
 from fieldkit.console.accounts import check_password
-from fieldkit.console.hq_change import HqChangeError, settle_conflict
 from fieldkit.console.pages import conflicts_context, devices_context
 from fieldkit.console.qr import qr_svg
 from fieldkit.console.sessions import (
@@ -35,7 +34,7 @@ from fieldkit.console.web import (
     who,
 )
 from fieldkit.i18n import N_
-from sync.server.admin import AdminError, create_code, revoke_device
+from sync.server.admin import AdminError, create_code, revoke_device, settle_conflict
 from sync.server.db import read_snapshot, write_begin
 
 __all__ = ["router"]
@@ -242,8 +241,16 @@ async def resolve(request: Request, conflict_id: int) -> Response:
 
     def work() -> Response:
         try:
+            if keep not in ("winner", "loser"):
+                raise AdminError(f"keep must be winner or loser, not {keep[:20]!r}")
             with write_begin(c.engine) as conn:
-                value = settle_conflict(conn, c.schema, conflict_id, keep, user.name)
+                value = settle_conflict(
+                    conn,
+                    c.schema,
+                    conflict_id,
+                    user.name,
+                    "winner" if keep == "winner" else "loser",
+                )
                 audit.record(
                     conn,
                     user.name,
@@ -251,7 +258,7 @@ async def resolve(request: Request, conflict_id: int) -> Response:
                     f"#{conflict_id} kept {keep}: {value!r}",
                     client_address(request),
                 )
-        except (HqChangeError, AdminError) as err:
+        except AdminError as err:
             message = N_("This conflict could not be resolved")
             status = 400
             extra: dict[str, Any] = {"error": message, "detail": str(err)}

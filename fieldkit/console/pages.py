@@ -28,7 +28,6 @@ from fieldkit.console.figures import (
     overdue_tasks,
     overview,
 )
-from fieldkit.console.hq_change import HQ_DEVICE_PREFIX
 from fieldkit.console.web import (
     Who,
     client_address,
@@ -42,6 +41,7 @@ from fieldkit.console.web import (
 from fieldkit.domain.careplan import Task, TaskKind, kind_label
 from fieldkit.domain.vocab import Tier
 from fieldkit.i18n import N_
+from fieldkit.sync_schema import ROLES
 from sync.server import tables as t
 from sync.server.admin import list_conflicts, list_devices, scope_labels
 from sync.server.auth import scope_from_text
@@ -316,9 +316,11 @@ def visits_page(request: Request) -> Response:
 
 
 def _user_sites(conn: Connection, labels: dict[str, str]) -> dict[str, list[str]]:
+    """Each user's sites by name (``["*"]`` for a role that sees every site)."""
     out = {}
     for row in conn.execute(select(t.user.c.name, t.user.c.role, t.user.c.scope)):
-        scope = scope_from_text(row.role, row.scope)
+        role = ROLES.get(row.role)
+        scope = None if role is None else scope_from_text(role, row.scope)
         out[row.name] = ["*"] if scope is None else sorted(labels.get(s, s) for s in scope)
     return out
 
@@ -326,7 +328,7 @@ def _user_sites(conn: Connection, labels: dict[str, str]) -> dict[str, list[str]
 def devices_context(conn: Connection, request: Request) -> dict[str, Any]:
     """What the Devices page shows (also after an action on it)."""
     labels = scope_labels(conn, console(request).schema)
-    devices = [d for d in list_devices(conn) if not d.id.startswith(HQ_DEVICE_PREFIX)]
+    devices = list_devices(conn)
     users = [row.name for row in conn.execute(select(t.user.c.name).order_by(t.user.c.name))]
     return {"devices": devices, "user_sites": _user_sites(conn, labels), "users": users}
 
@@ -403,9 +405,9 @@ def rejected_page(request: Request) -> Response:
 
 @router.get("/reports")
 def reports_page(request: Request) -> Response:
-    """The quarterly tables (they arrive with the reports module)."""
+    """The quarterly tables: made on laptops today; at HQ with the reports' HQ source."""
     user = who(request)
-    return render(request, "reports.html", user=user)
+    return render(request, "reports.html", user=user, quarter=_quarter(request))
 
 
 @router.get("/audit")

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select, text
 from fieldkit.domain.careplan import FollowUp, PersonFacts
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
 from sync.server import tables as t
+from sync.server.hq_writes import HQ_NODE
 
 __all__ = [
     "CareFacts",
@@ -291,6 +292,8 @@ class Origin:
     user: str
     at: datetime | None
     rev: int
+    at_hq: bool = False
+    """Written at HQ itself (an admin's decision), not by a device."""
 
 
 def hlc_time(hlc: str) -> datetime | None:
@@ -309,6 +312,7 @@ def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
         user=known.user if known else "?",
         at=at,
         rev=rev,
+        at_hq=device_id == HQ_NODE,
     )
 
 

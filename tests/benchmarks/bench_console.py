@@ -44,7 +44,7 @@ from fieldkit.domain.models import Person, PersonEvent, Site
 from fieldkit.sampledata.county import ANCHOR, VISIT_COLUMNS, CountyGenerator
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.wire import to_wire
-from fieldkit.sync_schema import sync_schema
+from fieldkit.sync_schema import ROLES, sync_schema
 from sync.server import tables as t
 from sync.server.admin import add_user
 from sync.server.db import make_engine, migrate, write_begin
@@ -179,7 +179,7 @@ def main() -> int:
         counts = load_county(engine, args.persons, args.visits)
         print(f"loaded {counts} in {time.perf_counter() - started:.0f} s")
         with write_begin(engine) as conn:
-            add_user(conn, "bench", "admin", None)
+            add_user(conn, ROLES, "bench", "admin", None)
         app = create_console_app(engine, sync_schema(), ConsoleSettings(today=lambda: ANCHOR))
         with write_begin(engine) as conn:
             set_password(conn, "bench", "bench-password")
