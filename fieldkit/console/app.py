@@ -30,7 +30,7 @@ from fieldkit.console.web import (
     render,
 )
 from fieldkit.i18n import N_
-from fieldkit.store.due_list import county_policy
+from fieldkit.services.due import DueVisits
 from sync.schema import SyncSchema
 
 __all__ = ["MOUNT", "create_console_app", "with_console"]
@@ -92,7 +92,7 @@ def create_console_app(
     migrate_console(engine)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = Console(
-        engine=engine, schema=schema, settings=cfg, policy=cfg.policy or county_policy()
+        engine=engine, schema=schema, settings=cfg, policy=cfg.policy or DueVisits.policy()
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(actions.router)
