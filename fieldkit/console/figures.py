@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -97,7 +97,7 @@ class DueView:
     """The due list of all of HQ on a day, with each person's tier and the site names."""
 
     on: date
-    tasks: tuple[Task, ...]
+    tasks: Sequence[Task]
     tiers: dict[str, Tier]
     site_names: dict[str, str]
 
