@@ -15,9 +15,12 @@ a NUL character.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from sync.protocol import ID_PATTERN
 
 __all__ = [
     "EVERY_DEVICE",
@@ -39,6 +42,8 @@ _ZERO: dict[type, Any] = {str: "", int: 0, float: 0.0, bool: False}
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+
+_ID = re.compile(ID_PATTERN)
 
 EVERY_DEVICE = "*"
 """The scope key of the rows of a table every device receives (no user holds it)."""
@@ -142,7 +147,7 @@ class TableSpec:
         self._check_values(data)
 
     def _check_values(self, data: dict[str, Any]) -> None:
-        """Every value fits a database and the field's limits."""
+        """Every value fits a database and the field's limits; keys are ids."""
         limits = self.limits
         for name, value in data.items():
             fault = _value_fault(value)
@@ -151,6 +156,19 @@ class TableSpec:
             limit = limits.get(name)
             if limit is not None and value is not None:
                 limit.check(f"{self.name}.{name}", value)
+        for name in self._keys:
+            value = data.get(name)
+            if isinstance(value, str) and _ID.fullmatch(value) is None:
+                raise FieldError(
+                    f"{self.name}.{name} must be an id (1 to 64 characters, no control "
+                    "characters)"
+                )
+
+    @property
+    def _keys(self) -> tuple[str, ...]:
+        """The fields that hold ids HQ keeps in its own columns (scope and scope parent)."""
+        keys = (self.scope_field, self.scope_parent[0] if self.scope_parent else None)
+        return tuple(k for k in keys if k is not None)
 
     @property
     def _exact(self) -> dict[str, frozenset[type]]:
@@ -167,7 +185,7 @@ class TableSpec:
     def _explain(self, name: str, value: Any) -> None:
         kind = self.fields.get(name)
         if kind is None:
-            raise FieldError(f"{self.name} has no synced field {name!r}")
+            raise FieldError(f"{self.name} has no synced field {name[:64]!r}")
         if value is None:
             if name not in self.nullable:
                 raise FieldError(f"{self.name}.{name} may not be empty (null)")

@@ -26,6 +26,7 @@ __all__ = ["app_factory", "build_app", "database_url", "register"]
 
 _URL_ENV = "FIELDKIT_DATABASE_URL"
 _DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
+_ENROLL_ENV = "FIELDKIT_ENROLL_FAILURES_PER_MINUTE"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -61,6 +62,8 @@ def app_factory() -> object:
     settings = ServerSettings()
     if os.environ.get(_DRIFT_ENV):
         settings.max_drift_ms = int(os.environ[_DRIFT_ENV])
+    if os.environ.get(_ENROLL_ENV):
+        settings.enroll_failures_per_minute = int(os.environ[_ENROLL_ENV])
     url = os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
     return build_app(url, settings)
 
@@ -102,6 +105,8 @@ def run_serve(args: argparse.Namespace) -> int:
     os.environ[_URL_ENV] = url
     if args.max_drift_minutes is not None:
         os.environ[_DRIFT_ENV] = str(int(args.max_drift_minutes * 60_000))
+    if args.enroll_failures_per_minute is not None:
+        os.environ[_ENROLL_ENV] = str(args.enroll_failures_per_minute)
     print(f"fieldkit HQ on http://{args.host}:{args.port} ({args.workers} worker(s)), db {url}")
     uvicorn.run(
         "fieldkit.cli.hq:app_factory",
@@ -336,6 +341,13 @@ def register(
         type=float,
         default=None,
         help="reject changes whose clock is this far ahead of HQ (default 5)",
+    )
+    serve.add_argument(
+        "--enroll-failures-per-minute",
+        type=int,
+        default=None,
+        metavar="N",
+        help="failed enrollment tries a client address gets a minute before 429 (default 5)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
     serve.set_defaults(handler=run_serve)
