@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -185,22 +186,25 @@ def run_enroll_code(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         with write_begin(engine) as conn:
-            code, expires = create_code(conn, args.name, timedelta(hours=args.expires_hours))
+            code, expires = create_code(
+                conn, args.name, timedelta(hours=args.expires_hours), device_id=args.device
+            )
     except AdminError as err:
         raise admin_failure(err) from err
     finally:
         engine.dispose()
     print(code)
+    which = f"device {args.device} of {args.name}" if args.device else args.name
     print(
-        f"one-time code for {args.name}, valid until {expires:%Y-%m-%d %H:%M} UTC: on the "
+        f"one-time code for {which}, valid until {expires:%Y-%m-%d %H:%M} UTC: on the "
         f"laptop run `fieldkit enroll URL {code}`"
     )
-    if args.qr:
+    if sys.stdout.isatty() if args.qr is None else args.qr:
         import qrcode
 
         qr = qrcode.QRCode(border=1)
         qr.add_data(code)
-        qr.print_ascii(invert=True)
+        qr.print_ascii(out=sys.stdout, invert=True)
     return 0
 
 
@@ -377,7 +381,19 @@ def register(
     )
     p.add_argument("name")
     p.add_argument("--expires-hours", type=float, default=72.0, help="validity (default 72)")
-    p.add_argument("--qr", action="store_true", help="also print the code as a QR code")
+    p.add_argument(
+        "--qr",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also print the code as a QR code (default: when the output is a terminal)",
+    )
+    p.add_argument(
+        "--device",
+        default=None,
+        metavar="DEVICE",
+        help="a code that enrolls this known device again (e.g. after `admin revoke`), "
+        "keeping its id and change sequence; no other device can use it",
+    )
     p.set_defaults(handler=run_enroll_code)
 
     p = asub.add_parser("devices", parents=[common, db], help="list devices and their last sync")

@@ -9,6 +9,7 @@ database.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from fieldkit.store import Store
 from fieldkit.sync_schema import sync_schema
 from fieldkit.syncing import enroll, sync_now
 from sync import PROTOCOL_VERSION
+from sync.hlc import Timestamp, format_ts
 from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
 from sync.server import tables as t
 from sync.server.db import make_engine
@@ -106,6 +108,31 @@ class Laptop:
         from fieldkit.store.replica import rejected_changes
 
         return {e.row_id: e.reason for e in rejected_changes(self.store)}
+
+    def push_raw(self, url: str, *changes: tuple[str, str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Push ``(tbl, id, data)`` changes as this device, past its outbox; the verdicts.
+
+        What a tampered laptop sends: well-formed changes with this device's clock and
+        the next sequence numbers after what HQ holds. (The laptop's own outbox is
+        then behind HQ's watermark: do not sync it afterwards.)
+        """
+        me = self.get(url, "/v1/me").json()
+        now = int(time.time() * 1000)
+        body = [
+            {
+                "seq": me["watermark"] + at + 1,
+                "tbl": tbl,
+                "id": row_id,
+                "data": data,
+                "hlc": format_ts(Timestamp(now, at, self.device_id)),
+                "seen_rev": 0,
+            }
+            for at, (tbl, row_id, data) in enumerate(changes)
+        ]
+        reply = httpx.post(f"{url}/v1/push", json={"changes": body}, headers=versioned(self.token))
+        assert reply.status_code == 200, reply.text
+        verdicts: list[dict[str, Any]] = reply.json()["verdicts"]
+        return verdicts
 
     def get(self, url: str, path: str, **params: Any) -> httpx.Response:
         """``GET path`` as this laptop, with its token and the version headers."""
