@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sync.server.admin import AdminError
     from sync.server.settings import AppInfo, ServerSettings
 
-__all__ = ["app_factory", "build_app", "database_url", "register"]
+__all__ = ["admin_failure", "app_factory", "build_app", "database_url", "open_engine", "register"]
 
 _URL_ENV = "FIELDKIT_DATABASE_URL"
 _DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
@@ -82,7 +82,8 @@ def admin_failure(err: AdminError) -> CliError:
     return CliError(f"{err}; see `{step}`" if step else str(err))
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """An engine on the HQ database of ``args``, migrated (a CliError when it cannot open)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from sync.server.db import make_engine, migrate
@@ -101,7 +102,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     url = database_url(args)
-    engine = _engine(args)
+    engine = open_engine(args)
     engine.dispose()
     os.environ[_URL_ENV] = url
     if args.max_drift_minutes is not None:
@@ -155,7 +156,7 @@ def run_add_user(args: argparse.Namespace) -> int:
     from sync.server.admin import AdminError, add_user
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
             scope = None
@@ -183,7 +184,7 @@ def run_enroll_code(args: argparse.Namespace) -> int:
     from sync.server.admin import AdminError, create_code
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
             code, expires = create_code(
@@ -216,7 +217,7 @@ def run_devices(args: argparse.Namespace) -> int:
     """List devices with their user and last sync."""
     from sync.server.admin import list_devices
 
-    engine = _engine(args)
+    engine = open_engine(args)
     with engine.connect() as conn:
         rows = list_devices(conn)
     engine.dispose()
@@ -238,7 +239,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     from sync.server.admin import AdminError, revoke_device
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
             device_id = revoke_device(conn, args.device)
@@ -274,7 +275,7 @@ def run_conflicts(args: argparse.Namespace) -> int:
 
     if args.keep is not None and args.resolve is None:
         raise CliError("--keep goes with --resolve ID")
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         if args.resolve is not None:
             _resolve(args, engine)
@@ -303,7 +304,7 @@ def run_new_epoch(args: argparse.Namespace) -> int:
     from sync.server.admin import new_epoch
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     with write_begin(engine) as conn:
         epoch = new_epoch(conn)
     engine.dispose()
@@ -420,3 +421,7 @@ def register(
         "new-epoch", parents=[common, db], help="after restoring a backup: laptops pull again"
     )
     p.set_defaults(handler=run_new_epoch)
+
+    from fieldkit.cli.card_keys import register_card_key
+
+    register_card_key(asub, common, db)
