@@ -160,8 +160,7 @@ class TableSpec:
             value = data.get(name)
             if isinstance(value, str) and _ID.fullmatch(value) is None:
                 raise FieldError(
-                    f"{self.name}.{name} must be an id (1 to 64 characters, no control "
-                    "characters)"
+                    f"{self.name}.{name} must be an id (1 to 64 characters, no control characters)"
                 )
 
     @property
