@@ -84,6 +84,17 @@ def engine(hq: Hq) -> Iterator[Engine]:
 
 
 INT64 = 2**63
+
+
+def _bad_cursor(form: str) -> tuple[Call, int, str]:
+    """A pull with the cursor ``form`` (``{epoch}``: HQ's own), refused as no cursor."""
+    return (
+        lambda x: x.get("/v1/pull", cursor=form.format(epoch=x.epoch)),
+        400,
+        "not a pull cursor",
+    )
+
+
 HOSTILE: dict[str, tuple[Call, int, str]] = {
     "NUL in a row id": (lambda x: x.push(id="p\x00wn"), 422, "changes.0.id"),
     "NUL in a table name": (lambda x: x.push(tbl="si\x00te"), 422, "changes.0.tbl"),
@@ -114,31 +125,11 @@ HOSTILE: dict[str, tuple[Call, int, str]] = {
         400,
         "cut short",
     ),
-    "a pull cursor above int64": (
-        lambda x: x.get("/v1/pull", cursor=f"{x.epoch}:{2**64}:1:site:x"),
-        400,
-        "not a pull cursor",
-    ),
-    "a pull cursor with NUL": (
-        lambda x: x.get("/v1/pull", cursor=f"{x.epoch}:0:1:si\x00te:x"),
-        400,
-        "not a pull cursor",
-    ),
-    "a pull cursor with NUL in the id": (
-        lambda x: x.get("/v1/pull", cursor=f"{x.epoch}:0:1:site:\x00"),
-        400,
-        "not a pull cursor",
-    ),
-    "a pull cursor with Arabic-Indic digits": (
-        lambda x: x.get("/v1/pull", cursor=f"{x.epoch}:١٢:1:site:x"),
-        400,
-        "not a pull cursor",
-    ),
-    "a pull cursor with NUL in the epoch": (
-        lambda x: x.get("/v1/pull", cursor="ep\x00och:0:1::"),
-        400,
-        "not a pull cursor",
-    ),
+    "a pull cursor above int64": _bad_cursor("{epoch}:18446744073709551616:1:site:x"),
+    "a pull cursor with NUL": _bad_cursor("{epoch}:0:1:si\x00te:x"),
+    "a pull cursor with NUL in the id": _bad_cursor("{epoch}:0:1:site:\x00"),
+    "a pull cursor with Arabic-Indic digits": _bad_cursor("{epoch}:١٢:1:site:x"),
+    "a pull cursor with NUL in the epoch": _bad_cursor("ep\x00och:0:1::"),
     "a pull limit of 10^30": (lambda x: x.get("/v1/pull", limit=10**30), 422, "query.limit"),
     "a pull limit of 0": (lambda x: x.get("/v1/pull", limit=0), 422, "query.limit"),
     "conflicts?after=1e25": (lambda x: x.get("/v1/conflicts", after="1e25"), 422, "query.after"),
