@@ -8,6 +8,7 @@ optionally gzip-compressed (``Content-Encoding: gzip``) both ways.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -15,13 +16,16 @@ from pydantic import BaseModel, Field
 __all__ = [
     "HEADER_PROTOCOL",
     "HEADER_SCHEMA",
+    "ID_PATTERN",
     "MAX_PULL_LIMIT",
+    "MAX_REV",
     "Change",
     "ConflictInfo",
     "ConflictsReply",
     "Cursor",
     "EnrollReply",
     "EnrollRequest",
+    "ErrorReply",
     "Health",
     "PullPage",
     "PulledRecord",
@@ -35,6 +39,12 @@ __all__ = [
 HEADER_PROTOCOL = "X-Sync-Protocol"
 HEADER_SCHEMA = "X-Sync-Schema"
 MAX_PULL_LIMIT = 10_000
+MAX_REV = 2**63 - 1
+"""The largest sequence number, revision or watermark (they are stored in 64 bits)."""
+ID_PATTERN = r"^[^\x00-\x1f\x7f]{1,64}$"
+"""A row id or table name: 1 to 64 characters, none of them a control character."""
+_ID = re.compile(ID_PATTERN)
+_TEXT = r"^[^\x00-\x1f\x7f]*$"
 
 VerdictStatus = Literal["applied", "duplicate", "conflict", "rejected"]
 
@@ -42,12 +52,14 @@ VerdictStatus = Literal["applied", "duplicate", "conflict", "rejected"]
 class Change(BaseModel):
     """One change from a device's outbox: the changed fields of one row."""
 
-    seq: int = Field(ge=1, description="the device's change sequence number")
-    tbl: str
-    id: str = Field(min_length=1, max_length=64)
+    seq: int = Field(ge=1, le=MAX_REV, description="the device's change sequence number")
+    tbl: str = Field(pattern=ID_PATTERN, description="the synced table")
+    id: str = Field(pattern=ID_PATTERN, description="the row's id")
     data: dict[str, Any]
-    hlc: str = Field(description="hybrid logical clock 'wallms-counter-deviceid'")
-    seen_rev: int = Field(ge=0, description="server revision the device had pulled through")
+    hlc: str = Field(max_length=120, description="hybrid logical clock 'wallms-counter-deviceid'")
+    seen_rev: int = Field(
+        ge=0, le=MAX_REV, description="server revision the device had pulled through"
+    )
 
 
 class PushRequest(BaseModel):
@@ -131,14 +143,17 @@ class ConflictsReply(BaseModel):
 class EnrollRequest(BaseModel):
     """Trade a one-time enrollment code for a device token."""
 
-    code: str = Field(min_length=4, max_length=64)
+    code: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
     device_id: str = Field(
         min_length=8,
         max_length=64,
         pattern=r"^[A-Za-z0-9_.-]+$",
-        description="the id the device made for itself; the node of its clocks",
+        description=(
+            "the id the device made for itself; the node of its clocks. HQ refuses an id "
+            "it already knows (409), except to the enrollment that holds it"
+        ),
     )
-    device_name: str = Field(default="", max_length=200)
+    device_name: str = Field(default="", max_length=200, pattern=_TEXT)
 
 
 class EnrollReply(BaseModel):
@@ -166,6 +181,12 @@ class WhoAmI(BaseModel):
     watermark: int | None = None
 
 
+class ErrorReply(BaseModel):
+    """Every 4xx answer: what is wrong, in words for the device's user."""
+
+    detail: str
+
+
 class Health(BaseModel):
     """``GET /health``: no token needed."""
 
@@ -189,9 +210,19 @@ class Cursor(BaseModel):
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        """Parse :meth:`encode`'s output; raises ``ValueError`` on anything else."""
-        parts = text.split(":", 4)
-        if len(parts) != 5:
-            raise ValueError(f"not a pull cursor: {text!r}")
-        epoch, rev, kind, tbl, row_id = parts
+        """Parse :meth:`encode`'s output strictly; raises ``ValueError`` on anything else.
+
+        The epoch is text without ``:`` or control characters, the revision ASCII
+        digits within 64 bits, the kind 0 or 1, the table and id each empty or a
+        valid id (:data:`ID_PATTERN`).
+        """
+        found = _CURSOR.fullmatch(text)
+        if found is None:
+            raise ValueError(f"not a pull cursor: {text[:100]!r}")
+        epoch, rev, kind, tbl, row_id = found.groups()
+        if int(rev) > MAX_REV or any(p and not _ID.fullmatch(p) for p in (tbl, row_id)):
+            raise ValueError(f"not a pull cursor: {text[:100]!r}")
         return cls(epoch=epoch, rev=int(rev), kind=int(kind), tbl=tbl, id=row_id)
+
+
+_CURSOR = re.compile(r"([0-9A-Za-z_-]{1,64}):([0-9]{1,19}):([01]):([^:]*):(.*)", re.DOTALL)

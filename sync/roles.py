@@ -26,8 +26,10 @@ class RoleSpec:
 
     ``everything``: its users see every scope key (no assigned list); otherwise
     each user holds a list of scope keys and sees only those. ``hidden`` maps a
-    table name to the fields this role never receives; a change this role sends
-    to an existing row has those fields ignored.
+    table name to the fields this role never receives and may not write: a change
+    from this role that puts anything but the field's blank value
+    (:meth:`sync.schema.TableSpec.blank`, what its device holds there) in one is
+    rejected, naming the field; the blank itself is ignored on a stored row.
     """
 
     name: str

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fieldkit.cli.errors import CliError
 
-__all__ = ["register", "run_cards"]
+__all__ = ["register", "run_cards", "use_language"]
 
 _HELP = """\
 Print service cards (一人一卡): each card holds the person's name, site, short
@@ -46,7 +46,8 @@ def register(
     cmd.set_defaults(handler=run_cards)
 
 
-def _language(args: argparse.Namespace) -> None:
+def use_language(args: argparse.Namespace) -> None:
+    """Speak the language of ``--lang``, else the config's, else the locale's."""
     from fieldkit.config import ConfigError, load_config
     from fieldkit.i18n import resolve_language, set_language
 
@@ -81,7 +82,7 @@ def run_cards(args: argparse.Namespace) -> int:
     from fieldkit.i18n import gettext as _
     from fieldkit.services import Services
 
-    _language(args)
+    use_language(args)
     path = db_path(args)
     if not path.is_file():
         raise CliError(f"no laptop store at {path}; import a roster or load the demo first")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -22,10 +23,11 @@ if TYPE_CHECKING:
     from sync.server.admin import AdminError
     from sync.server.settings import AppInfo, ServerSettings
 
-__all__ = ["app_factory", "build_app", "database_url", "register"]
+__all__ = ["admin_failure", "app_factory", "build_app", "database_url", "open_engine", "register"]
 
 _URL_ENV = "FIELDKIT_DATABASE_URL"
 _DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
+_ENROLL_ENV = "FIELDKIT_ENROLL_FAILURES_PER_MINUTE"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -61,6 +63,8 @@ def app_factory() -> object:
     settings = ServerSettings()
     if os.environ.get(_DRIFT_ENV):
         settings.max_drift_ms = int(os.environ[_DRIFT_ENV])
+    if os.environ.get(_ENROLL_ENV):
+        settings.enroll_failures_per_minute = int(os.environ[_ENROLL_ENV])
     url = os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
     return _with_console(build_app(url, settings), url)
 
@@ -87,7 +91,8 @@ def _with_console(api: object, url: str) -> object:
     return with_console(api, make_engine(url), sync_schema())  # type: ignore[arg-type]
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """An engine on the HQ database of ``args``, migrated (a CliError when it cannot open)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from sync.server.db import make_engine, migrate
@@ -123,7 +128,7 @@ def run_set_password(args: argparse.Namespace) -> int:
         password = getpass.getpass(f"console password for {args.name}: ")
         if getpass.getpass("again: ") != password:
             raise CliError("the two passwords differ; nothing was changed")
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
             set_password(conn, args.name, password)
@@ -140,11 +145,13 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     url = database_url(args)
-    engine = _engine(args)
+    engine = open_engine(args)
     engine.dispose()
     os.environ[_URL_ENV] = url
     if args.max_drift_minutes is not None:
         os.environ[_DRIFT_ENV] = str(int(args.max_drift_minutes * 60_000))
+    if args.enroll_failures_per_minute is not None:
+        os.environ[_ENROLL_ENV] = str(args.enroll_failures_per_minute)
     print(f"fieldkit HQ on http://{args.host}:{args.port} ({args.workers} worker(s)), db {url}")
     uvicorn.run(
         "fieldkit.cli.hq:app_factory",
@@ -192,7 +199,7 @@ def run_add_user(args: argparse.Namespace) -> int:
     from sync.server.admin import AdminError, add_user
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
             scope = None
@@ -220,25 +227,28 @@ def run_enroll_code(args: argparse.Namespace) -> int:
     from sync.server.admin import AdminError, create_code
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
-            code, expires = create_code(conn, args.name, timedelta(hours=args.expires_hours))
+            code, expires = create_code(
+                conn, args.name, timedelta(hours=args.expires_hours), device_id=args.device
+            )
     except AdminError as err:
         raise admin_failure(err) from err
     finally:
         engine.dispose()
     print(code)
+    which = f"device {args.device} of {args.name}" if args.device else args.name
     print(
-        f"one-time code for {args.name}, valid until {expires:%Y-%m-%d %H:%M} UTC: on the "
+        f"one-time code for {which}, valid until {expires:%Y-%m-%d %H:%M} UTC: on the "
         f"laptop run `fieldkit enroll URL {code}`"
     )
-    if args.qr:
+    if sys.stdout.isatty() if args.qr is None else args.qr:
         import qrcode
 
         qr = qrcode.QRCode(border=1)
         qr.add_data(code)
-        qr.print_ascii(invert=True)
+        qr.print_ascii(out=sys.stdout, invert=True)
     return 0
 
 
@@ -250,7 +260,7 @@ def run_devices(args: argparse.Namespace) -> int:
     """List devices with their user and last sync."""
     from sync.server.admin import list_devices
 
-    engine = _engine(args)
+    engine = open_engine(args)
     with engine.connect() as conn:
         rows = list_devices(conn)
     engine.dispose()
@@ -272,7 +282,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     from sync.server.admin import AdminError, revoke_device
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         with write_begin(engine) as conn:
             device_id = revoke_device(conn, args.device)
@@ -308,7 +318,7 @@ def run_conflicts(args: argparse.Namespace) -> int:
 
     if args.keep is not None and args.resolve is None:
         raise CliError("--keep goes with --resolve ID")
-    engine = _engine(args)
+    engine = open_engine(args)
     try:
         if args.resolve is not None:
             _resolve(args, engine)
@@ -337,7 +347,7 @@ def run_new_epoch(args: argparse.Namespace) -> int:
     from sync.server.admin import new_epoch
     from sync.server.db import write_begin
 
-    engine = _engine(args)
+    engine = open_engine(args)
     with write_begin(engine) as conn:
         epoch = new_epoch(conn)
     engine.dispose()
@@ -380,6 +390,13 @@ def register(
         default=None,
         help="reject changes whose clock is this far ahead of HQ (default 5)",
     )
+    serve.add_argument(
+        "--enroll-failures-per-minute",
+        type=int,
+        default=None,
+        metavar="N",
+        help="failed enrollment tries a client address gets a minute before 429 (default 5)",
+    )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
     serve.set_defaults(handler=run_serve)
 
@@ -408,7 +425,19 @@ def register(
     )
     p.add_argument("name")
     p.add_argument("--expires-hours", type=float, default=72.0, help="validity (default 72)")
-    p.add_argument("--qr", action="store_true", help="also print the code as a QR code")
+    p.add_argument(
+        "--qr",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also print the code as a QR code (default: when the output is a terminal)",
+    )
+    p.add_argument(
+        "--device",
+        default=None,
+        metavar="DEVICE",
+        help="a code that enrolls this known device again (e.g. after `admin revoke`), "
+        "keeping its id and change sequence; no other device can use it",
+    )
     p.set_defaults(handler=run_enroll_code)
 
     p = asub.add_parser("devices", parents=[common, db], help="list devices and their last sync")
@@ -444,3 +473,7 @@ def register(
         "new-epoch", parents=[common, db], help="after restoring a backup: laptops pull again"
     )
     p.set_defaults(handler=run_new_epoch)
+
+    from fieldkit.cli.card_keys import register_card_key
+
+    register_card_key(asub, common, db)

@@ -20,6 +20,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from fieldkit.domain.ids import new_id
+from fieldkit.domain.money import MAX_FEN
 from fieldkit.domain.vocab import (
     ActivityKind,
     Category,
@@ -174,7 +175,7 @@ class Visit(SQLModel, table=True):
     confirmation: Confirmation = enum_field(Confirmation.NONE)
     needs: str = Field(default="", description="问需: checklist items and free text")
     services: str = ""
-    money_fen: int = Field(default=0, ge=0)
+    money_fen: int = Field(default=0, ge=0, le=MAX_FEN)
     goods: str = ""
     follow_up: str = ""
     follow_up_due: date | None = None
@@ -284,5 +285,6 @@ SYNCED_TABLES: tuple[type[SQLModel], ...] = (
     VolunteerTeam,
     TeamMember,
     ServiceActivity,
+    CardKey,
 )
 """Tables replicated with headquarters, parents before children."""

@@ -172,7 +172,8 @@ class _TablePlan:
                 self.defaults[name] = ""
             else:
                 self.defaults[name] = None
-        self.scope_col = self.table.c.id if model is Site else self.table.c.site_id
+        # None: a table every device holds whatever its sites (card keys)
+        self.scope_col = self.table.c.id if model is Site else self.table.c.get("site_id")
         self.is_person = model is Person
         names = ["id", *self.columns] + (
             ["search_full", "search_initials"] if self.is_person else []
@@ -417,6 +418,8 @@ class StoreReplica:
             return 0
         removed = 0
         for plan in self.plans.values():
+            if plan.scope_col is None:
+                continue
             done = conn.execute(delete(plan.table).where(plan.scope_col.not_in(scope)))
             removed += done.rowcount
         return removed

@@ -9,6 +9,7 @@ application to word as its own command.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,9 +18,9 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, insert, select, update
 
-from sync.protocol import EnrollReply
+from sync.protocol import ID_PATTERN, EnrollReply
 from sync.roles import Roles
-from sync.schema import SyncSchema
+from sync.schema import EVERY_DEVICE, SyncSchema
 from sync.server import tables as t
 from sync.server.auth import (
     hash_secret,
@@ -35,6 +36,7 @@ from sync.server.records import next_rev
 __all__ = [
     "AdminError",
     "ConflictRow",
+    "DeviceIdTaken",
     "DeviceRow",
     "EnrollmentError",
     "NextStep",
@@ -49,6 +51,9 @@ __all__ = [
     "scope_labels",
     "settle_conflict",
 ]
+
+
+_ID = re.compile(ID_PATTERN)
 
 
 class NextStep(StrEnum):
@@ -71,6 +76,10 @@ class EnrollmentError(AdminError):
     """An enrollment code that is unknown, used or expired."""
 
 
+class DeviceIdTaken(EnrollmentError):
+    """An enrollment naming a device id HQ already knows, by another enrollment."""
+
+
 def add_user(conn: Connection, roles: Roles, name: str, role: str, scope: list[str] | None) -> bool:
     """Create the user ``name`` or update its role and scope; True if it was new.
 
@@ -83,6 +92,9 @@ def add_user(conn: Connection, roles: Roles, name: str, role: str, scope: list[s
         raise AdminError("a user needs a name")
     if not spec.everything and not scope:
         raise AdminError(f"a {role} sees only the scope keys given to it: give at least one")
+    odd = sorted(k for k in scope or () if k == EVERY_DEVICE or not _ID.fullmatch(k))
+    if odd:
+        raise AdminError(f"{odd} cannot be scope keys: a scope key is the id of a record")
     scope_text = "*" if spec.everything or scope is None else json.dumps(sorted(set(scope)))
     row = conn.execute(select(t.user.c.id).where(t.user.c.name == name)).first()
     if row is None:
@@ -94,19 +106,45 @@ def add_user(conn: Connection, roles: Roles, name: str, role: str, scope: list[s
     return False
 
 
-def create_code(conn: Connection, name: str, ttl: timedelta) -> tuple[str, datetime]:
-    """A one-time enrollment code for user ``name`` and when it expires."""
+def create_code(
+    conn: Connection, name: str, ttl: timedelta, device_id: str | None = None
+) -> tuple[str, datetime]:
+    """A one-time enrollment code for user ``name`` and when it expires.
+
+    With ``device_id`` (a device HQ knows, e.g. one that was revoked), the code
+    enrolls that device again and nothing else: it keeps its id and watermark,
+    and its change sequence carries on.
+    """
     row = conn.execute(select(t.user.c.id).where(t.user.c.name == name)).first()
     if row is None:
         raise AdminError(f"no user named {name!r}; add it first", NextStep.ADD_USER)
+    if device_id is not None:
+        device_id = _known_device(conn, device_id)
     code = new_code()
     now = utcnow()
     conn.execute(
         insert(t.enrollment).values(
-            code_hash=hash_secret(code), user_id=row.id, created_at=now, expires_at=now + ttl
+            code_hash=hash_secret(code),
+            user_id=row.id,
+            created_at=now,
+            expires_at=now + ttl,
+            device_id=device_id,
         )
     )
     return code, now + ttl
+
+
+def _known_device(conn: Connection, device: str) -> str:
+    """The id of the one device whose id starts with ``device`` (or named so)."""
+    d = t.device.c
+    rows = conn.execute(
+        select(d.id).where((d.id.startswith(device, autoescape=True)) | (d.name == device))
+    ).all()
+    if not rows:
+        raise AdminError(f"no device {device!r}", NextStep.LIST_DEVICES)
+    if len(rows) > 1:
+        raise AdminError(f"{device!r} matches {len(rows)} devices; give more of the id")
+    return str(rows[0].id)
 
 
 def _aware(value: datetime) -> datetime:
@@ -128,14 +166,35 @@ def _answer_lost(conn: Connection, code: Any, device_id: str) -> bool:
     return all(at is None or _aware(at) < spent for at in seen)
 
 
+def _check_device_id(conn: Connection, row: Any, device_id: str) -> None:
+    """A device id belongs to one enrollment: refuse one HQ knows from another.
+
+    Device ids are seen by other devices (conflicts name them), so presenting one
+    proves nothing: taking over a known id would hand its watermark (and so the
+    fate of its next changes) to someone else. The same enrollment may present it
+    again (the answer was lost), and so may a code HQ made for that very device.
+    """
+    if row.device_id == device_id:
+        return
+    known = conn.execute(select(t.device.c.id).where(t.device.c.id == device_id)).first()
+    if known is not None:
+        raise DeviceIdTaken(
+            f"device id {device_id} is already enrolled at headquarters: a device id "
+            "belongs to one enrollment. If this is that device (revoked, or its token "
+            "lost), ask headquarters for an enrollment code made for this device"
+        )
+
+
 def redeem_code(
     conn: Connection, roles: Roles, code: str, device_id: str, device_name: str = ""
 ) -> EnrollReply:
     """Trade a valid code for a device token (the code is spent).
 
-    The device keeps the id it made for itself (the node of its clocks). A device
-    enrolling again (e.g. after a revocation) gets a new token and keeps its
-    watermark, so its change sequence carries on.
+    The device keeps the id it made for itself (the node of its clocks); an id
+    HQ already knows is refused (:class:`DeviceIdTaken`) unless the code was made
+    for that device (:func:`create_code`), which then gets a new token and keeps
+    its watermark, so its change sequence carries on. A code made for a device
+    enrolls no other.
 
     A spent code is refused, except to the device that spent it when that device's
     answer was evidently lost: the code has not expired, the device is not revoked
@@ -153,8 +212,11 @@ def redeem_code(
         raise EnrollmentError("unknown enrollment code: check it, or ask HQ for a new one")
     if row.used_at is not None and not _answer_lost(conn, row, device_id):
         raise EnrollmentError("this enrollment code was already used: ask HQ for a new one")
+    if row.used_at is None and row.device_id not in (None, device_id):
+        raise EnrollmentError("this enrollment code was made for another device")
     if _aware(row.expires_at) < now:
         raise EnrollmentError("this enrollment code has expired: ask HQ for a new one")
+    _check_device_id(conn, row, device_id)
     user = conn.execute(select(t.user).where(t.user.c.id == row.user_id)).one()
     role = roles.get(user.role)
     if role is None:
@@ -235,16 +297,9 @@ def list_devices(conn: Connection) -> list[DeviceRow]:
 
 def revoke_device(conn: Connection, device: str) -> str:
     """Revoke the device whose id starts with ``device`` (or named so); returns its id."""
-    d = t.device.c
-    rows = conn.execute(
-        select(d.id, d.revoked_at).where((d.id.startswith(device)) | (d.name == device))
-    ).all()
-    if not rows:
-        raise AdminError(f"no device {device!r}", NextStep.LIST_DEVICES)
-    if len(rows) > 1:
-        raise AdminError(f"{device!r} matches {len(rows)} devices; give more of the id")
-    conn.execute(update(t.device).where(d.id == rows[0].id).values(revoked_at=utcnow()))
-    return str(rows[0].id)
+    device_id = _known_device(conn, device)
+    conn.execute(update(t.device).where(t.device.c.id == device_id).values(revoked_at=utcnow()))
+    return device_id
 
 
 @dataclass(frozen=True)
@@ -345,7 +400,7 @@ def new_epoch(conn: Connection) -> str:
 
 def scope_labels(conn: Connection, schema: SyncSchema, label_field: str = "name") -> dict[str, str]:
     """Scope key -> label, from the records of the tables that are their own scope key."""
-    names = [s.name for s in schema.tables if s.scope_field is None]
+    names = [s.name for s in schema.scope_tables]
     out: dict[str, str] = {}
     if not names:
         return out

@@ -15,15 +15,20 @@ code; all but ``/health`` and the OpenAPI pages need the version headers of
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from sync import PROTOCOL_VERSION
+from sync.protocol import EnrollRequest, PushRequest
 from sync.roles import Roles
 from sync.schema import SyncSchema
+from sync.server.bodies import first_error
 from sync.server.db import make_engine, migrate, write_begin
 from sync.server.gate import VersionGate
+from sync.server.openapi import install_openapi
 from sync.server.records import backfill_parents
 from sync.server.routes import Served, router
 from sync.server.settings import AppInfo, ServerSettings
@@ -62,5 +67,13 @@ def create_app(
     )
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(VersionGate, schema_version=schema.version, app_name=info.name)
+    app.add_exception_handler(RequestValidationError, _request_invalid)
     app.include_router(router)
+    install_openapi(app, schema.version, (EnrollRequest, PushRequest))
     return app
+
+
+async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
+    """422 for a query or header that does not fit, worded as one line like a bad body."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse(status_code=422, content={"detail": first_error(errors, "request")})

@@ -17,9 +17,11 @@ __all__ = [
     "Rejected",
     "check_clock",
     "check_fields",
+    "check_hidden",
     "check_order",
     "check_table",
     "check_writable",
+    "device_may_write",
 ]
 
 
@@ -94,6 +96,30 @@ def check_fields(spec: TableSpec, data: dict[str, Any]) -> None:
         spec.check(data)
     except FieldError as err:
         raise Rejected(str(err)) from None
+
+
+def device_may_write(spec: TableSpec) -> None:
+    """A device may write rows of this table (not one written at headquarters only)."""
+    if spec.hq_only:
+        raise Rejected(f"only headquarters writes {spec.name} rows; this change was not applied")
+
+
+def check_hidden(author: Author, spec: TableSpec, data: dict[str, Any]) -> None:
+    """The author writes nothing but blanks in the fields it may not see.
+
+    A role that may not read a field may not write it: any value there other than
+    the field's blank (what the author's device holds in a field it never
+    receives) is rejected, naming the field.
+    """
+    hidden = author.hidden_in(spec.name)
+    if not hidden or hidden.isdisjoint(data):
+        return
+    for name in sorted(hidden.intersection(data)):
+        if data[name] != spec.blank(name):
+            raise Rejected(
+                f"{spec.name}.{name}: {author.user} may not see this field, so may not "
+                "write it; the change was not applied"
+            )
 
 
 def check_writable(author: Author, tbl: str, row_id: str, scope_key: str) -> None:

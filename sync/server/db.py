@@ -26,7 +26,7 @@ __all__ = [
     "write_begin",
 ]
 
-HEAD = "s0002"
+HEAD = "s0003"
 """The newest server migration."""
 VERSION_TABLE = "sync_alembic_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from sync.schema import SyncSchema, TableSpec
 from sync.server.records import ALL_FIELDS, Key, StoredRecord, load_children
 
-__all__ = ["carry_children", "exit_rows", "follow_parent", "move"]
+__all__ = ["carry_children", "exit_rows", "follow_parent", "move", "parent_scope"]
 
 
 def move(rec: StoredRecord, scope_field: str, scope: str, clock: list[Any] | None) -> None:
@@ -29,6 +29,24 @@ def move(rec: StoredRecord, scope_field: str, scope: str, clock: list[Any] | Non
     rec.dirty = True
 
 
+def parent_scope(
+    spec: TableSpec,
+    parent_id: Any,
+    recs: dict[Key, StoredRecord],
+    parent_scopes: dict[Key, str],
+) -> str | None:
+    """The scope of the parent ``parent_id`` of a row of ``spec`` (None: none known).
+
+    The parent is looked up among the records of this write first (it may have
+    moved in it), then among the stored scopes.
+    """
+    if spec.scope_parent is None or not isinstance(parent_id, str):
+        return None
+    parent_tbl = spec.scope_parent[1]
+    parent = recs.get((parent_tbl, parent_id))
+    return parent.scope if parent is not None else parent_scopes.get((parent_tbl, parent_id))
+
+
 def follow_parent(
     spec: TableSpec,
     rec: StoredRecord,
@@ -36,18 +54,9 @@ def follow_parent(
     recs: dict[Key, StoredRecord],
     parent_scopes: dict[Key, str],
 ) -> None:
-    """Put a child row where its parent is (the parent as of this change).
-
-    The parent is looked up among the records of this write first (it may have
-    moved in it), then among the stored scopes.
-    """
+    """Put a child row where its parent is (the parent as of this change)."""
     assert spec.scope_parent is not None and spec.scope_field is not None
-    link, parent_tbl = spec.scope_parent
-    parent_id = rec.data.get(link)
-    if not isinstance(parent_id, str):
-        return
-    parent = recs.get((parent_tbl, parent_id))
-    scope = parent.scope if parent is not None else parent_scopes.get((parent_tbl, parent_id))
+    scope = parent_scope(spec, rec.data.get(spec.scope_parent[0]), recs, parent_scopes)
     if scope is None or scope == rec.scope:
         return
     move(rec, spec.scope_field, scope, clock)

@@ -39,16 +39,19 @@ from sync.server.checks import (
     Rejected,
     check_clock,
     check_fields,
+    check_hidden,
     check_order,
     check_table,
     check_writable,
+    device_may_write,
 )
-from sync.server.follow import carry_children, exit_rows, follow_parent
+from sync.server.follow import carry_children, exit_rows, follow_parent, parent_scope
 from sync.server.lww import Incoming, merge_fields
 from sync.server.records import (
     ALL_FIELDS,
     Key,
     StoredRecord,
+    load_exits,
     load_records,
     load_scopes,
     next_rev,
@@ -148,6 +151,7 @@ class Merge:
         self.now = now
         self.recs: dict[Key, StoredRecord] = {}
         self.parent_scopes: dict[Key, str] = {}
+        self.parent_exits: dict[Key, list[tuple[str, int]]] = {}
         self.touched: set[Key] = set()
         self.repeated: set[Key] = set()
         self.conflicts: list[dict[str, Any]] = []
@@ -178,6 +182,7 @@ class Merge:
                     parents.setdefault(spec.scope_parent[1], set()).add(parent_id)
         self.recs = load_records(self.conn, wanted)
         self.parent_scopes = load_scopes(self.conn, parents)
+        self.parent_exits = load_exits(self.conn, parents)
 
     def apply(
         self, spec: TableSpec, data: dict[str, Any], change: Incoming, author: Author
@@ -199,14 +204,50 @@ class Merge:
         parent_id = rec.data.get(link)
         return not isinstance(parent_id, str) or (parent_tbl, parent_id) not in self.touched
 
+    def _held_until(self, spec: TableSpec, parent_id: str, author: Author) -> int:
+        """The last revision at which the parent left a scope the author may touch (0: never)."""
+        assert spec.scope_parent is not None
+        left = self.parent_exits.get((spec.scope_parent[1], parent_id), ())
+        return max((rev for scope, rev in left if author.may_touch(scope)), default=0)
+
+    def _check_home(
+        self, spec: TableSpec, change: Incoming, own: str | None, parent_id: Any, author: Author
+    ) -> None:
+        """The author may write where the row goes: a child row goes to its parent's scope
+        (whatever scope field it names), any other row to ``own``.
+
+        A child of a parent outside the author's scope is refused, unless the parent
+        left the author's scope after the revision the author had seen
+        (``seen_rev``): it was written, offline, for a parent the author held then,
+        and follows it.
+        """
+        found = parent_scope(spec, parent_id, self.recs, self.parent_scopes)
+        if found is None:
+            if own is not None:
+                check_writable(author, spec.name, change.id, own)
+            return
+        assert spec.scope_parent is not None and isinstance(parent_id, str)
+        if author.may_touch(found) or self._held_until(spec, parent_id, author) > change.seen_rev:
+            return
+        raise Rejected(
+            f"{spec.name} {change.id}: its {spec.scope_parent[1]} {parent_id} is in {found}, "
+            f"outside {author.user}'s scope"
+        )
+
     def _create(
         self, spec: TableSpec, data: dict[str, Any], change: Incoming, author: Author
     ) -> None:
-        """A new record: every field carries this change's clock (one shared entry)."""
+        """A new record: every field carries this change's clock (one shared entry).
+
+        The author must be able to write where it goes: a child row goes to its
+        parent's scope, whatever scope field it names.
+        """
         scope = spec.scope_of(change.id, data)
         if scope is None:
             raise Rejected(f"new {change.tbl} row {change.id} has no {spec.scope_field}")
-        check_writable(author, change.tbl, change.id, scope)
+        check_hidden(author, spec, data)
+        link = spec.scope_parent[0] if spec.scope_parent is not None else None
+        self._check_home(spec, change, scope, data.get(link) if link else None, author)
         key = (change.tbl, change.id)
         rec = self.recs[key] = StoredRecord(
             scope=scope,
@@ -231,15 +272,21 @@ class Merge:
         change: Incoming,
         author: Author,
     ) -> VerdictStatus:
-        """A stored record: scope checks, field LWW, then its scope follows its values."""
+        """A stored record: role and scope checks, field LWW, then its scope follows its values.
+
+        Blanks in fields the author may not see are dropped (they would erase what
+        it cannot see); the author must be able to write where the record is and
+        where it goes (a child row: its parent's scope, as of this change).
+        """
+        check_hidden(author, spec, data)
         hidden = author.hidden_in(change.tbl)
         if hidden:
             data = {k: v for k, v in data.items() if k not in hidden}
         check_writable(author, change.tbl, change.id, rec.scope)
-        if spec.scope_field in data:
-            new_scope = spec.scope_of(change.id, data)
-            if new_scope is not None:
-                check_writable(author, change.tbl, change.id, new_scope)
+        own = spec.scope_of(change.id, data) if spec.scope_field in data else None
+        link = spec.scope_parent[0] if spec.scope_parent is not None else None
+        parent_id = data.get(link, rec.data.get(link)) if link else None
+        self._check_home(spec, change, own, parent_id, author)
         conflicted = merge_fields(rec, data, change, self.rev, self.conflicts, self.now)
         rec.scope = spec.scope_of(change.id, rec.data) or rec.scope
         rec.deleted = bool(rec.data.get(spec.delete_field, False))
@@ -295,6 +342,7 @@ def _push_one(
 ) -> VerdictStatus:
     """Check one pushed change and merge it; raises :class:`Rejected`."""
     spec = check_table(merge.schema, c.tbl)
+    device_may_write(spec)
     ts = check_clock(c.hlc, dev.id, now_ms, max_drift_ms)
     check_fields(spec, c.data)
     return merge.apply(spec, c.data, Incoming(c.tbl, c.id, c.hlc, ts, c.seen_rev, dev.id), dev)

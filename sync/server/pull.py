@@ -17,7 +17,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     String,
+    and_,
     literal,
+    not_,
+    or_,
     select,
     true,
     tuple_,
@@ -25,7 +28,7 @@ from sqlalchemy import (
 )
 
 from sync.protocol import ConflictInfo, Cursor
-from sync.schema import SyncSchema
+from sync.schema import EVERY_DEVICE, SyncSchema
 from sync.server import tables as t
 from sync.server.auth import Device, utcnow
 
@@ -64,9 +67,20 @@ def _after(cols: Any, kind: int, cur: Cursor) -> ColumnElement[bool]:
 
 
 def _in_scope(col: Any, dev: Device) -> ColumnElement[bool]:
+    """Rows of the device's scope keys, and those every device receives."""
     if dev.scope is None:
         return true()
-    return col.in_(sorted(dev.scope))
+    return col.in_([*sorted(dev.scope), EVERY_DEVICE])
+
+
+def _visible(c: Any, schema: SyncSchema, dev: Device) -> ColumnElement[bool]:
+    """Conflicts on fields the device's role may see (the others are never sent)."""
+    hidden = [
+        and_(c.tbl == spec.name, c.field.in_(sorted(dev.role.hidden_in(spec.name))))
+        for spec in schema.tables
+        if dev.role.hidden_in(spec.name)
+    ]
+    return not_(or_(*hidden)) if hidden else true()
 
 
 def pull_page_json(
@@ -142,12 +156,18 @@ def touch_pull(conn: Connection, dev: Device) -> None:
     conn.execute(update(t.device).where(t.device.c.id == dev.id).values(last_pull_at=utcnow()))
 
 
-def conflicts_after(conn: Connection, dev: Device, after: int, limit: int) -> list[ConflictInfo]:
-    """Conflicts in the device's scope recorded or resolved after revision ``after``."""
+def conflicts_after(
+    conn: Connection, schema: SyncSchema, dev: Device, after: int, limit: int
+) -> list[ConflictInfo]:
+    """Conflicts in the device's scope recorded or resolved after revision ``after``.
+
+    They pass the same role filter as records: a conflict on a field the device's
+    role may not see is never sent (neither side's value).
+    """
     c = t.conflict.c
     rows = conn.execute(
         select(t.conflict)
-        .where(_in_scope(c.scope, dev), c.rev > after)
+        .where(_in_scope(c.scope, dev), _visible(c, schema, dev), c.rev > after)
         .order_by(c.rev, c.id)
         .limit(limit)
     )

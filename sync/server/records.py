@@ -24,6 +24,7 @@ __all__ = [
     "StoredRecord",
     "backfill_parents",
     "load_children",
+    "load_exits",
     "load_records",
     "load_scopes",
     "next_rev",
@@ -104,10 +105,12 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Seq
     conn.execute(stmt, rows)
 
 
-def _select_where(conn: Connection, columns: str, column: str) -> TextClause:
-    """``SELECT columns FROM sync_record WHERE tbl = :tbl AND column IN (:ids as JSON)``."""
+def _select_where(
+    conn: Connection, columns: str, column: str, table: Table = t.record
+) -> TextClause:
+    """``SELECT columns FROM table WHERE tbl = :tbl AND column IN (:ids as JSON)``."""
     ids = _ID_LIST.get(conn.dialect.name, _ID_LIST["sqlite"])
-    return text(f"SELECT {columns} FROM {t.record.name} WHERE tbl = :tbl AND {column} IN ({ids})")
+    return text(f"SELECT {columns} FROM {table.name} WHERE tbl = :tbl AND {column} IN ({ids})")
 
 
 def _ids_param(ids: Iterable[str]) -> str:
@@ -133,6 +136,16 @@ def load_scopes(conn: Connection, wanted: dict[str, set[str]]) -> dict[Key, str]
     for tbl, ids in wanted.items():
         for row in conn.execute(sql, {"tbl": tbl, "ids": _ids_param(ids)}):
             found[(tbl, row.id)] = row.scope
+    return found
+
+
+def load_exits(conn: Connection, wanted: dict[str, set[str]]) -> dict[Key, list[tuple[str, int]]]:
+    """The scopes each of the ``wanted`` ids left, with the revision it last left them."""
+    sql = _select_where(conn, "id, scope, rev", "id", t.exit_)
+    found: dict[Key, list[tuple[str, int]]] = {}
+    for tbl, ids in wanted.items():
+        for row in conn.execute(sql, {"tbl": tbl, "ids": _ids_param(ids)}):
+            found.setdefault((tbl, row.id), []).append((row.scope, int(row.rev)))
     return found
 
 

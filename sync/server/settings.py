@@ -10,11 +10,19 @@ __all__ = ["AppInfo", "ServerSettings"]
 
 
 class ServerSettings(BaseModel):
-    """Limits of a headquarters server."""
+    """Limits of a headquarters server.
+
+    ``max_body_bytes`` bounds a push body (compressed and plain), ``max_enroll_bytes``
+    an enrollment body (no token needed to send one); ``enroll_failures_per_minute``
+    is how many failed enrollment tries a client address gets a minute
+    (:mod:`sync.server.throttle`).
+    """
 
     max_drift_ms: int = 5 * 60 * 1000
     max_batch: int = 5000
     max_body_bytes: int = 32 * 1024 * 1024
+    max_enroll_bytes: int = 16 * 1024
+    enroll_failures_per_minute: int = 5
     default_page: int = 2000
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
 __all__ = [
     "conflict",
     "device",
+    "enroll_failure",
     "enrollment",
     "exit_",
     "metadata",
@@ -79,6 +80,14 @@ enrollment = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
     Column("device_id", String(64)),
+)
+
+enroll_failure = Table(
+    "sync_enroll_failure",
+    metadata,
+    Column("address", String(64), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False),
 )
 
 record = Table(

@@ -3,7 +3,8 @@
 Real HTTP against the toy HQ on SQLite and PostgreSQL: when a note moves to
 another group, the old group's devices lose its comments too, the new group's
 devices receive them, and a comment an offline device wrote under the old group
-follows the note.
+follows the note. A device that never held the note may not comment on it by
+naming its own group: a child's scope is its parent's.
 """
 
 from __future__ import annotations
@@ -73,6 +74,22 @@ def test_comments_follow_their_note_to_another_group(toy_hq: ServerThread) -> No
     }
     assert west.rows[("comment", late)]["group_id"] == b
     assert west.rows[("note", note)]["group_id"] == b
+
+
+def test_a_comment_on_a_note_of_another_group_is_rejected(toy_hq: ServerThread) -> None:
+    mine, theirs = uid("g"), uid("g")
+    boss, cb = enroll_toy(toy_hq, "overseer", None)
+    note = uid("n")
+    boss.write("note", note, group_id=theirs, title="t", body="", secret="", n=None, deleted=False)
+    run_sync(cb, boss)
+    outsider, co = enroll_toy(toy_hq, "member", [mine])
+    run_sync(co, outsider)
+    sneaky = uid("c")  # its own group named, the note of another
+    outsider.write("comment", sneaky, note_id=note, group_id=mine, text="x", deleted=False)
+    assert run_sync(co, outsider).rejected == 1
+    assert hq_record(toy_hq.engine, "comment", sneaky) is None
+    reason = outsider.outbox[-1]["reason"]
+    assert f"its note {note} is in {theirs}, outside" in reason
 
 
 def test_a_scope_parent_must_be_a_field_of_an_earlier_table() -> None:

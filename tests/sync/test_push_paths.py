@@ -34,7 +34,7 @@ def test_text_that_needs_escaping_survives_the_insert(toy_hq: ServerThread) -> N
     dev, client = enroll_toy(toy_hq, "member", [g])
     dev.write("group", g, name="东山\\站", deleted=False)
     body = 'tab\there\nnew line\r\\N \\. "quoted" \\\\ end'
-    note = f"n-\\\t{uuid.uuid4().hex[:8]}"
+    note = f"n-\\{uuid.uuid4().hex[:8]}"  # a backslash; ids hold no control characters
     dev.write("note", note, group_id=g, title="t", body=body, secret="", n=None, deleted=False)
     reply = client.push(dev.pending(10))
     assert [v.status for v in reply.verdicts] == ["applied", "applied"]

@@ -1,8 +1,9 @@
 """A toy application for testing the generic sync engine on its own.
 
-Three tables: ``group`` (its own scope key), ``note`` (scoped by ``group_id``,
-with a ``secret`` field guests never see) and ``comment`` (on a note, whose group
-it follows). Three roles: ``overseer`` (every group), ``member`` and ``guest``
+Four tables: ``group`` (its own scope key), ``note`` (scoped by ``group_id``,
+with a ``secret`` field guests never see and a number ``n`` between 0 and 1000),
+``comment`` (on a note, whose group it follows) and ``notice`` (written at HQ
+only, received by every device). Three roles: ``overseer`` (every group), ``member`` and ``guest``
 (the groups given to them; guests without secrets). :class:`ToyReplica` is an
 in-memory LocalReplica with an outbox.
 """
@@ -24,7 +25,7 @@ from sync.hlc import HLC
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
 from sync.replica import PageApplied
 from sync.roles import Roles, RoleSpec
-from sync.schema import SyncSchema, TableSpec
+from sync.schema import FieldLimit, SyncSchema, TableSpec
 from sync.server import AppInfo, ServerSettings, create_app
 from sync.server.admin import add_user, create_code
 from sync.server.db import write_begin
@@ -50,12 +51,20 @@ TOY = SyncSchema(
             {"group_id": str, "title": str, "body": str, "secret": str, "n": int, "deleted": bool},
             scope_field="group_id",
             nullable=frozenset({"n"}),
+            limits={"n": FieldLimit(0, 1000)},
         ),
         TableSpec(
             "comment",
             {"note_id": str, "group_id": str, "text": str, "deleted": bool},
             scope_field="group_id",
             scope_parent=("note_id", "note"),
+        ),
+        TableSpec(
+            "notice",
+            {"text": str, "deleted": bool},
+            scope_field=None,
+            every_device=True,
+            hq_only=True,
         ),
     ),
 )
@@ -159,6 +168,8 @@ class ToyReplica:
         if page.scope is not None and page.scope != self.meta.get("scope"):
             for key in list(self.rows):
                 row = self.rows[key]
+                if key[0] == "notice":  # every device holds every notice
+                    continue
                 scope = key[1] if key[0] == "group" else row.get("group_id")
                 if scope not in page.scope:
                     del self.rows[key]
