@@ -34,7 +34,7 @@ def _list(conn: object) -> None:
     if not keys:
         print(_("Card key: none published yet; make one with fieldkit admin card-key"))
     for k in keys:
-        state = _("revoked") if k.revoked else _("in use")
+        state = _("key revoked") if k.revoked else _("key in use")
         print(f"{k.key.county} #{k.key.key_id}  {k.key.created_at:%Y-%m-%d %H:%M}  {state}")
 
 
