@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from faults_kit import Laptop, hq_records, integrity, local_rows
 from hq_process import Hq
+from laptop_kit import Laptop, hq_records, integrity, local_rows
 from proxy import PASS, FaultProxy, RandomFaults, Script, cut_response, delay
 
 from fieldkit.domain.models import SYNCED_TABLES

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults_kit import Laptop, hq_conflicts, hq_records, hq_watermark, integrity, outbox_states
 from hq_process import Hq
+from laptop_kit import Laptop, hq_conflicts, hq_records, hq_watermark, integrity, outbox_states
 from proxy import FaultProxy, RandomFaults, Script, cut_request, cut_response, delay
 
 from fieldkit.store.replica import StoreReplica, rejected_changes

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faults_kit import (
+from hq_process import Hq
+from laptop_kit import (
     Laptop,
     hq_conflicts,
     hq_records,
@@ -27,7 +28,6 @@ from faults_kit import (
     local_rows,
     outbox_states,
 )
-from hq_process import Hq
 from proxy import FaultProxy, RandomFaults
 
 from fieldkit.domain.models import Visit

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults_kit import Laptop, hq_records, integrity, local_rows, outbox_states
 from hq_process import Hq
+from laptop_kit import Laptop, hq_records, integrity, local_rows, outbox_states
 from proxy import FaultProxy, Script, cut_response
 
 pytestmark = pytest.mark.slow
