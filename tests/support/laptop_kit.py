@@ -23,6 +23,7 @@ __all__ = [
     "Laptop",
     "hq_conflicts",
     "hq_records",
+    "hq_scoped_records",
     "hq_watermark",
     "integrity",
     "local_rows",
@@ -140,14 +141,22 @@ def local_rows(path: Path, tbl: str, fields: tuple[str, ...] = ()) -> dict[str, 
         conn.close()
 
 
-def integrity(path: Path) -> str:
-    """``PRAGMA integrity_check`` and ``foreign_key_check`` of a laptop file."""
+def integrity(path: Path, *, pull_done: bool = True) -> str:
+    """``PRAGMA integrity_check`` and ``foreign_key_check`` of a laptop file: "ok" when
+    the file is whole and every row's parent is there, else what is wrong.
+
+    With ``pull_done=False`` (a pull cut half-way: pages come in revision order, so a
+    child may have arrived before its parent) only the file is checked.
+    """
     conn = sqlite3.connect(path)
     try:
-        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        return str(check)
+        check = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        orphans = conn.execute("PRAGMA foreign_key_check").fetchall() if pull_done else []
     finally:
         conn.close()
+    if orphans:
+        return f"{check}; rows whose parent is missing (table, rowid, parent): {orphans[:10]}"
+    return check
 
 
 def hq_records(database_url: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -165,6 +174,19 @@ def hq_records(database_url: str) -> dict[tuple[str, str], dict[str, Any]]:
         assert (row.tbl, row.id) not in out, f"record {row.tbl} {row.id} twice at HQ"
         out[(row.tbl, row.id)] = {**json.loads(row.data), "deleted": bool(row.deleted)}
     return out
+
+
+def hq_scoped_records(database_url: str) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """Every record at HQ: (tbl, id) -> (its scope key, its current values)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(t.record.c.tbl, t.record.c.id, t.record.c.scope, t.record.c.data)
+            ).all()
+    finally:
+        engine.dispose()
+    return {(row.tbl, row.id): (row.scope, json.loads(row.data)) for row in rows}
 
 
 def hq_watermark(database_url: str, device_id: str) -> int:
