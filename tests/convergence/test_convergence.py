@@ -29,12 +29,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from convergence_kit import DRIFT_MS, ClockedLaptop, scope_mismatches
+from convergence_kit import DRIFT_MS, ClockedLaptop
 from hq_process import Hq
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
-from laptop_kit import Laptop, hq_records, integrity, outbox_states
+from laptop_kit import Laptop, hq_records, integrity, outbox_states, scope_mismatches
 
 from fieldkit.domain.models import Person, Visit
 from fieldkit.domain.vocab import EventKind, Tier

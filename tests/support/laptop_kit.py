@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select
 from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
 from fieldkit.store import Store
+from fieldkit.store.replica import StoreReplica
 from fieldkit.syncing import SyncReport, enroll, sync_now
 from sync.server import tables as t
 
@@ -28,6 +29,7 @@ __all__ = [
     "integrity",
     "local_rows",
     "outbox_states",
+    "scope_mismatches",
 ]
 
 
@@ -211,3 +213,43 @@ def hq_conflicts(database_url: str) -> list[dict[str, Any]]:
             return [dict(r._mapping) for r in conn.execute(select(t.conflict))]
     finally:
         engine.dispose()
+
+
+def _local_table(path: Path, tbl: str, columns: list[str]) -> dict[str, tuple[Any, ...]]:
+    cols = ", ".join(f'"{c}"' for c in ["id", *columns])
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0]: tuple(r) for r in conn.execute(f'SELECT {cols} FROM "{tbl}"')}
+    finally:
+        conn.close()
+
+
+def scope_mismatches(hq: Hq, laptop: Laptop) -> list[str]:
+    """Where the laptop differs from HQ's records in its scope, field by field, on every
+    synced table: rows it lacks, rows it should not hold, and each differing field.
+
+    HQ's values are turned into the laptop's storage form by the same plan a pull
+    uses (dates, times, flags, search keys), so any difference is a real one.
+    """
+    scope = StoreReplica(laptop.store).scope()
+    held = hq_scoped_records(hq.database_url)
+    out: list[str] = []
+    for tbl, plan in StoreReplica(laptop.store).plans.items():
+        names = ["id", *plan.columns] + (
+            ["search_full", "search_initials"] if plan.is_person else []
+        )
+        want = {
+            row_id: plan.row(row_id, data)
+            for (t, row_id), (key, data) in held.items()
+            if t == tbl and (scope is None or key in scope)
+        }
+        have = _local_table(laptop.path, tbl, names[1:])
+        for row_id in sorted(want.keys() - have.keys()):
+            out.append(f"{tbl} {row_id}: at HQ, not on the laptop")
+        for row_id in sorted(have.keys() - want.keys()):
+            out.append(f"{tbl} {row_id}: on the laptop, not at HQ in its scope")
+        for row_id in sorted(want.keys() & have.keys()):
+            for name, hq_value, local in zip(names, want[row_id], have[row_id], strict=True):
+                if hq_value != local:
+                    out.append(f"{tbl} {row_id}.{name}: HQ {hq_value!r}, laptop {local!r}")
+    return out
