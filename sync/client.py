@@ -84,7 +84,11 @@ class BatchTooLarge(SyncError):
 
 
 class SyncClient:
-    """HTTP client of the headquarters API; requests are gzip-compressed."""
+    """HTTP client of the headquarters API; requests are gzip-compressed.
+
+    A request that fails in transport, or with a 5xx, is tried again twice, after
+    ``retry_pause`` seconds and then twice that.
+    """
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class SyncClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 120.0,
         protocol_version: int = PROTOCOL_VERSION,
+        retry_pause: float = 0.5,
     ) -> None:
         headers = {
             HEADER_PROTOCOL: str(protocol_version),
@@ -104,6 +109,7 @@ class SyncClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.base_url = base_url.rstrip("/")
+        self.retry_pause = retry_pause
         self._http = httpx.Client(
             base_url=self.base_url, headers=headers, transport=transport, timeout=timeout
         )
@@ -145,14 +151,14 @@ class SyncClient:
                 )
             except httpx.TransportError as err:
                 if attempt + 1 < attempts:
-                    time.sleep(0.5 * (attempt + 1))
+                    time.sleep(self.retry_pause * (attempt + 1))
                     continue
                 raise Unreachable(
                     f"cannot reach headquarters at {self.base_url}: {err}; "
                     "check the network and try again (nothing is lost)"
                 ) from err
             if reply.status_code >= 500 and attempt + 1 < attempts:
-                time.sleep(0.5 * (attempt + 1))
+                time.sleep(self.retry_pause * (attempt + 1))
                 continue
             break
         _raise_for(reply)

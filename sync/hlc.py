@@ -8,12 +8,20 @@ number, no sign or space), and clocks are compared as parsed
 :class:`Timestamp` tuples (wall time, then counter, then node), never as text:
 ties between devices are broken by node id, and every timestamp of a system is
 unique.
+
+Wall time comes from :func:`wall_ms`; :func:`wall_clock` replaces its source for a
+block (a laptop whose clock runs fast, slow or jumps back, in tests).
+
+The receive rule: a node merges (:meth:`HLC.observe`) every clock it receives, so
+every timestamp it issues afterwards sorts after every value it has seen.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,6 +33,8 @@ __all__ = [
     "format_ts",
     "parse_ts",
     "stored_ts",
+    "wall_clock",
+    "wall_ms",
 ]
 
 _COUNTER_MAX = 99_999
@@ -70,8 +80,31 @@ def stored_ts(text: str) -> Timestamp:
         return NEVER
 
 
-def _now_ms() -> int:
+def _system_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+_wall_source: Callable[[], int] = _system_ms
+
+
+def wall_ms() -> int:
+    """This machine's wall clock in milliseconds (the system clock unless replaced)."""
+    return _wall_source()
+
+
+@contextmanager
+def wall_clock(source: Callable[[], int]) -> Iterator[None]:
+    """Read wall time from ``source`` (milliseconds) until the block ends.
+
+    Process-wide: for tests that play several machines in one process, one at a time.
+    """
+    global _wall_source
+    before = _wall_source
+    _wall_source = source
+    try:
+        yield
+    finally:
+        _wall_source = before
 
 
 @dataclass
@@ -86,7 +119,7 @@ class HLC:
 
     def now(self, wall_ms: int | None = None) -> str:
         """Issue a new timestamp, later than every one seen so far."""
-        wall = _now_ms() if wall_ms is None else wall_ms
+        wall = _wall_source() if wall_ms is None else wall_ms
         prev = stored_ts(self.last) if self.last else NEVER
         if wall > prev.wall_ms:
             ts = Timestamp(wall, 0, self.node)
@@ -105,7 +138,7 @@ class HLC:
         With ``max_drift_ms``, a remote timestamp that far ahead of the wall clock raises
         :class:`ClockDriftError` and is not merged.
         """
-        wall = _now_ms() if wall_ms is None else wall_ms
+        wall = _wall_source() if wall_ms is None else wall_ms
         r = parse_ts(remote)
         if max_drift_ms is not None and r.wall_ms > wall + max_drift_ms:
             raise ClockDriftError(

@@ -101,6 +101,8 @@ class PullPage(BaseModel):
     ``scope`` is the device's current list of scope keys (``None``: everything);
     ``seen_rev`` is the revision the device has seen everything through after this
     page; ``reset`` says the server's epoch changed and the pull restarted from zero.
+    ``server_ms`` and ``clock`` (the latest field clock of the page's records) are
+    merged into the device's HLC (the receive rule).
     """
 
     epoch: str
@@ -109,6 +111,10 @@ class PullPage(BaseModel):
     reset: bool = False
     seen_rev: int
     server_ms: int = Field(default=0, description="HQ's wall clock, for the device's HLC")
+    clock: str = Field(
+        default="",
+        description="the latest field clock of the page's records, for the device's HLC",
+    )
     role: str
     scope: list[str] | None
     records: list[PulledRecord]

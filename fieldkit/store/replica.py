@@ -401,8 +401,7 @@ class StoreReplica:
                     _meta_set(conn, "role", page.role)
                     if page.reset:
                         _meta_set(conn, "conflict_rev", "0")
-                    if page.server_ms:
-                        self._observe(conn, page.server_ms)
+                    self._observe(conn, page)
             finally:
                 raw.execute("PRAGMA synchronous=FULL")
                 raw.execute("PRAGMA foreign_keys=ON")
@@ -424,10 +423,15 @@ class StoreReplica:
             removed += done.rowcount
         return removed
 
-    def _observe(self, conn: Connection, server_ms: int) -> None:
+    def _observe(self, conn: Connection, page: PullPage) -> None:
+        """The HLC receive rule: merge HQ's wall clock and the page's latest field clock,
+        so a local edit made after this page sorts after every value it brought."""
         device = _meta_get(conn, "device_id") or ""
         clock = HLC(node=device, last=_meta_get(conn, "hlc") or "")
-        clock.observe(format_ts(Timestamp(server_ms, 0, device)))
+        if page.server_ms:
+            clock.observe(format_ts(Timestamp(page.server_ms, 0, device)))
+        if page.clock:
+            clock.observe(page.clock)
         _meta_set(conn, "hlc", clock.last)
 
     # conflicts

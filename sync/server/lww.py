@@ -6,6 +6,8 @@ sets a field when its clock is later, compared as :class:`sync.hlc.Timestamp`
 tuples, never as text. When the stored value was written by another node at a
 revision the change's author had not seen, and the values differ, the two edits
 were concurrent: the loser is kept in a conflict row for a human to review.
+A pushed value that loses to a different stored one restamps the record with the
+push's revision, so the pusher pulls the value that stands.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ def merge_fields(
                 win, lose = (ours, stored) if mine > theirs else (stored, ours)
                 conflicts.append(_conflict_row(change, rec, name, win, lose, rev, now))
             if mine <= theirs:
+                # The pushed value lost: the record is written again with this
+                # revision, so the author's next pull brings the winner back.
+                rec.dirty = rec.dirty or old_value != value
                 continue
         rec.data[name] = value
         rec.clocks[name] = [change.hlc, rev, change.node]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -27,12 +29,20 @@ from sqlalchemy import (
     update,
 )
 
+from sync.hlc import NEVER, format_ts, stored_ts
 from sync.protocol import ConflictInfo, Cursor
 from sync.schema import EVERY_DEVICE, SyncSchema
 from sync.server import tables as t
 from sync.server.auth import Device, utcnow
 
-__all__ = ["PageJson", "conflicts_after", "current_state", "pull_page_json", "touch_pull"]
+__all__ = [
+    "PageJson",
+    "conflicts_after",
+    "current_state",
+    "latest_clock",
+    "pull_page_json",
+    "touch_pull",
+]
 
 
 class PageJson(NamedTuple):
@@ -83,6 +93,22 @@ def _visible(c: Any, schema: SyncSchema, dev: Device) -> ColumnElement[bool]:
     return not_(or_(*hidden)) if hidden else true()
 
 
+def latest_clock(clocks: Iterable[str]) -> str:
+    """The latest field clock in the stored clocks of some records ("" if none).
+
+    A page carries it so the device merges it into its HLC: an edit made after
+    the device pulled these values sorts after every one of them.
+    """
+    latest = NEVER
+    for text in clocks:
+        if text:
+            for entry in orjson.loads(text).values():
+                ts = stored_ts(entry[0])
+                if ts > latest:
+                    latest = ts
+    return format_ts(latest) if latest is not NEVER else ""
+
+
 def pull_page_json(
     conn: Connection, schema: SyncSchema, dev: Device, cursor_text: str | None, limit: int
 ) -> PageJson:
@@ -97,14 +123,14 @@ def pull_page_json(
         else:
             reset = True
     r, x = t.record.c, t.exit_.c
-    items: list[tuple[int, int, str, str, bool, str | None]] = []
+    items: list[tuple[int, int, str, str, bool, str | None, str]] = []
     rows = conn.execute(
-        select(r.rev, r.tbl, r.id, r.deleted, r.data)
+        select(r.rev, r.tbl, r.id, r.deleted, r.data, r.clocks)
         .where(_in_scope(r.scope, dev), _after(r, 1, cur))
         .order_by(r.rev, r.tbl, r.id)
         .limit(limit + 1)
     )
-    items.extend((int(a.rev), 1, a.tbl, a.id, bool(a.deleted), a.data) for a in rows)
+    items.extend((int(a.rev), 1, a.tbl, a.id, bool(a.deleted), a.data, a.clocks) for a in rows)
     if dev.scope is not None:
         rows = conn.execute(
             select(x.rev, x.tbl, x.id)
@@ -112,7 +138,7 @@ def pull_page_json(
             .order_by(x.rev, x.tbl, x.id)
             .limit(limit + 1)
         )
-        items.extend((int(a.rev), 0, a.tbl, a.id, False, None) for a in rows)
+        items.extend((int(a.rev), 0, a.tbl, a.id, False, None, "") for a in rows)
         items.sort(key=lambda i: (i[0], i[1], i[2], i[3]))
     more = len(items) > limit
     items = items[:limit]
@@ -127,7 +153,7 @@ def pull_page_json(
     }
     parts: list[str] = []
     dumps = json.dumps
-    for rev, kind, tbl, row_id, deleted, data in items:
+    for rev, kind, tbl, row_id, deleted, data, _ in items:
         if kind == 0:
             parts.append(f'{{"op":"exit","tbl":{dumps(tbl)},"id":{dumps(row_id)},"rev":{rev}}}')
             continue
@@ -146,6 +172,7 @@ def pull_page_json(
         f'{{"epoch":{dumps(epoch)},"cursor":{dumps(cur.encode())},'
         f'"more":{"true" if more else "false"},"reset":{"true" if reset else "false"},'
         f'"seen_rev":{seen},"server_ms":{time.time_ns() // 1_000_000},'
+        f'"clock":{dumps(latest_clock(i[6] for i in items))},'
         f'"role":{dumps(dev.role.name)},"scope":{dumps(scope)},"records":['
     )
     return PageJson(head_json + ",".join(parts) + "]}", more)

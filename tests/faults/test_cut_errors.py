@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from faults_kit import Laptop, hq_records, hq_watermark, integrity, outbox_states
 from hq_process import Hq, run_cli
+from laptop_kit import Laptop, hq_records, hq_watermark, integrity, outbox_states
 from proxy import FaultProxy, Script, cut_request, cut_response, delay
 
 from fieldkit.store import Store

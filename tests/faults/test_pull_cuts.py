@@ -18,11 +18,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from faults_kit import Laptop, hq_records, integrity, local_rows
 from hq_process import Hq
+from laptop_kit import Laptop, hq_records, integrity, local_rows, scope_mismatches
 from proxy import PASS, FaultProxy, RandomFaults, Script, cut_response, delay
 
 from fieldkit.domain.models import SYNCED_TABLES
+from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, SyncResult, Unreachable, pull_all
@@ -112,7 +113,7 @@ def test_a_page_cut_mid_answer_is_not_applied_and_the_next_sync_resumes(
             assert _held(lap.path) == expected
             assert lap.store.meta("pull_cursor") == first_three[-1].cursor
             assert lap.store.meta("pull_rev") == str(first_three[-1].seen_rev)
-            assert integrity(lap.path) == "ok"
+            assert integrity(lap.path, pull_done=False) == "ok"
 
             # the next sync starts at the stored cursor and brings the rest once
             before = len(proxy.requests(PULL))
@@ -124,6 +125,7 @@ def test_a_page_cut_mid_answer_is_not_applied_and_the_next_sync_resumes(
             assert query["cursor"] == [first_three[-1].cursor]
         assert _held(lap.path) == _scope_at_hq(hq, county.site)
         assert len(local_rows(lap.path, "visit")) == len(county.visits)
+        assert scope_mismatches(hq, lap) == []
     finally:
         lap.close()
 
@@ -152,7 +154,7 @@ def test_random_cuts_during_a_paged_first_pull_apply_every_page_once(
                         pull_all(client, StoreReplica(lap.store), page_limit=PAGE, result=total)
                     break
                 except Unreachable:
-                    assert integrity(lap.path) == "ok"
+                    assert integrity(lap.path, pull_done=False) == "ok"
             else:
                 pytest.fail("the pull did not complete in 15 runs")
             assert runs > 1, "the seed cut nothing that mattered"
@@ -164,6 +166,7 @@ def test_random_cuts_during_a_paged_first_pull_apply_every_page_once(
         held = hq_records(hq.database_url)
         for pid in county.persons:
             assert persons[pid] == (held[("person", pid)]["code"], held[("person", pid)]["name"])
+        assert scope_mismatches(hq, lap) == []
     finally:
         lap.close()
 
@@ -232,7 +235,7 @@ def test_a_pull_killed_at_any_moment_keeps_whole_pages(
                 proc.wait()
                 finished = False
             proc.stdout.close()
-            assert integrity(lap.path) == "ok"
+            assert integrity(lap.path, pull_done=finished) == "ok"
             stored = _meta(lap.path, "pull_cursor")
             assert stored in upto, f"cursor {stored!r} is not a page boundary"
             assert _held(lap.path) == upto[stored]
@@ -242,5 +245,10 @@ def test_a_pull_killed_at_any_moment_keeps_whole_pages(
         else:
             pytest.fail("the pull never completed")
     assert _held(lap.path) == so_far
+    lap.store = Store(lap.path)
+    try:
+        assert scope_mismatches(hq, lap) == []
+    finally:
+        lap.close()
     print(f"{partial} kills left a partial pull")
     assert partial >= 1, "no kill landed in the middle of the pull"

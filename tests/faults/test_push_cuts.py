@@ -11,8 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults_kit import Laptop, hq_conflicts, hq_records, hq_watermark, integrity, outbox_states
 from hq_process import Hq
+from laptop_kit import (
+    Laptop,
+    hq_conflicts,
+    hq_records,
+    hq_watermark,
+    integrity,
+    outbox_states,
+    scope_mismatches,
+)
 from proxy import FaultProxy, RandomFaults, Script, cut_request, cut_response, delay
 
 from fieldkit.store.replica import StoreReplica, rejected_changes
@@ -156,6 +164,59 @@ def test_small_batches_under_random_cuts_land_exactly_once(hq: Hq, tmp_path: Pat
             assert {("visit", v) for v in visits} <= held.keys()
             for i, pid in enumerate(people[:50]):
                 assert held[("person", pid)]["address"] == f"分批{i}栋"
+            assert scope_mismatches(hq, lap) == []
             assert not [c for c in hq_conflicts(hq.database_url) if c["row_id"] in set(people)]
         finally:
             lap.close()
+
+
+def run_cut_trials(hq: Hq, tmp_path: Path, trials: int, seed: int) -> None:
+    """Syncs through a link that cuts requests and answers until ``trials`` faults were
+    injected, with new persons, visits and edits between syncs; then every change is at
+    HQ exactly once and the laptop equals HQ field by field."""
+    with FaultProxy(hq.port) as proxy:
+        lap = Laptop.enrolled(hq, tmp_path / f"trials{seed}.db", f"切断{seed}", proxy.url)
+        try:
+            site = lap.add_site(f"切断站点{seed}")
+            proxy.policy = RandomFaults(
+                seed, cut_request=0.3, cut_response=0.3, refuse=0.1, limit=trials
+            )
+            token = lap.store.meta("device_token")
+            made: list[str] = []
+            rounds = 0
+            while True:
+                rounds += 1
+                fresh = lap.add_persons(site, f"Q{rounds}", 4)
+                lap.add_visits(fresh[:2], site)
+                for pid in made[-3:]:
+                    lap.edit(pid, notes=f"第{rounds}轮")
+                made += fresh
+                client = SyncClient(
+                    proxy.url, token, schema_version=sync_schema().version, retry_pause=0.01
+                )
+                try:
+                    with client:
+                        run_sync(client, StoreReplica(lap.store), batch=5)
+                    if len(proxy.faults()) >= trials:
+                        break
+                except SyncError as err:
+                    assert "cannot reach headquarters" in str(err)
+            assert outbox_states(lap.path) == {"synced": lap.last_seq()}
+            assert hq_watermark(hq.database_url, lap.device_id) == lap.last_seq()
+            assert integrity(lap.path) == "ok"
+            assert scope_mismatches(hq, lap) == []
+            assert {("person", pid) for pid in made} <= hq_records(hq.database_url).keys()
+            assert not [c for c in hq_conflicts(hq.database_url) if c["row_id"] in set(made)]
+        finally:
+            lap.close()
+
+
+def test_cut_trials(hq: Hq, tmp_path: Path) -> None:
+    """Two hundred cuts of pushes and pulls in the default run."""
+    run_cut_trials(hq, tmp_path, trials=200, seed=77)
+
+
+@pytest.mark.stress
+def test_cut_trials_stress(hq: Hq, tmp_path: Path) -> None:
+    """``pytest -m stress``: a thousand cuts."""
+    run_cut_trials(hq, tmp_path, trials=1000, seed=78)

@@ -7,8 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults_kit import Laptop, hq_records, integrity, local_rows, outbox_states
 from hq_process import Hq
+from laptop_kit import (
+    Laptop,
+    hq_records,
+    integrity,
+    local_rows,
+    outbox_states,
+    scope_mismatches,
+)
 from proxy import FaultProxy, Script, cut_response
 
 pytestmark = pytest.mark.slow
@@ -76,6 +83,7 @@ def test_a_restored_hq_with_a_cut_link_is_resynced_without_duplicates(
         held = hq_records(restored.database_url)
         assert {k[1] for k in held if k[0] == "person"} == set(people)
         assert integrity(lap.path) == "ok"
+        assert scope_mismatches(restored, lap) == []
     finally:
         lap.close()
         if restored is not None:
@@ -102,6 +110,7 @@ def test_changes_pushed_after_the_backup_reach_the_restored_hq(
         held = hq_records(restored.database_url)
         assert {k[1] for k in held if k[0] == "person"} == set(before) | set(after)
         assert outbox_states(lap.path) == {"synced": lap.last_seq()}
+        assert scope_mismatches(restored, lap) == []
     finally:
         lap.close()
         if restored is not None:
@@ -137,6 +146,7 @@ def test_changes_lost_by_the_restore_go_out_before_newer_ones(
         assert held[("person", before[0])]["name"] == "改名后"
         assert local_rows(lap.path, "person", ("name",))[before[0]] == ("改名后",)
         assert outbox_states(lap.path) == {"synced": lap.last_seq()}
+        assert scope_mismatches(restored, lap) == []
     finally:
         lap.close()
         if restored is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select
 from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
 from fieldkit.store import Store
+from fieldkit.store.replica import StoreReplica
 from fieldkit.syncing import SyncReport, enroll, sync_now
 from sync.server import tables as t
 
@@ -23,10 +24,12 @@ __all__ = [
     "Laptop",
     "hq_conflicts",
     "hq_records",
+    "hq_scoped_records",
     "hq_watermark",
     "integrity",
     "local_rows",
     "outbox_states",
+    "scope_mismatches",
 ]
 
 
@@ -140,14 +143,22 @@ def local_rows(path: Path, tbl: str, fields: tuple[str, ...] = ()) -> dict[str, 
         conn.close()
 
 
-def integrity(path: Path) -> str:
-    """``PRAGMA integrity_check`` and ``foreign_key_check`` of a laptop file."""
+def integrity(path: Path, *, pull_done: bool = True) -> str:
+    """``PRAGMA integrity_check`` and ``foreign_key_check`` of a laptop file: "ok" when
+    the file is whole and every row's parent is there, else what is wrong.
+
+    With ``pull_done=False`` (a pull cut half-way: pages come in revision order, so a
+    child may have arrived before its parent) only the file is checked.
+    """
     conn = sqlite3.connect(path)
     try:
-        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        return str(check)
+        check = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        orphans = conn.execute("PRAGMA foreign_key_check").fetchall() if pull_done else []
     finally:
         conn.close()
+    if orphans:
+        return f"{check}; rows whose parent is missing (table, rowid, parent): {orphans[:10]}"
+    return check
 
 
 def hq_records(database_url: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -165,6 +176,19 @@ def hq_records(database_url: str) -> dict[tuple[str, str], dict[str, Any]]:
         assert (row.tbl, row.id) not in out, f"record {row.tbl} {row.id} twice at HQ"
         out[(row.tbl, row.id)] = {**json.loads(row.data), "deleted": bool(row.deleted)}
     return out
+
+
+def hq_scoped_records(database_url: str) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """Every record at HQ: (tbl, id) -> (its scope key, its current values)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(t.record.c.tbl, t.record.c.id, t.record.c.scope, t.record.c.data)
+            ).all()
+    finally:
+        engine.dispose()
+    return {(row.tbl, row.id): (row.scope, json.loads(row.data)) for row in rows}
 
 
 def hq_watermark(database_url: str, device_id: str) -> int:
@@ -189,3 +213,43 @@ def hq_conflicts(database_url: str) -> list[dict[str, Any]]:
             return [dict(r._mapping) for r in conn.execute(select(t.conflict))]
     finally:
         engine.dispose()
+
+
+def _local_table(path: Path, tbl: str, columns: list[str]) -> dict[str, tuple[Any, ...]]:
+    cols = ", ".join(f'"{c}"' for c in ["id", *columns])
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0]: tuple(r) for r in conn.execute(f'SELECT {cols} FROM "{tbl}"')}
+    finally:
+        conn.close()
+
+
+def scope_mismatches(hq: Hq, laptop: Laptop) -> list[str]:
+    """Where the laptop differs from HQ's records in its scope, field by field, on every
+    synced table: rows it lacks, rows it should not hold, and each differing field.
+
+    HQ's values are turned into the laptop's storage form by the same plan a pull
+    uses (dates, times, flags, search keys), so any difference is a real one.
+    """
+    scope = StoreReplica(laptop.store).scope()
+    held = hq_scoped_records(hq.database_url)
+    out: list[str] = []
+    for tbl, plan in StoreReplica(laptop.store).plans.items():
+        names = ["id", *plan.columns] + (
+            ["search_full", "search_initials"] if plan.is_person else []
+        )
+        want = {
+            row_id: plan.row(row_id, data)
+            for (t, row_id), (key, data) in held.items()
+            if t == tbl and (scope is None or key in scope)
+        }
+        have = _local_table(laptop.path, tbl, names[1:])
+        for row_id in sorted(want.keys() - have.keys()):
+            out.append(f"{tbl} {row_id}: at HQ, not on the laptop")
+        for row_id in sorted(have.keys() - want.keys()):
+            out.append(f"{tbl} {row_id}: on the laptop, not at HQ in its scope")
+        for row_id in sorted(want.keys() & have.keys()):
+            for name, hq_value, local in zip(names, want[row_id], have[row_id], strict=True):
+                if hq_value != local:
+                    out.append(f"{tbl} {row_id}.{name}: HQ {hq_value!r}, laptop {local!r}")
+    return out
