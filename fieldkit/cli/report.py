@@ -13,7 +13,7 @@ from pathlib import Path
 from fieldkit.cli.errors import CliError
 from fieldkit.i18n import gettext as _
 
-__all__ = ["register", "run_report"]
+__all__ = ["register", "run_report", "use_language"]
 
 _HELP = """\
 Write the quarterly statistics tables (活动情况统计表) of the sites on this laptop:
@@ -50,7 +50,8 @@ def register(
     cmd.set_defaults(handler=run_report)
 
 
-def _use_language(args: argparse.Namespace) -> None:
+def use_language(args: argparse.Namespace) -> None:
+    """Speak the language of ``--lang``, else the config file, else the locale."""
     from fieldkit.config import ConfigError, load_config
     from fieldkit.i18n import resolve_language, set_language
 
@@ -97,7 +98,7 @@ def run_report(args: argparse.Namespace) -> int:
     from fieldkit.services import Services
     from fieldkit.services.due import DueVisits, PolicyProblem
 
-    _use_language(args)
+    use_language(args)
     try:
         quarter = parse_quarter(args.quarter)
     except QuarterError:
