@@ -9,5 +9,6 @@
 - :mod:`.roster` loading a bureau roster straight into HQ;
 - :mod:`.first_run` what ``fieldkit serve`` tells an HQ nobody set up yet;
 - :mod:`.serving` the server's settings with fieldkit's hook;
-- :mod:`.projection` the typed tables the quarterly report reads at HQ.
+- :mod:`.projection` the typed tables the quarterly report reads at HQ, and
+  :mod:`.report_source` the report's source over them.
 """

@@ -22,8 +22,8 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
         conn.execute(delete(how.table))
         counts[tbl] = 0
         batch: list[dict[str, object]] = []
-        found = conn.execution_options(yield_per=_BATCH).execute(
-            select(r.id, r.data, r.deleted).where(r.tbl == tbl)
+        found = conn.execute(
+            select(r.id, r.data, r.deleted).where(r.tbl == tbl).execution_options(yield_per=_BATCH)
         )
         for rec in found:
             row = projected_row(how, rec.id, orjson.loads(rec.data), bool(rec.deleted))
