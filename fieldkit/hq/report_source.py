@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Select,
+    Executable,
     and_,
     case,
     func,
@@ -89,7 +89,8 @@ class HqSource:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def _rows(self, stmt: Select[Any]) -> Sequence[Any]:
+    def _rows(self, stmt: Executable) -> Sequence[Any]:
+        """All the rows of one statement, fetched at once (row by row costs a driver call each)."""
         return self.conn.execute(stmt).all()
 
     def sites(self) -> Sequence[SiteRow]:
@@ -157,7 +158,7 @@ class HqSource:
         )
         out: dict[str, list[VisitFact]] = {}
         reasons, new = _REASONS, tuple.__new__
-        for pid, at, reason, owes, due in self.conn.execute(stmt):
+        for pid, at, reason, owes, due in self._rows(stmt):
             fact = new(VisitFact, (at.date(), reasons[reason], bool(owes), due))
             mine = out.get(pid)
             if mine is None:
@@ -223,7 +224,7 @@ class HqSource:
         ).group_by(per_person.c.site)  # fmt: skip
         totals: list[VisitTotals] = []
         reached: list[VisitReach] = []
-        for site, reason, n, counted, fen, goods in self.conn.execute(union_all(by_reason, reach)):
+        for site, reason, n, counted, fen, goods in self._rows(union_all(by_reason, reach)):
             if reason is None:  # a site's persons: visited, and given money or goods
                 reached.append(VisitReach(site, n, counted))
             else:
