@@ -1,14 +1,14 @@
 """The HQ set-up commands (``fieldkit admin sites|add-site|rename-site|import roster|
 rebuild-reports``), each a function of the parsed arguments and the database URL.
 
-They print in the user's language and raise :class:`fieldkit.hq.errors.HqSetupError`
-for what the user can fix; the command line registers them (:mod:`fieldkit.cli.hq`).
+They print in the interface language and raise :class:`fieldkit.hq.errors.HqSetupError`
+(or the roster's ``ImportRejected``) for what the user can fix, which the command line
+shows like every ``FieldkitError``; it registers them (:mod:`fieldkit.cli.hq`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 
 from fieldkit.domain.vocab import SiteKind
@@ -17,7 +17,6 @@ from fieldkit.hq.projection import rebuild_projection
 from fieldkit.hq.roster import import_roster_at_hq
 from fieldkit.hq.sites import add_site, live_sites, rename_site
 from fieldkit.i18n import gettext as _
-from fieldkit.importing.problems import ImportRejected
 from sync.server.db import write_begin
 
 __all__ = ["STEPS", "Step"]
@@ -77,9 +76,6 @@ def roster(args: argparse.Namespace, url: str) -> int:
     try:
         with write_begin(engine) as conn:
             report = import_roster_at_hq(conn, args.file)
-    except ImportRejected as err:
-        print(f"fieldkit: {err}", file=sys.stderr)
-        return 1
     finally:
         engine.dispose()
     print(

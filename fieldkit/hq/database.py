@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fieldkit.hq.errors import HqSetupError
 from fieldkit.hq.projection import migrate_projection
-from fieldkit.i18n import gettext as _
+from fieldkit.i18n import N_
 from sync.server.db import make_engine, migrate
 
 __all__ = ["open_hq"]
@@ -21,6 +21,6 @@ def open_hq(url: str) -> Engine:
         migrate_projection(engine)
     except (SQLAlchemyError, OSError) as err:
         raise HqSetupError(
-            _("HQ: cannot open the HQ database {url}: {error}").format(url=url, error=err)
+            N_("HQ: cannot open the HQ database {url}: {error}"), url=url, error=err
         ) from err
     return engine

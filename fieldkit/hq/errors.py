@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from fieldkit.errors import FieldkitError
+
 __all__ = ["HqSetupError"]
 
 
-class HqSetupError(Exception):
-    """An HQ set-up step that cannot be done as asked; nothing was written."""
+class HqSetupError(FieldkitError):
+    """An HQ set-up step that cannot be done as asked; nothing was written.
+
+    Its message is a msgid with ``{named}`` fields (see :class:`FieldkitError`).
+    """

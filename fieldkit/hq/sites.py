@@ -18,7 +18,7 @@ from fieldkit.domain.vocab import SiteKind
 from fieldkit.hq.errors import HqSetupError
 from fieldkit.hq.records import records_of
 from fieldkit.hq.writes import HqEdit, wire_row, write_edits
-from fieldkit.i18n import gettext as _
+from fieldkit.i18n import N_
 from fieldkit.importing.roster import site_kind_for
 from fieldkit.reports.compute import collation_key
 
@@ -26,6 +26,10 @@ __all__ = ["HqSite", "SitePick", "add_site", "live_sites", "rename_site", "resol
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SITE = str(Site.__tablename__)
+_ADD_ONE = N_(
+    "HQ: add a site with `fieldkit admin add-site NAME`, or load the bureau's roster with "
+    "`fieldkit admin import roster FILE`"
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def _names(sites: list[HqSite]) -> str:
 def _clean_name(name: str) -> str:
     text = name.strip()
     if not text:
-        raise HqSetupError(_("HQ: a site needs a name"))
+        raise HqSetupError(N_("HQ: a site needs a name"))
     return text
 
 
@@ -64,7 +68,7 @@ def _not_taken(sites: list[HqSite], name: str) -> None:
     for site in sites:
         if site.name == name:
             raise HqSetupError(
-                _("HQ: a site named '{name}' already exists ({id})").format(name=name, id=site.id)
+                N_("HQ: a site named '{name}' already exists ({id})"), name=name, id=site.id
             )
 
 
@@ -89,9 +93,9 @@ def _find(sites: list[HqSite], wanted: str) -> HqSite:
     found = [s for s in sites if s.id == wanted] or [s for s in sites if s.name == wanted]
     if len(found) > 1:
         raise HqSetupError(
-            _("HQ: several sites are named '{site}'; give the id: {ids}").format(
-                site=wanted, ids=", ".join(s.id for s in found)
-            )
+            N_("HQ: several sites are named '{site}'; give the id: {ids}"),
+            site=wanted,
+            ids=", ".join(s.id for s in found),
         )
     if not found:
         raise _unknown(wanted, sites)
@@ -101,16 +105,10 @@ def _find(sites: list[HqSite], wanted: str) -> HqSite:
 def _unknown(wanted: str, sites: list[HqSite]) -> HqSetupError:
     if not sites:
         return HqSetupError(
-            _(
-                "HQ: unknown site '{site}'; HQ has no sites yet: add one with "
-                "`fieldkit admin add-site NAME` or load the roster with "
-                "`fieldkit admin import roster FILE`"
-            ).format(site=wanted)
+            N_("HQ: unknown site '{site}'; HQ has no sites yet"), hint=_ADD_ONE, site=wanted
         )
     return HqSetupError(
-        _("HQ: unknown site '{site}'; sites at HQ: {names}").format(
-            site=wanted, names=_names(sites)
-        )
+        N_("HQ: unknown site '{site}'; sites at HQ: {names}"), site=wanted, names=_names(sites)
     )
 
 
@@ -151,15 +149,10 @@ def resolve_sites(conn: Connection, given: str) -> SitePick:
             ids.append(item)
             continue
         ids.append(_find(sites, item).id)
-    if not ids:
-        names = _names(sites)
+    if not ids and sites:
         raise HqSetupError(
-            _("HQ: --sites lists no site; sites at HQ: {names}").format(names=names)
-            if sites
-            else _(
-                "HQ: --sites lists no site, and HQ has no sites yet: add one with "
-                "`fieldkit admin add-site NAME` or load the roster with "
-                "`fieldkit admin import roster FILE`"
-            )
+            N_("HQ: --sites lists no site; sites at HQ: {names}"), names=_names(sites)
         )
+    if not ids:
+        raise HqSetupError(N_("HQ: --sites lists no site, and HQ has no sites yet"), hint=_ADD_ONE)
     return SitePick(list(dict.fromkeys(ids)), pending)

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from fieldkit.hq.errors import HqSetupError
 from fieldkit.hq.projection import keep_current
-from fieldkit.i18n import gettext as _
+from fieldkit.i18n import N_
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.wire import to_wire
 from fieldkit.sync_schema import sync_schema
@@ -41,4 +41,4 @@ def write_edits(conn: Connection, edits: Sequence[HqEdit]) -> int:
     try:
         return write_at_hq(conn, sync_schema(), edits, user=hq_user(), on_written=keep_current)
     except HqWriteRefused as err:
-        raise HqSetupError(_("HQ: the change was refused: {error}").format(error=err)) from err
+        raise HqSetupError(N_("HQ: the change was refused: {error}"), error=err) from err

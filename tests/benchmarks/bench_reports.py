@@ -316,7 +316,7 @@ def _hq_baseline(conn: Connection) -> tuple[float, float]:
 
 def _hq_case(args: argparse.Namespace) -> int:
     """Time the report at HQ against the baseline in the same PostgreSQL database."""
-    from fieldkit.reports.hq_source import hq_source
+    from fieldkit.hq.report_source import hq_source
 
     if not args.hq_url:
         print("--hq needs --hq-url or FIELDKIT_TEST_DATABASE_URL (PostgreSQL)")

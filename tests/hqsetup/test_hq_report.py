@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from fieldkit.domain.models import Person, Visit
 from fieldkit.hq.projection import tables as projection
-from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
 from fieldkit.hq.report_source import hq_source
+from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
 from fieldkit.reports.model import (
     ActivitiesRow,
     ConsultationsRow,

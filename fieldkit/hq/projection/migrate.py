@@ -23,7 +23,8 @@ __all__ = ["HEAD", "migrate_projection", "projection_revision"]
 HEAD = "h0001"
 """The newest migration of fieldkit's HQ tables."""
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-_LOCK_KEY = 7_413_202
+_LOCK_KEY = 7_413_203
+"""The advisory lock of these migrations (the sync server and the console hold their own)."""
 
 
 def projection_revision(conn: Connection) -> str | None:
