@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.errors import CliError
 from fieldkit.i18n import gettext as _
@@ -164,6 +164,18 @@ def _chosen(args: argparse.Namespace, rows: list[tuple[str, str, bool]]) -> tupl
     return site_id, next(name for sid, name, _gone in rows if sid == site_id)
 
 
+def _options(
+    args: argparse.Namespace, site: tuple[str, str] | None, policy: Policy
+) -> dict[str, Any]:
+    """What the report is asked for besides the quarter: the site, policy, bureau and day."""
+    return {
+        "site_id": site and site[0],
+        "policy": policy,
+        "bureau": args.bureau,
+        "made_on": date.today(),
+    }
+
+
 def _laptop_report(
     args: argparse.Namespace, quarter: Quarter, policy: Policy
 ) -> tuple[QuarterlyReport, str | None]:
@@ -181,13 +193,7 @@ def _laptop_report(
     with Services.open(path) as services:
         reports = services.reports
         site = _chosen(args, reports.sites())
-        report = reports.build(
-            quarter,
-            site_id=site and site[0],
-            policy=policy,
-            bureau=args.bureau,
-            made_on=date.today(),
-        )
+        report = reports.build(quarter, **_options(args, site, policy))
     return report, site and site[1]
 
 
@@ -200,12 +206,5 @@ def _hq_report(
 
     with hq_source(args.database_url) as source:
         site = _chosen(args, [(s.id, s.name, s.deleted) for s in source.sites()])
-        report = build_report(
-            source,
-            quarter,
-            site_id=site and site[0],
-            policy=policy,
-            bureau=args.bureau,
-            made_on=date.today(),
-        )
+        report = build_report(source, quarter, **_options(args, site, policy))
     return report, site and site[1]

@@ -2,14 +2,14 @@
 
 :class:`HqSource` implements :class:`fieldkit.reports.source.ReportSource` (it lives
 with HQ, not with the reports: it is SQL over HQ's database). It reads HQ's typed
-projection (:mod:`fieldkit.hq.projection.tables`:
-kept current inside every push, so it is exactly what ``sync_record`` holds), never
-the JSON records. Each method is one SQLAlchemy Core statement, the same on SQLite
-and PostgreSQL (``count(*) FILTER (WHERE …)``, a ``MATERIALIZED`` common table
-expression and a correlated ``LIMIT 1`` subquery are understood by both). The
-projection holds live rows only (sites and teams keep their tombstones, flagged),
-and a person's history is already filed under the person's current site, so no
-statement filters tombstones or joins a person to find a site.
+projection (:mod:`fieldkit.hq.projection.tables`, kept current inside every push,
+so it is exactly what ``sync_record`` holds), never the JSON records. Each method
+is one SQLAlchemy Core statement, the same on SQLite and PostgreSQL (``count(*)
+FILTER (WHERE …)``, a ``MATERIALIZED`` common table expression and a correlated
+``LIMIT 1`` subquery are understood by both). The projection holds live rows only
+(sites and teams keep their tombstones, flagged), and a person's history is
+already filed under the person's current site, so no statement filters tombstones
+or joins a person to find a site.
 
 A report reads one snapshot: :func:`hq_source` opens one connection whose reads
 all see the same state (REPEATABLE READ on PostgreSQL, one read transaction on
@@ -47,6 +47,7 @@ from fieldkit.domain.vocab import (
     Tier,
     VisitReason,
 )
+from fieldkit.hq.database import open_hq
 from fieldkit.hq.projection import tables as p
 from fieldkit.reports.quarter import Quarter
 from fieldkit.reports.source import (
@@ -62,6 +63,7 @@ from fieldkit.reports.source import (
     VisitReach,
     VisitTotals,
 )
+from sync.server.db import read_snapshot
 
 __all__ = ["HqSource", "hq_source"]
 
@@ -272,9 +274,6 @@ class HqSource:
 def hq_source(url: str) -> Iterator[HqSource]:
     """An :class:`HqSource` on the HQ database at ``url`` (migrated first), reading one
     snapshot; raises :class:`fieldkit.hq.errors.HqSetupError` when it cannot be opened."""
-    from fieldkit.hq.database import open_hq
-    from sync.server.db import read_snapshot
-
     engine = open_hq(url)
     try:
         with read_snapshot(engine) as conn, conn.begin():
