@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from fieldkit.cli.errors import CliError
+from fieldkit.hq.arguments import add_setup_commands
 from fieldkit.paths import default_server_db_path
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ __all__ = ["admin_failure", "app_factory", "build_app", "database_url", "open_en
 _URL_ENV = "FIELDKIT_DATABASE_URL"
 _DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
 _ENROLL_ENV = "FIELDKIT_ENROLL_FAILURES_PER_MINUTE"
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -50,10 +50,15 @@ def app_info() -> AppInfo:
 
 def build_app(url: str, settings: ServerSettings | None = None) -> FastAPI:
     """fieldkit's HQ server on the database at ``url``: its schema, roles and name."""
+    from fieldkit.hq.database import open_hq
+    from fieldkit.hq.serving import hq_settings
     from fieldkit.sync_schema import ROLES, sync_schema
     from sync.server import create_app
 
-    return create_app(sync_schema(), ROLES, url, settings, info=app_info())
+    engine = open_hq(url)
+    return create_app(
+        sync_schema(), ROLES, url, hq_settings(settings), info=app_info(), engine=engine
+    )
 
 
 def app_factory() -> object:
@@ -92,19 +97,31 @@ def _with_console(api: object, url: str) -> object:
 
 
 def open_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """An engine on the HQ database of ``args``, migrated (a CliError when it cannot open)."""
+    """An engine on the HQ database of ``args``, migrated: the sync server's tables and
+    fieldkit's report projection (an ``HqSetupError`` when it cannot open), the console's
+    (a CliError)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from sync.server.db import make_engine, migrate
+    from fieldkit.hq.database import open_hq
 
     url = database_url(args)
+    engine = open_hq(url)
     try:
-        engine = make_engine(url)
-        migrate(engine)
         _migrate_console(engine)
     except (SQLAlchemyError, OSError) as err:
         raise CliError(f"cannot open the HQ database {url}: {err}") from err
     return engine
+
+
+def _hq_step(name: str) -> Callable[[argparse.Namespace], int]:
+    """The handler of an HQ set-up command: ``fieldkit.hq.commands.STEPS[name]``."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from fieldkit.hq.commands import STEPS
+
+        return STEPS[name](args, database_url(args))
+
+    return handler
 
 
 def _migrate_console(engine: object) -> None:
@@ -144,8 +161,13 @@ def run_serve(args: argparse.Namespace) -> int:
     """Run the HQ API with uvicorn (migrating the database first)."""
     import uvicorn
 
+    from fieldkit.hq.first_run import first_run_guide, needs_setup
+
     url = database_url(args)
     engine = open_engine(args)
+    with engine.connect() as conn:
+        if needs_setup(conn):
+            print(first_run_guide(f"--database-url {url}" if args.database_url else ""), flush=True)
     engine.dispose()
     os.environ[_URL_ENV] = url
     if args.max_drift_minutes is not None:
@@ -165,32 +187,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _resolve_sites(args: argparse.Namespace, conn: object, given: str) -> list[str]:
-    from fieldkit.sync_schema import sync_schema
-    from sync.server.admin import scope_labels
+    from fieldkit.hq.sites import resolve_sites
+    from fieldkit.i18n import gettext as _
 
-    labels = scope_labels(conn, sync_schema())  # type: ignore[arg-type]
-    by_name: dict[str, list[str]] = {}
-    for site_id, name in labels.items():
-        by_name.setdefault(name, []).append(site_id)
-    out: list[str] = []
-    for item in (s.strip() for s in given.split(",")):
-        if not item:
-            continue
-        if item in labels:
-            out.append(item)
-        elif item in by_name and len(by_name[item]) == 1:
-            out.append(by_name[item][0])
-        elif item in by_name:
-            raise CliError(f"several sites are named {item!r}; give the id: {by_name[item]}")
-        elif _UUID.match(item):
-            print(f"note: site {item} is not known at HQ yet; it is kept as given")
-            out.append(item)
-        else:
-            known = ", ".join(sorted(by_name)) or "none yet (sync an admin laptop first)"
-            raise CliError(f"unknown site {item!r}; sites known at HQ: {known}")
-    if not out:
-        raise CliError("--sites lists no site")
-    return out
+    pick = resolve_sites(conn, given)  # type: ignore[arg-type]
+    for site_id in pick.not_yet_at_hq:
+        print(_("HQ: note: site {id} is not at HQ yet; it is kept as given").format(id=site_id))
+    return pick.ids
 
 
 def run_add_user(args: argparse.Namespace) -> int:
@@ -209,8 +212,6 @@ def run_add_user(args: argparse.Namespace) -> int:
                     f"unknown role {args.role!r}; the roles are {', '.join(ROLES.names)}"
                 )
             if not role.everything:
-                if not args.sites:
-                    raise CliError(f"a {args.role} needs --sites SITE,...")
                 scope = _resolve_sites(args, conn, args.sites)
             new = add_user(conn, ROLES, args.name, args.role, scope)
     except AdminError as err:
@@ -296,6 +297,7 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 def _resolve(args: argparse.Namespace, engine: object) -> None:
     """Resolve conflict ``--resolve``: keep the value ``--keep`` names, or just mark it."""
+    from fieldkit.hq.projection import keep_current
     from fieldkit.sync_schema import sync_schema
     from sync.server.admin import resolve_conflict, settle_conflict
     from sync.server.db import write_begin
@@ -306,7 +308,9 @@ def _resolve(args: argparse.Namespace, engine: object) -> None:
             resolve_conflict(conn, args.resolve, by=by)
             print(f"conflict {args.resolve} marked resolved")
             return
-        value = settle_conflict(conn, sync_schema(), args.resolve, by, args.keep)
+        value = settle_conflict(
+            conn, sync_schema(), args.resolve, by, args.keep, on_written=keep_current
+        )
     print(
         f"conflict {args.resolve} resolved: {value!r} kept; laptops receive it at their next sync"
     )
@@ -477,3 +481,4 @@ def register(
     from fieldkit.cli.card_keys import register_card_key
 
     register_card_key(asub, common, db)
+    add_setup_commands(asub, [common, db], _hq_step)

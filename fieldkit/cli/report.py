@@ -1,4 +1,5 @@
-"""``fieldkit report``: the quarterly statistics tables (活动情况统计表) of the laptop store.
+"""``fieldkit report``: the quarterly statistics tables (活动情况统计表) of the laptop store,
+or at headquarters (``--database-url``) of every synced record.
 
 Messages are in the interface language (gettext, Chinese by default); the tables
 themselves are always in Chinese, as the bureau files them.
@@ -9,9 +10,15 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.errors import CliError
 from fieldkit.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from fieldkit.domain.careplan import Policy
+    from fieldkit.reports import QuarterlyReport
+    from fieldkit.reports.quarter import Quarter
 
 __all__ = ["register", "run_report"]
 
@@ -26,7 +33,10 @@ people reached and volunteer hours, per team.
 
 The format follows the suffix of --out: .xlsx (one sheet per section), .csv (UTF-8
 with BOM, one block per section) or .pdf (A4, ready to print). Quarters run on
-local dates (Asia/Shanghai): 2026Q4 is 2026-10-01 00:00:00 to 2026-12-31 23:59:59."""
+local dates (Asia/Shanghai): 2026Q4 is 2026-10-01 00:00:00 to 2026-12-31 23:59:59.
+
+At headquarters, --database-url URL makes the same tables over every synced record of
+the HQ database (PostgreSQL or SQLite), read from its typed report tables."""
 
 
 def register(
@@ -47,6 +57,12 @@ def register(
     )
     cmd.add_argument("--bureau", metavar="NAME", help="the bureau named in the title")
     cmd.add_argument("--policy", type=Path, metavar="FILE", help="a county policy file (TOML)")
+    cmd.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="at headquarters: report over every synced record of the HQ database at URL "
+        "(postgresql+psycopg://… or sqlite:///…) instead of the laptop store",
+    )
     cmd.set_defaults(handler=run_report)
 
 
@@ -91,10 +107,8 @@ def _site_id(wanted: str, sites: list[tuple[str, str, bool]]) -> str:
 
 def run_report(args: argparse.Namespace) -> int:
     """Compute the tables and write the file."""
-    from fieldkit.cli.main import db_path
     from fieldkit.reports import OutputError, QuarterError, parse_quarter, write_report
     from fieldkit.reports.output import report_format
-    from fieldkit.services import Services
     from fieldkit.services.due import DueVisits, PolicyProblem
 
     _use_language(args)
@@ -119,31 +133,17 @@ def run_report(args: argparse.Namespace) -> int:
         policy = DueVisits.policy(args.policy)
     except PolicyProblem as err:
         raise CliError(_("Report: policy: {error}").format(error=err.problem)) from None
-    path = db_path(args)
-    if not path.is_file():
-        raise CliError(
-            _("Report: no laptop store at {path}; import a roster or load the demo first").format(
-                path=path
-            )
-        )
-    with Services.open(path) as services:
-        reports = services.reports
-        site_id = None
-        site_name = ""
-        if args.site:
-            rows = reports.sites()
-            site_id = _site_id(args.site, rows)
-            site_name = next(name for sid, name, _gone in rows if sid == site_id)
-        report = reports.build(
-            quarter, site_id=site_id, policy=policy, bureau=args.bureau, made_on=date.today()
-        )
+    if args.database_url:
+        report, site_name = _hq_report(args, quarter, policy)
+    else:
+        report, site_name = _laptop_report(args, quarter, policy)
     try:
         write_report(report, out)
     except OSError as err:
         raise CliError(
             _("Report: cannot write {path}: {error}").format(path=out, error=err.strerror or err)
         ) from None
-    if site_id is None:
+    if site_name is None:
         print(
             _("Report written to {path}: {quarter}, every site").format(path=out, quarter=quarter)
         )
@@ -154,3 +154,57 @@ def run_report(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def _chosen(args: argparse.Namespace, rows: list[tuple[str, str, bool]]) -> tuple[str, str] | None:
+    """The ``(id, name)`` of the site ``--site`` names among ``rows``, or None for every site."""
+    if not args.site:
+        return None
+    site_id = _site_id(args.site, rows)
+    return site_id, next(name for sid, name, _gone in rows if sid == site_id)
+
+
+def _options(
+    args: argparse.Namespace, site: tuple[str, str] | None, policy: Policy
+) -> dict[str, Any]:
+    """What the report is asked for besides the quarter: the site, policy, bureau and day."""
+    return {
+        "site_id": site and site[0],
+        "policy": policy,
+        "bureau": args.bureau,
+        "made_on": date.today(),
+    }
+
+
+def _laptop_report(
+    args: argparse.Namespace, quarter: Quarter, policy: Policy
+) -> tuple[QuarterlyReport, str | None]:
+    """The report over the laptop store, and the site's name when one was asked for."""
+    from fieldkit.cli.main import db_path
+    from fieldkit.services import Services
+
+    path = db_path(args)
+    if not path.is_file():
+        raise CliError(
+            _("Report: no laptop store at {path}; import a roster or load the demo first").format(
+                path=path
+            )
+        )
+    with Services.open(path) as services:
+        reports = services.reports
+        site = _chosen(args, reports.sites())
+        report = reports.build(quarter, **_options(args, site, policy))
+    return report, site and site[1]
+
+
+def _hq_report(
+    args: argparse.Namespace, quarter: Quarter, policy: Policy
+) -> tuple[QuarterlyReport, str | None]:
+    """The report over every synced record of the HQ database at ``--database-url``."""
+    from fieldkit.hq.report_source import hq_source
+    from fieldkit.reports import build_report
+
+    with hq_source(args.database_url) as source:
+        site = _chosen(args, [(s.id, s.name, s.deleted) for s in source.sites()])
+        report = build_report(source, quarter, **_options(args, site, policy))
+    return report, site and site[1]

@@ -24,7 +24,7 @@ from fieldkit.importing.problems import ImportRejected, Problem
 from fieldkit.importing.sheet import Sheet, read_sheet
 from fieldkit.store import Store
 
-__all__ = ["RosterReport", "import_roster", "parse_roster"]
+__all__ = ["RosterReport", "RosterRow", "import_roster", "parse_roster", "site_kind_for"]
 
 _ZH = {c.key: c.zh for c in ROSTER_COLUMNS}
 _TEXT = (
@@ -166,7 +166,8 @@ def parse_roster(sheet: Sheet, *, today: date | None = None) -> list[RosterRow]:
     return rows
 
 
-def _site_kind(name: str) -> SiteKind:
+def site_kind_for(name: str) -> SiteKind:
+    """The kind a new site is given from its name: 安置/搬迁 relocation, 社区/小区 community."""
     if "安置" in name or "搬迁" in name:
         return SiteKind.RELOCATION
     if "社区" in name or "小区" in name:
@@ -196,7 +197,7 @@ def import_roster(store: Store, path: Path, *, today: date | None = None) -> Ros
         for row in rows:
             site = sites.get(row.site)
             if site is None:
-                site = Site(name=row.site, county=county, kind=_site_kind(row.site))
+                site = Site(name=row.site, county=county, kind=site_kind_for(row.site))
                 s.add(site)
                 sites[row.site] = site
                 report.new_sites.append(row.site)

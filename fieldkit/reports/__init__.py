@@ -2,7 +2,8 @@
 
 - :mod:`.quarter` the quarter and its local-date bounds;
 - :mod:`.source` the typed interface the figures are read through, and
-  :mod:`.store_source` its implementation over the laptop store;
+  :mod:`.store_source` its implementation over the laptop store (HQ's is
+  :mod:`fieldkit.hq.report_source`, over its typed projection);
 - :mod:`.compute` and :mod:`.replay` what each figure means and how it is made;
 - :mod:`.model` the report, one dataclass per section;
 - :mod:`.tables` the sections as titled tables, written by :mod:`.xlsx`,

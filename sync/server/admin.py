@@ -32,6 +32,7 @@ from sync.server.auth import (
 )
 from sync.server.hq_writes import HqEdit, HqWriteRefused, write_at_hq
 from sync.server.records import next_rev
+from sync.server.settings import OnWritten
 
 __all__ = [
     "AdminError",
@@ -363,6 +364,7 @@ def settle_conflict(
     conflict_id: int,
     by: str,
     keep: Literal["winner", "loser"],
+    on_written: OnWritten | None = None,
 ) -> Any:
     """Resolve a conflict with the value an administrator picked; returns that value.
 
@@ -384,7 +386,8 @@ def settle_conflict(
         raise AdminError(f"{row.tbl} {row.row_id} of conflict {conflict_id} is not at HQ")
     value = json.loads(row.winner_value if keep == "winner" else row.loser_value)
     try:
-        rev = write_at_hq(conn, schema, [HqEdit(row.tbl, row.row_id, {row.field: value})], user=by)
+        edit = HqEdit(row.tbl, row.row_id, {row.field: value})
+        rev = write_at_hq(conn, schema, [edit], user=by, on_written=on_written)
     except HqWriteRefused as err:
         raise AdminError(f"conflict {conflict_id}: {err}") from err
     _mark_resolved(conn, conflict_id, by, rev)

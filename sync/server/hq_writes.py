@@ -26,6 +26,7 @@ from sync.server.checks import Rejected, check_fields, check_table
 from sync.server.lww import Incoming
 from sync.server.merge import Merge
 from sync.server.records import StoredRecord, next_rev
+from sync.server.settings import OnWritten
 
 __all__ = ["HQ_NODE", "HqAuthor", "HqEdit", "HqWriteRefused", "write_at_hq"]
 
@@ -80,8 +81,17 @@ def hq_clock(recs: Iterable[StoredRecord]) -> HLC:
     return clock
 
 
-def write_at_hq(conn: Connection, schema: SyncSchema, edits: Sequence[HqEdit], *, user: str) -> int:
+def write_at_hq(
+    conn: Connection,
+    schema: SyncSchema,
+    edits: Sequence[HqEdit],
+    *,
+    user: str,
+    on_written: OnWritten | None = None,
+) -> int:
     """Apply ``edits`` as changes by headquarters in the caller's transaction; the revision.
+
+    ``on_written`` is called like :attr:`ServerSettings.on_written` after a push.
 
     Raises :class:`HqWriteRefused` (and writes nothing the caller commits) when an
     edit names an unknown table or field, a value of the wrong type, or a new
@@ -94,7 +104,7 @@ def write_at_hq(conn: Connection, schema: SyncSchema, edits: Sequence[HqEdit], *
             raise HqWriteRefused(str(why)) from None
     rev = next_rev(conn)
     author = HqAuthor(user=user)
-    with Merge(conn, schema, rev, utcnow()) as merge:
+    with Merge(conn, schema, rev, utcnow(), on_written) as merge:
         merge.load(edits)
         clock = hq_clock(merge.recs.values())
         for edit in edits:

@@ -57,6 +57,7 @@ from sync.server.records import (
     next_rev,
     upsert,
 )
+from sync.server.settings import OnWritten, WrittenRecord
 from sync.server.writer import NewRecords, write_records
 
 __all__ = [
@@ -144,8 +145,16 @@ class Merge:
     nothing else.
     """
 
-    def __init__(self, conn: Connection, schema: SyncSchema, rev: int, now: datetime) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        schema: SyncSchema,
+        rev: int,
+        now: datetime,
+        on_written: OnWritten | None = None,
+    ) -> None:
         self.conn = conn
+        self.on_written = on_written
         self.schema = schema
         self.rev = rev
         self.now = now
@@ -305,6 +314,16 @@ class Merge:
             upsert(self.conn, t.exit_, exits, ["tbl", "id", "scope"])
         if self.conflicts:
             self.conn.execute(insert(t.conflict), self.conflicts)
+        if self.on_written is not None:
+            self.on_written(self.conn, self.written())
+
+    def written(self) -> list[WrittenRecord]:
+        """Every record this write changed or moved, with its final values."""
+        return [
+            WrittenRecord(tbl, row_id, rec.scope, rec.data, rec.deleted)
+            for (tbl, row_id), rec in self.recs.items()
+            if rec.dirty or rec.scope != rec.old_scope
+        ]
 
 
 def device_watermark(conn: Connection, device_id: str) -> int:
@@ -382,6 +401,7 @@ def apply_push(
     *,
     max_drift_ms: int,
     now_ms: int,
+    on_written: OnWritten | None = None,
 ) -> PushOutcome:
     """Apply ``changes`` (in seq order) inside the caller's write transaction."""
     rev = next_rev(conn)
@@ -391,7 +411,7 @@ def apply_push(
     results: list[Result] = []
     rejections: list[dict[str, Any]] = []
     high = watermark
-    with Merge(conn, schema, rev, now) as merge:
+    with Merge(conn, schema, rev, now, on_written) as merge:
         merge.load(c for c in changes if c.seq > watermark)
         for c in changes:
             if c.seq <= watermark:

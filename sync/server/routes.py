@@ -206,6 +206,7 @@ def _apply(srv: Served, dev: Device, raw: bytes) -> Response:
                     changes,
                     max_drift_ms=srv.settings.max_drift_ms,
                     now_ms=time.time_ns() // 1_000_000,
+                    on_written=srv.settings.on_written,
                 )
         except DeviceRevoked as err:
             raise HTTPException(401, "this device was revoked; nothing was written") from err

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Connection
 
-__all__ = ["AppInfo", "ServerSettings"]
+__all__ = ["AppInfo", "OnWritten", "ServerSettings", "WrittenRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenRecord:
+    """A record as a write left it: every field's final value, its scope, its tombstone."""
+
+    tbl: str
+    id: str
+    scope: str
+    data: Mapping[str, Any]
+    deleted: bool
+
+
+OnWritten = Callable[[Connection, Sequence[WrittenRecord]], None]
+"""Called inside a write's transaction with every record it wrote (children it moved too)."""
 
 
 class ServerSettings(BaseModel):
@@ -24,6 +42,8 @@ class ServerSettings(BaseModel):
     max_enroll_bytes: int = 16 * 1024
     enroll_failures_per_minute: int = 5
     default_page: int = 2000
+    on_written: OnWritten | None = None
+    """The application's hook on every push (e.g. to keep its own tables current)."""
 
 
 @dataclass(frozen=True)

@@ -19,25 +19,40 @@ write each file format.
 
 ``--with-index`` then adds an index on ``visit (visited_at)`` (the laptop store has
 none: every quarter query scans the visits), measures again, and drops it.
+
+The HQ case (``--hq``; PostgreSQL from ``--hq-url``, default
+``$FIELDKIT_TEST_DATABASE_URL``) times the report at headquarters: ``HqSource`` over
+the typed projection of ``--hq-persons`` persons and ``--hq-visits`` visits (default
+100,000 and 1,000,000), made once from a generated store into its own schema
+(``fk_bench_hq_P_V``) by the very hook a push runs (``keep_current``: its records per
+second are printed), beside a plain typed table ``bench_plain_visit`` (site, reason,
+time, money) of the same visits. The baseline is one ``SELECT site_id, reason,
+count(*), sum(money_fen) FROM bench_plain_visit GROUP BY site_id, reason`` in the same
+database and run. For a quick run: ``--hq --hq-persons 20000 --hq-visits 200000``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, Engine
+
+from fieldkit.hq.projection import keep_current
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
 from fieldkit.reports.output import FORMATS
 from fieldkit.reports.quarter import Quarter
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
+from sync.server.settings import WrittenRecord
 
 TARGET_RATIO = 3.0
 PLAIN = "bench_plain_visit"
@@ -88,7 +103,7 @@ def _baseline(store: Store) -> tuple[float, float]:
 class _Timed:
     """A source that adds up the time of each of its methods."""
 
-    def __init__(self, inner: StoreSource) -> None:
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.spent: dict[str, float] = {}
 
@@ -129,6 +144,12 @@ def _measure(
     for what, ratio in (("wall", wall / base_wall), ("CPU", cpu / base_cpu)):
         verdict = "within" if ratio <= TARGET_RATIO else "above"
         print(f"  ratio ({what}) {ratio:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")
+    _breakdown(report, source, quarter)
+    return report
+
+
+def _breakdown(report: QuarterlyReport, source: Any, quarter: Quarter) -> None:
+    """Print the report's main figures, then where one report's time goes."""
     print(
         f"  figures: {report.persons.total.served:,} persons served, "
         f"{report.visits.total.visits:,} visits, {report.care_by_site.total.outcomes.due:,} "
@@ -136,14 +157,13 @@ def _measure(
     )
     timed = _Timed(source)
     started = time.perf_counter()
-    build_report(timed, quarter)  # type: ignore[arg-type]
+    build_report(timed, quarter)
     whole = time.perf_counter() - started
     print("  where one report's time goes (wall):")
     for name, spent in sorted(timed.spent.items(), key=lambda kv: -kv[1]):
         print(f"    source.{name:<26} {_ms(spent)}")
     rest = whole - sum(timed.spent.values())
     print(f"    {'the replay and the tables':<33} {_ms(rest)}")
-    return report
 
 
 def _ms(seconds: float) -> str:
@@ -159,7 +179,13 @@ def main() -> int:
     parser.add_argument("--quarter", default="2026Q3")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--with-index", action="store_true")
+    parser.add_argument("--hq", action="store_true", help="the HQ case on PostgreSQL instead")
+    parser.add_argument("--hq-url", default=os.environ.get("FIELDKIT_TEST_DATABASE_URL"))
+    parser.add_argument("--hq-persons", type=int, default=100_000)
+    parser.add_argument("--hq-visits", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.hq:
+        return _hq_case(args)
 
     store = _store(args.store, args.persons, args.visits)
     quarter = parse_quarter(args.quarter)
@@ -185,6 +211,147 @@ def main() -> int:
         data = write(report)
         print(f"write {suffix:<5} {_ms(time.perf_counter() - started)}  {len(data):,} bytes")
     store.close()
+    return 0
+
+
+# ---------------------------------------------------------------- the HQ case
+
+
+def _hq_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+_PROJECTED_COLUMNS = {
+    "site": "id, name, kind, county, deleted",
+    "volunteer_team": "id, name, site_id, deleted",
+    "person": "id, code, name, site_id, address, phone, category, tier, status, birth_date,"
+    " deleted",
+    "person_event": "id, person_id, kind, happened_on, deleted",
+    "visit": "id, person_id, site_id, reason, visited_at, confirmation, money_fen, goods,"
+    " follow_up, follow_up_due, deleted",
+    "consultation": "id, site_id, person_id, topic, held_on, deleted",
+    "service_activity": "id, team_id, kind, held_on, duration_minutes, attendee_count,"
+    " people_reached, deleted",
+}
+"""What the projection reads of each synced table (the rest of a record is not needed)."""
+
+
+def _written(store: Store, tbl: str) -> Iterator[list[WrittenRecord]]:
+    """The store's rows of ``tbl`` as the records a push hands its hook, 5,000 at a time."""
+    with store.read() as s:
+        driver = s.connection().connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        cur = driver.execute(f"SELECT {_PROJECTED_COLUMNS[tbl]} FROM {tbl}")
+        names = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(5000):
+            yield [
+                WrittenRecord(tbl, row[0], "", data, bool(data["deleted"]))
+                for row in rows
+                for data in (dict(zip(names, row, strict=True)),)
+            ]
+
+
+def _fill_hq(engine: Engine, store: Store) -> None:
+    """The projection filled by ``keep_current``, and the plain table of the same visits."""
+    hooked, records = 0.0, 0
+    for tbl in _PROJECTED_COLUMNS:
+        for batch in _written(store, tbl):
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                keep_current(conn, batch)
+            hooked += time.perf_counter() - started
+            records += len(batch)
+    print(f"  projection kept by the push hook: {records:,} records in {hooked:.0f} s "
+          f"({records / hooked:,.0f} records/s, batches of 5,000)")  # fmt: skip
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"CREATE TABLE {PLAIN} (site_id TEXT NOT NULL, reason TEXT NOT NULL,"
+            " visited_at TIMESTAMP NOT NULL, money_fen BIGINT NOT NULL)"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO {PLAIN} SELECT site_id, reason, visited_at, money_fen FROM report_visit"
+        )
+        conn.exec_driver_sql("CREATE TABLE bench_loaded (done INTEGER)")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+def _hq_database(base: str, persons: int, visits: int) -> str:
+    """The URL of the benchmark's HQ schema, made and filled on the first run."""
+    from sqlalchemy import create_engine, inspect
+
+    from fieldkit.hq.database import open_hq
+
+    schema = f"fk_bench_hq_{persons}_{visits}"
+    url = _hq_url(base, schema)
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    admin.dispose()
+    engine = open_hq(url)
+    try:
+        with engine.connect() as conn:
+            if inspect(conn).has_table("bench_loaded"):
+                return url
+        path = Path(tempfile.gettempdir()) / "fieldkit-bench" / f"hq-{persons}-{visits}.db"
+        store = _store(path, persons, visits)
+        try:
+            print(f"filling HQ schema {schema} (once) ...")
+            _fill_hq(engine, store)
+        finally:
+            store.close()
+    finally:
+        engine.dispose()
+    return url
+
+
+def _hq_baseline(conn: Connection) -> tuple[float, float]:
+    started, cpu_started = time.perf_counter(), time.process_time()
+    rows = conn.exec_driver_sql(BASELINE).all()
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    assert rows
+    return took, cpu
+
+
+def _hq_case(args: argparse.Namespace) -> int:
+    """Time the report at HQ against the baseline in the same PostgreSQL database."""
+    from fieldkit.hq.report_source import hq_source
+
+    if not args.hq_url:
+        print("--hq needs --hq-url or FIELDKIT_TEST_DATABASE_URL (PostgreSQL)")
+        return 2
+    url = _hq_database(args.hq_url, args.hq_persons, args.hq_visits)
+    quarter = parse_quarter(args.quarter)
+    load = os.getloadavg()
+    with hq_source(url) as source:
+        conn = source.conn
+        counts = {
+            t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar_one()
+            for t in ("report_person", "report_visit", PLAIN)
+        }
+        print(f"HQ ({conn.dialect.name}): {counts['report_person']:,} persons, "
+              f"{counts['report_visit']:,} visits (plain table {counts[PLAIN]:,}); "
+              f"quarter {quarter}")  # fmt: skip
+        print(f"load: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        build_report(source, quarter)  # warm the caches
+        walls, cpus, base_walls = [], [], []
+        for _ in range(args.runs):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            report = build_report(source, quarter)
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu_started)
+            base_walls.append(_hq_baseline(conn)[0])
+        wall, base = statistics.median(walls), statistics.median(base_walls)
+        print("report at HQ, every site:")
+        print(f"  report    median {_ms(wall)} wall, {_ms(statistics.median(cpus))} CPU "
+              f"(runs: {', '.join(f'{w:.2f}' for w in walls)} s)")  # fmt: skip
+        print(f"  baseline  median {_ms(base)} wall (one GROUP BY over the plain table)")
+        verdict = "within" if wall / base <= TARGET_RATIO else "above"
+        print(f"  ratio {wall / base:.1f}x ({verdict} the {TARGET_RATIO:.0f}x target)")
+        _breakdown(report, source, quarter)
+    load = os.getloadavg()
+    print(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
 
 

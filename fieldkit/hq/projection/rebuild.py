@@ -1,0 +1,40 @@
+"""Rebuilding the projection from ``sync_record`` (after a restore, or a migration that
+adds a column): emptied and refilled in one transaction, table by table."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import Connection, delete, insert, select
+
+from fieldkit.hq.projection.rows import PROJECTED, projected_row
+from sync.server import tables as sync_tables
+
+__all__ = ["rebuild_projection"]
+
+_BATCH = 5000
+
+
+def rebuild_projection(conn: Connection) -> dict[str, int]:
+    """Empty the projection and fill it from every stored record; rows per synced table."""
+    r = sync_tables.record.c
+    counts: dict[str, int] = {}
+    for tbl, how in PROJECTED.items():
+        conn.execute(delete(how.table))
+        counts[tbl] = 0
+        batch: list[dict[str, object]] = []
+        found = conn.execute(
+            select(r.id, r.data, r.deleted).where(r.tbl == tbl).execution_options(yield_per=_BATCH)
+        )
+        for rec in found:
+            row = projected_row(how, rec.id, orjson.loads(rec.data), bool(rec.deleted))
+            if row is None:
+                continue
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                conn.execute(insert(how.table), batch)
+                counts[tbl] += len(batch)
+                batch = []
+        if batch:
+            conn.execute(insert(how.table), batch)
+            counts[tbl] += len(batch)
+    return counts

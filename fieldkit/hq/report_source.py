@@ -1,0 +1,282 @@
+"""The quarterly tables' figures at headquarters, over every synced record.
+
+:class:`HqSource` implements :class:`fieldkit.reports.source.ReportSource` (it lives
+with HQ, not with the reports: it is SQL over HQ's database). It reads HQ's typed
+projection (:mod:`fieldkit.hq.projection.tables`, kept current inside every push,
+so it is exactly what ``sync_record`` holds), never the JSON records. Each method
+is one SQLAlchemy Core statement, the same on SQLite and PostgreSQL (``count(*)
+FILTER (WHERE …)``, a ``MATERIALIZED`` common table expression and a correlated
+``LIMIT 1`` subquery are understood by both). The projection holds live rows only
+(sites and teams keep their tombstones, flagged), and a person's history is
+already filed under the person's current site, so no statement filters tombstones
+or joins a person to find a site.
+
+A report reads one snapshot: :func:`hq_source` opens one connection whose reads
+all see the same state (REPEATABLE READ on PostgreSQL, one read transaction on
+SQLite), so a push committing meanwhile never shows in half the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+
+from fieldkit.domain.vocab import (
+    ActivityKind,
+    Category,
+    ConsultTopic,
+    EventKind,
+    SiteKind,
+    Status,
+    Tier,
+    VisitReason,
+)
+from fieldkit.hq.database import open_hq
+from fieldkit.hq.projection import tables as p
+from fieldkit.reports.quarter import Quarter
+from fieldkit.reports.source import (
+    ActivityCount,
+    ConsultationCount,
+    EventRow,
+    PersonRow,
+    SiteRow,
+    SiteScope,
+    TeamRow,
+    VisitFact,
+    VisitFigures,
+    VisitReach,
+    VisitTotals,
+)
+from sync.server.db import read_snapshot
+
+__all__ = ["HqSource", "hq_source"]
+
+_REASONS = {m.value: m for m in VisitReason}
+
+
+def _in_sites(column: Any, sites: SiteScope) -> ColumnElement[bool]:
+    """``column IN (sites)``, or true for every site."""
+    if sites is None:
+        return literal(True)
+    return column.in_(sorted(set(sites)))
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.count().filter(condition)
+
+
+class HqSource:
+    """:class:`fieldkit.reports.source.ReportSource` over HQ's projection, on ``conn``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _rows(self, stmt: Executable) -> Sequence[Any]:
+        """All the rows of one statement, fetched at once (row by row costs a driver call each)."""
+        return self.conn.execute(stmt).all()
+
+    def sites(self) -> Sequence[SiteRow]:
+        """Every site."""
+        s = p.site.c
+        rows = self._rows(select(s.id, s.name, s.kind, s.county, s.deleted))
+        return [SiteRow(i, n, SiteKind(k), c, bool(d)) for i, n, k, c, d in rows]
+
+    def teams(self, sites: SiteScope) -> Sequence[TeamRow]:
+        """Every volunteer team based at ``sites``."""
+        t = p.team.c
+        rows = self._rows(
+            select(t.id, t.name, t.site_id, t.deleted).where(_in_sites(t.site_id, sites))
+        )
+        return [TeamRow(i, n, s, bool(d)) for i, n, s, d in rows]
+
+    def persons(self, sites: SiteScope) -> Sequence[PersonRow]:
+        """The live persons at ``sites``."""
+        c = p.person.c
+        rows = self._rows(
+            select(
+                c.id, c.code, c.name, c.site_id, c.address, c.phone, c.category, c.tier,
+                c.status, c.birth_date,
+            ).where(_in_sites(c.site_id, sites))
+        )  # fmt: skip
+        categories = {m.value: m for m in Category}
+        tiers = {m.value: m for m in Tier}
+        statuses = {m.value: m for m in Status}
+        new = tuple.__new__  # many thousands: skip the named tuple's __new__
+        return [
+            new(PersonRow, (
+                pid, code, name, site, address, phone, categories[cat], tiers[tier],
+                statuses[status], birth,
+            ))
+            for pid, code, name, site, address, phone, cat, tier, status, birth in rows
+        ]  # fmt: skip
+
+    def events(self, until: date, sites: SiteScope) -> Sequence[EventRow]:
+        """The live events of live persons at ``sites`` up to ``until``, in date order
+        (same-day events in the order they were made: UUIDv7 ids follow time)."""
+        e, c = p.event.c, p.person.c
+        stmt = (
+            select(e.person_id, e.kind, e.happened_on)
+            .join_from(p.event, p.person, c.id == e.person_id)
+            .where(e.happened_on <= until, _in_sites(c.site_id, sites))
+            .order_by(e.happened_on, e.id)
+        )
+        kinds = {m.value: m for m in EventKind}
+        return [EventRow(pid, kinds[kind], day) for pid, kind, day in self._rows(stmt)]
+
+    def visits_between(
+        self, since: date, before: date, sites: SiteScope
+    ) -> Mapping[str, Sequence[VisitFact]]:
+        """Per live person at ``sites``, their live visits in ``[since, before)``, in order."""
+        v, c = p.visit.c, p.person.c
+        stmt = (
+            select(v.person_id, v.visited_at, v.reason, v.follow_up_owed, v.follow_up_due)
+            .join_from(p.visit, p.person, c.id == v.person_id)
+            .where(
+                v.visited_at >= _midnight(since),
+                v.visited_at < _midnight(before),
+                _in_sites(c.site_id, sites),
+            )
+            .order_by(v.visited_at, v.id)
+        )
+        out: dict[str, list[VisitFact]] = {}
+        reasons, new = _REASONS, tuple.__new__
+        for pid, at, reason, owes, due in self._rows(stmt):
+            fact = new(VisitFact, (at.date(), reasons[reason], bool(owes), due))
+            mine = out.get(pid)
+            if mine is None:
+                out[pid] = [fact]
+            else:
+                mine.append(fact)
+        return out
+
+    def latest_visits_before(self, day: date, sites: SiteScope) -> Mapping[str, VisitFact]:
+        """Per live person at ``sites``, their latest live visit before ``day`` (one index
+        seek per person on ``(person_id, visited_at)``)."""
+        v, c = p.visit.c, p.person.c
+        earlier = p.visit.alias("earlier")
+        e = earlier.c
+        latest = (
+            select(e.id)
+            .where(e.person_id == c.id, e.visited_at < _midnight(day))
+            .order_by(e.visited_at.desc(), e.id.desc())
+            .limit(1)
+            .correlate(p.person)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(c.id, v.visited_at, v.reason, v.follow_up_owed, v.follow_up_due)
+            .join_from(p.person, p.visit, v.id == latest)
+            .where(_in_sites(c.site_id, sites))
+        )
+        return {
+            pid: VisitFact(at.date(), _REASONS[reason], bool(owes), due)
+            for pid, at, reason, owes, due in self._rows(stmt)
+        }
+
+    def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
+        """The quarter's live visits per site and reason, and the persons they reached per
+        site, from one pass over the quarter's visits (a materialised narrow copy)."""
+        v = p.visit.c
+        q = (
+            select(
+                v.site_id.label("site"), v.person_id, v.reason, v.card_scanned,
+                v.money_fen.label("fen"), v.goods_given.label("goods"),
+            )
+            .where(
+                v.visited_at >= _midnight(quarter.start),
+                v.visited_at < _midnight(quarter.next_start),
+                _in_sites(v.site_id, sites),
+            )
+            .cte("q")
+            .prefix_with("MATERIALIZED")
+        )  # fmt: skip
+        given = case((or_(q.c.fen > 0, q.c.goods), 1), else_=0)
+        per_person = (
+            select(q.c.site, func.max(given).label("given"))
+            .group_by(q.c.site, q.c.person_id)
+            .subquery("per_person")
+        )
+        by_reason = select(
+            q.c.site, q.c.reason, func.count(), _count_if(q.c.card_scanned),
+            func.sum(q.c.fen), _count_if(q.c.goods),
+        ).group_by(q.c.site, q.c.reason)  # fmt: skip
+        reach = select(
+            per_person.c.site, null(), func.count(), _count_if(per_person.c.given == 1),
+            literal(0), literal(0),
+        ).group_by(per_person.c.site)  # fmt: skip
+        totals: list[VisitTotals] = []
+        reached: list[VisitReach] = []
+        for site, reason, n, counted, fen, goods in self._rows(union_all(by_reason, reach)):
+            if reason is None:  # a site's persons: visited, and given money or goods
+                reached.append(VisitReach(site, n, counted))
+            else:
+                totals.append(VisitTotals(site, _REASONS[reason], n, counted, int(fen or 0), goods))
+        return VisitFigures(totals, reached)
+
+    def consultation_counts(
+        self, quarter: Quarter, sites: SiteScope
+    ) -> Sequence[ConsultationCount]:
+        """The quarter's live consultations per site and topic."""
+        c = p.consultation.c
+        stmt = (
+            select(c.site_id, c.topic, func.count())
+            .where(
+                c.held_on >= quarter.start, c.held_on <= quarter.end, _in_sites(c.site_id, sites)
+            )
+            .group_by(c.site_id, c.topic)
+        )
+        topics = {m.value: m for m in ConsultTopic}
+        return [ConsultationCount(site, topics[topic], n) for site, topic, n in self._rows(stmt)]
+
+    def activity_counts(self, quarter: Quarter, sites: SiteScope) -> Sequence[ActivityCount]:
+        """The quarter's live service activities per team and kind."""
+        a, t = p.activity.c, p.team.c
+        stmt = (
+            select(
+                a.team_id, a.kind, func.count(), func.sum(a.attendee_count),
+                func.sum(a.people_reached), func.sum(a.duration_minutes * a.attendee_count),
+            )
+            .join_from(p.activity, p.team, t.id == a.team_id)
+            .where(
+                and_(a.held_on >= quarter.start, a.held_on <= quarter.end),
+                _in_sites(t.site_id, sites),
+            )
+            .group_by(a.team_id, a.kind)
+        )  # fmt: skip
+        kinds = {m.value: m for m in ActivityKind}
+        return [
+            ActivityCount(team, kinds[kind], n, int(times), int(reached), int(minutes))
+            for team, kind, n, times, reached, minutes in self._rows(stmt)
+        ]
+
+
+@contextmanager
+def hq_source(url: str) -> Iterator[HqSource]:
+    """An :class:`HqSource` on the HQ database at ``url`` (migrated first), reading one
+    snapshot; raises :class:`fieldkit.hq.errors.HqSetupError` when it cannot be opened."""
+    engine = open_hq(url)
+    try:
+        with read_snapshot(engine) as conn, conn.begin():
+            yield HqSource(conn)
+    finally:
+        engine.dispose()

@@ -1,0 +1,16 @@
+"""The HQ server's settings as fieldkit runs it: with the hook that keeps the report
+projection current in every push (the database comes from :func:`fieldkit.hq.database.open_hq`)."""
+
+from __future__ import annotations
+
+from fieldkit.hq.projection import keep_current
+from sync.server.settings import ServerSettings
+
+__all__ = ["hq_settings"]
+
+
+def hq_settings(settings: ServerSettings | None) -> ServerSettings:
+    """``settings`` (or the defaults) with the projection kept in every push."""
+    out = (settings or ServerSettings()).model_copy()
+    out.on_written = keep_current
+    return out
