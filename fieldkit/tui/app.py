@@ -388,7 +388,9 @@ class FieldkitApp(App[int]):
                     return
             elif event.character is not None and event.is_printable:
                 self.scanner.feed(event.character, event.time)
-                if self.scanner.holds():
+                held = self.scanner.holds()
+                await self._release_held(keep=max(held - 1, 0))
+                if held:
                     self._hold(event)
                     return
             else:
@@ -403,13 +405,17 @@ class FieldkitApp(App[int]):
             self._held_timer.stop()
         self._held_timer = self.set_timer(self.scanner.max_gap, self._release_held)
 
-    async def _release_held(self) -> None:
-        """The burst was typing after all: hand the held keys on, in order."""
-        if self._held_timer is not None:
+    async def _release_held(self, keep: int = 0) -> None:
+        """The burst was typing after all: hand the held keys on, in order (all but the
+        last ``keep``, which may still begin a card)."""
+        if len(self._held) <= keep:
+            return
+        if self._held_timer is not None and not keep:
             self._held_timer.stop()
             self._held_timer = None
-        held, self._held = self._held, []
-        for key in held:
+        cut = len(self._held) - keep
+        released, self._held = self._held[:cut], self._held[cut:]
+        for key in released:
             await super().on_event(key)
 
     def _take_scan(self, text: str) -> None:

@@ -44,31 +44,46 @@ class ScanBuffer:
         self.min_len = min_len
         self.chars: list[str] = []
         self.last: float | None = None
+        self.card_from: int | None = None
+        """Where in the burst a card payload may begin (None: nowhere so far)."""
 
     def feed(self, char: str, at: float) -> None:
         """A printable key pressed at time ``at`` (seconds, monotonic)."""
         if self.last is None or at - self.last > self.max_gap:
             self.chars = []
+            self.card_from = None
         self.chars.append(char)
         self.last = at
+        if self.card_from is not None and not card_start("".join(self.chars[self.card_from :])):
+            self.card_from = None
+        if self.card_from is None and card_start(char):
+            self.card_from = len(self.chars) - 1
 
-    def holds(self) -> bool:
-        """Whether the burst so far may be a card payload (its keys must not reach a field)."""
-        return bool(self.chars) and card_start("".join(self.chars))
+    def holds(self) -> int:
+        """How many of the burst's last keys may be a card payload's (they must not reach a
+        field)."""
+        return 0 if self.card_from is None else len(self.chars) - self.card_from
 
     def other_key(self) -> None:
         """Any other key ends the burst."""
         self.chars = []
         self.last = None
+        self.card_from = None
 
     def enter(self, at: float) -> str | None:
-        """Enter pressed at ``at``: the scanned text if the burst was a scan."""
+        """Enter pressed at ``at``: the scanned text if the burst was a scan.
+
+        A card payload typed right after other keys (a scan into a field being
+        typed in) is the payload alone.
+        """
         text = "".join(self.chars)
+        card = None if self.card_from is None else text[self.card_from :]
         fast = self.last is not None and at - self.last <= self.max_gap
-        self.chars = []
-        self.last = None
-        if not fast or len(text) < self.min_len:
+        self.other_key()
+        if not fast:
             return None
-        if card_start(text) or CODE_PATTERN.match(text):
+        if card is not None and len(card) >= self.min_len:
+            return card.upper()
+        if len(text) >= self.min_len and CODE_PATTERN.match(text):
             return text.upper()
         return None
