@@ -125,3 +125,132 @@ async def test_a_card_scanned_while_a_field_has_focus_never_lands_in_it(
         assert services.value == "送药"
         assert typing.person_id == person_id(store, "GL-0001")
     assert visits(store) == [*before, ("GL-0003", "qr", "2026-11-21 10:30:00.000000", 1)]
+
+
+async def test_the_same_person_scanned_again_within_ten_minutes_is_warned(
+    store: Store, county_key: SigningKey
+) -> None:
+    with store.write() as s:  # a check-in saved eight minutes ago
+        s.add(
+            Visit(
+                person_id=person_id(store, "GL-0004"),
+                site_id=str(rows(store, "SELECT site_id FROM person WHERE code='GL-0004'")[0][0]),
+                reason=VisitReason.ROUTINE,
+                visited_at=NOW - timedelta(minutes=8),
+                card_scanned_at=NOW - timedelta(minutes=8),
+                card_issue=1,
+            )
+        )
+    before = visits(store)
+    app = make_app(store, scan_gap=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await scan(pilot, card(store, county_key, "GL-0004"))
+        assert isinstance(app.screen, RosterScreen)  # no second visit started
+        assert any("赵丽华" in n and "10:22" in n for n in notices(app))
+        # a check-in still being typed counts too
+        await scan(pilot, card(store, county_key, "GL-0005"))
+        first = app.screen
+        assert isinstance(first, VisitForm)
+        await scan(pilot, card(store, county_key, "GL-0005"))
+        assert app.screen is first
+        assert sum(isinstance(s, VisitForm) for s in app.screen_stack) == 1
+        assert any("张志明" in n for n in notices(app))
+    assert visits(store) == before
+
+
+async def refused(store: Store, payload: str) -> list[str]:
+    """Scan ``payload`` on the roster; assert nothing opened nor was recorded; the notices."""
+    before = visits(store)
+    app = make_app(store, scan_gap=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await scan(pilot, payload)
+        assert isinstance(app.screen, RosterScreen)
+        assert app.screen.query_one("#search", Input).value == ""
+        shown = notices(app)
+    assert visits(store) == before
+    return shown
+
+
+async def test_a_forged_or_altered_card_is_refused(store: Store, county_key: SigningKey) -> None:
+    good = card(store, county_key, "GL-0002")
+    altered = good[:-10] + ("A" if good[-10] != "A" else "B") + good[-9:]
+    assert any("伪造" in n for n in await refused(store, altered))
+    other = new_signing_key("甘洛县", KeyRing(), NOW)  # same key id, not the county's key
+    forged = sign_card(other, person_id(store, "GL-0002"), 1)
+    assert any("伪造" in n for n in await refused(store, forged))
+
+
+async def test_a_replaced_card_is_refused(store: Store, county_key: SigningKey) -> None:
+    old = card(store, county_key, "GL-0002")
+    reissue_card(store, "GL-0002")
+    assert any("李秀英" in n and "2" in n for n in await refused(store, old))
+
+
+async def test_another_countys_card_is_refused(store: Store, county_key: SigningKey) -> None:
+    theirs = new_signing_key("越西县", KeyRing(), NOW)
+    payload = sign_card(theirs, person_id(store, "GL-0002"), 1)
+    assert any("其他县" in n for n in await refused(store, payload))
+
+
+async def test_a_card_of_a_person_not_on_this_laptop_is_refused(
+    store: Store, county_key: SigningKey
+) -> None:
+    payload = sign_card(county_key, str(uuid.uuid4()), 1)
+    assert any("本机没有此卡持卡人" in n for n in await refused(store, payload))
+
+
+async def test_without_card_keys_a_card_is_refused(bare_store: Store) -> None:
+    key = new_signing_key("甘洛县", KeyRing(), NOW)  # never published to this laptop
+    payload = sign_card(key, person_id(bare_store, "GL-0002"), 1)
+    assert any("同步" in n for n in await refused(bare_store, payload))
+
+
+async def test_a_short_code_opens_the_person_but_proves_nothing(store: Store) -> None:
+    before = visits(store)
+    app = make_app(store, scan_gap=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await scan(pilot, "GL-0006")
+        form = app.screen
+        assert isinstance(form, VisitForm)
+        assert form.person_id == person_id(store, "GL-0006")
+        assert "扫码" not in str(form.query_one("#visit-person").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert visits(store) == [*before, ("GL-0006", "none", None, None)]
+
+
+async def test_attendees_scanned_into_an_activity_once_each(
+    store: Store, county_key: SigningKey
+) -> None:
+    app = make_app(store, scan_gap=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ActivityForm)
+        team = form.query_one("#team")
+        team.value = str(rows(store, "SELECT id FROM volunteer_team")[0][0])  # type: ignore[attr-defined]
+        await settle(pilot)
+        form.query_one("#title", Input).focus()
+        await pilot.press(*"宣讲")
+        await scan(pilot, card(store, county_key, "GL-0006"))  # 刘德福, a team member
+        assert form.query_one("#title", Input).value == "宣讲"
+        assert app.screen is form
+        member = str(rows(store, "SELECT id FROM team_member WHERE name = '刘德福'")[0][0])
+        assert form.query_one("#attendees", SelectionList).selected == [member]
+        assert form.query_one("#people_reached", Input).value == "1"
+        await scan(pilot, card(store, county_key, "GL-0006"))
+        assert form.query_one("#people_reached", Input).value == "1"
+        assert any("已在" in n for n in notices(app))
+        await scan(pilot, card(store, county_key, "GL-0002"))  # not in the team
+        assert form.query_one("#attendees", SelectionList).selected == [member]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    got = rows(
+        store, "SELECT title, attendee_ids, attendee_count, people_reached FROM service_activity"
+    )
+    assert got == [("宣讲", member, 1, 1)]
