@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cards"))  # the QR decoder
 
 from tui_helpers import build_store  # noqa: E402
 
