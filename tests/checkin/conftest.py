@@ -17,11 +17,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cards"))  # the QR decoder
 
-from tui_helpers import build_store  # noqa: E402
+from tui_helpers import build_store
 
-from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key  # noqa: E402
-from fieldkit.cards.records import publish_key  # noqa: E402
-from fieldkit.store import Store  # noqa: E402
+from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
+from fieldkit.cards.records import publish_key
+from fieldkit.store import Store
 
 COUNTY = "甘洛县"
 """The county of the test store's sites."""
