@@ -254,3 +254,29 @@ async def test_attendees_scanned_into_an_activity_once_each(
         store, "SELECT title, attendee_ids, attendee_count, people_reached FROM service_activity"
     )
     assert got == [("宣讲", member, 1, 1)]
+
+
+async def test_a_check_in_left_unsaved_comes_back_still_confirmed_by_card(
+    store: Store, county_key: SigningKey
+) -> None:
+    before = visits(store)
+    app = make_app(store, scan_gap=5.0, draft_delay=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await scan(pilot, card(store, county_key, "GL-0007"))
+        form = app.screen
+        assert isinstance(form, VisitForm)
+        form.query_one("#goods", Input).value = "棉被"
+        await settle(pilot)
+    again = make_app(store)  # the next start offers the draft back
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        form = again.screen
+        assert isinstance(form, VisitForm)
+        assert form.query_one("#goods", Input).value == "棉被"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert visits(store) == [*before, ("GL-0007", "qr", "2026-11-21 10:30:00.000000", 1)]
