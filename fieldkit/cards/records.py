@@ -11,8 +11,10 @@ the card's issue number against this laptop's roster.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
@@ -25,7 +27,7 @@ from fieldkit.cards.errors import (
 )
 from fieldkit.cards.keys import KeyRing, PublicCardKey, public_row
 from fieldkit.cards.payload import MAX_ISSUE, CardClaim, verify_card
-from fieldkit.domain.models import CardKey, Person, Site, StaffMember
+from fieldkit.domain.models import CardKey, Person, Site, StaffMember, TeamMember, Visit
 from fieldkit.domain.vocab import Status
 from fieldkit.i18n import gettext as _
 from fieldkit.store import Store
@@ -35,9 +37,11 @@ __all__ = [
     "CheckedCard",
     "card_holders",
     "check_card",
+    "last_card_scan",
     "load_ring",
     "publish_key",
     "reissue_card",
+    "team_member_for",
 ]
 
 
@@ -186,3 +190,25 @@ def check_card(store: Store, text: str, ring: KeyRing | None = None) -> CheckedC
     if claim.issue < holder.card_issue:
         raise ReplacedCardError(holder.name, claim.issue, holder.card_issue)
     return CheckedCard(holder=holder, claim=claim)
+
+
+def last_card_scan(store: Store, person_id: str) -> datetime | None:
+    """When the person's card was last scanned for a visit on this laptop (None: never)."""
+    with store.read() as s:
+        return s.exec(
+            select(func.max(Visit.card_scanned_at)).where(
+                col(Visit.person_id) == person_id, col(Visit.deleted).is_(False)
+            )
+        ).one()
+
+
+def team_member_for(store: Store, team_id: str, person_id: str) -> str | None:
+    """The id of the team's member who is the person ``person_id`` (None: not a member)."""
+    with store.read() as s:
+        return s.exec(
+            select(TeamMember.id).where(
+                col(TeamMember.team_id) == team_id,
+                col(TeamMember.person_id) == person_id,
+                col(TeamMember.deleted).is_(False),
+            )
+        ).first()

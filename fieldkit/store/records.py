@@ -81,6 +81,10 @@ class VisitInput:
     follow_up: str = ""
     follow_up_due: date | None = None
     notes: str = ""
+    card_scanned_at: datetime | None = None
+    """When the person's service card was scanned for this visit (a check-in)."""
+    card_issue: int | None = None
+    """The issue number of the scanned card."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,8 @@ def record_visit(store: Store, data: VisitInput) -> Visit:
             follow_up=data.follow_up.strip(),
             follow_up_due=data.follow_up_due,
             notes=data.notes.strip(),
+            card_scanned_at=data.card_scanned_at,
+            card_issue=data.card_issue,
         )
         s.add(visit)
     return visit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +15,9 @@ from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ActivityInput, Draft
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_count, parse_day
+
+if TYPE_CHECKING:
+    from fieldkit.services.cards import CheckIn
 
 __all__ = ["ActivityForm"]
 
@@ -37,12 +41,22 @@ class ActivityForm(FormScreen):
         team_id: str
         members: list[tuple[str, str]]
 
+    @dataclass
+    class CardMember(Message):
+        """A scanned attendee's membership of the chosen team (``member_id`` None: none)."""
+
+        check: CheckIn
+        team_id: str
+        member_id: str | None
+
     DRAFT_KIND = "activity"
     LOADS_VALUES = True
 
     def __init__(self) -> None:
         super().__init__()
         self.team_sites: dict[str, str] = {}
+        self.scanned: dict[str, str] = {}
+        """Attendees checked in by card: person id -> name."""
 
     @classmethod
     def from_draft(cls, draft: Draft) -> ActivityForm:
@@ -157,3 +171,42 @@ class ActivityForm(FormScreen):
             notes=text("notes"),
         )
         self.save_in_worker(lambda: self.fk.services.record.activity(data), _("Activity saved"))
+
+    # -- attendees scanned by card -----------------------------------------------
+
+    def take_card(self, check: CheckIn) -> None:
+        """A card scanned during the activity: add its holder to the attendees, once."""
+        if check.person_id in self.scanned:
+            self.app.notify(
+                _("{name} is already on the attendee list").format(name=check.name),
+                severity="warning",
+            )
+            return
+        team = self.query_one("#team", Select).value
+        if team is Select.NULL:
+            self.app.notify(_("Choose the team first, then scan the cards"), severity="warning")
+            return
+        self._find_member(check, str(team))
+
+    @work(thread=True, exit_on_error=False, group="activity-card")
+    def _find_member(self, check: CheckIn, team_id: str) -> None:
+        member = self.fk.services.cards.team_member(team_id, check.person_id)
+        self.post_message(self.CardMember(check, team_id, member))
+
+    @on(CardMember)
+    def _card_member(self, message: CardMember) -> None:
+        check = message.check
+        if check.person_id in self.scanned:
+            return  # scanned twice before the first answer came back
+        if message.member_id is None:
+            self.app.notify(
+                _("{name} is not a member of this team: not added").format(name=check.name),
+                severity="warning",
+            )
+            return
+        self.scanned[check.person_id] = check.name
+        self.query_one("#attendees", SelectionList).select(message.member_id)
+        reached = self.query_one("#people_reached", Input)
+        count = int(reached.value) if reached.value.strip().isdigit() else 0
+        reached.value = str(count + 1)
+        self.app.notify(_("{name} checked in by card").format(name=check.name))

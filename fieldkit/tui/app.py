@@ -27,6 +27,7 @@ from textual.command import Provider
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -35,6 +36,7 @@ from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import N_, resolve_language, set_language
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, FieldkitError, Services, SyncLine, describe, explain
+from fieldkit.tui import checkin
 from fieldkit.tui.commands import FieldkitCommands
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.drafts import draft_form, draft_question
@@ -108,13 +110,6 @@ class FieldkitApp(App[int]):
         default_site_missing: bool
         drafts: list[Draft]
 
-    @dataclass
-    class Scanned(Message):
-        """A scanned card's code was looked up."""
-
-        code: str
-        person_id: str | None
-
     def __init__(
         self,
         services: Services,
@@ -134,6 +129,8 @@ class FieldkitApp(App[int]):
         self.config_file = config_file
         self._clock = clock
         self.scanner = ScanBuffer(max_gap=scan_gap)
+        self._held: list[events.Key] = []
+        self._held_timer: Timer | None = None
         self.start_mode = start_mode
         self.draft_delay = draft_delay
         self.default_site_id: str | None = None
@@ -203,6 +200,7 @@ class FieldkitApp(App[int]):
         from fieldkit.domain.search_keys import name_keys
 
         name_keys("张")
+        import fieldkit.services.cards  # noqa: F401  (the card check, before the first scan)
 
     # -- drafts ------------------------------------------------------------------
 
@@ -306,12 +304,24 @@ class FieldkitApp(App[int]):
             self.push_screen(kept)
 
     def open_visit_form(
-        self, person_id: str, confirmation: Confirmation = Confirmation.NONE
+        self,
+        person_id: str,
+        confirmation: Confirmation = Confirmation.NONE,
+        *,
+        scanned_at: datetime | None = None,
+        card_issue: int | None = None,
     ) -> None:
-        """Open the visit form for a person."""
+        """Open the visit form for a person (with the card scanned for it, for a check-in)."""
         from fieldkit.tui.visit_form import VisitForm
 
-        self.push_screen(VisitForm(person_id, confirmation=confirmation))
+        self.push_screen(
+            VisitForm(
+                person_id,
+                confirmation=confirmation,
+                scanned_at=scanned_at,
+                card_issue=card_issue,
+            )
+        )
 
     def open_consultation(self, person_id: str | None = None) -> None:
         """Open the consultation form, for a person or a walk-in."""
@@ -364,38 +374,63 @@ class FieldkitApp(App[int]):
     # -- scanner ---------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        """Watch every key for a scanner burst before the focused widget gets it."""
+        """Watch every key for a scanner burst before the focused widget gets it.
+
+        Keys that may begin a card payload are held back (they must never land in
+        a field) and handed on once the burst turns out to be typing.
+        """
         if isinstance(event, events.Key) and not event.is_forwarded:
             if event.key == "enter":
-                code = self.scanner.enter(event.time)
-                if code is not None:
-                    self._take_scan(code)
+                text = self.scanner.enter(event.time)
+                if text is not None:
+                    self._held.clear()
+                    self._take_scan(text)
                     return
             elif event.character is not None and event.is_printable:
                 self.scanner.feed(event.character, event.time)
+                held = self.scanner.holds()
+                await self._release_held(keep=max(held - 1, 0))
+                if held:
+                    self._hold(event)
+                    return
             else:
                 self.scanner.other_key()
+            await self._release_held()
         await super().on_event(event)
 
-    def _take_scan(self, code: str) -> None:
-        focused = self.focused
-        if isinstance(focused, Input) and focused.value.upper().endswith(code):
-            focused.value = focused.value[: len(focused.value) - len(code)]
-        self._lookup_scan(code)
+    def _hold(self, event: events.Key) -> None:
+        """Keep a key back until the burst is known to be a scan or typing."""
+        self._held.append(event)
+        if self._held_timer is not None:
+            self._held_timer.stop()
+        self._held_timer = self.set_timer(self.scanner.max_gap, self._release_held)
 
-    @work(thread=True, exit_on_error=False, group="scan")
-    def _lookup_scan(self, code: str) -> None:
-        self.post_message(self.Scanned(code, self.services.roster.find_by_code(code)))
-
-    @on(Scanned)
-    def _scanned(self, message: Scanned) -> None:
-        if message.person_id is None:
-            self.notify(
-                _("No person has the code {code}").format(code=message.code), severity="error"
-            )
+    async def _release_held(self, keep: int = 0) -> None:
+        """The burst was typing after all: hand the held keys on, in order (all but the
+        last ``keep``, which may still begin a card)."""
+        if len(self._held) <= keep:
             return
-        self.open_person(message.person_id)
-        self.open_visit_form(message.person_id, Confirmation.QR)
+        if self._held_timer is not None and not keep:
+            self._held_timer.stop()
+            self._held_timer = None
+        cut = len(self._held) - keep
+        released, self._held = self._held[:cut], self._held[cut:]
+        for key in released:
+            await super().on_event(key)
+
+    def _take_scan(self, text: str) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.value.upper().endswith(text):
+            focused.value = focused.value[: len(focused.value) - len(text)]
+        checkin.take_scan(self, text)
+
+    @on(checkin.CardChecked)
+    def _card_checked(self, message: checkin.CardChecked) -> None:
+        checkin.card_checked(self, message)
+
+    @on(checkin.CodeFound)
+    def _code_found(self, message: checkin.CodeFound) -> None:
+        checkin.code_found(self, message)
 
 
 def run(services: Services, lang: str | None) -> int:

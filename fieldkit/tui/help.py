@@ -53,6 +53,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("S", N_("Record a status change")),
             ("D", N_("Show every field of the file, or the history")),
             ("K", N_("Settle a conflict: pick the right value (administrators)")),
+            ("P", N_("Print the person's service card (needs headquarters' key file)")),
         ),
     ),
     (

@@ -10,6 +10,7 @@ every laptop at the next sync).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from rich.table import Table
@@ -85,6 +86,23 @@ _KIND_MSG = {
 }
 
 
+@dataclass
+class CardLine(Message):
+    """The person's card: its issue number and when it was last scanned."""
+
+    person_id: str
+    issue: int
+    last_scan: datetime | None
+
+
+@dataclass
+class CardPrinted(Message):
+    """The person's card was printed to ``path`` ("" and ``error`` when it was not)."""
+
+    path: str
+    error: str = ""
+
+
 class PersonScreen(FieldScreen):
     """One person's file; reloads whenever the app reports a change."""
 
@@ -97,6 +115,7 @@ class PersonScreen(FieldScreen):
         Binding("s", "status", N_("Status change")),
         Binding("d", "details", N_("Details")),
         Binding("k", "settle", N_("Settle conflict")),
+        Binding("p", "print_card", N_("Print card")),
     ]
 
     @dataclass
@@ -124,6 +143,7 @@ class PersonScreen(FieldScreen):
     def compose_body(self) -> ComposeResult:
         """Summary, conflicts, follow-ups owed, then the history (D swaps it for every field)."""
         yield Static(_("Loading…"), id="person-summary")
+        yield Static("", id="person-card")
         yield Static("", id="person-conflicts")
         yield Static("", id="person-follow")
         table: DataTable[str] = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
@@ -157,6 +177,7 @@ class PersonScreen(FieldScreen):
     def reload(self) -> None:
         """Load the file in a worker."""
         self._load(self.person_id)
+        self._load_card(self.person_id)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="person-file")
     def _load(self, person_id: str) -> None:
@@ -375,6 +396,49 @@ class PersonScreen(FieldScreen):
             )
         )
         self.fk.changed()
+
+    # -- service card ------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="person-card")
+    def _load_card(self, person_id: str) -> None:
+        pf = self.fk.services.files.get(person_id)
+        if pf is not None:
+            last = self.fk.services.cards.last_scan(person_id)
+            self.post_message(CardLine(person_id, pf.person.card_issue, last))
+
+    @on(CardLine)
+    def _card_line(self, message: CardLine) -> None:
+        if message.person_id != self.person_id:
+            return
+        last = message.last_scan.strftime("%Y-%m-%d %H:%M") if message.last_scan else _("never")
+        self.query_one("#person-card", Static).update(
+            _("Service card no. {issue} · last scanned: {last}").format(
+                issue=message.issue, last=last
+            )
+        )
+
+    def action_print_card(self) -> None:
+        """Print this person's service card (a PDF beside the store)."""
+        if self.file is not None:
+            self._print_card(self.file.person.code)
+
+    @work(thread=True, exit_on_error=False, group="person-print")
+    def _print_card(self, code: str) -> None:
+        from fieldkit.services.cards import CardError
+
+        try:
+            result = self.fk.services.cards.print_person(code)
+        except CardError as err:
+            self.post_message(CardPrinted("", str(err)))
+            return
+        self.post_message(CardPrinted(str(result.files[0])))
+
+    @on(CardPrinted)
+    def _card_printed(self, message: CardPrinted) -> None:
+        if message.error:
+            self.notify(message.error, title=_("Card not printed"), severity="error", timeout=12)
+        else:
+            self.notify(_("Card printed: {path}").format(path=message.path))
 
 
 def _field_label(name: str) -> str:

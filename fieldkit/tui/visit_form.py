@@ -9,6 +9,7 @@ then does the form close.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -48,6 +49,27 @@ NEEDS: tuple[tuple[str, str], ...] = (
 
 _CONFIRMATION = "_confirmation"
 """The draft key of how the visit was confirmed (not an input)."""
+_CARD_SCANNED_AT = "_card_scanned_at"
+_CARD_ISSUE = "_card_issue"
+"""The draft keys of the card scanned for a check-in visit (not inputs)."""
+
+
+def _card_for_draft(scanned_at: datetime | None, issue: int | None) -> dict[str, object]:
+    """The scanned card's time and issue as draft values (nothing when no card was scanned)."""
+    if scanned_at is None or issue is None:
+        return {}
+    return {_CARD_SCANNED_AT: scanned_at.isoformat(), _CARD_ISSUE: issue}
+
+
+def _card_from_draft(values: dict[str, object]) -> tuple[datetime | None, int | None]:
+    """The scanned card's time and issue kept in a draft (None, None when absent or damaged)."""
+    raw_at, raw_issue = values.get(_CARD_SCANNED_AT), values.get(_CARD_ISSUE)
+    if not isinstance(raw_at, str) or not isinstance(raw_issue, int):
+        return None, None
+    try:
+        return datetime.fromisoformat(raw_at), raw_issue
+    except ValueError:
+        return None, None
 
 
 class VisitForm(FormScreen):
@@ -63,10 +85,20 @@ class VisitForm(FormScreen):
 
     DRAFT_KIND = "visit"
 
-    def __init__(self, person_id: str, *, confirmation: Confirmation = Confirmation.NONE) -> None:
+    def __init__(
+        self,
+        person_id: str,
+        *,
+        confirmation: Confirmation = Confirmation.NONE,
+        scanned_at: datetime | None = None,
+        card_issue: int | None = None,
+    ) -> None:
         super().__init__()
         self.person_id = person_id
         self.confirmation = confirmation
+        self.card_scanned_at = scanned_at
+        """When the person's card was scanned for this visit (None: not a card check-in)."""
+        self.card_issue = card_issue
 
     @classmethod
     def from_draft(cls, draft: Draft) -> VisitForm:
@@ -74,7 +106,10 @@ class VisitForm(FormScreen):
         raw = str(draft.values.get(_CONFIRMATION, Confirmation.NONE.value))
         known = {c.value for c in Confirmation}
         confirmation = Confirmation(raw) if raw in known else Confirmation.NONE
-        return cls(draft.subject, confirmation=confirmation)
+        scanned_at, issue = _card_from_draft(draft.values)
+        return cls(
+            draft.subject, confirmation=confirmation, scanned_at=scanned_at, card_issue=issue
+        )
 
     def draft_subject(self) -> str:
         """The person visited."""
@@ -82,7 +117,11 @@ class VisitForm(FormScreen):
 
     def draft_values(self) -> dict[str, object]:
         """The inputs and how the visit was confirmed."""
-        return {**super().draft_values(), _CONFIRMATION: self.confirmation.value}
+        return {
+            **super().draft_values(),
+            _CONFIRMATION: self.confirmation.value,
+            **_card_for_draft(self.card_scanned_at, self.card_issue),
+        }
 
     def compose_fields(self) -> ComposeResult:
         """The visit's rows."""
@@ -187,6 +226,8 @@ class VisitForm(FormScreen):
             follow_up=follow,
             follow_up_due=due,
             notes=text("notes"),
+            card_scanned_at=self.card_scanned_at,
+            card_issue=self.card_issue,
         )
 
     def submit(self) -> None:

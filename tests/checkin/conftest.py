@@ -1,0 +1,61 @@
+"""Fixtures of the check-in tests: the field app's small store, with or without a card key.
+
+The store and app helpers are the field app tests' own (``tests/tui/tui_helpers.py``).
+Card keys reach laptops through sync; here the public half is put into the laptop
+store directly and the cards are signed with the private half.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cards"))  # the QR decoder
+
+from tui_helpers import build_store
+
+from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
+from fieldkit.cards.records import publish_key
+from fieldkit.store import Store
+
+COUNTY = "甘洛县"
+"""The county of the test store's sites."""
+
+
+@pytest.fixture(scope="session")
+def checkin_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The field app tests' store, built once and copied for each test."""
+    path = tmp_path_factory.mktemp("checkin") / "template.db"
+    build_store(path).close()
+    return path
+
+
+@pytest.fixture
+def bare_store(checkin_template: Path, tmp_path: Path) -> Iterator[Store]:
+    """A fresh copy of the store, with no card keys yet."""
+    path = tmp_path / "fieldkit.db"
+    shutil.copy(checkin_template, path)
+    store = Store(path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def county_key(bare_store: Store) -> SigningKey:
+    """The county's first card key; its public half is in the laptop store."""
+    from tui_helpers import NOW
+
+    key = new_signing_key(COUNTY, KeyRing(), NOW)
+    publish_key(bare_store, key.public)
+    return key
+
+
+@pytest.fixture
+def store(bare_store: Store, county_key: SigningKey) -> Store:
+    """The store with the county's card key."""
+    return bare_store
