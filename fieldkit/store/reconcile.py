@@ -1,0 +1,129 @@
+"""The first sync's reconciliation: every record HQ has never seen goes in the outbox.
+
+Records can exist on a laptop without outbox entries: the demo county, a store
+restored from a backup, rows written before the store knew its headquarters.
+Edits of such records queue only the changed fields, which HQ cannot take as a
+new row ("new person row … has no site_id"). Before the first push to a
+headquarters, :func:`reconcile_store` queues one full-row change for every
+synced row HQ has never acknowledged, parents before children, replacing the
+row's pending partial changes (the full row already holds their values). It
+runs in one local transaction and marks the store reconciled for that
+headquarters in the same transaction, so a cut run leaves nothing behind and
+runs again, and a finished one never runs twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Table, delete, insert, select
+from sqlmodel import SQLModel
+
+from fieldkit.domain.models import SYNCED_TABLES
+from fieldkit.store.outbox import meta_get, meta_set, synced_columns
+from fieldkit.store.store import Store, StoreSession
+from fieldkit.store.tables import OutboxEntry, OutboxState
+from fieldkit.store.wire import to_wire
+from sync.hlc import HLC
+
+__all__ = ["RECONCILED_KEY", "needs_reconcile", "reconcile_store"]
+
+RECONCILED_KEY = "reconciled_with"
+"""local_meta key: the headquarters address this store was reconciled with."""
+
+_OUTBOX: Table = SQLModel.metadata.tables[str(OutboxEntry.__tablename__)]
+
+
+def needs_reconcile(store: Store) -> bool:
+    """Whether the next sync is this store's first with its headquarters."""
+    server = store.meta("server_url") or ""
+    return bool(server) and store.meta(RECONCILED_KEY) != server
+
+
+def _acknowledged(session: StoreSession) -> set[str]:
+    """Ids of rows HQ has taken at least one change of."""
+    o = _OUTBOX.c
+    rows = session.connection().execute(
+        select(o.row_id).where(o.state == OutboxState.SYNCED).distinct()
+    )
+    return {str(row_id) for (row_id,) in rows}
+
+
+def _unsent_rows(session: StoreSession, acknowledged: set[str]) -> list[tuple[str, str, str]]:
+    """``(table, id, full-row JSON)`` of every synced row HQ never took, parents first."""
+    found: list[tuple[str, str, str]] = []
+    for model in SYNCED_TABLES:
+        columns = synced_columns(model)
+        for obj in session.scalars(select(model)):
+            row_id = str(obj.id)  # type: ignore[attr-defined]
+            if row_id in acknowledged:
+                continue
+            data = {c: to_wire(getattr(obj, c)) for c in columns}
+            found.append(
+                (
+                    str(model.__tablename__),
+                    row_id,
+                    json.dumps(data, ensure_ascii=False, sort_keys=True),
+                )
+            )
+        session.expunge_all()
+    return found
+
+
+def _queue(session: StoreSession, rows: list[tuple[str, str, str]]) -> None:
+    """Replace the rows' pending changes with one full-row change each."""
+    o = _OUTBOX.c
+    conn = session.connection()
+    ids = {row_id for _tbl, row_id, _data in rows}
+    pending = [
+        row_id
+        for (row_id,) in conn.execute(select(o.row_id).where(o.state == OutboxState.PENDING))
+        if row_id in ids
+    ]
+    for start in range(0, len(pending), 500):
+        conn.execute(
+            delete(_OUTBOX).where(
+                o.state == OutboxState.PENDING, o.row_id.in_(pending[start : start + 500])
+            )
+        )
+    device_id = meta_get(session, "device_id") or ""
+    clock = HLC(node=device_id, last=meta_get(session, "hlc") or "")
+    seen_rev = int(meta_get(session, "pull_rev") or 0)
+    now = datetime.now(UTC)
+    if rows:
+        conn.execute(
+            insert(_OUTBOX),
+            [
+                {
+                    "tbl": tbl,
+                    "row_id": row_id,
+                    "data": data,
+                    "hlc": clock.now(),
+                    "seen_rev": seen_rev,
+                    "state": OutboxState.PENDING,
+                    "reason": "",
+                    "created_at": now,
+                }
+                for tbl, row_id, data in rows
+            ],
+        )
+    meta_set(session, "hlc", clock.last)
+
+
+def reconcile_store(store: Store) -> int:
+    """Queue every record HQ never acknowledged, once per headquarters; how many.
+
+    A store that already pulled from its headquarters holds HQ's records, which
+    must not come back as new changes: it is only marked reconciled.
+    """
+    server = store.meta("server_url") or ""
+    with store.write() as session:
+        if not server or meta_get(session, RECONCILED_KEY) == server:
+            return 0
+        rows: list[tuple[str, str, str]] = []
+        if not meta_get(session, "pull_cursor"):
+            rows = _unsent_rows(session, _acknowledged(session))
+            _queue(session, rows)
+        meta_set(session, RECONCILED_KEY, server)
+        return len(rows)
