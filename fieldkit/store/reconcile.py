@@ -27,7 +27,7 @@ from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
 
-__all__ = ["RECONCILED_KEY", "needs_reconcile", "reconcile_store"]
+__all__ = ["RECONCILED_KEY", "needs_reconcile", "reconcile_store", "requeue_rejected"]
 
 RECONCILED_KEY = "reconciled_with"
 """local_meta key: the headquarters address this store was reconciled with."""
@@ -50,23 +50,20 @@ def _acknowledged(session: StoreSession) -> set[str]:
     return {str(row_id) for (row_id,) in rows}
 
 
+def _full_row(obj: SQLModel) -> str:
+    """Every synced field of ``obj`` as outbox JSON (wire form)."""
+    data = {c: to_wire(getattr(obj, c)) for c in synced_columns(type(obj))}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
 def _unsent_rows(session: StoreSession, acknowledged: set[str]) -> list[tuple[str, str, str]]:
     """``(table, id, full-row JSON)`` of every synced row HQ never took, parents first."""
     found: list[tuple[str, str, str]] = []
     for model in SYNCED_TABLES:
-        columns = synced_columns(model)
         for obj in session.scalars(select(model)):
             row_id = str(obj.id)  # type: ignore[attr-defined]
-            if row_id in acknowledged:
-                continue
-            data = {c: to_wire(getattr(obj, c)) for c in columns}
-            found.append(
-                (
-                    str(model.__tablename__),
-                    row_id,
-                    json.dumps(data, ensure_ascii=False, sort_keys=True),
-                )
-            )
+            if row_id not in acknowledged:
+                found.append((str(model.__tablename__), row_id, _full_row(obj)))
         session.expunge_all()
     return found
 
@@ -127,3 +124,28 @@ def reconcile_store(store: Store) -> int:
             _queue(session, rows)
         meta_set(session, RECONCILED_KEY, server)
         return len(rows)
+
+
+def requeue_rejected(store: Store, seq: int) -> bool:
+    """Send a rejected change again, as its record stands now; False if none is rejected.
+
+    Once the cause is fixed (a site set, a parent record sent), the rejected
+    entry makes way for a new pending one at the end of the outbox (HQ answers
+    a sequence number it has seen with its first verdict), carrying every field
+    of the record as it is now and a fresh clock.
+    """
+    o = _OUTBOX.c
+    models = {str(m.__tablename__): m for m in SYNCED_TABLES}
+    with store.write() as session:
+        conn = session.connection()
+        found = conn.execute(
+            select(o.tbl, o.row_id, o.data).where(o.seq == seq, o.state == OutboxState.REJECTED)
+        ).first()
+        if found is None:
+            return False
+        tbl, row_id, data = str(found.tbl), str(found.row_id), str(found.data)
+        obj = session.get(models[tbl], row_id) if tbl in models else None
+        # Queued before the rejected entry goes, so SQLite cannot hand its seq out again.
+        _queue(session, [(tbl, row_id, data if obj is None else _full_row(obj))])
+        conn.execute(delete(_OUTBOX).where(o.seq == seq))
+        return True
