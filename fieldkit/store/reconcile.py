@@ -5,7 +5,8 @@ restored from a backup, rows written before the store knew its headquarters.
 Edits of such records queue only the changed fields, which HQ cannot take as a
 new row ("new person row … has no site_id"). Before the first push to a
 headquarters, :func:`reconcile_store` queues one full-row change for every
-synced row HQ has never acknowledged, parents before children, replacing the
+synced row HQ has never acknowledged and whose full row is not queued yet,
+parents before children and before the changes already waiting, replacing the
 row's pending partial changes (the full row already holds their values). It
 runs in one local transaction and marks the store reconciled for that
 headquarters in the same transaction, so a cut run leaves nothing behind and
@@ -41,13 +42,40 @@ def needs_reconcile(store: Store) -> bool:
     return bool(server) and store.meta(RECONCILED_KEY) != server
 
 
-def _acknowledged(session: StoreSession) -> set[str]:
-    """Ids of rows HQ has taken at least one change of."""
+def _covered(session: StoreSession) -> set[str]:
+    """Ids of rows HQ took a change of, or whose full row is already in the outbox."""
     o = _OUTBOX.c
-    rows = session.connection().execute(
-        select(o.row_id).where(o.state == OutboxState.SYNCED).distinct()
-    )
-    return {str(row_id) for (row_id,) in rows}
+    width = {str(m.__tablename__): len(synced_columns(m)) for m in SYNCED_TABLES}
+    covered: set[str] = set()
+    for tbl, row_id, state, data in session.connection().execute(
+        select(o.tbl, o.row_id, o.state, o.data)
+    ):
+        if state == OutboxState.SYNCED or len(json.loads(data)) == width.get(tbl, -1):
+            covered.add(str(row_id))
+    return covered
+
+
+def _ever_pushed(session: StoreSession) -> bool:
+    """Whether HQ ever answered a change of this store (its seqs are then known)."""
+    o = _OUTBOX.c
+    answered = select(o.seq).where(o.state != OutboxState.PENDING).limit(1)
+    return session.connection().execute(answered).first() is not None
+
+
+def _take_pending(session: StoreSession) -> list[dict[str, object]]:
+    """Remove the pending entries, returned oldest first (to be queued again after)."""
+    o = _OUTBOX.c
+    conn = session.connection()
+    taken = [
+        dict(row._mapping)
+        for row in conn.execute(
+            select(*[c for c in _OUTBOX.columns if c.name != "seq"])
+            .where(o.state == OutboxState.PENDING)
+            .order_by(o.seq)
+        )
+    ]
+    conn.execute(delete(_OUTBOX).where(o.state == OutboxState.PENDING))
+    return taken
 
 
 def _full_row(obj: SQLModel) -> str:
@@ -111,6 +139,10 @@ def _queue(session: StoreSession, rows: list[tuple[str, str, str]]) -> None:
 def reconcile_store(store: Store) -> int:
     """Queue every record HQ never acknowledged, once per headquarters; how many.
 
+    A row counts as acknowledged when HQ took a change of it or its full row
+    already waits in the outbox (a record made on this laptop); the others get
+    a full-row entry, replacing their pending partial ones.
+
     A store that already pulled from its headquarters holds HQ's records, which
     must not come back as new changes: it is only marked reconciled.
     """
@@ -120,8 +152,16 @@ def reconcile_store(store: Store) -> int:
             return 0
         rows: list[tuple[str, str, str]] = []
         if not meta_get(session, "pull_cursor"):
-            rows = _unsent_rows(session, _acknowledged(session))
+            rows = _unsent_rows(session, _covered(session))
+        if rows:
+            # Never-sent entries move behind the full rows, so parents go first;
+            # once HQ knows this store's seqs they stay where they are.
+            held = [] if _ever_pushed(session) else _take_pending(session)
             _queue(session, rows)
+            ids = {row_id for _tbl, row_id, _data in rows}
+            kept = [entry for entry in held if entry["row_id"] not in ids]
+            if kept:
+                session.connection().execute(insert(_OUTBOX), kept)
         meta_set(session, RECONCILED_KEY, server)
         return len(rows)
 
