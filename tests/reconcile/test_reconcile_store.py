@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from fieldkit.domain.models import Person, Site
+from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.store import Store
 from fieldkit.store.reconcile import reconcile_store
 
@@ -40,9 +40,12 @@ def _store_held_before_enrolling(path: Path) -> tuple[Store, str, str]:
 
 def test_queues_full_rows_parents_first_replacing_partial_changes_once(tmp_path: Path) -> None:
     store, site_id, person_id = _store_held_before_enrolling(tmp_path / "laptop.db")
-    assert [(t, r, d) for _s, t, r, d in _outbox(store.path)] == [
-        ("person", person_id, {"phone": "13800000001"})
-    ]
+    with store.write() as s:
+        visit = Visit(person_id=person_id, site_id=site_id, visited_at=datetime(2026, 11, 2, 9))
+        s.add(visit)
+    before = _outbox(store.path)
+    assert [(t, r) for _s, t, r, _d in before] == [("person", person_id), ("visit", visit.id)]
+    assert before[0][3] == {"phone": "13800000001"}
 
     assert reconcile_store(store) == 2
 
@@ -50,7 +53,9 @@ def test_queues_full_rows_parents_first_replacing_partial_changes_once(tmp_path:
     assert [(state, tbl, row_id) for state, tbl, row_id, _d in queued] == [
         ("pending", "site", site_id),
         ("pending", "person", person_id),
+        ("pending", "visit", visit.id),
     ]
+    assert queued[2][3] == before[1][3]
     person = queued[1][3]
     assert (person["name"], person["code"], person["site_id"], person["phone"]) == (
         "王秀英",
