@@ -20,6 +20,7 @@ import httpx
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import N_
 from fieldkit.store import Store
+from fieldkit.store.reconcile import reconcile_store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, SyncError, SyncProgress, SyncResult, run_sync
@@ -112,6 +113,7 @@ def sync_now(
     report = SyncReport()
     try:
         with _client(store, transport) as client:
+            reconcile_store(store)
             result = run_sync(client, StoreReplica(store), on_progress=on_progress)
         for counted in fields(SyncResult):
             setattr(report, counted.name, getattr(result, counted.name))

@@ -24,22 +24,30 @@ def run_enroll(args: argparse.Namespace) -> int:
 
 
 def run_sync_cmd(args: argparse.Namespace) -> int:
-    """Push then pull; print what moved."""
+    """Push then pull; print what moved; exit non-zero while HQ's rejections remain."""
     from fieldkit.cli.main import db_path
     from fieldkit.services import Services
+    from fieldkit.services.syncing import REJECTED_HINT, describe_rejection
 
     with Services.open(db_path(args)) as services:
         outcome = services.sync.run()
+        status = services.outbox.status()
     report = outcome.report
     if report.pushed or report.pulled or report.ok:
-        print(report.summary())
-    for reason in report.rejected_reasons:
-        print(f"  rejected: {reason}")
+        print(outcome.summary())
+    for change in status.rejected:
+        print("  " + describe_rejection(change))
     if outcome.failure is not None:
         raise CliError(
             N_("sync failed: {reason}"),
             hint=outcome.failure.hint,
             reason=report.error,
+        )
+    if status.rejected_count:
+        raise CliError(
+            N_("headquarters rejected {n} change(s); they are kept on this laptop"),
+            hint=REJECTED_HINT,
+            n=status.rejected_count,
         )
     return 0
 
@@ -63,6 +71,7 @@ def register(
         parents=[common],
         help="send this laptop's changes to headquarters, then receive others'",
         description="Push the outbox, then pull the records of this laptop's sites. Exits "
-        "non-zero with a message when it cannot sync; nothing is lost.",
+        "non-zero with a message when it cannot sync or headquarters rejected a change "
+        "(each named with what to do); nothing is lost.",
     )
     p.set_defaults(handler=run_sync_cmd)

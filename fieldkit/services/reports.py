@@ -10,7 +10,7 @@ from fieldkit.reports.quarter import Quarter
 from fieldkit.store import Store
 from fieldkit.sync_schema import ROLES
 
-__all__ = ["QuarterlyReport", "Reports"]
+__all__ = ["Quarter", "QuarterlyReport", "Reports"]
 
 
 class Reports:
@@ -42,6 +42,21 @@ class Reports:
             made_on=made_on,
             money_hidden=self._money_hidden(),
         )
+
+    def visits_per_month(self, quarter: Quarter) -> list[tuple[str, tuple[int, int, int]]]:
+        """Per site (by name): the live visits in each month of ``quarter``."""
+        source = StoreSource(self._store)
+        names = {site.id: site.name for site in source.sites() if not site.deleted}
+        site_of = {person.id: person.site_id for person in source.persons(None)}
+        counts = {site_id: [0, 0, 0] for site_id in names}
+        first = quarter.start.month
+        visits = source.visits_between(quarter.start, quarter.next_start, None)
+        for person_id, facts in visits.items():
+            months = counts.get(site_of.get(person_id, ""))
+            if months is not None:
+                for fact in facts:
+                    months[fact.day.month - first] += 1
+        return sorted((names[site_id], (m[0], m[1], m[2])) for site_id, m in counts.items())
 
     def _money_hidden(self) -> bool:
         """Whether this laptop's role may not see money (a volunteer's)."""

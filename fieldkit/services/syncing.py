@@ -15,6 +15,8 @@ from fieldkit.errors import FieldkitError
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.store import Store
+from fieldkit.store.outbox_status import RejectedChange
+from fieldkit.store.reconcile import requeue_rejected
 from fieldkit.syncing import (
     NotEnrolled,
     SyncError,
@@ -25,7 +27,19 @@ from fieldkit.syncing import (
     sync_now,
 )
 
-__all__ = ["Enrollment", "NotEnrolled", "Sync", "SyncFailed", "SyncOutcome", "SyncStep"]
+__all__ = [
+    "REJECTED_HINT",
+    "Enrollment",
+    "NotEnrolled",
+    "Sync",
+    "SyncFailed",
+    "SyncOutcome",
+    "SyncStep",
+    "describe_rejection",
+]
+
+REJECTED_HINT = N_("Correct each record named above, then retry it on the Sync screen (key T).")
+"""What to do about changes headquarters rejected (CLI and Sync screen)."""
 
 _PHASE = {"push": N_("sending"), "pull": N_("receiving"), "conflicts": N_("conflicts")}
 
@@ -84,6 +98,14 @@ class SyncOutcome:
         return _(", ").join(parts)
 
 
+def describe_rejection(change: RejectedChange) -> str:
+    """One line for people: whose change HQ refused, why, and what to do."""
+    who = change.person or change.what
+    return _("{who}: headquarters rejected this change: {reason}").format(
+        who=who, reason=change.reason
+    )
+
+
 @dataclass(frozen=True)
 class Enrollment:
     """Who this laptop now syncs as."""
@@ -129,3 +151,10 @@ class Sync:
                 on_progress(SyncStep.of(progress))
 
         return SyncOutcome(sync_now(self._store, on_progress=tell))
+
+    def retry(self, seq: int) -> bool:
+        """Queue rejected change ``seq`` again with its record as it is now.
+
+        False when no rejected change has that number (already retried or sent).
+        """
+        return requeue_rejected(self._store, seq)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlmodel import SQLModel
 
 from fieldkit.store.store import Store
@@ -33,6 +33,8 @@ class RejectedChange:
     row_id: str
     what: str
     reason: str
+    person: str = ""
+    """The person the change is about, as "name (code)"; empty when none."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,29 @@ def _brief(data: str) -> str:
     return ", ".join(sorted(fields))[:40]
 
 
+_PERSON_ROWS = ("person_event", "visit", "consultation")
+"""Tables whose rows belong to a person through ``person_id``."""
+
+
+def _person_of(conn: Connection, tbl: str, row_id: str) -> str:
+    """The person a change is about, "name (code)", as the store holds them now."""
+    person = SQLModel.metadata.tables["person"]
+    person_id: object = row_id if tbl == "person" else None
+    if tbl in _PERSON_ROWS:
+        table = SQLModel.metadata.tables[tbl]
+        person_id = conn.execute(
+            select(table.c.person_id).where(table.c.id == row_id)
+        ).scalar_one_or_none()
+    if person_id is None:
+        return ""
+    found = conn.execute(
+        select(person.c.name, person.c.code).where(person.c.id == person_id)
+    ).first()
+    if found is None:
+        return ""
+    return f"{found.name} ({found.code})"
+
+
 def outbox_status(store: Store, *, limit: int = REJECTED_SHOWN) -> OutboxStatus:
     """Pending changes counted per table, and the oldest ``limit`` rejected changes."""
     o = _OUTBOX.c
@@ -84,10 +109,17 @@ def outbox_status(store: Store, *, limit: int = REJECTED_SHOWN) -> OutboxStatus:
             .order_by(o.seq)
             .limit(limit)
         ).all()
-    rejected = tuple(
-        RejectedChange(int(seq), str(tbl), str(row_id), _brief(str(data)), str(reason))
-        for seq, tbl, row_id, data, reason in rows
-    )
+        rejected = tuple(
+            RejectedChange(
+                int(seq),
+                str(tbl),
+                str(row_id),
+                _brief(str(data)),
+                str(reason),
+                _person_of(conn, str(tbl), str(row_id)),
+            )
+            for seq, tbl, row_id, data, reason in rows
+        )
     return OutboxStatus(pending, rejected_count, rejected)
 
 

@@ -23,6 +23,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     (N_("Today: who is due"), N_("Screen"), "switch_mode('today')"),
     (N_("Roster"), N_("Screen"), "switch_mode('roster')"),
     (N_("Sync"), N_("Screen"), "switch_mode('sync')"),
+    (N_("Reports: the quarter's figures"), N_("Screen"), "reports"),
     (N_("Help"), N_("Screen"), "show_help"),
     (N_("New consultation (walk-in)"), N_("Action"), "new_consultation"),
     (N_("New service activity"), N_("Action"), "new_activity"),
@@ -42,7 +43,14 @@ class FieldkitCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     def _runner(self, action: str) -> Callable[[], object]:
+        if action == "reports":
+            return self._open_reports
         return partial(self.app.run_action, action)
+
+    def _open_reports(self) -> None:
+        from fieldkit.tui.reports_screen import ReportsScreen
+
+        self.app.push_screen(ReportsScreen())
 
     async def discover(self) -> Hits:
         """Before typing: every screen and action."""

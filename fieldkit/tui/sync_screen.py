@@ -19,7 +19,7 @@ from textual.widgets import DataTable, ProgressBar, Static
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import FieldkitError, OutboxStatus, SyncLine
-from fieldkit.services.syncing import SyncOutcome, SyncStep
+from fieldkit.services.syncing import REJECTED_HINT, SyncOutcome, SyncStep
 from fieldkit.tui.widgets import FieldScreen, format_sync_time
 
 __all__ = ["SyncScreen"]
@@ -44,6 +44,7 @@ class SyncScreen(FieldScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sync", N_("Sync now")),
         Binding("r", "reload", N_("Refresh")),
+        Binding("t", "retry", N_("Retry change")),
     ]
 
     @dataclass
@@ -63,6 +64,13 @@ class SyncScreen(FieldScreen):
         """The sync ended (see the outcome's ``failure`` when it stopped)."""
 
         outcome: SyncOutcome
+
+    @dataclass
+    class Retried(Message):
+        """A rejected change was put back in the outbox (``queued`` False: it was not rejected)."""
+
+        seq: int
+        queued: bool
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,6 +92,7 @@ class SyncScreen(FieldScreen):
         table.add_column(_("No."), key="seq")
         table.add_column(_("Kind"), key="tbl")
         table.add_column(_("Record"), key="what")
+        table.add_column(_("Person"), key="person")
         table.add_column(_("Reason rejected"), key="reason")
         self.watch(self.app, "sync_info", self._show_summary, init=False)
         self.reload()
@@ -109,7 +118,14 @@ class SyncScreen(FieldScreen):
         table.clear()
         for change in message.summary.rejected:
             kind = _(_TABLE_MSG.get(change.table, change.table))
-            table.add_row(str(change.seq), kind, change.what, change.reason)
+            table.add_row(
+                str(change.seq),
+                kind,
+                change.what,
+                change.person,
+                change.reason,
+                key=str(change.seq),
+            )
 
     def _show_summary(self, _info: SyncLine | None = None) -> None:
         """The figures: outbox counts from the last load, times from the app's sync info."""
@@ -132,6 +148,31 @@ class SyncScreen(FieldScreen):
                 )
             )
         self.query_one("#sync-summary", Static).update("\n".join(lines))
+
+    def action_retry(self) -> None:
+        """Send the highlighted rejected change again (once its cause is fixed)."""
+        table = self.query_one("#sync-problems", DataTable)
+        if table.row_count == 0:
+            return
+        seq = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if seq is not None:
+            self._retry(int(seq))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sync-retry")
+    def _retry(self, seq: int) -> None:
+        queued = self.fk.services.sync.retry(seq)
+        self.post_message(self.Retried(seq, queued))
+
+    @on(Retried)
+    def _retried(self, message: Retried) -> None:
+        text = (
+            _("Change {seq} will be sent at the next sync.")
+            if message.queued
+            else _("Change {seq} is no longer rejected.")
+        )
+        self.query_one("#sync-message", Static).update(text.format(seq=message.seq))
+        self.reload()
+        self.fk.refresh_sync_info()
 
     def action_sync(self) -> None:
         """Start syncing in a worker (once at a time)."""
@@ -172,9 +213,11 @@ class SyncScreen(FieldScreen):
         failure = outcome.failure
         if failure is None:
             self.query_one("#sync-progress", ProgressBar).update(progress=100)
-            self.query_one("#sync-message", Static).update(
-                _("Sync finished.") + " " + outcome.summary()
-            )
+            text = _("Sync finished.") + " " + outcome.summary()
+            if outcome.report.rejected:
+                text += "\n" + _(REJECTED_HINT)
+            self.query_one("#sync-message", Static).update(text)
+            self.reload()
             self.running = False
             self.fk.changed()
         else:

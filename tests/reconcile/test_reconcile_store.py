@@ -1,0 +1,79 @@
+"""The first sync's reconciliation on a real store file: what it queues, and only once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+from fieldkit.domain.models import Person, Site, Visit
+from fieldkit.store import Store
+from fieldkit.store.reconcile import reconcile_store
+
+
+def _outbox(path: Path) -> list[tuple[str, str, str, dict[str, object]]]:
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT state, tbl, row_id, data FROM outbox ORDER BY seq").fetchall()
+    finally:
+        con.close()
+    return [(state, tbl, row_id, json.loads(data)) for state, tbl, row_id, data in rows]
+
+
+def _store_held_before_enrolling(path: Path) -> tuple[Store, str, str]:
+    """A site and a person written without outbox entries, then the person edited."""
+    store = Store(path)
+    with store.write(remote=True) as s:
+        site = Site(name="东山安置点", county="甘洛县", kind="relocation")
+        s.add(site)
+        s.flush()
+        person = Person(code="DS-0001", name="王秀英", site_id=site.id, birth_date=date(1938, 5, 1))
+        s.add(person)
+    with store.write() as s:
+        found = s.get(Person, person.id)
+        assert found is not None
+        found.phone = "13800000001"
+    store.set_meta("server_url", "http://hq.example:8765")
+    return store, site.id, person.id
+
+
+def test_queues_full_rows_parents_first_replacing_partial_changes_once(tmp_path: Path) -> None:
+    store, site_id, person_id = _store_held_before_enrolling(tmp_path / "laptop.db")
+    with store.write() as s:
+        visit = Visit(person_id=person_id, site_id=site_id, visited_at=datetime(2026, 11, 2, 9))
+        s.add(visit)
+    before = _outbox(store.path)
+    assert [(t, r) for _s, t, r, _d in before] == [("person", person_id), ("visit", visit.id)]
+    assert before[0][3] == {"phone": "13800000001"}
+
+    assert reconcile_store(store) == 2
+
+    queued = _outbox(store.path)
+    assert [(state, tbl, row_id) for state, tbl, row_id, _d in queued] == [
+        ("pending", "site", site_id),
+        ("pending", "person", person_id),
+        ("pending", "visit", visit.id),
+    ]
+    assert queued[2][3] == before[1][3]
+    person = queued[1][3]
+    assert (person["name"], person["code"], person["site_id"], person["phone"]) == (
+        "王秀英",
+        "DS-0001",
+        site_id,
+        "13800000001",
+    )
+    assert reconcile_store(store) == 0
+    assert _outbox(store.path) == queued
+    store.close()
+
+
+def test_a_store_that_already_pulled_is_only_marked(tmp_path: Path) -> None:
+    store, _site_id, person_id = _store_held_before_enrolling(tmp_path / "laptop.db")
+    store.set_meta("pull_cursor", "42")
+
+    assert reconcile_store(store) == 0
+
+    assert [(t, r) for _s, t, r, _d in _outbox(store.path)] == [("person", person_id)]
+    assert store.meta("reconciled_with") == "http://hq.example:8765"
+    store.close()
