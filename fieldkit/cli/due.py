@@ -18,6 +18,7 @@ from typing import Any
 
 from fieldkit.cli.errors import CliError
 from fieldkit.domain.careplan import DueList, Task, TaskState, kind_label, state_label
+from fieldkit.domain.cells import neutralise
 from fieldkit.i18n import N_
 
 __all__ = ["cell_width", "register", "run_due"]
@@ -146,7 +147,8 @@ def render_csv(dl: DueList, lang: str) -> str:
     for group in dl.groups:
         for t in group.tasks:
             writer.writerow(
-                [
+                neutralise(cell)
+                for cell in [
                     group.site_name,
                     state_label(t.state, lang),
                     t.due.isoformat(),

@@ -17,16 +17,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-__all__ = ["FORMULA_STARTS", "neutralise", "overdue_workbook"]
+from fieldkit.domain.cells import neutralise as neutralise_text
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["neutralise", "overdue_workbook"]
 
 
 def neutralise(value: Any) -> Any:
     """``value``, with text that a spreadsheet would run as a formula made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return neutralise_text(value) if isinstance(value, str) else value
 
 
 def overdue_workbook(

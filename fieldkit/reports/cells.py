@@ -1,13 +1,7 @@
-"""Cell values shared by the report writers, and the spreadsheet-formula neutraliser.
+"""Cell values shared by the report writers; the formula neutraliser comes from the domain.
 
-:func:`neutralise` is for every CSV (or other spreadsheet text) a program writes
-from data people typed: a cell that a spreadsheet would read as a formula (it
-starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or their
-full-width forms, which some input methods produce) gets a leading single quote,
-as the OWASP "CSV Injection" page advises, so that ``=HYPERLINK(...)`` typed into
-a name shows as text instead of running. Quoting of separators and quotes is left
-to the :mod:`csv` writer. Numbers a program computes are written as numbers and
-need no neutralising.
+:func:`fieldkit.domain.cells.neutralise` is applied to every text cell a report
+writes (quoting of separators and quotes is left to the :mod:`csv` writer).
 """
 
 from __future__ import annotations
@@ -15,19 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from fieldkit.domain.cells import FORMULA_TRIGGERS, neutralise
 from fieldkit.domain.money import format_yuan
 
 __all__ = ["FORMULA_TRIGGERS", "Hours", "Yuan", "neutralise"]
-
-FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
-"""First characters that make a spreadsheet read a cell as a formula."""
-
-
-def neutralise(text: str) -> str:
-    """``text`` safe to put in a spreadsheet cell: a leading ``'`` if it starts like a formula."""
-    if text and text[0] in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
 
 
 @dataclass(frozen=True, slots=True)

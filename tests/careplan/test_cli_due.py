@@ -178,3 +178,27 @@ def test_empty_store_says_nothing_is_due(
     Store(path).close()
     code, out, _ = run(capsys, "due", "--db", str(path), "--date", "2026-04-11", "--lang", "en")
     assert code == 0 and out.endswith("No visits due.\n")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(db)
+    with store.write() as s:
+        site = s.query(Site).filter_by(name="石桥村").one()
+        s.add(
+            Person(
+                code="C-1",
+                name='=HYPERLINK("http://x.example","点我")',
+                site_id=site.id,
+                tier=Tier.KEY,
+                address="@SUM(1+1)",
+            )
+        )
+    store.close()
+    code, out, _ = run(capsys, "due", "--db", str(db), "--date", "2026-04-11", "--format", "csv")
+    assert code == 0
+    rows = {r["编号"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["C-1"]["姓名"] == '\'=HYPERLINK("http://x.example","点我")'
+    assert rows["C-1"]["地址"] == "'@SUM(1+1)"
+    assert rows["A-1"]["姓名"] == "张三丰"
