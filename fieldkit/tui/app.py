@@ -31,6 +31,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from fieldkit.config import Config, config_path, load_config, save_config
+from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import N_, resolve_language, set_language
 from fieldkit.i18n import gettext as _
@@ -306,12 +307,15 @@ class FieldkitApp(App[int]):
             self.push_screen(kept)
 
     def open_visit_form(
-        self, person_id: str, confirmation: Confirmation = Confirmation.NONE
+        self,
+        person_id: str,
+        confirmation: Confirmation = Confirmation.NONE,
+        task: TaskKind | None = None,
     ) -> None:
-        """Open the visit form for a person."""
+        """Open the visit form for a person (``task``: the due task the visit settles)."""
         from fieldkit.tui.visit_form import VisitForm
 
-        self.push_screen(VisitForm(person_id, confirmation=confirmation))
+        self.push_screen(VisitForm(person_id, confirmation=confirmation, task=task))
 
     def open_consultation(self, person_id: str | None = None) -> None:
         """Open the consultation form, for a person or a walk-in."""

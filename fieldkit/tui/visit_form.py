@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 
+from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import Confirmation, VisitReason
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, VisitInput
+from fieldkit.services.recording import OpenFollowUp
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.forms import (
     FieldError,
@@ -49,6 +51,20 @@ NEEDS: tuple[tuple[str, str], ...] = (
 _CONFIRMATION = "_confirmation"
 """The draft key of how the visit was confirmed (not an input)."""
 
+_REASON_FOR_TASK: dict[TaskKind, VisitReason] = {
+    TaskKind.CONDOLENCE: VisitReason.CONDOLENCE,
+    TaskKind.HOSPITAL: VisitReason.HOSPITAL,
+    TaskKind.MISFORTUNE: VisitReason.MISFORTUNE,
+    TaskKind.BIRTHDAY: VisitReason.BIRTHDAY,
+    TaskKind.FESTIVAL: VisitReason.FESTIVAL,
+}
+"""The reason a visit started from a due task takes (the others are routine visits)."""
+
+
+def reason_for_task(kind: TaskKind | None) -> VisitReason:
+    """The visit reason that settles a task of ``kind`` (routine for any other task)."""
+    return _REASON_FOR_TASK.get(kind, VisitReason.ROUTINE) if kind else VisitReason.ROUTINE
+
 
 class VisitForm(FormScreen):
     """The visit form for one person; ``confirmation`` says how the visit was confirmed."""
@@ -61,12 +77,26 @@ class VisitForm(FormScreen):
 
         text: str
 
+    @dataclass
+    class FollowUpLoaded(Message):
+        """The follow-up still owed to the person, if any."""
+
+        owed: OpenFollowUp | None
+
     DRAFT_KIND = "visit"
 
-    def __init__(self, person_id: str, *, confirmation: Confirmation = Confirmation.NONE) -> None:
+    def __init__(
+        self,
+        person_id: str,
+        *,
+        confirmation: Confirmation = Confirmation.NONE,
+        task: TaskKind | None = None,
+    ) -> None:
         super().__init__()
         self.person_id = person_id
         self.confirmation = confirmation
+        self.due_task = task
+        self._owed: OpenFollowUp | None = None
 
     @classmethod
     def from_draft(cls, draft: Draft) -> VisitForm:
@@ -92,7 +122,7 @@ class VisitForm(FormScreen):
             _("Reason"),
             Select[str](
                 [(vocab_label(r), r.value) for r in VisitReason],
-                value=VisitReason.ROUTINE.value,
+                value=reason_for_task(self.due_task).value,
                 allow_blank=False,
                 id="reason",
                 compact=True,
@@ -129,12 +159,41 @@ class VisitForm(FormScreen):
             "follow_up_due",
         )
         yield from field(_("Notes"), Input(id="notes", compact=True), "notes")
+        yield from field(
+            _("Owed follow-up"),
+            Checkbox("", id="follow_up_done", compact=True, disabled=True),
+            "follow_up_done",
+        )
 
     def on_mount(self) -> None:
         """Load the person's name for the heading; focus the first field."""
         super().on_mount()
         self._load_person()
+        self._load_follow_up()
         self.query_one("#reason", Select).focus()
+
+    @work(thread=True, exit_on_error=False, group="visit-follow-up")
+    def _load_follow_up(self) -> None:
+        self.post_message(
+            self.FollowUpLoaded(self.fk.services.record.open_follow_up(self.person_id))
+        )
+
+    @on(FollowUpLoaded)
+    def _follow_up_loaded(self, message: FollowUpLoaded) -> None:
+        box = self.query_one("#follow_up_done", Checkbox)
+        owed = self._owed = message.owed
+        if owed is None:
+            box.label = _("none owed")
+            return
+        due = owed.due.isoformat() if owed.due else _("no date")
+        box.label = _("Done: {text} (due {due})").format(text=owed.text or "-", due=due)
+        box.disabled = False
+        if self.due_task is TaskKind.FOLLOW_UP:
+            with box.prevent(Checkbox.Changed):
+                box.value = True
+        if self._initial:
+            self._initial["follow_up_done"] = box.value
+        self._apply_draft()
 
     @work(thread=True, exit_on_error=False, group="visit-person")
     def _load_person(self) -> None:
@@ -156,6 +215,10 @@ class VisitForm(FormScreen):
         def text(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value
 
+        if not text("visitors").strip():
+            raise FieldError("visitors", _("Say who went on the visit"))
+        if not text("services").strip():
+            raise FieldError("services", _("Say what was done on the visit"))
         day = parse_day("day", text("day"))
         moment = parse_time_of_day("time", text("time"))
         if day > self.fk.today():
@@ -187,6 +250,8 @@ class VisitForm(FormScreen):
             follow_up=follow,
             follow_up_due=due,
             notes=text("notes"),
+            carry_follow_up=self._owed is not None
+            and not self.query_one("#follow_up_done", Checkbox).value,
         )
 
     def submit(self) -> None:
