@@ -345,6 +345,15 @@ class FieldkitApp(App[int]):
 
         self.push_screen(ActivityForm())
 
+    async def action_quit(self) -> None:
+        """Quit (Ctrl+Q); a form with unsaved input asks first."""
+        from fieldkit.tui.forms import FormScreen
+
+        if isinstance(self.screen, FormScreen):
+            self.screen.leave_then(self.exit)
+        else:
+            self.exit()
+
     async def action_back(self) -> None:
         """Leave the current screen (Esc)."""
         if len(self.screen_stack) > 1:

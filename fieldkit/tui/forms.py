@@ -371,16 +371,20 @@ class FormScreen(FieldScreen):
 
     def action_leave(self) -> None:
         """Go back; when input would be lost, ask first."""
+        self.leave_then(self.dismiss)
+
+    def leave_then(self, then: Callable[[], object]) -> None:
+        """Run ``then`` (leave the form, quit the app), asking first when input would be lost."""
         if not self.dirty:
             self._forget_draft()
-            self.dismiss()
+            then()
             return
 
         def answer(discard: bool | None) -> None:
             if discard:
                 self._initial = {}
                 self._forget_draft()
-                self.dismiss()
+                then()
 
         self.app.push_screen(
             ConfirmDialog(
