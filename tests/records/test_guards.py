@@ -68,6 +68,4 @@ async def test_recording_a_death_asks_first(store: Store) -> None:
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
     assert rows(store, "SELECT status FROM person WHERE id = ?", wang) == [("deceased",)]
-    assert rows(store, "SELECT kind FROM person_event WHERE person_id = ?", wang) == [
-        ("deceased",)
-    ]
+    assert rows(store, "SELECT kind FROM person_event WHERE person_id = ?", wang) == [("deceased",)]
