@@ -69,3 +69,31 @@ async def test_recording_a_death_asks_first(store: Store) -> None:
         assert isinstance(app.screen, PersonScreen)
     assert rows(store, "SELECT status FROM person WHERE id = ?", wang) == [("deceased",)]
     assert rows(store, "SELECT kind FROM person_event WHERE person_id = ?", wang) == [("deceased",)]
+
+
+async def test_a_money_error_clears_when_the_amount_changes(store: Store) -> None:
+    wang = _pid(store, "GL-0003")
+    app = make_app(store, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_visit_form(wang)
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, VisitForm)
+        form.query_one("#visitors", Input).value = "周敏"
+        form.query_one("#services", Input).value = "送米"
+        for typed in ("1e9", "1_000"):
+            form.query_one("#money", Input).value = typed
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is form
+            assert str(form.query_one("#err-money").render()) != ""
+            form.query_one("#money", Input).value = "５００"
+            await settle(pilot)
+            assert str(form.query_one("#err-money").render()) == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert rows(store, "SELECT money_fen, services FROM visit WHERE person_id = ?", wang) == [
+        (50000, "送米")
+    ]
