@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fieldkit.store import Store
+from fieldkit.store.record_view import RecordView, record_view
 from fieldkit.store.roster import FollowUp, PersonFile, TimelineEntry, person_file
 
-__all__ = ["FollowUp", "PersonFile", "PersonFiles", "TimelineEntry"]
+__all__ = ["FollowUp", "PersonFile", "PersonFiles", "RecordView", "TimelineEntry"]
 
 
 class PersonFiles:
@@ -17,3 +18,7 @@ class PersonFiles:
     def get(self, person_id: str) -> PersonFile | None:
         """The whole file of ``person_id``, or None when no such person is in the store."""
         return person_file(self._store, person_id)
+
+    def record(self, kind: str, row_id: str) -> RecordView | None:
+        """One record of a timeline (``kind`` as in :class:`TimelineEntry`), read-only."""
+        return record_view(self._store, kind, row_id)

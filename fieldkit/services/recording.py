@@ -18,6 +18,7 @@ from fieldkit.store.records import (
     EDITABLE_FIELDS,
     ActivityInput,
     ConsultationInput,
+    OpenFollowUp,
     RecordError,
     VisitInput,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "ActivityInput",
     "ConsultationInput",
+    "OpenFollowUp",
     "RecordError",
     "Recorder",
     "StatusEventInput",
@@ -53,6 +55,10 @@ class Recorder:
     def visit(self, data: VisitInput) -> Visit:
         """Save a visit."""
         return records.record_visit(self._store, data)
+
+    def open_follow_up(self, person_id: str) -> OpenFollowUp | None:
+        """The follow-up still owed to a person (the visit form offers to close it)."""
+        return records.open_follow_up(self._store, person_id)
 
     def consultation(self, data: ConsultationInput) -> Consultation:
         """Save a consultation (of a person on the roster or a walk-in)."""

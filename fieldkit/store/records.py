@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from fieldkit.domain.models import (
     Consultation,
     Person,
@@ -40,8 +42,10 @@ __all__ = [
     "EDITABLE_FIELDS",
     "ActivityInput",
     "ConsultationInput",
+    "OpenFollowUp",
     "RecordError",
     "VisitInput",
+    "open_follow_up",
     "record_activity",
     "record_consultation",
     "record_status_event",
@@ -85,6 +89,54 @@ class VisitInput:
     """When the person's service card was scanned for this visit (a check-in)."""
     card_issue: int | None = None
     """The issue number of the scanned card."""
+    carry_follow_up: bool = False
+    """The follow-up owed from an earlier visit was not done on this one: the new visit
+    carries it on (the care plan reads the latest visit's follow-up)."""
+
+
+@dataclass(frozen=True)
+class OpenFollowUp:
+    """A follow-up owed to a person, noted on the visit ``visit_id``."""
+
+    visit_id: str
+    text: str
+    due: date | None
+
+
+def open_follow_up(store: Store, person_id: str) -> OpenFollowUp | None:
+    """The follow-up the person's latest live visit still owes, if any."""
+    with store.read() as s:
+        latest = _latest_visit(s, person_id)
+        if latest is None or not (latest.follow_up or latest.follow_up_due):
+            return None
+        return OpenFollowUp(latest.id, latest.follow_up, latest.follow_up_due)
+
+
+def _latest_visit(s: Session, person_id: str) -> Visit | None:
+    """The person's latest visit that is not voided (the one the care plan reads)."""
+    query = (
+        select(Visit)
+        .where(Visit.person_id == person_id, Visit.deleted == False)  # noqa: E712
+        .order_by(col(Visit.visited_at).desc())
+        .limit(1)
+    )
+    return s.exec(query).first()
+
+
+def _carried_follow_up(s: Session, data: VisitInput) -> tuple[str, date | None]:
+    """The follow-up the new visit records: its own, plus one still owed and not done."""
+    text, due = data.follow_up.strip(), data.follow_up_due
+    if not data.carry_follow_up:
+        return text, due
+    latest = _latest_visit(s, data.person_id)
+    if latest is None or latest.visited_at > data.visited_at:
+        return text, due
+    if not (latest.follow_up or latest.follow_up_due):
+        return text, due
+    owed_due = latest.follow_up_due
+    joined = "; ".join(t for t in (latest.follow_up, text) if t)
+    dues = [d for d in (owed_due, due) if d is not None]
+    return joined, min(dues) if dues else None
 
 
 @dataclass(frozen=True)
@@ -130,6 +182,7 @@ def record_visit(store: Store, data: VisitInput) -> Visit:
         person = s.get(Person, data.person_id)
         if person is None or person.deleted:
             raise RecordError("person", _NO_PERSON, person_id=data.person_id)
+        follow_up, follow_up_due = _carried_follow_up(s, data)
         visit = Visit(
             person_id=person.id,
             site_id=person.site_id,
@@ -142,8 +195,8 @@ def record_visit(store: Store, data: VisitInput) -> Visit:
             services=data.services.strip(),
             money_fen=data.money_fen,
             goods=data.goods.strip(),
-            follow_up=data.follow_up.strip(),
-            follow_up_due=data.follow_up_due,
+            follow_up=follow_up,
+            follow_up_due=follow_up_due,
             notes=data.notes.strip(),
             card_scanned_at=data.card_scanned_at,
             card_issue=data.card_issue,

@@ -32,6 +32,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from fieldkit.config import Config, config_path, load_config, save_config
+from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import N_, resolve_language, set_language
 from fieldkit.i18n import gettext as _
@@ -310,8 +311,13 @@ class FieldkitApp(App[int]):
         *,
         scanned_at: datetime | None = None,
         card_issue: int | None = None,
+        task: TaskKind | None = None,
     ) -> None:
-        """Open the visit form for a person (with the card scanned for it, for a check-in)."""
+        """Open the visit form for a person.
+
+        ``scanned_at`` and ``card_issue``: the card scanned for it (a check-in);
+        ``task``: the due task the visit settles.
+        """
         from fieldkit.tui.visit_form import VisitForm
 
         self.push_screen(
@@ -320,6 +326,7 @@ class FieldkitApp(App[int]):
                 confirmation=confirmation,
                 scanned_at=scanned_at,
                 card_issue=card_issue,
+                task=task,
             )
         )
 
@@ -350,6 +357,15 @@ class FieldkitApp(App[int]):
         from fieldkit.tui.activity_form import ActivityForm
 
         self.push_screen(ActivityForm())
+
+    async def action_quit(self) -> None:
+        """Quit (Ctrl+Q); a form with unsaved input asks first."""
+        from fieldkit.tui.forms import FormScreen
+
+        if isinstance(self.screen, FormScreen):
+            self.screen.leave_then(self.exit)
+        else:
+            self.exit()
 
     async def action_back(self) -> None:
         """Leave the current screen (Esc)."""

@@ -162,6 +162,7 @@ class FormScreen(FieldScreen):
         self._initial: dict[str, object] = {}
         self.saving = False
         self._restoring: dict[str, Any] = {}
+        self._erred: dict[str, str] = {}
         self._restored = False
         self._draft_timer: Timer | None = None
 
@@ -291,6 +292,19 @@ class FormScreen(FieldScreen):
     def _drop_draft(self, kind: str, subject: str) -> None:
         self.fk.services.drafts.drop(kind, subject)
 
+    @on(Input.Changed)
+    def _clear_own_error(self, event: Input.Changed) -> None:
+        """The input changed: its previous error no longer holds."""
+        wid = event.input.id
+        if not wid or self._erred.get(wid, event.value) == event.value:
+            return
+        del self._erred[wid]
+        for err in self.query(f"#err-{wid}"):
+            if isinstance(err, Static):
+                err.update("")
+        for row in self.query(f"#row-{wid}.-invalid"):
+            row.remove_class("-invalid")
+
     def clear_errors(self) -> None:
         """Empty every error line."""
         for err in self.query(".field-error"):
@@ -301,6 +315,9 @@ class FormScreen(FieldScreen):
 
     def show_error(self, field_id: str, message: str) -> None:
         """Show ``message`` under the field and focus it; the typed text stays."""
+        for typed in self.query(f"#{field_id}"):
+            if isinstance(typed, Input):
+                self._erred[field_id] = typed.value  # the error holds until this changes
         errors = self.query(f"#err-{field_id}")
         if errors:
             errors.first(Static).update(message)
@@ -371,16 +388,20 @@ class FormScreen(FieldScreen):
 
     def action_leave(self) -> None:
         """Go back; when input would be lost, ask first."""
+        self.leave_then(self.dismiss)
+
+    def leave_then(self, then: Callable[[], object]) -> None:
+        """Run ``then`` (leave the form, quit the app), asking first when input would be lost."""
         if not self.dirty:
             self._forget_draft()
-            self.dismiss()
+            then()
             return
 
         def answer(discard: bool | None) -> None:
             if discard:
                 self._initial = {}
                 self._forget_draft()
-                self.dismiss()
+                then()
 
         self.app.push_screen(
             ConfirmDialog(

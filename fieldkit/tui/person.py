@@ -336,6 +336,16 @@ class PersonScreen(FieldScreen):
         if not box.has_class("-hidden") and self.file is not None:
             self._fill_details(self.file)  # built when asked for: opening a file stays quick
 
+    @on(DataTable.RowSelected, "#timeline")
+    def _open_record(self, event: DataTable.RowSelected) -> None:
+        """Enter on a history row opens the record, read-only."""
+        key = event.row_key.value
+        if key and ":" in key:
+            from fieldkit.tui.record_view import RecordScreen
+
+            kind, row_id = key.split(":", 1)
+            self.app.push_screen(RecordScreen(kind, row_id))
+
     def action_visit(self) -> None:
         """Record a visit for this person."""
         self.fk.open_visit_form(self.person_id)

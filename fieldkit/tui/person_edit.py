@@ -16,6 +16,7 @@ from fieldkit.domain.vocab import Category, EventKind, Sex, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, StatusEventInput
+from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.display import fmt_date
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day, parse_optional_day
 
@@ -234,10 +235,31 @@ class StatusEventForm(FormScreen):
         new_value = self.query_one("#new_value", Input).value.strip()
         if kind is EventKind.PHONE_CHANGED and not new_value:
             raise FieldError("new_value", _("Give the new phone number"))
-        note = self.query_one("#note", Input).value
-        self.save_in_worker(
-            lambda: self.fk.services.record.status_event(
-                StatusEventInput(self.person_id, kind, day, note, new_value)
+        data = StatusEventInput(
+            self.person_id, kind, day, self.query_one("#note", Input).value, new_value
+        )
+        if kind is not EventKind.DECEASED:
+            self._save_event(data)
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._save_event(data)
+            else:
+                self.query_one("#kind", Select).focus()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                _("Record that this person died on {day}? Their care plan ends.").format(
+                    day=day.isoformat()
+                ),
+                yes=_("Record the death"),
+                no=_("Keep editing"),
             ),
-            _("Status change recorded"),
+            answer,
+        )
+
+    def _save_event(self, data: StatusEventInput) -> None:
+        self.save_in_worker(
+            lambda: self.fk.services.record.status_event(data), _("Status change recorded")
         )

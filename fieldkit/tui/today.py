@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from fieldkit.domain.careplan import DueList, TaskState, kind_label, state_label
+from fieldkit.domain.careplan import DueList, TaskKind, TaskState, kind_label, state_label
 from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
 from fieldkit.services.due import COUNTY_POLICY_FILE, PolicyProblem
@@ -166,13 +166,21 @@ class TodayScreen(FieldScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return key.split(":", 1)[0] if key else None
 
+    def _highlighted_task(self) -> TaskKind | None:
+        table = self.query_one("#today-list", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        kind = key.split(":", 1)[1] if key and ":" in key else ""
+        return TaskKind(kind) if kind in {k.value for k in TaskKind} else None
+
     @on(DataTable.RowSelected, "#today-list")
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             self.fk.open_person(event.row_key.value.split(":", 1)[0])
 
     def action_visit(self) -> None:
-        """Record a visit for the highlighted person."""
+        """Record a visit for the highlighted person, for the highlighted task."""
         person = self._highlighted_person()
         if person:
-            self.fk.open_visit_form(person)
+            self.fk.open_visit_form(person, task=self._highlighted_task())

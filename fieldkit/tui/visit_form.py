@@ -14,13 +14,15 @@ from datetime import datetime
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Input, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 
+from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import Confirmation, VisitReason
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, VisitInput
+from fieldkit.services.recording import OpenFollowUp
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.forms import (
     FieldError,
@@ -72,6 +74,21 @@ def _card_from_draft(values: dict[str, object]) -> tuple[datetime | None, int | 
         return None, None
 
 
+_REASON_FOR_TASK: dict[TaskKind, VisitReason] = {
+    TaskKind.CONDOLENCE: VisitReason.CONDOLENCE,
+    TaskKind.HOSPITAL: VisitReason.HOSPITAL,
+    TaskKind.MISFORTUNE: VisitReason.MISFORTUNE,
+    TaskKind.BIRTHDAY: VisitReason.BIRTHDAY,
+    TaskKind.FESTIVAL: VisitReason.FESTIVAL,
+}
+"""The reason a visit started from a due task takes (the others are routine visits)."""
+
+
+def reason_for_task(kind: TaskKind | None) -> VisitReason:
+    """The visit reason that settles a task of ``kind`` (routine for any other task)."""
+    return _REASON_FOR_TASK.get(kind, VisitReason.ROUTINE) if kind else VisitReason.ROUTINE
+
+
 class VisitForm(FormScreen):
     """The visit form for one person; ``confirmation`` says how the visit was confirmed."""
 
@@ -83,6 +100,12 @@ class VisitForm(FormScreen):
 
         text: str
 
+    @dataclass
+    class FollowUpLoaded(Message):
+        """The follow-up still owed to the person, if any."""
+
+        owed: OpenFollowUp | None
+
     DRAFT_KIND = "visit"
 
     def __init__(
@@ -92,6 +115,7 @@ class VisitForm(FormScreen):
         confirmation: Confirmation = Confirmation.NONE,
         scanned_at: datetime | None = None,
         card_issue: int | None = None,
+        task: TaskKind | None = None,
     ) -> None:
         super().__init__()
         self.person_id = person_id
@@ -99,6 +123,8 @@ class VisitForm(FormScreen):
         self.card_scanned_at = scanned_at
         """When the person's card was scanned for this visit (None: not a card check-in)."""
         self.card_issue = card_issue
+        self.due_task = task
+        self._owed: OpenFollowUp | None = None
 
     @classmethod
     def from_draft(cls, draft: Draft) -> VisitForm:
@@ -131,7 +157,7 @@ class VisitForm(FormScreen):
             _("Reason"),
             Select[str](
                 [(vocab_label(r), r.value) for r in VisitReason],
-                value=VisitReason.ROUTINE.value,
+                value=reason_for_task(self.due_task).value,
                 allow_blank=False,
                 id="reason",
                 compact=True,
@@ -168,12 +194,41 @@ class VisitForm(FormScreen):
             "follow_up_due",
         )
         yield from field(_("Notes"), Input(id="notes", compact=True), "notes")
+        yield from field(
+            _("Owed follow-up"),
+            Checkbox("", id="follow_up_done", compact=True, disabled=True),
+            "follow_up_done",
+        )
 
     def on_mount(self) -> None:
         """Load the person's name for the heading; focus the first field."""
         super().on_mount()
         self._load_person()
+        self._load_follow_up()
         self.query_one("#reason", Select).focus()
+
+    @work(thread=True, exit_on_error=False, group="visit-follow-up")
+    def _load_follow_up(self) -> None:
+        self.post_message(
+            self.FollowUpLoaded(self.fk.services.record.open_follow_up(self.person_id))
+        )
+
+    @on(FollowUpLoaded)
+    def _follow_up_loaded(self, message: FollowUpLoaded) -> None:
+        box = self.query_one("#follow_up_done", Checkbox)
+        owed = self._owed = message.owed
+        if owed is None:
+            box.label = _("none owed")
+            return
+        due = owed.due.isoformat() if owed.due else _("no date")
+        box.label = _("Done: {text} (due {due})").format(text=owed.text or "-", due=due)
+        box.disabled = False
+        if self.due_task is TaskKind.FOLLOW_UP:
+            with box.prevent(Checkbox.Changed):
+                box.value = True
+        if self._initial:
+            self._initial["follow_up_done"] = box.value
+        self._apply_draft()
 
     @work(thread=True, exit_on_error=False, group="visit-person")
     def _load_person(self) -> None:
@@ -195,6 +250,10 @@ class VisitForm(FormScreen):
         def text(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value
 
+        if not text("visitors").strip():
+            raise FieldError("visitors", _("Say who went on the visit"))
+        if not text("services").strip():
+            raise FieldError("services", _("Say what was done on the visit"))
         day = parse_day("day", text("day"))
         moment = parse_time_of_day("time", text("time"))
         if day > self.fk.today():
@@ -228,6 +287,8 @@ class VisitForm(FormScreen):
             notes=text("notes"),
             card_scanned_at=self.card_scanned_at,
             card_issue=self.card_issue,
+            carry_follow_up=self._owed is not None
+            and not self.query_one("#follow_up_done", Checkbox).value,
         )
 
     def submit(self) -> None:

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hq_process import Hq  # the e2e tests' real server process
-from tui_helpers import build_store
+from tui_fixtures import store, template_db
 
-from fieldkit.store import Store
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A built store file, copied for each test (building it once keeps tests fast)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    build_store(path).close()
-    return path
-
-
-@pytest.fixture
-def store(template_db: Path, tmp_path: Path) -> Iterator[Store]:
-    """A fresh copy of the small store for one test."""
-    path = tmp_path / "fieldkit.db"
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(f"{template_db}{suffix}")
-        if src.exists():
-            shutil.copy(src, f"{path}{suffix}")
-    st = Store(path)
-    yield st
-    st.close()
+__all__ = ["hq", "store", "template_db"]
 
 
 @pytest.fixture

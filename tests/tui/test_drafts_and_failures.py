@@ -61,6 +61,7 @@ async def test_a_half_typed_visit_is_offered_back_after_a_crash(store: Store) ->
         assert form.query_one("#money", Input).value == "300"
         assert form.query_one("#needs", SelectionList).selected == ["医疗"]
         assert form.dirty  # Esc would ask before dropping it
+        form.query_one("#visitors", Input).value = "周敏"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(again.screen, PersonScreen)
@@ -102,6 +103,7 @@ async def test_a_locked_store_is_a_notice_and_the_form_keeps_its_input(store: St
     async with app.run_test(size=SIZE) as pilot:
         form = await _visit_form(app, pilot, pid)
         form.query_one("#services", Input).value = "理发"
+        form.query_one("#visitors", Input).value = "周敏"
         other = sqlite3.connect(store.path)
         other.execute("BEGIN IMMEDIATE")  # e.g. a `fieldkit sync` writing right now
         try:

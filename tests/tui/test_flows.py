@@ -29,6 +29,13 @@ def _count_visits(store: Store) -> int:
     return int(rows(store, "SELECT count(*) FROM visit")[0][0])  # type: ignore[call-overload]
 
 
+def _who_and_what(form: VisitForm) -> None:
+    """Fill who went and what was done (a visit needs both)."""
+    form.query_one("#visitors", Input).value = "周敏"
+    if not form.query_one("#services", Input).value:
+        form.query_one("#services", Input).value = "走访慰问"
+
+
 async def _open_visit_form(app, pilot, code: str = "GL-0001"):  # type: ignore[no-untyped-def]
     await settle(pilot)
     person = app.services.roster.find_by_code(code)
@@ -43,6 +50,16 @@ async def test_validation_error_keeps_input_and_focuses_the_field(store: Store) 
     before = _count_visits(store)
     async with app.run_test(size=SIZE) as pilot:
         form = await _open_visit_form(app, pilot)
+        await pilot.press("ctrl+s")  # an empty visit: who went?
+        await settle(pilot)
+        assert app.screen is form
+        assert app.focused is form.query_one("#visitors", Input)
+        assert "谁" in str(form.query_one("#err-visitors").render())
+        form.query_one("#visitors", Input).value = "周敏"
+        await pilot.press("ctrl+s")  # and what was done?
+        await settle(pilot)
+        assert app.focused is form.query_one("#services", Input)
+        assert str(form.query_one("#err-visitors").render()) == ""
         form.query_one("#services", Input).value = "送药上门"
         form.query_one("#money", Input).value = "-20"
         await pilot.press("ctrl+s")
@@ -105,6 +122,7 @@ async def test_money_above_the_limit_asks_for_confirmation(store: Store) -> None
     before = _count_visits(store)
     async with app.run_test(size=SIZE) as pilot:
         form = await _open_visit_form(app, pilot)
+        _who_and_what(form)
         form.query_one("#money", Input).value = "1500"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -127,6 +145,7 @@ async def test_needs_checklist_and_follow_up_are_saved(store: Store) -> None:
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         form = await _open_visit_form(app, pilot, "GL-0004")
+        _who_and_what(form)
         form.query_one("#reason", Select).value = "needs"
         needs = form.query_one("#needs", SelectionList)
         needs.select("医疗")
@@ -169,6 +188,7 @@ async def test_scanner_burst_opens_check_in_anywhere(store: Store) -> None:
         assert isinstance(form, VisitForm)
         assert "李秀英" in str(form.query_one("#visit-person").render())
         assert "扫码" not in str(form.query_one("#visit-person").render())  # a lookup, no proof
+        _who_and_what(form)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
