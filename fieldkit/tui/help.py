@@ -73,7 +73,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("R", N_("Refresh")),
         ),
     ),
-    (N_("Sync"), (("S", N_("Sync now")), ("R", N_("Refresh")))),
+    (N_("Sync"), (("S", N_("Sync now")), ("R", N_("Refresh")), ("T", N_("Retry change")))),
 )
 
 
