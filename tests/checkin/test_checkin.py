@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 from textual.widgets import Input, SelectionList
-from tui_helpers import NOW, make_app, rows, settle
+from tui_helpers import NOW, fill_who_and_what, make_app, rows, settle
 
 from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
 from fieldkit.cards.payload import sign_card
@@ -76,6 +76,7 @@ async def test_valid_card_opens_the_person_with_a_visit_confirmed_by_card(
         assert "扫码" in str(form.query_one("#visit-person").render())
         under = app.screen_stack[-2]
         assert isinstance(under, PersonScreen) and under.person_id == form.person_id
+        fill_who_and_what(form)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
@@ -117,6 +118,7 @@ async def test_a_card_scanned_while_a_field_has_focus_never_lands_in_it(
         check_in = app.screen
         assert isinstance(check_in, VisitForm) and check_in is not typing
         assert check_in.person_id == person_id(store, "GL-0003")
+        fill_who_and_what(check_in)
         await pilot.press("ctrl+s")
         await settle(pilot)
         app.pop_screen()  # the checked-in person's file
@@ -217,6 +219,7 @@ async def test_a_short_code_opens_the_person_but_proves_nothing(store: Store) ->
         assert isinstance(form, VisitForm)
         assert form.person_id == person_id(store, "GL-0006")
         assert "扫码" not in str(form.query_one("#visit-person").render())
+        fill_who_and_what(form)
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert visits(store) == [*before, ("GL-0006", "none", None, None)]
@@ -277,6 +280,7 @@ async def test_a_check_in_left_unsaved_comes_back_still_confirmed_by_card(
         form = again.screen
         assert isinstance(form, VisitForm)
         assert form.query_one("#goods", Input).value == "棉被"
+        fill_who_and_what(form)
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert visits(store) == [*before, ("GL-0007", "qr", "2026-11-21 10:30:00.000000", 1)]
