@@ -331,6 +331,7 @@ def search_roster(
                 .limit(limit + 1)
             )
             found = conn.execute(query).all()
+        found = _with_other_keys(conn, flt, conds, plan, found, offset, limit, quick)
         sites = _site_names(conn, {r[8] for r in found})
     rows = [
         RosterRow(
@@ -351,6 +352,55 @@ def search_roster(
         for r in found[:limit]
     ]
     return RosterPage(rows=rows, offset=offset, more=len(found) > limit)
+
+
+def _key_text(text: str) -> str | None:
+    """The search text as a key of ``person_search_key`` (letters or digits), if it is one."""
+    low = text.strip().lower().replace(" ", "")
+    return low if low and low.isascii() and (low.isalpha() or low.isdigit()) else None
+
+
+def _with_other_keys(
+    conn: Any,
+    flt: RosterFilter,
+    conds: list[ColumnElement[bool]],
+    plan: str,
+    found: list[Any],
+    offset: int,
+    limit: int,
+    quick: bool,
+) -> list[Any]:
+    """``found`` merged with the persons found by another reading of their name or
+    by their code's digits (``person_search_key``, see :mod:`fieldkit.store.search_index`).
+
+    Most searches have none: then ``found`` is the answer as it came. Otherwise
+    both sides are read from the first row to the end of the page and merged in
+    the page's order (code, or pinyin), each person once.
+    """
+    key = _key_text(flt.text)
+    if key is None:
+        return found
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    k = text_sql(
+        "SELECT person FROM person_search_key WHERE key >= :key_low AND key < :key_high"
+    ).bindparams(key_low=key, key_high=key + _HIGH)
+    by_code = plan == "code"
+    order = (p.code, p.id) if by_code else (p.search_full, p.id)
+    end = offset + limit + 1
+    other = conn.execute(
+        select(*_columns(), p.search_full)
+        .where(literal_column("person.rowid").in_(k), *conds[1:])
+        .order_by(*order)
+        .limit(end)
+    ).all()
+    if not other:
+        return found
+    first = conn.execute(
+        select(*_columns(), p.search_full).where(*conds).order_by(*order).limit(end)
+    ).all()
+    merged = {r[0]: r for r in [*first, *other]}
+    ranked = sorted(merged.values(), key=lambda r: (r[1], r[0]) if by_code else (r[13], r[0]))
+    return ranked[offset:end]
 
 
 _FTS_INSERT_TRIGGER = "trg_person_fts_insert"
