@@ -17,7 +17,7 @@ from typing import Any
 
 from fieldkit.domain.search_keys import name_readings
 
-__all__ = ["KEYS_FUNCTION", "TRIGGERS", "extra_keys", "register_functions", "rebuild"]
+__all__ = ["KEYS_FUNCTION", "TRIGGERS", "extra_keys", "rebuild", "register_functions"]
 
 KEYS_FUNCTION = "fieldkit_search_keys"
 """SQL: ``fieldkit_search_keys(name, code)`` -> a JSON array of the extra keys."""

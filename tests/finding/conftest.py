@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
 
-from tui_helpers import build_store  # noqa: E402  (the field app's test store)
+from tui_helpers import build_store  # the field app's test store
 
-from fieldkit.store import Store  # noqa: E402
+from fieldkit.store import Store
 
 
 @pytest.fixture(scope="session")

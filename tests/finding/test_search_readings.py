@@ -37,6 +37,14 @@ def _quick(store: Store, text: str) -> list[str]:
     return [r.id for r in search_roster(store, RosterFilter(text=text), quick=True).rows]
 
 
+def _page(record: PulledRecord, n: int) -> PullPage:
+    """A pulled page of one record."""
+    return PullPage(
+        epoch="e1", cursor=f"c{n}", more=False, seen_rev=n, role="admin", scope=None,
+        records=[record],
+    )  # fmt: skip
+
+
 def _add(store: Store, code: str, name: str) -> str:
     with store.write() as s:
         site_id = s.exec(select(Site)).first().id  # type: ignore[union-attr]
@@ -99,20 +107,10 @@ def test_keys_follow_renames_tombstones_and_pulls(store: Store) -> None:
         data = model.model_dump(mode="json", exclude={"search_full", "search_initials"})
     new_id = "0190f000-0000-7000-8000-00000000beef"
     put = {**data, "id": new_id, "code": "GL-0777", "name": "解小东"}
-    replica.apply_page(
-        PullPage(
-            epoch="e1", cursor="c1", more=False, seen_rev=1, role="admin", scope=None,
-            records=[PulledRecord(tbl="person", id=new_id, rev=1, data=put)],
-        )  # fmt: skip
-    )
+    replica.apply_page(_page(PulledRecord(tbl="person", id=new_id, rev=1, data=put), n=1))
     assert _found(store, "jxd") == [new_id] and _found(store, "xxd") == [new_id]
     assert _found(store, "0777") == [new_id]
-    replica.apply_page(
-        PullPage(
-            epoch="e1", cursor="c2", more=False, seen_rev=2, role="admin", scope=None,
-            records=[PulledRecord(tbl="person", id=new_id, rev=2, op="exit")],
-        )  # fmt: skip
-    )
+    replica.apply_page(_page(PulledRecord(tbl="person", id=new_id, rev=2, op="exit"), n=2))
     assert _found(store, "jxd") == [] and _found(store, "0777") == []
 
 
@@ -141,6 +139,7 @@ def test_migration_rebuilds_keys_and_primary_readings(store: Store) -> None:
         for text in ("zjj", "cjj", "zengjianjian", "cengjianjian", "0142"):
             assert _found(reopened, text) == [zeng], text
         names = [r.name for r in search_roster(reopened, RosterFilter(text="zh")).rows]
-        assert names == ["张三丰", "张志明", "赵丽华"]  # every person's primary reading written again
+        # every person's primary reading was written again
+        assert names == ["张三丰", "张志明", "赵丽华"]
     finally:
         reopened.close()
