@@ -10,7 +10,7 @@ their visits, consultations, activities and events, and the follow-ups owed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -331,7 +331,7 @@ def search_roster(
                 .limit(limit + 1)
             )
             found = conn.execute(query).all()
-        found = _with_other_keys(conn, flt, conds, plan, found, offset, limit, quick)
+        found = _with_other_keys(conn, flt, conds, plan, found, offset, limit)
         sites = _site_names(conn, {r[8] for r in found})
     rows = [
         RosterRow(
@@ -365,11 +365,10 @@ def _with_other_keys(
     flt: RosterFilter,
     conds: list[ColumnElement[bool]],
     plan: str,
-    found: list[Any],
+    found: Sequence[Any],
     offset: int,
     limit: int,
-    quick: bool,
-) -> list[Any]:
+) -> Sequence[Any]:
     """``found`` merged with the persons found by another reading of their name or
     by their code's digits (``person_search_key``, see :mod:`fieldkit.store.search_index`).
 
