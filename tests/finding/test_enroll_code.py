@@ -8,8 +8,10 @@ import pytest
 
 from fieldkit.cli.main import main
 
+REFUSALS = [("zh", "注册码“ABC”不正确"), ("en", "'ABC' is not right")]
 
-@pytest.mark.parametrize(("lang", "words"), [("zh", "注册码“ABC”不正确"), ("en", "'ABC' is not right")])
+
+@pytest.mark.parametrize(("lang", "words"), REFUSALS)
 def test_a_short_code_is_refused_before_the_store_is_made(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, words: str
 ) -> None:
