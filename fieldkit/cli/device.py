@@ -62,7 +62,7 @@ def run_sync_cmd(args: argparse.Namespace) -> int:
         raise CliError(
             N_("sync failed: {reason}"),
             hint=outcome.failure.hint,
-            reason=report.error,
+            reason=outcome.failure.user_message(),
         )
     return 0
 
