@@ -2,11 +2,13 @@
 
 ``person.search_full``/``search_initials`` hold a name's primary reading (the one
 the roster is ordered by). ``person_search_key`` (migration 0007) holds the rest,
-one ``(key, person rowid)`` per key: the full pinyin and initials of every other
+one ``(key, sort, person rowid)`` per key: the full pinyin and initials of every other
 reading (曾建建 is also ``cengjianjian``/``cjj``) and the digits of the short code
-(GL-0142 -> ``0142``). Local only, never synced; triggers on ``person`` keep it
-current through the SQL function :data:`KEYS_FUNCTION`, which every connection
-of the store registers (:func:`register_functions`).
+(GL-0142 -> ``0142``), each with the name's primary full pinyin (``sort``) so a
+page needs only the keys that sort before its last row. Local only, never
+synced; triggers on ``person`` keep it current through the SQL function
+:data:`KEYS_FUNCTION`, which every connection of the store registers
+(:func:`register_functions`).
 """
 
 from __future__ import annotations
@@ -17,16 +19,27 @@ from typing import Any
 
 from fieldkit.domain.search_keys import name_readings
 
-__all__ = ["KEYS_FUNCTION", "TRIGGERS", "extra_keys", "rebuild", "register_functions"]
+__all__ = [
+    "CODE_DIGITS",
+    "KEYS_FUNCTION",
+    "TRIGGERS",
+    "extra_keys",
+    "rebuild",
+    "register_functions",
+]
 
 KEYS_FUNCTION = "fieldkit_search_keys"
 """SQL: ``fieldkit_search_keys(name, code)`` -> a JSON array of the extra keys."""
 
+CODE_DIGITS = 3
+"""A code's digits are searched from this many typed on (one or two are in every code)."""
+
 _DIGITS = re.compile(r"\d+")
 
 _INSERT = (
-    "INSERT OR IGNORE INTO person_search_key (key, person)"
-    f" SELECT value, NEW.rowid FROM json_each({KEYS_FUNCTION}(NEW.name, NEW.code))"
+    "INSERT OR IGNORE INTO person_search_key (key, sort, person)"
+    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), NEW.rowid"
+    f" FROM json_each({KEYS_FUNCTION}(NEW.name, NEW.code))"
 )
 
 TRIGGERS = {
@@ -59,7 +72,9 @@ def extra_keys(name: str, code: str) -> list[str]:
 
 
 def _keys_json(name: Any, code: Any) -> str:
-    return json.dumps(extra_keys(str(name or ""), str(code or "")))
+    text = str(name or "")
+    sort = name_readings(text)[0][0]
+    return json.dumps([[key, sort] for key in extra_keys(text, str(code or ""))])
 
 
 def register_functions(dbapi_connection: Any, _record: Any = None) -> None:
@@ -81,17 +96,17 @@ def rebuild(conn: Any) -> None:
     ).all()
     conn.exec_driver_sql("DELETE FROM person_search_key")
     changed: list[tuple[str, str, int]] = []
-    keys: list[tuple[str, int]] = []
+    keys: list[tuple[str, str, int]] = []
     for rowid, name, code, full, initials in rows:
         primary = name_keys(name or "")
         if primary != (full, initials):
             changed.append((primary[0], primary[1], rowid))
-        keys.extend((key, rowid) for key in extra_keys(name or "", code or ""))
+        keys.extend((key, primary[0], rowid) for key in extra_keys(name or "", code or ""))
     if changed:
         conn.exec_driver_sql(
             "UPDATE person SET search_full = ?, search_initials = ? WHERE rowid = ?", changed
         )
     if keys:
         conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO person_search_key (key, person) VALUES (?, ?)", keys
+            "INSERT OR IGNORE INTO person_search_key (key, sort, person) VALUES (?, ?, ?)", keys
         )
