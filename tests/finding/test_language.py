@@ -21,6 +21,7 @@ from fieldkit.tui import widgets
 ALLOWED = frozenset(
     {
         "fieldkit", "Ctrl", "Enter", "Esc", "esc", "Shift", "Space", "Tab", "KB", "TOML", "PDF",
+        "CSV", "XLSX",
         "GL", "zsf", "ceng", "zeng", "language", "theme",
     }
 )  # fmt: skip
