@@ -10,11 +10,34 @@ from fieldkit.i18n import N_
 __all__ = ["register"]
 
 
+def check_enroll_code(code: str) -> str:
+    """The enrollment code as HQ printed it; :class:`CliError` when it cannot be one.
+
+    Checked before the store is opened, so a mistyped code leaves nothing behind.
+    """
+    from sync.protocol import EnrollRequest
+
+    text = code.strip()
+    field = EnrollRequest.model_fields["code"]
+    shortest = next((m.min_length for m in field.metadata if hasattr(m, "min_length")), 4)
+    longest = next((m.max_length for m in field.metadata if hasattr(m, "max_length")), 64)
+    if not shortest <= len(text) <= longest:
+        raise CliError(
+            N_("the enrollment code '{code}' is not right: it has {low} to {high} characters"),
+            hint=N_("type the code HQ printed (`fieldkit admin enroll NAME`) again"),
+            code=text,
+            low=shortest,
+            high=longest,
+        )
+    return text
+
+
 def run_enroll(args: argparse.Namespace) -> int:
     """Enroll this laptop's store with headquarters."""
     from fieldkit.cli.main import db_path
     from fieldkit.services import Services
 
+    args.code = check_enroll_code(args.code)
     with Services.open(db_path(args)) as services:
         enrolled = services.sync.enroll(args.url, args.code)
     where = "all sites" if enrolled.sites is None else f"{len(enrolled.sites)} site(s)"
@@ -41,7 +64,7 @@ def run_sync_cmd(args: argparse.Namespace) -> int:
         raise CliError(
             N_("sync failed: {reason}"),
             hint=outcome.failure.hint,
-            reason=report.error,
+            reason=outcome.failure.user_message(),
         )
     if status.rejected_count:
         raise CliError(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -10,10 +11,16 @@ from fieldkit.domain.careplan import DueList, Policy, PolicyError
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import N_
 from fieldkit.store import Store
-from fieldkit.store.due_list import COUNTY_POLICY_FILE, county_policy, due_list
+from fieldkit.store.due_list import (
+    COUNTY_POLICY_FILE,
+    DueListing,
+    county_policy,
+    due_list,
+    due_listing,
+)
 from fieldkit.store.roster import list_sites
 
-__all__ = ["COUNTY_POLICY_FILE", "DueVisits", "PolicyProblem", "SiteNotFound"]
+__all__ = ["COUNTY_POLICY_FILE", "DueListing", "DueVisits", "PolicyProblem", "SiteNotFound"]
 
 
 class PolicyProblem(FieldkitError):
@@ -54,6 +61,16 @@ class DueVisits:
     ) -> DueList:
         """Tasks due on ``on`` for ``site_ids`` (every site when None), grouped by site."""
         return due_list(self._store, on=on, site_ids=site_ids, policy=policy)
+
+    @contextmanager
+    def in_steps(
+        self, on: date, *, site_ids: Collection[str] | None = None, policy: Policy | None = None
+    ) -> Iterator[DueListing]:
+        """The same list read in steps from one snapshot: the first screenful
+        (``head``), then the counts, then the whole list, for a screen that shows
+        the first while the rest is made."""
+        with due_listing(self._store, on=on, site_ids=site_ids, policy=policy) as listing:
+            yield listing
 
     def resolve_sites(self, wanted: Sequence[str]) -> list[str]:
         """The ids of live sites given by name or id; raises :class:`SiteNotFound`."""

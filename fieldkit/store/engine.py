@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
+from fieldkit.store.search_index import register_functions
 from sync.sqlite import sqlite_engine
 
 __all__ = ["make_engine"]
@@ -21,5 +22,10 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(path: Path) -> Engine:
-    """An engine on the SQLite file at ``path`` (created if missing)."""
-    return sqlite_engine(f"sqlite:///{path}", busy_timeout_ms=BUSY_TIMEOUT_MS, foreign_keys=True)
+    """An engine on the SQLite file at ``path`` (created if missing).
+
+    Its connections know the SQL function the roster's search-key triggers call.
+    """
+    engine = sqlite_engine(f"sqlite:///{path}", busy_timeout_ms=BUSY_TIMEOUT_MS, foreign_keys=True)
+    event.listen(engine, "connect", register_functions)
+    return engine

@@ -10,7 +10,7 @@ their visits, consultations, activities and events, and the follow-ups owed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +35,7 @@ from fieldkit.domain.models import (
 )
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.domain.vocab import Category, Status, Tier
+from fieldkit.store.search_index import CODE_DIGITS
 from fieldkit.store.store import Store
 
 __all__ = [
@@ -324,13 +325,14 @@ def search_roster(
                 "index": p.search_full,
             }[plan]
             query = (
-                select(*_columns())
+                select(*_columns(), p.search_full)
                 .where(*conds)
                 .order_by(order, p.id)
                 .offset(offset)
                 .limit(limit + 1)
             )
             found = conn.execute(query).all()
+        found = _with_other_keys(conn, flt, conds, plan, found, offset, limit)
         sites = _site_names(conn, {r[8] for r in found})
     rows = [
         RosterRow(
@@ -351,6 +353,64 @@ def search_roster(
         for r in found[:limit]
     ]
     return RosterPage(rows=rows, offset=offset, more=len(found) > limit)
+
+
+def _key_text(text: str) -> str | None:
+    """The search text as a key of ``person_search_key`` (letters, or 3+ digits), if one."""
+    low = text.strip().lower().replace(" ", "")
+    if not low or not low.isascii():
+        return None
+    return low if low.isalpha() or (low.isdigit() and len(low) >= CODE_DIGITS) else None
+
+
+def _with_other_keys(
+    conn: Any,
+    flt: RosterFilter,
+    conds: list[ColumnElement[bool]],
+    plan: str,
+    found: Sequence[Any],
+    offset: int,
+    limit: int,
+) -> Sequence[Any]:
+    """``found`` merged with the persons found by another reading of their name or
+    by their code's digits (``person_search_key``, see :mod:`fieldkit.store.search_index`).
+
+    The page's own rows are read from the first one; when they fill it, only the
+    keys that sort before its last row can change it (a range of the key table's
+    primary key, no person read). Most searches then find none and ``found``
+    stands; otherwise both sides are merged in the page's order, each person once.
+    """
+    key = _key_text(flt.text)
+    if key is None:
+        return found
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    by_code = plan == "code"
+    order = (p.code, p.id) if by_code else (p.search_full, p.id)
+    end = offset + limit + 1
+    first = (
+        found
+        if offset == 0
+        else conn.execute(
+            select(*_columns(), p.search_full).where(*conds).order_by(*order).limit(end)
+        ).all()
+    )
+    keys_sql = "SELECT person FROM person_search_key WHERE key >= :key_low AND key < :key_high"
+    params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH}
+    if len(first) >= end and not by_code:
+        keys_sql += " AND sort <= :key_last"
+        params["key_last"] = first[end - 1][13]
+    other = conn.execute(
+        select(*_columns(), p.search_full)
+        .where(literal_column("person.rowid").in_(text_sql(keys_sql).bindparams(**params)))
+        .where(*conds[1:])
+        .order_by(*order)
+        .limit(end)
+    ).all()
+    if not other:
+        return found
+    merged = {r[0]: r for r in [*first, *other]}
+    ranked = sorted(merged.values(), key=lambda r: (r[1], r[0]) if by_code else (r[13], r[0]))
+    return ranked[offset:end]
 
 
 _FTS_INSERT_TRIGGER = "trg_person_fts_insert"

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import Provider
+from textual.command import CommandPalette, Provider
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
@@ -44,7 +44,7 @@ from fieldkit.tui.drafts import draft_form, draft_question
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
-from fieldkit.tui.widgets import FieldScreen, translate_bindings
+from fieldkit.tui.widgets import FieldScreen, Palette, translate_bindings
 
 __all__ = ["FieldkitApp", "run"]
 
@@ -386,6 +386,11 @@ class FieldkitApp(App[int]):
         self.config = self.config.with_changes(theme=name)
         if self.config_file is not None:
             save_config(self.config, self.config_file)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the command palette, in the interface language."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(Palette())
 
     # -- scanner ---------------------------------------------------------------
 

@@ -28,10 +28,20 @@ from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
 
-__all__ = ["RosterScreen"]
+__all__ = ["RosterScreen", "SearchBox"]
 
 _CAPS: list[int | None] = [10, 12, 4, 8, 8, 6, 14, None]
 """Widest a roster column may be, in cells (the address takes the rest)."""
+
+
+class SearchBox(Input):
+    """The roster's search box: ``/``, ``[`` and ``]`` are the screen's keys, not text."""
+
+    SCREEN_KEYS = frozenset({"slash", "left_square_bracket", "right_square_bracket"})
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Leave the screen's keys to its bindings (the footer offers them)."""
+        return key not in self.SCREEN_KEYS and super().check_consume_key(key, character)
 
 
 class RosterScreen(FieldScreen):
@@ -39,11 +49,12 @@ class RosterScreen(FieldScreen):
 
     TITLE_MSGID = N_("Roster")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", N_("Search")),
+        # ``/``, ``[`` and ``]`` are never typed into a search: they act from the box too
+        Binding("slash", "focus_search", N_("Search"), priority=True),
         Binding("f", "toggle_filters", N_("Filters")),
         Binding("v", "visit", N_("Visit")),
-        Binding("right_square_bracket", "next_page", N_("Next page")),
-        Binding("left_square_bracket", "prev_page", N_("Prev page")),
+        Binding("right_square_bracket", "next_page", N_("Next page"), priority=True),
+        Binding("left_square_bracket", "prev_page", N_("Prev page"), priority=True),
         Binding("escape", "back_out", N_("Back"), show=False),
     ]
 
@@ -66,11 +77,13 @@ class RosterScreen(FieldScreen):
         self.flt = RosterFilter()
         self.page_offset = 0
         self.page: RosterPage | None = None
+        self.page_flt: RosterFilter | None = None
         self.complete = False
+        self._open_single = False
 
     def compose_body(self) -> ComposeResult:
         """Search box, filters (hidden until f), the table and the page line."""
-        yield Input(
+        yield SearchBox(
             placeholder=_("Search: name, pinyin (zsf), code, phone, address"),
             id="search",
             compact=True,
@@ -162,7 +175,13 @@ class RosterScreen(FieldScreen):
             self.call_after_refresh(self._page_loaded, message)
             return
         self.page = message.page
+        self.page_flt = message.flt
         self.complete = message.complete
+        submitted = self._open_single and message.complete
+        if submitted:
+            self._open_single = False
+            if self._open_if_single():
+                return
         today = self.fk.today()
         lines = [
             (
@@ -200,6 +219,8 @@ class RosterScreen(FieldScreen):
         if not message.complete:
             line = (line + " · " if line else "") + _("searching names, addresses and phones…")
         self.query_one("#page-line", Static).update(line)
+        if submitted:
+            self._focus_table()
 
     def _set_header(self, widths: list[int]) -> None:
         """Empty the table and give it the one column headed by the aligned labels."""
@@ -212,13 +233,35 @@ class RosterScreen(FieldScreen):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         self.flt = replace(self.flt, text=event.value)
+        self._open_single = False
         self.reload()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
+        """Enter: open the one person found; with more, move to the list."""
+        if self.page_flt != self.flt or not self.complete:
+            self._open_single = True  # decided when this search's page arrives
+            return
+        if not self._open_if_single():
+            self._focus_table()
+
+    def _open_if_single(self) -> bool:
+        """Open the person when the search found exactly one (on its first page)."""
+        page = self.page
+        if page is None or page.offset or page.more or len(page.rows) != 1 or not self.flt.text:
+            return False
+        self.fk.open_person(page.rows[0].id)
+        return True
+
+    def _focus_table(self) -> None:
         table = self.query_one("#roster", DataTable)
         if table.row_count:
             table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letter keys type into the search box: its footer leaves them out."""
+        letters = action in ("toggle_filters", "visit")
+        return not (letters and self.focused is self.query_one("#search"))
 
     @on(Select.Changed)
     def _filter_select(self, event: Select.Changed) -> None:

@@ -6,13 +6,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.align import Align
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.command import CommandList, CommandPalette
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Header, Static
+from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from fieldkit.i18n import gettext as _
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FieldScreen",
     "KeysBar",
+    "Palette",
     "SyncStatus",
     "fit_cells",
     "format_sync_time",
@@ -233,3 +237,36 @@ class FieldScreen(Screen[None]):
 
     def worker_failed(self, error: FieldkitError) -> None:
         """A worker this screen started failed (the app has told the user); undo busy states."""
+
+
+class Palette(CommandPalette):
+    """Textual's command palette in the interface language (its placeholder and the
+    "No matches found" line are English in Textual)."""
+
+    no_matches_delay = 0.5
+    """Seconds without hits before "No matches found" shows (0: at once)."""
+
+    def __init__(self) -> None:
+        super().__init__(placeholder=_("Search for commands…"), id="--command-palette")
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        """After a moment without hits, say so (in the interface language)."""
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if not search_value:  # discovery: nothing to point out
+                self._list_visible = False
+                return
+            self.query_one(CommandList).add_option(
+                Option(
+                    Align.center(Text(_("No matches found"), style="not bold")),
+                    disabled=True,
+                    id=self._NO_MATCHES,
+                )
+            )
+            self._list_visible = True
+
+        if self.no_matches_delay:
+            self._no_matches_timer = self.set_timer(self.no_matches_delay, show_no_matches)
+        else:
+            self.call_later(show_no_matches)

@@ -211,8 +211,9 @@ async def test_typing_slowly_is_not_a_scan(store: Store) -> None:
         await settle(pilot)
         await pilot.press(*"GL-0002", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, RosterScreen)  # enter moved to the table, nothing opened
-        assert app.screen.query_one("#search", Input).value == "GL-0002"
+        # typed, not scanned: Enter opens the one match's file, no check-in form
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == find_by_code(store, "GL-0002")
 
 
 async def test_unknown_scanned_code_is_reported(store: Store) -> None:

@@ -42,7 +42,11 @@ def _reference(store: Store, text: str) -> list[str]:
             if not p.deleted
         ]
     if t.isdigit():
-        hits = [p for p in people if p[2].startswith(t.upper()) or t in p[5]]
+        digits = ["".join(ch for ch in p[2] if ch.isdigit()) for p in people]
+        hits = [
+            p for p, d in zip(people, digits, strict=True)
+            if p[2].startswith(t.upper()) or t in p[5] or d.startswith(t)
+        ]  # fmt: skip
     elif any(not ch.isascii() for ch in t):
         hits = [p for p in people if t in p[3] or t in p[4]]
     else:
