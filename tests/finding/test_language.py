@@ -21,7 +21,7 @@ from fieldkit.tui import widgets
 ALLOWED = frozenset(
     {
         "fieldkit", "Ctrl", "Enter", "Esc", "esc", "Shift", "Space", "Tab", "KB", "TOML", "PDF",
-        "CSV", "XLSX",
+        "CSV", "XLSX", "ID", "QR",
         "GL", "zsf", "ceng", "zeng", "language", "theme",
     }
 )  # fmt: skip
@@ -31,10 +31,10 @@ _LITERAL = re.compile(
     r"\{[^}]*\}"  # placeholders
     r"|`[^`]*`"  # commands to type
     r"|“[^”]*”"  # what the person typed, quoted
-    r"|--[\w-]+"  # options
+    r"|--[\w-]+(?: [a-z]+\b)?"  # options, with a value
     r"|\S*\.\w+"  # file names and extensions
     r"|\w+_\w+"  # config keys
-    r"|fieldkit( [a-z]+)+"  # command lines
+    r"|fieldkit( [a-z-]+)+"  # command lines
     r"|\^[a-z]|\b[a-z]\d*\b|f\d+"  # single keys (^p, v, f5)
 )
 
