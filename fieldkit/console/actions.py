@@ -33,6 +33,7 @@ from fieldkit.console.web import (
     render,
     who,
 )
+from fieldkit.hq.projection import keep_current
 from fieldkit.i18n import N_
 from sync.server.admin import AdminError, create_code, revoke_device, settle_conflict
 from sync.server.db import read_snapshot, write_begin
@@ -250,6 +251,7 @@ async def resolve(request: Request, conflict_id: int) -> Response:
                     conflict_id,
                     user.name,
                     "winner" if keep == "winner" else "loser",
+                    on_written=keep_current,
                 )
                 audit.record(
                     conn,
