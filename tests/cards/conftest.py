@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cards_helpers import COUNTY, WHEN
 
 from fieldkit.cards.keys import (
     KeyRing,
@@ -20,6 +19,7 @@ from fieldkit.cards.keys import (
 from fieldkit.cards.records import publish_key
 from fieldkit.demo import build_demo_store
 from fieldkit.store import Store
+from tests.cards.cards_helpers import COUNTY, WHEN
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from cards_helpers import COUNTY, WHEN
 from sqlmodel import col, select
 
 from fieldkit.cards.errors import (
@@ -32,6 +31,7 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.models import CardKey, Person
 from fieldkit.store import Store
 from fieldkit.store.tables import OutboxEntry
+from tests.cards.cards_helpers import COUNTY, WHEN
 
 
 def _person(store: Store, code: str) -> Person:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-from cards_helpers import COUNTY, WHEN
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,6 +28,7 @@ from fieldkit.cards.payload import (
     verify_card,
 )
 from fieldkit.i18n import set_language
+from tests.cards.cards_helpers import COUNTY, WHEN
 
 PERSON = "0196c3a4-5b1e-7d2f-8a00-00000000002a"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import qrcode
-from cards_helpers import COUNTY, WHEN, Scan, scan_pdf, scan_png
 from qrcode.constants import ERROR_CORRECT_Q
 from sqlmodel import col, select
 
@@ -23,6 +22,7 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Status
 from fieldkit.store import Store
+from tests.cards.cards_helpers import COUNTY, WHEN, Scan, scan_pdf, scan_png
 
 SITE = "桃坪村"
 

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
-from summary_helpers import assert_in_step
 
 from fieldkit.domain.careplan import (
     FollowUp,
@@ -40,6 +39,7 @@ from fieldkit.domain.vocab import (
 from fieldkit.store import Store
 from fieldkit.store.due_list import due_list, due_list_head, due_listing
 from fieldkit.store.store import StoreSession
+from tests.careplan.summary_helpers import assert_in_step
 
 D = date.fromisoformat
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from task_strategies import BASE, NAMES, any_task, make_task
 
 from fieldkit.domain.careplan import (
     DueTasks,
@@ -23,6 +22,7 @@ from fieldkit.domain.careplan import (
 )
 from fieldkit.domain.careplan.tasks import sort_by_urgency
 from fieldkit.domain.vocab import VisitReason
+from tests.careplan.task_strategies import BASE, NAMES, any_task, make_task
 
 ON = BASE
 

@@ -6,10 +6,10 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from task_strategies import any_task
 
 from fieldkit.domain.careplan import Task, build_due_list
 from fieldkit.domain.careplan.tasks import sort_by_urgency
+from tests.careplan.task_strategies import any_task
 
 
 @settings(max_examples=200, deadline=None)

@@ -23,7 +23,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import MetaData, Table
 from sqlmodel import SQLModel
-from summary_helpers import assert_in_step, stored
 
 from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
@@ -35,6 +34,7 @@ from fieldkit.store.outbox import synced_columns
 from fieldkit.store.replica import StoreReplica
 from fieldkit.store.wire import to_wire
 from sync.protocol import PulledRecord, PullPage
+from tests.careplan.summary_helpers import assert_in_step, stored
 
 
 @pytest.fixture

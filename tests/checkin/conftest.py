@@ -8,20 +8,15 @@ store directly and the cards are signed with the private half.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cards"))  # the QR decoder
-
-from tui_helpers import build_store
-
 from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
 from fieldkit.cards.records import publish_key
 from fieldkit.store import Store
+from tests.tui.tui_helpers import build_store
 
 COUNTY = "甘洛县"
 """The county of the test store's sites."""
@@ -48,7 +43,7 @@ def bare_store(checkin_template: Path, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def county_key(bare_store: Store) -> SigningKey:
     """The county's first card key; its public half is in the laptop store."""
-    from tui_helpers import NOW
+    from tests.tui.tui_helpers import NOW
 
     key = new_signing_key(COUNTY, KeyRing(), NOW)
     publish_key(bare_store, key.public)

@@ -12,7 +12,6 @@ import uuid
 from datetime import timedelta
 
 from textual.widgets import Input, SelectionList
-from tui_helpers import NOW, fill_who_and_what, make_app, rows, settle
 
 from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
 from fieldkit.cards.payload import sign_card
@@ -26,6 +25,7 @@ from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.visit_form import VisitForm
+from tests.tui.tui_helpers import NOW, fill_who_and_what, make_app, rows, settle
 
 SIZE = (100, 30)
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cards_helpers import scan_pdf
-from test_checkin import SIZE, notices, person_id
+from tests.checkin.test_checkin import SIZE, notices, person_id
 from textual.widgets import Input, Static
-from tui_helpers import NOW, make_app, rows, settle
 
 from fieldkit.cards.keys import SigningKey, default_key_dir, key_file_name, write_key_file
 from fieldkit.cards.payload import verify_card
@@ -16,6 +14,8 @@ from fieldkit.domain.models import Visit
 from fieldkit.store import Store
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
+from tests.cards.cards_helpers import scan_pdf
+from tests.tui.tui_helpers import NOW, make_app, rows, settle
 
 
 async def _file(store: Store, code: str) -> tuple[list[str], str, PersonScreen]:

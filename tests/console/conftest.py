@@ -7,8 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from console_kit import ADMIN, PASSWORD, County, browser_page, make_county, set_password
-from hq_process import Hq, database_urls
+
+from tests.console.console_kit import (
+    ADMIN,
+    PASSWORD,
+    County,
+    browser_page,
+    make_county,
+    set_password,
+)
+from tests.support.hq_process import Hq, database_urls
 
 __all__ = ["browser_page"]
 

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_process import Hq, run_cli
 from sqlalchemy import create_engine, select
 
 from fieldkit.domain.models import Person, PersonEvent, Site, Visit
 from fieldkit.store import Store
 from sync.server import tables as t
+from tests.support.hq_process import Hq, run_cli
 
 __all__ = [
     "ADMIN",

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_kit import ADMIN, PASSWORD, County, hq_figures, sync
-from hq_process import Hq, run_cli
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import create_engine, select
@@ -26,6 +24,8 @@ from fieldkit.domain.models import Person
 from fieldkit.store import Store
 from fieldkit.store.due_list import due_list
 from sync.server import tables as t
+from tests.console.console_kit import ADMIN, PASSWORD, County, hq_figures, sync
+from tests.support.hq_process import Hq, run_cli
 
 pytestmark = pytest.mark.slow
 

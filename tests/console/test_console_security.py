@@ -7,11 +7,11 @@ import re
 
 import httpx
 import pytest
-from console_kit import ADMIN, PASSWORD, County, set_password
-from hq_process import Hq
 from sqlalchemy import create_engine, select
 
 from fieldkit.console import tables as ct
+from tests.console.console_kit import ADMIN, PASSWORD, County, set_password
+from tests.support.hq_process import Hq
 
 pytestmark = pytest.mark.slow
 

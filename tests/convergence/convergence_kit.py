@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from laptop_kit import Laptop
-
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, SyncResult, pull_all, push_all
 from sync.hlc import wall_clock
+from tests.support.laptop_kit import Laptop
 
 __all__ = ["DRIFT_MS", "ClockedLaptop"]
 

@@ -11,10 +11,9 @@ import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from hq_process import Hq
-from laptop_kit import Laptop, hq_records, local_rows
-
 from sync.hlc import wall_clock
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import Laptop, hq_records, local_rows
 
 FOUR_MINUTES_MS = 4 * 60 * 1000
 

@@ -29,17 +29,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from convergence_kit import DRIFT_MS, ClockedLaptop
-from hq_process import Hq
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
-from laptop_kit import Laptop, hq_records, integrity, outbox_states, scope_mismatches
 
 from fieldkit.domain.models import Person, Visit
 from fieldkit.domain.vocab import EventKind, Tier
 from fieldkit.store.records import RecordError, VisitInput, record_status_event, record_visit
 from fieldkit.store.records import update_person as update_person_fields
+from tests.convergence.convergence_kit import DRIFT_MS, ClockedLaptop
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import Laptop, hq_records, integrity, outbox_states, scope_mismatches
 
 FAST_MARGIN_MS = 20_000
 """How far below HQ's allowance the fastest laptop stays (a push takes time to arrive)."""

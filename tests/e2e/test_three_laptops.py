@@ -7,8 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_data import add_persons, add_site, hq_rows
-from hq_process import Hq, run_cli
 
 from fieldkit.domain.models import Person
 from fieldkit.store import Store
@@ -16,6 +14,8 @@ from fieldkit.store.replica import open_conflicts
 from fieldkit.sync_schema import sync_schema
 from sync import PROTOCOL_VERSION
 from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
+from tests.e2e.e2e_data import add_persons, add_site, hq_rows
+from tests.support.hq_process import Hq, run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from e2e_data import add_persons, add_site, add_visits, hq_rows, laptop_rows
-from hq_process import Hq, run_cli
+
+from tests.e2e.e2e_data import add_persons, add_site, add_visits, hq_rows, laptop_rows
+from tests.support.hq_process import Hq, run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from e2e_data import add_persons, add_site, add_visits, hq_rows, laptop_rows
-from hq_process import Hq, database_urls, run_cli
 
 from fieldkit.store import Store
 from fieldkit.syncing import sync_now
+from tests.e2e.e2e_data import add_persons, add_site, add_visits, hq_rows, laptop_rows
+from tests.support.hq_process import Hq, database_urls, run_cli
 
 pytestmark = pytest.mark.slow
 

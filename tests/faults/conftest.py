@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hq_process import Hq, database_urls
-from proxy import FaultProxy
+
+from tests.faults.proxy import FaultProxy
+from tests.support.hq_process import Hq, database_urls
 
 
 @pytest.fixture(scope="module")

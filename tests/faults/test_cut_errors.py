@@ -6,15 +6,15 @@ import time
 from pathlib import Path
 
 import pytest
-from hq_process import Hq, run_cli
-from laptop_kit import Laptop, hq_records, hq_watermark, integrity, outbox_states
-from proxy import FaultProxy, Script, cut_request, cut_response, delay
 
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from fieldkit.syncing import enroll, sync_now
 from sync.client import SyncClient, Unreachable, run_sync
+from tests.faults.proxy import FaultProxy, Script, cut_request, cut_response, delay
+from tests.support.hq_process import Hq, run_cli
+from tests.support.laptop_kit import Laptop, hq_records, hq_watermark, integrity, outbox_states
 
 PUSH = "POST /v1/push"
 ENROLL = "POST /v1/enroll"

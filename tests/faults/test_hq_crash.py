@@ -20,8 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hq_process import Hq, database_urls
-from laptop_kit import (
+from sqlalchemy import Engine, create_engine, select
+
+from fieldkit.store.replica import StoreReplica
+from fieldkit.sync_schema import sync_schema
+from sync.client import SyncClient, SyncError, run_sync
+from sync.server import tables as t
+from tests.support.hq_process import Hq, database_urls
+from tests.support.laptop_kit import (
     Laptop,
     hq_conflicts,
     hq_records,
@@ -30,12 +36,6 @@ from laptop_kit import (
     outbox_states,
     scope_mismatches,
 )
-from sqlalchemy import Engine, create_engine, select
-
-from fieldkit.store.replica import StoreReplica
-from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, SyncError, run_sync
-from sync.server import tables as t
 
 pytestmark = pytest.mark.slow
 

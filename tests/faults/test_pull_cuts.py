@@ -18,9 +18,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hq_process import Hq
-from laptop_kit import Laptop, hq_records, integrity, local_rows, scope_mismatches
-from proxy import PASS, FaultProxy, RandomFaults, Script, cut_response, delay
 
 from fieldkit.domain.models import SYNCED_TABLES
 from fieldkit.store import Store
@@ -28,6 +25,9 @@ from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, SyncResult, Unreachable, pull_all
 from sync.protocol import PullPage
+from tests.faults.proxy import PASS, FaultProxy, RandomFaults, Script, cut_response, delay
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import Laptop, hq_records, integrity, local_rows, scope_mismatches
 
 PULL = "GET /v1/pull"
 SITE = "拉取站点"

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_process import database_urls
 from sqlalchemy import Connection, Engine, event
 
 from fieldkit.domain.models import Person, Site
@@ -35,6 +34,7 @@ from sync.server.auth import Device, device_for_token
 from sync.server.db import make_engine, migrate, read_snapshot, write_begin
 from sync.server.merge import apply_push
 from sync.server.pull import pull_page_json
+from tests.support.hq_process import database_urls
 
 
 @pytest.fixture(

@@ -11,8 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hq_process import Hq
-from laptop_kit import (
+
+from fieldkit.store.replica import StoreReplica, rejected_changes
+from fieldkit.sync_schema import sync_schema
+from sync.client import SyncClient, SyncError, run_sync
+from sync.hlc import Timestamp, format_ts
+from tests.faults.proxy import FaultProxy, RandomFaults, Script, cut_request, cut_response, delay
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import (
     Laptop,
     hq_conflicts,
     hq_records,
@@ -21,12 +27,6 @@ from laptop_kit import (
     outbox_states,
     scope_mismatches,
 )
-from proxy import FaultProxy, RandomFaults, Script, cut_request, cut_response, delay
-
-from fieldkit.store.replica import StoreReplica, rejected_changes
-from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, SyncError, run_sync
-from sync.hlc import Timestamp, format_ts
 
 PUSH = "POST /v1/push"
 

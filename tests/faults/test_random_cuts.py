@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_process import Hq
-from laptop_kit import (
+
+from fieldkit.domain.models import Visit
+from sync.hlc import parse_ts
+from tests.faults.proxy import FaultProxy, RandomFaults
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import (
     Laptop,
     hq_conflicts,
     hq_records,
@@ -29,10 +33,6 @@ from laptop_kit import (
     outbox_states,
     scope_mismatches,
 )
-from proxy import FaultProxy, RandomFaults
-
-from fieldkit.domain.models import Visit
-from sync.hlc import parse_ts
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hq_process import Hq
-from laptop_kit import (
+
+from tests.faults.proxy import FaultProxy, Script, cut_response
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import (
     Laptop,
     hq_records,
     integrity,
@@ -16,7 +18,6 @@ from laptop_kit import (
     outbox_states,
     scope_mismatches,
 )
-from proxy import FaultProxy, Script, cut_response
 
 pytestmark = pytest.mark.slow
 

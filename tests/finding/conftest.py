@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
-
-from tui_helpers import build_store  # the field app's test store
-
 from fieldkit.store import Store
+from tests.tui.tui_helpers import build_store  # the field app's test store
 
 
 @pytest.fixture(scope="session")

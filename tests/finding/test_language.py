@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
-from tui_helpers import make_app, screen_lines, settle
 
 from fieldkit.cli.main import main
 from fieldkit.locale.catalog import po_path, read_po
 from fieldkit.store import Store
 from fieldkit.tui import widgets
+from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 ALLOWED = frozenset(
     {

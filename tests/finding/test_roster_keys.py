@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 from textual.widgets import DataTable, Input
-from tui_helpers import make_app, settle
 
 from fieldkit.domain.models import Person
 from fieldkit.store import Store
@@ -14,6 +13,7 @@ from fieldkit.store.records import update_person
 from fieldkit.tui import roster as roster_screen
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
+from tests.tui.tui_helpers import make_app, settle
 
 SIZE = (100, 30)
 

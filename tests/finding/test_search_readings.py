@@ -11,7 +11,6 @@ import sqlite3
 from datetime import date
 
 from sqlmodel import select
-from tui_helpers import rows
 
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Category, Sex, Status, Tier
@@ -20,6 +19,7 @@ from fieldkit.store.records import update_person
 from fieldkit.store.replica import StoreReplica
 from fieldkit.store.roster import RosterFilter, find_by_code, search_roster
 from sync.protocol import PulledRecord, PullPage
+from tests.tui.tui_helpers import rows
 
 
 def _found(store: Store, text: str) -> list[str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from textual.widgets import DataTable
-from tui_helpers import NOW, make_app, screen_lines, settle
 
 from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import Category, Sex, Status, Tier, VisitReason
 from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.today import TodayScreen
+from tests.tui.tui_helpers import NOW, make_app, screen_lines, settle
 
 ADDRESSES = ["东风村十组", "东风村三组51号", "东风村二组", "东风村三组6号", "东风村一组"]
 WALK = ["东风村一组", "东风村二组", "东风村三组6号", "东风村三组51号", "东风村十组"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hostile_kit import Hq, serve
+
+from tests.hostile.hostile_kit import Hq, serve
 
 
 @pytest.fixture(scope="package", params=["sqlite", "postgres"])

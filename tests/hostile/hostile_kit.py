@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hq_process import Hq, database_urls
 from sqlalchemy import Engine, select
 
 from fieldkit.domain.models import Person, Site, Visit
@@ -29,6 +28,7 @@ from sync.hlc import Timestamp, format_ts
 from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
 from sync.server import tables as t
 from sync.server.db import make_engine
+from tests.support.hq_process import Hq, database_urls
 
 __all__ = [
     "COUNTY",

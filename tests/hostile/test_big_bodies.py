@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hostile_kit import Hq, Laptop, serve, versioned
 
 from sync.server import ServerSettings
+from tests.hostile.hostile_kit import Hq, Laptop, serve, versioned
 
 MB = 1024 * 1024
 BODY = 400 * MB

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hostile_kit import Hq, Laptop, add_person, add_site, add_visit, hq_engine, user, versioned
-from hq_records import hq_record
 from sqlalchemy import select
 from sqlmodel import select as sql_select
 
@@ -26,6 +24,17 @@ from fieldkit.store import Store
 from fieldkit.syncing import enroll
 from sync.server import tables as t
 from sync.server.auth import hash_secret
+from tests.hostile.hostile_kit import (
+    Hq,
+    Laptop,
+    add_person,
+    add_site,
+    add_visit,
+    hq_engine,
+    user,
+    versioned,
+)
+from tests.support.hq_records import hq_record
 
 
 def _device(hq: Hq, device_id: str) -> dict[str, Any] | None:

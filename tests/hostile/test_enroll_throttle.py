@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hostile_kit import Hq, serve, user, versioned
+
+from tests.hostile.hostile_kit import Hq, serve, user, versioned
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -20,11 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from hostile_kit import Hq, Laptop, add_site, hq_engine, hq_tables, versioned
-from hq_records import hq_record
 from sqlalchemy import Engine
 
 from sync.hlc import Timestamp, format_ts
+from tests.hostile.hostile_kit import Hq, Laptop, add_site, hq_engine, hq_tables, versioned
+from tests.support.hq_records import hq_record
 
 Call = Callable[["Target"], httpx.Response]
 

@@ -12,11 +12,10 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from hostile_kit import COUNTY, Hq, Laptop, hq_engine
-from hq_records import hq_record
-
 from fieldkit.cards.keys import KeyRing, new_signing_key
 from fieldkit.store.wire import to_wire
+from tests.hostile.hostile_kit import COUNTY, Hq, Laptop, hq_engine
+from tests.support.hq_records import hq_record
 
 
 def test_a_laptops_card_key_is_rejected_and_never_reaches_hq(hq: Hq, tmp_path: Path) -> None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hostile_kit import Hq, Laptop, add_person, add_site, add_visit, hq_engine
-from hq_records import hq_record
 
 from fieldkit.domain.money import MAX_FEN
 from fieldkit.sync_schema import sync_schema
 from sync.schema import FieldLimit
 from sync.server.db import write_begin
 from sync.server.hq_writes import HqEdit, HqWriteRefused, write_at_hq
+from tests.hostile.hostile_kit import Hq, Laptop, add_person, add_site, add_visit, hq_engine
+from tests.support.hq_records import hq_record
 
 
 def test_the_schema_declares_the_money_limits() -> None:

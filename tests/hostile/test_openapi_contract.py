@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hostile_kit import Hq, Laptop
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -27,6 +26,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.hostile.hostile_kit import Hq, Laptop
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hostile_kit import Hq, Laptop, add_person, add_site, add_visit, hq_engine
-from hq_records import hq_record
 
 from fieldkit.domain.models import Person
 from fieldkit.store.replica import open_conflicts
+from tests.hostile.hostile_kit import Hq, Laptop, add_person, add_site, add_visit, hq_engine
+from tests.support.hq_records import hq_record
 
 
 def _at_hq(hq: Hq, tbl: str, row_id: str) -> dict[str, object] | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from databases import database_urls
-from hq_kit import fieldkit_hq
-from server_thread import ServerThread
+
+from tests.hq.hq_kit import fieldkit_hq
+from tests.support.databases import database_urls
+from tests.support.server_thread import ServerThread
 
 
 def _serve(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:

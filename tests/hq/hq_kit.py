@@ -12,14 +12,13 @@ import itertools
 from datetime import timedelta
 from pathlib import Path
 
-from server_thread import ServerThread
-
 from fieldkit.cli.hq import build_app
 from fieldkit.store import Store
 from fieldkit.sync_schema import ROLES
 from fieldkit.syncing import enroll, sync_now
 from sync.server.admin import add_user, create_code
 from sync.server.db import write_begin
+from tests.support.server_thread import ServerThread
 
 __all__ = ["code_for", "fieldkit_hq", "laptop", "new_user", "ok"]
 

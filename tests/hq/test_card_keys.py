@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hq_process import Hq, database_urls
 
 from fieldkit.cards.errors import ReplacedCardError, UnknownCardKeyError
 from fieldkit.cards.keys import SigningKey, default_key_dir, read_key_file
@@ -28,6 +27,7 @@ from fieldkit.cards.records import check_card, load_ring, reissue_card
 from fieldkit.domain.models import Person, Site
 from fieldkit.store import Store
 from fieldkit.syncing import enroll, sync_now
+from tests.support.hq_process import Hq, database_urls
 
 COUNTY = "古岚县"
 

@@ -12,14 +12,13 @@ import re
 from datetime import date
 from pathlib import Path
 
-from hq_kit import laptop, ok
-from hq_process import run_cli
-from server_thread import ServerThread
-
 from fieldkit.domain.models import Person, Site
 from fieldkit.store import Store
 from fieldkit.store.replica import open_conflicts
 from fieldkit.syncing import sync_now
+from tests.hq.hq_kit import laptop, ok
+from tests.support.hq_process import run_cli
+from tests.support.server_thread import ServerThread
 
 
 def database_url(hq: ServerThread) -> str:

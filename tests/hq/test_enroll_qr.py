@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hq_process import run_cli
+from tests.support.hq_process import run_cli
 
 _QR_BLOCKS = ("█", "▀", "▄")
 

@@ -12,12 +12,11 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
-from hq_kit import laptop, ok
-from hq_records import hq_record
-from server_thread import ServerThread
-
 from fieldkit.domain.models import Consultation, Person, Site, Visit
 from fieldkit.store import Store
+from tests.hq.hq_kit import laptop, ok
+from tests.support.hq_records import hq_record
+from tests.support.server_thread import ServerThread
 
 
 def rows(store: Store, table: str) -> dict[str, str]:

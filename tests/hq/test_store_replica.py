@@ -7,8 +7,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hq_kit import laptop, ok
-from server_thread import ServerThread
 from sqlmodel import select
 
 from fieldkit.domain.models import Person, Site, Visit
@@ -19,6 +17,8 @@ from fieldkit.syncing import sync_now
 from sync.hlc import Timestamp, format_ts
 from sync.server.admin import add_user, revoke_device
 from sync.server.db import write_begin
+from tests.hq.hq_kit import laptop, ok
+from tests.support.server_thread import ServerThread
 
 
 def make_site(store: Store, name: str) -> str:

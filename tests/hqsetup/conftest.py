@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from databases import database_urls
+
+from tests.support.databases import database_urls
 
 # The hand-worked county of the report tests is reused to compare HQ's report with the laptops'.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reports"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

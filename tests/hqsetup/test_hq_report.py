@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_process import Hq, run_cli
-from report_county import County, build_county
 from sqlalchemy import select
 
 from fieldkit.domain.models import Person, Visit
@@ -38,6 +36,8 @@ from fieldkit.reports.model import (
 from fieldkit.store import Store
 from fieldkit.store.records import VisitInput, record_visit
 from sync.server.db import make_engine
+from tests.reports.report_county import County, build_county
+from tests.support.hq_process import Hq, run_cli
 
 DAY = date(2027, 1, 5)
 Q4 = parse_quarter("2026Q4")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hq_process import Hq, run_cli
-from setup_kit import EXPECTED, ROSTER, laptop_persons, laptop_sites, roster_file
+from tests.hqsetup.setup_kit import EXPECTED, ROSTER, laptop_persons, laptop_sites, roster_file
+from tests.support.hq_process import Hq, run_cli
 
 
 def _laptop(hq: Hq, tmp: Path, user: str) -> Path:

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from io_helpers import VISITS_HEADER, counts, paper_visits, write_csv
 
 from fieldkit.cli.main import main
 from fieldkit.paths import sample_data_dir
+from tests.io.io_helpers import VISITS_HEADER, counts, paper_visits, write_csv
 
 
 def test_import_roster_then_visits_then_export(

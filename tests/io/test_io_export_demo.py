@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from io_helpers import counts
 from sqlmodel import select
 
 from fieldkit.demo import build_demo_store
@@ -26,6 +25,7 @@ from fieldkit.domain.vocab import (
 from fieldkit.exporting import ExportFormatError, export_jsonl, load_jsonl, read_jsonl
 from fieldkit.paths import sample_data_dir
 from fieldkit.store import Store
+from tests.io.io_helpers import counts
 
 
 def _column(path: Path, sql: str) -> list[object]:

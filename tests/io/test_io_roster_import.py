@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from io_helpers import ROSTER_HEADER, counts, write_csv, write_rows
 from openpyxl import Workbook
 from sqlmodel import select
 
@@ -17,6 +16,7 @@ from fieldkit.domain.vocab import Category, Sex, SiteKind, Tier
 from fieldkit.importing import ImportRejected, import_roster
 from fieldkit.paths import sample_data_dir
 from fieldkit.store import Store
+from tests.io.io_helpers import ROSTER_HEADER, counts, write_csv, write_rows
 
 TODAY = date(2026, 11, 21)
 

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from io_helpers import counts
 
 from fieldkit.exporting import export_jsonl
 from fieldkit.paths import sample_data_dir
 from fieldkit.sampledata import CountyGenerator, generate_store
 from fieldkit.sampledata.files import write_sample_data
+from tests.io.io_helpers import counts
 
 
 def test_regenerating_reproduces_sample_data_exactly(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from io_helpers import VISITS_HEADER, counts, paper_visits, write_csv
 from openpyxl import Workbook
 from sqlmodel import select
 
@@ -16,6 +15,7 @@ from fieldkit.domain.vocab import Confirmation, VisitReason
 from fieldkit.importing import ImportRejected, import_visits
 from fieldkit.paths import sample_data_dir
 from fieldkit.store import Store
+from tests.io.io_helpers import VISITS_HEADER, counts, paper_visits, write_csv
 
 TODAY = date(2026, 11, 21)
 

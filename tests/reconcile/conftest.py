@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hq_process import Hq, database_urls
+
+from tests.support.hq_process import Hq, database_urls
 
 
 @pytest.fixture

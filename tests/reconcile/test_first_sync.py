@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hq_process import Hq, run_cli
-from hq_records import hq_record
 from sqlalchemy import create_engine, select
 
 from fieldkit.demo import build_demo_store
@@ -14,6 +12,8 @@ from fieldkit.domain.models import SYNCED_TABLES, Person
 from fieldkit.store import Store
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.wire import to_wire
+from tests.support.hq_process import Hq, run_cli
+from tests.support.hq_records import hq_record
 
 
 def _rows(store: Store) -> dict[tuple[str, str], dict[str, Any]]:

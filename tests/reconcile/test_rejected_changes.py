@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from hq_process import Hq, run_cli
-from hq_records import hq_record
 from sqlalchemy import create_engine
 
 from fieldkit.domain.models import Person, Site
 from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
+from tests.support.hq_process import Hq, run_cli
+from tests.support.hq_records import hq_record
 
 
 def _rejected_person(hq: Hq, db: Path) -> tuple[Store, str]:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
-
-from tui_fixtures import store, template_db
+from tests.tui.tui_fixtures import store, template_db
 
 __all__ = ["store", "template_db"]

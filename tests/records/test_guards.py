@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.widgets import Input, Select
-from tui_helpers import make_app, rows, settle
 
 from fieldkit.services import Services
 from fieldkit.store import Store
@@ -11,6 +10,7 @@ from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.person_edit import StatusEventForm
 from fieldkit.tui.visit_form import VisitForm
+from tests.tui.tui_helpers import make_app, rows, settle
 
 
 def _pid(store: Store, code: str) -> str:

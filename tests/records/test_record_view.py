@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable, Static
-from tui_helpers import make_app, rows, screen_lines, settle
 
 from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.record_view import RecordScreen
+from tests.tui.tui_helpers import make_app, rows, screen_lines, settle
 
 
 async def test_enter_on_a_visit_shows_every_field_and_where_it_stands(store: Store) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from textual.widgets import Checkbox, DataTable, Input, Select
-from tui_helpers import NOW, make_app, settle
 
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import EventKind
@@ -14,6 +13,7 @@ from fieldkit.store import Store
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.today import TodayScreen
 from fieldkit.tui.visit_form import VisitForm
+from tests.tui.tui_helpers import NOW, make_app, settle
 
 SIZE = (120, 40)
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from report_county import County, build_county
 
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
+from tests.reports.report_county import County, build_county
 
 
 @pytest.fixture(scope="module")

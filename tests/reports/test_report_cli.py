@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from report_county import build_county
 
 from fieldkit.cli.main import main
 from fieldkit.i18n import set_language
+from tests.reports.report_county import build_county
 
 
 @pytest.fixture(autouse=True)

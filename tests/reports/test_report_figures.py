@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from report_county import County
-
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import ActivityKind, Category, ConsultTopic, Tier, VisitReason
 from fieldkit.reports import QuarterlyReport
 from fieldkit.reports.model import Outcomes
+from tests.reports.report_county import County
 
 R = VisitReason
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from report_county import id_at
 
 from fieldkit.domain.ids import new_id
 from fieldkit.reports.quarter import Quarter, QuarterError, id_created_on, parse_quarter
+from tests.reports.report_county import id_at
 
 
 @pytest.mark.parametrize(

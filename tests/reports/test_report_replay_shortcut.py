@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from report_county import County
 
 from fieldkit.domain.careplan import Policy, default_policy, parse_policy
 from fieldkit.reports import StoreSource, build_report, parse_quarter
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
+from tests.reports.report_county import County
 
 TIGHT = parse_policy(
     """

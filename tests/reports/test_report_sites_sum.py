@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from report_county import County
 
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
 from fieldkit.reports.model import (
@@ -20,6 +19,7 @@ from fieldkit.reports.model import (
 )
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
+from tests.reports.report_county import County
 
 DAY = date(2027, 1, 5)
 

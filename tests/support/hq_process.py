@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import httpx
-from databases import PG_ENV, database_urls, free_port
 
 from fieldkit.cli.main import main
+from tests.support.databases import PG_ENV, database_urls, free_port
 
 __all__ = ["PG_ENV", "Hq", "database_urls", "free_port", "run_cli"]
 

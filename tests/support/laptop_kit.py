@@ -10,7 +10,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hq_process import Hq
 from sqlalchemy import create_engine, select
 
 from fieldkit.domain.models import Person, Site, Visit
@@ -19,6 +18,7 @@ from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.syncing import SyncReport, enroll, sync_now
 from sync.server import tables as t
+from tests.support.hq_process import Hq
 
 __all__ = [
     "Laptop",

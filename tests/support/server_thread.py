@@ -6,9 +6,10 @@ import threading
 import time
 
 import uvicorn
-from databases import free_port
 from fastapi import FastAPI
 from sqlalchemy import Engine
+
+from tests.support.databases import free_port
 
 __all__ = ["ServerThread"]
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from databases import database_urls
-from toy import ServerThread, toy_app
 
 from sync.server import ServerSettings
+from tests.support.databases import database_urls
+from tests.sync.toy import ServerThread, toy_app
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -14,14 +14,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hq_records import hq_record
 from sqlalchemy import text
-from toy import TOY, TOY_INFO, TOY_ROLES, ServerThread, enroll_toy, toy_app
 
 from sync.client import run_sync
 from sync.roles import Roles, RoleSpec
 from sync.schema import SyncSchema, TableSpec
 from sync.server import create_app
+from tests.support.hq_records import hq_record
+from tests.sync.toy import TOY, TOY_INFO, TOY_ROLES, ServerThread, enroll_toy, toy_app
 
 
 def uid(prefix: str) -> str:

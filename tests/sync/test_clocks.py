@@ -13,14 +13,14 @@ import time
 import uuid
 
 import pytest
-from hq_records import hq_record
 from sqlalchemy import update
-from toy import ServerThread, enroll_toy
 
 from sync.client import run_sync
 from sync.hlc import HLC, NEVER, Timestamp, format_ts, parse_ts, stored_ts
 from sync.protocol import Change
 from sync.server import tables as t
+from tests.support.hq_records import hq_record
+from tests.sync.toy import ServerThread, enroll_toy
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import update
-from toy import TOY, ServerThread, enroll_toy
 
 from sync import PROTOCOL_VERSION
 from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
 from sync.server import tables as t
+from tests.sync.toy import TOY, ServerThread, enroll_toy
 
 SYNC = Path(__file__).resolve().parents[2] / "sync"
 

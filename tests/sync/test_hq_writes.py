@@ -12,9 +12,7 @@ import time
 import uuid
 
 import pytest
-from hq_records import hq_record
 from sqlalchemy import select
-from toy import TOY, ServerThread, enroll_toy
 
 from sync.client import run_sync
 from sync.hlc import Timestamp, format_ts, parse_ts
@@ -23,6 +21,8 @@ from sync.server import tables as t
 from sync.server.admin import AdminError, list_conflicts, settle_conflict
 from sync.server.db import write_begin
 from sync.server.hq_writes import HQ_NODE, HqEdit, HqWriteRefused, write_at_hq
+from tests.support.hq_records import hq_record
+from tests.sync.toy import TOY, ServerThread, enroll_toy
 
 
 def uid(prefix: str) -> str:

@@ -9,9 +9,7 @@ import uuid
 
 import httpx
 import pytest
-from hq_records import hq_record
 from sqlalchemy import func, select
-from toy import TOY, TOY_ROLES, ServerThread, ToyReplica, code_for, enroll_toy, new_user
 
 from sync import PROTOCOL_VERSION
 from sync.client import SyncClient, SyncError, Unauthorized, UpgradeRequired, run_sync
@@ -20,6 +18,8 @@ from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA, Change
 from sync.server import tables as t
 from sync.server.admin import add_user, list_conflicts, new_epoch, revoke_device
 from sync.server.db import write_begin
+from tests.support.hq_records import hq_record
+from tests.sync.toy import TOY, TOY_ROLES, ServerThread, ToyReplica, code_for, enroll_toy, new_user
 
 
 def gid() -> str:

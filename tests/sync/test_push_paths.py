@@ -11,12 +11,12 @@ import gc
 import uuid
 
 import pytest
-from hq_records import hq_record
-from toy import TOY, ServerThread, enroll_toy
 
 from sync.gcpause import gc_paused
 from sync.replica import PushBatch
 from sync.server.writer import NewRecords
+from tests.support.hq_records import hq_record
+from tests.sync.toy import TOY, ServerThread, enroll_toy
 
 
 def gid() -> str:

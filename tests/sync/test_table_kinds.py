@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import uuid
 
-from hq_records import hq_record
-from toy import TOY, ServerThread, enroll_toy
-
 from sync.client import run_sync
 from sync.schema import EVERY_DEVICE
 from sync.server.db import write_begin
 from sync.server.hq_writes import HqEdit, write_at_hq
+from tests.support.hq_records import hq_record
+from tests.sync.toy import TOY, ServerThread, enroll_toy
 
 
 def uid(prefix: str) -> str:

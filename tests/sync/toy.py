@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from server_thread import ServerThread
 
 from sync.client import SyncClient
 from sync.hlc import HLC
@@ -29,6 +28,7 @@ from sync.schema import FieldLimit, SyncSchema, TableSpec
 from sync.server import AppInfo, ServerSettings, create_app
 from sync.server.admin import add_user, create_code
 from sync.server.db import write_begin
+from tests.support.server_thread import ServerThread
 
 __all__ = [
     "TOY",

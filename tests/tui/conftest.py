@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hq_process import Hq  # the e2e tests' real server process
-from tui_fixtures import store, template_db
+
+from tests.support.hq_process import Hq  # the e2e tests' real server process
+from tests.tui.tui_fixtures import store, template_db
 
 __all__ = ["hq", "store", "template_db"]
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hq_process import Hq
-from tui_helpers import build_store, make_app, screen_lines, settle
 
 from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.conflict_dialog import ConflictDialog
 from fieldkit.tui.person import PersonScreen
+from tests.support.hq_process import Hq
+from tests.tui.tui_helpers import build_store, make_app, screen_lines, settle
 
 pytestmark = pytest.mark.slow
 

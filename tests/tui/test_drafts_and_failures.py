@@ -6,7 +6,6 @@ import sqlite3
 
 from sqlalchemy import event
 from textual.widgets import Input, SelectionList
-from tui_helpers import make_app, open_visit_form, rows, settle
 
 from fieldkit.services import DraftBox
 from fieldkit.store import Store
@@ -14,6 +13,7 @@ from fieldkit.store.roster import find_by_code  # the tests read the store direc
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.visit_form import VisitForm
+from tests.tui.tui_helpers import make_app, open_visit_form, rows, settle
 
 SIZE = (100, 30)
 

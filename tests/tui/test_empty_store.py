@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
-from tui_helpers import make_app, screen_lines, settle
 
 from fieldkit.store import Store
+from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 
 async def test_an_empty_roster_says_how_to_fill_it(tmp_path: Path) -> None:

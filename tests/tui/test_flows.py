@@ -6,7 +6,6 @@ import json
 
 from rich.cells import cell_len
 from textual.widgets import Input, Select, SelectionList
-from tui_helpers import make_app, open_visit_form, rows, screen_lines, settle
 
 from fieldkit.config import Config
 from fieldkit.store import Store
@@ -21,6 +20,7 @@ from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.sync_screen import SyncScreen
 from fieldkit.tui.today import TodayScreen
 from fieldkit.tui.visit_form import VisitForm
+from tests.tui.tui_helpers import make_app, open_visit_form, rows, screen_lines, settle
 
 SIZE = (100, 30)
 

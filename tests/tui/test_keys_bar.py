@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tui_helpers import make_app, screen_lines, settle
 
 from fieldkit.store import Store
 from fieldkit.store.roster import find_by_code
 from fieldkit.tui.widgets import KeysBar
+from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 
 def _footer(app: object) -> tuple[str, list[str]]:

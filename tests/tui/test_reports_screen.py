@@ -6,11 +6,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from textual.widgets import Label, Sparkline
-from tui_helpers import make_app, settle
 
 from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.store import Store
 from fieldkit.tui.reports_screen import ReportsScreen
+from tests.tui.tui_helpers import make_app, settle
 
 
 def _fixed_store(path: Path) -> Store:

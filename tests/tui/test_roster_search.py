@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from tui_helpers import rows
 
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Category, Sex, Status, Tier
@@ -24,6 +23,7 @@ from fieldkit.store.records import update_person
 from fieldkit.store.replica import StoreReplica
 from fieldkit.store.roster import RosterFilter, find_by_code, search_roster
 from sync.protocol import PulledRecord, PullPage
+from tests.tui.tui_helpers import rows
 
 QUERIES = [
     "张", "三丰", "张三丰", "幸", "幸福", "幸福小区", "小区3栋", "村", "东风村二组", "社区1",

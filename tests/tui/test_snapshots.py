@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable, Iterator
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_helpers import make_app, settle
 
 from fieldkit.store import Store
 from fieldkit.store.roster import find_by_code
+from tests.tui.tui_helpers import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
 LANGS = ["zh", "en"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from hq_process import Hq  # the e2e tests' real server process
-from tui_helpers import make_app, rows, screen_lines, settle
-
 from fieldkit.store import Store
 from fieldkit.syncing import enroll
+from tests.support.hq_process import Hq  # the e2e tests' real server process
+from tests.tui.tui_helpers import make_app, rows, screen_lines, settle
 
 
 async def test_sync_from_the_app_sends_everything(store: Store, hq: Hq) -> None:

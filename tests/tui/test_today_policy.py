@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.widgets import Static
-from tui_helpers import make_app, screen_lines, settle
 
 from fieldkit.paths import config_dir
 from fieldkit.store import Store
 from fieldkit.tui.today import TodayScreen
+from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 
 def _write_policy(text: str) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tui_helpers import make_app, settle
-
 from fieldkit.store import Store
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.visit_form import VisitForm
+from tests.tui.tui_helpers import make_app, settle
 
 
 def _rows(store: Store, sql: str, *args: object) -> list[tuple[object, ...]]:

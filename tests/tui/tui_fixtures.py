@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tui_helpers import build_store
 
 from fieldkit.store import Store
+from tests.tui.tui_helpers import build_store
 
 
 @pytest.fixture(scope="session")
