@@ -300,11 +300,9 @@ def push_all(
                 result.rejected += 1
                 result.rejected_reasons.append(v.reason)
 
-    wire = isinstance(replica, WireOutbox)
-
     def read(limit: int, after_seq: int) -> PushBatch | None:
-        if wire:
-            return replica.pending_wire(limit, after_seq)  # type: ignore[attr-defined]
+        if isinstance(replica, WireOutbox):
+            return replica.pending_wire(limit, after_seq)
         return PushBatch.of(replica.pending(limit, after_seq))
 
     # Batches go one at a time, in order (the server's watermark needs them so), but

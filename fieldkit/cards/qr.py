@@ -105,7 +105,8 @@ def _finder_penalty(stack: NDArray[np.int8]) -> NDArray[np.int64]:
     for i in range(11):
         value = value * 2 + stack[:, :, i : i + width]
     found = (value == _FINDER_LIKE[0]) | (value == _FINDER_LIKE[1])
-    return 40 * found.sum(axis=(1, 2)).astype(np.int64)
+    penalty: NDArray[np.int64] = 40 * found.sum(axis=(1, 2)).astype(np.int64)
+    return penalty
 
 
 def _penalties(stack: NDArray[np.int8]) -> NDArray[np.int64]:

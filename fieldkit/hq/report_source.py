@@ -70,7 +70,7 @@ __all__ = ["HqSource", "hq_source"]
 _REASONS = {m.value: m for m in VisitReason}
 
 
-def _in_sites(column: Any, sites: SiteScope) -> ColumnElement[bool]:
+def _in_sites(column: ColumnElement[Any], sites: SiteScope) -> ColumnElement[bool]:
     """``column IN (sites)``, or true for every site."""
     if sites is None:
         return literal(True)

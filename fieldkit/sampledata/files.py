@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from fieldkit.domain.money import format_yuan
@@ -46,10 +46,8 @@ _PAPER_FROM = date(2026, 10, 1)
 
 def is_paper_visit(gen: CountyGenerator, visit: Row) -> bool:
     """Visits kept on paper: 松林村, from 1 October of the demo year."""
-    return (
-        visit["site_id"] == gen.sites[_PAPER_SITE]["id"]
-        and visit["visited_at"].date() >= _PAPER_FROM
-    )
+    visited_at: datetime = visit["visited_at"]
+    return visit["site_id"] == gen.sites[_PAPER_SITE]["id"] and visited_at.date() >= _PAPER_FROM
 
 
 def _yes(flag: bool) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from sync.hlc import NEVER, format_ts, stored_ts
 from sync.protocol import ConflictInfo, Cursor
@@ -60,7 +61,9 @@ def current_state(conn: Connection) -> tuple[str, int]:
     return str(row.epoch), int(row.rev)
 
 
-def _after(cols: Any, kind: int, cur: Cursor) -> ColumnElement[bool]:
+def _after(
+    cols: ReadOnlyColumnCollection[str, ColumnElement[Any]], kind: int, cur: Cursor
+) -> ColumnElement[bool]:
     """Rows of stream ``kind`` that sort after the cursor in (rev, kind, tbl, id) order.
 
     Written as a row-value comparison so that both PostgreSQL and SQLite turn it
@@ -76,7 +79,7 @@ def _after(cols: Any, kind: int, cur: Cursor) -> ColumnElement[bool]:
     )
 
 
-def _in_scope(col: Any, dev: Device) -> ColumnElement[bool]:
+def _in_scope(col: ColumnElement[Any], dev: Device) -> ColumnElement[bool]:
     """Rows of the device's scope keys, and those every device receives."""
     if dev.scope is None:
         return true()

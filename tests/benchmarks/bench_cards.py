@@ -43,7 +43,7 @@ TARGET_MB = 20.0
 def _site_store(path: Path, persons: int) -> tuple[Store, str]:
     store = generate_store(path, persons=persons, visits=0)
     with store.engine.begin() as conn:
-        site_id, name = conn.exec_driver_sql("SELECT id, name FROM site ORDER BY name").first()
+        site_id, name = conn.exec_driver_sql("SELECT id, name FROM site ORDER BY name").one()
         conn.exec_driver_sql("UPDATE person SET site_id = ?, status = 'active'", (site_id,))
     return store, str(name)
 

@@ -49,8 +49,8 @@ from sync.server import tables as t
 from sync.server.admin import add_user
 from sync.server.db import make_engine, migrate, write_begin
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from hq_process import database_urls
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.*
+from tests.support.hq_process import database_urls
 
 TARGET_MS = 500.0
 _NULL = "\\N"  # COPY's NULL

@@ -41,6 +41,7 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -52,7 +53,6 @@ from typing import Any
 
 import httpcore
 import httpx
-from bench_sync import Server, code, fill_outbox, seed_hq
 from sqlalchemy import create_engine, text
 
 from fieldkit.domain.ids import new_id
@@ -62,6 +62,9 @@ from fieldkit.sync_schema import sync_schema
 from fieldkit.syncing import enroll, sync_now
 from sync.client import SyncClient, push_all
 from sync.server.db import make_engine, migrate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.*
+from tests.benchmarks.bench_sync import Server, code, fill_outbox, seed_hq
 
 PEER_DIR = Path(__file__).resolve().parent / "peer_pouchdb"
 QUICK = {"visits": 10_000, "persons": 2_000, "pull_visits": 20_000}

@@ -238,7 +238,7 @@ def bench_push(db_url: str, engine: Any, tmp: Path, n: int) -> None:
 def seed_hq(engine: Any, site: str, n_persons: int, n_visits: int) -> list[tuple[Any, ...]]:
     """Records straight into the HQ tables (not timed); returns them for the baseline."""
     with write_begin(engine) as conn:
-        rev = int(conn.execute(text("SELECT rev FROM sync_server_state WHERE id = 1")).scalar())
+        rev = int(conn.execute(text("SELECT rev FROM sync_server_state WHERE id = 1")).scalar_one())
         rev += 1
         conn.execute(update(t.server_state).values(rev=rev))
     out: list[tuple[Any, ...]] = []

@@ -26,10 +26,17 @@ class Scan:
 
 def scan_image(image: Image.Image) -> list[Scan]:
     """Every QR code zxing-cpp finds in ``image``."""
+    qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
     return [
-        Scan(text=b.text, version=str(b.extra.get("Version")), ec_level=b.ec_level)
-        for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        Scan(text=b.text, version=_version(b.extra), ec_level=b.ec_level)
+        for b in zxingcpp.read_barcodes(image, formats=qr)
     ]
+
+
+def _version(extra: object) -> str:
+    """The symbol version from zxing-cpp's per-symbology extra information (a dict)."""
+    assert isinstance(extra, dict)
+    return str(extra.get("Version"))
 
 
 def scan_pdf(path: Path, dpi: int = 200) -> list[list[Scan]]:

@@ -54,7 +54,7 @@ def notices(app: FieldkitApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-async def scan(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+async def scan(pilot, text: str) -> None:
     """A scanner typing ``text`` and Enter."""
     await pilot.press(*text, "enter")
     await settle(pilot)
@@ -277,10 +277,10 @@ async def test_a_check_in_left_unsaved_comes_back_still_confirmed_by_card(
         assert isinstance(again.screen, ConfirmDialog)
         await pilot.press("y")
         await settle(pilot)
-        form = again.screen
-        assert isinstance(form, VisitForm)
-        assert form.query_one("#goods", Input).value == "棉被"
-        fill_who_and_what(form)
+        restored = again.screen
+        assert isinstance(restored, VisitForm)
+        assert restored.query_one("#goods", Input).value == "棉被"
+        fill_who_and_what(restored)
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert visits(store) == [*before, ("GL-0007", "qr", "2026-11-21 10:30:00.000000", 1)]

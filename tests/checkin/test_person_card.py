@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.checkin.test_checkin import SIZE, notices, person_id
 from textual.widgets import Input, Static
 
 from fieldkit.cards.keys import SigningKey, default_key_dir, key_file_name, write_key_file
@@ -15,6 +14,7 @@ from fieldkit.store import Store
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from tests.cards.cards_helpers import scan_pdf
+from tests.checkin.test_checkin import SIZE, notices, person_id
 from tests.tui.tui_helpers import NOW, make_app, rows, settle
 
 

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from fieldkit.domain.models import Person, PersonEvent, Site, Visit
+from fieldkit.domain.vocab import EventKind, SiteKind, Tier, VisitReason
 from fieldkit.store import Store
 from sync.server import tables as t
 from tests.support.hq_process import Hq, run_cli
@@ -112,8 +113,8 @@ def make_county(hq: Hq, tmp: Path) -> County:
     today = date.today()
     now = datetime.now().replace(microsecond=0)
     with store.write() as s:
-        east_site = Site(name="东山安置点", county="甘洛县", kind="relocation")
-        west_site = Site(name="西岭村", county="甘洛县", kind="village")
+        east_site = Site(name="东山安置点", county="甘洛县", kind=SiteKind.RELOCATION)
+        west_site = Site(name="西岭村", county="甘洛县", kind=SiteKind.VILLAGE)
         s.add_all([east_site, west_site])
         s.flush()
         east, west = east_site.id, west_site.id
@@ -131,8 +132,8 @@ def make_county(hq: Hq, tmp: Path) -> County:
             return p
 
         people: dict[str, Person] = {}
-        person("王从未", east, tier="key")
-        person("李四十", east, tier="key")
+        person("王从未", east, tier=Tier.KEY)
+        person("李四十", east, tier=Tier.KEY)
         person("张今天", east, tier="routine")
         person("赵住院", west, tier="routine", status="hospitalised")
         person("钱去世", west, tier="routine", status="deceased")
@@ -151,7 +152,7 @@ def make_county(hq: Hq, tmp: Path) -> County:
                 Visit(
                     person_id=people[key].id,
                     site_id=site,
-                    reason="routine",
+                    reason=VisitReason.ROUTINE,
                     visited_at=when,
                     visitors="王芳",
                     money_fen=money,
@@ -161,7 +162,7 @@ def make_county(hq: Hq, tmp: Path) -> County:
             PersonEvent(
                 person_id=people["赵住院"].id,
                 site_id=west,
-                kind="hospitalised",
+                kind=EventKind.HOSPITALISED,
                 happened_on=today - timedelta(days=10),
             )
         )

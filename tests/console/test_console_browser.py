@@ -116,7 +116,7 @@ def test_overview_figures_match_the_database_and_lead_to_their_lists(
     assert {"王从未", "李四十", "'=SUM(1,2)"} <= names
     formula = next(row for row in rows if row[2] == "'=SUM(1,2)")
     assert formula[8] == "'@home"
-    cells = [c for c in sheet.iter_rows(min_row=3) for c in c]
+    cells = [cell for row in sheet.iter_rows(min_row=3) for cell in row]
     assert all(c.data_type != "f" for c in cells)
 
     # the person's file, with who recorded it and when it reached HQ

@@ -49,7 +49,7 @@ def _audit(hq: Hq) -> list[tuple[str, str, str]]:
             )
         ).all()
     engine.dispose()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 PAGES = (

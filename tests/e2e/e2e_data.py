@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site, Visit
+from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
 from fieldkit.store import Store
 from sync.server import tables as t
 
@@ -19,7 +20,7 @@ def add_site(path: Path, name: str) -> str:
     """Create a site on the laptop store at ``path``; returns its id."""
     store = Store(path)
     with store.write() as s:
-        site = Site(name=name, county="甘洛县", kind="relocation")
+        site = Site(name=name, county="甘洛县", kind=SiteKind.RELOCATION)
         s.add(site)
     store.close()
     return site.id
@@ -39,7 +40,7 @@ def add_persons(path: Path, site_id: str, prefix: str, n: int) -> list[str]:
                 health="高血压，行动不便",
                 id_number=f"51343419400101{i:04d}",
                 family="独子在外地务工",
-                tier="key",
+                tier=Tier.KEY,
             )
             s.add(p)
             ids.append(p.id)
@@ -58,7 +59,7 @@ def add_visits(
             v = Visit(
                 person_id=pid,
                 site_id=site_id,
-                reason="festival",
+                reason=VisitReason.FESTIVAL,
                 visited_at=datetime(2026, 9, 30, 10, 0),
                 visitors="王芳",
                 money_fen=money_fen,

@@ -42,7 +42,7 @@ def _person(db: Path, pid: str) -> tuple[str, str, str]:
     conn = sqlite3.connect(db)
     row = conn.execute("SELECT phone, address, notes FROM person WHERE id = ?", (pid,)).fetchone()
     conn.close()
-    return tuple(row)  # type: ignore[return-value]
+    return tuple(row)
 
 
 def test_three_laptops_edit_one_person(hq: Hq, tmp_path: Path) -> None:

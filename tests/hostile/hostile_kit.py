@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import Engine, select
 
 from fieldkit.domain.models import Person, Site, Visit
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.sync_schema import sync_schema
 from fieldkit.syncing import enroll, sync_now
@@ -142,7 +143,7 @@ class Laptop:
 def add_site(store: Store, name: str) -> str:
     """A new site of the county on ``store``; its id."""
     with store.write() as s:
-        site = Site(name=name, county=COUNTY, kind="village")
+        site = Site(name=name, county=COUNTY, kind=SiteKind.VILLAGE)
         s.add(site)
     return site.id
 

@@ -210,6 +210,6 @@ def test_values_that_do_not_fit_are_rejected_naming_the_field(target: Target, hq
     engine = hq_engine(hq)
     try:
         for change in changes:
-            assert hq_record(engine, change["tbl"], change["id"]) is None
+            assert hq_record(engine, str(change["tbl"]), str(change["id"])) is None
     finally:
         engine.dispose()

@@ -25,6 +25,7 @@ from fieldkit.cards.keys import SigningKey, default_key_dir, read_key_file
 from fieldkit.cards.payload import sign_card
 from fieldkit.cards.records import check_card, load_ring, reissue_card
 from fieldkit.domain.models import Person, Site
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.syncing import enroll, sync_now
 from tests.support.hq_process import Hq, database_urls
@@ -67,7 +68,7 @@ def test_a_key_made_at_hq_verifies_cards_on_a_volunteer_laptop_and_reissues_reac
 ) -> None:
     office = laptop(hq, tmp_path, "县局", "admin")
     with office.write() as s:
-        site = Site(name="云溪村", county=COUNTY, kind="village")
+        site = Site(name="云溪村", county=COUNTY, kind=SiteKind.VILLAGE)
         s.add(site)
         s.flush()
         person = Person(code="YX-1", name="周老", site_id=site.id, birth_date=date(1938, 2, 1))

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from fieldkit.domain.models import Person, Site
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.store.replica import open_conflicts
 from fieldkit.syncing import sync_now
@@ -44,7 +45,7 @@ def test_the_value_an_admin_keeps_reaches_every_laptop(
 ) -> None:
     admin = laptop(hq_any, tmp_path, "admin", "admin", None)
     with admin.write() as s:
-        site = Site(name="清水安置点", kind="relocation")
+        site = Site(name="清水安置点", kind=SiteKind.RELOCATION)
         s.add(site)
         s.flush()
         person = Person(code="QS-1", name="刘英", site_id=site.id, birth_date=date(1941, 3, 2))

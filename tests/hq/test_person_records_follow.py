@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from fieldkit.domain.models import Consultation, Person, Site, Visit
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from tests.hq.hq_kit import laptop, ok
 from tests.support.hq_records import hq_record
@@ -40,7 +41,10 @@ def test_a_persons_records_follow_the_person_to_another_site(
 ) -> None:
     admin = laptop(hq_any, tmp_path, "admin", "admin", None)
     with admin.write() as s:
-        east, west = Site(name="东站", kind="village"), Site(name="西站", kind="village")
+        east, west = (
+            Site(name="东站", kind=SiteKind.VILLAGE),
+            Site(name="西站", kind=SiteKind.VILLAGE),
+        )
         s.add_all([east, west])
         s.flush()
         person = Person(code="FO-1", name="王五", site_id=east.id, birth_date=date(1940, 1, 1))

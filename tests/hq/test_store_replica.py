@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from fieldkit.domain.models import Person, Site, Visit
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.store.replica import CODE_CLASH_MARK, open_conflicts, rejected_changes
 from fieldkit.sync_schema import ROLES
@@ -23,7 +24,7 @@ from tests.support.server_thread import ServerThread
 
 def make_site(store: Store, name: str) -> str:
     with store.write() as s:
-        site = Site(name=name, kind="village")
+        site = Site(name=name, kind=SiteKind.VILLAGE)
         s.add(site)
     return site.id
 

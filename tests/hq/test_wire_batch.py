@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from fieldkit.domain.models import Site
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from sync.protocol import PushRequest
@@ -16,7 +17,7 @@ def test_the_wire_batch_is_the_model_batch(tmp_path: Path) -> None:
     store = Store(tmp_path / "wire.db")
     with store.write() as s:
         for i in range(3):
-            s.add(Site(name=f'第{i}站 "引号" \\ \t', kind="village"))
+            s.add(Site(name=f'第{i}站 "引号" \\ \t', kind=SiteKind.VILLAGE))
     replica = StoreReplica(store)
     assert isinstance(replica, WireOutbox)
     changes = replica.pending(2, after_seq=0)

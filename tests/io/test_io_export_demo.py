@@ -7,6 +7,7 @@ import sqlite3
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -28,7 +29,8 @@ from fieldkit.store import Store
 from tests.io.io_helpers import counts
 
 
-def _column(path: Path, sql: str) -> list[object]:
+def _column(path: Path, sql: str) -> list[Any]:
+    """One column of a query on the SQLite file, as SQLite's own values (int, str, None)."""
     with sqlite3.connect(path) as conn:
         return [row[0] for row in conn.execute(sql)]
 
@@ -45,7 +47,7 @@ def test_demo_store_has_no_outbox_and_has_search_keys(demo_store: Store) -> None
     assert stored["person"] == 300 and stored["site"] >= 3
     assert _column(demo_store.path, "SELECT count(*) FROM person WHERE search_full = ''") == [0]
     with demo_store.read() as s:
-        zhang = s.exec(select(Person).where(Person.search_initials.startswith("z"))).first()  # type: ignore[attr-defined]
+        zhang = s.exec(select(Person).where(Person.search_initials.startswith("z"))).first()
         assert zhang is not None and zhang.search_full.startswith("z")
 
 
@@ -76,12 +78,12 @@ def test_demo_county_is_realistic(demo_store: Store) -> None:
     ) == [0]
     assert _column(path, "SELECT count(*) FROM person WHERE contact_id IS NULL") == [0]
     assert _column(path, "SELECT count(*) FROM volunteer_team") == [2]
-    assert min(_column(path, "SELECT count(*) FROM team_member GROUP BY team_id")) >= 8  # type: ignore[type-var]
+    assert min(_column(path, "SELECT count(*) FROM team_member GROUP BY team_id")) >= 8
     # 离休 are very old; 50-year party members exist; walk-in consultations exist
     births = _column(path, "SELECT birth_date FROM person WHERE category = 'lixiu'")
-    assert births and max(births) < "1932-01-01"  # type: ignore[operator]
-    assert _column(path, "SELECT count(*) FROM person WHERE party_year <= 1976")[0] > 10  # type: ignore[operator]
-    assert _column(path, "SELECT count(*) FROM consultation WHERE person_id IS NULL")[0] > 10  # type: ignore[operator]
+    assert births and max(births) < "1932-01-01"
+    assert _column(path, "SELECT count(*) FROM person WHERE party_year <= 1976")[0] > 10
+    assert _column(path, "SELECT count(*) FROM consultation WHERE person_id IS NULL")[0] > 10
     # codes are short and sequential
     codes = _column(path, "SELECT code FROM person ORDER BY code")
     assert codes[0] == "GL-0001" and codes[-1] == "GL-0300"

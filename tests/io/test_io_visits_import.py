@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlmodel import select
+from sqlmodel import col, select
 
 from fieldkit.domain.models import Person, Visit
 from fieldkit.domain.vocab import Confirmation, VisitReason
@@ -67,7 +67,7 @@ def test_fields_of_an_imported_visit(demo_store: Store, tmp_path: Path) -> None:
         visits = s.exec(
             select(Visit)
             .where(Visit.person_id == person.id, Visit.visited_at >= datetime(2026, 11, 2))
-            .order_by(Visit.visited_at)
+            .order_by(col(Visit.visited_at))
         ).all()
         assert [v.reason for v in visits] == [VisitReason.FESTIVAL, VisitReason.AID]
         first = visits[0]

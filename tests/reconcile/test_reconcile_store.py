@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from fieldkit.domain.models import Person, Site, Visit
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.store.reconcile import reconcile_store
 
@@ -25,7 +26,7 @@ def _store_held_before_enrolling(path: Path) -> tuple[Store, str, str]:
     """A site and a person written without outbox entries, then the person edited."""
     store = Store(path)
     with store.write(remote=True) as s:
-        site = Site(name="东山安置点", county="甘洛县", kind="relocation")
+        site = Site(name="东山安置点", county="甘洛县", kind=SiteKind.RELOCATION)
         s.add(site)
         s.flush()
         person = Person(code="DS-0001", name="王秀英", site_id=site.id, birth_date=date(1938, 5, 1))

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from fieldkit.domain.models import Person, Site
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
@@ -21,7 +22,7 @@ def _rejected_person(hq: Hq, db: Path) -> tuple[Store, str]:
     run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code("局机关"))
     store = Store(db)
     with store.write() as s:
-        site = Site(name="东山安置点", county="甘洛县", kind="relocation")
+        site = Site(name="东山安置点", county="甘洛县", kind=SiteKind.RELOCATION)
         s.add(site)
     run_cli("--db", str(db), "sync")
     # Written without an outbox entry (as a bad restore would), then edited.

@@ -105,13 +105,13 @@ async def test_a_follow_up_closes_only_when_its_box_is_ticked(store: Store) -> N
 
         await pilot.press("v")
         await settle(pilot)
-        form = app.screen
-        assert isinstance(form, VisitForm)
-        box = form.query_one("#follow_up_done", Checkbox)
+        ticking = app.screen
+        assert isinstance(ticking, VisitForm)
+        box = ticking.query_one("#follow_up_done", Checkbox)
         assert "联系社区医生" in str(box.label)
         box.value = True
-        form.query_one("#visitors", Input).value = "周敏"
-        form.query_one("#services", Input).value = "已联系社区医生"
+        ticking.query_one("#visitors", Input).value = "周敏"
+        ticking.query_one("#services", Input).value = "已联系社区医生"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)

@@ -46,6 +46,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Protocol
 
 from sqlmodel import SQLModel
 
@@ -68,6 +69,7 @@ from fieldkit.domain.vocab import (
     Tier,
     VisitReason,
 )
+from fieldkit.reports.model import ActivitiesRow, SiteRef, TeamRef
 from fieldkit.store import Store
 from fieldkit.store.records import (
     ActivityInput,
@@ -283,5 +285,24 @@ def _tombstone(store: Store, model: type[SQLModel], row_id: str) -> None:
     with store.write() as s:
         row = s.get(model, row_id)
         assert row is not None
-        row.deleted = True  # type: ignore[attr-defined]
+        row.deleted = True
         s.add(row)
+
+
+class SiteRow(Protocol):
+    """A row of a report table that may name a site."""
+
+    @property
+    def site(self) -> SiteRef | None: ...
+
+
+def site_of(row: SiteRow) -> SiteRef:
+    """The site of a per-site row of a table (only the totals row has none)."""
+    assert row.site is not None, "a per-site row names its site"
+    return row.site
+
+
+def team_of(row: ActivitiesRow) -> TeamRef:
+    """The team of a per-team row of the activities table (only the totals row has none)."""
+    assert row.team is not None, "a per-team row names its team"
+    return row.team

@@ -6,20 +6,23 @@ figure is in the comments here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import TypeVar
 
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import ActivityKind, Category, ConsultTopic, Tier, VisitReason
 from fieldkit.reports import QuarterlyReport
 from fieldkit.reports.model import Outcomes
-from tests.reports.report_county import County
+from tests.reports.report_county import County, SiteRow, site_of, team_of
 
 R = VisitReason
+RowT = TypeVar("RowT", bound=SiteRow)
 
 
-def _by_site(rows: tuple, county: County) -> dict[str, object]:  # type: ignore[type-arg]
+def _by_site(rows: Sequence[RowT], county: County) -> dict[str, RowT]:
     names = {county["site_A"]: "A", county["site_B"]: "B", county["site_C"]: "C"}
-    return {names[row.site.id]: row for row in rows}
+    return {names[site_of(row).id]: row for row in rows}
 
 
 def test_title_and_scope(q4: QuarterlyReport) -> None:
@@ -32,7 +35,7 @@ def test_title_and_scope(q4: QuarterlyReport) -> None:
 def test_rows_are_the_live_sites_in_pinyin_order(q4: QuarterlyReport) -> None:
     # 河东社区 (hedong) < 石桥村 (shiqiao) < 幸福安置点 (xingfu); the removed 旧村 is left out
     for section in (q4.persons, q4.visits, q4.care_by_site, q4.money, q4.consultations):
-        assert [r.site.name for r in section.rows] == ["河东社区", "石桥村", "幸福安置点"]
+        assert [site_of(r).name for r in section.rows] == ["河东社区", "石桥村", "幸福安置点"]
 
 
 def test_persons_served(q4: QuarterlyReport, county: County) -> None:
@@ -185,13 +188,13 @@ def test_consultations(q4: QuarterlyReport, county: County) -> None:
 
 
 def test_volunteer_activities_per_team(q4: QuarterlyReport, county: County) -> None:
-    rows = {row.team.name: row for row in q4.activities.rows}
+    rows = {team_of(row).name: row for row in q4.activities.rows}
     assert list(rows) == [
         "银发护林队",
         "爱晚志愿者",
     ]  # 石桥村 before 幸福安置点; removed team left out
     t1, t2 = rows["爱晚志愿者"], rows["银发护林队"]
-    assert t1.team.site.name == "幸福安置点"
+    assert team_of(t1).site.name == "幸福安置点"
     assert {k: n for k, n in t1.by_kind.items() if n} == {
         ActivityKind.TALK: 1, ActivityKind.PATROL: 1,
     }  # fmt: skip

@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,7 +81,9 @@ def test_xlsx_cell_by_cell(q4: QuarterlyReport, tmp_path: Path) -> None:
     ws = wb["安置点未访"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
     assert rows[0][:5] == ["幸福安置点", "A-2", "李四", "李四家", "139000012"]
-    assert rows[0][5].date() == date(2025, 10, 5)
+    last_visit = rows[0][5]
+    assert isinstance(last_visit, datetime)
+    assert last_visit.date() == date(2025, 10, 5)
     assert ws["F4"].number_format == "yyyy-mm-dd"
     assert rows[1] == ["幸福安置点", "A-5", "孔十一", "孔十一家", "139000015", "从未走访"]
     assert rows[2] == ["合计", "2 人", None, None, None, None]

@@ -57,7 +57,7 @@ def history(
     )
 
 
-def outcomes(h: PersonHistory, policy=PLAIN) -> Counter[tuple[TaskKind, Outcome]]:  # type: ignore[no-untyped-def]
+def outcomes(h: PersonHistory, policy=PLAIN) -> Counter[tuple[TaskKind, Outcome]]:
     return Counter(Replay(Q4, policy).person(h))
 
 

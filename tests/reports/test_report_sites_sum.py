@@ -19,7 +19,7 @@ from fieldkit.reports.model import (
 )
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
-from tests.reports.report_county import County
+from tests.reports.report_county import County, site_of
 
 DAY = date(2027, 1, 5)
 
@@ -37,7 +37,7 @@ def _check_sites_add_up(store: Store, quarter: str) -> QuarterlyReport:
     q = parse_quarter(quarter)
     whole = build_report(source, q, made_on=DAY)
     per_site = [
-        build_report(source, q, site_id=row.site.id, made_on=DAY) for row in whole.persons.rows
+        build_report(source, q, site_id=site_of(row).id, made_on=DAY) for row in whole.persons.rows
     ]
     assert all(r.site is not None for r in per_site)
     for part, row in zip(per_site, whole.persons.rows, strict=True):
@@ -54,10 +54,10 @@ def _check_sites_add_up(store: Store, quarter: str) -> QuarterlyReport:
     )
     assert ActivitiesRow.sum(r.activities.total for r in per_site) == whole.activities.total
     assert [u for r in per_site for u in r.unvisited] == list(whole.unvisited)
-    for part, row in zip(per_site, whole.visits.rows, strict=True):
-        assert part.visits.rows == (row,)
-    for part, row in zip(per_site, whole.care_by_site.rows, strict=True):
-        assert part.care_by_site.rows == (row,)
+    for part, visits in zip(per_site, whole.visits.rows, strict=True):
+        assert part.visits.rows == (visits,)
+    for part, care in zip(per_site, whole.care_by_site.rows, strict=True):
+        assert part.care_by_site.rows == (care,)
     return whole
 
 

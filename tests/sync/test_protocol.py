@@ -254,7 +254,7 @@ def test_paged_pull_resumes_after_a_cut(toy_hq: ServerThread) -> None:
 
     applied = reader.apply_page
 
-    def cut_after_two(page):  # type: ignore[no-untyped-def]
+    def cut_after_two(page):
         if reader.meta.get("pages", 0) == 2:
             raise Cut
         return applied(page)

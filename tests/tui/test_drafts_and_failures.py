@@ -18,11 +18,12 @@ from tests.tui.tui_helpers import make_app, open_visit_form, rows, settle
 SIZE = (100, 30)
 
 
-def _visits(store: Store) -> list[tuple[object, ...]]:
-    return rows(store, "SELECT person_id, services, money_fen, needs FROM visit ORDER BY services")
+def _visits(store: Store) -> list[tuple[str, str, int, str]]:
+    found = rows(store, "SELECT person_id, services, money_fen, needs FROM visit ORDER BY services")
+    return [(str(p), str(s), int(str(m)), str(n)) for p, s, m, n in found]
 
 
-async def _visit_form(app, pilot, person_id: str) -> VisitForm:  # type: ignore[no-untyped-def]
+async def _visit_form(app, pilot, person_id: str) -> VisitForm:
     form = await open_visit_form(app, pilot, person_id)
     assert isinstance(form, VisitForm)
     return form
@@ -55,13 +56,13 @@ async def test_a_half_typed_visit_is_offered_back_after_a_crash(store: Store) ->
         assert "一次走访" in dialog.question and "张三丰" in dialog.question
         await pilot.press("y")
         await settle(pilot)
-        form = again.screen
-        assert isinstance(form, VisitForm) and form.person_id == pid
-        assert form.query_one("#services", Input).value == "送米送油"
-        assert form.query_one("#money", Input).value == "300"
-        assert form.query_one("#needs", SelectionList).selected == ["医疗"]
-        assert form.dirty  # Esc would ask before dropping it
-        form.query_one("#visitors", Input).value = "周敏"
+        restored = again.screen
+        assert isinstance(restored, VisitForm) and restored.person_id == pid
+        assert restored.query_one("#services", Input).value == "送米送油"
+        assert restored.query_one("#money", Input).value == "300"
+        assert restored.query_one("#needs", SelectionList).selected == ["医疗"]
+        assert restored.dirty  # Esc would ask before dropping it
+        restored.query_one("#visitors", Input).value = "周敏"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(again.screen, PersonScreen)

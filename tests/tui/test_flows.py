@@ -26,7 +26,7 @@ SIZE = (100, 30)
 
 
 def _count_visits(store: Store) -> int:
-    return int(rows(store, "SELECT count(*) FROM visit")[0][0])  # type: ignore[call-overload]
+    return int(str(rows(store, "SELECT count(*) FROM visit")[0][0]))
 
 
 def _who_and_what(form: VisitForm) -> None:
@@ -36,7 +36,7 @@ def _who_and_what(form: VisitForm) -> None:
         form.query_one("#services", Input).value = "走访慰问"
 
 
-async def _open_visit_form(app, pilot, code: str = "GL-0001"):  # type: ignore[no-untyped-def]
+async def _open_visit_form(app, pilot, code: str = "GL-0001"):
     await settle(pilot)
     person = app.services.roster.find_by_code(code)
     assert person is not None
@@ -456,7 +456,7 @@ async def test_command_palette_reaches_a_person(store: Store) -> None:
         assert "张三丰" in str(app.screen.query_one("#person-summary").render())
 
 
-async def test_theme_toggle_is_saved(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_theme_toggle_is_saved(store: Store, tmp_path) -> None:
     from fieldkit.config import load_config
 
     path = tmp_path / "config.toml"
@@ -518,7 +518,7 @@ async def test_consultation_for_a_person_and_file_details(store: Store) -> None:
     assert got == [("anti_fraud", pid, site)]
 
 
-def test_run_refuses_a_bad_config_file(store: Store, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_run_refuses_a_bad_config_file(store: Store, capsys) -> None:
     from fieldkit.cli.main import main
     from fieldkit.config import config_path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import Label, Sparkline
 
 from fieldkit.domain.models import Person, Site, Visit
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.tui.reports_screen import ReportsScreen
 from tests.tui.tui_helpers import make_app, settle
@@ -17,8 +18,8 @@ def _fixed_store(path: Path) -> Store:
     """Two sites, three persons, four visits in 2026Q4 and one just before it."""
     store = Store(path)
     with store.write() as s:
-        east = Site(name="东山安置点", county="甘洛县", kind="relocation")
-        west = Site(name="西岭村", county="甘洛县", kind="village")
+        east = Site(name="东山安置点", county="甘洛县", kind=SiteKind.RELOCATION)
+        west = Site(name="西岭村", county="甘洛县", kind=SiteKind.VILLAGE)
         s.add_all([east, west])
         s.flush()
         a = Person(code="DS-0001", name="王秀英", site_id=east.id, birth_date=date(1938, 5, 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -56,7 +57,7 @@ def build_store(path: Path) -> Store:
         staff = StaffMember(name="周敏", site_id=sites[0].id, phone="13900000000")
         s.add(staff)
         s.flush()
-        persons = []
+        persons: list[Person] = []
         for line in PEOPLE:
             code, name, sex, cat, tier, si, addr, phone, alone, hard = line.split("|")
             persons.append(
@@ -147,7 +148,7 @@ def rows(store: Store, sql: str, *args: object) -> list[tuple[object, ...]]:
         con.close()
 
 
-async def open_visit_form(app: FieldkitApp, pilot: Pilot[int], person_id: str) -> Screen[None]:
+async def open_visit_form(app: FieldkitApp, pilot: Pilot[int], person_id: str) -> Screen[Any]:
     """Open the person's file, then the visit form from it (V); returns the form."""
     await settle(pilot)
     app.open_person(person_id)
@@ -157,7 +158,7 @@ async def open_visit_form(app: FieldkitApp, pilot: Pilot[int], person_id: str) -
     return app.screen
 
 
-def fill_who_and_what(form: Screen[object]) -> None:
+def fill_who_and_what(form: Screen[Any]) -> None:
     """Fill who went and what was done on a visit form (a visit needs both)."""
     from textual.widgets import Input
 
