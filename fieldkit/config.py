@@ -14,6 +14,7 @@ A bad file is reported with the file, the key and what is accepted
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -89,44 +90,68 @@ def load_config(path: Path | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise _refuse(path, N_("{path}: not a valid TOML file: {problem}"), problem=err) from None
-    cfg = Config()
+    changes: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "language":
-            if value not in LANGS:
-                raise _refuse(
-                    path,
-                    N_("{path}: language must be one of {known}, got {value}"),
-                    known=", ".join(LANGS),
-                    value=repr(value),
-                )
-            cfg = cfg.with_changes(language=value)
-        elif key == "theme":
-            if value not in THEMES:
-                raise _refuse(
-                    path,
-                    N_("{path}: theme must be one of {known}, got {value}"),
-                    known=", ".join(THEMES),
-                    value=repr(value),
-                )
-            cfg = cfg.with_changes(theme=value)
-        elif key == "default_site":
-            if not isinstance(value, str) or not value.strip():
-                raise _refuse(
-                    path,
-                    N_("{path}: default_site must be a site name or id, got {value}"),
-                    value=repr(value),
-                )
-            cfg = cfg.with_changes(default_site=value.strip())
-        elif key == "money_confirm_yuan":
-            cfg = cfg.with_changes(money_confirm_fen=_money(path, value))
-        else:
+        reader = _READERS.get(key)
+        if reader is None:
             raise _refuse(
                 path,
                 N_("{path}: unknown setting {key}; known: {known}"),
                 key=repr(key),
-                known="language, theme, default_site, money_confirm_yuan",
+                known=", ".join(_READERS),
             )
-    return cfg
+        changes.update(reader(path, value))
+    return Config().with_changes(**changes)
+
+
+def _read_language(path: Path, value: object) -> dict[str, Any]:
+    """``language``: one of the interface languages."""
+    if value not in LANGS:
+        raise _refuse(
+            path,
+            N_("{path}: language must be one of {known}, got {value}"),
+            known=", ".join(LANGS),
+            value=repr(value),
+        )
+    return {"language": value}
+
+
+def _read_theme(path: Path, value: object) -> dict[str, Any]:
+    """``theme``: one of the app's themes."""
+    if value not in THEMES:
+        raise _refuse(
+            path,
+            N_("{path}: theme must be one of {known}, got {value}"),
+            known=", ".join(THEMES),
+            value=repr(value),
+        )
+    return {"theme": value}
+
+
+def _read_default_site(path: Path, value: object) -> dict[str, Any]:
+    """``default_site``: a site's name or id, not blank."""
+    if not isinstance(value, str) or not value.strip():
+        raise _refuse(
+            path,
+            N_("{path}: default_site must be a site name or id, got {value}"),
+            value=repr(value),
+        )
+    return {"default_site": value.strip()}
+
+
+def _read_money_confirm(path: Path, value: object) -> dict[str, Any]:
+    """``money_confirm_yuan``: the amount above which a visit's money is confirmed."""
+    return {"money_confirm_fen": _money(path, value)}
+
+
+# Each setting of the file and the function that checks it, in the order the
+# "unknown setting" message lists them.
+_READERS: dict[str, Callable[[Path, object], dict[str, Any]]] = {
+    "language": _read_language,
+    "theme": _read_theme,
+    "default_site": _read_default_site,
+    "money_confirm_yuan": _read_money_confirm,
+}
 
 
 def save_config(cfg: Config, path: Path | None = None) -> Path:

@@ -138,43 +138,60 @@ def read_jsonl(path: Path) -> dict[type[SQLModel], list[Row]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ExportFormatError(f"line {number}: not JSON ({err.msg})") from None
-        if not isinstance(record, dict) or "type" not in record:
-            raise ExportFormatError(f'line {number}: a record needs a "type"')
-        kind = record.pop("type")
+        kind, record = _parse_line(number, line)
         if number == 1:
-            if kind != FORMAT:
-                raise ExportFormatError(
-                    f'line 1: expected the header {{"type": "{FORMAT}", ...}}; '
-                    "is this a fieldkit export?"
-                )
-            if record.get("version") != VERSION:
-                raise ExportFormatError(
-                    f"line 1: export version {record.get('version')!r} "
-                    f"is not supported (this fieldkit reads {VERSION})"
-                )
+            _check_header(kind, record)
             continue
         model = _MODELS.get(kind)
         if model is None:
             raise ExportFormatError(
                 f"line {number}: unknown type {kind!r}; known: {', '.join(_MODELS)}"
             )
-        table = _table(model)
-        row = dict(defaults[model])
-        try:
-            for name, value in record.items():
-                if name not in table.c or name.startswith("search_"):
-                    raise ValueError(f"{kind} has no field {name!r}")
-                row[name] = _from_wire(table, name, value)
-        except (ValueError, TypeError) as err:
-            raise ExportFormatError(f"line {number}: {err}") from None
-        if "id" not in row:
-            raise ExportFormatError(f"line {number}: the record has no id")
-        rows[model].append(row)
+        rows[model].append(_record_row(number, model, kind, record, defaults[model]))
     return rows
+
+
+def _parse_line(number: int, line: str) -> tuple[str, dict[str, Any]]:
+    """A line's record type and its fields."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise ExportFormatError(f"line {number}: not JSON ({err.msg})") from None
+    if not isinstance(record, dict) or "type" not in record:
+        raise ExportFormatError(f'line {number}: a record needs a "type"')
+    kind = record.pop("type")
+    return str(kind), record
+
+
+def _check_header(kind: str, header: dict[str, Any]) -> None:
+    """The first line names the format and a version this code reads."""
+    if kind != FORMAT:
+        raise ExportFormatError(
+            f'line 1: expected the header {{"type": "{FORMAT}", ...}}; is this a fieldkit export?'
+        )
+    if header.get("version") != VERSION:
+        raise ExportFormatError(
+            f"line 1: export version {header.get('version')!r} "
+            f"is not supported (this fieldkit reads {VERSION})"
+        )
+
+
+def _record_row(
+    number: int, model: type[SQLModel], kind: str, record: dict[str, Any], defaults: Row
+) -> Row:
+    """One record as a row of its table: known fields only, in Python values, with an id."""
+    table = _table(model)
+    row = dict(defaults)
+    try:
+        for name, value in record.items():
+            if name not in table.c or name.startswith("search_"):
+                raise ValueError(f"{kind} has no field {name!r}")
+            row[name] = _from_wire(table, name, value)
+    except (ValueError, TypeError) as err:
+        raise ExportFormatError(f"line {number}: {err}") from None
+    if "id" not in row:
+        raise ExportFormatError(f"line {number}: the record has no id")
+    return row
 
 
 def load_jsonl(store: Store, path: Path) -> dict[str, int]:

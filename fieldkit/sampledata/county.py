@@ -275,34 +275,20 @@ class CountyGenerator:
             born = year - round(rng.triangular(18, 92, 55))
         return date(born, 1, 1) + timedelta(days=rng.randrange(365))
 
-    def _make_person(self, rng: random.Random, n: int, code: str, s: int) -> None:
-        site = self.sites[s]
-        category = self._category(rng, site)
-        female = {
-            "lixiu": rng.random() < 0.15,
-            "retired": rng.random() < 0.42,
-            "widow": True,
-            "resident": rng.random() < 0.5,
-        }[category]
-        yi = category == "resident" and site["kind"] == "relocation" and rng.random() < 0.35
-        name = self._name(rng, female, yi)
-        birth = self._birth(rng, category)
-        age = _age(birth, self.anchor)
-        old = age >= 60
-        lives_alone = old and rng.random() < (0.4 if category == "widow" else 0.16)
-        hardship = rng.random() < {"widow": 0.25, "resident": 0.15}.get(category, 0.06)
-        party_p = {"lixiu": 1.0, "retired": 0.65, "widow": 0.12, "resident": 0.06}[category]
-        party_member = age >= 20 and rng.random() < party_p
-        party_year: int | None = None
-        if party_member:
-            if category == "lixiu":
-                party_year = rng.randint(max(1938, birth.year + 15), 1949)
-            else:
-                first = birth.year + 18
-                last = min(self.anchor.year - 1, birth.year + 45)
-                party_year = rng.randint(first, max(first, last))
-            if rng.random() < 0.04:
-                party_year = None  # the year is missing from the old file
+    def _party_year(self, rng: random.Random, category: str, birth: date) -> int | None:
+        """The year a party member joined; missing from a few old files."""
+        if category == "lixiu":
+            year = rng.randint(max(1938, birth.year + 15), 1949)
+        else:
+            first = birth.year + 18
+            last = min(self.anchor.year - 1, birth.year + 45)
+            year = rng.randint(first, max(first, last))
+        if rng.random() < 0.04:
+            return None  # the year is missing from the old file
+        return year
+
+    def _background(self, rng: random.Random, category: str, old: bool) -> tuple[str, str, str]:
+        """(former unit, skills, health) of a person."""
         unit = ""
         if category in ("lixiu", "retired"):
             unit = _unit(rng.choice(words.UNITS)) if rng.random() < 0.97 else ""
@@ -310,6 +296,10 @@ class CountyGenerator:
         if category in ("retired", "lixiu") and rng.random() < 0.28:
             skills = ",".join(sorted(rng.sample(words.SKILLS, rng.choice((1, 1, 2)))))
         health = rng.choice(words.HEALTH) if old or rng.random() < 0.3 else ""
+        return unit, skills, health
+
+    def _family(self, rng: random.Random, category: str, lives_alone: bool) -> str:
+        """The family situation, as a bureau's file words it."""
         if lives_alone:
             family = rng.choice(("老伴已故，独居", "独居，女儿每周探望", "独居，子女在外地"))
         else:
@@ -317,6 +307,12 @@ class CountyGenerator:
         if category == "widow":
             husband_unit = _unit(rng.choice(words.UNITS))
             family = f"丈夫生前系{husband_unit}干部；{family}".rstrip("；")
+        return family
+
+    def _notes(
+        self, rng: random.Random, category: str, yi: bool, hardship: bool, party_year: int | None
+    ) -> list[str]:
+        """The file's notes: 50-year medal, language, hardship."""
         notes: list[str] = []
         if party_year is not None and self.anchor.year - party_year >= 50:
             notes.append("已颁发“光荣在党50年”纪念章")
@@ -324,10 +320,15 @@ class CountyGenerator:
             notes.append("彝族，需双语交流")
         if hardship:
             notes.append(rng.choice(("低保户", "因病致困", "残疾，行动不便", "无固定收入")))
+        return notes
+
+    def _life_events(
+        self, rng: random.Random, category: str, old: bool
+    ) -> tuple[str, date, list[tuple[str, date]]]:
+        """(status at the end, last day in the county, status events) over the year."""
         status = "active"
         end = self.end
         events: list[tuple[str, date]] = []
-        pid = _uuid7(rng, self.start - timedelta(days=200), n)
         u = rng.random()
         deceased_p = 0.1 if category == "lixiu" else 0.022 if old else 0.004
         if u < deceased_p:
@@ -355,21 +356,36 @@ class CountyGenerator:
             events.append(("moved", end))
         if rng.random() < 0.02:
             events.append(("misfortune", self._day_between(rng, self.start, end)))
+        return status, end, events
+
+    def _make_person(self, rng: random.Random, n: int, code: str, s: int) -> None:
+        site = self.sites[s]
+        category = self._category(rng, site)
+        female = {
+            "lixiu": rng.random() < 0.15,
+            "retired": rng.random() < 0.42,
+            "widow": True,
+            "resident": rng.random() < 0.5,
+        }[category]
+        yi = category == "resident" and site["kind"] == "relocation" and rng.random() < 0.35
+        name = self._name(rng, female, yi)
+        birth = self._birth(rng, category)
+        age = _age(birth, self.anchor)
+        old = age >= 60
+        lives_alone = old and rng.random() < (0.4 if category == "widow" else 0.16)
+        hardship = rng.random() < {"widow": 0.25, "resident": 0.15}.get(category, 0.06)
+        party_p = {"lixiu": 1.0, "retired": 0.65, "widow": 0.12, "resident": 0.06}[category]
+        party_member = age >= 20 and rng.random() < party_p
+        party_year = self._party_year(rng, category, birth) if party_member else None
+        unit, skills, health = self._background(rng, category, old)
+        family = self._family(rng, category, lives_alone)
+        notes = self._notes(rng, category, yi, hardship, party_year)
+        pid = _uuid7(rng, self.start - timedelta(days=200), n)
+        status, end, events = self._life_events(rng, category, old)
         phone = self._phone(rng) if rng.random() < 0.88 else ""
         if phone and rng.random() < 0.03:
             events.append(("phone_changed", self._day_between(rng, self.start, end)))
-        tier = "routine"
-        if (
-            category == "lixiu"
-            or hardship
-            or status == "hospitalised"
-            or (lives_alone and age >= 80)
-        ):
-            tier = "key"
-        elif age >= 78 or lives_alone or category == "widow" or events:
-            tier = "periodic"
-        if category == "resident" and not hardship and tier == "periodic" and age < 80:
-            tier = "routine"
+        tier = _tier(category, hardship, status, lives_alone, age, bool(events))
         contact = rng.choice(self._staff_by_site[s])
         self.persons.append(
             {
@@ -535,59 +551,76 @@ class CountyGenerator:
 
     def _schedule(self, rng: random.Random, plan: PersonPlan) -> list[tuple[str, date, str]]:
         """(reason, date, festival key or "") of one person's visits in the year."""
-        must: list[tuple[str, date, str]] = []
         last = plan.end
+        must = self._event_visits(rng, plan)
+        must += self._birthday_visits(plan)
+        must += self._festival_visits(rng, _festival_keys(plan), last)
+        must = must[: plan.quota]
+        must += self._ordinary_visits(rng, plan, plan.quota - len(must))
+        must.sort(key=lambda v: v[1])
+        return must
+
+    def _event_visits(self, rng: random.Random, plan: PersonPlan) -> list[tuple[str, date, str]]:
+        """The visits a status event calls for: condolence, hospital, misfortune."""
+        visits: list[tuple[str, date, str]] = []
         for kind, when in plan.events:
             if kind == "deceased":
                 day = min(self.end, when + timedelta(days=rng.randint(1, 7)))
-                must.append(("condolence", day, ""))
+                visits.append(("condolence", day, ""))
             elif kind == "hospitalised":
                 day = min(self.end, when + timedelta(days=rng.randint(1, 5)))
-                must.append(("hospital", day, ""))
+                visits.append(("hospital", day, ""))
             elif kind == "misfortune":
-                day = min(last, when + timedelta(days=rng.randint(1, 10)))
-                must.append(("misfortune", day, ""))
+                day = min(plan.end, when + timedelta(days=rng.randint(1, 10)))
+                visits.append(("misfortune", day, ""))
+        return visits
+
+    def _birthday_visits(self, plan: PersonPlan) -> list[tuple[str, date, str]]:
+        """The milestone birthdays (80, 90, 100) in the year, while in the county."""
+        visits: list[tuple[str, date, str]] = []
         for year in (self.start.year, self.end.year):
             for milestone in (80, 90, 100):
                 if plan.birth.year + milestone == year:
                     day = _birthday_in(year, plan.birth)
-                    if self.start <= day <= last:
-                        must.append(("birthday", day, ""))
-        if plan.category == "lixiu" or plan.tier == "key":
-            keys = ["spring", "double_ninth", "national", "july1"]
-        elif plan.tier == "periodic":
-            keys = ["spring", "double_ninth"]
-        elif plan.category == "resident":
-            keys = ["spring"] if plan.hardship else []
-        else:
-            keys = ["spring"]
-        if plan.party_member and "july1" not in keys and plan.category != "resident":
-            keys.append("july1")
+                    if self.start <= day <= plan.end:
+                        visits.append(("birthday", day, ""))
+        return visits
+
+    def _festival_visits(
+        self, rng: random.Random, keys: list[str], last: date
+    ) -> list[tuple[str, date, str]]:
+        """A visit in the two weeks before each of the person's festivals."""
+        visits: list[tuple[str, date, str]] = []
         for key in keys:
             festival = self.festivals.get(key)
             if festival is None:
                 continue
             day = festival - timedelta(days=rng.randint(1, 14))
             if self.start <= day <= last:
-                must.append(("festival", day, key))
-        must = must[: plan.quota]
-        rest = plan.quota - len(must)
-        if rest > 0:
-            span = max(1, (last - self.start).days)
-            step = span / rest
-            for i in range(rest):
-                offset = int(step * i + rng.random() * step)
-                day = self.start + timedelta(days=min(span, offset))
-                u = rng.random()
-                if plan.hardship and u < 0.4:
-                    reason = "aid"
-                elif u < 0.62:
-                    reason = "routine"
-                else:
-                    reason = "needs"
-                must.append((reason, day, ""))
-        must.sort(key=lambda v: v[1])
-        return must
+                visits.append(("festival", day, key))
+        return visits
+
+    def _ordinary_visits(
+        self, rng: random.Random, plan: PersonPlan, count: int
+    ) -> list[tuple[str, date, str]]:
+        """``count`` routine, needs or aid visits spread over the person's year."""
+        if count <= 0:
+            return []
+        visits: list[tuple[str, date, str]] = []
+        span = max(1, (plan.end - self.start).days)
+        step = span / count
+        for i in range(count):
+            offset = int(step * i + rng.random() * step)
+            day = self.start + timedelta(days=min(span, offset))
+            u = rng.random()
+            if plan.hardship and u < 0.4:
+                reason = "aid"
+            elif u < 0.62:
+                reason = "routine"
+            else:
+                reason = "needs"
+            visits.append((reason, day, ""))
+        return visits
 
     def _money(self, rng: random.Random, reason: str, plan: PersonPlan, birth_age: int) -> int:
         yuan = 0
@@ -809,3 +842,31 @@ class CountyGenerator:
                     }
                 )
         return rows
+
+
+def _tier(
+    category: str, hardship: bool, status: str, lives_alone: bool, age: int, has_events: bool
+) -> str:
+    """The care tier a bureau would give such a person."""
+    if category == "lixiu" or hardship or status == "hospitalised" or (lives_alone and age >= 80):
+        return "key"
+    if age >= 78 or lives_alone or category == "widow" or has_events:
+        if category == "resident" and not hardship and age < 80:
+            return "routine"
+        return "periodic"
+    return "routine"
+
+
+def _festival_keys(plan: PersonPlan) -> list[str]:
+    """The festivals on which the person's tier and category call for a visit."""
+    if plan.category == "lixiu" or plan.tier == "key":
+        keys = ["spring", "double_ninth", "national", "july1"]
+    elif plan.tier == "periodic":
+        keys = ["spring", "double_ninth"]
+    elif plan.category == "resident":
+        keys = ["spring"] if plan.hardship else []
+    else:
+        keys = ["spring"]
+    if plan.party_member and "july1" not in keys and plan.category != "resident":
+        keys.append("july1")
+    return keys
