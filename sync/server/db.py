@@ -3,12 +3,17 @@
 On SQLite, write transactions begin with ``BEGIN IMMEDIATE`` so several workers
 queue for the write lock instead of failing; on PostgreSQL the revision counter's
 row lock does the queueing. Migrations run under an advisory lock on PostgreSQL
-so several workers starting at once do not race.
+so several workers starting at once do not race. An application that keeps its
+own tables in the same database (typed projections, a web console) migrates them
+with a :class:`MigrationChain` of its own: another Alembic directory, version
+table and lock key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
@@ -18,7 +23,9 @@ from sync.sqlite import IMMEDIATE, sqlite_engine
 
 __all__ = [
     "HEAD",
+    "SERVER_CHAIN",
     "VERSION_TABLE",
+    "MigrationChain",
     "current_revision",
     "make_engine",
     "migrate",
@@ -64,32 +71,67 @@ def read_snapshot(engine: Engine) -> Connection:
     return engine.connect()
 
 
+@dataclass(frozen=True)
+class MigrationChain:
+    """An Alembic script directory, its version table, its head and its lock key."""
+
+    script_location: Path
+    version_table: str
+    head: str
+    lock_key: int
+
+    def revision(self, conn: Connection) -> str | None:
+        """The chain's revision in the database, or None when it was never migrated."""
+        if not inspect(conn).has_table(self.version_table):
+            return None
+        found = conn.execute(text(f"SELECT version_num FROM {self.version_table}")).scalar()
+        return None if found is None else str(found)
+
+    def current_revision(self, engine: Engine) -> str | None:
+        """:meth:`revision` on a connection of its own."""
+        with engine.connect() as conn:
+            return self.revision(conn)
+
+    def migrate(
+        self, engine: Engine, then: Callable[[Connection, str | None], None] | None = None
+    ) -> str | None:
+        """Bring the chain to its head; returns the revision found before.
+
+        That is the head itself when nothing had to run, and None for a database the
+        chain had never touched. ``then`` runs in the upgrade's transaction, after
+        it, with the revision found before.
+        """
+        if self.current_revision(engine) == self.head:
+            return self.head
+        with write_begin(engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key})
+            before = self.revision(conn)
+            self._upgrade(conn)
+            if then is not None:
+                then(conn, before)
+        return before
+
+    def _upgrade(self, conn: Connection) -> None:
+        """Alembic's ``upgrade head`` on ``conn`` (the env.py reads the connection)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(self.script_location))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
 def current_revision(engine: Engine) -> str | None:
     """The database's migration revision, or None when it was never migrated."""
-    with engine.connect() as conn:
-        if not inspect(conn).has_table(VERSION_TABLE):
-            return None
-        return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
-
-
-def _upgrade(conn: Connection) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "head")
+    return SERVER_CHAIN.current_revision(engine)
 
 
 def migrate(engine: Engine) -> None:
     """Bring the database to :data:`HEAD` (no-op when it is there)."""
-    if current_revision(engine) == HEAD:
-        return
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-            _upgrade(conn)
-    else:
-        with write_begin(engine) as conn:
-            _upgrade(conn)
+    SERVER_CHAIN.migrate(engine)
+
+
+SERVER_CHAIN = MigrationChain(MIGRATIONS_DIR, VERSION_TABLE, HEAD, _LOCK_KEY)
+"""The sync server's own migrations."""

@@ -11,54 +11,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, exists, inspect, select, text
+from sqlalchemy import Connection, Engine, exists, select
 
 from fieldkit.hq.projection.rebuild import rebuild_projection
 from fieldkit.hq.projection.tables import VERSION_TABLE
 from sync.server import tables as sync_tables
-from sync.server.db import write_begin
+from sync.server.db import MigrationChain
 
 __all__ = ["HEAD", "migrate_projection", "projection_revision"]
 
 HEAD = "h0001"
 """The newest migration of fieldkit's HQ tables."""
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-_LOCK_KEY = 7_413_203
-"""The advisory lock of these migrations (the sync server and the console hold their own)."""
+CHAIN = MigrationChain(
+    script_location=Path(__file__).resolve().parent.parent / "migrations",
+    version_table=VERSION_TABLE,
+    head=HEAD,
+    lock_key=7_413_203,  # the sync server and the console hold their own
+)
 
 
 def projection_revision(conn: Connection) -> str | None:
     """The projection's migration revision, or None when it was never made."""
-    if not inspect(conn).has_table(VERSION_TABLE):
-        return None
-    found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
-    return None if found is None else str(found)
-
-
-def _upgrade(conn: Connection) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "head")
-
-
-def _holds_records(conn: Connection) -> bool:
-    return bool(conn.execute(select(exists().select_from(sync_tables.record))).scalar())
+    return CHAIN.revision(conn)
 
 
 def migrate_projection(engine: Engine) -> bool:
     """Bring fieldkit's HQ tables to :data:`HEAD`; True when the projection was made now."""
-    with engine.connect() as conn:
-        if projection_revision(conn) == HEAD:
-            return False
-    with write_begin(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-        made = projection_revision(conn) is None
-        _upgrade(conn)
-        if made and _holds_records(conn):
-            rebuild_projection(conn)
-    return made
+    return CHAIN.migrate(engine, then=_fill_if_new) is None
+
+
+def _fill_if_new(conn: Connection, before: str | None) -> None:
+    """A projection made on a database that holds records is filled from them."""
+    if before is None and _holds_records(conn):
+        rebuild_projection(conn)
+
+
+def _holds_records(conn: Connection) -> bool:
+    return bool(conn.execute(select(exists().select_from(sync_tables.record))).scalar())
