@@ -16,6 +16,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -104,28 +105,13 @@ def load_config(path: Path | None = None) -> Config:
     return Config().with_changes(**changes)
 
 
-def _read_language(path: Path, value: object) -> dict[str, Any]:
-    """``language``: one of the interface languages."""
-    if value not in LANGS:
-        raise _refuse(
-            path,
-            N_("{path}: language must be one of {known}, got {value}"),
-            known=", ".join(LANGS),
-            value=repr(value),
-        )
-    return {"language": value}
-
-
-def _read_theme(path: Path, value: object) -> dict[str, Any]:
-    """``theme``: one of the app's themes."""
-    if value not in THEMES:
-        raise _refuse(
-            path,
-            N_("{path}: theme must be one of {known}, got {value}"),
-            known=", ".join(THEMES),
-            value=repr(value),
-        )
-    return {"theme": value}
+def _read_choice(
+    path: Path, value: object, *, setting: str, known: tuple[str, ...], msgid: str
+) -> dict[str, Any]:
+    """A setting whose value is one of a few words (``language``, ``theme``)."""
+    if value not in known:
+        raise _refuse(path, msgid, known=", ".join(known), value=repr(value))
+    return {setting: value}
 
 
 def _read_default_site(path: Path, value: object) -> dict[str, Any]:
@@ -147,8 +133,18 @@ def _read_money_confirm(path: Path, value: object) -> dict[str, Any]:
 # Each setting of the file and the function that checks it, in the order the
 # "unknown setting" message lists them.
 _READERS: dict[str, Callable[[Path, object], dict[str, Any]]] = {
-    "language": _read_language,
-    "theme": _read_theme,
+    "language": partial(
+        _read_choice,
+        setting="language",
+        known=LANGS,
+        msgid=N_("{path}: language must be one of {known}, got {value}"),
+    ),
+    "theme": partial(
+        _read_choice,
+        setting="theme",
+        known=THEMES,
+        msgid=N_("{path}: theme must be one of {known}, got {value}"),
+    ),
     "default_site": _read_default_site,
     "money_confirm_yuan": _read_money_confirm,
 }

@@ -25,7 +25,7 @@ from fieldkit.cards.errors import (
     ReplacedCardError,
     UnknownCardHolderError,
 )
-from fieldkit.cards.keys import KeyRing, PublicCardKey, public_row
+from fieldkit.cards.keys import KeyRing, PublicCardKey
 from fieldkit.cards.payload import MAX_ISSUE, CardClaim, verify_card
 from fieldkit.domain.models import CardKey, Person, Site, StaffMember, TeamMember, Visit
 from fieldkit.domain.vocab import Status
@@ -39,7 +39,6 @@ __all__ = [
     "check_card",
     "last_card_scan",
     "load_ring",
-    "publish_key",
     "reissue_card",
     "team_member_for",
 ]
@@ -76,12 +75,6 @@ def load_ring(store: Store) -> KeyRing:
             except CardKeyError:
                 continue  # a damaged row verifies nothing; the others still do
     return KeyRing(keys)
-
-
-def publish_key(store: Store, key: PublicCardKey) -> None:
-    """Add ``key`` to this store's ``card_key`` rows (HQ publishes each key it makes)."""
-    with store.write() as s:
-        s.add(public_row(key))
 
 
 def _holder_query() -> Select[Person, str, str, str]:

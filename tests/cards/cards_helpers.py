@@ -10,6 +10,9 @@ import pypdfium2
 import zxingcpp
 from PIL import Image
 
+from fieldkit.cards.keys import PublicCardKey, public_row
+from fieldkit.store import Store
+
 COUNTY = "古岚县"
 """The demo county, whose cards the tests sign."""
 WHEN = datetime(2026, 11, 22, 9, 30)
@@ -52,3 +55,9 @@ def scan_png(path: Path) -> list[Scan]:
     """The QR codes in a PNG file."""
     with Image.open(path) as image:
         return scan_image(image)
+
+
+def publish_key(store: Store, key: PublicCardKey) -> None:
+    """Put ``key`` among the store's card keys, as a sync from HQ would."""
+    with store.write() as s:
+        s.add(public_row(key))

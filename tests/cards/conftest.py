@@ -16,10 +16,9 @@ from fieldkit.cards.keys import (
     new_signing_key,
     write_key_file,
 )
-from fieldkit.cards.records import publish_key
 from fieldkit.demo import build_demo_store
 from fieldkit.store import Store
-from tests.cards.cards_helpers import COUNTY, WHEN
+from tests.cards.cards_helpers import COUNTY, WHEN, publish_key
 
 
 @pytest.fixture(scope="module")

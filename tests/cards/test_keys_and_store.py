@@ -26,12 +26,12 @@ from fieldkit.cards.keys import (
     write_key_file,
 )
 from fieldkit.cards.payload import sign_card, verify_card
-from fieldkit.cards.records import check_card, load_ring, publish_key, reissue_card
+from fieldkit.cards.records import check_card, load_ring, reissue_card
 from fieldkit.domain.ids import new_id
 from fieldkit.domain.models import CardKey, Person
 from fieldkit.store import Store
 from fieldkit.store.tables import OutboxEntry
-from tests.cards.cards_helpers import COUNTY, WHEN
+from tests.cards.cards_helpers import COUNTY, WHEN, publish_key
 
 
 def _person(store: Store, code: str) -> Person:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
-from fieldkit.cards.records import publish_key
 from fieldkit.store import Store
+from tests.cards.cards_helpers import publish_key
 from tests.tui.tui_helpers import build_store
 
 COUNTY = "甘洛县"
