@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from fieldkit.cards.keys import (
@@ -16,27 +12,9 @@ from fieldkit.cards.keys import (
     new_signing_key,
     write_key_file,
 )
-from fieldkit.demo import build_demo_store
 from fieldkit.store import Store
 from tests.cards.cards_helpers import COUNTY, WHEN, publish_key
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo county's store, built once per module; tests copy it."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo_store(path).close()
-    return path
-
-
-@pytest.fixture
-def demo_store(demo_template: Path, tmp_path: Path) -> Iterator[Store]:
-    """A fresh copy of the demo store (no card keys yet)."""
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    store = Store(path)
-    yield store
-    store.close()
+from tests.support.store_copies import demo_store, demo_template
 
 
 @pytest.fixture
@@ -46,3 +24,6 @@ def hq_key(demo_store: Store) -> SigningKey:
     write_key_file(key, default_key_dir() / key_file_name(key))
     publish_key(demo_store, key.public)
     return key
+
+
+__all__ = ["demo_store", "demo_template"]

@@ -7,7 +7,6 @@ store directly and the cards are signed with the private half.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,28 +15,18 @@ import pytest
 from fieldkit.cards.keys import KeyRing, SigningKey, new_signing_key
 from fieldkit.store import Store
 from tests.cards.cards_helpers import publish_key
-from tests.tui.tui_helpers import build_store
+from tests.support.store_copies import store_copy
+from tests.tui.tui_fixtures import template_db
 
 COUNTY = "甘洛县"
 """The county of the test store's sites."""
 
 
-@pytest.fixture(scope="session")
-def checkin_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The field app tests' store, built once and copied for each test."""
-    path = tmp_path_factory.mktemp("checkin") / "template.db"
-    build_store(path).close()
-    return path
-
-
 @pytest.fixture
-def bare_store(checkin_template: Path, tmp_path: Path) -> Iterator[Store]:
-    """A fresh copy of the store, with no card keys yet."""
-    path = tmp_path / "fieldkit.db"
-    shutil.copy(checkin_template, path)
-    store = Store(path)
-    yield store
-    store.close()
+def bare_store(template_db: Path, tmp_path: Path) -> Iterator[Store]:
+    """A fresh copy of the field app tests' store, with no card keys yet."""
+    with store_copy(template_db, tmp_path) as copy:
+        yield copy
 
 
 @pytest.fixture
@@ -54,3 +43,6 @@ def county_key(bare_store: Store) -> SigningKey:
 def store(bare_store: Store, county_key: SigningKey) -> Store:
     """The store with the county's card key."""
     return bare_store
+
+
+__all__ = ["bare_store", "county_key", "store", "template_db"]

@@ -1,14 +1,14 @@
-"""The small store's fixtures, shared by the field app's and the record tests."""
+"""The small store's fixtures, shared by the field app's, the finding and the record tests."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fieldkit.store import Store
+from tests.support.store_copies import store_copy
 from tests.tui.tui_helpers import build_store
 
 
@@ -23,11 +23,5 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def store(template_db: Path, tmp_path: Path) -> Iterator[Store]:
     """A fresh copy of the small store for one test."""
-    path = tmp_path / "fieldkit.db"
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(f"{template_db}{suffix}")
-        if src.exists():
-            shutil.copy(src, f"{path}{suffix}")
-    st = Store(path)
-    yield st
-    st.close()
+    with store_copy(template_db, tmp_path) as copy:
+        yield copy
