@@ -13,7 +13,9 @@ tables and fields, so a laptop running another data model is told to upgrade.
 
 The roles (:data:`ROLES`): an admin sees every site; staff and volunteers see
 the sites HQ assigned them. Volunteers never receive a person's health notes,
-ID number or family situation, nor the money handed over on visits.
+ID number or family situation, nor the money handed over on visits, nor the old
+and new values of such fields in a record's amendments. Amendments follow their
+person and are append-only: HQ refuses a change to a stored one.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from fieldkit.domain.models import (
     Consultation,
     Person,
     PersonEvent,
+    RecordAmendment,
     ServiceActivity,
     Site,
     TeamMember,
@@ -46,6 +49,7 @@ from sync.schema import FieldLimit, SyncSchema, TableSpec
 
 __all__ = [
     "ADMIN",
+    "APPEND_ONLY_TABLES",
     "EVERY_DEVICE_TABLES",
     "HQ_ONLY_TABLES",
     "ROLES",
@@ -65,6 +69,7 @@ SCOPE_PARENTS: dict[str, tuple[str, str]] = {
     str(Consultation.__tablename__): ("person_id", str(Person.__tablename__)),
     str(TeamMember.__tablename__): ("team_id", str(VolunteerTeam.__tablename__)),
     str(ServiceActivity.__tablename__): ("team_id", str(VolunteerTeam.__tablename__)),
+    str(RecordAmendment.__tablename__): ("person_id", str(Person.__tablename__)),
 }
 """Rows that go wherever their person (or team) goes: HQ keeps their site equal to it."""
 
@@ -78,8 +83,13 @@ to them are rejected."""
 VOLUNTEER_HIDDEN: dict[str, frozenset[str]] = {
     str(Person.__tablename__): frozenset({"health", "id_number", "family"}),
     str(Visit.__tablename__): frozenset({"money_fen"}),
+    str(RecordAmendment.__tablename__): frozenset({"hidden_changes"}),
 }
-"""Fields a volunteer's laptop never receives, per table."""
+"""Fields a volunteer's laptop never receives, per table. An amendment keeps the old
+and new values of a record's hidden fields in ``hidden_changes``, hidden likewise."""
+
+APPEND_ONLY_TABLES: frozenset[str] = frozenset({str(RecordAmendment.__tablename__)})
+"""Tables whose stored rows HQ never lets a device change: the amendment trail."""
 
 ADMIN = "admin"
 """The role that sees every site."""
@@ -143,6 +153,7 @@ def _spec(model: type[SQLModel]) -> TableSpec:
         scope_parent=SCOPE_PARENTS.get(name),
         every_device=every,
         hq_only=name in HQ_ONLY_TABLES,
+        append_only=name in APPEND_ONLY_TABLES,
         limits=limits,
         defaults=defaults,
     )

@@ -91,7 +91,9 @@ class TableSpec:
     every device receives every row, whatever scope keys its user holds (such rows
     are stored under :data:`EVERY_DEVICE`, and only authors who may touch every
     scope write them). ``hq_only``: rows are written at headquarters only, a
-    device's change to them is rejected. ``nullable`` lists fields that may be
+    device's change to them is rejected. ``append_only``: a stored row is never
+    changed: a change that would alter one is rejected (the same values again are
+    accepted, as a replay). ``nullable`` lists fields that may be
     ``None``. ``delete_field`` is the boolean field that marks a tombstone.
     ``scope_parent`` = ``(field, table)`` says the row belongs wherever the ``table``
     row named by ``field`` belongs (a visit goes with its person): HQ keeps the
@@ -111,6 +113,7 @@ class TableSpec:
     scope_parent: tuple[str, str] | None = None
     every_device: bool = False
     hq_only: bool = False
+    append_only: bool = False
     limits: Mapping[str, FieldLimit] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)
 

@@ -23,6 +23,7 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.money import MAX_FEN
 from fieldkit.domain.vocab import (
     ActivityKind,
+    AmendAction,
     Category,
     Confirmation,
     ConsultTopic,
@@ -41,6 +42,7 @@ __all__ = [
     "Consultation",
     "Person",
     "PersonEvent",
+    "RecordAmendment",
     "ServiceActivity",
     "Site",
     "StaffMember",
@@ -156,6 +158,9 @@ class PersonEvent(SQLModel, table=True):
     kind: EventKind = enum_field(enum=EventKind)
     happened_on: date
     note: str = ""
+    recorded_by: str = Field(
+        default="", description="The user who recorded it (their enrolled name)"
+    )
     deleted: bool = False
 
 
@@ -184,6 +189,9 @@ class Visit(SQLModel, table=True):
         default=None, description="When the person's service card was scanned for this visit"
     )
     card_issue: int | None = Field(default=None, description="Issue number of the scanned card")
+    recorded_by: str = Field(
+        default="", description="The user who recorded it (their enrolled name)"
+    )
     deleted: bool = False
 
 
@@ -203,6 +211,9 @@ class Consultation(SQLModel, table=True):
     outcome: str = ""
     referral: str = ""
     given_by: str = ""
+    recorded_by: str = Field(
+        default="", description="The user who recorded it (their enrolled name)"
+    )
     deleted: bool = False
 
 
@@ -250,6 +261,38 @@ class ServiceActivity(SQLModel, table=True):
     attendee_count: int = Field(default=0, ge=0)
     people_reached: int = Field(default=0, ge=0, description="受益群众 (person-times)")
     notes: str = ""
+    recorded_by: str = Field(
+        default="", description="The user who recorded it (their enrolled name)"
+    )
+    deleted: bool = False
+
+
+class RecordAmendment(SQLModel, table=True):
+    """One correction or void of a saved record: append-only, never changed or removed.
+
+    ``changes`` holds ``{field: [old, new]}`` (wire values) of the fields every role
+    sees; ``hidden_changes`` those of fields some role may not see (a visit's money),
+    synced only to roles that see them. ``person_id`` is the record's person (None for
+    an activity or a walk-in's consultation): the amendment goes wherever the person goes.
+    """
+
+    __tablename__ = "record_amendment"
+    __table_args__ = (Index("ix_record_amendment_record", "tbl", "record_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    person_id: str | None = Field(default=None, foreign_key="person.id", index=True)
+    tbl: str = Field(description="The amended record's table")
+    record_id: str
+    action: AmendAction = enum_field(enum=AmendAction)
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    hidden_changes: str = Field(
+        default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
+    )
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    by_user: str = ""
+    device: str = ""
+    at: NaiveDatetime
     deleted: bool = False
 
 
@@ -285,6 +328,7 @@ SYNCED_TABLES: tuple[type[SQLModel], ...] = (
     VolunteerTeam,
     TeamMember,
     ServiceActivity,
+    RecordAmendment,
     CardKey,
 )
 """Tables replicated with headquarters, parents before children."""

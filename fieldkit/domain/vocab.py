@@ -13,6 +13,7 @@ from typing import TypeVar
 
 __all__ = [
     "ActivityKind",
+    "AmendAction",
     "Category",
     "Confirmation",
     "ConsultTopic",
@@ -125,6 +126,13 @@ class EventKind(StrEnum):
     MISFORTUNE = "misfortune"
 
 
+class AmendAction(StrEnum):
+    """What an amendment did to a saved record: corrected fields, or voided it."""
+
+    CORRECT = "correct"
+    VOID = "void"
+
+
 class Role(StrEnum):
     """A user's role at headquarters; it decides what a device may see."""
 
@@ -180,6 +188,8 @@ _LABEL_LIST: tuple[tuple[StrEnum, str, tuple[str, ...]], ...] = (
     (EventKind.PHONE_CHANGED, "换号", ("phone_changed",)),
     (EventKind.DECEASED, "去世", ("deceased",)),
     (EventKind.MISFORTUNE, "家庭变故", ("misfortune",)),
+    (AmendAction.CORRECT, "更正", ("correct",)),
+    (AmendAction.VOID, "作废", ("void",)),
     (Role.ADMIN, "管理员", ("admin",)),
     (Role.STAFF, "工作人员", ("staff",)),
     (Role.VOLUNTEER, "志愿者", ("volunteer",)),

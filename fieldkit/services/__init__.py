@@ -7,6 +7,7 @@ nothing below them (``fieldkit.store``, SQLAlchemy): the import contracts in
 - :mod:`.roster` roster search, card codes, sites and teams
 - :mod:`.person_file` a person's file
 - :mod:`.recording` visits, consultations, activities, file edits, status events
+- :mod:`.amendments` correcting and voiding saved records, with their trail
 - :mod:`.due` the due list and the county's policy
 - :mod:`.outbox` changes waiting and rejected, the sync line
 - :mod:`.syncing` enrollment and sync now, with typed progress

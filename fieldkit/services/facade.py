@@ -17,6 +17,7 @@ from fieldkit.services.roster import Roster
 from fieldkit.store import Store
 
 if TYPE_CHECKING:
+    from fieldkit.services.amendments import Amender
     from fieldkit.services.cards import Cards
     from fieldkit.services.due import DueVisits
     from fieldkit.services.reports import Reports
@@ -51,6 +52,13 @@ class Services:
         from fieldkit.services.due import DueVisits
 
         return DueVisits(self._store)
+
+    @cached_property
+    def amend(self) -> Amender:
+        """Corrections and voids of saved records."""
+        from fieldkit.services.amendments import Amender
+
+        return Amender(self._store)
 
     @cached_property
     def sync(self) -> Sync:

@@ -2,7 +2,9 @@
 
 The trail comes from the outbox: when the record was first written here, by which
 device (the node of its clock) and whether every change of it has reached HQ. A
-record pulled from HQ has no outbox entry: it came from another laptop or HQ.
+record pulled from HQ has no outbox entry: it came from another laptop or HQ. Who
+recorded it travels with the record (``recorded_by``); its corrections and its void
+are its amendment rows (:mod:`fieldkit.store.amendments`).
 """
 
 from __future__ import annotations
@@ -12,21 +14,16 @@ from datetime import datetime
 
 from sqlmodel import SQLModel, col, select
 
-from fieldkit.domain.models import Consultation, PersonEvent, ServiceActivity, Visit
+from fieldkit.store.amendments import TABLES, Amendment, amendments_of
 from fieldkit.store.store import Store
 from fieldkit.store.tables import OutboxEntry, OutboxState
 
 __all__ = ["RECORD_TABLES", "RecordView", "record_view"]
 
-RECORD_TABLES: dict[str, type[SQLModel]] = {
-    "visit": Visit,
-    "consultation": Consultation,
-    "activity": ServiceActivity,
-    "event": PersonEvent,
-}
+RECORD_TABLES: dict[str, type[SQLModel]] = TABLES
 """The timeline's record kinds and their tables."""
 
-_HIDDEN = {"id", "person_id", "site_id", "team_id", "deleted"}
+_HIDDEN = {"id", "person_id", "site_id", "team_id", "deleted", "recorded_by"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,12 @@ class RecordView:
     this_laptop: bool
     reached_hq: bool
     """Every change of it was accepted by HQ (a pulled record always has)."""
+    recorded_by: str = ""
+    """The user who recorded it ("" for a record saved before enrolling or before this
+    was kept)."""
+    voided: bool = False
+    amendments: tuple[Amendment, ...] = ()
+    """Its corrections and void, oldest first."""
 
 
 def record_view(store: Store, kind: str, row_id: str) -> RecordView | None:
@@ -74,4 +77,7 @@ def record_view(store: Store, kind: str, row_id: str) -> RecordView | None:
             device=device,
             this_laptop=bool(device) and device == own_device,
             reached_hq=all(e.state == OutboxState.SYNCED for e in entries),
+            recorded_by=getattr(row, "recorded_by", ""),
+            voided=bool(row.deleted),
+            amendments=tuple(amendments_of(s, str(table.__tablename__), row_id)),
         )

@@ -36,6 +36,7 @@ from fieldkit.domain.vocab import (
 )
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import N_
+from fieldkit.store.outbox import meta_get
 from fieldkit.store.store import Store
 
 __all__ = [
@@ -66,6 +67,11 @@ class RecordError(FieldkitError):
 
 
 _NO_PERSON = N_("No person has the id {person_id}")
+
+
+def _recorder(s: Session) -> str:
+    """The enrolled user saving a record on this laptop ("" before enrolling)."""
+    return meta_get(s, "user_name") or ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,7 @@ def record_visit(store: Store, data: VisitInput) -> Visit:
             notes=data.notes.strip(),
             card_scanned_at=data.card_scanned_at,
             card_issue=data.card_issue,
+            recorded_by=_recorder(s),
         )
         s.add(visit)
     return visit
@@ -229,6 +236,7 @@ def record_consultation(store: Store, data: ConsultationInput) -> Consultation:
             outcome=data.outcome.strip(),
             referral=data.referral.strip(),
             given_by=data.given_by.strip(),
+            recorded_by=_recorder(s),
         )
         s.add(row)
     return row
@@ -264,6 +272,7 @@ def record_activity(store: Store, data: ActivityInput) -> ServiceActivity:
             attendee_count=len(data.attendee_ids),
             people_reached=data.people_reached,
             notes=data.notes.strip(),
+            recorded_by=_recorder(s),
         )
         s.add(row)
     return row
@@ -363,6 +372,7 @@ def record_status_event(
             kind=kind,
             happened_on=happened_on,
             note=text,
+            recorded_by=_recorder(s),
         )
         s.add(event)
         s.add(person)

@@ -109,6 +109,8 @@ class TimelineEntry:
     code: str  # the vocabulary slug: visit reason, topic, activity kind, event kind
     summary: str
     row_id: str
+    voided: bool = False
+    """The record was voided: shown, marked, and counted nowhere."""
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ __all__ = [
     "RowChange",
     "advance_watermark",
     "apply_push",
+    "check_unchanged",
     "device_watermark",
     "record_rejections",
     "replayed_verdicts",
@@ -292,6 +293,8 @@ class Merge:
         if hidden:
             data = {k: v for k, v in data.items() if k not in hidden}
         check_writable(author, change.tbl, change.id, rec.scope)
+        if spec.append_only:
+            check_unchanged(spec, rec, data, change.id)
         own = spec.scope_of(change.id, data) if spec.scope_field in data else None
         link = spec.scope_parent[0] if spec.scope_parent is not None else None
         parent_id = data.get(link, rec.data.get(link)) if link else None
@@ -324,6 +327,23 @@ class Merge:
             for (tbl, row_id), rec in self.recs.items()
             if rec.dirty or rec.scope != rec.old_scope
         ]
+
+
+def check_unchanged(spec: TableSpec, rec: StoredRecord, data: dict[str, Any], row_id: str) -> None:
+    """Refuse a change that would alter a stored row of an append-only table.
+
+    A child row's scope field is HQ's to keep (it follows the parent), so a replay
+    naming the scope the row had when it was written is no change.
+    """
+    moved = spec.scope_field if spec.scope_parent is not None else None
+    changed = sorted(
+        k for k, v in data.items() if k != moved and rec.data.get(k, spec.blank(k)) != v
+    )
+    if changed:
+        raise Rejected(
+            f"{spec.name} {row_id} is append-only: a stored row is never changed"
+            f" ({', '.join(changed)})"
+        )
 
 
 def device_watermark(conn: Connection, device_id: str) -> int:
