@@ -144,7 +144,7 @@ def _table(kind: str) -> type[SQLModel]:
 
 
 def _load(s: Session, kind: str, row_id: str) -> Any:
-    row = s.get(_table(kind), row_id)
+    row: Any = s.get(_table(kind), row_id)
     if row is None:
         raise RecordError("record", _NOT_FOUND)
     if row.deleted:

@@ -78,6 +78,6 @@ def record_view(store: Store, kind: str, row_id: str) -> RecordView | None:
             this_laptop=bool(device) and device == own_device,
             reached_hq=all(e.state == OutboxState.SYNCED for e in entries),
             recorded_by=getattr(row, "recorded_by", ""),
-            voided=bool(row.deleted),
+            voided=bool(getattr(row, "deleted", False)),
             amendments=tuple(amendments_of(s, str(table.__tablename__), row_id)),
         )

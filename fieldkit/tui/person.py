@@ -296,7 +296,7 @@ class PersonScreen(FieldScreen):
                 fmt_date(e.when),
                 _(_KIND_MSG[e.kind]),
                 label_of(_KIND_ENUM[e.kind], e.code),
-                e.summary,
+                _("[voided] {summary}").format(summary=e.summary) if e.voided else e.summary,
             )
             for e in pf.timeline
         ]
@@ -306,7 +306,8 @@ class PersonScreen(FieldScreen):
         table.clear(columns=True)
         table.add_column(Text(aligned(self.headers, widths)), width=line_width(widths), key="row")
         for e, cells in zip(pf.timeline, lines, strict=True):
-            table.add_row(Text(aligned(cells, widths)), key=f"{e.kind}:{e.row_id}")
+            style = "strike dim" if e.voided else ""
+            table.add_row(Text(aligned(cells, widths), style=style), key=f"{e.kind}:{e.row_id}")
         if not pf.timeline:
             table.add_row(Text(_("No history yet.")))
 
