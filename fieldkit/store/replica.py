@@ -169,7 +169,8 @@ class _TablePlan:
                 value = default.arg  # type: ignore[attr-defined]
                 self.defaults[name] = value.value if hasattr(value, "value") else value
             elif col.server_default is not None:
-                self.defaults[name] = ""
+                arg = getattr(col.server_default, "arg", "")
+                self.defaults[name] = arg if isinstance(arg, str) else ""
             else:
                 self.defaults[name] = None
         # None: a table every device holds whatever its sites (card keys)
