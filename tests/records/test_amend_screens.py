@@ -87,9 +87,7 @@ async def test_a_void_without_reason_is_refused_then_one_with_a_reason_marks_it(
         await pilot.press("enter")  # no reason typed
         await settle(pilot)
         assert app.screen is view
-        assert any(
-            "Say why the record is voided" in str(n.message) for n in app._notifications
-        )
+        assert any("Say why the record is voided" in str(n.message) for n in app._notifications)
         assert rows(store, "SELECT deleted FROM visit WHERE id = ?", visit_id) == [(0,)]
         assert rows(store, "SELECT count(*) FROM record_amendment") == [(0,)]
         await pilot.press("x")
