@@ -10,9 +10,9 @@ from tui_helpers import NOW, rows
 
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.models import RecordAmendment
-from fieldkit.domain.vocab import EventKind, Status, VisitReason
+from fieldkit.domain.vocab import ActivityKind, EventKind, Status, VisitReason
 from fieldkit.reports.quarter import Quarter
-from fieldkit.services import Services, StatusEventInput, VisitInput
+from fieldkit.services import ActivityInput, Services, StatusEventInput, VisitInput
 from fieldkit.services.amendments import RecordError
 from fieldkit.store import Store
 
@@ -218,3 +218,42 @@ def test_the_quarterly_report_counts_the_corrected_visit_and_leaves_out_the_void
     assert figures() == (base[0] + 1, base[1] + 1, base[2] + 2000, base[3] + 2000)
     assert rows(store, "SELECT count(*) FROM record_amendment") == [(2,)]
     assert isinstance(RecordAmendment.__tablename__, str)
+
+
+def test_an_activity_corrected_then_voided_counts_as_corrected_then_not_at_all(
+    store: Store,
+) -> None:
+    services = _as(store, "王芳", "staff")
+    ((team_id, _name, site_id),) = services.roster.teams()
+    members = dict((name, mid) for mid, name in services.roster.team_members(team_id))
+    liu = _pid(services, "GL-0006")
+    quarter = Quarter(2026, 4)
+
+    def reached() -> int:
+        return services.reports.build(quarter, made_on=NOW.date()).activities.total.people_reached
+
+    base = reached()
+    talk = services.record.activity(
+        ActivityInput(
+            team_id=team_id,
+            site_id=site_id,
+            kind=ActivityKind.TALK,
+            held_on=date(2026, 11, 5),
+            title="防诈宣讲",
+            attendee_ids=(members["刘德福"],),
+            people_reached=800,
+        )
+    )
+    services.amend.correct("activity", talk.id, {"people_reached": 80}, "多写了一个零")
+    assert reached() == base + 80
+    services.amend.void("activity", talk.id, "活动取消")
+    assert reached() == base
+    assert rows(
+        store,
+        "SELECT action, person_id, site_id FROM record_amendment WHERE record_id = ?",
+        talk.id,
+    ) == [("correct", None, site_id), ("void", None, site_id)]
+    pf = services.files.get(liu)
+    assert pf is not None
+    (entry,) = [e for e in pf.timeline if e.row_id == talk.id]
+    assert entry.voided and entry.kind == "activity"
