@@ -13,13 +13,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hq_kit import laptop, ok
-from hq_records import hq_record
-from server_thread import ServerThread
 from sqlalchemy import select
 
 from fieldkit.domain.models import Person, RecordAmendment, Site, Visit
-from fieldkit.domain.vocab import VisitReason
+from fieldkit.domain.vocab import SiteKind, VisitReason
 from fieldkit.hq.projection import tables as projection
 from fieldkit.hq.report_source import hq_source
 from fieldkit.reports import build_report
@@ -27,6 +24,9 @@ from fieldkit.reports.quarter import Quarter
 from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.syncing import sync_now
+from tests.hq.hq_kit import laptop, ok
+from tests.support.hq_records import hq_record
+from tests.support.server_thread import ServerThread
 
 
 def table(store: Store, name: str) -> dict[str, dict[str, Any]]:
@@ -44,7 +44,7 @@ def test_a_correction_and_a_void_reach_hq_and_every_laptop(
 ) -> None:
     admin = laptop(hq_any, tmp_path, "admin", "admin", None)
     with admin.write() as s:
-        site = Site(name="幸福安置点", kind="relocation", county="甘洛县")
+        site = Site(name="幸福安置点", kind=SiteKind.RELOCATION, county="甘洛县")
         s.add(site)
         s.flush()
         person = Person(code="AM-1", name="王五", site_id=site.id, birth_date=date(1940, 1, 1))
@@ -140,7 +140,7 @@ def test_a_correction_and_a_void_reach_hq_and_every_laptop(
 def test_hq_refuses_a_change_to_a_stored_amendment(hq_any: ServerThread, tmp_path: Path) -> None:
     admin = laptop(hq_any, tmp_path, "admin", "admin", None)
     with admin.write() as s:
-        site = Site(name="东风村", kind="village")
+        site = Site(name="东风村", kind=SiteKind.VILLAGE)
         s.add(site)
         s.flush()
         person = Person(code="AM-2", name="李四", site_id=site.id)

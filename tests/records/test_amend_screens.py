@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
-from tui_helpers import make_app, rows, screen_lines, settle
 
 from fieldkit.services import Services
 from fieldkit.store import Store
@@ -12,6 +11,7 @@ from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.record_view import RecordScreen
+from tests.tui.tui_helpers import make_app, rows, screen_lines, settle
 
 SIZE = (120, 50)
 

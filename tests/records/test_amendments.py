@@ -6,7 +6,6 @@ import json
 from datetime import date, datetime
 
 import pytest
-from tui_helpers import NOW, rows
 
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.models import RecordAmendment
@@ -15,6 +14,7 @@ from fieldkit.reports.quarter import Quarter
 from fieldkit.services import ActivityInput, Services, StatusEventInput, VisitInput
 from fieldkit.services.amendments import RecordError
 from fieldkit.store import Store
+from tests.tui.tui_helpers import NOW, rows
 
 
 def _pid(services: Services, code: str) -> str:
