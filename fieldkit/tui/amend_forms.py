@@ -24,6 +24,7 @@ from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services.amendments import CORRECTABLE
 from fieldkit.services.person_file import RecordView
+from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.forms import (
     FieldError,
     FormScreen,
@@ -136,10 +137,35 @@ class CorrectionForm(FormScreen):
         return out
 
     def submit(self) -> None:
-        """Work out what changed and save it as a correction."""
+        """Work out what changed, check it as the record's own form would, then save it."""
         changes = self.changes()
         if not changes:
             raise FieldError(next(iter(self.kinds), "amend_reason"), _("Nothing was changed"))
+        moment = changes.get("visited_at")
+        if isinstance(moment, datetime) and moment.date() > self.fk.today():
+            raise FieldError("visited_at", _("The visit cannot be in the future"))
+        money = changes.get("money_fen")
+        limit = self.fk.config.money_confirm_fen
+        if isinstance(money, int) and money > limit:
+
+            def answer(ok: bool | None) -> None:
+                if ok:
+                    self._start_save(changes)
+                else:
+                    self.query_one("#money_fen", Input).focus()
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    _("{amount} yuan is above the {limit} yuan limit. Save this amount?").format(
+                        amount=format_yuan(money), limit=format_yuan(limit)
+                    )
+                ),
+                answer,
+            )
+            return
+        self._start_save(changes)
+
+    def _start_save(self, changes: dict[str, Any]) -> None:
         reason = self.query_one("#amend_reason", Input).value
         rec = self.record
         self.save_in_worker(

@@ -46,6 +46,14 @@ async def test_a_money_correction_from_the_record_keeps_its_trail(store: Store) 
         assert isinstance(form, CorrectionForm)
         assert form.query_one("#money_fen", Input).value == "500.00"
         assert form.query_one("#visitors", Input).value == "周敏"
+        form.query_one("#money_fen", Input).value = "5000"  # above the limit: asked first
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is form
+        assert rows(store, "SELECT count(*) FROM record_amendment") == [(0,)]
         form.query_one("#money_fen", Input).value = "50"
         form.query_one("#amend_reason", Input).value = "多打了一个零"
         await pilot.press("escape")  # typed input: the form asks before leaving
