@@ -46,6 +46,8 @@ class RecordView:
     voided: bool = False
     amendments: tuple[Amendment, ...] = ()
     """Its corrections and void, oldest first."""
+    own_device: str = ""
+    """This laptop's device id (to name an amendment made here)."""
 
 
 def record_view(store: Store, kind: str, row_id: str) -> RecordView | None:
@@ -80,4 +82,5 @@ def record_view(store: Store, kind: str, row_id: str) -> RecordView | None:
             recorded_by=getattr(row, "recorded_by", ""),
             voided=bool(getattr(row, "deleted", False)),
             amendments=tuple(amendments_of(s, str(table.__tablename__), row_id)),
+            own_device=own_device,
         )

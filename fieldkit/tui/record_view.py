@@ -177,7 +177,7 @@ class RecordScreen(FieldScreen):
 
     def _trail(self, rec: RecordView) -> str:
         """Who recorded it, when, on which laptop, and whether HQ has it."""
-        who = rec.recorded_by or _("not recorded")
+        who = rec.recorded_by or _("a user not recorded")
         if rec.written_at is None:
             return "\n".join(
                 [
@@ -203,9 +203,8 @@ class RecordScreen(FieldScreen):
         for a in rec.amendments:
             head = _("Voided") if a.action == AmendAction.VOID else _("Corrected")
             out.append(f"\n{a.at.strftime('%Y-%m-%d %H:%M')}  {head}  ", style="bold")
-            out.append(
-                _("by {user} on {device}").format(user=a.by_user or "—", device=a.device or "—")
-            )
+            device = _("this laptop") if a.device == rec.own_device else a.device or "—"
+            out.append(_("by {user} on {device}").format(user=a.by_user or "—", device=device))
             for name, (old, new) in a.changes.items():
                 if name == "deleted":
                     continue

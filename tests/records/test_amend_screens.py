@@ -120,3 +120,25 @@ async def test_a_void_without_reason_is_refused_then_one_with_a_reason_marks_it(
         (entry,) = [e for e in person.file.timeline if e.row_id == visit_id]
         assert entry.voided
         assert any("[voided]" in line for line in screen_lines(app))
+
+
+async def test_the_record_names_who_recorded_it_not_who_reads_it(store: Store) -> None:
+    from datetime import datetime
+
+    from fieldkit.services import VisitInput
+
+    store.set_meta("user_name", "王芳")
+    zhao = Services(store).roster.find_by_code("GL-0003")
+    assert zhao is not None
+    visit = Services(store).record.visit(
+        VisitInput(person_id=zhao, visited_at=datetime(2026, 11, 2, 9), visitors="王芳")
+    )
+    store.set_meta("user_name", "李强")  # another user reads it on the same laptop
+    app = make_app(store, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _open_visit(app, pilot, zhao, visit.id)
+        view = app.screen
+        assert isinstance(view, RecordScreen)
+        trail = str(view.query_one("#record-trail", Static).render())
+        assert "by 王芳" in trail and "李强" not in trail
