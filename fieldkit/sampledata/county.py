@@ -32,7 +32,7 @@ DEFAULT_SEED = 2026
 VISIT_COLUMNS = (
     "id", "person_id", "site_id", "reason", "visited_at", "visitors", "people_present",
     "confirmation", "needs", "services", "money_fen", "goods", "follow_up", "follow_up_due",
-    "notes", "card_scanned_at", "card_issue", "deleted",
+    "notes", "card_scanned_at", "card_issue", "recorded_by", "deleted",
 )  # fmt: skip
 """The order of the values of :meth:`CountyGenerator.iter_visit_values`."""
 
@@ -426,6 +426,7 @@ class CountyGenerator:
                     "kind": kind,
                     "happened_on": when,
                     "note": self._event_note(rng, kind),
+                    "recorded_by": "",
                     "deleted": False,
                 }
             )
@@ -704,6 +705,7 @@ class CountyGenerator:
             _pick(rng, words.VISIT_NOTES),
             visited_at if confirm == "qr" else None,  # a scanned card: its time and issue
             1 if confirm == "qr" else None,
+            "",
             0,
         )
 
@@ -782,6 +784,7 @@ class CountyGenerator:
                     "outcome": outcome,
                     "referral": referral,
                     "given_by": rng.choice(givers)["name"],
+                    "recorded_by": "",
                     "deleted": False,
                 }
             )
@@ -838,6 +841,7 @@ class CountyGenerator:
                         "attendee_count": len(attendees),
                         "people_reached": rng.randint(low, high),
                         "notes": "",
+                        "recorded_by": "",
                         "deleted": False,
                     }
                 )
