@@ -348,6 +348,12 @@ class FieldkitApp(App[int]):
 
         self.push_screen(StatusEventForm(person_id))
 
+    def action_add_person(self) -> None:
+        """Add a person to the roster (a new retiree, a resident newly found at a site)."""
+        from fieldkit.tui.person_add import AddPersonForm
+
+        self.push_screen(AddPersonForm())
+
     def action_new_consultation(self) -> None:
         """A walk-in consultation."""
         self.open_consultation(None)
