@@ -7,6 +7,7 @@ nothing below them (``fieldkit.store``, SQLAlchemy): the import contracts in
 - :mod:`.roster` roster search, card codes, sites and teams
 - :mod:`.person_file` a person's file
 - :mod:`.people` adding a person, who may write which fields of a file
+- :mod:`.activities` the list of past service activities
 - :mod:`.recording` visits, consultations, activities, file edits, status events
 - :mod:`.due` the due list and the county's policy
 - :mod:`.outbox` changes waiting and rejected, the sync line

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from fieldkit.demo import build_demo_store
+from fieldkit.services.activities import Activities
 from fieldkit.services.conflicts import Conflicts
 from fieldkit.services.drafts import DraftBox
 from fieldkit.services.outbox import Outbox
@@ -43,6 +44,7 @@ class Services:
         self.files = PersonFiles(store)
         self.record = Recorder(store)
         self.people = People(store)
+        self.activities = Activities(store)
         self.outbox = Outbox(store)
         self.conflicts = Conflicts(store)
         self.drafts = DraftBox.beside(store.path)
