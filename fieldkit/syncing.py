@@ -11,6 +11,7 @@ worker thread; ``on_progress`` is called from that thread.  Apps call these thro
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -52,6 +53,9 @@ class NotEnrolled(FieldkitError):
     """The store has no server or token yet."""
 
 
+_STATUS = re.compile(r"answered (\d{3})")
+"""The HTTP status in the engine's message for an unexpected answer."""
+
 _AGAIN = N_("Nothing was lost; try again when online.")
 
 _ENGINE_MESSAGES: tuple[tuple[type[SyncError], str, str], ...] = (
@@ -67,7 +71,7 @@ _ENGINE_MESSAGES: tuple[tuple[type[SyncError], str, str], ...] = (
     ),
     (
         UpgradeRequired,
-        N_("headquarters runs another version of fieldkit: {reason}"),
+        N_("headquarters runs another version of fieldkit"),
         N_("Install the version headquarters runs, then sync again (nothing is lost)."),
     ),
     (
@@ -90,12 +94,19 @@ class SyncFailed(FieldkitError):
     @classmethod
     def wrap(cls, err: SyncError, *, url: str = "") -> SyncFailed:
         """The engine's error in fieldkit's terms (``url``: the headquarters address used)."""
-        message, hint = N_("headquarters answered with an error: {reason}"), _AGAIN
+        message, hint = N_("headquarters answered with error {status}"), _AGAIN
         for kind, kind_message, kind_hint in _ENGINE_MESSAGES:
             if isinstance(err, kind):
                 message, hint = kind_message, kind_hint
                 break
-        failed = cls(message, hint=hint, reason=str(err), url=url)
+        status = _STATUS.search(str(err))
+        failed = cls(
+            message,
+            hint=hint,
+            reason=str(err),
+            url=url,
+            status=status.group(1) if status else "?",
+        )
         failed.__cause__ = err
         return failed
 

@@ -34,7 +34,7 @@ def refuse_hidden(store: Store, fields: set[str]) -> None:
     hidden = sorted(fields & hidden_fields(store))
     if hidden:
         raise NotAllowed(
-            N_("Your role may not change {fields} in a person's file"),
+            N_("Your role may not change this field of a person's file"),
             hint=N_("Ask a staff member or an administrator to change it."),
             field=hidden[0],
             fields=", ".join(hidden),
