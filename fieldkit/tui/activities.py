@@ -46,7 +46,7 @@ class ActivitiesScreen(FieldScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.offset = 0
+        self.start = 0
         self.page: ActivityPage | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -73,7 +73,7 @@ class ActivitiesScreen(FieldScreen):
 
     def reload(self) -> None:
         """Read the current page again (after a save, too)."""
-        self._load(self.offset)
+        self._load(self.start)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="activities")
     def _load(self, offset: int) -> None:
@@ -82,7 +82,7 @@ class ActivitiesScreen(FieldScreen):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.page = page = message.page
-        self.offset = page.offset
+        self.start = page.offset
         table = self.query_one("#activities", DataTable)
         table.clear()
         for row in page.rows:
