@@ -30,7 +30,7 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"(0[0-9]{2,3})[- ]?([2-9][0-9]{6,7})(?:(?:-|转)([0-9]{1,6}))?")
 
 
-def N_(message: str) -> str:  # noqa: N802  (the catalogs' marker, as in fieldkit.i18n)
+def N_(message: str) -> str:
     """Mark ``message`` for the catalogs (the domain imports no i18n; callers translate)."""
     return message
 

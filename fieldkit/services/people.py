@@ -66,5 +66,3 @@ class People:
         """The live person whose file holds ID number ``number`` (normalised), if any."""
         with self._store.read() as s:
             return id_number_holder(s, number)
-
-

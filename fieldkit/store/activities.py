@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, literal
+from sqlalchemy import select as columns_select
 from sqlmodel import col, select
 
 from fieldkit.domain.models import ServiceActivity, Site, VolunteerTeam
@@ -43,15 +44,15 @@ def activity_page(store: Store, *, offset: int = 0, limit: int = 100) -> Activit
     a, team, site = ServiceActivity, VolunteerTeam, Site
     live = col(a.deleted) == literal(False)
     query = (
-        select(
-            a.id,
-            a.held_on,
-            team.name,
-            site.name,
-            a.kind,
-            a.title,
-            a.people_reached,
-            a.duration_minutes,
+        columns_select(
+            col(a.id),
+            col(a.held_on),
+            col(team.name),
+            col(site.name),
+            col(a.kind),
+            col(a.title),
+            col(a.people_reached),
+            col(a.duration_minutes),
         )
         .join(team, col(team.id) == col(a.team_id))
         .join(site, col(site.id) == col(a.site_id))
@@ -61,6 +62,6 @@ def activity_page(store: Store, *, offset: int = 0, limit: int = 100) -> Activit
         .limit(limit)
     )
     with store.read() as s:
-        rows = [ActivityRow(*row) for row in s.exec(query)]
+        rows = [ActivityRow(*row) for row in s.execute(query)]
         total = s.exec(select(func.count()).select_from(a).where(live)).one()
     return ActivityPage(rows=rows, offset=offset, total=int(total))

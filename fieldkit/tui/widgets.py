@@ -26,11 +26,11 @@ if TYPE_CHECKING:
     from fieldkit.tui.app import FieldkitApp
 
 __all__ = [
+    "TEXTUAL_KEYS",
     "FieldScreen",
     "KeysBar",
     "Palette",
     "SyncStatus",
-    "TEXTUAL_KEYS",
     "fit_cells",
     "format_sync_time",
     "translate_bindings",

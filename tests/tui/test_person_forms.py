@@ -243,9 +243,7 @@ async def test_a_person_added_from_the_roster_gets_the_next_code_and_their_file_
         )
     ]
     assert file.person_id == added[0][0]  # type: ignore[attr-defined]
-    entry = rows(
-        store, "SELECT tbl, state, data FROM outbox WHERE row_id = ?", added[0][0]
-    )
+    entry = rows(store, "SELECT tbl, state, data FROM outbox WHERE row_id = ?", added[0][0])
     assert [(t, s) for t, s, _d in entry] == [("person", "pending")]
     assert json.loads(str(entry[0][2]))["code"] == "GL-0009"
 
