@@ -317,3 +317,32 @@ async def test_every_way_out_of_a_typed_new_person_asks_first(store: Store) -> N
         await settle(pilot)
         assert isinstance(app.screen, RosterScreen)
     assert rows(store, "SELECT count(*) FROM person") == [(8,)]
+
+
+async def test_a_half_typed_new_person_is_offered_back_after_a_crash(store: Store) -> None:
+    site = _site_id(store, "新桥社区")
+    app = make_app(store, lang="zh", draft_delay=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await _open_add_form(app, pilot)
+        await pilot.press(*"马秀兰")
+        form.query_one("#site", Select).value = site
+        await settle(pilot)
+    # the app ended with the form unsaved, as a crash would leave it
+    (draft,) = Services(store).drafts.all()
+    assert (draft.kind, draft.values["name"], draft.values["site"]) == ("person-add", "马秀兰", site)
+
+    again = make_app(store, lang="zh")
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dialog = again.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "新增人员" in dialog.question
+        await pilot.press("y")
+        await settle(pilot)
+        form = again.screen
+        assert isinstance(form, AddPersonForm)
+        assert form.query_one("#name", Input).value == "马秀兰"
+        assert form.query_one("#site", Select).value == site
+        assert form.dirty
+    assert rows(store, "SELECT count(*) FROM person WHERE name = '马秀兰'") == [(0,)]
