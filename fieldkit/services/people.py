@@ -14,10 +14,10 @@ from fieldkit.domain.models import Person
 from fieldkit.i18n import N_
 from fieldkit.services.conflicts import NotAllowed
 from fieldkit.store import Store
-from fieldkit.store.people import NewPerson, PersonRefused, add_person, id_number_holder
+from fieldkit.store.people import IdHolder, NewPerson, PersonRefused, add_person, id_number_holder
 from fieldkit.sync_schema import ROLES
 
-__all__ = ["ADDING_ROLES", "NewPerson", "People", "PersonRefused", "hidden_fields"]
+__all__ = ["ADDING_ROLES", "IdHolder", "NewPerson", "People", "PersonRefused", "hidden_fields"]
 
 ADDING_ROLES = frozenset({"", "admin", "staff"})
 """The roles that may add a person ("" is a laptop not enrolled yet)."""
@@ -62,7 +62,7 @@ class People:
         refuse_hidden(self._store, {"id_number"} if data.id_number.strip() else set())
         return add_person(self._store, data)
 
-    def id_number_holder(self, number: str) -> Person | None:
+    def id_number_holder(self, number: str) -> IdHolder | None:
         """The live person whose file holds ID number ``number`` (normalised), if any."""
         with self._store.read() as s:
             return id_number_holder(s, number)

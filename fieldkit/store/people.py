@@ -13,6 +13,8 @@ least four digits), like the demo county and the bureaus' spreadsheets.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +30,7 @@ from fieldkit.store.store import Store
 
 __all__ = [
     "DEFAULT_CODE_PREFIX",
+    "IdHolder",
     "NewPerson",
     "PersonRefused",
     "add_person",
@@ -67,14 +70,24 @@ def _refused(field: str, err: IdentityError, hint: str) -> PersonRefused:
     return PersonRefused(err.msgid, hint=hint, field=field, values=err.params)
 
 
-def id_number_holder(s: Session, number: str, *, other_than: str = "") -> Person | None:
+@dataclass(frozen=True)
+class IdHolder:
+    """The person whose file holds an ID number."""
+
+    id: str
+    name: str
+    code: str
+
+
+def id_number_holder(s: Session, number: str, *, other_than: str = "") -> IdHolder | None:
     """The live person (other than ``other_than``) whose file holds ID number ``number``."""
-    query = select(Person).where(
+    query = select(Person.id, Person.name, Person.code).where(
         col(Person.id_number) == number,
         col(Person.deleted) == literal(False),
         col(Person.id) != other_than,
     )
-    return s.exec(query.limit(1)).first()
+    found = s.exec(query.limit(1)).first()
+    return IdHolder(*found) if found is not None else None
 
 
 def checked_identity(
@@ -127,29 +140,44 @@ def checked_phone(raw: str, *, field: str = "phone") -> str:
         raise _refused(field, err, _PHONE_HINT) from None
 
 
+_DIGITS = re.compile(r"\d*")
+
+_PREFIX_SAMPLE = 500
+"""How many of the highest codes name the scheme's prefix (read from the code index)."""
+
+
+def _code_prefix(s: Session) -> str:
+    """The prefix most of the highest codes share (``GL`` of ``GL-0042``)."""
+    top = s.exec(select(Person.code).order_by(col(Person.code).desc()).limit(_PREFIX_SAMPLE))
+    prefixes = Counter(code.split("-", 1)[0] for code in top if "-" in code[1:])
+    if not prefixes:
+        return DEFAULT_CODE_PREFIX
+    return min(prefixes.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
 def next_person_code(s: Session) -> str:
-    """The next code of the store's scheme: ``GL-0042`` after ``GL-0041``."""
-    dash = func.instr(col(Person.code), "-")
-    prefix_of = func.substr(col(Person.code), 1, dash - 1)
-    found = s.exec(
-        select(prefix_of, func.count())
-        .where(dash > 1)
-        .group_by(prefix_of)
-        .order_by(func.count().desc(), prefix_of)
-        .limit(1)
+    """The next code of the store's scheme: ``GL-0042`` after ``GL-0041``.
+
+    The number is one above the highest of the prefix's codes (compared as numbers:
+    ``GL-10000`` is above ``GL-9999``), padded like it and to at least four digits;
+    a code already taken (a renumbered or dodged one) moves it on.
+    """
+    prefix = _code_prefix(s)
+    tail = func.substr(col(Person.code), len(prefix) + 2)
+    within = (col(Person.code) > f"{prefix}-", col(Person.code) < f"{prefix}.")
+    highest = s.exec(
+        select(Person.code).where(*within).order_by(cast(tail, Integer).desc()).limit(1)
     ).first()
-    prefix = str(found[0]) if found else DEFAULT_CODE_PREFIX
-    start = len(prefix) + 2
-    tail = func.substr(col(Person.code), start)
-    highest, width = s.exec(
-        select(func.max(cast(tail, Integer)), func.max(func.length(tail))).where(
-            col(Person.code).like(f"{prefix}-%"),
-            func.trim(tail, "0123456789") == "",
-        )
-    ).one()
-    number = int(highest or 0) + 1
-    digits = max(4, int(width or 0), len(str(number)))
-    return f"{prefix}-{number:0{digits}d}"
+    found = _DIGITS.match(highest[len(prefix) + 1 :]) if highest else None
+    digits = found.group() if found else ""
+    number, width = int(digits or 0) + 1, max(4, len(digits))
+    while _code_taken(s, f"{prefix}-{number:0{width}d}"):
+        number += 1
+    return f"{prefix}-{number:0{width}d}"
+
+
+def _code_taken(s: Session, code: str) -> bool:
+    return s.exec(select(Person.id).where(col(Person.code) == code)).first() is not None
 
 
 def add_person(store: Store, data: NewPerson, *, today: date | None = None) -> Person:

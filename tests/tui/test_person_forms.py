@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 from textual.widgets import Input, Select, Static
 from tui_helpers import make_app, rows, screen_lines, settle
 
-from fieldkit.domain.models import Person
+from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Category, Sex
 from fieldkit.services import NewPerson, NotAllowed, Services
 from fieldkit.store import Store
-from fieldkit.store.people import PersonRefused
+from fieldkit.store.people import IdHolder, PersonRefused, next_person_code
 from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.forms import FormScreen
@@ -255,6 +256,8 @@ def test_codes_follow_the_roster_scheme_and_an_id_number_is_held_once(store: Sto
         NewPerson("周桂芳", site, Category.WIDOW, Sex.FEMALE, id_number=LI_ID)
     )
     assert (first.code, first.id_number) == ("GL-0009", LI_ID)
+    assert services.people.id_number_holder(LI_ID) == IdHolder(first.id, "周桂芳", "GL-0009")
+    assert services.people.id_number_holder(ZHANG_ID) is None
     try:
         services.people.add(
             NewPerson("周贵芳", site, Category.WIDOW, Sex.FEMALE, date(1941, 3, 2), LI_ID)
@@ -330,7 +333,11 @@ async def test_a_half_typed_new_person_is_offered_back_after_a_crash(store: Stor
         await settle(pilot)
     # the app ended with the form unsaved, as a crash would leave it
     (draft,) = Services(store).drafts.all()
-    assert (draft.kind, draft.values["name"], draft.values["site"]) == ("person-add", "马秀兰", site)
+    assert (draft.kind, draft.values["name"], draft.values["site"]) == (
+        "person-add",
+        "马秀兰",
+        site,
+    )
 
     again = make_app(store, lang="zh")
     async with again.run_test(size=SIZE) as pilot:
@@ -346,3 +353,36 @@ async def test_a_half_typed_new_person_is_offered_back_after_a_crash(store: Stor
         assert form.query_one("#site", Select).value == site
         assert form.dirty
     assert rows(store, "SELECT count(*) FROM person WHERE name = '马秀兰'") == [(0,)]
+
+
+def _add_coded(store: Store, *codes: str) -> None:
+    site = _site_id(store, "东风村")
+    with store.write() as s:
+        s.add_all(Person(code=code, name=f"编号{code}", site_id=site) for code in codes)
+
+
+def test_the_next_code_counts_numbers_not_letters_in_the_usual_prefix(store: Store) -> None:
+    _add_coded(store, "GL-9999", "GL-10000", "XS-99999")  # XS sorts above GL, but is rare
+    with store.read() as s:
+        assert next_person_code(s) == "GL-10001"  # GL-10000 is above GL-9999
+    people = Services(store).people
+    site = _site_id(store, "东风村")
+    added = people.add(NewPerson("钱多多", site, Category.RETIRED, Sex.MALE))
+    again = people.add(NewPerson("孙少少", site, Category.RETIRED, Sex.MALE))
+    assert (added.code, again.code) == ("GL-10001", "GL-10002")
+    assert rows(store, "SELECT name FROM person WHERE code = 'GL-10002'") == [("孙少少",)]
+
+
+def test_a_store_without_codes_starts_the_scheme(tmp_path: Path) -> None:
+    empty = Store(tmp_path / "empty.db")
+    try:
+        with empty.write() as s:
+            site = Site(name="新站点", county="甘洛县")
+            s.add(site)
+        with empty.read() as s:
+            assert next_person_code(s) == "GL-0001"
+        first = Services(empty).people.add(NewPerson("赵一", site.id, Category.LIXIU, Sex.MALE))
+        assert rows(empty, "SELECT code, name FROM person") == [(first.code, "赵一")]
+        assert first.code == "GL-0001"
+    finally:
+        empty.close()
