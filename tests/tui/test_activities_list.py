@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from textual.widgets import DataTable
-from tui_helpers import make_app, screen_lines, settle
 
 from fieldkit.domain.vocab import ActivityKind
 from fieldkit.services import ActivityInput, Services
 from fieldkit.store import Store
 from fieldkit.tui.activities import ActivitiesScreen
 from fieldkit.tui.record_view import RecordScreen
+from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 SIZE = (120, 40)
 

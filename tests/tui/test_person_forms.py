@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Select, Static
-from tui_helpers import make_app, rows, screen_lines, settle
 
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import Category, Sex
@@ -18,11 +20,11 @@ from fieldkit.store import Store
 from fieldkit.store.people import IdHolder, PersonRefused, next_person_code
 from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.confirm import ConfirmDialog
-from fieldkit.tui.forms import FormScreen
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.person_add import AddPersonForm
 from fieldkit.tui.person_edit import PersonEditForm, StatusEventForm
 from fieldkit.tui.roster import RosterScreen
+from tests.tui.tui_helpers import make_app, rows, screen_lines, settle
 
 SIZE = (120, 40)
 
@@ -44,15 +46,15 @@ def _pid(store: Store, code: str) -> str:
     return found
 
 
-def _error(form: FormScreen, field: str) -> str:
+def _error(form: Screen[Any], field: str) -> str:
     return str(form.query_one(f"#err-{field}", Static).render())
 
 
-async def _edit_form(app: FieldkitApp, pilot: object, person_id: str) -> PersonEditForm:
+async def _edit_form(app: FieldkitApp, pilot: Pilot[int], person_id: str) -> PersonEditForm:
     app.open_person(person_id)
-    await settle(pilot)  # type: ignore[arg-type]
-    await pilot.press("e")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
     form = app.screen
     assert isinstance(form, PersonEditForm)
     return form
@@ -175,10 +177,10 @@ async def test_a_new_phone_must_be_a_mobile_or_a_landline_with_its_area_code(
     ]
 
 
-async def _open_add_form(app: FieldkitApp, pilot: object) -> AddPersonForm:
+async def _open_add_form(app: FieldkitApp, pilot: Pilot[int]) -> AddPersonForm:
     assert isinstance(app.screen, RosterScreen)
-    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("ctrl+n")
+    await settle(pilot)
     form = app.screen
     assert isinstance(form, AddPersonForm)
     return form
@@ -243,7 +245,7 @@ async def test_a_person_added_from_the_roster_gets_the_next_code_and_their_file_
             "幸福小区11栋",
         )
     ]
-    assert file.person_id == added[0][0]  # type: ignore[attr-defined]
+    assert file.person_id == added[0][0]
     entry = rows(store, "SELECT tbl, state, data FROM outbox WHERE row_id = ?", added[0][0])
     assert [(t, s) for t, s, _d in entry] == [("person", "pending")]
     assert json.loads(str(entry[0][2]))["code"] == "GL-0009"
@@ -347,11 +349,11 @@ async def test_a_half_typed_new_person_is_offered_back_after_a_crash(store: Stor
         assert "新增人员" in dialog.question
         await pilot.press("y")
         await settle(pilot)
-        form = again.screen
-        assert isinstance(form, AddPersonForm)
-        assert form.query_one("#name", Input).value == "马秀兰"
-        assert form.query_one("#site", Select).value == site
-        assert form.dirty
+        reopened = again.screen
+        assert isinstance(reopened, AddPersonForm)
+        assert reopened.query_one("#name", Input).value == "马秀兰"
+        assert reopened.query_one("#site", Select).value == site
+        assert reopened.dirty
     assert rows(store, "SELECT count(*) FROM person WHERE name = '马秀兰'") == [(0,)]
 
 
