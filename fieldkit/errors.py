@@ -16,11 +16,12 @@ are wrapped at the boundary where fieldkit calls that code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from fieldkit.i18n import gettext as _
 
-__all__ = ["FieldkitError", "describe"]
+__all__ = ["FieldkitError", "describe", "error_from_json", "error_to_json"]
 
 
 class FieldkitError(Exception):
@@ -71,3 +72,26 @@ def _fill(text: str, params: dict[str, object]) -> str:
 def describe(err: FieldkitError) -> tuple[str, str]:
     """The two lines every interface shows for ``err``: the message and the hint."""
     return err.user_message(), err.user_hint()
+
+
+def error_to_json(err: FieldkitError) -> str:
+    """``err`` kept as text (msgids and parameters) to be shown again later, translated."""
+    params = {
+        k: v if isinstance(v, int | float | bool) or v is None else str(v)
+        for k, v in err.params.items()
+    }
+    return json.dumps(
+        {"message": err.message, "hint": err.hint, "field": err.field, "params": params},
+        ensure_ascii=False,
+    )
+
+
+def error_from_json(text: str) -> FieldkitError:
+    """The error :func:`error_to_json` kept (its messages translate when shown)."""
+    data = json.loads(text)
+    return FieldkitError(
+        str(data["message"]),
+        hint=str(data.get("hint", "")),
+        field=str(data.get("field", "")),
+        values=data.get("params") or {},
+    )

@@ -3,13 +3,15 @@
 :func:`sync_now` pushes the outbox then pulls the device's scope, and never
 raises for a sync failure: the returned :class:`SyncReport` carries the error
 message (also kept in local_meta ``last_sync_error``) and the error itself as a
-:class:`~fieldkit.errors.FieldkitError` (``failure``). It is safe to call from a
+:class:`~fieldkit.errors.FieldkitError` (``failure``, kept in ``last_sync_problem``
+to be shown again in the interface language). It is safe to call from a
 worker thread; ``on_progress`` is called from that thread.  Apps call these through
 :mod:`fieldkit.services.syncing`, which wraps the engine's errors in :class:`SyncFailed`.
 """
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -17,13 +19,23 @@ from datetime import UTC, datetime
 
 import httpx
 
-from fieldkit.errors import FieldkitError
+from fieldkit.errors import FieldkitError, error_to_json
 from fieldkit.i18n import N_
 from fieldkit.store import Store
 from fieldkit.store.reconcile import reconcile_store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, SyncError, SyncProgress, SyncResult, run_sync
+from sync.client import (
+    BatchTooLarge,
+    SyncClient,
+    SyncError,
+    SyncProgress,
+    SyncResult,
+    Unauthorized,
+    Unreachable,
+    UpgradeRequired,
+    run_sync,
+)
 from sync.protocol import EnrollReply
 
 __all__ = [
@@ -41,16 +53,59 @@ class NotEnrolled(FieldkitError):
     """The store has no server or token yet."""
 
 
+_STATUS = re.compile(r"answered (\d{3})")
+"""The HTTP status in the engine's message for an unexpected answer."""
+
+_AGAIN = N_("Nothing was lost; try again when online.")
+
+_ENGINE_MESSAGES: tuple[tuple[type[SyncError], str, str], ...] = (
+    (
+        Unreachable,
+        N_("cannot reach headquarters at {url}; check the network and try again (nothing is lost)"),
+        _AGAIN,
+    ),
+    (
+        Unauthorized,
+        N_("headquarters refused this device: its token is unknown or revoked"),
+        N_("Ask an administrator for a new code, then run `fieldkit enroll URL CODE` again."),
+    ),
+    (
+        UpgradeRequired,
+        N_("headquarters runs another version of fieldkit"),
+        N_("Install the version headquarters runs, then sync again (nothing is lost)."),
+    ),
+    (
+        BatchTooLarge,
+        N_("headquarters refused a batch of changes as too large"),
+        N_("Tell headquarters; the changes stay on this laptop (nothing is lost)."),
+    ),
+)
+"""The engine's errors in the interface's words: class, message and hint msgids."""
+
+
 class SyncFailed(FieldkitError):
-    """Syncing or enrolling stopped; wraps the engine's ``SyncError`` (nothing is lost)."""
+    """Syncing or enrolling stopped; wraps the engine's ``SyncError`` (nothing is lost).
+
+    The engine speaks English; each of its errors becomes a msgid of its own (see
+    ``_ENGINE_MESSAGES``) so the interface shows it in the user's language. The
+    engine's text stays in ``params["reason"]``.
+    """
 
     @classmethod
-    def wrap(cls, err: SyncError) -> SyncFailed:
-        """The engine's error in fieldkit's terms (its text is the reason)."""
+    def wrap(cls, err: SyncError, *, url: str = "") -> SyncFailed:
+        """The engine's error in fieldkit's terms (``url``: the headquarters address used)."""
+        message, hint = N_("headquarters answered with error {status}"), _AGAIN
+        for kind, kind_message, kind_hint in _ENGINE_MESSAGES:
+            if isinstance(err, kind):
+                message, hint = kind_message, kind_hint
+                break
+        status = _STATUS.search(str(err))
         failed = cls(
-            N_("sync failed: {reason}"),
-            hint=N_("Nothing was lost; try again when online."),
+            message,
+            hint=hint,
             reason=str(err),
+            url=url,
+            status=status.group(1) if status else "?",
         )
         failed.__cause__ = err
         return failed
@@ -111,6 +166,7 @@ def sync_now(
 ) -> SyncReport:
     """Push the outbox, then pull; returns what moved (``error`` set if it could not)."""
     report = SyncReport()
+    url = store.meta("server_url") or ""
     try:
         with _client(store, transport) as client:
             reconcile_store(store)
@@ -120,13 +176,16 @@ def sync_now(
     except NotEnrolled as err:
         report.error, report.failure = str(err), err
     except SyncError as err:
-        report.error, report.failure = str(err), SyncFailed.wrap(err)
+        report.error, report.failure = str(err), SyncFailed.wrap(err, url=url)
     report.finished_at = datetime.now(UTC)
     if report.ok:
         store.set_meta("last_sync_at", report.finished_at.isoformat(timespec="seconds"))
         store.set_meta("last_sync_error", "")
+        store.set_meta("last_sync_problem", "")
     else:
         store.set_meta("last_sync_error", report.error or "")
+        if report.failure is not None:
+            store.set_meta("last_sync_problem", error_to_json(report.failure))
     return report
 
 

@@ -10,8 +10,9 @@
 
 Both normalise what they accept (full-width digits folded, spaces and hyphens of
 mobiles removed, a lower-case ``x`` raised) and raise :class:`IdentityError`,
-which carries an English msgid and its parameters so the interface shows the
-message in the user's language.
+which carries an English msgid with ``{named}`` fields and its parameters so the
+interface shows the message in the user's language (the msgids are marked with
+:func:`N_` for the catalogs; this layer translates nothing).
 """
 
 from __future__ import annotations
@@ -29,13 +30,18 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"(0[0-9]{2,3})[- ]?([2-9][0-9]{6,7})(?:(?:-|转)([0-9]{1,6}))?")
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs (the domain imports no i18n; callers translate)."""
+    return message
+
+
 class IdentityError(ValueError):
     """An ID-card number or phone number that cannot be right."""
 
     def __init__(self, msgid: str, **params: Any) -> None:
         self.msgid = msgid
         self.params = params
-        super().__init__(msgid % params if params else msgid)
+        super().__init__(msgid.format(**params) if params else msgid)
 
 
 def _fold(raw: str) -> str:
@@ -61,21 +67,23 @@ def check_id_number(raw: str, birth_date: date | None = None) -> str:
         return ""
     if len(number) != 18 or not number[:17].isascii() or not number[:17].isdigit():
         raise IdentityError(
-            "ID number '%(raw)s' must be 18 characters: 17 digits and a last digit or X",
+            N_("ID number '{raw}' must be 18 characters: 17 digits and a last digit or X"),
             raw=raw,
         )
     expected = _CHECK_CHARS[sum(int(d) * w for d, w in zip(number, _WEIGHTS, strict=False)) % 11]
     if number[17] != expected:
         raise IdentityError(
-            "ID number '%(raw)s' has a wrong check character (a digit is mistyped)", raw=raw
+            N_("ID number '{raw}' has a wrong check character (a digit is mistyped)"), raw=raw
         )
     born = id_number_birth_date(number)
     if born is None or born > date.today():
-        raise IdentityError("ID number '%(raw)s' does not hold a real birth date", raw=raw)
+        raise IdentityError(N_("ID number '{raw}' does not hold a real birth date"), raw=raw)
     if birth_date is not None and born != birth_date:
         raise IdentityError(
-            "ID number '%(raw)s' gives the birth date %(id_date)s, "
-            "but the person's birth date is %(birth)s",
+            N_(
+                "ID number '{raw}' gives the birth date {id_date}, "
+                "but the person's birth date is {birth}"
+            ),
             raw=raw,
             id_date=born.isoformat(),
             birth=birth_date.isoformat(),
@@ -97,14 +105,16 @@ def check_phone(raw: str) -> str:
         if _MOBILE.fullmatch(compact):
             return compact
         raise IdentityError(
-            "Phone '%(raw)s' is not a mobile number: 11 digits starting with 13-19", raw=raw
+            N_("Phone '{raw}' is not a mobile number: 11 digits starting with 13-19"), raw=raw
         )
     landline = _LANDLINE.fullmatch(text)
     if landline is not None:
         area, local, ext = landline.groups()
         return f"{area}-{local}" + (f"-{ext}" if ext else "")
     raise IdentityError(
-        "Phone '%(raw)s' is neither a mobile (11 digits starting with 1) "
-        "nor a landline with its area code (e.g. 0834-1234567)",
+        N_(
+            "Phone '{raw}' is neither a mobile (11 digits starting with 1) "
+            "nor a landline with its area code (e.g. 0834-1234567)"
+        ),
         raw=raw,
     )

@@ -6,6 +6,8 @@ nothing below them (``fieldkit.store``, SQLAlchemy): the import contracts in
 
 - :mod:`.roster` roster search, card codes, sites and teams
 - :mod:`.person_file` a person's file
+- :mod:`.people` adding a person, who may write which fields of a file
+- :mod:`.activities` the list of past service activities
 - :mod:`.recording` visits, consultations, activities, file edits, status events
 - :mod:`.amendments` correcting and voiding saved records, with their trail
 - :mod:`.due` the due list and the county's policy
@@ -28,6 +30,7 @@ from fieldkit.services.drafts import Draft, DraftBox
 from fieldkit.services.facade import Services
 from fieldkit.services.failures import UnexpectedError, explain
 from fieldkit.services.outbox import OutboxStatus, RejectedChange, SyncLine
+from fieldkit.services.people import NewPerson
 from fieldkit.services.person_file import FollowUp, PersonFile, TimelineEntry
 from fieldkit.services.recording import (
     ActivityInput,
@@ -46,6 +49,7 @@ __all__ = [
     "DraftBox",
     "FieldkitError",
     "FollowUp",
+    "NewPerson",
     "NotAllowed",
     "OpenConflict",
     "OutboxStatus",

@@ -8,9 +8,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from fieldkit.demo import build_demo_store
+from fieldkit.services.activities import Activities
 from fieldkit.services.conflicts import Conflicts
 from fieldkit.services.drafts import DraftBox
 from fieldkit.services.outbox import Outbox
+from fieldkit.services.people import People
 from fieldkit.services.person_file import PersonFiles
 from fieldkit.services.recording import Recorder
 from fieldkit.services.roster import Roster
@@ -42,6 +44,8 @@ class Services:
         self.roster = Roster(store)
         self.files = PersonFiles(store)
         self.record = Recorder(store)
+        self.people = People(store)
+        self.activities = Activities(store)
         self.outbox = Outbox(store)
         self.conflicts = Conflicts(store)
         self.drafts = DraftBox.beside(store.path)

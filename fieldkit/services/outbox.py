@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from fieldkit.errors import FieldkitError, error_from_json
 from fieldkit.store import Store
 from fieldkit.store.outbox_status import OutboxStatus, RejectedChange, outbox_status
 
@@ -19,6 +20,9 @@ class SyncLine:
     last_sync_at: str | None = None
     enrolled: bool = False
     last_error: str = ""
+    """The last sync's problem as the engine said it (English, for logs)."""
+    last_problem: FieldkitError | None = field(default=None, compare=False)
+    """The same problem, to show in the interface language (:func:`fieldkit.errors.describe`)."""
 
 
 class Outbox:
@@ -41,4 +45,13 @@ class Outbox:
             last_sync_at=meta("last_sync_at"),
             enrolled=bool(meta("device_token")),
             last_error=meta("last_sync_error") or "",
+            last_problem=self.last_problem(),
         )
+
+    def last_problem(self) -> FieldkitError | None:
+        """The problem that stopped the last sync (None after one that completed)."""
+        kept = self._store.meta("last_sync_problem")
+        if kept:
+            return error_from_json(kept)
+        text = self._store.meta("last_sync_error")  # kept by an older version: English only
+        return FieldkitError(text) if text else None

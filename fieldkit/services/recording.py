@@ -13,6 +13,7 @@ from typing import Any
 
 from fieldkit.domain.models import Consultation, Person, PersonEvent, ServiceActivity, Visit
 from fieldkit.domain.vocab import EventKind
+from fieldkit.services.people import refuse_hidden
 from fieldkit.store import Store, records
 from fieldkit.store.records import (
     EDITABLE_FIELDS,
@@ -69,11 +70,19 @@ class Recorder:
         return records.record_activity(self._store, data)
 
     def edit_person(self, person_id: str, changes: dict[str, Any]) -> Person:
-        """Apply edits of :data:`EDITABLE_FIELDS` to a person's file."""
+        """Apply edits of :data:`EDITABLE_FIELDS` to a person's file.
+
+        An ID number is checked (and refused when another person holds it); fields
+        this laptop's role may not write are refused with :class:`NotAllowed`.
+        """
+        refuse_hidden(self._store, set(changes))
         return records.update_person(self._store, person_id, changes)
 
     def status_event(self, data: StatusEventInput) -> PersonEvent:
-        """Record a dated change of a person's situation (hospitalised, moved, phone...)."""
+        """Record a dated change of a person's situation (hospitalised, moved, phone...).
+
+        A new phone must be a mobile (11 digits) or a landline with its area code.
+        """
         return records.record_status_event(
             self._store,
             data.person_id,

@@ -37,6 +37,7 @@ from fieldkit.domain.vocab import (
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import N_
 from fieldkit.store.outbox import meta_get
+from fieldkit.store.people import PersonRefused, checked_identity, checked_phone
 from fieldkit.store.store import Store
 
 __all__ = [
@@ -296,12 +297,17 @@ EDITABLE_FIELDS: dict[str, type] = {
     "tier": Tier,
     "plan_notes": str,
     "plan_review_date": date,
+    "id_number": str,
 }
 """Fields a file edit may change directly. Status and phone change through events."""
 
 
 def update_person(store: Store, person_id: str, changes: dict[str, Any]) -> Person:
-    """Apply validated field edits to a person in one transaction (only changed fields sync)."""
+    """Apply validated field edits to a person in one transaction (only changed fields sync).
+
+    A changed ID number or birth date is checked against each other, and the number
+    against every other live person's (:func:`fieldkit.store.people.checked_identity`).
+    """
     for key, value in changes.items():
         if key not in EDITABLE_FIELDS:
             raise RecordError(key, N_("{key} cannot be edited here"), key=key)
@@ -317,11 +323,30 @@ def update_person(store: Store, person_id: str, changes: dict[str, Any]) -> Pers
         person = s.get(Person, person_id)
         if person is None or person.deleted:
             raise RecordError("person", _NO_PERSON, person_id=person_id)
+        if "id_number" in changes or ("birth_date" in changes and person.id_number):
+            changes = {**changes, "id_number": _checked_id_number(s, person, changes)}
         for key, value in changes.items():
             if getattr(person, key) != value:
                 setattr(person, key, value)
         s.add(person)
     return person
+
+
+def _checked_id_number(s: Session, person: Person, changes: dict[str, Any]) -> str:
+    """The ID number the edited file will hold; a refusal points at the field that changed."""
+    try:
+        return checked_identity(
+            s,
+            person_id=person.id,
+            name=changes.get("name", person.name),
+            code=person.code,
+            id_number=changes.get("id_number", person.id_number),
+            birth_date=changes.get("birth_date", person.birth_date),
+        )
+    except PersonRefused as err:
+        if "id_number" not in changes:
+            err.field = "birth_date"
+        raise
 
 
 _STATUS_AFTER: dict[EventKind, Status] = {
@@ -348,8 +373,10 @@ def record_status_event(
     a move may give the new address as ``new_value``. Both rows (event and person)
     commit together with their outbox entries.
     """
-    if kind is EventKind.PHONE_CHANGED and not new_value.strip():
-        raise RecordError("new_value", N_("Give the new phone number"))
+    if kind is EventKind.PHONE_CHANGED:
+        if not new_value.strip():
+            raise RecordError("new_value", N_("Give the new phone number"))
+        new_value = checked_phone(new_value, field="new_value")
     with store.write() as s:
         person = s.get(Person, person_id)
         if person is None or person.deleted:

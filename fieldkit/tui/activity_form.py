@@ -74,6 +74,7 @@ class ActivityForm(FormScreen):
                 [(vocab_label(k), k.value) for k in ActivityKind],
                 value=ActivityKind.TALK.value,
                 allow_blank=False,
+                prompt=_("Choose…"),
                 id="kind",
                 compact=True,
             ),

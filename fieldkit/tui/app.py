@@ -80,6 +80,7 @@ class FieldkitApp(App[int]):
         Binding("f3", "switch_mode('roster')", N_("Roster")),
         Binding("f4", "new_consultation", N_("Consult"), show=False),
         Binding("f6", "new_activity", N_("Activity"), show=False),
+        Binding("f7", "show_activities", N_("Activities"), show=False),
         Binding("f5", "switch_mode('sync')", N_("Sync")),
         Binding("f9", "toggle_theme", N_("Theme"), show=False),
         Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
@@ -348,6 +349,12 @@ class FieldkitApp(App[int]):
 
         self.push_screen(StatusEventForm(person_id))
 
+    def action_add_person(self) -> None:
+        """Add a person to the roster (a new retiree, a resident newly found at a site)."""
+        from fieldkit.tui.person_add import AddPersonForm
+
+        self.push_screen(AddPersonForm())
+
     def action_new_consultation(self) -> None:
         """A walk-in consultation."""
         self.open_consultation(None)
@@ -357,6 +364,13 @@ class FieldkitApp(App[int]):
         from fieldkit.tui.activity_form import ActivityForm
 
         self.push_screen(ActivityForm())
+
+    def action_show_activities(self) -> None:
+        """The list of past service activities."""
+        from fieldkit.tui.activities import ActivitiesScreen
+
+        if not isinstance(self.screen, ActivitiesScreen):
+            self.push_screen(ActivitiesScreen())
 
     async def action_quit(self) -> None:
         """Quit (Ctrl+Q); a form with unsaved input asks first."""

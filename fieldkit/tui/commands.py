@@ -24,9 +24,11 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     (N_("Roster"), N_("Screen"), "switch_mode('roster')"),
     (N_("Sync"), N_("Screen"), "switch_mode('sync')"),
     (N_("Reports: the quarter's figures"), N_("Screen"), "reports"),
+    (N_("Service activities: the list"), N_("Screen"), "show_activities"),
     (N_("Help"), N_("Screen"), "show_help"),
     (N_("New consultation (walk-in)"), N_("Action"), "new_consultation"),
     (N_("New service activity"), N_("Action"), "new_activity"),
+    (N_("Add a person to the roster"), N_("Action"), "add_person"),
     (N_("Light / dark theme"), N_("Action"), "toggle_theme"),
     (N_("Quit"), N_("Action"), "quit"),
 )

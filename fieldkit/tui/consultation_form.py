@@ -56,6 +56,7 @@ class ConsultationForm(FormScreen):
                 [(vocab_label(t), t.value) for t in ConsultTopic],
                 value=ConsultTopic.LEGAL.value,
                 allow_blank=False,
+                prompt=_("Choose…"),
                 id="topic",
                 compact=True,
             ),

@@ -20,6 +20,7 @@ FORM_NAMES = {
     "activity": N_("an activity"),
     "person-edit": N_("an edit of a file"),
     "status-event": N_("a status change"),
+    "person-add": N_("a new person"),
 }
 """Every kind of draft, named for the question (a form's ``DRAFT_KIND``)."""
 
@@ -42,6 +43,10 @@ def _form_class(kind: str) -> type[FormScreen] | None:
         from fieldkit.tui.person_edit import PersonEditForm, StatusEventForm
 
         return PersonEditForm if kind == "person-edit" else StatusEventForm
+    if kind == "person-add":
+        from fieldkit.tui.person_add import AddPersonForm
+
+        return AddPersonForm
     return None
 
 

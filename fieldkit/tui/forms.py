@@ -314,7 +314,13 @@ class FormScreen(FieldScreen):
             row.remove_class("-invalid")
 
     def show_error(self, field_id: str, message: str) -> None:
-        """Show ``message`` under the field and focus it; the typed text stays."""
+        """Show ``message`` under the field and focus it; the typed text stays.
+
+        An error of no field in particular ("") shows on the form's status line only.
+        """
+        if not field_id:
+            self.query_one("#form-status", Static).update(message)
+            return
         for typed in self.query(f"#{field_id}"):
             if isinstance(typed, Input):
                 self._erred[field_id] = typed.value  # the error holds until this changes

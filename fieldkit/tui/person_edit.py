@@ -29,7 +29,11 @@ class _Loaded(Message):
 
 
 class PersonEditForm(FormScreen):
-    """Edit the file's fields; phone and status change through :class:`StatusEventForm`."""
+    """Edit the file's fields; phone and status change through :class:`StatusEventForm`.
+
+    The service checks an ID number (GB 11643, the birth date, no other person
+    holding it); a refusal shows at its field and clears once that field changes.
+    """
 
     TITLE_MSGID = N_("Edit the file")
     DRAFT_KIND = "person-edit"
@@ -54,7 +58,13 @@ class PersonEditForm(FormScreen):
         yield from field(_("Name"), Input(id="name", compact=True), "name")
         yield from field(
             _("Sex"),
-            Select[str]([(vocab_label(s), s.value) for s in Sex], id="sex", compact=True),
+            Select[str](
+                [(vocab_label(s), s.value) for s in Sex],
+                prompt=_("Choose…"),
+                allow_blank=False,
+                id="sex",
+                compact=True,
+            ),
             "sex",
         )
         yield from field(
@@ -62,9 +72,16 @@ class PersonEditForm(FormScreen):
             Input(placeholder="1940-01-01", id="birth_date", compact=True),
             "birth_date",
         )
+        yield from field(_("ID number"), Input(id="id_number", compact=True), "id_number")
         yield from field(
             _("Category"),
-            Select[str]([(vocab_label(c), c.value) for c in Category], id="category", compact=True),
+            Select[str](
+                [(vocab_label(c), c.value) for c in Category],
+                prompt=_("Choose…"),
+                allow_blank=False,
+                id="category",
+                compact=True,
+            ),
             "category",
         )
         yield from field(_("Former unit"), Input(id="former_unit", compact=True), "former_unit")
@@ -80,7 +97,13 @@ class PersonEditForm(FormScreen):
         yield from field(_("Skills"), Input(id="skills", compact=True), "skills")
         yield from field(
             _("Tier"),
-            Select[str]([(vocab_label(t), t.value) for t in Tier], id="tier", compact=True),
+            Select[str](
+                [(vocab_label(t), t.value) for t in Tier],
+                prompt=_("Choose…"),
+                allow_blank=False,
+                id="tier",
+                compact=True,
+            ),
             "tier",
         )
         yield from field(_("Care plan"), Input(id="plan_notes", compact=True), "plan_notes")
@@ -115,6 +138,7 @@ class PersonEditForm(FormScreen):
             "skills",
             "plan_notes",
             "notes",
+            "id_number",
         ):
             self.query_one(f"#{name}", Input).value = getattr(p, name)
         self.query_one("#birth_date", Input).value = fmt_date(p.birth_date)
@@ -148,6 +172,7 @@ class PersonEditForm(FormScreen):
             "name": text("name"),
             "sex": Sex(str(self.query_one("#sex", Select).value)),
             "birth_date": birth,
+            "id_number": text("id_number"),
             "category": Category(str(self.query_one("#category", Select).value)),
             "former_unit": text("former_unit"),
             "address": text("address"),

@@ -53,6 +53,7 @@ class RosterScreen(FieldScreen):
         Binding("slash", "focus_search", N_("Search"), priority=True),
         Binding("f", "toggle_filters", N_("Filters")),
         Binding("v", "visit", N_("Visit")),
+        Binding("ctrl+n", "app.add_person", N_("New person")),
         Binding("right_square_bracket", "next_page", N_("Next page"), priority=True),
         Binding("left_square_bracket", "prev_page", N_("Prev page"), priority=True),
         Binding("escape", "back_out", N_("Back"), show=False),

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
-from fieldkit.services import FieldkitError, OutboxStatus, SyncLine
+from fieldkit.services import FieldkitError, OutboxStatus, SyncLine, describe
 from fieldkit.services.syncing import REJECTED_HINT, SyncOutcome, SyncStep
 from fieldkit.tui.widgets import FieldScreen, format_sync_time
 
@@ -139,8 +139,11 @@ class SyncScreen(FieldScreen):
         lines.append(
             _("Last successful sync: {when}").format(when=format_sync_time(info.last_sync_at))
         )
-        if info.last_error:
-            lines.append(_("Last problem: {error}").format(error=info.last_error))
+        if info.last_problem is not None:
+            message, hint = describe(info.last_problem)
+            lines.append(_("Last problem: {error}").format(error=message))
+            if hint:
+                lines.append("  " + hint)
         if summary.rejected_count:
             lines.append(
                 _("{n} changes were rejected by headquarters; see below.").format(
@@ -226,10 +229,9 @@ class SyncScreen(FieldScreen):
     def worker_failed(self, error: FieldkitError) -> None:
         """The sync stopped (or its worker failed): say why; nothing was lost."""
         self.running = False
-        reason = error.params.get("reason", error.user_message())
         self.query_one("#sync-message", Static).update(
             _("Sync failed: {reason}. Nothing was lost; try again when online.").format(
-                reason=reason
+                reason=error.user_message()
             )
         )
         self.fk.changed()

@@ -159,6 +159,7 @@ class VisitForm(FormScreen):
                 [(vocab_label(r), r.value) for r in VisitReason],
                 value=reason_for_task(self.due_task).value,
                 allow_blank=False,
+                prompt=_("Choose…"),
                 id="reason",
                 compact=True,
             ),

@@ -18,6 +18,7 @@ from textual.widgets import Header, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import FieldkitError, SyncLine
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from fieldkit.tui.app import FieldkitApp
 
 __all__ = [
+    "TEXTUAL_KEYS",
     "FieldScreen",
     "KeysBar",
     "Palette",
@@ -100,6 +102,11 @@ class SyncStatus(Static):
         self.update(text)
 
 
+TEXTUAL_KEYS = (N_("Dismiss menu"),)
+"""Descriptions of keys Textual's widgets show in the footer (an open Select's Esc), for
+the catalogs: the footer translates them when it draws them."""
+
+
 class KeysBar(Static):
     """The footer: every key the focused screen offers now, as text.
 
@@ -134,7 +141,8 @@ class KeysBar(Static):
                 continue
             seen.add(binding.action)
             item = Text(self.app.get_key_display(binding), style="bold")
-            item.append(f" {binding.description}", style="" if enabled else "dim")
+            description = _(binding.description)  # Textual's own keys (see TEXTUAL_KEYS)
+            item.append(f" {description}", style="" if enabled else "dim")
             (app_keys if node is self.app else own).append(item)
         palette = Text(f"^p {_('Commands')}", style="bold")
         app_keys.append(palette)

@@ -157,7 +157,7 @@ class Convergence(RuleBasedStateMachine):
         pid = data.draw(st.sampled_from(held), label="person")
         value = f"{name}-{self.n}-{next(self.values)}"
         if name == "phone":
-            value = f"1{self.n % 100:02d}{next(self.values):08d}"
+            value = f"13{self.n % 10}{next(self.values):08d}"  # a mobile number
         lap = self.laptops[i]
         try:
             with lap.clock():

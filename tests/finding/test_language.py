@@ -11,11 +11,17 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.widgets import Select
 
 from fieldkit.cli.main import main
 from fieldkit.locale.catalog import po_path, read_po
+from fieldkit.services import Services
 from fieldkit.store import Store
 from fieldkit.tui import widgets
+from fieldkit.tui.activities import ActivitiesScreen
+from fieldkit.tui.person import PersonScreen
+from fieldkit.tui.person_add import AddPersonForm
+from fieldkit.tui.person_edit import PersonEditForm, StatusEventForm
 from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 ALLOWED = frozenset(
@@ -45,6 +51,13 @@ def english_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[A-Za-z][A-Za-z']+", plain) if w not in ALLOWED}
 
 
+def store_person_id(store: Store, code: str) -> str:
+    """The id of the person with ``code``."""
+    found = Services(store).roster.find_by_code(code)
+    assert found is not None
+    return found
+
+
 def test_every_chinese_catalog_entry_is_chinese() -> None:
     untranslated = {
         msgid: sorted(english_words(text))
@@ -61,6 +74,12 @@ async def test_every_screen_speaks_chinese(store: Store, monkeypatch: pytest.Mon
 
     def look(where: str, typed: str = "") -> None:
         words = english_words("\n".join(screen_lines(app))) - {typed}
+        # a Select's blank option shows its prompt, Textual's English "Select" unless given
+        words |= {
+            f"{select.id}: {select.prompt}"
+            for select in app.screen.query(Select)
+            if english_words(str(select.prompt))
+        }
         if words:
             seen[where] = words
 
@@ -73,8 +92,9 @@ async def test_every_screen_speaks_chinese(store: Store, monkeypatch: pytest.Mon
             look(where)
         await pilot.press("escape", "f3")
         await settle(pilot)
-        await pilot.press("down", "enter")  # into the list, open the first person
+        app.open_person(store_person_id(store, "GL-0001"))
         await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
         look("person")
         await pilot.press("v")
         await settle(pilot)
@@ -87,6 +107,29 @@ async def test_every_screen_speaks_chinese(store: Store, monkeypatch: pytest.Mon
         await settle(pilot)
         look("command palette, no match", typed="qqqq")
         assert "没有匹配" in "\n".join(screen_lines(app))
+        await pilot.press("escape", "escape")  # the palette, then the untouched visit form
+        await settle(pilot)
+        for key, where in (("e", "file editor"), ("s", "status change form")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, PersonEditForm | StatusEventForm), where
+            look(where)
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("escape", "f3", "ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, AddPersonForm)
+        look("new person form")
+        app.screen.query_one("#site", Select).focus()
+        await pilot.press("enter")  # the options open, the blank one first
+        await settle(pilot)
+        look("new person form, site options")
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ActivitiesScreen)
+        look("service activities")
     assert seen == {}
 
 

@@ -34,3 +34,38 @@ async def test_sync_from_the_app_sends_everything(store: Store, hq: Hq) -> None:
     assert progress[-1] == 100
     assert rows(store, "SELECT count(*) FROM outbox WHERE state = 'pending'") == [(0,)]
     assert store.meta("last_sync_at")
+
+
+async def test_the_last_problem_speaks_the_interface_language(store: Store) -> None:
+    store.set_meta("server_url", "http://127.0.0.1:9")  # nothing listens there
+    store.set_meta("device_token", "token-of-this-laptop")
+    app = make_app(store, lang="zh")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("s")
+        for _ in range(50):
+            await settle(pilot)
+            if not screen.running:  # type: ignore[attr-defined]
+                break
+        summary = str(screen.query_one("#sync-summary").render()).splitlines()
+        assert summary[-2:] == [
+            "上次问题：无法连接局机关服务器 http://127.0.0.1:9；请检查网络后重试（数据没有丢失）",
+            "  数据没有丢失，联网后请重试。",
+        ]
+        message = str(screen.query_one("#sync-message").render())
+        assert message.startswith("同步失败：无法连接局机关服务器 http://127.0.0.1:9；")
+    # the engine's own words stay for the logs; the problem is kept to be said again
+    assert str(store.meta("last_sync_error")).startswith("cannot reach headquarters at ")
+    app = make_app(store, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert (
+            "Last problem: cannot reach headquarters at http://127.0.0.1:9; check the network "
+            "and try again (nothing is lost)"
+        ) in text
