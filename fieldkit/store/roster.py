@@ -213,11 +213,9 @@ def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None,
         return (_fts_short(t) if len(t) < 3 else _fts_match("name address", t)), "window"
     low = t.lower().replace(" ", "")
     if low.isalpha():
-        # initials start with the first letter of the full pinyin: one index region
-        return and_(
-            _prefix(p.search_full, low[0]),
-            or_(_prefix(p.search_full, low), _prefix(p.search_initials, low)),
-        ), "index"
+        # the full pinyin here; the initials and other readings are merged in after
+        # (:func:`_with_other_keys`), each read from its own index range
+        return _prefix(p.search_full, low), "index"
     code = _prefix(p.code, t.upper())
     if t.isdigit() and not quick:
         if len(t) < 3:  # one or two digits are in most phones: the first page comes at once
@@ -374,13 +372,18 @@ def _with_other_keys(
     offset: int,
     limit: int,
 ) -> Sequence[Any]:
-    """``found`` merged with the persons found by another reading of their name or
-    by their code's digits (``person_search_key``, see :mod:`fieldkit.store.search_index`).
+    """``found`` merged with the persons found by the initials of their name, by
+    another reading of it or by their code's digits (``person_search_key``, see
+    :mod:`fieldkit.store.search_index`).
 
-    The page's own rows are read from the first one; when they fill it, only the
-    keys that sort before its last row can change it (a range of the key table's
-    primary key, no person read). Most searches then find none and ``found``
-    stands; otherwise both sides are merged in the page's order, each person once.
+    Each source is read in page order from its own index range and cut at the
+    page's end: the full pinyin (``found``, read from the first row), the initials
+    (two letters or more: one letter is the full pinyin's first) and the keys.
+    When the full pinyin fills the page, only what sorts before its last row can
+    change it. The keys are taken :func:`_key_bound` at a time in their order, so a
+    common prefix (``z``, ``s``) reads a few hundred keys, not thousands of persons.
+    Most searches then add none and ``found`` stands; otherwise the sources are
+    merged in the page's order, each person once.
     """
     key = _key_text(flt.text)
     if key is None:
@@ -396,23 +399,68 @@ def _with_other_keys(
             select(*_columns(), p.search_full).where(*conds).order_by(*order).limit(end)
         ).all()
     )
+    last = first[end - 1][13] if len(first) >= end and not by_code else None
+    extra: list[Any] = []
+    if key.isalpha() and len(key) > 1:
+        initials = select(*_columns(), p.search_full).where(
+            _prefix(p.search_initials, key), *conds[1:]
+        )
+        if last is not None:
+            initials = initials.where(p.search_full <= last)
+        # ``+column``: walk the initials' index range and sort it, not the pinyin index
+        extra += conn.execute(
+            initials.order_by(literal_column("+person.search_full"), p.id).limit(end)
+        ).all()
+    step = 2 * end
+    while True:
+        bound = None if by_code else _key_bound(conn, key, last, step)
+        rows = _key_persons(conn, key, last if bound is None else bound, conds, order, end)
+        ranked = _merged([*first, *extra, *rows], by_code)
+        if bound is None or sum(1 for r in ranked if r[13] <= bound) >= end:
+            return ranked[offset:end]
+        step *= 4  # the filters left too few of these keys: read more of them
+
+
+def _key_bound(conn: Any, key: str, last: str | None, step: int) -> str | None:
+    """The primary pinyin of the ``step``-th key of the prefix in order (within
+    ``last``), or None when there are fewer: the keys up to it are read whole."""
+    sql = "SELECT sort FROM person_search_key WHERE key >= :key_low AND key < :key_high"
+    params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH, "key_step": step - 1}
+    if last is not None:
+        sql += " AND sort <= :key_last"
+        params["key_last"] = last
+    sql += " ORDER BY sort LIMIT 1 OFFSET :key_step"
+    return conn.execute(text_sql(sql).bindparams(**params)).scalar()
+
+
+def _key_persons(
+    conn: Any,
+    key: str,
+    last: str | None,
+    conds: list[ColumnElement[bool]],
+    order: tuple[Any, ...],
+    end: int,
+) -> Sequence[Any]:
+    """The first ``end`` persons in page order with a key of the prefix sorting within ``last``."""
+    p = Person.__table__.c  # type: ignore[attr-defined]
     keys_sql = "SELECT person FROM person_search_key WHERE key >= :key_low AND key < :key_high"
     params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH}
-    if len(first) >= end and not by_code:
+    if last is not None:
         keys_sql += " AND sort <= :key_last"
-        params["key_last"] = first[end - 1][13]
-    other = conn.execute(
+        params["key_last"] = last
+    return conn.execute(
         select(*_columns(), p.search_full)
         .where(literal_column("person.rowid").in_(text_sql(keys_sql).bindparams(**params)))
         .where(*conds[1:])
         .order_by(*order)
         .limit(end)
     ).all()
-    if not other:
-        return found
-    merged = {r[0]: r for r in [*first, *other]}
-    ranked = sorted(merged.values(), key=lambda r: (r[1], r[0]) if by_code else (r[13], r[0]))
-    return ranked[offset:end]
+
+
+def _merged(rows: Sequence[Any], by_code: bool) -> list[Any]:
+    """``rows`` in page order (by code, or by pinyin), each person once."""
+    unique = {r[0]: r for r in rows}
+    return sorted(unique.values(), key=lambda r: (r[1], r[0]) if by_code else (r[13], r[0]))
 
 
 _FTS_INSERT_TRIGGER = "trg_person_fts_insert"

@@ -24,7 +24,7 @@ from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
 from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage
-from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
+from fieldkit.tui.columns import GAP, AlignedTable, aligned, column_widths, line_width
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
 
@@ -112,8 +112,7 @@ class RosterScreen(FieldScreen):
             with Horizontal(id="f-flags"):
                 yield Checkbox(_("Lives alone"), id="f-alone", compact=True)
                 yield Checkbox(_("Hardship"), id="f-hardship", compact=True)
-        table: DataTable[Text] = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield AlignedTable(id="roster", cursor_type="row", zebra_stripes=True)
         yield Static("", id="page-line")
 
     def on_mount(self) -> None:
