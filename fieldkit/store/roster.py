@@ -413,44 +413,53 @@ def _with_other_keys(
         ).all()
     step = 2 * end
     while True:
-        bound = None if by_code else _key_bound(conn, key, last, step)
-        rows = _key_persons(conn, key, last if bound is None else bound, conds, order, end)
+        if by_code:
+            bound, persons = None, _key_range(key, None)
+        else:
+            bound, persons = _first_keys(conn, key, last, step)
+        rows = _key_persons(conn, persons, conds, order, end)
         ranked = _merged([*first, *extra, *rows], by_code)
-        if bound is None or sum(1 for r in ranked if r[13] <= bound) >= end:
+        if bound is None or sum(1 for r in ranked if r[13] < bound) >= end:
             return ranked[offset:end]
         step *= 4  # the filters left too few of these keys: read more of them
 
 
-def _key_bound(conn: Any, key: str, last: str | None, step: int) -> str | None:
-    """The primary pinyin of the ``step``-th key of the prefix in order (within
-    ``last``), or None when there are fewer: the keys up to it are read whole."""
-    sql = "SELECT sort FROM person_search_key WHERE key >= :key_low AND key < :key_high"
-    params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH, "key_step": step - 1}
+def _key_range(key: str, last: str | None) -> Any:
+    """SQL: the persons with a key starting with ``key`` (sorting within ``last``)."""
+    sql = "SELECT person FROM person_search_key WHERE key >= :key_low AND key < :key_high"
+    params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH}
     if last is not None:
         sql += " AND sort <= :key_last"
         params["key_last"] = last
-    sql += " ORDER BY sort LIMIT 1 OFFSET :key_step"
-    return conn.execute(text_sql(sql).bindparams(**params)).scalar()
+    return text_sql(sql).bindparams(**params)
+
+
+def _first_keys(conn: Any, key: str, last: str | None, step: int) -> tuple[str | None, Any]:
+    """The persons of the first ``step`` keys of the prefix in page order (within
+    ``last``), one read of the key range; and, when there are more, the primary
+    pinyin of the last one read: the persons sorting before it are all there."""
+    params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH, "key_step": step}
+    sql = "SELECT person, sort FROM person_search_key WHERE key >= :key_low AND key < :key_high"
+    if last is not None:
+        sql += " AND sort <= :key_last"
+        params["key_last"] = last
+    found = conn.execute(text_sql(sql + " ORDER BY sort LIMIT :key_step").bindparams(**params)).all()
+    bound = found[-1][1] if len(found) == step else None
+    return bound, sorted({r[0] for r in found})
 
 
 def _key_persons(
     conn: Any,
-    key: str,
-    last: str | None,
+    persons: Any,
     conds: list[ColumnElement[bool]],
     order: tuple[Any, ...],
     end: int,
 ) -> Sequence[Any]:
-    """The first ``end`` persons in page order with a key of the prefix sorting within ``last``."""
+    """The first ``end`` persons in page order among ``persons`` (rowids, or SQL giving them)."""
     p = Person.__table__.c  # type: ignore[attr-defined]
-    keys_sql = "SELECT person FROM person_search_key WHERE key >= :key_low AND key < :key_high"
-    params: dict[str, Any] = {"key_low": key, "key_high": key + _HIGH}
-    if last is not None:
-        keys_sql += " AND sort <= :key_last"
-        params["key_last"] = last
     return conn.execute(
         select(*_columns(), p.search_full)
-        .where(literal_column("person.rowid").in_(text_sql(keys_sql).bindparams(**params)))
+        .where(literal_column("person.rowid").in_(persons))
         .where(*conds[1:])
         .order_by(*order)
         .limit(end)

@@ -8,13 +8,18 @@ to redraw while typing a search on an old laptop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from fieldkit.tui.widgets import fit_cells
 
@@ -60,7 +65,92 @@ class AlignedTable(DataTable[Text]):
     through Rich's layout of a padded, wrapped cell (``Console.render_lines``),
     which took most of the time of redrawing the roster after a keystroke. The
     header, the cursor, zebra stripes and mouse clicks work as in ``DataTable``.
+    The styles a line needs (the widget's, the stripes', the cursor's) are looked
+    up once per redraw, not once per line.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pass_styles: dict[object, Style] = {}
+
+    def _pass_style(self, key: object, make: Callable[[], Style]) -> Style:
+        """A style of this redraw, made the first time a line asks for it."""
+        style = self._pass_styles.get(key)
+        if style is None:
+            style = self._pass_styles[key] = make()
+        return style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in ``crop``; styles are looked up afresh for each redraw."""
+        self._pass_styles = {}
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """One line of the table (header, or a row scrolled into view)."""
+        if self.fixed_rows:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        if not (self.show_header and y < self.header_height):
+            y += scroll_y
+        base = self._pass_style("base", lambda: self.rich_style)
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, base)
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        plain = (
+            row_key in self._row_locations
+            and self.cursor_type == "row"
+            and not self.fixed_columns
+            and not (self._labelled_row_exists and self.show_row_labels)
+        )
+        if not plain:
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self.cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_index = self._row_locations.get(row_key)
+        cursor = row_index == cursor_location.row
+        hover = row_index == hover_location.row
+        row_style = self._pass_style(
+            ("row", row_index % 2, base_style), lambda: self._get_row_style(row_index, base_style)
+        )
+        cells = []
+        table_width = self._row_label_column_width
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            table_width += width
+            lines = self._render_cell(row_index, column_index, row_style, width, cursor, hover)
+            cells.append(lines[line_no])
+        extend, _post = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            False, False,
+        )  # fmt: skip
+        meta = Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        remaining = max(0, self.size.width - table_width)
+        cells.append([Segment(" " * remaining, row_style + extend + meta)])
+        pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], cells)
+        self._row_render_cache[cache_key] = pair
+        return pair
 
     def _render_cell(
         self,
