@@ -81,6 +81,7 @@ class RosterScreen(FieldScreen):
         self.page_flt: RosterFilter | None = None
         self.complete = False
         self._open_single = False
+        self._shown: tuple[list[str], list[tuple[str, ...]], list[int]] | None = None
 
     def compose_body(self) -> ComposeResult:
         """Search box, filters (hidden until f), the table and the page line."""
@@ -168,7 +169,7 @@ class RosterScreen(FieldScreen):
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
-        if message.flt != self.flt:
+        if message.flt != self.flt or message.page.offset != self.page_offset:
             return  # an older query finished after a newer one started
         table = self.query_one("#roster", DataTable)
         if not table.size.width:  # not laid out yet: rows are cut to the table's width
@@ -196,12 +197,7 @@ class RosterScreen(FieldScreen):
             )
             for r in message.page.rows
         ]
-        widths = column_widths(self.headers, lines, _CAPS)
-        room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
-        widths[-1] = min(widths[-1], max(room, cell_len(self.headers[-1])))
-        self._set_header(widths)
-        for r, cells in zip(message.page.rows, lines, strict=True):
-            table.add_row(Text(aligned(cells, widths)), key=r.id)
+        self._fill(table, [r.id for r in message.page.rows], lines)
         page = message.page
         if not page.rows and message.flt == RosterFilter() and page.offset == 0:
             line = _(
@@ -221,6 +217,23 @@ class RosterScreen(FieldScreen):
         self.query_one("#page-line", Static).update(line)
         if submitted:
             self._focus_table()
+
+    def _fill(self, table: DataTable[Text], ids: list[str], lines: list[tuple[str, ...]]) -> None:
+        """Show these rows (one aligned line each); the same rows again leave the table be.
+
+        A keystroke that does not change the result (a space, a letter that keeps
+        the same page) then costs no redraw; the table draws only the lines in view.
+        """
+        widths = column_widths(self.headers, lines, _CAPS)
+        room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
+        widths[-1] = min(widths[-1], max(room, cell_len(self.headers[-1])))
+        shown = (ids, lines, widths)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self._set_header(widths)
+        for pid, cells in zip(ids, lines, strict=True):
+            table.add_row(Text(aligned(cells, widths)), key=pid)
 
     def _set_header(self, widths: list[int]) -> None:
         """Empty the table and give it the one column headed by the aligned labels."""
