@@ -6,11 +6,14 @@ Prints, against the targets of the field-app issue:
 
 - cold start to a usable roster: a fresh ``python`` process imports the app,
   opens the (already migrated) store and shows the first roster page (<= 1.0 s);
-- search keystroke to updated list, p95 over typed prefixes (<= 50 ms), measured
+- search keystroke to updated list, p95 over typed prefixes (<= 50 ms; until complete
+  <= 80 ms), measured
   in the running app (key press -> worker query -> table refilled) and, for
   reference, the bare SQL of :func:`fieldkit.store.roster.search_roster` (the
-  quick index-only pass and the complete search the app runs); then the same for
-  prefixes of ``SUBSTRINGS``, which only match inside names, addresses or phones;
+  quick index-only pass and the complete search the app runs; the slowest prefix
+  is named, and the pinyin dictionaries, which the app loads off the UI thread after
+  start, are loaded and timed before); then the same for prefixes of
+  ``SUBSTRINGS``, which only match inside names, addresses or phones;
 - opening a person file (<= 100 ms): in the app and the bare query;
 - saving a visit, committed durably (<= 20 ms);
 - peak memory of the app process (<= 300 MB).
@@ -38,7 +41,10 @@ from typing import Any
 
 PERSONS = 100_000
 VISITS = 1_000_000
-TARGETS = {"start": 1000.0, "search": 50.0, "open": 100.0, "save": 20.0, "memory": 300.0}
+TARGETS = {
+    "start": 1000.0, "search": 50.0, "complete": 80.0, "open": 100.0, "save": 20.0,
+    "memory": 300.0,
+}  # fmt: skip
 QUERIES = [
     "z", "zh", "zha", "zhan", "zhang", "w", "wa", "wan", "wang", "l", "li", "liu",
     "zs", "zsf", "wj", "lx", "张", "王", "李秀", "GL", "13", "138", "幸福", "chen", "ch",
@@ -170,7 +176,15 @@ def in_app(path: Path) -> dict[str, float]:
     from fieldkit.tui.roster import RosterScreen
 
     store = Store(path)
+    # The app loads the pinyin dictionaries 2 s after start, off the UI thread (its
+    # warm-up); the bare queries are timed after the same load, which is timed alone.
+    from fieldkit.domain.search_keys import name_keys
+
+    t = time.perf_counter()
+    name_keys("张")
+    dictionaries = (time.perf_counter() - t) * 1000
     sql_search = []
+    slowest = ("", 0.0)
     sql_scan = []
     sql_sub = []
     for q in SUBSTRINGS:
@@ -184,6 +198,7 @@ def in_app(path: Path) -> dict[str, float]:
             t = time.perf_counter()
             search_roster(store, flt, quick=True)
             sql_search.append((time.perf_counter() - t) * 1000)
+            slowest = max(slowest, (flt.text, sql_search[-1]), key=lambda x: x[1])
             if needs_scan(flt.text):
                 t = time.perf_counter()
                 search_roster(store, flt)
@@ -270,8 +285,11 @@ def in_app(path: Path) -> dict[str, float]:
     _line(f"p95 over {len(key_times)} keystrokes", _pct(key_times, 0.95), TARGETS["search"])
     print(f"  of which painting the screen: median {statistics.median(paints):.1f} ms")
     print(f"  median {statistics.median(key_times):.1f} ms; bare SQL (quick pass) p95 "
-          f"{_pct(sql_search, 0.95):.1f} ms, max {max(sql_search):.1f} ms")  # fmt: skip
-    _line("p95 until complete (incl. substring matches)", _pct(full_times, 0.95), TARGETS["search"])
+          f"{_pct(sql_search, 0.95):.1f} ms, max {max(sql_search):.1f} ms "
+          f"({slowest[0]!r}); pinyin dictionaries loaded before, once: "
+          f"{dictionaries:.0f} ms")  # fmt: skip
+    _line("p95 until complete (incl. substring matches)", _pct(full_times, 0.95),
+          TARGETS["complete"])  # fmt: skip
     print(f"  bare SQL of the complete search p95 {_pct(sql_scan, 0.95):.1f} ms "
           f"({len(sql_scan)} of the prefixes can match inside)")  # fmt: skip
     _line(f"substring-only searches, p95 over {len(sub_times)}", _pct(sub_times, 0.95),
@@ -298,9 +316,9 @@ def spread(runs: list[dict[str, float]]) -> None:
     print(f"over {len(runs)} runs (min / median / max), load average {os.getloadavg()}")
     for name in runs[0]:
         values = [r[name] for r in runs]
+        target = TARGETS["complete" if "complete" in name else "search"]
         print(f"  {name}: {min(values):.1f} / {statistics.median(values):.1f} / "
-              f"{max(values):.1f} ms (target {TARGETS['search']:.0f}"
-              f"{'' if 'complete' not in name else ', complete: 80'})")  # fmt: skip
+              f"{max(values):.1f} ms (target {target:.0f})")  # fmt: skip
 
 
 def main() -> int:
