@@ -38,7 +38,13 @@ from fieldkit.services.recording import (
     StatusEventInput,
     VisitInput,
 )
-from fieldkit.services.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow
+from fieldkit.services.roster import (
+    PAGE_SIZE,
+    RosterFilter,
+    RosterPage,
+    RosterRow,
+    SearchCancelled,
+)
 
 __all__ = [
     "PAGE_SIZE",
@@ -59,6 +65,7 @@ __all__ = [
     "RosterFilter",
     "RosterPage",
     "RosterRow",
+    "SearchCancelled",
     "Services",
     "StatusEventInput",
     "SyncLine",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fieldkit.store import Store
 from fieldkit.store import roster as queries
-from fieldkit.store.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow
+from fieldkit.store.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow, SearchCancelled
 
-__all__ = ["PAGE_SIZE", "Roster", "RosterFilter", "RosterPage", "RosterRow"]
+__all__ = ["PAGE_SIZE", "Roster", "RosterFilter", "RosterPage", "RosterRow", "SearchCancelled"]
 
 
 class Roster:
@@ -16,10 +18,22 @@ class Roster:
         self._store = store
 
     def search(
-        self, flt: RosterFilter, *, offset: int = 0, limit: int = PAGE_SIZE, quick: bool = False
+        self,
+        flt: RosterFilter,
+        *,
+        offset: int = 0,
+        limit: int = PAGE_SIZE,
+        quick: bool = False,
+        cancelled: Callable[[], bool] | None = None,
     ) -> RosterPage:
-        """One page of persons matching ``flt``, by pinyin (codes: by code)."""
-        return queries.search_roster(self._store, flt, offset=offset, limit=limit, quick=quick)
+        """One page of persons matching ``flt``, by pinyin (codes: by code).
+
+        Raises :class:`SearchCancelled` when ``cancelled()`` turns true before the
+        page is read (the query stops at once).
+        """
+        return queries.search_roster(
+            self._store, flt, offset=offset, limit=limit, quick=quick, cancelled=cancelled
+        )
 
     @staticmethod
     def needs_scan(text: str) -> bool:

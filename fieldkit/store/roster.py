@@ -10,13 +10,14 @@ their visits, consultations, activities and events, and the follow-ups owed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, literal_column, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy import text as text_sql
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -44,6 +45,7 @@ __all__ = [
     "RosterFilter",
     "RosterPage",
     "RosterRow",
+    "SearchCancelled",
     "TimelineEntry",
     "find_by_code",
     "list_sites",
@@ -272,6 +274,7 @@ def search_roster(
     offset: int = 0,
     limit: int = PAGE_SIZE,
     quick: bool = False,
+    cancelled: Callable[[], bool] | None = None,
 ) -> RosterPage:
     """One page of persons matching ``flt``, ordered by pinyin (codes: by code), then id.
 
@@ -283,12 +286,13 @@ def search_roster(
     search walks on in order if the window had many (:data:`DENSE`), else reads
     the few matches from the term index.
     ``quick`` answers from the pinyin, initials and code indexes only (names
-    starting with the text); see :func:`needs_scan`.
+    starting with the text); see :func:`needs_scan`. ``cancelled`` is asked as
+    SQLite works: once it says yes (a newer search was typed), the query stops and
+    :class:`SearchCancelled` is raised.
     """
     p = Person.__table__.c  # type: ignore[attr-defined]
     conds, plan = _conditions(flt, quick)
-    with store.read() as session:
-        conn = session.connection()
+    with store.read() as session, _stoppable(session.connection(), cancelled) as conn:
         if plan == "window":
             t = flt.text.strip()
             # the first WINDOW persons of the filter in roster order (one pass over the
@@ -353,6 +357,34 @@ def search_roster(
         for r in found[:limit]
     ]
     return RosterPage(rows=rows, offset=offset, more=len(found) > limit)
+
+
+class SearchCancelled(Exception):
+    """A search stopped because the one who asked for it no longer wants it."""
+
+
+STEPS_PER_CHECK = 2000
+"""SQLite virtual-machine steps between two questions whether a search is still wanted."""
+
+
+@contextmanager
+def _stoppable(conn: Connection, cancelled: Callable[[], bool] | None) -> Iterator[Connection]:
+    """``conn``, its queries interrupted once ``cancelled()`` is true (SQLite's progress
+    handler); the interruption comes out as :class:`SearchCancelled`."""
+    if cancelled is None:
+        yield conn
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.set_progress_handler(lambda: 1 if cancelled() else 0, STEPS_PER_CHECK)
+    try:
+        yield conn
+    except OperationalError as error:
+        if cancelled():
+            raise SearchCancelled from error
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
 
 
 def _key_text(text: str) -> str | None:

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.i18n import N_, vocab_label
 from fieldkit.i18n import gettext as _
-from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage
+from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage, SearchCancelled
 from fieldkit.tui.columns import GAP, AlignedTable, aligned, column_widths, line_width
 from fieldkit.tui.display import age, label_of
 from fieldkit.tui.widgets import FieldScreen
@@ -151,8 +151,15 @@ class RosterScreen(FieldScreen):
     def _search(self, flt: RosterFilter, offset: int) -> None:
         # One complete query: matches inside names, addresses and phones come from
         # the store's trigram index as fast as the pinyin ones.
+        # A newer search cancels this worker (``exclusive``); the query then stops
+        # at once instead of holding a core while the newer one runs.
         worker = get_current_worker()
-        page = self.fk.services.roster.search(flt, offset=offset, limit=PAGE_SIZE)
+        try:
+            page = self.fk.services.roster.search(
+                flt, offset=offset, limit=PAGE_SIZE, cancelled=lambda: worker.is_cancelled
+            )
+        except SearchCancelled:
+            return
         if not worker.is_cancelled:
             self.post_message(self.PageLoaded(flt, page, complete=True))
 

@@ -19,7 +19,7 @@ from fieldkit.domain.models import Person
 from fieldkit.domain.vocab import Tier
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
-from fieldkit.store.roster import RosterFilter, search_roster
+from fieldkit.store.roster import RosterFilter, SearchCancelled, search_roster
 from fieldkit.store.search_index import extra_keys
 
 PREFIXES = [
@@ -108,3 +108,23 @@ def test_the_prefixes_reach_other_readings_and_full_pages(county: Store) -> None
         primary = {p[0] for p in people if p[2].startswith(text) or p[3].startswith(text)}
         assert set(_reference(county, RosterFilter(text=text))) - primary, text
     assert len(_reference(county, RosterFilter(text="z"))) > 60
+
+
+def test_a_search_no_longer_wanted_stops_and_the_next_one_answers(county: Store) -> None:
+    asked: list[int] = []
+
+    def cancelled() -> bool:  # a newer search was typed once SQLite has started
+        asked.append(1)
+        return len(asked) > 1
+
+    wanted: list[int] = []
+    search_roster(county, RosterFilter(text="村"), cancelled=lambda: bool(wanted.append(1)))
+    assert len(wanted) > 5  # a search long enough to be asked about many times
+    with pytest.raises(SearchCancelled):
+        search_roster(county, RosterFilter(text="村"), cancelled=cancelled)
+    assert len(asked) <= 3  # stopped at the first question after the change, not at the end
+    expected = _reference(county, RosterFilter(text="z"))[:50]
+    page = search_roster(county, RosterFilter(text="z"), quick=True)
+    assert [r.id for r in page.rows] == expected
+    page = search_roster(county, RosterFilter(text="z"), quick=True, cancelled=lambda: False)
+    assert [r.id for r in page.rows] == expected
