@@ -17,8 +17,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, literal_column, or_, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy import text as text_sql
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 from sqlmodel import select as orm_select
@@ -475,7 +475,9 @@ def _first_keys(conn: Any, key: str, last: str | None, step: int) -> tuple[str |
     if last is not None:
         sql += " AND sort <= :key_last"
         params["key_last"] = last
-    found = conn.execute(text_sql(sql + " ORDER BY sort LIMIT :key_step").bindparams(**params)).all()
+    found = conn.execute(
+        text_sql(sql + " ORDER BY sort LIMIT :key_step").bindparams(**params)
+    ).all()
     bound = found[-1][1] if len(found) == step else None
     return bound, sorted({r[0] for r in found})
 

@@ -129,6 +129,7 @@ class AlignedTable(DataTable[Text]):
         if cached is not None:
             return cached
         row_index = self._row_locations.get(row_key)
+        assert row_index is not None  # ``plain`` checked the row is there
         cursor = row_index == cursor_location.row
         hover = row_index == hover_location.row
         row_style = self._pass_style(
@@ -165,6 +166,7 @@ class AlignedTable(DataTable[Text]):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        assert row_key is not None and column_key is not None
         cell = self.get_cell(row_key, column_key)
         component, post = self._get_styles_to_render_cell(
             False,

@@ -30,6 +30,9 @@ from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["RosterScreen", "SearchBox"]
 
+_Line = tuple[str, str, str, str, str, str, str, str]
+"""A roster line's values, column by column (code, name, age, ... address)."""
+
 _CAPS: list[int | None] = [10, 12, 4, 8, 8, 6, 14, None]
 """Widest a roster column may be, in cells (the address takes the rest)."""
 
@@ -81,7 +84,7 @@ class RosterScreen(FieldScreen):
         self.page_flt: RosterFilter | None = None
         self.complete = False
         self._open_single = False
-        self._shown: tuple[list[str], list[tuple[str, ...]], list[int]] | None = None
+        self._shown: tuple[list[str], list[_Line], list[int]] | None = None
 
     def compose_body(self) -> ComposeResult:
         """Search box, filters (hidden until f), the table and the page line."""
@@ -225,7 +228,7 @@ class RosterScreen(FieldScreen):
         if submitted:
             self._focus_table()
 
-    def _fill(self, table: DataTable[Text], ids: list[str], lines: list[tuple[str, ...]]) -> None:
+    def _fill(self, table: DataTable[Text], ids: list[str], lines: list[_Line]) -> None:
         """Show these rows (one aligned line each); the same rows again leave the table be.
 
         A keystroke that does not change the result (a space, a letter that keeps

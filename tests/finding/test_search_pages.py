@@ -56,16 +56,20 @@ def _reference(store: Store, flt: RosterFilter) -> list[str]:
     hits = [
         p
         for p in _people(store)
-        if (flt.site_id is None or p[4] == flt.site_id)
-        and (flt.tier is None or p[5] == flt.tier)
-        and (
-            (p[2].startswith(key) or p[3].startswith(key))
-            if key.isalpha()
-            else p[1].startswith(key.upper())
+        if (
+            (flt.site_id is None or p[4] == flt.site_id)
+            and (flt.tier is None or p[5] == flt.tier)
+            and (
+                (p[2].startswith(key) or p[3].startswith(key))
+                if key.isalpha()
+                else p[1].startswith(key.upper())
+            )
         )
-        or (flt.site_id is None or p[4] == flt.site_id)
-        and (flt.tier is None or p[5] == flt.tier)
-        and any(k.startswith(key) for k in p[7])
+        or (
+            (flt.site_id is None or p[4] == flt.site_id)
+            and (flt.tier is None or p[5] == flt.tier)
+            and any(k.startswith(key) for k in p[7])
+        )
     ]
     if key.isalpha():
         return [p[0] for p in sorted(hits, key=lambda p: (p[2], p[0]))]
