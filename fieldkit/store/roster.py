@@ -483,7 +483,7 @@ def _first_keys(conn: Any, key: str, last: str | None, step: int) -> tuple[str |
 
 
 def _key_persons(
-    conn: Any,
+    conn: Connection,
     persons: Any,
     conds: list[ColumnElement[bool]],
     order: tuple[Any, ...],

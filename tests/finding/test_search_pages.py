@@ -122,7 +122,12 @@ def test_a_search_no_longer_wanted_stops_and_the_next_one_answers(county: Store)
         return len(asked) > 1
 
     wanted: list[int] = []
-    search_roster(county, RosterFilter(text="村"), cancelled=lambda: bool(wanted.append(1)))
+
+    def still_wanted() -> bool:
+        wanted.append(1)
+        return False
+
+    search_roster(county, RosterFilter(text="村"), cancelled=still_wanted)
     assert len(wanted) > 5  # a search long enough to be asked about many times
     with pytest.raises(SearchCancelled):
         search_roster(county, RosterFilter(text="村"), cancelled=cancelled)

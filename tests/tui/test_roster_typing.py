@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlmodel import select
 from textual.widgets import DataTable
-from tui_helpers import make_app, screen_lines, settle
 
 from fieldkit.domain.models import Person
 from fieldkit.sampledata import generate_store
-from fieldkit.services import PAGE_SIZE, RosterFilter
+from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage
 from fieldkit.store import Store
 from fieldkit.store.search_index import extra_keys
 from fieldkit.tui.roster import RosterScreen
+from tests.tui.tui_helpers import make_app, screen_lines, settle
 
 SIZE = (100, 30)
 
@@ -67,11 +68,11 @@ async def test_fast_typing_shows_only_the_last_prefix(county: Store) -> None:
     late = threading.Event()
     search = app.services.roster.search
 
-    def slow_for_zh(flt: RosterFilter, **kwargs: object) -> object:
+    def slow_for_zh(flt: RosterFilter, **kwargs: Any) -> RosterPage:
         if flt.text == "zh":  # the answer to "zh" comes after all the others
             held.wait(timeout=30)
             late.set()
-        return search(flt, **kwargs)  # type: ignore[arg-type]
+        return search(flt, **kwargs)
 
     app.services.roster.search = slow_for_zh  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
