@@ -8,8 +8,9 @@ shown. ``str(err)`` is the English text (for logs and tests). The command line a
 the TUI show an error the same way: :func:`describe` gives the two lines.
 
 Errors that belong to one layer subclass it where they are raised
-(``RecordError`` in the store, ``ImportRejected`` in importing, ``ConfigError`` in
-config, ``CliError`` in the CLI); errors of code this package does not own (the
+(``MoneyError`` and ``IdentityError`` in the domain, ``RecordError`` in the store,
+``ImportRejected`` in importing, ``ConfigError`` in config, ``CliError`` in the
+CLI); errors of code this package does not own (the
 sync engine's ``SyncError`` and ``AdminError``, the care-plan ``PolicyError``)
 are wrapped at the boundary where fieldkit calls that code.
 """

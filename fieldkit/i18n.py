@@ -14,7 +14,6 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "gettext",
     "resolve_language",
     "set_language",
-    "vocab_label",
 ]
 
 DOMAIN = "fieldkit"
@@ -79,15 +77,6 @@ def gettext(message: str) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogs without translating it now (translate on use)."""
     return message
-
-
-def vocab_label(member: StrEnum) -> str:
-    """A vocabulary member's label in the current language (Chinese label or English words)."""
-    from fieldkit.domain.vocab import label
-
-    if _current == "zh":
-        return label(member, "zh")
-    return label(member, "en")
 
 
 set_language("zh")

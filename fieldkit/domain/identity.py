@@ -21,6 +21,9 @@ import re
 from datetime import date
 from typing import Any
 
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_
+
 __all__ = ["IdentityError", "check_id_number", "check_phone", "id_number_birth_date"]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -30,18 +33,16 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"(0[0-9]{2,3})[- ]?([2-9][0-9]{6,7})(?:(?:-|转)([0-9]{1,6}))?")
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogs (the domain imports no i18n; callers translate)."""
-    return message
-
-
-class IdentityError(ValueError):
-    """An ID-card number or phone number that cannot be right."""
+class IdentityError(FieldkitError, ValueError):
+    """An ID-card number or phone number that cannot be right (a msgid and its fields)."""
 
     def __init__(self, msgid: str, **params: Any) -> None:
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid.format(**params) if params else msgid)
+        super().__init__(msgid, **params)
+
+    @property
+    def msgid(self) -> str:
+        """The English msgid of the message (translated where it is shown)."""
+        return self.message
 
 
 def _fold(raw: str) -> str:

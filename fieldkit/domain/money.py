@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fieldkit.errors import FieldkitError
+from fieldkit.i18n import N_
+
 __all__ = ["MAX_FEN", "MoneyError", "format_yuan", "parse_yuan"]
 
 MAX_FEN = 100_000_000  # 1,000,000.00 yuan: far above any single 慰问金, far below int64
@@ -22,13 +25,19 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.
 _AMOUNT = re.compile(r"(?:0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.([0-9]{1,2}))?")
 
 
-class MoneyError(ValueError):
+class MoneyError(FieldkitError, ValueError):
     """An amount that is not a yuan figure a person could mean, or is too large."""
 
     def __init__(self, msgid: str, **params: Any) -> None:
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid % params if params else msgid)
+        super().__init__(msgid, hint=_MONEY_HINT, **params)
+
+    @property
+    def msgid(self) -> str:
+        """The English msgid of the message (translated where it is shown)."""
+        return self.message
+
+
+_MONEY_HINT = N_("Give yuan as digits with at most two decimals, e.g. 500 or 500.00.")
 
 
 def _clean(raw: str) -> str:
@@ -51,17 +60,21 @@ def parse_yuan(raw: str, *, max_fen: int = MAX_FEN) -> int:
     if match is None:
         if re.fullmatch(r"[0-9.,]*\.[0-9]{3,}", text):
             raise MoneyError(
-                "'%(raw)s' has more than two decimals; give yuan to the fen (0.01)", raw=raw
+                N_("'{raw}' has more than two decimals; give yuan to the fen (0.01)"), raw=raw
             )
         if text.startswith("-"):
-            raise MoneyError("'%(raw)s' is negative; money handed over cannot be below 0", raw=raw)
-        raise MoneyError("'%(raw)s' is not an amount in yuan (e.g. 500 or 500.00)", raw=raw)
+            raise MoneyError(
+                N_("'{raw}' is negative; money handed over cannot be below 0"), raw=raw
+            )
+        raise MoneyError(N_("'{raw}' is not an amount in yuan (e.g. 500 or 500.00)"), raw=raw)
     whole, _, cents = text.replace(",", "").partition(".")
     fen = int(whole) * 100 + int(cents.ljust(2, "0") or "0")
     if fen > max_fen:
         raise MoneyError(
-            "'%(raw)s' is above the most one hand-over may carry (%(limit)s yuan); "
-            "check the amount or split it",
+            N_(
+                "'{raw}' is above the most one hand-over may carry ({limit} yuan); "
+                "check the amount or split it"
+            ),
             raw=raw,
             limit=format_yuan(max_fen),
         )

@@ -15,9 +15,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services.activities import ACTIVITY_PAGE, ActivityPage, ActivityRow
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["ActivitiesScreen", "hours"]

@@ -11,9 +11,10 @@ from textual.message import Message
 from textual.widgets import Input, Select, SelectionList
 
 from fieldkit.domain.vocab import ActivityKind
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ActivityInput, Draft
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_count, parse_day
 
 if TYPE_CHECKING:

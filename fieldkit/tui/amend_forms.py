@@ -20,11 +20,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from fieldkit.domain.money import format_yuan
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services.amendments import CORRECTABLE
 from fieldkit.services.person_file import RecordView
 from fieldkit.tui.confirm import ConfirmDialog
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.forms import (
     FieldError,
     FormScreen,

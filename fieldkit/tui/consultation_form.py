@@ -10,9 +10,10 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from fieldkit.domain.vocab import ConsultTopic
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ConsultationInput, Draft
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day
 
 __all__ = ["ConsultationForm"]

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from fieldkit.domain.vocab import label
+from fieldkit.i18n import current_language
 from fieldkit.i18n import gettext as _
-from fieldkit.i18n import vocab_label
 
-__all__ = ["age", "fmt_date", "label_of", "yes_no"]
+__all__ = ["age", "fmt_date", "label_of", "vocab_label", "yes_no"]
+
+
+def vocab_label(member: StrEnum) -> str:
+    """A vocabulary member's label in the current language (Chinese label or English words)."""
+    return label(member, "zh" if current_language() == "zh" else "en")
 
 
 def label_of(enum: type[StrEnum], slug: str | StrEnum) -> str:

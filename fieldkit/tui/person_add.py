@@ -16,9 +16,10 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from fieldkit.domain.vocab import Category, Sex
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, NewPerson
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_optional_day
 
 __all__ = ["AddPersonForm"]

@@ -13,11 +13,11 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from fieldkit.domain.models import Person
 from fieldkit.domain.vocab import Category, EventKind, Sex, Tier
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, StatusEventInput
 from fieldkit.tui.confirm import ConfirmDialog
-from fieldkit.tui.display import fmt_date
+from fieldkit.tui.display import fmt_date, vocab_label
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day, parse_optional_day
 
 __all__ = ["PersonEditForm", "StatusEventForm"]

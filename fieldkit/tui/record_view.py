@@ -22,9 +22,10 @@ from textual.widgets import Static
 from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import AmendAction
 from fieldkit.errors import FieldkitError, describe
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services.person_file import RecordView
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["RecordScreen", "field_label"]

@@ -21,11 +21,11 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
 from fieldkit.domain.vocab import Category, Status, Tier
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage, SearchCancelled
 from fieldkit.tui.columns import GAP, AlignedTable, aligned, column_widths, line_width
-from fieldkit.tui.display import age, label_of
+from fieldkit.tui.display import age, label_of, vocab_label
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["RosterScreen", "SearchBox"]

@@ -19,11 +19,12 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.money import format_yuan
 from fieldkit.domain.vocab import Confirmation, VisitReason
-from fieldkit.i18n import N_, vocab_label
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, VisitInput
 from fieldkit.services.recording import OpenFollowUp
 from fieldkit.tui.confirm import ConfirmDialog
+from fieldkit.tui.display import vocab_label
 from fieldkit.tui.forms import (
     FieldError,
     FormScreen,
