@@ -49,7 +49,9 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,6 +65,7 @@ from fieldkit.domain.careplan import (
     DueList,
     FestivalVisit,
     FollowUp,
+    LazyPersons,
     PersonFacts,
     PersonRow,
     Policy,
@@ -238,20 +241,64 @@ def due_listing(
     snapshot of the store: :meth:`DueListing.head` gives the first screenful, then
     :meth:`DueListing.counts` the counts per state, :meth:`DueListing.whole` the whole
     list, for a screen that shows the first while the rest is made. Arguments as for
-    :func:`due_list`."""
+    :func:`due_list`.
+
+    The persons who owe a festival visit are read from the same snapshot when a task
+    of theirs is first read, after this block too: the snapshot is held until then
+    (or until the list is dropped).
+    """
     rules = DayRules(on, policy or default_policy())
     scope = sorted(set(site_ids)) if site_ids is not None else None
-    with store.read() as s:
-        # the driver's own cursor: rows as plain tuples, without per-row wrapping
-        driver = s.connection().connection.driver_connection
-        assert driver is not None, "a read session is bound to a live connection"
-        cursor = driver.cursor()
-        try:
-            with _no_gc():
-                listing = _Listing.start(rules, scope, cursor)
-            yield DueListing(listing)
-        finally:
-            cursor.close()
+    snapshot = _Snapshot(store)
+    release = snapshot.claim()
+    try:
+        with _no_gc():
+            listing = _Listing.start(rules, scope, snapshot)
+        yield DueListing(listing)
+    finally:
+        release()
+
+
+class _Snapshot:
+    """One read transaction on a connection of the store's pool (the driver's own
+    cursor: rows as plain tuples), held while anything may still read from it: the
+    listing, and each festival visit's persons until they are read or dropped."""
+
+    def __init__(self, store: Store) -> None:
+        self._conn = store.engine.raw_connection()
+        driver = self._conn.driver_connection
+        assert driver is not None, "a pooled connection is live"
+        self.cursor: sqlite3.Cursor = driver.cursor()
+        self.cursor.execute("BEGIN")  # the snapshot starts at the first read
+        self._claims = 0
+        self._lock = threading.Lock()
+
+    def claim(self) -> Callable[[], None]:
+        """Hold the snapshot; the returned function lets go of it (once, later calls do
+        nothing). The last to let go ends the transaction."""
+        with self._lock:
+            self._claims += 1
+        done = False
+
+        def release() -> None:
+            nonlocal done
+            with self._lock:
+                if done:
+                    return
+                done = True
+                self._claims -= 1
+                if self._claims:
+                    return
+                self.cursor.close()
+                self._conn.rollback()
+                self._conn.close()  # back to the pool
+
+        return release
+
+    def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql`` read in this snapshot."""
+        with self._lock:
+            return self.cursor.execute(sql, params).fetchall()
 
 
 class DueListing:
@@ -289,7 +336,8 @@ class DueListing:
             return count_due_tasks(self._person_tasks(), runs)
 
     def whole(self) -> DueList:
-        """The whole due list (step 5 added; tasks are made and sorted as they are read)."""
+        """The whole due list (step 5 added; the persons who owe a festival visit are
+        read, and tasks made and sorted, as they are read)."""
         with _no_gc():
             tasks = self._person_tasks()
             runs = _festival_runs(self._listing)
@@ -303,6 +351,7 @@ class _Listing:
 
     rules: DayRules
     query: DueQuery
+    snapshot: _Snapshot
     cursor: sqlite3.Cursor
     names: dict[str, str]
     """Every site's name by id."""
@@ -317,14 +366,16 @@ class _Listing:
 
     @classmethod
     def start(
-        cls, rules: DayRules, site_ids: Sequence[str] | None, cursor: sqlite3.Cursor
+        cls, rules: DayRules, site_ids: Sequence[str] | None, snapshot: _Snapshot
     ) -> _Listing:
         """The sites, then the scope's events (step 1)."""
+        cursor = snapshot.cursor
         sites = cursor.execute("SELECT id, name, kind FROM site").fetchall()
         query = DueQuery(rules, site_ids)
         listing = cls(
             rules=rules,
             query=query,
+            snapshot=snapshot,
             cursor=cursor,
             names={row[0]: row[1] for row in sites},
             relocation={row[0] for row in sites if row[2] == SiteKind.RELOCATION.value},
@@ -480,7 +531,7 @@ def _person_tasks(listing: _Listing) -> list[Task]:
 
 
 def _festival_sizes(listing: _Listing) -> list[tuple[FestivalVisit, int]]:
-    """How many persons owe each festival visit of the day (for :func:`due_list_head`)."""
+    """How many persons owe each festival visit of the day, counted in SQL."""
     if not _festivals_listed(listing):
         return []
     query, sizes = listing.query, []
@@ -490,24 +541,52 @@ def _festival_sizes(listing: _Listing) -> list[tuple[FestivalVisit, int]]:
     return sizes
 
 
+def _festival_sites(listing: _Listing, i: int) -> dict[str, int]:
+    """How many persons owe the day's ``i``-th festival visit, per site."""
+    query, visit = listing.query, listing.rules.festival_visits[i]
+    sql = query.festival_sizes(visit.window_start, listing.dead)
+    return dict(listing.snapshot.rows(sql, query.params))
+
+
 def _festival_members(listing: _Listing, i: int, *, first: int | None = None) -> list[PersonRow]:
     """The persons with a current summary who owe the day's ``i``-th festival visit
     (only the ``first`` few by name and id if given)."""
     query, visit = listing.query, listing.rules.festival_visits[i]
     sql = query.festival_members(visit.window_start, listing.dead, first=first)
-    return listing.cursor.execute(sql, query.params).fetchall()
+    return listing.snapshot.rows(sql, query.params)
 
 
 def _festival_runs(listing: _Listing) -> list[TaskRun]:
     """Step 5: the day's festival visits, one run each: the visit once, then the
-    persons who owe it."""
-    rules = listing.rules
-    if not _festivals_listed(listing):
-        return []
-    return [
-        TaskRun(visit.task_fields(), _festival_members(listing, i))
-        for i, visit in enumerate(rules.festival_visits)
-    ]
+    persons who owe it, counted per site now and read from the listing's snapshot
+    when first needed (see :class:`~fieldkit.domain.careplan.LazyPersons`)."""
+    runs = []
+    for i, (visit, size) in enumerate(_festival_sizes(listing)):
+        if size:
+            runs.append(TaskRun(visit.task_fields(), _lazy_members(listing, i, size)))
+    return runs
+
+
+def _lazy_members(listing: _Listing, i: int, size: int) -> LazyPersons:
+    """The persons who owe the ``i``-th festival visit, read when first needed; the
+    snapshot is held until then, or until they are dropped unread."""
+    release = listing.snapshot.claim()
+
+    def read() -> list[PersonRow]:
+        try:
+            with _no_gc():
+                return _festival_members(listing, i)
+        finally:
+            release()
+
+    persons = LazyPersons(
+        size,
+        read,
+        first=lambda n: _festival_members(listing, i, first=n),
+        count_sites=lambda: _festival_sites(listing, i),
+    )
+    weakref.finalize(persons, release)
+    return persons
 
 
 def _festivals_listed(listing: _Listing) -> bool:

@@ -542,3 +542,98 @@ def test_the_head_of_the_random_store_on_every_day(
                 assert head == list(whole.tasks[:limit]), (on, limit)
             with due_listing(random_store, on=on, site_ids=site_ids) as listing:
                 assert listing.counts() == whole.counts
+
+
+# --- the festival visits' persons, read lazily from the listing's snapshot -----------
+
+
+def _eager(store: Store, on: date, site_id: str | None = None) -> list[Task]:
+    """The reference: every task of the rules on every person's full history, sorted
+    by urgency, made eagerly."""
+    tasks = all_tasks(naive_facts(store, on), on, default_policy())
+    return sorted((t for t in tasks if site_id in (None, t.site_id)), key=lambda t: t.sort_key)
+
+
+@pytest.mark.parametrize("scan_limit", [20_000, 0], ids=["scan", "indexes"])
+def test_the_lazy_festival_tasks_equal_an_eager_reference(
+    festive: tuple[Store, dict[str, str]], monkeypatch: pytest.MonkeyPatch, scan_limit: int
+) -> None:
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", scan_limit)
+    store, ids = festive
+    dl = due_list(store, on=SPRING)
+    expected = _eager(store, SPRING)
+    assert [t.kind for t in expected].count(TaskKind.FESTIVAL) == 4
+    # the same tasks (persons, kinds, windows, states, reasons) in the same order
+    assert list(dl.tasks) == expected
+    assert [dl.tasks[i] for i in range(dl.total)] == expected
+    assert dl.counts == {s: sum(t.state is s for t in expected) for s in TaskState}
+    for site in ("site_a", "site_b"):
+        group = dl.group(ids[site])
+        assert group is not None
+        mine = _eager(store, SPRING, ids[site])
+        assert list(group.tasks) == mine
+        assert group.counts == {s: sum(t.state is s for t in mine) for s in TaskState}
+
+
+def test_the_lazy_festival_tasks_equal_the_reference_on_the_random_store(
+    random_store: Store,
+) -> None:
+    """Every day of the random store that lists festival visits, whole scope and two
+    sites: tasks, order, groups and counts as the eager reference has them."""
+    with random_store.read() as s:
+        scope = sorted(site.id for site in s.exec(select(Site)))[1:3]
+    checked = 0
+    for on in DAYS:
+        reference = _eager(random_store, on)
+        if not any(t.kind is TaskKind.FESTIVAL for t in reference):
+            continue
+        checked += 1
+        dl = due_list(random_store, on=on)
+        assert list(dl.tasks) == reference, on
+        assert [g.site_id for g in dl.groups] == sorted(
+            {t.site_id for t in reference}, key=lambda sid: (dl.group(sid).site_name, sid)
+        )
+        for group in dl.groups:
+            assert list(group.tasks) == [t for t in reference if t.site_id == group.site_id]
+        scoped = due_list(random_store, on=on, site_ids=scope)
+        assert list(scoped.tasks) == [t for t in reference if t.site_id in scope], on
+    assert checked >= 3
+
+
+def test_festival_persons_read_after_a_write_come_from_the_listing_snapshot(
+    festive: tuple[Store, dict[str, str]],
+) -> None:
+    store, ids = festive
+    dl = due_list(store, on=SPRING)
+    with store.write() as s:  # the festival visit is made before the list is read
+        s.add(
+            Visit(
+                person_id=ids["owes"],
+                site_id=ids["site_a"],
+                visited_at=_at(D("2027-01-29")),
+                reason=VisitReason.FESTIVAL,
+            )
+        )
+    owed = [t.person_id for t in dl.tasks if t.kind is TaskKind.FESTIVAL]
+    assert sorted(owed) == sorted(ids[who] for who in ("owes", "early", "never", "later"))
+    now = due_list(store, on=SPRING)
+    assert [t.person_id for t in now.tasks if t.kind is TaskKind.FESTIVAL] == [
+        p for p in owed if p != ids["owes"]
+    ]
+
+
+def test_a_list_dropped_unread_gives_its_connection_back(
+    festive: tuple[Store, dict[str, str]],
+) -> None:
+    store, ids = festive
+    pool = store.engine.pool
+    dl = due_list(store, on=SPRING)
+    assert pool.checkedout() == 1  # held for the festival persons not yet read
+    assert dl.total == len(_eager(store, SPRING))
+    del dl
+    assert pool.checkedout() == 0
+    dl = due_list(store, on=SPRING)
+    assert {t.person_id for t in dl.tasks if t.kind is TaskKind.FESTIVAL} >= {ids["owes"]}
+    assert pool.checkedout() == 0  # read: given back

@@ -9,6 +9,7 @@ from fieldkit.domain.careplan.due import compute_due_list
 from fieldkit.domain.careplan.duelist import (
     DueList,
     DueTasks,
+    LazyPersons,
     PersonRow,
     SiteGroup,
     TaskRun,
@@ -51,6 +52,7 @@ __all__ = [
     "FestivalVisit",
     "FollowUp",
     "PersonFacts",
+    "LazyPersons",
     "PersonRow",
     "Policy",
     "PolicyError",

@@ -2,7 +2,9 @@
 
 In a festival window nearly everyone owes the same festival visit. Those tasks are
 held as a :class:`TaskRun`: the fields they share once, and one short
-:data:`PersonRow` per person; a :class:`Task` is made only when it is read.
+:data:`PersonRow` per person; a :class:`Task` is made only when it is read. The
+persons themselves may be :class:`LazyPersons`: how many there are, and how many per
+site, known up front; the rows read only when a task of the run is first read.
 
 The order (:attr:`Task.sort_key`) is worked out lazily. Tasks are bucketed by
 (state, due date, kind), which few distinct values take; a bucket is sorted by name
@@ -18,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date
 from itertools import accumulate, chain
 from operator import itemgetter
@@ -35,6 +38,7 @@ from fieldkit.domain.vocab import VisitReason
 __all__ = [
     "DueList",
     "DueTasks",
+    "LazyPersons",
     "PersonRow",
     "SharedFields",
     "SiteGroup",
@@ -56,6 +60,116 @@ _SITE = itemgetter(3)  # the site id of a Task or a PersonRow
 _SITE_STATE = itemgetter(3, 9)  # (site id, state) of a Task
 _STATE = itemgetter(9)
 _new = tuple.__new__  # Task(...) without its Python-level __new__ (a run has thousands)
+
+
+class LazyPersons(Sequence[PersonRow]):
+    """The persons of a run, counted up front and read when first needed.
+
+    ``size`` is how many there are; ``read()`` returns every person, called once, on
+    first use of the rows; ``first(n)`` the first ``n`` persons by name and id, for a
+    screenful without reading them all; ``count_sites()`` how many persons each site
+    has, for the groups of a list whose rows were not read yet (``None`` for either:
+    from the rows instead). ``read`` must return exactly ``size`` persons, and
+    ``count_sites`` must agree with them.
+    """
+
+    __slots__ = ("__weakref__", "_count_sites", "_first", "_per_site", "_read", "_rows",
+                 "_sites", "size")  # fmt: skip
+
+    def __init__(
+        self,
+        size: int,
+        read: Callable[[], Sequence[PersonRow]],
+        first: Callable[[int], Sequence[PersonRow]] | None = None,
+        count_sites: Callable[[], Mapping[str, int]] | None = None,
+    ) -> None:
+        self.size = size
+        self._read: Callable[[], Sequence[PersonRow]] | None = read
+        self._first = first
+        self._count_sites = count_sites
+        self._per_site: dict[str, int] | None = None
+        self._rows: Sequence[PersonRow] | None = None
+        self._sites: dict[str, list[PersonRow]] | None = None
+
+    @property
+    def per_site(self) -> Mapping[str, int]:
+        """How many persons each site has (counted on first use)."""
+        if self._per_site is None:
+            if self._rows is None and self._count_sites is not None:
+                self._per_site = {k: n for k, n in self._count_sites().items() if n}
+            else:
+                self._per_site = dict(Counter(map(_SITE, self.rows())))
+            if sum(self._per_site.values()) != self.size:
+                raise RuntimeError(f"persons counted per site differ from the {self.size} counted")
+        return self._per_site
+
+    @property
+    def read(self) -> bool:
+        """Whether the rows have been read."""
+        return self._rows is not None
+
+    def rows(self) -> Sequence[PersonRow]:
+        """Every person (read on the first call)."""
+        if self._rows is None:
+            assert self._read is not None
+            rows = self._read()
+            if len(rows) != self.size:
+                raise RuntimeError(f"{len(rows)} persons read where {self.size} were counted")
+            self._rows, self._read, self._first, self._count_sites = rows, None, None, None
+        return self._rows
+
+    def by_site(self) -> dict[str, LazyPersons]:
+        """The same persons, one sequence per site, each read when first needed (all
+        sites at once, from these rows)."""
+        return {
+            site_id: LazyPersons(n, partial(self._of_site, site_id))
+            for site_id, n in self.per_site.items()
+        }
+
+    def _of_site(self, site_id: str) -> list[PersonRow]:
+        """The persons of one site, in the order read."""
+        if self._sites is None:
+            sites: dict[str, list[PersonRow]] = {}
+            for person in self.rows():
+                sites.setdefault(person[3], []).append(person)
+            self._sites = sites
+        return self._sites.get(site_id, [])
+
+    def first(self, n: int) -> list[PersonRow]:
+        """The first ``n`` persons by name and id."""
+        if self._rows is None and self._first is not None:
+            return list(self._first(n))
+        return heapq.nsmallest(n, self.rows(), _NAME_ID)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, index: int) -> PersonRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[PersonRow]: ...
+    def __getitem__(self, index: int | slice) -> PersonRow | Sequence[PersonRow]:
+        return self.rows()[index]
+
+    def __iter__(self) -> Iterator[PersonRow]:
+        return iter(self.rows())
+
+    def __repr__(self) -> str:
+        return f"LazyPersons({self.size} persons, {'read' if self.read else 'not read'})"
+
+
+def _first_persons(persons: Sequence[PersonRow], n: int) -> list[PersonRow]:
+    """The first ``n`` of ``persons`` by name and id."""
+    if isinstance(persons, LazyPersons):
+        return persons.first(n)
+    return heapq.nsmallest(n, persons, _NAME_ID)
+
+
+def _site_sizes(persons: Sequence[PersonRow]) -> Mapping[str, int]:
+    """How many of ``persons`` each site has."""
+    if isinstance(persons, LazyPersons):
+        return persons.per_site
+    return Counter(map(_SITE, persons))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +227,7 @@ class _Bucket:
             return self.ordered()[:n]
         # each run's first n persons, then the first n of those and the other tasks
         # (``nsmallest`` is stable like a sort: equal keys keep the order of ``ordered``)
-        heads = [
-            run.task(p) for run in self.runs for p in heapq.nsmallest(n, run.persons, _NAME_ID)
-        ]
+        heads = [run.task(p) for run in self.runs for p in _first_persons(run.persons, n)]
         return heapq.nsmallest(n, chain(self.tasks, heads), _NAME_ID)
 
 
@@ -207,6 +319,10 @@ class DueTasks(Sequence[Task]):
             for task in bucket.tasks:
                 tasks.setdefault(task[3], []).append(task)
             for run in bucket.runs:
+                if isinstance(run.persons, LazyPersons) and not run.persons.read:
+                    for site_id, lazy in run.persons.by_site().items():
+                        runs.setdefault(site_id, []).append(TaskRun(run.fields, lazy))
+                    continue
                 persons: dict[str, list[PersonRow]] = {}
                 for person in run.persons:
                     persons.setdefault(person[3], []).append(person)
@@ -248,7 +364,7 @@ def _count_sites(tasks: Iterable[Task], runs: Iterable[TaskRun]) -> dict[str, di
     for (site_id, state), n in Counter(map(_SITE_STATE, tasks)).items():
         of(site_id)[state] += n
     for run in runs:
-        for site_id, n in Counter(map(_SITE, run.persons)).items():
+        for site_id, n in _site_sizes(run.persons).items():
             of(site_id)[run.state] += n
     return out
 
@@ -283,14 +399,48 @@ class SiteGroup:
         return self._sites.of(self.site_id)
 
 
+class _Groups:
+    """The groups per site of a list, made the first time they are read (counting a
+    festival visit's persons per site may need a query or their rows)."""
+
+    __slots__ = ("_groups", "_names", "_runs", "_sites", "_tasks")
+
+    def __init__(
+        self,
+        tasks: list[Task],
+        runs: Sequence[TaskRun],
+        names: Mapping[str, str],
+        sites: _SiteTasks,
+    ) -> None:
+        self._tasks, self._runs, self._names, self._sites = tasks, runs, names, sites
+        self._groups: tuple[SiteGroup, ...] | None = None
+
+    def get(self) -> tuple[SiteGroup, ...]:
+        if self._groups is None:
+            names, sites = self._names, self._sites
+            groups = [
+                SiteGroup(site_id, names.get(site_id, site_id), counts, sites)
+                for site_id, counts in _count_sites(self._tasks, self._runs).items()
+            ]
+            groups.sort(key=lambda g: (g.site_name, g.site_id))
+            self._groups = tuple(groups)
+            self._tasks, self._runs = [], ()
+        return self._groups
+
+
 @dataclass(frozen=True, slots=True)
 class DueList:
     """The due list of a scope on a day: tasks by urgency, groups per site, counts per state."""
 
     on: date
     tasks: DueTasks
-    groups: tuple[SiteGroup, ...]
     counts: Mapping[TaskState, int]
+    _groups: _Groups = field(repr=False, compare=False)
+
+    @property
+    def groups(self) -> tuple[SiteGroup, ...]:
+        """One group per site that has a task, ordered by site name (made when first read)."""
+        return self._groups.get()
 
     @property
     def total(self) -> int:
@@ -309,16 +459,11 @@ def build_due_list(
     runs: Sequence[TaskRun] = (),
 ) -> DueList:
     """The due list of ``tasks`` and ``runs`` on ``on``: in urgency order, grouped per
-    site (groups ordered by site name), counted per state."""
+    site (groups ordered by site name, made when first read), counted per state."""
     tasks = list(tasks)
     ordered = DueTasks(tasks, runs)
-    sites = _SiteTasks(ordered)
-    groups = [
-        SiteGroup(site_id, site_names.get(site_id, site_id), counts, sites)
-        for site_id, counts in _count_sites(tasks, runs).items()
-    ]
-    groups.sort(key=lambda g: (g.site_name, g.site_id))
-    return DueList(on, ordered, tuple(groups), _count_states(tasks, runs))
+    groups = _Groups(tasks, runs, site_names, _SiteTasks(ordered))
+    return DueList(on, ordered, _count_states(tasks, runs), groups)
 
 
 def first_due_tasks(
