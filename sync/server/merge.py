@@ -1,8 +1,9 @@
 """Applying a pushed batch: exactly-once, checks, per-field last-writer-wins, scope follow.
 
-All of a push happens in one transaction that first takes the next revision from
-the counter row (its row lock orders revisions by commit on PostgreSQL). Its
-steps, each a function or method below:
+All of a push happens in one transaction. It first locks the device's row (another
+push of the same device waits there), then takes the next revision from the
+counter row (its row lock orders revisions by commit on PostgreSQL, and is the one
+lock every write waits for in turn). Its steps, each a function or method below:
 
 1. :func:`device_watermark`: the device is live, and how far HQ holds its changes;
 2. :func:`replayed_verdicts`: changes at or below the watermark are answered
@@ -347,9 +348,14 @@ def check_unchanged(spec: TableSpec, rec: StoredRecord, data: dict[str, Any], ro
 
 
 def device_watermark(conn: Connection, device_id: str) -> int:
-    """The highest seq HQ holds from the device; raises :class:`DeviceRevoked`."""
+    """The highest seq HQ holds from the device; raises :class:`DeviceRevoked`.
+
+    Locks the device's row until the transaction ends (on PostgreSQL): another push
+    of the same device waits here, not for the revision counter."""
     row = conn.execute(
-        select(t.device.c.watermark, t.device.c.revoked_at).where(t.device.c.id == device_id)
+        select(t.device.c.watermark, t.device.c.revoked_at)
+        .where(t.device.c.id == device_id)
+        .with_for_update()
     ).one()
     if row.revoked_at is not None:
         raise DeviceRevoked(device_id)
@@ -423,11 +429,14 @@ def apply_push(
     now_ms: int,
     on_written: OnWritten | None = None,
 ) -> PushOutcome:
-    """Apply ``changes`` (in seq order) inside the caller's write transaction."""
-    rev = next_rev(conn)
+    """Apply ``changes`` (in seq order) inside the caller's write transaction.
+
+    The device's own rows are read first, under its row's lock; the revision counter,
+    which every write waits for in turn, is taken only when the records are."""
     watermark = device_watermark(conn, dev.id)
     now = utcnow()
     replayed = replayed_verdicts(conn, dev.id, changes, watermark)
+    rev = next_rev(conn)
     results: list[Result] = []
     rejections: list[dict[str, Any]] = []
     high = watermark

@@ -8,8 +8,9 @@ the bearer token).
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -57,6 +58,13 @@ class Served:
     roles: Roles
     settings: ServerSettings
     info: AppInfo
+    push_turns: threading.Semaphore = field(init=False, repr=False, compare=False)
+    """Pushes of this process in their write transaction at once
+    (:attr:`ServerSettings.pushes_at_once`)."""
+
+    def __post_init__(self) -> None:
+        turns = threading.BoundedSemaphore(self.settings.pushes_at_once)
+        object.__setattr__(self, "push_turns", turns)
 
 
 def served(request: Request) -> Served:
@@ -198,7 +206,7 @@ def _apply(srv: Served, dev: Device, raw: bytes) -> Response:
     with gc_paused():
         changes = push_changes(raw, srv.settings.max_batch)
         try:
-            with write_begin(srv.engine) as conn:
+            with srv.push_turns, write_begin(srv.engine) as conn:
                 out = apply_push(
                     conn,
                     srv.schema,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 __all__ = ["AppInfo", "OnWritten", "ServerSettings", "WrittenRecord"]
@@ -42,6 +42,12 @@ class ServerSettings(BaseModel):
     max_enroll_bytes: int = 16 * 1024
     enroll_failures_per_minute: int = 5
     default_page: int = 2000
+    pushes_at_once: int = Field(default=2, ge=1)
+    """How many pushes one server process runs in their write transaction at once; the
+    others wait their turn without a database connection. Pushes queue for the
+    revision counter's row anyway: more at once would only hold the pool's
+    connections (starving the token checks and pulls) and share the interpreter with
+    the push that holds the counter, keeping it held longer."""
     on_written: OnWritten | None = None
     """The application's hook on every push (e.g. to keep its own tables current)."""
 

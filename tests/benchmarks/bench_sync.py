@@ -2,7 +2,8 @@
 
     FIELDKIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python tests/benchmarks/bench_sync.py [--visits 100000] [--persons 20000] \\
-        [--pull-visits 200000] [--devices 200] [--only push,pull,devices]
+        [--pull-visits 200000] [--devices 200,1000] [--workers 2,4] \\
+        [--pushes 3] [--connections 64] [--only push,pull,devices]
 
 Each figure runs once against a real ``fieldkit serve`` process on a fresh
 PostgreSQL schema (dropped at the end) and prints its rate next to a raw baseline:
@@ -11,8 +12,13 @@ PostgreSQL schema (dropped at the end) and prints its rate next to a raw baselin
    raw psycopg ``executemany`` INSERT of the same rows into the same database;
 2. pull: the initial pull of a scope of P persons and V visits into a new laptop,
    vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file;
-3. devices: D simulated devices pushing and pulling at once against
-   ``fieldkit serve --workers 2``: errors, p50 and p99 push latency.
+3. devices: for each W of ``--workers`` and D of ``--devices``, on a fresh database: D
+   devices enrolled, each for a site of its own, then pushing ``--pushes`` batches
+   of 20 changes each (new persons and their visits, more visits, edits of the
+   persons) all at once through at most ``--connections`` HTTP connections (asyncio
+   + httpx) against ``fieldkit serve --workers W``: p50, p99 and max push latency,
+   throughput, errors, the load average, and what PostgreSQL's busy backends were
+   waiting on (``pg_stat_activity`` sampled every 50 ms).
 
 Raw baselines run twice and the faster run counts, which can only lower the
 printed ratios (the machine may be shared and disks are noisy).
@@ -21,6 +27,7 @@ printed ratios (the machine may be shared and disks are noisy).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import secrets
@@ -31,13 +38,13 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy.engine import make_url
 
 from fieldkit.domain.ids import new_id
 from fieldkit.domain.search_keys import name_keys
@@ -45,9 +52,10 @@ from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import ROLES, sync_schema
 from fieldkit.syncing import enroll, sync_now
+from sync import PROTOCOL_VERSION
 from sync.client import SyncClient, push_all
 from sync.hlc import HLC
-from sync.protocol import Change
+from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
 from sync.server import tables as t
 from sync.server.admin import add_user, create_code
 from sync.server.db import make_engine, migrate, write_begin
@@ -120,17 +128,23 @@ class Server:
             [sys.executable, "-m", "fieldkit", "serve", "--database-url", url,
              "--port", str(self.port), "--workers", str(workers)],
         )  # fmt: skip
-        for _ in range(300):
+        deadline = time.monotonic() + 300  # a busy machine starts it slowly
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
+        self.stop()
         raise SystemExit("fieldkit serve did not start")
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=20)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def code(engine: Any, name: str, role: str, scope: list[str] | None) -> str:
@@ -347,67 +361,209 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
     )
 
 
-def bench_devices(db_url: str, engine: Any, n_devices: int) -> None:
-    site = new_id()
-    with write_begin(engine) as conn:
-        add_user(conn, ROLES, "bench-sites", "admin", None)
-    srv = Server(db_url, workers=2)
-    version = sync_schema().version
-    tokens: list[tuple[str, str]] = []
-    for i in range(n_devices):
-        device_id = f"bench-{i:04d}-{secrets.token_hex(4)}"
-        with SyncClient(srv.url, schema_version=version) as anon:
-            reply = anon.enroll(code(engine, f"dev{i}", "staff", [site]), device_id=device_id)
-        tokens.append((device_id, reply.token))
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(n_devices)
+class DeviceLoad:
+    """D devices, each enrolled for its own site, pushing at once through a bounded
+    number of connections (asyncio + httpx) against ``fieldkit serve --workers W`` on
+    a fresh PostgreSQL schema; PostgreSQL's wait events sampled meanwhile."""
 
-    def device(args: tuple[str, str]) -> None:
-        device_id, token = args
+    def __init__(self, url: str, engine: Any, devices: int, workers: int, args: Any) -> None:
+        self.url, self.engine, self.devices, self.workers = url, engine, devices, workers
+        self.pushes, self.connections = args.pushes, args.connections
+        self.version = sync_schema().version
+        self.waits: dict[str, int] = {}
+        self.samples = 0
+
+    def codes(self) -> list[tuple[str, str]]:
+        """One staff user per device, scoped to a site of its own, and its code."""
+        out = []
+        with write_begin(self.engine) as conn:
+            for i in range(self.devices):
+                site = new_id()
+                add_user(conn, ROLES, f"dev{i}", "staff", [site])
+                out.append((site, create_code(conn, f"dev{i}", timedelta(hours=1))[0]))
+        return out
+
+    def batches(self, site: str, device_id: str) -> list[list[dict[str, Any]]]:
+        """The device's pushes: new persons and their visits, more visits, then edits of
+        the persons (merged field by field with what HQ holds) and more visits."""
         clock = HLC(node=device_id)
-        client = SyncClient(srv.url, token, schema_version=version, timeout=300)
-        try:
-            barrier.wait()
-            cursor = None
-            for batch in range(3):
-                changes = [
-                    Change(seq=batch * 20 + k + 1, tbl="visit", id=new_id(),
-                           data=visit_wire(k, new_id(), site), hlc=clock.now(), seen_rev=0)
-                    for k in range(20)
-                ]  # fmt: skip
-                start = time.perf_counter()
-                reply = client.push(changes)
-                took = time.perf_counter() - start
-                if any(v.status != "applied" for v in reply.verdicts):
-                    raise RuntimeError(f"unexpected verdicts {reply.verdicts[:2]}")
-                with lock:
-                    latencies.append(took)
-                page = client.pull(cursor, 500)
-                cursor = page.cursor
-        except Exception as err:
-            with lock:
-                errors.append(f"{type(err).__name__}: {err}")
-        finally:
-            client.close()
+        persons = [new_id() for _ in range(5)]
+        seq = 0
+        out: list[list[dict[str, Any]]] = []
 
-    try:
-        start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=n_devices) as pool:
-            list(pool.map(device, tokens))
-        wall = time.perf_counter() - start
-    finally:
-        srv.stop()
-    lat = sorted(latencies)
-    p50 = statistics.median(lat) if lat else float("nan")
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
-    print(f"devices {n_devices} devices x 3 pushes of 20 visits + pulls, --workers 2: "
-          f"{wall:.1f} s, errors {len(errors)}")  # fmt: skip
-    print(f"      push latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
-          f"({len(lat)} pushes)")  # fmt: skip
-    for e in errors[:5]:
-        print(f"      error: {e}")
+        def change(tbl: str, row_id: str, data: dict[str, Any]) -> dict[str, Any]:
+            nonlocal seq
+            seq += 1
+            return {"seq": seq, "tbl": tbl, "id": row_id, "data": data, "hlc": clock.now(),
+                    "seen_rev": 0}  # fmt: skip
+
+        for b in range(self.pushes):
+            batch = []
+            if b == 0:
+                batch += [change("person", p, person_wire(k, site)) for k, p in enumerate(persons)]
+            elif b % 2 == 0:
+                batch += [change("person", p, {"phone": f"139{b:02d}{k:06d}", "tier": "key"})
+                          for k, p in enumerate(persons)]  # fmt: skip
+            batch += [
+                change("visit", new_id(), visit_wire(b * 20 + k, persons[k % 5], site))
+                for k in range(20 - len(batch))
+            ]
+            out.append(batch)
+        return out
+
+    def sample(self, stop: threading.Event) -> None:
+        """Count the wait events of the busy backends of this database every 50 ms."""
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            while not stop.wait(0.05):
+                cur.execute(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'running')"
+                    " FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state = 'active' AND pid != pg_backend_pid()"
+                )
+                self.samples += 1
+                for (what,) in cur.fetchall():
+                    self.waits[what] = self.waits.get(what, 0) + 1
+            conn.rollback()
+        finally:
+            conn.close()
+
+    async def run(self, base: str) -> dict[str, Any]:
+        import asyncio
+
+        limits = httpx.Limits(max_connections=self.connections)
+        headers = {HEADER_PROTOCOL: str(PROTOCOL_VERSION), HEADER_SCHEMA: self.version}
+        errors: list[str] = []
+        async with httpx.AsyncClient(base_url=base, limits=limits, headers=headers,
+                                     timeout=600) as http:  # fmt: skip
+            gate = asyncio.Semaphore(self.connections)
+
+            async def enroll(i: int, code_: str) -> tuple[str, str]:
+                device_id = f"bench-{i:05d}-{secrets.token_hex(4)}"
+                async with gate:
+                    body = {"code": code_, "device_id": device_id, "device_name": f"laptop {i}"}
+                    reply = await http.post("/v1/enroll", json=body)
+                reply.raise_for_status()
+                return device_id, reply.json()["token"]
+
+            sites = self.codes()
+            started = time.perf_counter()
+            enrolled = await asyncio.gather(*(enroll(i, c) for i, (_, c) in enumerate(sites)))
+            enroll_s = time.perf_counter() - started
+            bodies = [
+                [gzip.compress(json.dumps({"changes": b}).encode()) for b in
+                 self.batches(site, device_id)]
+                for (site, _), (device_id, _) in zip(sites, enrolled, strict=True)
+            ]  # fmt: skip
+            latencies: list[float] = []
+
+            async def device(token: str, pushes: list[bytes]) -> None:
+                auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                        "Content-Encoding": "gzip"}  # fmt: skip
+                for body in pushes:
+                    async with gate:
+                        start = time.perf_counter()
+                        try:
+                            reply = await http.post("/v1/push", content=body, headers=auth)
+                        except httpx.HTTPError as err:
+                            errors.append(f"{type(err).__name__}: {err}")
+                            return
+                        took = time.perf_counter() - start
+                    if reply.status_code != 200:
+                        errors.append(f"{reply.status_code}: {reply.text[:200]}")
+                        return
+                    verdicts = reply.json()["verdicts"]
+                    if any(v["status"] != "applied" for v in verdicts):
+                        errors.append(f"unexpected verdicts {verdicts[:2]}")
+                        return
+                    latencies.append(took)
+
+            stop = threading.Event()
+            sampler = threading.Thread(target=self.sample, args=(stop,))
+            sampler.start()
+            started = time.perf_counter()
+            try:
+                tokens = [token for _, token in enrolled]
+                await asyncio.gather(*map(device, tokens, bodies))
+            finally:
+                wall = time.perf_counter() - started
+                stop.set()
+                sampler.join()
+        lat = sorted(latencies)
+        return {"lat": lat, "wall": wall, "errors": errors, "enroll_s": enroll_s}
+
+
+def bench_devices(db_url: str, admin: Any, args: Any) -> None:
+    """The device load for each number of workers and devices, each on a fresh schema."""
+    import asyncio
+
+    for workers in (int(w) for w in str(args.workers).split(",")):
+        for devices in (int(d) for d in str(args.devices).split(",")):
+            url, database = fresh_database(db_url, admin)
+            engine = make_engine(url)
+            try:
+                migrate(engine)
+                load = DeviceLoad(url, engine, devices, workers, args)
+                srv = Server(url, workers=workers)
+                try:
+                    out = asyncio.run(load.run(srv.url))
+                finally:
+                    srv.stop()
+                with engine.connect() as conn:
+                    stored = conn.execute(text("SELECT count(*) FROM sync_record")).scalar()
+            finally:
+                engine.dispose()
+                drop_database(admin, database)
+            lat, wall = out["lat"], out["wall"]
+            pushes = len(lat)
+            p50 = statistics.median(lat) if lat else float("nan")
+            p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
+            mx = lat[-1] if lat else float("nan")
+            print(
+                f"devices {devices} devices x {args.pushes} pushes of 20 changes,"
+                f" --workers {workers}, {args.connections} connections:"
+                f" p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {mx * 1000:.0f} ms;"
+                f" {pushes} pushes in {wall:.1f} s ({pushes / wall:.0f} pushes/s,"
+                f" {pushes * 20 / wall:,.0f} changes/s); errors {len(out['errors'])};"
+                f" {stored:,} records stored; enrolled in {out['enroll_s']:.1f} s;"
+                f" load {os.getloadavg()[0]:.2f}"
+            )
+            busy = sorted(load.waits.items(), key=lambda kv: -kv[1])[:6]
+            print(
+                f"      busy backends by wait event ({load.samples} samples):"
+                f" {', '.join(f'{k} {v / max(1, load.samples):.1f}' for k, v in busy)}"
+            )
+            for e in out["errors"][:5]:
+                print(f"      error: {e}")
+
+
+def fresh_schema(db_url: str, admin: Any) -> tuple[str, str]:
+    """A new schema and the URL whose connections use it."""
+    schema = f"fk_bench_{secrets.token_hex(4)}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in db_url else "?"
+    return f"{db_url}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def fresh_database(db_url: str, admin: Any) -> tuple[str, str]:
+    """A new database and its URL: its own catalog and advisory locks (the server's
+    migration lock is per database), away from other work on the server."""
+    database = f"fk_bench_{secrets.token_hex(4)}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"CREATE DATABASE {database}"))
+    return make_url(db_url).set(database=database).render_as_string(hide_password=False), database
+
+
+def drop_database(admin: Any, database: str) -> None:
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE {database} WITH (FORCE)"))
+
+
+def drop_schema(admin: Any, schema: str) -> None:
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def main() -> None:
@@ -416,33 +572,34 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--pull-visits", type=int, default=200_000)
-    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--devices", default="200,1000", help="device counts, comma-separated")
+    parser.add_argument("--workers", default="2,4", help="server workers, comma-separated")
+    parser.add_argument("--pushes", type=int, default=3, help="pushes per device")
+    parser.add_argument("--connections", type=int, default=64, help="HTTP connections at most")
     parser.add_argument("--only", default="push,pull,devices")
     args = parser.parse_args()
     if not args.database_url:
         raise SystemExit("set FIELDKIT_TEST_DATABASE_URL or pass --database-url (PostgreSQL)")
-    schema = f"fk_bench_{secrets.token_hex(4)}"
     admin = create_engine(args.database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in args.database_url else "?"
-    url = f"{args.database_url}{sep}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    migrate(engine)
     os.environ.setdefault("FIELDKIT_HOME", tempfile.mkdtemp(prefix="fk-bench-home-"))
     only = set(args.only.split(","))
     try:
-        with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
-            if "push" in only:
-                bench_push(url, engine, Path(tmp), args.visits)
-            if "pull" in only:
-                bench_pull(url, engine, Path(tmp), args.persons, args.pull_visits)
-            if "devices" in only:
-                bench_devices(url, engine, args.devices)
+        if only & {"push", "pull"}:
+            url, schema = fresh_schema(args.database_url, admin)
+            engine = make_engine(url)
+            migrate(engine)
+            try:
+                with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
+                    if "push" in only:
+                        bench_push(url, engine, Path(tmp), args.visits)
+                    if "pull" in only:
+                        bench_pull(url, engine, Path(tmp), args.persons, args.pull_visits)
+            finally:
+                engine.dispose()
+                drop_schema(admin, schema)
+        if "devices" in only:
+            bench_devices(args.database_url, admin, args)
     finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
 

@@ -20,8 +20,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date
+from functools import partial
 from itertools import accumulate, chain
 from operator import itemgetter
 from typing import overload
