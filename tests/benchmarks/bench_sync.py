@@ -412,20 +412,23 @@ class DeviceLoad:
         return out
 
     def sample(self, stop: threading.Event) -> None:
-        """Count the wait events of the busy backends of this database every 50 ms."""
+        """Count what the busy backends of this database wait on every 50 ms ('idle in
+        transaction': a transaction open while the server works in Python)."""
         conn = self.engine.raw_connection()
         try:
             cur = conn.cursor()
             while not stop.wait(0.05):
                 cur.execute(
-                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'running')"
+                    "SELECT CASE WHEN state = 'active' THEN"
+                    " coalesce(wait_event_type || ':' || wait_event, 'running') ELSE state END"
                     " FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND state = 'active' AND pid != pg_backend_pid()"
+                    " AND state IN ('active', 'idle in transaction')"
+                    " AND pid != pg_backend_pid()"
                 )
                 self.samples += 1
                 for (what,) in cur.fetchall():
                     self.waits[what] = self.waits.get(what, 0) + 1
-            conn.rollback()
+                conn.rollback()  # the statistics views keep one snapshot per transaction
         finally:
             conn.close()
 
