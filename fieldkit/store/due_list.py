@@ -26,8 +26,11 @@ SQL is in :mod:`fieldkit.store.due_sql`. The steps:
 4. rules (:func:`_person_tasks`): :class:`~fieldkit.domain.careplan.DayRules` per
    candidate;
 5. festival visits (:func:`_festival_runs`): in a festival window nearly everyone owes
-   the same visit, so it is listed in SQL for the whole scope, one person row each,
-   and held as a :class:`~fieldkit.domain.careplan.TaskRun` (tasks made when read).
+   the same visit, so the persons who owe it are counted in SQL for the whole scope
+   and held as a :class:`~fieldkit.domain.careplan.TaskRun` of
+   :class:`~fieldkit.domain.careplan.LazyPersons`: counted per site when the list's
+   groups are first read, read as rows (one each) when a task of theirs is, from
+   the listing's snapshot (:class:`_Snapshot`, held until then).
 
 No visit row reaches Python: each candidate comes with their latest visit and
 their latest visit per must-visit reason. If two visits share a person's latest
@@ -35,13 +38,15 @@ timestamp, the one stored last counts as the latest (its follow-up is listed).
 
 :func:`due_listing` reads one snapshot for a screen: the first screenful
 (:func:`due_list_head`) needs steps 1 to 4 and only the first persons of a festival
-visit it reaches; the counts per state count the festival visits in SQL; the whole
-list reads every person who owes one. Figures: ``docs/BENCHMARKS.md``. What was
-measured and kept earlier: tier, category and status read as small ints; rows
-consumed from the cursor as they come; the latest event per kind found in Python
-rather than by a GROUP BY; the cyclic garbage collector paused. What did not help: a
-scan of the summary instead of its index seeks, joining in candidate order instead
-of sorted ids, caching dates by text, a larger SQLite page cache.
+visit it reaches; the counts per state and the whole list count the festival
+visits in SQL; reading the whole list's tasks reads every person who owes one.
+Figures: ``docs/BENCHMARKS.md``. What was measured and kept earlier: tier, category
+and status read as small ints; rows consumed from the cursor as they come; the
+latest event per kind found in Python rather than by a GROUP BY; the cyclic garbage
+collector paused. What did not help: a scan of the summary instead of its index
+seeks, joining in candidate order instead of sorted ids, caching dates by text, a
+larger SQLite page cache; counting the festival visit's persons per site as a
+difference of index-only counts (no faster than the join).
 """
 
 from __future__ import annotations
