@@ -1,10 +1,10 @@
 """Typed reads of the records HQ holds, for the console (SQLite and PostgreSQL).
 
 HQ keeps every synced row as JSON text in ``sync_record`` (one row per table and
-id, with its scope, per-field clocks and revision). The console reads it here and
-nowhere else: the heavy work (counting, summing, latest visit per person) is done
-by the database in one statement per figure, and only per-site totals or one row
-per person reach Python. Each record's JSON is parsed once per statement
+id, with its scope, per-field clocks and revision). The Overview's and the due
+list's figures come from HQ's typed projection (:mod:`fieldkit.console.projected`,
+re-exported here); the lists, a person's file and who wrote what are read here from
+the records themselves, a page at a time. Each record's JSON is parsed once per statement
 (see :class:`_Sql`). A child row's person is ``sync_record.parent``
 (kept by HQ for tables whose scope follows a parent), so finding a person's
 visits is an index seek, not a JSON scan.
@@ -15,15 +15,22 @@ Field names in the SQL below are constants of this module, never user input.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from fieldkit.domain.careplan import FollowUp, PersonFacts
-from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
+from fieldkit.console.projected import (
+    CareFacts,
+    SiteInfo,
+    care_facts,
+    person_counts,
+    relocation_site_ids,
+    sites,
+    visits_by_day,
+)
 from sync.server import tables as t
 from sync.server.hq_writes import HQ_NODE
 
@@ -49,17 +56,6 @@ __all__ = [
     "visits_by_day",
     "visits_page",
 ]
-
-_SERVED = ("moved", "deceased")  # statuses of persons no longer served
-_MUST_VISIT = (
-    VisitReason.FESTIVAL,
-    VisitReason.HOSPITAL,
-    VisitReason.BIRTHDAY,
-    VisitReason.MISFORTUNE,
-    VisitReason.CONDOLENCE,
-)
-_EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
-_SEP = "\x1f"
 
 
 class _Sql:
@@ -97,172 +93,10 @@ class _Sql:
         return f"(SELECT id, scope, parent, rev{cols} {live}) AS r"
 
 
-@dataclass(frozen=True)
-class SiteInfo:
-    """A site HQ knows."""
-
-    id: str
-    name: str
-    kind: str
-
-
-def sites(conn: Connection) -> list[SiteInfo]:
-    """Live sites ordered by name."""
-    q = _Sql(conn)
-    rows = conn.execute(
-        text(
-            f"SELECT r.id, {q.get('name')}, {q.get('kind')} FROM {q.rows('site', ('name', 'kind'))}"
-        )
-    )
-    out = [SiteInfo(id=row[0], name=str(row[1] or row[0]), kind=str(row[2] or "")) for row in rows]
-    return sorted(out, key=lambda s: (s.name, s.id))
-
-
 def head_revision(conn: Connection) -> int:
     """HQ's latest revision (changes whenever any record, conflict or exit changes)."""
     rev = conn.execute(select(t.server_state.c.rev).where(t.server_state.c.id == 1)).scalar()
     return int(rev or 0)
-
-
-def person_counts(conn: Connection) -> dict[str, int]:
-    """Persons served (live, neither moved away nor deceased) per site."""
-    q = _Sql(conn)
-    sql = (
-        f"SELECT r.scope, count(*) FROM {q.rows('person', ('status',))}"
-        f" WHERE coalesce({q.get('status')}, '') NOT IN ('{_SERVED[0]}', '{_SERVED[1]}')"
-        " GROUP BY r.scope"
-    )
-    return {row[0]: int(row[1]) for row in conn.execute(text(sql))}
-
-
-def visits_by_day(
-    conn: Connection, start: date, end: date
-) -> dict[tuple[str, date], tuple[int, int]]:
-    """Per (site, day) with ``start <= day < end``: visits and money handed over (fen).
-
-    One pass serves the quarter's totals and the weekly chart."""
-    q = _Sql(conn)
-    day = f"substr({q.get('visited_at')}, 1, 10)"
-    sql = (
-        f"SELECT r.scope, {day}, count(*), coalesce(sum({q.number('money_fen')}), 0)"
-        f" FROM {q.rows('visit', ('visited_at', 'money_fen'))}"
-        f" WHERE {q.get('visited_at')} >= :start AND {q.get('visited_at')} < :end"
-        f" GROUP BY r.scope, {day}"
-    )
-    params = {"start": start.isoformat(), "end": end.isoformat()}
-    return {
-        (row[0], date.fromisoformat(row[1])): (int(row[2]), int(row[3]))
-        for row in conn.execute(text(sql), params)
-    }
-
-
-@dataclass(frozen=True)
-class CareFacts:
-    """What the care-plan engine needs of every person HQ holds, and each one's tier."""
-
-    persons: list[PersonFacts]
-    tiers: dict[str, Tier]
-
-
-def _enum(kind: type[Any], value: Any, default: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
-
-
-def care_facts(conn: Connection, on: date, relocation_sites: Iterable[str]) -> CareFacts:
-    """:class:`PersonFacts` of every live person as of ``on`` (visits after it ignored).
-
-    Three statements: the persons; per person their latest visit, latest visit per
-    must-visit reason and latest visit that recorded a follow-up (one pass over the
-    visits, grouped by person); the events.
-    """
-    q = _Sql(conn)
-    relocation = set(relocation_sites)
-    next_day = (on + timedelta(days=1)).isoformat()
-    at = q.get("visited_at")
-    reason = q.get("reason")
-    fu, fu_due = q.get("follow_up"), q.get("follow_up_due")
-    per_reason = ", ".join(
-        f"max(CASE WHEN {reason} = '{r.value}' THEN {at} END)" for r in _MUST_VISIT
-    )
-    owed = f"(coalesce({fu}, '') <> '' OR {fu_due} IS NOT NULL)"
-    latest_fu = (
-        f"max(CASE WHEN {owed} THEN {at} || '{_SEP}' || coalesce({fu_due}, '')"
-        f" || '{_SEP}' || coalesce({fu}, '') END)"
-    )
-    visits: dict[str, tuple[Any, ...]] = {
-        row[0]: tuple(row[1:])
-        for row in conn.execute(
-            text(
-                f"SELECT r.parent, max({at}), {per_reason}, {latest_fu}"
-                f" FROM {q.rows('visit', ('visited_at', 'reason', 'follow_up', 'follow_up_due'))}"
-                f" WHERE {at} < :next_day GROUP BY r.parent"
-            ),
-            {"next_day": next_day},
-        )
-    }
-    events: dict[str, dict[EventKind, date]] = {}
-    for pid, kind, happened in conn.execute(
-        text(
-            f"SELECT r.parent, {q.get('kind')}, {q.get('happened_on')}"
-            f" FROM {q.rows('person_event', ('kind', 'happened_on'))}"
-            f" WHERE {q.get('kind')} IN ({', '.join(repr(k.value) for k in _EVENT_KINDS)})"
-        )
-    ):
-        if not happened:
-            continue
-        day = date.fromisoformat(str(happened)[:10])
-        mine = events.setdefault(pid, {})
-        event = EventKind(kind)
-        if event not in mine or mine[event] < day:
-            mine[event] = day
-    fields = ("name", "code", "address", "tier", "category", "status", "birth_date")
-    persons: list[PersonFacts] = []
-    tiers: dict[str, Tier] = {}
-    cols = ", ".join(q.get(f) for f in fields)
-    sql = f"SELECT r.id, r.scope, {cols} FROM {q.rows('person', fields)}"
-    for pid, site, name, code, address, tier, category, status, birth in conn.execute(text(sql)):
-        tier_v = _enum(Tier, tier, Tier.ROUTINE)
-        tiers[pid] = tier_v
-        seen = visits.get(pid)
-        last: date | None = None
-        recent: dict[VisitReason, date] = {}
-        follow_ups: tuple[FollowUp, ...] = ()
-        if seen is not None:
-            last_at, *by_reason, fu_text = seen
-            last = date.fromisoformat(str(last_at)[:10])
-            for r, value in zip(_MUST_VISIT, by_reason, strict=True):
-                if value:
-                    recent[r] = date.fromisoformat(str(value)[:10])
-            if fu_text and str(fu_text).split(_SEP, 1)[0] == str(last_at):
-                _when, due, note = str(fu_text).split(_SEP, 2)
-                follow_ups = (FollowUp(note, last, date.fromisoformat(due[:10]) if due else None),)
-        persons.append(
-            PersonFacts(
-                person_id=pid,
-                name=str(name or ""),
-                site_id=site,
-                tier=tier_v,
-                category=_enum(Category, category, Category.RETIRED),
-                status=_enum(Status, status, Status.ACTIVE),
-                birth_date=date.fromisoformat(str(birth)[:10]) if birth else None,
-                code=str(code or ""),
-                address=str(address or ""),
-                relocation_site=site in relocation,
-                last_visit=last,
-                last_by_reason=recent,
-                events=events.get(pid, {}),
-                follow_ups=follow_ups,
-            )
-        )
-    return CareFacts(persons=persons, tiers=tiers)
-
-
-def relocation_site_ids(all_sites: Iterable[SiteInfo]) -> set[str]:
-    """The ids of relocation sites (their residents owe a yearly visit)."""
-    return {s.id for s in all_sites if s.kind == SiteKind.RELOCATION.value}
 
 
 @dataclass(frozen=True)
