@@ -180,10 +180,10 @@ def _follow_ups(conn: Connection, latest: dict[str, datetime]) -> dict[str, Foll
     ids = sorted(vid for vid, _due in found.values())
     notes: dict[str, str] = {}
     for start in range(0, len(ids), _CHUNK):
-        rows = conn.execute(
+        texts = conn.execute(
             select(r.id, r.data).where(r.tbl == "visit", r.id.in_(ids[start : start + _CHUNK]))
         )
-        for vid, raw in rows:
+        for vid, raw in texts:
             note = orjson.loads(raw).get("follow_up")
             notes[vid] = note if isinstance(note, str) else ""
     return {

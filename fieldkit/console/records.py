@@ -15,7 +15,7 @@ Field names in the SQL below are constants of this module, never user input.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -43,6 +43,7 @@ __all__ = [
     "SiteInfo",
     "TimelineEntry",
     "VisitRow",
+    "arrival_times",
     "care_facts",
     "device_directory",
     "head_revision",
@@ -128,6 +129,8 @@ class Origin:
     rev: int
     at_hq: bool = False
     """Written at HQ itself (an admin's decision), not by a device."""
+    arrived: datetime | None = None
+    """When the write of revision ``rev`` reached HQ (None: before HQ kept the time)."""
 
 
 def hlc_time(hlc: str) -> datetime | None:
@@ -136,9 +139,39 @@ def hlc_time(hlc: str) -> datetime | None:
     return datetime.fromtimestamp(int(wall) / 1000, UTC) if wall.isdecimal() else None
 
 
-def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
+@dataclass(frozen=True)
+class _Names:
+    """What names a clock's origin: the devices, and when each revision reached HQ."""
+
+    devices: Mapping[str, DeviceInfo]
+    arrivals: Mapping[int, datetime]
+
+
+def _clock_revs(clocks: Iterable[Mapping[str, Any]]) -> set[int]:
+    """The revisions named by these records' field clocks."""
+    return {int(c[1]) for cs in clocks for c in cs.values() if isinstance(c, list) and len(c) == 3}
+
+
+def arrival_times(conn: Connection, revs: Iterable[int]) -> dict[int, datetime]:
+    """When each of ``revs`` was taken, i.e. when the write that made it reached HQ
+    (revisions taken before HQ kept the time are absent)."""
+    wanted = sorted(set(revs))
+    r = t.revision.c
+    out: dict[int, datetime] = {}
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(select(r.rev, r.at).where(r.rev.in_(wanted[start : start + 1000])))
+        for rev, at in rows:
+            out[int(rev)] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return out
+
+
+def _directory(conn: Connection, clocks: Iterable[Mapping[str, Any]]) -> _Names:
+    return _Names(device_directory(conn), arrival_times(conn, _clock_revs(clocks)))
+
+
+def _origin(clock: list[Any], names: _Names) -> Origin:
     hlc, rev, device_id = str(clock[0]), int(clock[1]), str(clock[2])
-    known = devices.get(device_id)
+    known = names.devices.get(device_id)
     at = hlc_time(hlc)
     return Origin(
         device_id=device_id,
@@ -147,11 +180,12 @@ def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
         at=at,
         rev=rev,
         at_hq=device_id == HQ_NODE,
+        arrived=names.arrivals.get(rev),
     )
 
 
 def _made_and_changed(
-    clocks: Mapping[str, list[Any]], devices: Mapping[str, DeviceInfo]
+    clocks: Mapping[str, list[Any]], names: _Names
 ) -> tuple[Origin | None, Origin | None]:
     """Who made the record (its first clock) and who changed it last (its latest)."""
     entries = [c for c in clocks.values() if isinstance(c, list) and len(c) == 3]
@@ -159,7 +193,7 @@ def _made_and_changed(
         return None, None
     first = clocks.get("*") or min(entries, key=lambda c: str(c[0]))
     last = max(entries, key=lambda c: str(c[0]))
-    return _origin(first, devices), _origin(last, devices)
+    return _origin(first, names), _origin(last, names)
 
 
 @dataclass(frozen=True)
@@ -296,9 +330,9 @@ def person_file(conn: Connection, person_id: str) -> PersonFile | None:
     ).first()
     if row is None:
         return None
-    devices = device_directory(conn)
     clocks: dict[str, list[Any]] = json.loads(row.clocks)
-    made, changed = _made_and_changed(clocks, devices)
+    names = _directory(conn, [clocks])
+    made, changed = _made_and_changed(clocks, names)
     return PersonFile(
         id=row.id,
         site_id=row.scope,
@@ -308,7 +342,7 @@ def person_file(conn: Connection, person_id: str) -> PersonFile | None:
         made=made,
         changed=changed,
         field_origins={
-            name: _origin(clock, devices)
+            name: _origin(clock, names)
             for name, clock in clocks.items()
             if name != "*" and isinstance(clock, list) and len(clock) == 3
         },
@@ -335,16 +369,17 @@ _WHEN = {"visit": "visited_at", "consultation": "held_on", "person_event": "happ
 def timeline(conn: Connection, person_id: str) -> list[TimelineEntry]:
     """The person's visits, consultations and events, newest first (an index seek)."""
     r = t.record.c
-    devices = device_directory(conn)
     rows = conn.execute(
         select(r.tbl, r.id, r.data, r.clocks, r.deleted, r.rev).where(
             r.tbl.in_(tuple(_WHEN)), r.parent == person_id
         )
-    )
+    ).all()
+    clocks = [json.loads(row.clocks) for row in rows]
+    names = _directory(conn, clocks)
     out = []
-    for row in rows:
+    for row, clock in zip(rows, clocks, strict=True):
         data = json.loads(row.data)
-        made, changed = _made_and_changed(json.loads(row.clocks), devices)
+        made, changed = _made_and_changed(clock, names)
         out.append(
             TimelineEntry(
                 tbl=row.tbl,
