@@ -131,19 +131,38 @@ _Seen = tuple[date, dict[VisitReason, date], bool]
 latest visit owes a follow-up."""
 
 
-def _latest_visits(conn: Connection, before: datetime) -> dict[str, tuple[datetime, _Seen]]:
+Only = Sequence[str] | None
+"""The persons to read (None: everyone)."""
+
+
+def _chunks(only: Only) -> list[list[str] | None]:
+    """``only`` in pieces for ``IN`` lists (one piece, None, for everyone)."""
+    if only is None:
+        return [None]
+    ids = sorted(set(only))
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+def _latest_visits(
+    conn: Connection, before: datetime, only: Only
+) -> dict[str, tuple[datetime, _Seen]]:
     """Per person with a live visit before ``before``: the latest visit's time and
     :data:`_Seen` (one grouped pass over the visits)."""
     v = p.visit.c
     per_reason = [func.max(v.visited_at).filter(v.reason == r.value) for r in MUST_VISIT]
     owed_at = func.max(v.visited_at).filter(v.follow_up_owed.is_(True))
-    stmt = (
-        select(v.person_id, func.max(v.visited_at), owed_at, *per_reason)
-        .where(v.visited_at < before)
-        .group_by(v.person_id)
-    )
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = (
+            select(v.person_id, func.max(v.visited_at), owed_at, *per_reason)
+            .where(v.visited_at < before)
+            .group_by(v.person_id)
+        )
+        if chunk is not None:
+            stmt = stmt.where(v.person_id.in_(chunk))
+        rows += conn.execute(stmt).all()
     out: dict[str, tuple[datetime, _Seen]] = {}
-    for pid, last, owed, *by_reason in conn.execute(stmt):
+    for pid, last, owed, *by_reason in rows:
         last_at = _moment(last)
         recent = {
             r: _moment(value).date()
@@ -192,34 +211,45 @@ def _follow_ups(conn: Connection, latest: dict[str, datetime]) -> dict[str, Foll
     }
 
 
-def _events(conn: Connection, on: date) -> dict[str, dict[EventKind, date]]:
+def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind, date]]:
     """The latest live event up to ``on`` per person and kind (hospitalised, misfortune,
     deceased)."""
     e = p.event.c
-    stmt = (
-        select(e.person_id, e.kind, func.max(e.happened_on))
-        .where(e.kind.in_([k.value for k in _EVENT_KINDS]), e.happened_on <= on)
-        .group_by(e.person_id, e.kind)
-    )
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = (
+            select(e.person_id, e.kind, func.max(e.happened_on))
+            .where(e.kind.in_([k.value for k in _EVENT_KINDS]), e.happened_on <= on)
+            .group_by(e.person_id, e.kind)
+        )
+        if chunk is not None:
+            stmt = stmt.where(e.person_id.in_(chunk))
+        rows += conn.execute(stmt).all()
     out: dict[str, dict[EventKind, date]] = {}
-    for pid, kind, day in conn.execute(stmt):
+    for pid, kind, day in rows:
         out.setdefault(pid, {})[EventKind(kind)] = _as_date(day)
     return out
 
 
-def care_facts(conn: Connection, on: date, relocation_sites: Iterable[str]) -> CareFacts:
-    """:class:`PersonFacts` of every live person as of ``on`` (visits after it ignored)."""
+def care_facts(
+    conn: Connection, on: date, relocation_sites: Iterable[str], only: Only = None
+) -> CareFacts:
+    """:class:`PersonFacts` as of ``on`` (visits after it ignored) of every live person,
+    or of the live persons among ``only``."""
     relocation = set(relocation_sites)
-    visits = _latest_visits(conn, _midnight(on + timedelta(days=1)))
+    visits = _latest_visits(conn, _midnight(on + timedelta(days=1)), only)
     owing = {pid: at for pid, (at, (_day, _r, owes)) in visits.items() if owes}
     follow_ups = _follow_ups(conn, owing)
-    events = _events(conn, on)
+    events = _events(conn, on, only)
     c = p.person.c
-    rows: Sequence[Any] = conn.execute(
-        select(
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = select(
             c.id, c.site_id, c.name, c.code, c.address, c.tier, c.category, c.status, c.birth_date
         )
-    ).all()
+        if chunk is not None:
+            stmt = stmt.where(c.id.in_(chunk))
+        rows += conn.execute(stmt).all()
     persons: list[PersonFacts] = []
     tiers: dict[str, Tier] = {}
     for pid, site, name, code, address, tier, category, status, birth in rows:

@@ -36,6 +36,7 @@ from sync.server.hq_writes import HQ_NODE
 
 __all__ = [
     "CareFacts",
+    "Changed",
     "DeviceInfo",
     "Origin",
     "PersonFile",
@@ -45,6 +46,7 @@ __all__ = [
     "VisitRow",
     "arrival_times",
     "care_facts",
+    "changed_since",
     "device_directory",
     "head_revision",
     "hlc_time",
@@ -98,6 +100,45 @@ def head_revision(conn: Connection) -> int:
     """HQ's latest revision (changes whenever any record, conflict or exit changes)."""
     rev = conn.execute(select(t.server_state.c.rev).where(t.server_state.c.id == 1)).scalar()
     return int(rev or 0)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """Whose care facts the records changed after a revision can have changed."""
+
+    persons: set[str]
+    """The persons whose own record, visits or events changed."""
+    all_persons: bool
+    """A site changed, or a visit or event may have moved to another person: anyone's
+    facts may have changed."""
+
+
+_PERSON_OF = {"visit": "person_id", "person_event": "person_id"}
+
+
+def changed_since(conn: Connection, rev: int) -> Changed:
+    """What changed in HQ's records after revision ``rev`` (an index range on ``rev``)."""
+    r = t.record.c
+    persons: set[str] = set()
+    rows = conn.execute(
+        select(r.tbl, r.id, r.parent, r.clocks).where(
+            r.rev > rev, r.tbl.in_(("site", "person", *_PERSON_OF))
+        )
+    )
+    for tbl, row_id, parent, clocks in rows:
+        if tbl == "site":
+            return Changed(set(), all_persons=True)
+        if tbl == "person":
+            persons.add(row_id)
+            continue
+        clock = json.loads(clocks)
+        made, link = clock.get("*"), clock.get(_PERSON_OF[tbl])
+        changed_link = isinstance(link, list) and len(link) == 3 and int(link[1]) > rev
+        if changed_link and not (isinstance(made, list) and len(made) == 3 and int(made[1]) > rev):
+            return Changed(set(), all_persons=True)  # an older record changed its person
+        if parent:
+            persons.add(parent)
+    return Changed(persons, all_persons=False)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """What the console tells of devices and entries, against a real ``fieldkit serve`` on
 SQLite and PostgreSQL with laptops that really sync: the changes each laptop reported
-waiting at its last sync (Devices), and which device and user recorded an entry and
-when it reached HQ (a person's file)."""
+waiting at its last sync (Devices), which device and user recorded an entry and when
+it reached HQ (a person's file), and the Overview's due figures after a push (the
+persons it concerns computed again) equal to the laptops' engine's."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ import html
 import json
 import re
 import sqlite3
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
+from fieldkit.console.figures import DUE_STATES, OVERVIEW_KINDS
+from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.models import Person, Visit
 from fieldkit.store import Store
+from fieldkit.store.due_list import due_list
 from fieldkit.sync_schema import sync_schema
 from fieldkit.syncing import SyncProgress, sync_now
 from sync.client import SyncClient
@@ -54,6 +59,27 @@ def _waiting_shown(client: httpx.Client, hq: Hq, device_id: str) -> tuple[str, s
     assert cell is not None
     text = re.sub(r"<[^>]+>", "", cell.group(2))
     return cell.group(1), html.unescape(text).strip()
+
+
+def _due_figures(client: httpx.Client, hq: Hq, site: str) -> dict[str, str]:
+    """The Overview's due figures of ``site``: not visited within the interval, and
+    each must-visit kind."""
+    page = client.get(f"{hq.url}/console/")
+    assert page.status_code == 200
+    row = _row(page.text, "data-site", site)
+    cells = dict(re.findall(r'data-figure="([a-z_]+)"><a [^>]*>([^<]*)</a>', row))
+    return {k: cells[k] for k in ("tier", *(kind.value for kind in OVERVIEW_KINDS))}
+
+
+def _laptop_due(db: Path, site: str) -> dict[str, str]:
+    """The same figures from the laptop's own due list (a laptop holding every site)."""
+    store = Store(db)
+    laptop = due_list(store, on=date.today())
+    store.close()
+    due = Counter(
+        task.kind for task in laptop.tasks if task.site_id == site and task.state in DUE_STATES
+    )
+    return {k: str(due[TaskKind(k)]) for k in ("tier", *(kind.value for kind in OVERVIEW_KINDS))}
 
 
 def _note(db: Path, person_id: str, notes: str) -> None:
@@ -116,14 +142,20 @@ def test_devices_show_the_changes_each_laptop_reported_waiting_at_its_last_sync(
 def test_a_persons_file_shows_who_recorded_each_entry_and_when_it_reached_hq(
     hq: Hq, county: County
 ) -> None:
-    person_id = county.persons["周冲突"]
+    # 赵住院, in hospital for ten days, is owed the hospital visit
+    person_id = county.persons["赵住院"]
+    client, _csrf = console_client(hq)
+    before_push = _due_figures(client, hq, county.west)
+    sync(county.admin_db)
+    assert before_push == _laptop_due(county.admin_db, county.west)
+    assert before_push["hospital"] == "1"
     west = Store(county.west_db)
     device_id = west.meta("device_id") or ""
     with west.write() as s:
         visit = Visit(
             person_id=person_id,
             site_id=county.west,
-            reason="routine",
+            reason="hospital",
             visited_at=datetime.now().replace(microsecond=0),
             visitors="李强",
             services="问需敲门",
@@ -157,11 +189,17 @@ def test_a_persons_file_shows_who_recorded_each_entry_and_when_it_reached_hq(
     assert writer == device_id
     assert before <= arrived <= after
 
-    client, _csrf = console_client(hq)
     page = client.get(f"{hq.url}/console/persons/{person_id}?lang=en")
-    client.close()
     assert page.status_code == 200
     row = html.unescape(re.sub(r"<[^>]+>", "", _row(page.text, "data-entry", visit_id)))
     local = arrived.astimezone().strftime("%Y-%m-%d %H:%M")
     assert f"李强 · {device_name} · " in row
     assert f"HQ revision {rev} · reached HQ {local}" in row
+
+    # the visit settled the hospital visit: the Overview (the persons the push
+    # concerns computed again) says what the laptops' engine says over everything
+    after_push = _due_figures(client, hq, county.west)
+    client.close()
+    sync(county.admin_db)
+    assert after_push == _laptop_due(county.admin_db, county.west)
+    assert after_push["hospital"] == "0"
