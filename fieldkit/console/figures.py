@@ -35,6 +35,7 @@ __all__ = [
     "Quarter",
     "SiteLine",
     "due_view",
+    "forget",
     "overdue_tasks",
     "overview",
     "weeks_of",
@@ -188,6 +189,15 @@ def _updated(
             by_person[person.person_id] = tasks
             _count(due, tasks, 1)
     return DueView(kept.on, by_person, +due, tiers, kept.site_names)
+
+
+def forget() -> None:
+    """Drop the due list and the Overviews this worker keeps (the next page computes
+    them for everyone)."""
+    global _kept
+    with _lock:
+        _kept = None
+        _overviews.clear()
 
 
 def due_view(conn: Connection, on: date, policy: Policy) -> DueView:

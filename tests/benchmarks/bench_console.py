@@ -13,8 +13,10 @@ plain typed table ``bench_visit``. In the same run it times:
 - the baseline: one ``SELECT site, reason, count(*), sum(money_fen) ... GROUP BY
   site, reason`` over ``bench_visit`` (median of the runs, like every figure);
 - the console's Overview and overdue list, rendered through the console app with a
-  signed-in admin (HTTP in process), each cold (HQ's revision changed, so the due
-  list is computed again) and warm (same revision), median of the runs;
+  signed-in admin (HTTP in process), each cold (nothing kept: the due list computed
+  for everyone, as a worker's first page or the first of a day), warm (same
+  revision), and after a push of ``--push`` visits (a new revision: the persons it
+  concerns computed again), median of the runs;
 - the statements behind them, one by one, to show where the time goes.
 
 It prints each figure (median of ``--runs``), the ratio to the baseline, the 500 ms
@@ -45,7 +47,7 @@ from fieldkit.console.app import create_console_app
 from fieldkit.console.web import ConsoleSettings
 from fieldkit.domain.careplan import compute_due_list
 from fieldkit.domain.models import Person, PersonEvent, Site
-from fieldkit.hq.projection import migrate_projection
+from fieldkit.hq.projection import keep_current, migrate_projection
 from fieldkit.sampledata.county import ANCHOR, VISIT_COLUMNS, CountyGenerator
 from fieldkit.services.due import DueVisits
 from fieldkit.store.outbox import synced_columns
@@ -54,6 +56,8 @@ from fieldkit.sync_schema import ROLES, sync_schema
 from sync.server import tables as t
 from sync.server.admin import add_user
 from sync.server.db import make_engine, migrate, write_begin
+from sync.server.records import next_rev
+from sync.server.settings import WrittenRecord
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.*
 from tests.support.hq_process import database_urls
@@ -156,13 +160,36 @@ def _timed(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _bump(engine: Engine) -> None:
-    """A new HQ revision, as a push makes (the due list is computed again)."""
+def _forget() -> None:
+    """Drop what the worker keeps: the next page computes everything (a worker's first
+    page, or the first after the day turned)."""
+    figures.forget()
+
+
+def _push(engine: Engine, visits: int) -> None:
+    """What a push of ``visits`` changed visits leaves: a new revision on those records
+    (their values unchanged), the projection rows rewritten by the push's hook."""
     with write_begin(engine) as conn:
+        rev = next_rev(conn)
+        r = t.record.c
+        rows = conn.execute(
+            text(
+                "SELECT tbl, id, scope, data, deleted FROM sync_record WHERE tbl = 'visit'"
+                " ORDER BY random() LIMIT :n"
+            ),
+            {"n": visits},
+        ).all()
         conn.execute(
-            update(t.server_state)
-            .where(t.server_state.c.id == 1)
-            .values(rev=t.server_state.c.rev + 1)
+            update(t.record)
+            .where(r.tbl == "visit", r.id.in_([row.id for row in rows]))
+            .values(rev=rev)
+        )
+        keep_current(
+            conn,
+            [
+                WrittenRecord(row.tbl, row.id, row.scope, orjson.loads(row.data), row.deleted)
+                for row in rows
+            ],
         )
 
 
@@ -171,6 +198,7 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--push", type=int, default=1000, help="visits a timed push changes")
     args = parser.parse_args()
     base = os.environ.get("FIELDKIT_TEST_DATABASE_URL")
     if not base or not base.startswith("postgresql"):
@@ -222,12 +250,17 @@ def main() -> int:
 
         load_before = os.getloadavg()
         results: dict[str, list[float]] = {"baseline": []}
+        pushed = args.push
         for _ in range(args.runs):
             results["baseline"].append(_timed(baseline))
             for name, path in (("overview", "/?quarter=2026Q4"), ("overdue list", "/overdue")):
-                _bump(engine)
+                _forget()
                 results.setdefault(f"{name} cold", []).append(_timed(get(path)))
                 results.setdefault(f"{name} warm", []).append(_timed(get(path)))
+                _push(engine, pushed)
+                results.setdefault(f"{name} after a push of {pushed} visits", []).append(
+                    _timed(get(path))
+                )
         # where the time of a cold page goes
         quarter = figures.Quarter(2026, 4)
         with engine.connect() as conn:
