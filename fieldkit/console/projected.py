@@ -88,6 +88,11 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
+def _day_of(moment: Any, pg: bool) -> Any:
+    """The day of a timestamp expression, in SQL (one value to read back, not a time)."""
+    return cast(moment, Date) if pg else func.date(moment)
+
+
 def _as_date(value: Any) -> date:
     """A day as the database gives it back (a date on PostgreSQL, ISO text on SQLite)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -100,9 +105,7 @@ def visits_by_day(
 
     One pass serves the quarter's totals and the weekly chart."""
     v = p.visit.c
-    day: Any = (
-        cast(v.visited_at, Date) if conn.dialect.name == "postgresql" else func.date(v.visited_at)
-    )
+    day = _day_of(v.visited_at, conn.dialect.name == "postgresql")
     rows = conn.execute(
         select(v.site_id, day, func.count(), func.coalesce(func.sum(v.money_fen), 0))
         .where(v.visited_at >= _midnight(start), v.visited_at < _midnight(end))
@@ -149,12 +152,16 @@ def _latest_visits(
     """Per person with a live visit before ``before``: the latest visit's time and
     :data:`_Seen` (one grouped pass over the visits)."""
     v = p.visit.c
-    per_reason = [func.max(v.visited_at).filter(v.reason == r.value) for r in MUST_VISIT]
-    owed_at = func.max(v.visited_at).filter(v.follow_up_owed.is_(True))
+    pg = conn.dialect.name == "postgresql"
+    per_reason = [
+        _day_of(func.max(v.visited_at).filter(v.reason == r.value), pg) for r in MUST_VISIT
+    ]
+    last = func.max(v.visited_at)
+    owes = func.max(v.visited_at).filter(v.follow_up_owed.is_(True)) == last
     rows: list[Any] = []
     for chunk in _chunks(only):
         stmt = (
-            select(v.person_id, func.max(v.visited_at), owed_at, *per_reason)
+            select(v.person_id, last, owes, *per_reason)
             .where(v.visited_at < before)
             .group_by(v.person_id)
         )
@@ -162,15 +169,14 @@ def _latest_visits(
             stmt = stmt.where(v.person_id.in_(chunk))
         rows += conn.execute(stmt).all()
     out: dict[str, tuple[datetime, _Seen]] = {}
-    for pid, last, owed, *by_reason in rows:
-        last_at = _moment(last)
+    for pid, latest, owed, *by_reason in rows:
+        last_at = _moment(latest)
         recent = {
-            r: _moment(value).date()
+            r: _as_date(value)
             for r, value in zip(MUST_VISIT, by_reason, strict=True)
             if value is not None
         }
-        owes = owed is not None and _moment(owed) == last_at
-        out[pid] = (last_at, (last_at.date(), recent, owes))
+        out[pid] = (last_at, (last_at.date(), recent, bool(owed)))
     return out
 
 

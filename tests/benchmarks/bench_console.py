@@ -34,14 +34,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, select, text, update
 
-from fieldkit.console import figures, records
+from fieldkit.console import figures, projected, records
 from fieldkit.console.accounts import set_password
 from fieldkit.console.app import create_console_app
 from fieldkit.console.web import ConsoleSettings
@@ -166,24 +166,25 @@ def _forget() -> None:
     figures.forget()
 
 
-def _push(engine: Engine, visits: int) -> None:
-    """What a push of ``visits`` changed visits leaves: a new revision on those records
-    (their values unchanged), the projection rows rewritten by the push's hook."""
+def _sample_visits(engine: Engine, n: int) -> list[str]:
+    """``n`` random visit ids (drawn once, before the timed runs)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT id FROM report_visit ORDER BY random() LIMIT :n"), {"n": n}
+        ).scalars()
+        return list(found)
+
+
+def _push(engine: Engine, ids: list[str]) -> None:
+    """What a push of the visits ``ids`` leaves: a new revision on those records (their
+    values unchanged), the projection rows rewritten by the push's hook."""
     with write_begin(engine) as conn:
         rev = next_rev(conn)
         r = t.record.c
         rows = conn.execute(
-            text(
-                "SELECT tbl, id, scope, data, deleted FROM sync_record WHERE tbl = 'visit'"
-                " ORDER BY random() LIMIT :n"
-            ),
-            {"n": visits},
+            select(r.tbl, r.id, r.scope, r.data, r.deleted).where(r.tbl == "visit", r.id.in_(ids))
         ).all()
-        conn.execute(
-            update(t.record)
-            .where(r.tbl == "visit", r.id.in_([row.id for row in rows]))
-            .values(rev=rev)
-        )
+        conn.execute(update(t.record).where(r.tbl == "visit", r.id.in_(ids)).values(rev=rev))
         keep_current(
             conn,
             [
@@ -251,13 +252,15 @@ def main() -> int:
         load_before = os.getloadavg()
         results: dict[str, list[float]] = {"baseline": []}
         pushed = args.push
-        for _ in range(args.runs):
+        sample = _sample_visits(engine, pushed * 2 * args.runs)
+        for _run in range(args.runs):
             results["baseline"].append(_timed(baseline))
             for name, path in (("overview", "/?quarter=2026Q4"), ("overdue list", "/overdue")):
                 _forget()
                 results.setdefault(f"{name} cold", []).append(_timed(get(path)))
                 results.setdefault(f"{name} warm", []).append(_timed(get(path)))
-                _push(engine, pushed)
+                _push(engine, sample[:pushed])
+                sample = sample[pushed:]
                 results.setdefault(f"{name} after a push of {pushed} visits", []).append(
                     _timed(get(path))
                 )
@@ -275,6 +278,16 @@ def main() -> int:
                 ),
             }
             facts = records.care_facts(conn, ANCHOR, records.relocation_site_ids(sites))
+            before = datetime.combine(ANCHOR + timedelta(days=1), datetime.min.time())
+            latest = projected._latest_visits(conn, before, None)
+            owing = {pid: at for pid, (at, seen) in latest.items() if seen[2]}
+            parts["    latest visits per person (one GROUP BY)"] = lambda: projected._latest_visits(
+                conn, before, None
+            )
+            parts[f"    follow-up texts of {len(owing)} persons"] = lambda: projected._follow_ups(
+                conn, owing
+            )
+            parts["    events"] = lambda: projected._events(conn, ANCHOR, None)
             parts["  the care-plan engine over every person"] = lambda: compute_due_list(
                 facts.persons, ANCHOR, DueVisits.policy()
             )
