@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, select
 from fieldkit.console.figures import DUE_STATES, OVERVIEW_KINDS
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.models import Person, Visit
+from fieldkit.domain.vocab import VisitReason
 from fieldkit.store import Store
 from fieldkit.store.due_list import due_list
 from fieldkit.sync_schema import sync_schema
@@ -155,7 +156,7 @@ def test_a_persons_file_shows_who_recorded_each_entry_and_when_it_reached_hq(
         visit = Visit(
             person_id=person_id,
             site_id=county.west,
-            reason="hospital",
+            reason=VisitReason.HOSPITAL,
             visited_at=datetime.now().replace(microsecond=0),
             visitors="李强",
             services="问需敲门",
