@@ -6,8 +6,8 @@
 A fresh PostgreSQL schema (dropped at the end) gets the invented county of
 :mod:`fieldkit.sampledata` as HQ holds it: every site, person, event and visit as a
 JSON record in ``sync_record`` (loaded with COPY, as a push would leave them), HQ's
-typed projection made from them (:func:`fieldkit.hq.projection.migrate_projection`,
-as an HQ upgraded to it does; a push keeps it current), and the same visits in a
+typed projection filled from them (:func:`fieldkit.hq.projection.rebuild_projection`,
+as ``fieldkit admin rebuild-reports`` does; a push keeps it current), and the same visits in a
 plain typed table ``bench_visit``. In the same run it times:
 
 - the baseline: one ``SELECT site, reason, count(*), sum(money_fen) ... GROUP BY
@@ -47,7 +47,7 @@ from fieldkit.console.app import create_console_app
 from fieldkit.console.web import ConsoleSettings
 from fieldkit.domain.careplan import compute_due_list
 from fieldkit.domain.models import Person, PersonEvent, Site
-from fieldkit.hq.projection import keep_current, migrate_projection
+from fieldkit.hq.projection import keep_current, migrate_projection, rebuild_projection
 from fieldkit.sampledata.county import ANCHOR, VISIT_COLUMNS, CountyGenerator
 from fieldkit.services.due import DueVisits
 from fieldkit.store.outbox import synced_columns
@@ -210,11 +210,13 @@ def main() -> int:
     with database_urls("postgres", Path(tempfile.gettempdir())) as url:
         engine = make_engine(url)
         migrate(engine)
+        migrate_projection(engine)  # empty: made now, filled below
         started = time.perf_counter()
         counts = load_county(engine, args.persons, args.visits)
         print(f"loaded {counts} in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
-        migrate_projection(engine)
+        with engine.begin() as conn:
+            rebuild_projection(conn)
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
         print(f"projection made in {time.perf_counter() - started:.0f} s")
