@@ -39,6 +39,7 @@ from sync.replica import (
     GZIP_LEVEL,
     LocalReplica,
     PushBatch,
+    ReportsPending,
     Resendable,
     SyncProgress,
     SyncResult,
@@ -189,13 +190,18 @@ class SyncClient:
         """Push a batch already encoded and gzip-compressed (see :meth:`PushBatch.gzipped`)."""
         return self._send("POST", "/v1/push", PushReply, gzipped=body)
 
-    def pull(self, cursor: str | None, limit: int | None = None) -> PullPage:
-        """One page after ``cursor``."""
+    def pull(
+        self, cursor: str | None, limit: int | None = None, pending: int | None = None
+    ) -> PullPage:
+        """One page after ``cursor``; ``pending``: the changes waiting in the outbox, for
+        HQ to show (left out when None)."""
         params: dict[str, Any] = {}
         if cursor:
             params["cursor"] = cursor
         if limit:
             params["limit"] = limit
+        if pending is not None:
+            params["pending"] = pending
         return self._send("GET", "/v1/pull", PullPage, params=params)
 
     def conflicts(self, after: int) -> ConflictsReply:
@@ -348,17 +354,23 @@ def pull_all(
     on_progress: Callable[[SyncProgress], None] | None = None,
     result: SyncResult | None = None,
 ) -> SyncResult:
-    """Pull every page after the stored cursor, then the conflict markers."""
+    """Pull every page after the stored cursor, then the conflict markers.
+
+    Each request reports the changes still waiting in the outbox when the replica
+    counts them (:class:`sync.replica.ReportsPending`)."""
     result = result if result is not None else SyncResult()
     tell = _teller(on_progress)
+    pending = replica.pending_count() if isinstance(replica, ReportsPending) else None
     # The next page is fetched while this one is applied (its cursor is in the reply).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as http:
-        page = client.pull(replica.cursor(), page_limit)
+        page = client.pull(replica.cursor(), page_limit, pending)
         if _grew(replica.scope(), page.scope):
             replica.forget_cursor()
-            page = client.pull(None, page_limit)
+            page = client.pull(None, page_limit, pending)
         while True:
-            ahead = http.submit(client.pull, page.cursor, page_limit) if page.more else None
+            ahead = (
+                http.submit(client.pull, page.cursor, page_limit, pending) if page.more else None
+            )
             try:
                 done = replica.apply_page(page)
             except BaseException:

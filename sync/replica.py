@@ -2,7 +2,8 @@
 
 The application implements :class:`LocalReplica` on its store (optionally
 :class:`WireOutbox` and :class:`Resendable` too); :func:`sync.client.run_sync`
-drives it. A store can implement these without importing the HTTP client.
+drives it (and optionally :class:`ReportsPending`). A store can implement these
+without importing the HTTP client.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "LocalReplica",
     "PageApplied",
     "PushBatch",
+    "ReportsPending",
     "Resendable",
     "SyncProgress",
     "SyncResult",
@@ -113,6 +115,19 @@ class Resendable(Protocol):
 
     def resend_after(self, watermark: int) -> int:
         """Mark the synced changes with seq > ``watermark`` pending again; how many."""
+        ...
+
+
+@runtime_checkable
+class ReportsPending(Protocol):
+    """A replica that counts the changes waiting in its outbox.
+
+    Optional: :func:`sync.client.pull_all` reports the count with its pull requests,
+    and HQ keeps it on the device's row (an older client reports nothing).
+    """
+
+    def pending_count(self) -> int:
+        """How many changes wait to be sent."""
         ...
 
 

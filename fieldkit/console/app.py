@@ -29,6 +29,7 @@ from fieldkit.console.web import (
     base_path,
     render,
 )
+from fieldkit.hq.projection import migrate_projection
 from fieldkit.i18n import N_
 from fieldkit.services.due import DueVisits
 from sync.schema import SyncSchema
@@ -87,9 +88,11 @@ def create_console_app(
     *,
     mount: str = MOUNT,
 ) -> FastAPI:
-    """The console over the HQ database behind ``engine`` (its tables migrated first)."""
+    """The console over the HQ database behind ``engine`` (its tables and HQ's typed
+    projection, which its figures read, migrated first)."""
     cfg = settings or ConsoleSettings()
     migrate_console(engine)
+    migrate_projection(engine)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = Console(
         engine=engine, schema=schema, settings=cfg, policy=cfg.policy or DueVisits.policy()

@@ -1,10 +1,13 @@
 """What the Overview and Overdue pages show, computed from the records HQ holds.
 
 The due list comes from the laptops' care-plan engine
-(:mod:`fieldkit.domain.careplan`) over every person at HQ. One computation serves
-both pages; it and the Overview's figures are kept per worker for HQ's head
-revision and the day, so a page is recomputed only when HQ's data changed (any
-push, conflict or exit takes a new revision) or the day turned.
+(:mod:`fieldkit.domain.careplan`) over every person at HQ, fed from HQ's typed
+projection (:mod:`fieldkit.console.projected`). One computation serves both pages;
+it and the Overview's figures are kept per worker for HQ's head revision and the
+day. When HQ's data changed (any push, conflict or exit takes a new revision), only
+the persons whose record, visits or events changed since the kept revision are
+computed again (:func:`fieldkit.console.records.changed_since`); everyone again
+when a site changed, the day turned, or too many persons changed.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import chain
 
 from sqlalchemy import Connection
 
 from fieldkit.console import records
-from fieldkit.domain.careplan import Policy, Task, TaskKind, TaskState, compute_due_list
+from fieldkit.domain.careplan import DayRules, DueTasks, Policy, Task, TaskKind, TaskState
 from fieldkit.domain.vocab import Tier
+from sync.server.pull import current_state
 
 __all__ = [
     "DUE_STATES",
@@ -30,6 +35,7 @@ __all__ = [
     "Quarter",
     "SiteLine",
     "due_view",
+    "forget",
     "overdue_tasks",
     "overview",
     "weeks_of",
@@ -92,34 +98,130 @@ class Quarter:
         return f"{self.year}Q{self.number}"
 
 
-@dataclass(frozen=True)
+INCREMENTAL_LIMIT = 20_000
+"""At most this many changed persons are computed again alone; more, everyone is."""
+
+DueCounts = Counter[tuple[str, TaskKind]]
+"""Due tasks (:data:`DUE_STATES`) per site and kind."""
+
+
 class DueView:
-    """The due list of all of HQ on a day, with each person's tier and the site names."""
+    """The due list of all of HQ on a day: each person's tasks, the due tasks counted per
+    site and kind, each person's tier and the site names; :attr:`tasks` in urgency
+    order is made when first read (the Overview needs only the counts)."""
 
-    on: date
-    tasks: Sequence[Task]
-    tiers: dict[str, Tier]
-    site_names: dict[str, str]
+    def __init__(
+        self,
+        on: date,
+        by_person: dict[str, list[Task]],
+        due: DueCounts,
+        tiers: dict[str, Tier],
+        site_names: dict[str, str],
+    ) -> None:
+        self.on = on
+        self.by_person = by_person
+        self.due = due
+        self.tiers = tiers
+        self.site_names = site_names
+        self._tasks: DueTasks | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def tasks(self) -> Sequence[Task]:
+        """Every task, most urgent first."""
+        with self._lock:
+            if self._tasks is None:
+                self._tasks = DueTasks(chain.from_iterable(self.by_person.values()))
+            return self._tasks
 
 
-_cache: dict[tuple[int, date, int], DueView] = {}
+@dataclass(frozen=True)
+class _Kept:
+    """The view a worker keeps, and what it was computed for."""
+
+    epoch: str
+    rev: int
+    policy: Policy
+    relocation: frozenset[str]
+    view: DueView
+
+
+_kept: _Kept | None = None
 _lock = threading.Lock()
 
 
-def due_view(conn: Connection, on: date, policy: Policy) -> DueView:
-    """The due list at HQ on ``on`` (computed once per head revision and day)."""
-    key = (records.head_revision(conn), on, id(policy))
+def _count(due: DueCounts, tasks: Iterable[Task], sign: int) -> None:
+    for task in tasks:
+        if task.state in DUE_STATES:
+            due[(task.site_id, task.kind)] += sign
+
+
+def _computed(
+    conn: Connection, on: date, rules: DayRules, relocation: Collection[str], names: dict[str, str]
+) -> DueView:
+    """Every person's tasks."""
+    facts = records.care_facts(conn, on, relocation)
+    by_person = {}
+    due: DueCounts = Counter()
+    for person in facts.persons:
+        tasks = rules.tasks(person)
+        if tasks:
+            by_person[person.person_id] = tasks
+            _count(due, tasks, 1)
+    return DueView(on, by_person, due, facts.tiers, names)
+
+
+def _updated(
+    conn: Connection, kept: DueView, rules: DayRules, relocation: Collection[str], persons: set[str]
+) -> DueView:
+    """``kept`` with the tasks of ``persons`` computed again (a person now gone has none)."""
+    facts = records.care_facts(conn, kept.on, relocation, only=sorted(persons))
+    by_person = dict(kept.by_person)
+    tiers = dict(kept.tiers)
+    due = Counter(kept.due)
+    for pid in persons:
+        _count(due, by_person.pop(pid, ()), -1)
+        tiers.pop(pid, None)
+    for person in facts.persons:
+        tiers[person.person_id] = facts.tiers[person.person_id]
+        tasks = rules.tasks(person)
+        if tasks:
+            by_person[person.person_id] = tasks
+            _count(due, tasks, 1)
+    return DueView(kept.on, by_person, +due, tiers, kept.site_names)
+
+
+def forget() -> None:
+    """Drop the due list and the Overviews this worker keeps (the next page computes
+    them for everyone)."""
+    global _kept
     with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            return found
+        _kept = None
+        _overviews.clear()
+
+
+def due_view(conn: Connection, on: date, policy: Policy) -> DueView:
+    """The due list at HQ on ``on`` (kept per head revision and day; after a change,
+    computed again for the persons it concerns)."""
+    global _kept
+    epoch, head = current_state(conn)
+    with _lock:
+        kept = _kept
+        if kept is not None and kept.view.on == on and kept.policy is policy:
+            if (kept.epoch, kept.rev) == (epoch, head):
+                return kept.view
+            if kept.epoch == epoch and kept.rev < head:
+                changed = records.changed_since(conn, kept.rev)
+                if not changed.all_persons and len(changed.persons) <= INCREMENTAL_LIMIT:
+                    rules = DayRules(on, policy)
+                    view = _updated(conn, kept.view, rules, kept.relocation, changed.persons)
+                    _kept = _Kept(epoch, head, policy, kept.relocation, view)
+                    return view
         all_sites = records.sites(conn)
-        facts = records.care_facts(conn, on, records.relocation_site_ids(all_sites))
+        relocation = frozenset(records.relocation_site_ids(all_sites))
         names = {s.id: s.name for s in all_sites}
-        due = compute_due_list(facts.persons, on, policy, names)
-        view = DueView(on=on, tasks=due.tasks, tiers=facts.tiers, site_names=names)
-        _cache.clear()
-        _cache[key] = view
+        view = _computed(conn, on, DayRules(on, policy), relocation, names)
+        _kept = _Kept(epoch, head, policy, relocation, view)
         return view
 
 
@@ -220,8 +322,7 @@ def _overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> O
         if quarter.start <= day < quarter.end:
             visits, money = totals.get(site_id, (0, 0))
             totals[site_id] = (visits + n, money + fen)
-    view = due_view(conn, on, policy)
-    due = Counter((task.site_id, task.kind) for task in view.tasks if task.state in DUE_STATES)
+    due = due_view(conn, on, policy).due
     lines = []
     for site in all_sites:
         visits, money = totals.get(site.id, (0, 0))

@@ -1,10 +1,10 @@
 """Typed reads of the records HQ holds, for the console (SQLite and PostgreSQL).
 
 HQ keeps every synced row as JSON text in ``sync_record`` (one row per table and
-id, with its scope, per-field clocks and revision). The console reads it here and
-nowhere else: the heavy work (counting, summing, latest visit per person) is done
-by the database in one statement per figure, and only per-site totals or one row
-per person reach Python. Each record's JSON is parsed once per statement
+id, with its scope, per-field clocks and revision). The Overview's and the due
+list's figures come from HQ's typed projection (:mod:`fieldkit.console.projected`,
+re-exported here); the lists, a person's file and who wrote what are read here from
+the records themselves, a page at a time. Each record's JSON is parsed once per statement
 (see :class:`_Sql`). A child row's person is ``sync_record.parent``
 (kept by HQ for tables whose scope follows a parent), so finding a person's
 visits is an index seek, not a JSON scan.
@@ -17,18 +17,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from fieldkit.domain.careplan import FollowUp, PersonFacts
-from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
+from fieldkit.console.projected import (
+    CareFacts,
+    SiteInfo,
+    care_facts,
+    person_counts,
+    relocation_site_ids,
+    sites,
+    visits_by_day,
+)
 from sync.server import tables as t
 from sync.server.hq_writes import HQ_NODE
 
 __all__ = [
     "CareFacts",
+    "Changed",
     "DeviceInfo",
     "Origin",
     "PersonFile",
@@ -36,7 +44,9 @@ __all__ = [
     "SiteInfo",
     "TimelineEntry",
     "VisitRow",
+    "arrival_times",
     "care_facts",
+    "changed_since",
     "device_directory",
     "head_revision",
     "hlc_time",
@@ -49,17 +59,6 @@ __all__ = [
     "visits_by_day",
     "visits_page",
 ]
-
-_SERVED = ("moved", "deceased")  # statuses of persons no longer served
-_MUST_VISIT = (
-    VisitReason.FESTIVAL,
-    VisitReason.HOSPITAL,
-    VisitReason.BIRTHDAY,
-    VisitReason.MISFORTUNE,
-    VisitReason.CONDOLENCE,
-)
-_EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
-_SEP = "\x1f"
 
 
 class _Sql:
@@ -97,172 +96,49 @@ class _Sql:
         return f"(SELECT id, scope, parent, rev{cols} {live}) AS r"
 
 
-@dataclass(frozen=True)
-class SiteInfo:
-    """A site HQ knows."""
-
-    id: str
-    name: str
-    kind: str
-
-
-def sites(conn: Connection) -> list[SiteInfo]:
-    """Live sites ordered by name."""
-    q = _Sql(conn)
-    rows = conn.execute(
-        text(
-            f"SELECT r.id, {q.get('name')}, {q.get('kind')} FROM {q.rows('site', ('name', 'kind'))}"
-        )
-    )
-    out = [SiteInfo(id=row[0], name=str(row[1] or row[0]), kind=str(row[2] or "")) for row in rows]
-    return sorted(out, key=lambda s: (s.name, s.id))
-
-
 def head_revision(conn: Connection) -> int:
     """HQ's latest revision (changes whenever any record, conflict or exit changes)."""
     rev = conn.execute(select(t.server_state.c.rev).where(t.server_state.c.id == 1)).scalar()
     return int(rev or 0)
 
 
-def person_counts(conn: Connection) -> dict[str, int]:
-    """Persons served (live, neither moved away nor deceased) per site."""
-    q = _Sql(conn)
-    sql = (
-        f"SELECT r.scope, count(*) FROM {q.rows('person', ('status',))}"
-        f" WHERE coalesce({q.get('status')}, '') NOT IN ('{_SERVED[0]}', '{_SERVED[1]}')"
-        " GROUP BY r.scope"
-    )
-    return {row[0]: int(row[1]) for row in conn.execute(text(sql))}
-
-
-def visits_by_day(
-    conn: Connection, start: date, end: date
-) -> dict[tuple[str, date], tuple[int, int]]:
-    """Per (site, day) with ``start <= day < end``: visits and money handed over (fen).
-
-    One pass serves the quarter's totals and the weekly chart."""
-    q = _Sql(conn)
-    day = f"substr({q.get('visited_at')}, 1, 10)"
-    sql = (
-        f"SELECT r.scope, {day}, count(*), coalesce(sum({q.number('money_fen')}), 0)"
-        f" FROM {q.rows('visit', ('visited_at', 'money_fen'))}"
-        f" WHERE {q.get('visited_at')} >= :start AND {q.get('visited_at')} < :end"
-        f" GROUP BY r.scope, {day}"
-    )
-    params = {"start": start.isoformat(), "end": end.isoformat()}
-    return {
-        (row[0], date.fromisoformat(row[1])): (int(row[2]), int(row[3]))
-        for row in conn.execute(text(sql), params)
-    }
-
-
 @dataclass(frozen=True)
-class CareFacts:
-    """What the care-plan engine needs of every person HQ holds, and each one's tier."""
+class Changed:
+    """Whose care facts the records changed after a revision can have changed."""
 
-    persons: list[PersonFacts]
-    tiers: dict[str, Tier]
-
-
-def _enum(kind: type[Any], value: Any, default: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
+    persons: set[str]
+    """The persons whose own record, visits or events changed."""
+    all_persons: bool
+    """A site changed, or a visit or event may have moved to another person: anyone's
+    facts may have changed."""
 
 
-def care_facts(conn: Connection, on: date, relocation_sites: Iterable[str]) -> CareFacts:
-    """:class:`PersonFacts` of every live person as of ``on`` (visits after it ignored).
+_PERSON_OF = {"visit": "person_id", "person_event": "person_id"}
 
-    Three statements: the persons; per person their latest visit, latest visit per
-    must-visit reason and latest visit that recorded a follow-up (one pass over the
-    visits, grouped by person); the events.
-    """
-    q = _Sql(conn)
-    relocation = set(relocation_sites)
-    next_day = (on + timedelta(days=1)).isoformat()
-    at = q.get("visited_at")
-    reason = q.get("reason")
-    fu, fu_due = q.get("follow_up"), q.get("follow_up_due")
-    per_reason = ", ".join(
-        f"max(CASE WHEN {reason} = '{r.value}' THEN {at} END)" for r in _MUST_VISIT
-    )
-    owed = f"(coalesce({fu}, '') <> '' OR {fu_due} IS NOT NULL)"
-    latest_fu = (
-        f"max(CASE WHEN {owed} THEN {at} || '{_SEP}' || coalesce({fu_due}, '')"
-        f" || '{_SEP}' || coalesce({fu}, '') END)"
-    )
-    visits: dict[str, tuple[Any, ...]] = {
-        row[0]: tuple(row[1:])
-        for row in conn.execute(
-            text(
-                f"SELECT r.parent, max({at}), {per_reason}, {latest_fu}"
-                f" FROM {q.rows('visit', ('visited_at', 'reason', 'follow_up', 'follow_up_due'))}"
-                f" WHERE {at} < :next_day GROUP BY r.parent"
-            ),
-            {"next_day": next_day},
+
+def changed_since(conn: Connection, rev: int) -> Changed:
+    """What changed in HQ's records after revision ``rev`` (an index range on ``rev``)."""
+    r = t.record.c
+    persons: set[str] = set()
+    rows = conn.execute(
+        select(r.tbl, r.id, r.parent, r.clocks).where(
+            r.rev > rev, r.tbl.in_(("site", "person", *_PERSON_OF))
         )
-    }
-    events: dict[str, dict[EventKind, date]] = {}
-    for pid, kind, happened in conn.execute(
-        text(
-            f"SELECT r.parent, {q.get('kind')}, {q.get('happened_on')}"
-            f" FROM {q.rows('person_event', ('kind', 'happened_on'))}"
-            f" WHERE {q.get('kind')} IN ({', '.join(repr(k.value) for k in _EVENT_KINDS)})"
-        )
-    ):
-        if not happened:
+    )
+    for tbl, row_id, parent, clocks in rows:
+        if tbl == "site":
+            return Changed(set(), all_persons=True)
+        if tbl == "person":
+            persons.add(row_id)
             continue
-        day = date.fromisoformat(str(happened)[:10])
-        mine = events.setdefault(pid, {})
-        event = EventKind(kind)
-        if event not in mine or mine[event] < day:
-            mine[event] = day
-    fields = ("name", "code", "address", "tier", "category", "status", "birth_date")
-    persons: list[PersonFacts] = []
-    tiers: dict[str, Tier] = {}
-    cols = ", ".join(q.get(f) for f in fields)
-    sql = f"SELECT r.id, r.scope, {cols} FROM {q.rows('person', fields)}"
-    for pid, site, name, code, address, tier, category, status, birth in conn.execute(text(sql)):
-        tier_v = _enum(Tier, tier, Tier.ROUTINE)
-        tiers[pid] = tier_v
-        seen = visits.get(pid)
-        last: date | None = None
-        recent: dict[VisitReason, date] = {}
-        follow_ups: tuple[FollowUp, ...] = ()
-        if seen is not None:
-            last_at, *by_reason, fu_text = seen
-            last = date.fromisoformat(str(last_at)[:10])
-            for r, value in zip(_MUST_VISIT, by_reason, strict=True):
-                if value:
-                    recent[r] = date.fromisoformat(str(value)[:10])
-            if fu_text and str(fu_text).split(_SEP, 1)[0] == str(last_at):
-                _when, due, note = str(fu_text).split(_SEP, 2)
-                follow_ups = (FollowUp(note, last, date.fromisoformat(due[:10]) if due else None),)
-        persons.append(
-            PersonFacts(
-                person_id=pid,
-                name=str(name or ""),
-                site_id=site,
-                tier=tier_v,
-                category=_enum(Category, category, Category.RETIRED),
-                status=_enum(Status, status, Status.ACTIVE),
-                birth_date=date.fromisoformat(str(birth)[:10]) if birth else None,
-                code=str(code or ""),
-                address=str(address or ""),
-                relocation_site=site in relocation,
-                last_visit=last,
-                last_by_reason=recent,
-                events=events.get(pid, {}),
-                follow_ups=follow_ups,
-            )
-        )
-    return CareFacts(persons=persons, tiers=tiers)
-
-
-def relocation_site_ids(all_sites: Iterable[SiteInfo]) -> set[str]:
-    """The ids of relocation sites (their residents owe a yearly visit)."""
-    return {s.id for s in all_sites if s.kind == SiteKind.RELOCATION.value}
+        clock = json.loads(clocks)
+        made, link = clock.get("*"), clock.get(_PERSON_OF[tbl])
+        changed_link = isinstance(link, list) and len(link) == 3 and int(link[1]) > rev
+        if changed_link and not (isinstance(made, list) and len(made) == 3 and int(made[1]) > rev):
+            return Changed(set(), all_persons=True)  # an older record changed its person
+        if parent:
+            persons.add(parent)
+    return Changed(persons, all_persons=False)
 
 
 @dataclass(frozen=True)
@@ -294,6 +170,8 @@ class Origin:
     rev: int
     at_hq: bool = False
     """Written at HQ itself (an admin's decision), not by a device."""
+    arrived: datetime | None = None
+    """When the write of revision ``rev`` reached HQ (None: before HQ kept the time)."""
 
 
 def hlc_time(hlc: str) -> datetime | None:
@@ -302,9 +180,39 @@ def hlc_time(hlc: str) -> datetime | None:
     return datetime.fromtimestamp(int(wall) / 1000, UTC) if wall.isdecimal() else None
 
 
-def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
+@dataclass(frozen=True)
+class _Names:
+    """What names a clock's origin: the devices, and when each revision reached HQ."""
+
+    devices: Mapping[str, DeviceInfo]
+    arrivals: Mapping[int, datetime]
+
+
+def _clock_revs(clocks: Iterable[Mapping[str, Any]]) -> set[int]:
+    """The revisions named by these records' field clocks."""
+    return {int(c[1]) for cs in clocks for c in cs.values() if isinstance(c, list) and len(c) == 3}
+
+
+def arrival_times(conn: Connection, revs: Iterable[int]) -> dict[int, datetime]:
+    """When each of ``revs`` was taken, i.e. when the write that made it reached HQ
+    (revisions taken before HQ kept the time are absent)."""
+    wanted = sorted(set(revs))
+    r = t.revision.c
+    out: dict[int, datetime] = {}
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(select(r.rev, r.at).where(r.rev.in_(wanted[start : start + 1000])))
+        for rev, at in rows:
+            out[int(rev)] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return out
+
+
+def _directory(conn: Connection, clocks: Iterable[Mapping[str, Any]]) -> _Names:
+    return _Names(device_directory(conn), arrival_times(conn, _clock_revs(clocks)))
+
+
+def _origin(clock: list[Any], names: _Names) -> Origin:
     hlc, rev, device_id = str(clock[0]), int(clock[1]), str(clock[2])
-    known = devices.get(device_id)
+    known = names.devices.get(device_id)
     at = hlc_time(hlc)
     return Origin(
         device_id=device_id,
@@ -313,11 +221,12 @@ def _origin(clock: list[Any], devices: Mapping[str, DeviceInfo]) -> Origin:
         at=at,
         rev=rev,
         at_hq=device_id == HQ_NODE,
+        arrived=names.arrivals.get(rev),
     )
 
 
 def _made_and_changed(
-    clocks: Mapping[str, list[Any]], devices: Mapping[str, DeviceInfo]
+    clocks: Mapping[str, list[Any]], names: _Names
 ) -> tuple[Origin | None, Origin | None]:
     """Who made the record (its first clock) and who changed it last (its latest)."""
     entries = [c for c in clocks.values() if isinstance(c, list) and len(c) == 3]
@@ -325,7 +234,7 @@ def _made_and_changed(
         return None, None
     first = clocks.get("*") or min(entries, key=lambda c: str(c[0]))
     last = max(entries, key=lambda c: str(c[0]))
-    return _origin(first, devices), _origin(last, devices)
+    return _origin(first, names), _origin(last, names)
 
 
 @dataclass(frozen=True)
@@ -462,9 +371,9 @@ def person_file(conn: Connection, person_id: str) -> PersonFile | None:
     ).first()
     if row is None:
         return None
-    devices = device_directory(conn)
     clocks: dict[str, list[Any]] = json.loads(row.clocks)
-    made, changed = _made_and_changed(clocks, devices)
+    names = _directory(conn, [clocks])
+    made, changed = _made_and_changed(clocks, names)
     return PersonFile(
         id=row.id,
         site_id=row.scope,
@@ -474,7 +383,7 @@ def person_file(conn: Connection, person_id: str) -> PersonFile | None:
         made=made,
         changed=changed,
         field_origins={
-            name: _origin(clock, devices)
+            name: _origin(clock, names)
             for name, clock in clocks.items()
             if name != "*" and isinstance(clock, list) and len(clock) == 3
         },
@@ -501,16 +410,17 @@ _WHEN = {"visit": "visited_at", "consultation": "held_on", "person_event": "happ
 def timeline(conn: Connection, person_id: str) -> list[TimelineEntry]:
     """The person's visits, consultations and events, newest first (an index seek)."""
     r = t.record.c
-    devices = device_directory(conn)
     rows = conn.execute(
         select(r.tbl, r.id, r.data, r.clocks, r.deleted, r.rev).where(
             r.tbl.in_(tuple(_WHEN)), r.parent == person_id
         )
-    )
+    ).all()
+    clocks = [json.loads(row.clocks) for row in rows]
+    names = _directory(conn, clocks)
     out = []
-    for row in rows:
+    for row, clock in zip(rows, clocks, strict=True):
         data = json.loads(row.data)
-        made, changed = _made_and_changed(json.loads(row.clocks), devices)
+        made, changed = _made_and_changed(clock, names)
         out.append(
             TimelineEntry(
                 tbl=row.tbl,

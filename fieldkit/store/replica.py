@@ -312,6 +312,15 @@ class StoreReplica:
                     rejected,
                 )
 
+    def pending_count(self) -> int:
+        """How many outbox entries wait to be sent (reported to HQ when pulling)."""
+        o = _OUTBOX.c
+        with self.store.engine.connect() as conn:
+            n = conn.execute(
+                select(func.count()).select_from(_OUTBOX).where(o.state == OutboxState.PENDING)
+            ).scalar_one()
+        return int(n)
+
     def synced_through(self) -> int:
         """The highest outbox seq marked synced (0 when none is)."""
         o = _OUTBOX.c

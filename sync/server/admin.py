@@ -273,6 +273,9 @@ class DeviceRow:
     last_pull_at: datetime | None
     revoked_at: datetime | None
     watermark: int
+    reported_pending: int | None = None
+    """Changes waiting in its outbox at its last pull, as it reported (None: never)."""
+    reported_at: datetime | None = None
 
 
 def list_devices(conn: Connection) -> list[DeviceRow]:
@@ -289,6 +292,8 @@ def list_devices(conn: Connection) -> list[DeviceRow]:
             d.last_pull_at,
             d.revoked_at,
             d.watermark,
+            d.reported_pending,
+            d.reported_at,
         )
         .join(t.user, t.user.c.id == d.user_id)
         .order_by(d.created_at.desc())

@@ -33,7 +33,7 @@ __all__ = [
     "write_begin",
 ]
 
-HEAD = "s0003"
+HEAD = "s0004"
 """The newest server migration."""
 VERSION_TABLE = "sync_alembic_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -181,9 +181,14 @@ def pull_page_json(
     return PageJson(head_json + ",".join(parts) + "]}", more)
 
 
-def touch_pull(conn: Connection, dev: Device) -> None:
-    """Record that the device finished a pull."""
-    conn.execute(update(t.device).where(t.device.c.id == dev.id).values(last_pull_at=utcnow()))
+def touch_pull(conn: Connection, dev: Device, pending: int | None = None) -> None:
+    """Record that the device finished a pull, and the changes it reported waiting in
+    its outbox (``None``: it did not report them; what it reported before is kept)."""
+    now = utcnow()
+    values: dict[str, Any] = {"last_pull_at": now}
+    if pending is not None:
+        values.update(reported_pending=pending, reported_at=now)
+    conn.execute(update(t.device).where(t.device.c.id == dev.id).values(**values))
 
 
 def conflicts_after(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -79,13 +80,15 @@ Key = tuple[str, str]
 
 
 def next_rev(conn: Connection) -> int:
-    """Take the next revision (locks the counter row until the transaction ends)."""
+    """Take the next revision (locks the counter row until the transaction ends) and
+    note when it was taken (``sync_revision``: when the write reached HQ)."""
     rev = conn.execute(
         update(t.server_state)
         .where(t.server_state.c.id == 1)
         .values(rev=t.server_state.c.rev + 1)
         .returning(t.server_state.c.rev)
     ).scalar_one()
+    upsert(conn, t.revision, [{"rev": rev, "at": datetime.now(UTC)}], ["rev"])
     return int(rev)
 
 

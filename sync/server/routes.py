@@ -239,6 +239,15 @@ def pull(
     srv: ServedDep,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int | None, Query(ge=1, le=MAX_PULL_LIMIT)] = None,
+    pending: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_REV,
+            description="how many changes wait in the device's outbox (optional; kept on"
+            " the device's row when the pull ends, for HQ to show)",
+        ),
+    ] = None,
 ) -> Response:
     """One page of the records in the device's scope after ``cursor``."""
     try:
@@ -248,7 +257,7 @@ def pull(
         raise HTTPException(400, str(err)) from err
     if not page.more:
         with write_begin(srv.engine) as conn:
-            touch_pull(conn, dev)
+            touch_pull(conn, dev, pending)
     return Response(content=page.body.encode(), media_type=_JSON)
 
 

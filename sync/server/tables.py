@@ -6,7 +6,9 @@ the revision of its last change and, for a table whose scope follows a parent
 (:attr:`sync.schema.TableSpec.scope_parent`), the parent's id. ``server_state``
 holds the single revision
 counter and the epoch; it is incremented at the start of each push transaction,
-which orders revisions by commit.
+which orders revisions by commit. ``sync_revision`` keeps when each revision was
+taken: the time the push (or HQ's own write) that made it reached HQ, so the
+revision in a record's field clock tells when that value arrived.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "metadata",
     "record",
     "rejection",
+    "revision",
     "server_state",
     "user",
 ]
@@ -69,6 +72,13 @@ device = Table(
     Column("last_push_at", DateTime(timezone=True)),
     Column("last_pull_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+    Column(
+        "reported_pending",
+        BigInteger,
+        doc="changes waiting in the device's outbox, as it reported at its last pull"
+        " (NULL: it never reported, e.g. a client older than the report)",
+    ),
+    Column("reported_at", DateTime(timezone=True), doc="when it last reported them"),
 )
 
 enrollment = Table(
@@ -104,6 +114,13 @@ record = Table(
     Index("ix_sync_record_scope_rev", "scope", "rev", "tbl", "id"),
     Index("ix_sync_record_rev", "rev", "tbl", "id"),
     Index("ix_sync_record_parent", "tbl", "parent"),
+)
+
+revision = Table(
+    "sync_revision",
+    metadata,
+    Column("rev", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False, doc="when the revision was taken"),
 )
 
 exit_ = Table(

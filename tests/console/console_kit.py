@@ -4,15 +4,17 @@ The county is made on real laptop stores and reaches HQ through real syncs: an
 admin laptop creates two sites and their persons (a key-attention person never
 visited, one last visited 40 days ago, one visited today, one hospitalised ten
 days ago and not yet visited for it, a deceased person, one who moved away) and
-visits in this quarter with money handed over; two staff laptops then edit the
-same person's phone without seeing each other's change, which HQ records as a
-conflict.
+visits in this quarter with money handed over, and a visit (with money) and a
+person it then deletes, which HQ keeps as tombstones the console must not count; two
+staff laptops then edit the same person's phone without seeing each other's change,
+which HQ records as a conflict.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
@@ -32,10 +35,13 @@ from tests.support.hq_process import Hq, run_cli
 __all__ = [
     "ADMIN",
     "CHROMIUM",
+    "CSRF",
     "PASSWORD",
     "County",
     "browser_page",
+    "console_client",
     "hq_figures",
+    "login_form",
     "make_county",
     "set_password",
     "sync",
@@ -53,6 +59,34 @@ _ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+"""The CSRF token of a console form."""
+
+
+def login_form(client: httpx.Client, hq: Hq) -> str:
+    """The CSRF token of the console's sign-in form."""
+    page = client.get(f"{hq.url}/console/login")
+    assert page.status_code == 200
+    found = CSRF.search(page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def console_client(hq: Hq, name: str = ADMIN, password: str = PASSWORD) -> tuple[httpx.Client, str]:
+    """An HTTP client signed in to the console, and the CSRF token of its forms."""
+    client = httpx.Client(follow_redirects=False, timeout=30)
+    token = login_form(client, hq)
+    reply = client.post(
+        f"{hq.url}/console/login", data={"csrf": token, "name": name, "password": password}
+    )
+    assert reply.status_code == 303, reply.text
+    overview = client.get(f"{hq.url}/console/")
+    assert overview.status_code == 200
+    found = CSRF.search(overview.text)
+    assert found is not None
+    return client, found.group(1)
 
 
 def set_password(hq: Hq, name: str, password: str) -> str:
@@ -140,24 +174,27 @@ def make_county(hq: Hq, tmp: Path) -> County:
         person("孙迁出", west, tier="routine", status="moved")
         person("周冲突", west, tier="periodic", phone="13800000000")
         person("=SUM(1,2)", east, tier="routine", address="@home")
+        person("吴删除", west, tier="key")
         s.flush()
         visits = [
             ("李四十", east, now - timedelta(days=40), 0),
             ("张今天", east, now, 20000),
             ("周冲突", west, now, 15050),
             ("赵住院", west, now - timedelta(days=200), 0),
+            ("张今天", east, now - timedelta(hours=1), 99900),  # deleted below
         ]
+        made = []
         for key, site, when, money in visits:
-            s.add(
-                Visit(
-                    person_id=people[key].id,
-                    site_id=site,
-                    reason=VisitReason.ROUTINE,
-                    visited_at=when,
-                    visitors="王芳",
-                    money_fen=money,
-                )
+            visit = Visit(
+                person_id=people[key].id,
+                site_id=site,
+                reason=VisitReason.ROUTINE,
+                visited_at=when,
+                visitors="王芳",
+                money_fen=money,
             )
+            s.add(visit)
+            made.append(visit)
         s.add(
             PersonEvent(
                 person_id=people["赵住院"].id,
@@ -166,7 +203,21 @@ def make_county(hq: Hq, tmp: Path) -> County:
                 happened_on=today - timedelta(days=10),
             )
         )
+        s.flush()
         ids = {k: p.id for k, p in people.items()}
+        voided = [made[-1].id]
+    store.close()
+    sync(admin_db)
+    # deleted after HQ received them: tombstones at HQ
+    store = Store(admin_db)
+    with store.write() as s:
+        for visit_id in voided:
+            found_visit = s.get(Visit, visit_id)
+            assert found_visit is not None
+            found_visit.deleted = True
+        found_person = s.get(Person, ids["吴删除"])
+        assert found_person is not None
+        found_person.deleted = True
     store.close()
     sync(admin_db)
     hq.admin("add-user", "王芳", "--role", "staff", "--sites", "西岭村")

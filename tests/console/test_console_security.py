@@ -10,34 +10,18 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from fieldkit.console import tables as ct
-from tests.console.console_kit import ADMIN, PASSWORD, County, set_password
+from tests.console.console_kit import (
+    ADMIN,
+    CSRF,
+    PASSWORD,
+    County,
+    console_client,
+    login_form,
+    set_password,
+)
 from tests.support.hq_process import Hq
 
 pytestmark = pytest.mark.slow
-
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def _login_form(client: httpx.Client, hq: Hq) -> str:
-    page = client.get(f"{hq.url}/console/login")
-    assert page.status_code == 200
-    found = _CSRF.search(page.text)
-    assert found is not None
-    return found.group(1)
-
-
-def _sign_in(hq: Hq, name: str = ADMIN, password: str = PASSWORD) -> tuple[httpx.Client, str]:
-    client = httpx.Client(follow_redirects=False, timeout=30)
-    token = _login_form(client, hq)
-    reply = client.post(
-        f"{hq.url}/console/login", data={"csrf": token, "name": name, "password": password}
-    )
-    assert reply.status_code == 303, reply.text
-    overview = client.get(f"{hq.url}/console/")
-    assert overview.status_code == 200
-    found = _CSRF.search(overview.text)
-    assert found is not None
-    return client, found.group(1)
 
 
 def _audit(hq: Hq) -> list[tuple[str, str, str]]:
@@ -93,7 +77,7 @@ def test_no_page_without_a_session_and_no_device_token_opens_the_console(
         ).status_code
         == 200
     )
-    client, _csrf = _sign_in(hq)
+    client, _csrf = console_client(hq)
     for page in PAGES:
         reply = client.get(f"{hq.url}/console{page}", headers={"Authorization": f"Bearer {token}"})
         assert reply.status_code == 401, page
@@ -111,7 +95,7 @@ def _sync_headers() -> dict[str, str]:
 
 def test_cookie_is_signed_httponly_strict_and_logout_ends_it(hq: Hq, county: County) -> None:
     client = httpx.Client(follow_redirects=False, timeout=30)
-    token = _login_form(client, hq)
+    token = login_form(client, hq)
     reply = client.post(
         f"{hq.url}/console/login", data={"csrf": token, "name": ADMIN, "password": PASSWORD}
     )
@@ -127,7 +111,7 @@ def test_cookie_is_signed_httponly_strict_and_logout_ends_it(hq: Hq, county: Cou
     assert forged.get(f"{hq.url}/console/").status_code == 303
     forged.close()
     page = client.get(f"{hq.url}/console/devices")
-    csrf = _CSRF.search(page.text)
+    csrf = CSRF.search(page.text)
     assert csrf is not None
     # logout without the CSRF token is refused and the session stays
     assert client.post(f"{hq.url}/console/logout", data={}).status_code == 403
@@ -144,7 +128,7 @@ def test_cookie_is_signed_httponly_strict_and_logout_ends_it(hq: Hq, county: Cou
 
 
 def test_posts_without_the_csrf_token_change_nothing(hq: Hq, county: County) -> None:
-    client = _sign_in(hq)[0]
+    client = console_client(hq)[0]
     devices = client.get(f"{hq.url}/console/devices").text
     east_device = re.findall(r'name="device" value="([^"]+)"', devices)
     assert east_device
@@ -176,7 +160,7 @@ def test_posts_without_the_csrf_token_change_nothing(hq: Hq, county: County) -> 
 
 def test_failed_sign_ins_are_limited_per_user_and_recorded(hq: Hq, county: County) -> None:
     client = httpx.Client(follow_redirects=False, timeout=30)
-    token = _login_form(client, hq)
+    token = login_form(client, hq)
     for _ in range(5):
         reply = client.post(
             f"{hq.url}/console/login",
@@ -212,7 +196,7 @@ def test_only_admins_get_a_password(hq: Hq, county: County) -> None:
     assert "at least 10 characters" in short
     # a staff user cannot sign in (no console password can exist for them)
     client = httpx.Client(follow_redirects=False, timeout=30)
-    token = _login_form(client, hq)
+    token = login_form(client, hq)
     reply = client.post(
         f"{hq.url}/console/login",
         data={"csrf": token, "name": "王芳", "password": "a-long-enough-password"},

@@ -1,0 +1,284 @@
+"""The console's figures read from HQ's typed projection (:mod:`fieldkit.hq.projection`).
+
+The projection is kept current inside every push's transaction (the server's
+``on_written`` hook), so it holds exactly what ``sync_record`` holds, in typed
+columns and with live rows only (sites keep their tombstones, flagged): the
+Overview's per-site figures are plain aggregates over it, one statement each, the
+same on SQLite and PostgreSQL, and no JSON is parsed but the text of the follow-ups
+the due list names (read by primary key, for the persons whose latest visit owes one).
+
+:func:`care_facts` feeds the care-plan engine (:mod:`fieldkit.domain.careplan`, the
+laptops' engine) what the laptop's ``visit_summary`` holds there: per person the
+latest visit up to the day, the latest visit per must-visit reason, the follow-up
+of the latest visit, and the latest event per kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Date, cast, func, select
+
+from fieldkit.domain.careplan import FollowUp, PersonFacts
+from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
+from fieldkit.hq.projection import tables as p
+from sync.server import tables as t
+
+__all__ = [
+    "MUST_VISIT",
+    "CareFacts",
+    "SiteInfo",
+    "care_facts",
+    "person_counts",
+    "relocation_site_ids",
+    "sites",
+    "visits_by_day",
+]
+
+NOT_SERVED = (Status.MOVED.value, Status.DECEASED.value)
+"""Statuses of persons no longer served (not counted on the Overview)."""
+MUST_VISIT = (
+    VisitReason.FESTIVAL,
+    VisitReason.HOSPITAL,
+    VisitReason.BIRTHDAY,
+    VisitReason.MISFORTUNE,
+    VisitReason.CONDOLENCE,
+)
+"""The reasons whose latest visit settles a must-visit task."""
+_EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """A site HQ knows."""
+
+    id: str
+    name: str
+    kind: str
+
+
+def sites(conn: Connection) -> list[SiteInfo]:
+    """Live sites ordered by name."""
+    s = p.site.c
+    rows = conn.execute(select(s.id, s.name, s.kind).where(s.deleted.is_(False))).all()
+    out = [SiteInfo(id=row[0], name=str(row[1] or row[0]), kind=str(row[2] or "")) for row in rows]
+    return sorted(out, key=lambda site: (site.name, site.id))
+
+
+def relocation_site_ids(all_sites: Iterable[SiteInfo]) -> set[str]:
+    """The ids of relocation sites (their residents owe a yearly visit)."""
+    return {s.id for s in all_sites if s.kind == SiteKind.RELOCATION.value}
+
+
+def person_counts(conn: Connection) -> dict[str, int]:
+    """Persons served (live, neither moved away nor deceased) per site."""
+    c = p.person.c
+    rows = conn.execute(
+        select(c.site_id, func.count()).where(c.status.not_in(NOT_SERVED)).group_by(c.site_id)
+    )
+    return {site: int(n) for site, n in rows}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def _day_of(moment: Any, pg: bool) -> Any:
+    """The day of a timestamp expression, in SQL (one value to read back, not a time)."""
+    return cast(moment, Date) if pg else func.date(moment)
+
+
+def _as_date(value: Any) -> date:
+    """A day as the database gives it back (a date on PostgreSQL, ISO text on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def visits_by_day(
+    conn: Connection, start: date, end: date
+) -> dict[tuple[str, date], tuple[int, int]]:
+    """Per (site, day) with ``start <= day < end``: live visits and money handed over (fen).
+
+    One pass serves the quarter's totals and the weekly chart."""
+    v = p.visit.c
+    day = _day_of(v.visited_at, conn.dialect.name == "postgresql")
+    rows = conn.execute(
+        select(v.site_id, day, func.count(), func.coalesce(func.sum(v.money_fen), 0))
+        .where(v.visited_at >= _midnight(start), v.visited_at < _midnight(end))
+        .group_by(v.site_id, day)
+    )
+    return {(site, _as_date(d)): (int(n), int(fen)) for site, d, n, fen in rows}
+
+
+@dataclass(frozen=True)
+class CareFacts:
+    """What the care-plan engine needs of every person HQ holds, and each one's tier."""
+
+    persons: list[PersonFacts]
+    tiers: dict[str, Tier]
+
+
+def _enum(kind: type[Any], value: Any, default: Any) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        return default
+
+
+_Seen = tuple[date, dict[VisitReason, date], bool]
+"""A person's latest visit day, latest day per must-visit reason, and whether the
+latest visit owes a follow-up."""
+
+
+Only = Sequence[str] | None
+"""The persons to read (None: everyone)."""
+
+
+def _chunks(only: Only) -> list[list[str] | None]:
+    """``only`` in pieces for ``IN`` lists (one piece, None, for everyone)."""
+    if only is None:
+        return [None]
+    ids = sorted(set(only))
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+def _latest_visits(
+    conn: Connection, before: datetime, only: Only
+) -> dict[str, tuple[datetime, _Seen]]:
+    """Per person with a live visit before ``before``: the latest visit's time and
+    :data:`_Seen` (one grouped pass over the visits)."""
+    v = p.visit.c
+    pg = conn.dialect.name == "postgresql"
+    per_reason = [
+        _day_of(func.max(v.visited_at).filter(v.reason == r.value), pg) for r in MUST_VISIT
+    ]
+    last = func.max(v.visited_at)
+    owes = func.max(v.visited_at).filter(v.follow_up_owed.is_(True)) == last
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = (
+            select(v.person_id, last, owes, *per_reason)
+            .where(v.visited_at < before)
+            .group_by(v.person_id)
+        )
+        if chunk is not None:
+            stmt = stmt.where(v.person_id.in_(chunk))
+        rows += conn.execute(stmt).all()
+    out: dict[str, tuple[datetime, _Seen]] = {}
+    for pid, latest, owed, *by_reason in rows:
+        last_at = _moment(latest)
+        recent = {
+            r: _as_date(value)
+            for r, value in zip(MUST_VISIT, by_reason, strict=True)
+            if value is not None
+        }
+        out[pid] = (last_at, (last_at.date(), recent, bool(owed)))
+    return out
+
+
+def _moment(value: Any) -> datetime:
+    """A timestamp as the database gives it back (SQLite: ISO text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _follow_ups(conn: Connection, latest: dict[str, datetime]) -> dict[str, FollowUp]:
+    """The follow-up owed on each of these persons' latest visit (at the given time):
+    its due day from the projection, its text from the visit's record. Of two visits
+    at the same latest time that both owe one, the greater id counts."""
+    v, r = p.visit.c, t.record.c
+    found: dict[str, tuple[str, date | None]] = {}
+    persons = sorted(latest)
+    for start in range(0, len(persons), _CHUNK):
+        chunk = persons[start : start + _CHUNK]
+        rows = conn.execute(
+            select(v.person_id, v.id, v.visited_at, v.follow_up_due)
+            .where(v.person_id.in_(chunk), v.follow_up_owed.is_(True))
+            .order_by(v.person_id, v.visited_at, v.id)
+        )
+        for pid, vid, at, due in rows:
+            if _moment(at) == latest[pid]:
+                found[pid] = (vid, _as_date(due) if due is not None else None)
+    ids = sorted(vid for vid, _due in found.values())
+    notes: dict[str, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        texts = conn.execute(
+            select(r.id, r.data).where(r.tbl == "visit", r.id.in_(ids[start : start + _CHUNK]))
+        )
+        for vid, raw in texts:
+            note = orjson.loads(raw).get("follow_up")
+            notes[vid] = note if isinstance(note, str) else ""
+    return {
+        pid: FollowUp(notes.get(vid, ""), latest[pid].date(), due)
+        for pid, (vid, due) in found.items()
+    }
+
+
+def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind, date]]:
+    """The latest live event up to ``on`` per person and kind (hospitalised, misfortune,
+    deceased)."""
+    e = p.event.c
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = (
+            select(e.person_id, e.kind, func.max(e.happened_on))
+            .where(e.kind.in_([k.value for k in _EVENT_KINDS]), e.happened_on <= on)
+            .group_by(e.person_id, e.kind)
+        )
+        if chunk is not None:
+            stmt = stmt.where(e.person_id.in_(chunk))
+        rows += conn.execute(stmt).all()
+    out: dict[str, dict[EventKind, date]] = {}
+    for pid, kind, day in rows:
+        out.setdefault(pid, {})[EventKind(kind)] = _as_date(day)
+    return out
+
+
+def care_facts(
+    conn: Connection, on: date, relocation_sites: Iterable[str], only: Only = None
+) -> CareFacts:
+    """:class:`PersonFacts` as of ``on`` (visits after it ignored) of every live person,
+    or of the live persons among ``only``."""
+    relocation = set(relocation_sites)
+    visits = _latest_visits(conn, _midnight(on + timedelta(days=1)), only)
+    owing = {pid: at for pid, (at, (_day, _r, owes)) in visits.items() if owes}
+    follow_ups = _follow_ups(conn, owing)
+    events = _events(conn, on, only)
+    c = p.person.c
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = select(
+            c.id, c.site_id, c.name, c.code, c.address, c.tier, c.category, c.status, c.birth_date
+        )
+        if chunk is not None:
+            stmt = stmt.where(c.id.in_(chunk))
+        rows += conn.execute(stmt).all()
+    persons: list[PersonFacts] = []
+    tiers: dict[str, Tier] = {}
+    for pid, site, name, code, address, tier, category, status, birth in rows:
+        tier_v = _enum(Tier, tier, Tier.ROUTINE)
+        tiers[pid] = tier_v
+        seen = visits.get(pid)
+        fu = follow_ups.get(pid)
+        persons.append(
+            PersonFacts(
+                person_id=pid,
+                name=str(name or ""),
+                site_id=site,
+                tier=tier_v,
+                category=_enum(Category, category, Category.RETIRED),
+                status=_enum(Status, status, Status.ACTIVE),
+                birth_date=_as_date(birth) if birth is not None else None,
+                code=str(code or ""),
+                address=str(address or ""),
+                relocation_site=site in relocation,
+                last_visit=seen[1][0] if seen else None,
+                last_by_reason=seen[1][1] if seen else {},
+                events=events.get(pid, {}),
+                follow_ups=(fu,) if fu is not None else (),
+            )
+        )
+    return CareFacts(persons=persons, tiers=tiers)
