@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fieldkit.cli.errors import CliError
 from fieldkit.i18n import N_
+from fieldkit.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from fieldkit.services.transfer import (
+        ImportProgress,
+        ProgressCallback,
+        RosterReport,
+        VisitsReport,
+    )
 
 __all__ = ["register", "run_export", "run_import_roster", "run_import_visits"]
 
@@ -103,13 +116,42 @@ def _run_import(args: argparse.Namespace, kind: str) -> int:
 
     with Services.open(db_path(args)) as services:
         transfer = services.transfer
-        report = (
-            transfer.import_roster(args.file)
-            if kind == "roster"
-            else transfer.import_visits(args.file)
-        )
+        report: RosterReport | VisitsReport
+        if kind == "roster":
+            with _progress_bar(args.file.name) as progress:
+                report = transfer.import_roster(args.file, progress=progress)
+        else:
+            report = transfer.import_visits(args.file)
     print(f"{kind} {args.file.name}: {report.summary()}")
     return 0
+
+
+@contextmanager
+def _progress_bar(name: str) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr while a roster is read and written; none when not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[counts]}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(name, total=1.0, counts="")
+    counts = _("{read} rows read, {written} written")
+
+    def show(step: ImportProgress) -> None:
+        text = counts.format(read=step.read, written=step.written)
+        bar.update(task, completed=step.done, counts=text)
+
+    with bar:
+        yield show
 
 
 def run_import_roster(args: argparse.Namespace) -> int:

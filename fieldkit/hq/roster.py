@@ -2,7 +2,9 @@
 
 The file is read and checked exactly as on a laptop
 (:func:`fieldkit.importing.roster.parse_roster`: CSV or XLSX, every row checked
-first, every bad line named, nothing written when one is wrong). Persons are
+first, ID numbers and phones included, every bad line named, nothing written when
+one is wrong); an ID number another person at HQ already holds is refused the
+same way, naming both. Persons are
 matched by 编号 among HQ's records: a known code updates the fields the file
 gives (and brings a tombstoned file back), a new one adds a person; a site the
 file names that HQ does not hold is added. Everything is one HQ write (one
@@ -22,9 +24,9 @@ from fieldkit.domain.models import Person
 from fieldkit.hq.records import records_of
 from fieldkit.hq.sites import HqSite, add_site, live_sites
 from fieldkit.hq.writes import HqEdit, wire_row, write_edits
+from fieldkit.i18n import N_
 from fieldkit.importing.problems import ImportRejected, Problem
-from fieldkit.importing.roster import RosterReport, RosterRow, parse_roster
-from fieldkit.importing.sheet import read_sheet
+from fieldkit.importing.roster import HELD_AT_HQ, RosterReport, RosterRow, parse_roster
 from fieldkit.store.wire import to_wire
 
 __all__ = ["import_roster_at_hq"]
@@ -47,12 +49,24 @@ def _shared_codes(
     return [
         Problem(
             row.line,
-            f"code {row.code} is held by {len(known[row.code])} persons at HQ; "
-            "renumber one of them first",
+            N_("code {code} is held by {n} persons at HQ; renumber one of them first"),
             "编号",
+            {"code": row.code, "n": len(known[row.code])},
         )
         for row in rows
         if len(known.get(row.code, ())) > 1
+    ]
+
+
+def _held_ids(
+    known: dict[str, list[tuple[str, dict[str, Any]]]],
+) -> list[tuple[str, str, str]]:
+    """(ID number, code, name) of every live person at HQ with an ID number."""
+    return [
+        (str(data["id_number"]), code, str(data.get("name", "")))
+        for code, persons in known.items()
+        for _id, data in persons
+        if data.get("id_number") and not data.get("deleted")
     ]
 
 
@@ -80,12 +94,10 @@ def import_roster_at_hq(conn: Connection, path: Path, *, today: date | None = No
 
     Raises :class:`ImportRejected` (nothing written) when any row is wrong.
     """
-    try:
-        rows = parse_roster(read_sheet(path), today=today)
-    except ImportRejected as err:
-        raise ImportRejected(path.name, err.problems, header=err.header) from None
+    rows, checks = parse_roster(path, today=today)
     known = _persons_by_code(conn)
-    shared = _shared_codes(rows, known)
+    checks.held_by_others(_held_ids(known), HELD_AT_HQ)
+    shared = _shared_codes(rows, known) + checks.problems
     if shared:
         raise ImportRejected(path.name, shared)
     report = RosterReport()

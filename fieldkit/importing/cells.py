@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import Any
+
+from fieldkit.i18n import N_
 
 __all__ = ["DATE_FORMS", "CellError", "normalize", "normalize_code", "parse_date", "parse_year"]
 
@@ -17,7 +20,12 @@ _DATETIME_TAIL = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2})?$")
 
 
 class CellError(ValueError):
-    """A cell whose text cannot be read; the message says what is accepted."""
+    """A cell whose text cannot be read; the message (a msgid) says what is accepted."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+        super().__init__(msgid.format(**params))
 
 
 def normalize(raw: str) -> str:
@@ -35,17 +43,22 @@ def parse_date(raw: str) -> date:
     text = _DATETIME_TAIL.sub("", normalize(raw))
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
-        raise CellError(f"'{raw}' is not a date; write it as one of {DATE_FORMS}")
+        raise CellError(N_("'{raw}' is not a date; write it as one of {forms}"), raw=raw, forms=DATE_FORMS)
     year, month, day = (int(g) for g in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise CellError(f"'{raw}' is not a real date (month {month}, day {day})") from None
+        raise CellError(
+            N_("'{raw}' is not a real date (month {month}, day {day})"),
+            raw=raw,
+            month=month,
+            day=day,
+        ) from None
 
 
 def parse_year(raw: str) -> int:
     """A four-digit year such as 1975 (``1975年`` and ``1975.0`` accepted)."""
     text = normalize(raw).removesuffix("年").removesuffix(".0")
     if not re.fullmatch(r"\d{4}", text):
-        raise CellError(f"'{raw}' is not a year; write four digits such as 1975")
+        raise CellError(N_("'{raw}' is not a year; write four digits such as 1975"), raw=raw)
     return int(text)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fieldkit.i18n import N_
 from fieldkit.importing.problems import Problem
-from fieldkit.importing.sheet import Sheet
+from fieldkit.importing.sheet import Row
 
-__all__ = ["ROSTER_COLUMNS", "VISIT_COLUMNS", "Column", "expected", "find_header", "map_header"]
+__all__ = ["ROSTER_COLUMNS", "VISIT_COLUMNS", "Column", "expected", "header_index", "map_header"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,51 +74,59 @@ def _names(columns: tuple[Column, ...]) -> dict[str, Column]:
     return names
 
 
-def find_header(sheet: Sheet, columns: tuple[Column, ...], scan: int = 10) -> Sheet:
-    """The sheet with its header on the first row naming two known columns.
+def header_index(head: list[Row], columns: tuple[Column, ...]) -> int:
+    """Which of the first non-empty rows is the header: the first naming two known columns.
 
     Bureau spreadsheets often open with a title row (``古岚县离退休干部花名册``) or a
-    note above the header; those rows are skipped. Line numbers stay as they were.
+    note above the header; those rows are skipped (0 when no row qualifies: the
+    first row is then the header, and its problems are named). Line numbers stay
+    as they were.
     """
     names = _names(columns)
-    candidates = [(sheet.header_line, sheet.header), *sheet.rows[: scan - 1]]
-    for i, (line, cells) in enumerate(candidates):
+    for i, (_line, cells) in enumerate(head):
         if sum(1 for cell in cells if _fold(cell) in names) >= 2:
-            if i == 0:
-                return sheet
-            return Sheet(header=cells, header_line=line, rows=sheet.rows[i:])
-    return sheet
+            return i
+    return 0
 
 
-def expected(columns: tuple[Column, ...]) -> str:
-    """The accepted headers, for messages."""
-    zh = ", ".join(c.zh + ("" if c.required else "?") for c in columns)
-    en = ", ".join(c.key for c in columns)
-    return f"{zh} (? = optional; English headers also accepted: {en})"
+def expected(columns: tuple[Column, ...]) -> dict[str, object]:
+    """The accepted headers, as the parameters of the "expected headers" problem."""
+    return {
+        "zh": ", ".join(c.zh + ("" if c.required else "?") for c in columns),
+        "en": ", ".join(c.key for c in columns),
+    }
 
 
-def map_header(sheet: Sheet, columns: tuple[Column, ...]) -> tuple[dict[str, int], list[Problem]]:
-    """Which cell holds each column, and the problems of the header row."""
+def map_header(
+    line: int, header: list[str], columns: tuple[Column, ...]
+) -> tuple[dict[str, int], list[Problem]]:
+    """Which cell holds each column, and the problems of the header row (on ``line``)."""
     names = _names(columns)
     found: dict[str, int] = {}
     problems: list[Problem] = []
-    line = sheet.header_line
-    for index, cell in enumerate(sheet.header):
+    for index, cell in enumerate(header):
         folded = _fold(cell)
         if not folded or folded in _IGNORED:
             continue
         known = names.get(folded)
         if known is None:
-            problems.append(Problem(line, f"unknown column '{cell}'"))
+            problems.append(Problem(line, N_("unknown column '{cell}'"), params={"cell": cell}))
         elif known.key in found:
-            problems.append(Problem(line, f"column '{cell}' appears twice"))
+            problems.append(
+                Problem(line, N_("column '{cell}' appears twice"), params={"cell": cell})
+            )
         else:
             found[known.key] = index
     missing = [c.zh for c in columns if c.required and c.key not in found]
     if missing:
-        problems.append(
-            Problem(line, f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-        )
+        message = N_("missing columns {names}") if len(missing) > 1 else N_("missing column {names}")
+        problems.append(Problem(line, message, params={"names": ", ".join(missing)}))
     if problems:
-        problems.append(Problem(line, f"expected headers: {expected(columns)}"))
+        problems.append(
+            Problem(
+                line,
+                N_("expected headers: {zh} (? = optional; English headers also accepted: {en})"),
+                params=expected(columns),
+            )
+        )
     return found, problems

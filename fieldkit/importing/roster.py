@@ -1,36 +1,73 @@
 """Roster import: persons from a bureau's spreadsheet, created or updated by their code.
 
-Every row is checked before anything is written; if any row is wrong the import is
-refused as a whole with every problem listed (:class:`ImportRejected`). A valid
-file is written in one ``store.write()`` transaction through the ORM, so every new
-or changed person (and every new site) goes to the outbox and reaches HQ.
+The file is read as a stream and every row checked (:class:`RosterChecks`): the
+cells one by one, the ID number (身份证号: its check character and its birth date
+against 出生日期) and the phone, and across rows, codes and ID numbers given twice
+in the file or held by another person already in the store. Valid rows are written
+a chunk at a time (:mod:`fieldkit.importing.roster_write`) inside one
+``store.write()`` transaction; if any row is wrong, writing stops, the rest of the
+file is still checked, and the transaction is rolled back: nothing is written and
+every problem is listed with its line (:class:`ImportRejected`). Every new or
+changed person (and every new site) gets its outbox entry, so it reaches HQ.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlalchemy import select
 
-from fieldkit.domain.models import Person, Site
-from fieldkit.domain.vocab import Category, Sex, SiteKind, Tier, VocabError, parse, parse_bool
+from fieldkit.domain.identity import IdentityError, check_id_number, check_phone
+from fieldkit.domain.models import Person
+from fieldkit.domain.vocab import (
+    Category,
+    Sex,
+    SiteKind,
+    Tier,
+    VocabError,
+    accepted,
+    parse,
+    parse_bool,
+)
+from fieldkit.i18n import N_
 from fieldkit.importing.cells import CellError, normalize_code, parse_date, parse_year
-from fieldkit.importing.columns import ROSTER_COLUMNS, find_header, map_header
+from fieldkit.importing.columns import ROSTER_COLUMNS, header_index, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
-from fieldkit.importing.sheet import Sheet, read_sheet
+from fieldkit.importing.progress import ImportProgress, ProgressCallback
+from fieldkit.importing.sheet import Row, SheetStream, open_sheet
 from fieldkit.store import Store
 
-__all__ = ["RosterReport", "RosterRow", "import_roster", "parse_roster", "site_kind_for"]
+__all__ = [
+    "CHUNK_ROWS",
+    "HELD_AT_HQ",
+    "HELD_IN_STORE",
+    "RosterFile",
+    "RosterChecks",
+    "RosterReport",
+    "RosterRow",
+    "import_roster",
+    "parse_roster",
+    "roster_rows",
+    "site_kind_for",
+]
+
+CHUNK_ROWS = 2000
+"""Rows checked, then written together (a chunk's persons are looked up in one query)."""
 
 _ZH = {c.key: c.zh for c in ROSTER_COLUMNS}
 _TEXT = (
-    "name", "former_unit", "address", "phone", "notes", "health", "family", "skills", "id_number"
+    "name", "former_unit", "address", "notes", "health", "family", "skills"
 )  # fmt: skip
 _BOOLS = ("lives_alone", "hardship", "party_member")
+_BOOL_WORDS = "是 (yes, 1), 否 (no, 0)"
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass
@@ -50,7 +87,7 @@ class RosterReport:
         return text
 
 
-@dataclass
+@dataclass(slots=True)
 class RosterRow:
     """One valid roster row: the person's fields present in the file, and the site name."""
 
@@ -60,110 +97,263 @@ class RosterRow:
     fields: dict[str, Any]
 
 
-def _cell(row: list[str], where: dict[str, int], key: str) -> str | None:
-    index = where.get(key)
-    if index is None:
-        return None
-    return row[index].strip() if index < len(row) else ""
+@lru_cache(maxsize=512)
+def _vocab(enum: type[E], text: str) -> E:
+    return parse(enum, text)
 
 
-def _parse_row(
-    line: int, row: list[str], where: dict[str, int], today: date
-) -> tuple[RosterRow | None, list[Problem]]:
-    problems: list[Problem] = []
-    fields: dict[str, Any] = {}
+@lru_cache(maxsize=64)
+def _yes_no(text: str) -> bool:
+    return parse_bool(text)
 
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(line, message, _ZH[key]))
 
-    for key in ("code", "name", "sex", "birth_date", "category", "site"):
-        if not _cell(row, where, key):
-            bad(key, "is empty; this column must be filled in")
-    for key in _TEXT:
-        text = _cell(row, where, key)
-        if text is not None and key != "name":
-            fields[key] = text
-    name = _cell(row, where, "name")
-    if name:
-        fields["name"] = name
-    for key, enum in (("sex", Sex), ("category", Category), ("tier", Tier)):
-        text = _cell(row, where, key)
+class _Row:
+    """The checks of one row: its cells read into fields, its problems named."""
+
+    def __init__(self, line: int, cells: list[str], where: dict[str, int]) -> None:
+        self.line = line
+        self.cells = cells
+        self.where = where
+        self.fields: dict[str, Any] = {}
+        self.problems: list[Problem] = []
+
+    def cell(self, key: str) -> str | None:
+        index = self.where.get(key)
+        if index is None:
+            return None
+        return self.cells[index].strip() if index < len(self.cells) else ""
+
+    def bad(self, key: str, message: str, **params: Any) -> None:
+        self.problems.append(Problem(self.line, message, _ZH[key], params))
+
+    def vocab(self, key: str, enum: type[StrEnum]) -> None:
+        text = self.cell(key)
         if text:
             try:
-                fields[key] = parse(enum, text)
-            except VocabError as err:
-                bad(key, str(err))
-    birth = _cell(row, where, "birth_date")
-    if birth:
-        try:
-            fields["birth_date"] = parse_date(birth)
-        except CellError as err:
-            bad("birth_date", str(err))
-        else:
-            if fields["birth_date"] > today:
-                bad("birth_date", f"'{birth}' is in the future")
-            elif fields["birth_date"].year < 1900:
-                bad("birth_date", f"'{birth}' is before 1900")
-    for key in _BOOLS:
-        text = _cell(row, where, key)
+                self.fields[key] = _vocab(enum, text)
+            except VocabError:
+                self.bad(key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=accepted(enum))
+
+    def yes_no(self, key: str) -> None:
+        text = self.cell(key)
         if text is not None:
             try:
-                fields[key] = parse_bool(text)
-            except VocabError as err:
-                bad(key, str(err))
-    year_text = _cell(row, where, "party_year")
-    if year_text:
+                self.fields[key] = _yes_no(text)
+            except VocabError:
+                self.bad(key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=_BOOL_WORDS)
+
+    def birth_date(self, today: date) -> None:
+        text = self.cell("birth_date")
+        if not text:
+            return
         try:
-            year = parse_year(year_text)
+            born = parse_date(text)
         except CellError as err:
-            bad("party_year", str(err))
+            self.bad("birth_date", err.msgid, **err.params)
+            return
+        if born > today:
+            self.bad("birth_date", N_("'{raw}' is in the future"), raw=text)
+        elif born.year < 1900:
+            self.bad("birth_date", N_("'{raw}' is before 1900"), raw=text)
         else:
-            fields["party_year"] = year
-            born = fields.get("birth_date")
-            if year > today.year:
-                bad("party_year", f"{year} is in the future")
-            elif isinstance(born, date) and year < born.year:
-                bad("party_year", f"{year} is before the birth date {born.isoformat()}")
-            if fields.get("party_member") is False:
-                bad("party_year", f"{year} is given but 党员 is 否; fill in 是 or clear the year")
-            elif "party_member" not in fields:
-                fields["party_member"] = True
-    elif year_text == "":
-        fields["party_year"] = None
-    code = normalize_code(_cell(row, where, "code") or "")
-    site = _cell(row, where, "site") or ""
-    if problems:
-        return None, problems
-    return RosterRow(line=line, code=code, site=site, fields=fields), []
+            self.fields["birth_date"] = born
+
+    def party_year(self, today: date) -> None:
+        text = self.cell("party_year")
+        if text == "":
+            self.fields["party_year"] = None
+        if not text:
+            return
+        try:
+            year = parse_year(text)
+        except CellError as err:
+            self.bad("party_year", err.msgid, **err.params)
+            return
+        self.fields["party_year"] = year
+        born = self.fields.get("birth_date")
+        if year > today.year:
+            self.bad("party_year", N_("{year} is in the future"), year=year)
+        elif isinstance(born, date) and year < born.year:
+            self.bad(
+                "party_year",
+                N_("{year} is before the birth date {birth}"),
+                year=year,
+                birth=born.isoformat(),
+            )
+        if self.fields.get("party_member") is False:
+            self.bad(
+                "party_year",
+                N_("{year} is given but 党员 is 否; fill in 是 or clear the year"),
+                year=year,
+            )
+        elif "party_member" not in self.fields:
+            self.fields["party_member"] = True
+
+    def identity(self) -> None:
+        """The ID number (check character, birth date) and the phone, normalised."""
+        for key in ("id_number", "phone"):
+            text = self.cell(key)
+            if text is None:
+                continue
+            try:
+                if key == "phone":
+                    self.fields[key] = check_phone(text)
+                elif text:
+                    born = self.fields.get("birth_date")
+                    self.fields[key] = check_id_number(text, born)
+                else:
+                    self.fields[key] = ""
+            except IdentityError as err:
+                self.bad(key, err.msgid, **err.params)
 
 
-def parse_roster(sheet: Sheet, *, today: date | None = None) -> list[RosterRow]:
-    """Check every row of a roster sheet; raises :class:`ImportRejected` listing all problems."""
-    sheet = find_header(sheet, ROSTER_COLUMNS)
-    where, problems = map_header(sheet, ROSTER_COLUMNS)
-    if problems:
-        raise ImportRejected("roster", problems, header=True)
-    today = today or date.today()
-    rows: list[RosterRow] = []
-    first_line: dict[str, int] = {}
-    for line, cells in sheet.rows:
-        parsed, row_problems = _parse_row(line, cells, where, today)
-        problems.extend(row_problems)
-        code = normalize_code(_cell(cells, where, "code") or "")
+def _check_row(line: int, cells: list[str], where: dict[str, int], today: date) -> _Row:
+    row = _Row(line, cells, where)
+    for key in ("code", "name", "sex", "birth_date", "category", "site"):
+        if not row.cell(key):
+            row.bad(key, N_("is empty; this column must be filled in"))
+    for key in _TEXT:
+        text = row.cell(key)
+        if text:
+            row.fields[key] = text
+        elif text is not None and key != "name":
+            row.fields[key] = ""
+    for key, enum in (("sex", Sex), ("category", Category), ("tier", Tier)):
+        row.vocab(key, enum)
+    row.birth_date(today)
+    for key in _BOOLS:
+        row.yes_no(key)
+    row.party_year(today)
+    row.identity()
+    return row
+
+
+class RosterChecks:
+    """The checks of a roster's rows, one at a time, and across them.
+
+    Keeps only what the cross-row checks need: each code's first line and each ID
+    number's first line, name and code. ``problems`` grows as rows are checked.
+    """
+
+    def __init__(self, where: dict[str, int], *, today: date) -> None:
+        self.where = where
+        self.today = today
+        self.problems: list[Problem] = []
+        self.rows = 0
+        self._code_line: dict[str, int] = {}
+        self._id_owner: dict[str, tuple[int, str, str]] = {}
+
+    def check(self, line: int, cells: list[str]) -> RosterRow | None:
+        """The valid row, or None (its problems added to :attr:`problems`)."""
+        self.rows += 1
+        row = _check_row(line, cells, self.where, self.today)
+        code = normalize_code(row.cell("code") or "")
         if code:
-            if code in first_line:
-                problems.append(
-                    Problem(line, f"code {code} is already used on line {first_line[code]}", "编号")
+            first = self._code_line.setdefault(code, line)
+            if first != line:
+                row.bad("code", N_("code {code} is already used on line {other}"), code=code, other=first)
+        number = row.fields.get("id_number")
+        if number and code:
+            name = row.fields.get("name", "")
+            owner = self._id_owner.setdefault(number, (line, name, code))
+            if owner[0] != line:
+                row.bad(
+                    "id_number",
+                    N_("ID number {number} is already given on line {other} to {other_name} ({other_code})"),
+                    number=number,
+                    other=owner[0],
+                    other_name=owner[1],
+                    other_code=owner[2],
                 )
-            else:
-                first_line[code] = line
-        if parsed is not None:
-            rows.append(parsed)
-    if not sheet.rows:
-        problems.append(Problem(0, "the file has a header but no rows"))
+        self.problems.extend(row.problems)
+        if row.problems:
+            return None
+        return RosterRow(line=line, code=code, site=row.cell("site") or "", fields=row.fields)
+
+    def held_by_others(self, held: Iterable[tuple[str, str, str]], message: str) -> None:
+        """Name the rows whose ID number a person outside the file already holds.
+
+        ``held`` gives (ID number, code, name) of the live persons already stored;
+        persons the file itself names are left out, since the file sets their number.
+        """
+        for number, code, name in held:
+            owner = self._id_owner.get(number)
+            if owner is None or code in self._code_line:
+                continue
+            line, own_name, own_code = owner
+            self.problems.append(
+                Problem(
+                    line,
+                    message,
+                    _ZH["id_number"],
+                    {"number": number, "name": own_name, "code": own_code,
+                     "other_name": name, "other_code": code},
+                )  # fmt: skip
+            )
+
+    def finish(self) -> None:
+        """Add the problem of a file with a header and no rows."""
+        if not self.rows:
+            self.problems.append(Problem(0, N_("the file has a header but no rows")))
+
+
+HELD_IN_STORE = N_(
+    "ID number {number} of {name} ({code}) is already held by {other_name} ({other_code}) "
+    "on this laptop"
+)
+HELD_AT_HQ = N_(
+    "ID number {number} of {name} ({code}) is already held by {other_name} ({other_code}) at HQ"
+)
+
+
+@dataclass
+class RosterFile:
+    """A roster file being read: its checks (the header already read), the data rows
+    still to check, and the part of the file read so far (0 to 1)."""
+
+    checks: RosterChecks
+    rows: Iterator[Row]
+    done: Callable[[], float]
+
+
+@contextmanager
+def roster_rows(path: Path, *, today: date | None = None) -> Iterator[RosterFile]:
+    """Open a roster file for checking, row by row.
+
+    Raises :class:`ImportRejected` (named after the file) when the header is wrong.
+    """
+    with open_sheet(path) as stream:
+        yield _start(path.name, stream, today or date.today())
+
+
+def _start(source: str, stream: SheetStream, today: date) -> RosterFile:
+    at = header_index(stream.head, ROSTER_COLUMNS)
+    line, header = stream.head[at]
+    where, problems = map_header(line, header, ROSTER_COLUMNS)
     if problems:
-        raise ImportRejected("roster", problems)
-    return rows
+        raise ImportRejected(source, problems, header=True)
+
+    def rows() -> Iterator[Row]:
+        yield from stream.head[at + 1 :]
+        yield from stream.rest
+
+    return RosterFile(RosterChecks(where, today=today), rows(), stream.done)
+
+
+def parse_roster(path: Path, *, today: date | None = None) -> tuple[list[RosterRow], RosterChecks]:
+    """Check every row of the roster at ``path``; the valid rows and the checks.
+
+    Raises :class:`ImportRejected` listing every problem of the rows; the caller
+    runs :meth:`RosterChecks.held_by_others` against what it holds, then
+    raises if that found any.
+    """
+    with roster_rows(path, today=today) as file:
+        checks = file.checks
+        valid = [row for line, cells in file.rows if (row := checks.check(line, cells)) is not None]
+    checks.finish()
+    if checks.problems:
+        raise ImportRejected(path.name, checks.problems)
+    return valid, checks
 
 
 def site_kind_for(name: str) -> SiteKind:
@@ -175,45 +365,52 @@ def site_kind_for(name: str) -> SiteKind:
     return SiteKind.VILLAGE
 
 
-def import_roster(store: Store, path: Path, *, today: date | None = None) -> RosterReport:
-    """Import a roster file into ``store``; all or nothing, through the outbox."""
-    try:
-        rows = parse_roster(read_sheet(path), today=today)
-    except ImportRejected as err:
-        raise ImportRejected(path.name, err.problems, header=err.header) from None
+def _held(conn: Any) -> Iterator[tuple[str, str, str]]:
+    p = Person.__table__.c  # type: ignore[attr-defined]
+    stmt = select(p.id_number, p.code, p.name).where(p.deleted.is_(False), p.id_number != "")
+    for number, code, name in conn.execute(stmt):
+        yield str(number), str(code), str(name)
+
+
+def import_roster(
+    store: Store,
+    path: Path,
+    *,
+    today: date | None = None,
+    progress: ProgressCallback | None = None,
+) -> RosterReport:
+    """Import a roster file into ``store``; all or nothing, through the outbox.
+
+    ``progress`` is called after every chunk with the rows read and written and
+    the part of the file read.
+    """
+    from fieldkit.importing.roster_write import RosterWriter
+
     report = RosterReport()
-    with store.write() as s:
-        sites = {
-            site.name: site for site in s.exec(select(Site).where(col(Site.deleted).is_(False)))
-        }
-        counties = Counter(site.county for site in sites.values() if site.county)
-        county = counties.most_common(1)[0][0] if counties else ""
-        existing: dict[str, Person] = {}
-        codes = [r.code for r in rows]
-        for i in range(0, len(codes), 500):
-            chunk = codes[i : i + 500]
-            for person in s.exec(select(Person).where(col(Person.code).in_(chunk))):
-                existing[person.code] = person
-        for row in rows:
-            site = sites.get(row.site)
-            if site is None:
-                site = Site(name=row.site, county=county, kind=site_kind_for(row.site))
-                s.add(site)
-                sites[row.site] = site
-                report.new_sites.append(row.site)
-            known = existing.get(row.code)
-            if known is None:
-                s.add(Person(code=row.code, site_id=site.id, **row.fields))
-                report.new += 1
-                continue
-            wanted = {**row.fields, "site_id": site.id, "deleted": False}
-            changed = False
-            for key, value in wanted.items():
-                if getattr(known, key) != value:
-                    setattr(known, key, value)
-                    changed = True
-            if changed:
-                report.changed += 1
-            else:
-                report.unchanged += 1
+    say: Callable[[ImportProgress], None] = progress or (lambda _p: None)
+    with roster_rows(path, today=today) as file, store.write() as session:
+        checks = file.checks
+        writer = RosterWriter(session, report)
+        with writer.loading():
+            chunk: list[RosterRow] = []
+            for line, cells in file.rows:
+                row = checks.check(line, cells)
+                if checks.problems:
+                    chunk.clear()
+                    continue
+                assert row is not None
+                chunk.append(row)
+                if len(chunk) == CHUNK_ROWS:
+                    writer.write(chunk)
+                    chunk = []
+                    say(ImportProgress(checks.rows, writer.written, file.done()))
+            if chunk and not checks.problems:
+                writer.write(chunk)
+            checks.finish()
+            checks.held_by_others(_held(session.connection()), HELD_IN_STORE)
+            if checks.problems:
+                raise ImportRejected(path.name, checks.problems)
+        writer.finish()
+        say(ImportProgress(checks.rows, writer.written, 1.0))
     return report
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -19,10 +20,12 @@ from sqlmodel import col, select
 from fieldkit.domain.models import Person, PersonEvent, Visit
 from fieldkit.domain.money import MoneyError, format_yuan, parse_yuan
 from fieldkit.domain.vocab import Confirmation, EventKind, VisitReason, VocabError, parse
-from fieldkit.importing.cells import CellError, normalize, normalize_code, parse_date
-from fieldkit.importing.columns import VISIT_COLUMNS, find_header, map_header
+from fieldkit.domain.vocab import accepted
+from fieldkit.i18n import N_
+from fieldkit.importing.cells import CellError, normalize_code, parse_date
+from fieldkit.importing.columns import VISIT_COLUMNS, header_index, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
-from fieldkit.importing.sheet import read_sheet
+from fieldkit.importing.sheet import Sheet, read_sheet
 from fieldkit.store import Store
 
 __all__ = ["VisitRow", "VisitsReport", "import_visits"]
@@ -68,11 +71,19 @@ def _visitors(text: str) -> str:
     return ",".join(name for name in text.split(",") if name)
 
 
+def _visits_sheet(path: Path) -> Sheet:
+    """The visits file read whole, its header found below any title rows."""
+    sheet = read_sheet(path)
+    rows = [(sheet.header_line, sheet.header), *sheet.rows]
+    at = header_index(rows[:10], VISIT_COLUMNS)
+    return Sheet(header=rows[at][1], header_line=rows[at][0], rows=rows[at + 1 :])
+
+
 def _parse(
     path: Path, known: dict[str, tuple[str, str]], died: dict[str, date], today: date
 ) -> list[VisitRow]:
-    sheet = find_header(read_sheet(path), VISIT_COLUMNS)
-    where, problems = map_header(sheet, VISIT_COLUMNS)
+    sheet = _visits_sheet(path)
+    where, problems = map_header(sheet.header_line, sheet.header, VISIT_COLUMNS)
     if problems:
         raise ImportRejected(path.name, problems, header=True)
 
@@ -85,41 +96,56 @@ def _parse(
     for line, cells in sheet.rows:
         found: list[Problem] = []
 
-        def bad(key: str, message: str, found: list[Problem] = found, line: int = line) -> None:
-            found.append(Problem(line, message, _ZH[key]))
+        def bad(
+            key: str, message: str, found: list[Problem] = found, line: int = line, **params: Any
+        ) -> None:
+            found.append(Problem(line, message, _ZH[key], params))
 
         for key in ("code", "date", "reason", "visitors"):
             if not cell(cells, key):
-                bad(key, "is empty; this column must be filled in")
+                bad(key, N_("is empty; this column must be filled in"))
         code = normalize_code(cell(cells, "code"))
         if code and code not in known:
-            bad("code", f"no person with code {code} on this laptop; import the roster first")
+            bad(
+                "code",
+                N_("no person with code {code} on this laptop; import the roster first"),
+                code=code,
+            )
         day: date | None = None
         if cell(cells, "date"):
             try:
                 day = parse_date(cell(cells, "date"))
             except CellError as err:
-                bad("date", str(err))
+                bad("date", err.msgid, **err.params)
             else:
                 if day > today:
-                    bad("date", f"{day.isoformat()} is in the future")
+                    bad("date", N_("{day} is in the future"), day=day.isoformat())
         reason: VisitReason | None = None
         if cell(cells, "reason"):
             try:
                 reason = parse(VisitReason, cell(cells, "reason"))
-            except VocabError as err:
-                bad("reason", str(err))
+            except VocabError:
+                bad(
+                    "reason",
+                    N_("'{raw}' is not one of: {accepted}"),
+                    raw=cell(cells, "reason"),
+                    accepted=accepted(VisitReason),
+                )
         money = 0
         try:
-            money = parse_yuan(normalize(cell(cells, "money")))
+            money = parse_yuan(cell(cells, "money"))
         except MoneyError as err:
-            bad("money", str(err))
+            bad("money", err.msgid, **err.params)
         death = died.get(code)
         if death and day and reason and reason != VisitReason.CONDOLENCE and day > death:
             bad(
                 "date",
-                f"{code} died on {death.isoformat()}; after that only 去世慰问 (condolence) "
-                "visits to the family are recorded",
+                N_(
+                    "{code} died on {death}; after that only 去世慰问 (condolence) "
+                    "visits to the family are recorded"
+                ),
+                code=code,
+                death=death.isoformat(),
             )
         visitors = _visitors(cell(cells, "visitors"))
         if found or day is None or reason is None:
@@ -128,7 +154,12 @@ def _parse(
         same = (code, day, reason.value, visitors)
         if same in seen:
             problems.append(
-                Problem(line, f"the same visit is already on line {seen[same]}", _ZH["code"])
+                Problem(
+                    line,
+                    N_("the same visit is already on line {other}"),
+                    _ZH["code"],
+                    {"other": seen[same]},
+                )
             )
             continue
         seen[same] = line
@@ -146,15 +177,15 @@ def _parse(
             )
         )
     if not sheet.rows:
-        problems.append(Problem(0, "the file has a header but no rows"))
+        problems.append(Problem(0, N_("the file has a header but no rows")))
     if problems:
         raise ImportRejected(path.name, problems)
     return rows
 
 
 def _codes_in(path: Path) -> set[str]:
-    sheet = find_header(read_sheet(path), VISIT_COLUMNS)
-    where, _ = map_header(sheet, VISIT_COLUMNS)
+    sheet = _visits_sheet(path)
+    where, _ = map_header(sheet.header_line, sheet.header, VISIT_COLUMNS)
     index = where.get("code")
     if index is None:
         return set()

@@ -1,0 +1,170 @@
+"""Writing checked roster rows into a store, a chunk at a time, with their outbox entries.
+
+A roster can hold a hundred thousand persons, so the rows go in with SQLAlchemy
+Core statements on the store's table objects rather than one ORM object each:
+one query finds a chunk's known persons by code, one ``executemany`` inserts the
+new ones, and each changed one gets an ``UPDATE`` of the fields that changed. The
+outbox entries are what the store's flush hook (:mod:`fieldkit.store.outbox`)
+would queue for the same rows: a new row's every synced field in wire form, a
+changed row's changed fields, each with a fresh HLC timestamp and the revision
+pulled so far; new sites go before the persons that live there. The search keys
+are derived as on a flush (``search_full``/``search_initials``); the store's
+triggers keep ``person_search_key`` current, and the full-text index is filled
+once for all new persons (:func:`~fieldkit.store.roster.search_index_paused_for_bulk_persons`).
+Everything happens in the caller's transaction, which a refused file rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlmodel import SQLModel
+
+from fieldkit.domain.ids import new_id
+from fieldkit.domain.models import Person, Site
+from fieldkit.domain.search_keys import name_keys
+from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
+from fieldkit.store import StoreSession
+from fieldkit.store.outbox import meta_get, meta_set, synced_columns
+from fieldkit.store.roster import search_index_paused_for_bulk_persons
+from fieldkit.store.tables import OutboxEntry, OutboxState
+from fieldkit.store.wire import to_wire
+from sync.hlc import HLC
+
+__all__ = ["RosterWriter"]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """A new row's column values as the model makes them (the id left to each row)."""
+    values: dict[str, Any] = {}
+    for column in _table(model).columns:
+        info = model.model_fields.get(column.name)
+        if column.name != "id" and info is not None:
+            values[column.name] = info.get_default(call_default_factory=True)
+    return values
+
+
+@lru_cache(maxsize=65536)
+def _keys(name: str) -> tuple[str, str]:
+    return name_keys(name)
+
+
+class RosterWriter:
+    """Writes chunks of checked rows in a store's write session; counts what it did."""
+
+    def __init__(self, session: StoreSession, report: RosterReport) -> None:
+        self.session = session
+        self.conn = session.connection()
+        self.report = report
+        self.written = 0
+        self._person = _table(Person)
+        self._site = _table(Site)
+        self._person_wire = synced_columns(Person)
+        self._site_wire = synced_columns(Site)
+        self._person_new = _defaults(Person)
+        s = self._site.c
+        stmt = select(s.id, s.name, s.county).where(s.deleted.is_(False))
+        found = self.conn.execute(stmt).all()
+        self._sites: dict[str, str] = {name: site_id for site_id, name, _county in found}
+        counties = Counter(county for _id, _name, county in found if county)
+        self._county = counties.most_common(1)[0][0] if counties else ""
+        device_id = meta_get(session, "device_id")
+        assert device_id is not None, "a store always has its device id"
+        self._clock = HLC(node=device_id, last=meta_get(session, "hlc") or "")
+        self._seen_rev = int(meta_get(session, "pull_rev") or 0)
+        self._outbox: list[dict[str, Any]] = []
+
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Write new persons without the full-text index's per-row trigger (one pass after)."""
+        with search_index_paused_for_bulk_persons(self.conn):
+            yield
+
+    def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
+        self._outbox.append(
+            {
+                "tbl": tbl,
+                "row_id": row_id,
+                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "hlc": self._clock.now(),
+                "seen_rev": self._seen_rev,
+                "state": OutboxState.PENDING,
+                "reason": "",
+                "created_at": datetime.now(UTC),
+                "synced_at": None,
+            }
+        )
+
+    def _site_id(self, name: str) -> str:
+        site_id = self._sites.get(name)
+        if site_id is None:
+            row = {**_defaults(Site), "id": new_id(), "name": name, "county": self._county,
+                   "kind": site_kind_for(name)}  # fmt: skip
+            self.conn.execute(self._site.insert(), [row])
+            self._queue("site", row["id"], {c: to_wire(row[c]) for c in self._site_wire})
+            site_id = self._sites[name] = row["id"]
+            self.report.new_sites.append(name)
+        return site_id
+
+    def _known(self, rows: list[RosterRow]) -> dict[str, Any]:
+        p = self._person.c
+        stmt = select(self._person).where(p.code.in_([row.code for row in rows]))
+        return {found.code: found for found in self.conn.execute(stmt)}
+
+    def write(self, rows: list[RosterRow]) -> None:
+        """Insert the chunk's new persons, update its changed ones, queue their changes."""
+        known = self._known(rows)
+        new: list[dict[str, Any]] = []
+        person_changes: list[tuple[str, dict[str, Any]]] = []
+        for row in rows:
+            site_id = self._site_id(row.site)
+            stored = known.get(row.code)
+            if stored is None:
+                person = {**self._person_new, **row.fields, "id": new_id(), "code": row.code,
+                          "site_id": site_id}  # fmt: skip
+                person["search_full"], person["search_initials"] = _keys(person["name"])
+                new.append(person)
+                continue
+            wanted = {**row.fields, "site_id": site_id, "deleted": False}
+            changed = {key: value for key, value in wanted.items() if stored._mapping[key] != value}
+            if not changed:
+                self.report.unchanged += 1
+                continue
+            self.report.changed += 1
+            person_changes.append((stored.id, changed))
+        if new:
+            self.conn.execute(self._person.insert(), new)
+            self.report.new += len(new)
+            for person in new:
+                wire = {c: to_wire(person[c]) for c in self._person_wire}
+                self._queue("person", person["id"], wire)
+        for person_id, changed in person_changes:
+            values = dict(changed)
+            if "name" in changed:
+                values["search_full"], values["search_initials"] = _keys(changed["name"])
+            p = self._person.c
+            self.conn.execute(update(self._person).where(p.id == person_id).values(**values))
+            self._queue("person", person_id, {k: to_wire(v) for k, v in changed.items()})
+        self._flush_outbox()
+        self.written += len(rows)
+
+    def _flush_outbox(self) -> None:
+        if self._outbox:
+            self.conn.execute(_table(OutboxEntry).insert(), self._outbox)
+            self._outbox = []
+
+    def finish(self) -> None:
+        """Keep the clock's last timestamp, as the flush hook does."""
+        self._flush_outbox()
+        meta_set(self.session, "hlc", self._clock.last)
