@@ -75,13 +75,17 @@ SURNAME_READINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _char_readings(ch: str) -> list[str]:
-    """Every reading of a character, the most common first; other text kept, lower-cased."""
+@lru_cache(maxsize=16384)
+def _char_readings(ch: str) -> tuple[str, ...]:
+    """Every reading of a character, the most common first; other text kept, lower-cased.
+
+    Cached: a roster of a hundred thousand names uses a few thousand characters.
+    """
     from pypinyin import Style, pinyin
 
     readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="default")[0]
     out = [r.lower() for r in readings if r.strip()]
-    return list(dict.fromkeys(out)) or [ch.lower()]
+    return tuple(dict.fromkeys(out)) or (ch.lower(),)
 
 
 def _tokens(text: str) -> list[str]:
@@ -99,6 +103,7 @@ def _surname(name: str) -> tuple[int, list[str]]:
     return 0, []
 
 
+@lru_cache(maxsize=65536)
 def _common(text: str) -> tuple[str, ...]:
     """The common reading of ``text`` in context (pypinyin's phrases: 长春 -> chang chun)."""
     from pypinyin import Style, lazy_pinyin

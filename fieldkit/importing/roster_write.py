@@ -38,7 +38,10 @@ from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
 
-__all__ = ["RosterWriter"]
+__all__ = ["CACHE_KIB", "RosterWriter"]
+
+CACHE_KIB = 96 * 1024
+"""SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -87,9 +90,20 @@ class RosterWriter:
 
     @contextmanager
     def loading(self) -> Iterator[None]:
-        """Write new persons without the full-text index's per-row trigger (one pass after)."""
-        with search_index_paused_for_bulk_persons(self.conn):
-            yield
+        """Write new persons without the full-text index's per-row trigger (one pass after).
+
+        The connection's page cache is widened meanwhile (:data:`CACHE_KIB`): the
+        person table's six indexes take rows in six different orders, and with the
+        default 2 MB cache a big roster's pages would be written out and read back
+        many times before the commit.
+        """
+        before = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
+        try:
+            with search_index_paused_for_bulk_persons(self.conn):
+                yield
+        finally:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(

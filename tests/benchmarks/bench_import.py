@@ -8,7 +8,7 @@ Generates a roster as bureaus keep it (every column of
 numbers whose check character and birth date are right, long 健康状况/家庭情况/备注
 cells) into a cache folder (``--cache``, default ``~/.cache/fieldkit-bench``), then
 imports it into a new store, each run in its own Python process. Each run prints
-wall time, rows/s and the process's peak resident memory
+wall and CPU time, rows/s and the process's peak resident memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` read in that process, so it includes
 the interpreter and every imported module). The baseline, in the same run, reads
 the same file with the same reader (csv / openpyxl read-only) and inserts the same
@@ -148,19 +148,24 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child_import(file: Path, db: Path) -> dict[str, Any]:
     from fieldkit.importing import import_roster
     from fieldkit.store import Store
 
     store = Store(db)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     report = import_roster(store, file)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     store.close()
     with sqlite3.connect(db) as conn:
         persons = conn.execute("SELECT count(*) FROM person").fetchone()[0]
         outbox = conn.execute("SELECT count(*) FROM outbox WHERE tbl = 'person'").fetchone()[0]
-    return {"seconds": seconds, "rows": report.new + report.changed + report.unchanged,
+    return {"seconds": seconds, "cpu": cpu, "rows": report.new + report.changed + report.unchanged,
             "persons": persons, "outbox": outbox, "peak_mb": _peak_mb()}  # fmt: skip
 
 
@@ -188,7 +193,7 @@ def _child_baseline(file: Path, db: Path) -> dict[str, Any]:
     cols = ", ".join(f"c{i} TEXT" for i in range(width))
     conn.execute(f"CREATE TABLE roster (id INTEGER PRIMARY KEY, {cols})")
     sql = f"INSERT INTO roster VALUES (NULL, {', '.join('?' * width)})"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     conn.execute("BEGIN IMMEDIATE")
     batch: list[list[str]] = []
     count = 0
@@ -201,9 +206,9 @@ def _child_baseline(file: Path, db: Path) -> dict[str, Any]:
     conn.executemany(sql, batch)
     count += len(batch)
     conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     conn.close()
-    return {"seconds": seconds, "rows": count, "peak_mb": _peak_mb()}
+    return {"seconds": seconds, "cpu": cpu, "rows": count, "peak_mb": _peak_mb()}
 
 
 # -- the runs --------------------------------------------------------------------------
@@ -238,13 +243,18 @@ def _measure(fmt: str, file: Path, runs: int) -> None:
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print("  figure (min / median / max of %d runs)" % runs)
     print(f"  import   seconds    : {_spread([r['seconds'] for r in imports], '.1f')}")
+    print(f"  import   CPU seconds: {_spread([r['cpu'] for r in imports], '.1f')}")
     print(f"  import   rows/s     : {_spread(rate, ',.0f')}   target >= {TARGET_ROWS_PER_S:,}")
     print(f"  import   peak MB    : {_spread(peak, '.0f')}   target <= {TARGET_PEAK_MB}")
     print(f"  baseline seconds    : {_spread([r['seconds'] for r in bases], '.2f')}")
+    print(f"  baseline CPU seconds: {_spread([r['cpu'] for r in bases], '.2f')}")
     print(f"  baseline rows/s     : {_spread(base_rate, ',.0f')}")
     print(f"  baseline peak MB    : {_spread([r['peak_mb'] for r in bases], '.0f')}")
     ratio = statistics.median(base_rate) / statistics.median(rate)
-    print(f"  import is {ratio:.1f}x the baseline's time (medians)")
+    cpu_ratio = statistics.median(r["cpu"] for r in imports) / statistics.median(
+        r["cpu"] for r in bases
+    )
+    print(f"  import is {ratio:.1f}x the baseline's time, {cpu_ratio:.1f}x its CPU (medians)")
     last = imports[-1]
     print(f"  store after import  : {last['persons']} persons, {last['outbox']} outbox entries")
     verdict = statistics.median(rate) >= TARGET_ROWS_PER_S and max(peak) <= TARGET_PEAK_MB
