@@ -343,16 +343,15 @@ def _start(source: str, stream: SheetStream, today: date) -> RosterFile:
 def parse_roster(path: Path, *, today: date | None = None) -> tuple[list[RosterRow], RosterChecks]:
     """Check every row of the roster at ``path``; the valid rows and the checks.
 
-    Raises :class:`ImportRejected` listing every problem of the rows; the caller
-    runs :meth:`RosterChecks.held_by_others` against what it holds, then
-    raises if that found any.
+    Raises :class:`ImportRejected` for a file that cannot be read or a wrong
+    header. The rows' problems are in ``checks.problems``: the caller runs
+    :meth:`RosterChecks.held_by_others` against the persons it holds, then
+    refuses the file if there are any.
     """
     with roster_rows(path, today=today) as file:
         checks = file.checks
         valid = [row for line, cells in file.rows if (row := checks.check(line, cells)) is not None]
     checks.finish()
-    if checks.problems:
-        raise ImportRejected(path.name, checks.problems)
     return valid, checks
 
 
