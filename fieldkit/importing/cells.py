@@ -43,7 +43,9 @@ def parse_date(raw: str) -> date:
     text = _DATETIME_TAIL.sub("", normalize(raw))
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:
-        raise CellError(N_("'{raw}' is not a date; write it as one of {forms}"), raw=raw, forms=DATE_FORMS)
+        raise CellError(
+            N_("'{raw}' is not a date; write it as one of {forms}"), raw=raw, forms=DATE_FORMS
+        )
     year, month, day = (int(g) for g in match.groups())
     try:
         return date(year, month, day)

@@ -119,7 +119,9 @@ def map_header(
             found[known.key] = index
     missing = [c.zh for c in columns if c.required and c.key not in found]
     if missing:
-        message = N_("missing columns {names}") if len(missing) > 1 else N_("missing column {names}")
+        message = (
+            N_("missing columns {names}") if len(missing) > 1 else N_("missing column {names}")
+        )
         problems.append(Problem(line, message, params={"names": ", ".join(missing)}))
     if problems:
         problems.append(

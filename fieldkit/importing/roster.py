@@ -48,8 +48,8 @@ __all__ = [
     "CHUNK_ROWS",
     "HELD_AT_HQ",
     "HELD_IN_STORE",
-    "RosterFile",
     "RosterChecks",
+    "RosterFile",
     "RosterReport",
     "RosterRow",
     "import_roster",
@@ -132,7 +132,9 @@ class _Row:
             try:
                 self.fields[key] = _vocab(enum, text)
             except VocabError:
-                self.bad(key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=accepted(enum))
+                self.bad(
+                    key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=accepted(enum)
+                )
 
     def yes_no(self, key: str) -> None:
         text = self.cell(key)
@@ -140,7 +142,9 @@ class _Row:
             try:
                 self.fields[key] = _yes_no(text)
             except VocabError:
-                self.bad(key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=_BOOL_WORDS)
+                self.bad(
+                    key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=_BOOL_WORDS
+                )
 
     def birth_date(self, today: date) -> None:
         text = self.cell("birth_date")
@@ -251,7 +255,12 @@ class RosterChecks:
         if code:
             first = self._code_line.setdefault(code, line)
             if first != line:
-                row.bad("code", N_("code {code} is already used on line {other}"), code=code, other=first)
+                row.bad(
+                    "code",
+                    N_("code {code} is already used on line {other}"),
+                    code=code,
+                    other=first,
+                )
         number = row.fields.get("id_number")
         if number and code:
             name = row.fields.get("name", "")
@@ -259,7 +268,10 @@ class RosterChecks:
             if owner[0] != line:
                 row.bad(
                     "id_number",
-                    N_("ID number {number} is already given on line {other} to {other_name} ({other_code})"),
+                    N_(
+                        "ID number {number} is already given on line {other} "
+                        "to {other_name} ({other_code})"
+                    ),
                     number=number,
                     other=owner[0],
                     other_name=owner[1],
@@ -286,9 +298,14 @@ class RosterChecks:
                     line,
                     message,
                     _ZH["id_number"],
-                    {"number": number, "name": own_name, "code": own_code,
-                     "other_name": name, "other_code": code},
-                )  # fmt: skip
+                    {
+                        "number": number,
+                        "name": own_name,
+                        "code": own_code,
+                        "other_name": name,
+                        "other_code": code,
+                    },
+                )
             )
 
     def finish(self) -> None:
@@ -412,4 +429,3 @@ def import_roster(
         writer.finish()
         say(ImportProgress(checks.rows, writer.written, 1.0))
     return report
-

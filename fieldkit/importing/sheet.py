@@ -54,6 +54,7 @@ class SheetStream:
     rest: Iterator[Row]
     done: Callable[[], float]
 
+
 def cell_text(value: Any) -> str:
     """The text of a spreadsheet cell: dates as ISO, whole numbers without ``.0``."""
     if value is None:
@@ -72,7 +73,9 @@ def cell_text(value: Any) -> str:
 
 
 def _refuse(file: Path, message: str, **params: Any) -> ImportRejected:
-    return ImportRejected(file.name, [Problem(0, message, params={"save_as": Text(_SAVE_AS), **params})])
+    return ImportRejected(
+        file.name, [Problem(0, message, params={"save_as": Text(_SAVE_AS), **params})]
+    )
 
 
 def _non_empty(rows: Iterator[tuple[int, list[str]]]) -> Iterator[Row]:
@@ -202,7 +205,9 @@ def _rows(path: Path, stack: ExitStack) -> tuple[Iterator[Row], Callable[[], flo
             )
         return _xlsx_rows(path, stack)
     if suffix not in _TEXT_SUFFIXES:
-        raise _refuse(path, N_("this is a {suffix} file, not CSV or XLSX; {save_as}"), suffix=suffix)
+        raise _refuse(
+            path, N_("this is a {suffix} file, not CSV or XLSX; {save_as}"), suffix=suffix
+        )
     return _csv_rows(path, stack)
 
 
@@ -222,9 +227,7 @@ def open_sheet(path: Path, head: int = 10) -> Iterator[SheetStream]:
             if len(first) == head:
                 break
         if not first:
-            raise _refuse(
-                path, N_("the file is empty: it needs a header row and at least one row")
-            )
+            raise _refuse(path, N_("the file is empty: it needs a header row and at least one row"))
         yield SheetStream(head=first, rest=rows, done=done)
 
 

@@ -19,8 +19,7 @@ from sqlmodel import col, select
 
 from fieldkit.domain.models import Person, PersonEvent, Visit
 from fieldkit.domain.money import MoneyError, format_yuan, parse_yuan
-from fieldkit.domain.vocab import Confirmation, EventKind, VisitReason, VocabError, parse
-from fieldkit.domain.vocab import accepted
+from fieldkit.domain.vocab import Confirmation, EventKind, VisitReason, VocabError, accepted, parse
 from fieldkit.i18n import N_
 from fieldkit.importing.cells import CellError, normalize_code, parse_date
 from fieldkit.importing.columns import VISIT_COLUMNS, header_index, map_header

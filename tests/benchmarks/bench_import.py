@@ -241,7 +241,7 @@ def _measure(fmt: str, file: Path, runs: int) -> None:
     peak = [r["peak_mb"] for r in imports]
     print(f"\n{fmt.upper()}  {file.name}: {rows} rows, {size:.1f} MB")
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
-    print("  figure (min / median / max of %d runs)" % runs)
+    print(f"  figure (min / median / max of {runs} runs)")
     print(f"  import   seconds    : {_spread([r['seconds'] for r in imports], '.1f')}")
     print(f"  import   CPU seconds: {_spread([r['cpu'] for r in imports], '.1f')}")
     print(f"  import   rows/s     : {_spread(rate, ',.0f')}   target >= {TARGET_ROWS_PER_S:,}")

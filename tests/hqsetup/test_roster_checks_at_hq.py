@@ -48,6 +48,7 @@ def test_hq_import_names_every_bad_id_number_and_phone_and_writes_nothing(
     header = (*HEADER, "身份证号")
     zhang = _id(date(1938, 2, 11), 12)
     ids = [zhang, _id(date(1949, 10, 1), 21), "", "", ""]
+
     def write(path: Path, rows: list[tuple[str, ...]]) -> Path:
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
@@ -78,7 +79,8 @@ def test_hq_import_names_every_bad_id_number_and_phone_and_writes_nothing(
     out = _admin_import(empty_hq_url, write(tmp_path / "bad.csv", bad))
     assert "exit=1" in out and "nothing was imported" in out
     assert (
-        f"line 2, 身份证号: ID number {zhang} of 周一 (DS-010) is already held by 张桂兰 (DS-001) at HQ"
+        f"line 2, 身份证号: ID number {zhang} of 周一 (DS-010) "
+        "is already held by 张桂兰 (DS-001) at HQ"
     ) in out
     assert f"line 3, 身份证号: ID number '{wrong_check}' has a wrong check character" in out
     assert "line 4, 身份证号: ID number" in out and "gives the birth date 1951-01-02" in out

@@ -107,9 +107,7 @@ def test_bad_id_numbers_and_phones_are_named_by_line_and_nothing_is_written(
         f"line 4, 身份证号: ID number '{other_birth}' gives the birth date 1952-05-06, "
         "but the person's birth date is 1952-05-07"
     ) in text
-    assert (
-        f"line 6, 身份证号: ID number {twice} is already given on line 5 to 甲四 (N-4)"
-    ) in text
+    assert (f"line 6, 身份证号: ID number {twice} is already given on line 5 to 甲四 (N-4)") in text
     assert (
         f"line 7, 身份证号: ID number {LU_ID} of 甲六 (N-6) is already held by 卢福庆 (GL-0002) "
         "on this laptop"

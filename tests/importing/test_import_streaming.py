@@ -96,9 +96,7 @@ def _xlsx(path: Path, rows: list[list[str]]) -> Path:
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_streamed_import_stores_exactly_the_persons_of_the_file(
-    tmp_path: Path, kind: str
-) -> None:
+def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, kind: str) -> None:
     rows = _generated(ROWS)
     path = (
         write_roster(tmp_path / "roster.csv", rows)
@@ -161,7 +159,9 @@ def test_a_bad_row_in_the_last_chunk_undoes_the_chunks_written_before(tmp_path: 
         assert conn.execute("SELECT count(*) FROM site").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM person_fts").fetchone() == (0,)
-        triggers = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        triggers = {
+            n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
     assert "trg_person_fts_insert" in triggers, "the paused trigger is back after the rollback"
     store.close()
 
