@@ -50,11 +50,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
 """The fields the relocation site's persons must have on a laptop, in wire form."""
 
 
-def roster_file(path: Path, rows: list[tuple[str, ...]]) -> Path:
+def roster_file(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...] = HEADER) -> Path:
     """The roster as a UTF-8 CSV with BOM, as a bureau saves it from Excel."""
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(HEADER)
+        writer.writerow(header)
         writer.writerows(rows)
     return path
 

@@ -7,12 +7,11 @@ each named with their line; HQ's records are exactly what they were.
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
 from hq_process import run_cli
-from setup_kit import HEADER, ROSTER
+from setup_kit import HEADER, ROSTER, roster_file
 from sqlalchemy import create_engine, select
 
 from sync.server import tables as t
@@ -50,11 +49,7 @@ def test_hq_import_names_every_bad_id_number_and_phone_and_writes_nothing(
     ids = [zhang, _id(date(1949, 10, 1), 21), "", "", ""]
 
     def write(path: Path, rows: list[tuple[str, ...]]) -> Path:
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(header)
-            writer.writerows(rows)
-        return path
+        return roster_file(path, rows, header)
 
     out = _admin_import(empty_hq_url, write(tmp_path / "good.csv", _with_ids(ROSTER, ids)))
     assert "exit=0" in out and "5 new" in out

@@ -5,12 +5,33 @@ from __future__ import annotations
 import csv
 import sqlite3
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import Any
+
+from fieldkit.importing.columns import ROSTER_COLUMNS
 
 ROSTER_HEADER = (
     "编号,姓名,性别,出生日期,类别,原单位,站点,地址,电话,关注等级,独居,特殊困难,党员,入党年份,备注"
 )
 VISITS_HEADER = "编号,日期,走访类型,走访人,慰问金,问需,服务内容,备注"
+ALL_COLUMNS = tuple(c.zh for c in ROSTER_COLUMNS)
+"""Every roster column under its Chinese header, 身份证号 last."""
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number(born: date, seq: int, region: str = "513434") -> str:
+    """A valid 18-character ID number (GB 11643) for someone born on ``born``."""
+    body = f"{region}{born:%Y%m%d}{seq % 1000:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+def person_rows(db: Path) -> dict[str, dict[str, Any]]:
+    """Every person row of a store, every column, by code (read with plain sqlite3)."""
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return {row["code"]: dict(row) for row in conn.execute("SELECT * FROM person")}
 
 
 def counts(path: Path) -> dict[str, int]:

@@ -6,39 +6,27 @@ the visits and the outbox are compared before and after.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from import_kit import HEADER, id_number, person_rows, write_roster
+from io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
 
-from fieldkit.demo import build_demo_store
 from fieldkit.i18n import set_language
 from fieldkit.importing import ImportRejected, import_roster, import_visits
 from fieldkit.store import Store
 
 TODAY = date(2026, 11, 21)
+
+
+def _roster(path: Path, rows: list[list[str]]) -> Path:
+    return write_rows(path, [ALL_COLUMNS, *rows])
+
+
 LU_ID = "99010119500202043X"
 """The ID number the demo store holds for 卢福庆 (GL-0002), born 1950-02-02."""
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo_store(path).close()
-    return path
-
-
-@pytest.fixture
-def demo_store(demo_template: Path, tmp_path: Path) -> Iterator[Store]:
-    path = tmp_path / "demo.db"
-    shutil.copy(demo_template, path)
-    store = Store(path)
-    yield store
-    store.close()
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +60,7 @@ def _refused(store: Store, path: Path, *, visits: bool = False) -> ImportRejecte
 def _row(code: str, name: str, sex: str, born: str, number: str, phone: str = "") -> list[str]:
     values = {"编号": code, "姓名": name, "性别": sex, "出生日期": born, "类别": "退休",
               "站点": "河东社区", "电话": phone, "身份证号": number}  # fmt: skip
-    return [values.get(h, "") for h in HEADER]
+    return [values.get(h, "") for h in ALL_COLUMNS]
 
 
 def test_bad_id_numbers_and_phones_are_named_by_line_and_nothing_is_written(
@@ -84,7 +72,7 @@ def test_bad_id_numbers_and_phones_are_named_by_line_and_nothing_is_written(
         wrong_check = wrong_check[:17] + "1"
     other_birth = id_number(date(1952, 5, 6), 31)
     twice = id_number(date(1953, 7, 8), 41)
-    path = write_roster(
+    path = _roster(
         tmp_path / "roster.csv",
         [
             _row("N-1", "甲一", "男", "1950-01-01", good, "13800001234"),  # line 2: good
@@ -117,7 +105,7 @@ def test_bad_id_numbers_and_phones_are_named_by_line_and_nothing_is_written(
 
 
 def test_the_refusal_speaks_chinese_line_by_line(demo_store: Store, tmp_path: Path) -> None:
-    path = write_roster(
+    path = _roster(
         tmp_path / "roster.csv",
         [
             _row("N-1", "甲一", "男", "1950-02-02", LU_ID),
@@ -141,7 +129,7 @@ def test_a_person_in_the_file_may_take_a_number_the_file_takes_from_another(
     rows = person_rows(demo_store.path)
     lu = rows["GL-0002"]
     new_lu = id_number(date(1950, 2, 2), 77)
-    path = write_roster(
+    path = _roster(
         tmp_path / "roster.csv",
         [
             _row("N-1", "甲一", "男", "1950-02-02", LU_ID),
@@ -157,7 +145,7 @@ def test_a_person_in_the_file_may_take_a_number_the_file_takes_from_another(
 def test_an_id_number_is_stored_as_checked(demo_store: Store, tmp_path: Path) -> None:
     number = id_number(date(1944, 12, 30), 5)
     typed = number.lower().translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    path = write_roster(
+    path = _roster(
         tmp_path / "roster.csv", [_row("N-1", "甲一", "男", "1944-12-30", typed, "0834 5550123")]
     )
     import_roster(demo_store, path, today=TODAY)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from import_kit import HEADER, id_number, person_rows, write_roster
+from io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
 from openpyxl import Workbook
 
 from fieldkit.importing import ImportProgress, ImportRejected, import_roster
@@ -26,6 +26,12 @@ from fieldkit.store import Store
 from fieldkit.store.roster import RosterFilter, search_roster
 
 TODAY = date(2026, 11, 21)
+
+
+def _roster(path: Path, rows: list[list[str]]) -> Path:
+    return write_rows(path, [ALL_COLUMNS, *rows])
+
+
 ROWS = 2 * CHUNK_ROWS + 345
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗曾"
 _GIVEN = "建国秀英桂兰玉珍德明永清福庆娟敏红梅志强海燕"
@@ -59,7 +65,7 @@ def _generated(n: int) -> list[list[str]]:
             "特长": rng.choice(("", "书法", "农技")),
             "身份证号": id_number(born, i) if rng.random() < 0.9 else "",
         }
-        rows.append([values[h] for h in HEADER])
+        rows.append([values[h] for h in ALL_COLUMNS])
     return rows
 
 
@@ -71,7 +77,7 @@ _VOCAB = {
 
 
 def _expected(row: list[str]) -> dict[str, Any]:
-    v = dict(zip(HEADER, row, strict=True))
+    v = dict(zip(ALL_COLUMNS, row, strict=True))
     return {
         "code": v["编号"], "name": v["姓名"], "sex": _VOCAB[v["性别"]],
         "birth_date": v["出生日期"], "category": _VOCAB[v["类别"]], "former_unit": v["原单位"],
@@ -88,7 +94,7 @@ def _xlsx(path: Path, rows: list[list[str]]) -> Path:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("花名册")
     sheet.append(["古岚县离退休干部花名册"])
-    sheet.append(list(HEADER))
+    sheet.append(list(ALL_COLUMNS))
     for row in rows:
         sheet.append(row)
     book.save(path)
@@ -99,7 +105,7 @@ def _xlsx(path: Path, rows: list[list[str]]) -> Path:
 def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, kind: str) -> None:
     rows = _generated(ROWS)
     path = (
-        write_roster(tmp_path / "roster.csv", rows)
+        _roster(tmp_path / "roster.csv", rows)
         if kind == "csv"
         else _xlsx(tmp_path / "roster.xlsx", rows)
     )
@@ -121,7 +127,7 @@ def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, 
     for row in rows:
         person = stored[row[0]]
         assert {k: person[k] for k in _expected(row)} == _expected(row), row[0]
-        assert sites[person["site_id"]] == dict(zip(HEADER, row, strict=True))["站点"]
+        assert sites[person["site_id"]] == dict(zip(ALL_COLUMNS, row, strict=True))["站点"]
         tbl, data = outbox[person["id"]]
         local = {"id", "search_full", "search_initials"}
         wire = {k: v for k, v in person.items() if k not in local}
@@ -136,7 +142,7 @@ def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, 
     assert [s.written for s in steps] == sorted(s.written for s in steps)
     assert len(steps) >= ROWS // CHUNK_ROWS + 1
 
-    last = dict(zip(HEADER, rows[-1], strict=True))
+    last = dict(zip(ALL_COLUMNS, rows[-1], strict=True))
     found = search_roster(store, RosterFilter(text=last["姓名"]), limit=500)
     by_address = search_roster(store, RosterFilter(text=last["地址"]), limit=500)
     assert last["编号"] in {r.code for r in found.rows}
@@ -146,10 +152,10 @@ def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, 
 
 def test_a_bad_row_in_the_last_chunk_undoes_the_chunks_written_before(tmp_path: Path) -> None:
     rows = _generated(ROWS)
-    rows[-1][HEADER.index("身份证号")] = rows[0][HEADER.index("身份证号")] or id_number(
+    rows[-1][ALL_COLUMNS.index("身份证号")] = rows[0][ALL_COLUMNS.index("身份证号")] or id_number(
         date(1950, 1, 1), 1
     )
-    path = write_roster(tmp_path / "roster.csv", rows)
+    path = _roster(tmp_path / "roster.csv", rows)
     store = Store(tmp_path / "store.db")
     with pytest.raises(ImportRejected) as caught:
         import_roster(store, path, today=TODAY)
@@ -168,13 +174,13 @@ def test_a_bad_row_in_the_last_chunk_undoes_the_chunks_written_before(tmp_path: 
 
 def test_reimporting_the_file_changes_nothing_and_one_edit_is_one_change(tmp_path: Path) -> None:
     rows = _generated(CHUNK_ROWS + 10)
-    path = write_roster(tmp_path / "roster.csv", rows)
+    path = _roster(tmp_path / "roster.csv", rows)
     store = Store(tmp_path / "store.db")
     import_roster(store, path, today=TODAY)
     before = person_rows(store.path)
-    rows[5][HEADER.index("姓名")] = "曾建建"
-    rows[7][HEADER.index("站点")] = "新建安置点"
-    write_roster(path, rows)
+    rows[5][ALL_COLUMNS.index("姓名")] = "曾建建"
+    rows[7][ALL_COLUMNS.index("站点")] = "新建安置点"
+    _roster(path, rows)
     with sqlite3.connect(store.path) as conn:
         (seq,) = conn.execute("SELECT max(seq) FROM outbox").fetchone()
     report = import_roster(store, path, today=TODAY)
