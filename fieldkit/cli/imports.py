@@ -35,13 +35,16 @@ leaves that field as it is. Title rows above the header are skipped.
 
 Values: 类别 离休/退休/遗孀/居民 (lixiu, retired, widow, resident); 关注等级
 重点关注/定期关注/日常跟踪 (key, periodic, routine); yes/no columns 是/否 (yes/no, 1/0);
-dates 2026-11-21, 2026/11/21, 2026.11.21 or 20261121.
+dates 2026-11-21, 2026/11/21, 2026.11.21 or 20261121. 身份证号 must have its
+right check character and the birth date of 出生日期, and no other person may
+hold it (in the file or on this laptop); 电话 is a mobile (11 digits starting
+with 1) or a landline with its area code (0834-1234567).
 
 Persons are matched by 编号: a known code updates the person, a new one adds a
 person; sites not yet on this laptop are created. Every row is checked first: if
 any row is wrong, nothing is written and every bad row is listed with its line
 number (the header is line 1). Imported changes go to the outbox and reach
-headquarters at the next sync."""
+headquarters at the next sync. A progress bar shows on a terminal."""
 
 _VISITS_HELP = """\
 Import visits written on paper: CSV in UTF-8 or Excel .xlsx with the headers
@@ -50,7 +53,8 @@ Import visits written on paper: CSV in UTF-8 or Excel .xlsx with the headers
 
 走访类型: 节日走访/住院探望/生日走访/变故走访/去世慰问/日常走访/问需走访/帮扶走访
 (festival, hospital, birthday, misfortune, condolence, routine, needs, aid).
-Dates 2026-11-21, 2026/11/21, 2026.11.21 or 20261121; money in yuan, e.g. 500 or 500.00.
+Dates 2026-11-21, 2026/11/21, 2026.11.21 or 20261121; money in yuan, e.g. 500,
+500.00, ¥500 or 500元 (full-width digits accepted; 1e9 or 1_000 are refused).
 
 Every row is checked first (the person must be on this laptop); if any row is
 wrong nothing is written and every bad row is listed with its line number. A visit

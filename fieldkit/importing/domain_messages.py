@@ -3,8 +3,8 @@
 :mod:`fieldkit.domain.identity` and :mod:`fieldkit.domain.money` sit below the
 interface language, so their errors carry English msgids (``%(raw)s`` fields)
 without marking them; the imports name them in a problem, translated when shown.
-This list puts them in the catalogs; ``tests/importing`` checks that every msgid
-the two modules raise is here.
+This list puts them in the catalogs; a test checks that every msgid
+the two modules raise is here (``tests/io/test_io_import_checks.py``).
 """
 
 from __future__ import annotations

@@ -187,3 +187,26 @@ def test_full_width_and_yuan_sign_amounts_are_accepted(demo_store: Store, tmp_pa
         ).fetchall()
     assert ("GL-0001", 50_000) in stored and ("GL-0002", 50_000) in stored
     assert ("GL-0003", 30_000) in stored
+
+
+def test_every_message_of_the_domain_checks_is_in_the_catalogs() -> None:
+    import ast
+    import inspect
+
+    from fieldkit.domain import identity, money
+    from fieldkit.importing.domain_messages import DOMAIN_MSGIDS
+
+    raised = {
+        node.args[0].value
+        for module in (identity, money)
+        for node in ast.walk(ast.parse(inspect.getsource(module)))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"IdentityError", "MoneyError"}
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert len(raised) == 10 and raised == set(DOMAIN_MSGIDS)
+    set_language("zh")
+    from fieldkit.i18n import gettext
+
+    assert all(gettext(msgid) != msgid for msgid in DOMAIN_MSGIDS)
