@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, select, update
@@ -40,7 +39,7 @@ from sync.hlc import HLC
 
 __all__ = ["CACHE_KIB", "RosterWriter"]
 
-CACHE_KIB = 96 * 1024
+CACHE_KIB = 48 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
 
 
@@ -56,11 +55,6 @@ def _defaults(model: type[SQLModel]) -> dict[str, Any]:
         if column.name != "id" and info is not None:
             values[column.name] = info.get_default(call_default_factory=True)
     return values
-
-
-@lru_cache(maxsize=65536)
-def _keys(name: str) -> tuple[str, str]:
-    return name_keys(name)
 
 
 class RosterWriter:
@@ -147,7 +141,7 @@ class RosterWriter:
             if stored is None:
                 person = {**self._person_new, **row.fields, "id": new_id(), "code": row.code,
                           "site_id": site_id}  # fmt: skip
-                person["search_full"], person["search_initials"] = _keys(person["name"])
+                person["search_full"], person["search_initials"] = name_keys(person["name"])
                 new.append(person)
                 continue
             wanted = {**row.fields, "site_id": site_id, "deleted": False}
@@ -166,7 +160,7 @@ class RosterWriter:
         for person_id, changed in person_changes:
             values = dict(changed)
             if "name" in changed:
-                values["search_full"], values["search_initials"] = _keys(changed["name"])
+                values["search_full"], values["search_initials"] = name_keys(changed["name"])
             p = self._person.c
             self.conn.execute(update(self._person).where(p.id == person_id).values(**values))
             self._queue("person", person_id, {k: to_wire(v) for k, v in changed.items()})
