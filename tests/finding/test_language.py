@@ -27,14 +27,14 @@ from tests.tui.tui_helpers import make_app, screen_lines, settle
 ALLOWED = frozenset(
     {
         "fieldkit", "Ctrl", "Enter", "Esc", "esc", "Shift", "Space", "Tab", "KB", "TOML", "PDF",
-        "CSV", "XLSX", "ID", "QR",
+        "CSV", "XLSX", "ID", "QR", "UTF", "GBK", "Excel", "WPS", "Office", "Windows",
         "GL", "zsf", "ceng", "zeng", "language", "theme",
     }
 )  # fmt: skip
 """Latin words that belong in a Chinese line: names, keys, formats, codes, config keys."""
 
 _LITERAL = re.compile(
-    r"\{[^}]*\}"  # placeholders
+    r"\{[^}]*\}|%\([^)]*\)s"  # placeholders (the domain's messages use %(name)s)
     r"|`[^`]*`"  # commands to type
     r"|“[^”]*”"  # what the person typed, quoted
     r"|--[\w-]+(?: [a-z]+\b)?"  # options, with a value

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from hq_process import run_cli
-from setup_kit import HEADER, ROSTER, roster_file
 from sqlalchemy import create_engine, select
 
 from sync.server import tables as t
+from tests.hqsetup.setup_kit import HEADER, ROSTER, roster_file
+from tests.support.hq_process import run_cli
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 

@@ -12,11 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
 
 from fieldkit.i18n import set_language
 from fieldkit.importing import ImportRejected, import_roster, import_visits
 from fieldkit.store import Store
+from tests.io.io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
 
 TODAY = date(2026, 11, 21)
 

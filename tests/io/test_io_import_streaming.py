@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
 from openpyxl import Workbook
 
 from fieldkit.importing import ImportProgress, ImportRejected, import_roster
 from fieldkit.importing.roster import CHUNK_ROWS
 from fieldkit.store import Store
 from fieldkit.store.roster import RosterFilter, search_roster
+from tests.io.io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
 
 TODAY = date(2026, 11, 21)
 
