@@ -280,8 +280,8 @@ def main() -> None:
     started = time.perf_counter()
     files = _make_files(args.cache, args.rows, formats)
     print(f"files ready in {time.perf_counter() - started:.1f} s (cache {args.cache})")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, fieldkit from "
-          f"{Path(__import__('fieldkit').__file__).parent}")  # fmt: skip
+    where = Path(str(__import__("fieldkit").__file__)).parent
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, fieldkit from {where}")
     for fmt in formats:
         if args.runs > 0:
             _measure(fmt, files[fmt], args.runs)
