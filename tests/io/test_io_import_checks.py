@@ -201,7 +201,7 @@ def test_every_message_of_the_domain_checks_is_in_the_catalogs() -> None:
         arg = call.args[0] if call.args else None
         if isinstance(arg, ast.Call) and arg.args:  # N_("...")
             arg = arg.args[0]
-        return arg.value if isinstance(arg, ast.Constant) else None
+        return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
 
     msgids = {
         text
