@@ -68,6 +68,7 @@ _TEXT = (
 _BOOLS = ("lives_alone", "hardship", "party_member")
 _BOOL_WORDS = "是 (yes, 1), 否 (no, 0)"
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 
 
 @dataclass
@@ -146,15 +147,22 @@ class _Row:
                     key, N_("'{raw}' is not one of: {accepted}"), raw=text, accepted=_BOOL_WORDS
                 )
 
-    def birth_date(self, today: date) -> None:
-        text = self.cell("birth_date")
+    def parsed(self, key: str, read: Callable[[str], T]) -> T | None:
+        """The cell read by ``read``; None when empty or unreadable (its problem named)."""
+        text = self.cell(key)
         if not text:
-            return
+            return None
         try:
-            born = parse_date(text)
+            return read(text)
         except CellError as err:
-            self.bad("birth_date", err.msgid, **err.params)
+            self.bad(key, err.msgid, **err.params)
+            return None
+
+    def birth_date(self, today: date) -> None:
+        born = self.parsed("birth_date", parse_date)
+        if born is None:
             return
+        text = self.cell("birth_date")
         if born > today:
             self.bad("birth_date", N_("'{raw}' is in the future"), raw=text)
         elif born.year < 1900:
@@ -163,15 +171,10 @@ class _Row:
             self.fields["birth_date"] = born
 
     def party_year(self, today: date) -> None:
-        text = self.cell("party_year")
-        if text == "":
+        if self.cell("party_year") == "":
             self.fields["party_year"] = None
-        if not text:
-            return
-        try:
-            year = parse_year(text)
-        except CellError as err:
-            self.bad("party_year", err.msgid, **err.params)
+        year = self.parsed("party_year", parse_year)
+        if year is None:
             return
         self.fields["party_year"] = year
         born = self.fields.get("birth_date")
