@@ -39,7 +39,7 @@ from sync.hlc import HLC
 
 __all__ = ["CACHE_KIB", "RosterWriter"]
 
-CACHE_KIB = 48 * 1024
+CACHE_KIB = 32 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
 
 
