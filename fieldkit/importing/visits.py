@@ -134,7 +134,7 @@ def _parse(
         try:
             money = parse_yuan(cell(cells, "money"))
         except MoneyError as err:
-            bad("money", err.msgid, **err.params)
+            found.append(Problem(line, err.msgid, _ZH["money"], err.params))
         death = died.get(code)
         if death and day and reason and reason != VisitReason.CONDOLENCE and day > death:
             bad(
