@@ -11,6 +11,12 @@ FILTER (WHERE …)``, a ``MATERIALIZED`` common table expression and a correlate
 already filed under the person's current site, so no statement filters tombstones
 or joins a person to find a site.
 
+The care-plan figures are kept per person and quarter (:mod:`fieldkit.reports.kept`,
+in ``report_replay`` beside the projection; the versions they are checked against are
+raised by the push hook, :mod:`fieldkit.hq.projection.kept`), so a report replays
+only the persons whose records changed since the last one and stores their rows in a
+transaction of its own once its tables are made.
+
 A report reads one snapshot: :func:`hq_source` opens one connection whose reads
 all see the same state (REPEATABLE READ on PostgreSQL, one read transaction on
 SQLite), so a push committing meanwhile never shows in half the tables.
@@ -19,55 +25,61 @@ SQLite), so a push committing meanwhile never shows in half the tables.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Executable,
     and_,
     case,
     func,
+    insert,
     literal,
     null,
     or_,
     select,
+    text,
     union_all,
 )
 
-from fieldkit.domain.vocab import (
-    ActivityKind,
-    Category,
-    ConsultTopic,
-    EventKind,
-    SiteKind,
-    Status,
-    Tier,
-    VisitReason,
-)
 from fieldkit.hq.database import open_hq
+from fieldkit.hq.projection import kept as kept_tables
 from fieldkit.hq.projection import tables as p
+from fieldkit.reports import rows as decode
+from fieldkit.reports.kept import (
+    DELETE_SQL,
+    PRUNE_SQL,
+    KeptFigures,
+    Layout,
+    PersonQuarter,
+    in_values,
+    kept_figures,
+    kept_params,
+)
 from fieldkit.reports.quarter import Quarter
 from fieldkit.reports.source import (
     ActivityCount,
     ConsultationCount,
     EventRow,
     PersonRow,
+    PersonScope,
     SiteRow,
     SiteScope,
     TeamRow,
     VisitFact,
     VisitFigures,
-    VisitReach,
-    VisitTotals,
 )
-from sync.server.db import read_snapshot
+from sync.server.db import read_snapshot, write_begin
 
 __all__ = ["HqSource", "hq_source"]
 
-_REASONS = {m.value: m for m in VisitReason}
+_LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
+_KEEP_LOCK = 7_413_211
+"""The advisory lock serialising reports that store kept figures (PostgreSQL)."""
 
 
 def _in_sites(column: ColumnElement[Any], sites: SiteScope) -> ColumnElement[bool]:
@@ -75,6 +87,13 @@ def _in_sites(column: ColumnElement[Any], sites: SiteScope) -> ColumnElement[boo
     if sites is None:
         return literal(True)
     return column.in_(sorted(set(sites)))
+
+
+def _in_persons(column: Any, only: PersonScope) -> ColumnElement[bool]:
+    """``column IN (only)``, or true for every person."""
+    if only is None:
+        return literal(True)
+    return column.in_(sorted(only))
 
 
 def _midnight(day: date) -> datetime:
@@ -86,65 +105,91 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 
 
 class HqSource:
-    """:class:`fieldkit.reports.source.ReportSource` over HQ's projection, on ``conn``."""
+    """:class:`fieldkit.reports.source.ReportSource` over HQ's projection, on ``conn``;
+    kept figures are stored through ``engine`` (none without one)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, engine: Engine | None = None) -> None:
         self.conn = conn
+        self.engine = engine
 
     def _rows(self, stmt: Executable) -> Sequence[Any]:
         """All the rows of one statement, fetched at once (row by row costs a driver call each)."""
         return self.conn.execute(stmt).all()
 
+    def reading(self) -> nullcontext[object]:
+        """The connection reads one snapshot already (:func:`hq_source`)."""
+        return nullcontext(self)
+
+    def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
+        """The valid kept figures at ``sites`` added up, and the persons to replay."""
+        found = []
+        for make in (_LAYOUT.tally_sql, _LAYOUT.unvisited_sql, _LAYOUT.stale_sql):
+            params = kept_params(quarter, key)
+            found.append(self.conn.execute(text(make(sites, params)), params).all())
+        return kept_figures(*found)
+
+    def keep(self, quarter: Quarter, key: str, figures: Sequence[PersonQuarter]) -> None:
+        """Store ``figures`` in a transaction of its own (reports storing the same quarter
+        wait for each other); nothing without an engine."""
+        if self.engine is None:
+            return
+        with write_begin(self.engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEEP_LOCK})
+            base = kept_params(quarter, key)
+            conn.execute(text(PRUNE_SQL), base)
+            ids = [f.person_id for f in figures]
+            for start in range(0, len(ids), 1000):
+                params = dict(base)
+                where = in_values("person_id", ids[start : start + 1000], params, "p")
+                conn.execute(text(DELETE_SQL + where), params)
+            rows = [f.row(quarter, key) for f in figures]
+            for start in range(0, len(rows), 5000):
+                conn.execute(insert(kept_tables.replay), rows[start : start + 5000])
+
     def sites(self) -> Sequence[SiteRow]:
         """Every site."""
         s = p.site.c
-        rows = self._rows(select(s.id, s.name, s.kind, s.county, s.deleted))
-        return [SiteRow(i, n, SiteKind(k), c, bool(d)) for i, n, k, c, d in rows]
+        return decode.site_rows(self._rows(select(s.id, s.name, s.kind, s.county, s.deleted)))
 
     def teams(self, sites: SiteScope) -> Sequence[TeamRow]:
         """Every volunteer team based at ``sites``."""
         t = p.team.c
-        rows = self._rows(
-            select(t.id, t.name, t.site_id, t.deleted).where(_in_sites(t.site_id, sites))
+        return decode.team_rows(
+            self._rows(
+                select(t.id, t.name, t.site_id, t.deleted).where(_in_sites(t.site_id, sites))
+            )
         )
-        return [TeamRow(i, n, s, bool(d)) for i, n, s, d in rows]
 
-    def persons(self, sites: SiteScope) -> Sequence[PersonRow]:
+    def persons(self, sites: SiteScope, only: PersonScope = None) -> Sequence[PersonRow]:
         """The live persons at ``sites``."""
         c = p.person.c
         rows = self._rows(
             select(
                 c.id, c.code, c.name, c.site_id, c.address, c.phone, c.category, c.tier,
                 c.status, c.birth_date,
-            ).where(_in_sites(c.site_id, sites))
+            ).where(_in_sites(c.site_id, sites), _in_persons(c.id, only))
         )  # fmt: skip
-        categories = {m.value: m for m in Category}
-        tiers = {m.value: m for m in Tier}
-        statuses = {m.value: m for m in Status}
-        new = tuple.__new__  # many thousands: skip the named tuple's __new__
-        return [
-            new(PersonRow, (
-                pid, code, name, site, address, phone, categories[cat], tiers[tier],
-                statuses[status], birth,
-            ))
-            for pid, code, name, site, address, phone, cat, tier, status, birth in rows
-        ]  # fmt: skip
+        return decode.person_rows(rows, decode.typed_day)
 
-    def events(self, until: date, sites: SiteScope) -> Sequence[EventRow]:
+    def events(
+        self, until: date, sites: SiteScope, only: PersonScope = None
+    ) -> Sequence[EventRow]:
         """The live events of live persons at ``sites`` up to ``until``, in date order
         (same-day events in the order they were made: UUIDv7 ids follow time)."""
         e, c = p.event.c, p.person.c
         stmt = (
             select(e.person_id, e.kind, e.happened_on)
             .join_from(p.event, p.person, c.id == e.person_id)
-            .where(e.happened_on <= until, _in_sites(c.site_id, sites))
+            .where(
+                e.happened_on <= until, _in_sites(c.site_id, sites), _in_persons(c.id, only)
+            )
             .order_by(e.happened_on, e.id)
         )
-        kinds = {m.value: m for m in EventKind}
-        return [EventRow(pid, kinds[kind], day) for pid, kind, day in self._rows(stmt)]
+        return decode.event_rows(self._rows(stmt), decode.typed_day)
 
     def visits_between(
-        self, since: date, before: date, sites: SiteScope
+        self, since: date, before: date, sites: SiteScope, only: PersonScope = None
     ) -> Mapping[str, Sequence[VisitFact]]:
         """Per live person at ``sites``, their live visits in ``[since, before)``, in order."""
         v, c = p.visit.c, p.person.c
@@ -155,21 +200,15 @@ class HqSource:
                 v.visited_at >= _midnight(since),
                 v.visited_at < _midnight(before),
                 _in_sites(c.site_id, sites),
+                _in_persons(v.person_id, only),
             )
             .order_by(v.visited_at, v.id)
         )
-        out: dict[str, list[VisitFact]] = {}
-        reasons, new = _REASONS, tuple.__new__
-        for pid, at, reason, owes, due in self._rows(stmt):
-            fact = new(VisitFact, (at.date(), reasons[reason], bool(owes), due))
-            mine = out.get(pid)
-            if mine is None:
-                out[pid] = [fact]
-            else:
-                mine.append(fact)
-        return out
+        return decode.visit_facts(self._rows(stmt), decode.typed_day)
 
-    def latest_visits_before(self, day: date, sites: SiteScope) -> Mapping[str, VisitFact]:
+    def latest_visits_before(
+        self, day: date, sites: SiteScope, only: PersonScope = None
+    ) -> Mapping[str, VisitFact]:
         """Per live person at ``sites``, their latest live visit before ``day`` (one index
         seek per person on ``(person_id, visited_at)``)."""
         v, c = p.visit.c, p.person.c
@@ -186,12 +225,9 @@ class HqSource:
         stmt = (
             select(c.id, v.visited_at, v.reason, v.follow_up_owed, v.follow_up_due)
             .join_from(p.person, p.visit, v.id == latest)
-            .where(_in_sites(c.site_id, sites))
+            .where(_in_sites(c.site_id, sites), _in_persons(c.id, only))
         )
-        return {
-            pid: VisitFact(at.date(), _REASONS[reason], bool(owes), due)
-            for pid, at, reason, owes, due in self._rows(stmt)
-        }
+        return decode.latest_facts(self._rows(stmt), decode.typed_day)
 
     def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
         """The quarter's live visits per site and reason, and the persons they reached per
@@ -224,14 +260,7 @@ class HqSource:
             per_person.c.site, null(), func.count(), _count_if(per_person.c.given == 1),
             literal(0), literal(0),
         ).group_by(per_person.c.site)  # fmt: skip
-        totals: list[VisitTotals] = []
-        reached: list[VisitReach] = []
-        for site, reason, n, counted, fen, goods in self._rows(union_all(by_reason, reach)):
-            if reason is None:  # a site's persons: visited, and given money or goods
-                reached.append(VisitReach(site, n, counted))
-            else:
-                totals.append(VisitTotals(site, _REASONS[reason], n, counted, int(fen or 0), goods))
-        return VisitFigures(totals, reached)
+        return decode.visit_figures(self._rows(union_all(by_reason, reach)))
 
     def consultation_counts(
         self, quarter: Quarter, sites: SiteScope
@@ -245,8 +274,7 @@ class HqSource:
             )
             .group_by(c.site_id, c.topic)
         )
-        topics = {m.value: m for m in ConsultTopic}
-        return [ConsultationCount(site, topics[topic], n) for site, topic, n in self._rows(stmt)]
+        return decode.consultation_counts(self._rows(stmt))
 
     def activity_counts(self, quarter: Quarter, sites: SiteScope) -> Sequence[ActivityCount]:
         """The quarter's live service activities per team and kind."""
@@ -263,11 +291,7 @@ class HqSource:
             )
             .group_by(a.team_id, a.kind)
         )  # fmt: skip
-        kinds = {m.value: m for m in ActivityKind}
-        return [
-            ActivityCount(team, kinds[kind], n, int(times), int(reached), int(minutes))
-            for team, kind, n, times, reached, minutes in self._rows(stmt)
-        ]
+        return decode.activity_counts(self._rows(stmt))
 
 
 @contextmanager
@@ -277,6 +301,6 @@ def hq_source(url: str) -> Iterator[HqSource]:
     engine = open_hq(url)
     try:
         with read_snapshot(engine) as conn, conn.begin():
-            yield HqSource(conn)
+            yield HqSource(conn, engine)
     finally:
         engine.dispose()

@@ -60,8 +60,18 @@ from fieldkit.reports.model import (
     VisitsRow,
     zero_counts,
 )
+from fieldkit.reports.kept import (
+    OUTCOME_COLUMNS,
+    KeptFigures,
+    PersonQuarter,
+    StalePerson,
+    TallyRow,
+    UnvisitedRow,
+    person_quarter,
+    replay_key,
+)
 from fieldkit.reports.quarter import Quarter, id_created_on
-from fieldkit.reports.replay import Outcome, PersonHistory, Replay, status_on
+from fieldkit.reports.replay import Outcome, PersonHistory, Replay
 from fieldkit.reports.source import (
     EventRow,
     PersonRow,
@@ -73,7 +83,6 @@ from sync.gcpause import gc_paused
 __all__ = ["DEFAULT_BUREAU", "ReportError", "build_report", "bureau_name", "collation_key"]
 
 DEFAULT_BUREAU = "老干部局"
-_GONE = (Status.MOVED, Status.DECEASED)
 
 
 def collation_key(name: str) -> bytes:
@@ -129,41 +138,23 @@ class _Sites:
         return sorted(refs.values(), key=lambda r: (collation_key(r.name), r.id))
 
 
-def _served(
-    person: PersonRow, events: Sequence[EventRow], created: date | None, q: Quarter
-) -> bool:
-    if created is not None and created > q.end:
-        return False
-    return status_on(person, events, q.start - timedelta(days=1)) not in _GONE
-
-
-def _persons_section(
-    persons: Sequence[PersonRow],
-    events: Mapping[str, Sequence[EventRow]],
-    created: Mapping[str, date | None],
-    quarter: Quarter,
-    sites: _Sites,
-) -> Section[PersonsRow]:
+def _persons_section(tally: Iterable[TallyRow], sites: _Sites) -> Section[PersonsRow]:
     served: Counter[str] = Counter()
     by_category: dict[str, Counter[Category]] = defaultdict(Counter)
     by_tier: dict[str, Counter[Tier]] = defaultdict(Counter)
     new: Counter[str] = Counter()
     moved: Counter[str] = Counter()
     deceased: Counter[str] = Counter()
-    for p in persons:
-        mine = events.get(p.id, ())
-        if not _served(p, mine, created[p.id], quarter):
+    for t in tally:
+        if not t.served:
             continue
-        site = p.site_id
-        served[site] += 1
-        by_category[site][p.category] += 1
-        by_tier[site][p.tier] += 1
-        made = created[p.id]
-        if made is not None and quarter.contains_day(made):
-            new[site] += 1
-        kinds = {e.kind for e in mine if quarter.contains_day(e.happened_on)}
-        moved[site] += EventKind.MOVED in kinds
-        deceased[site] += EventKind.DECEASED in kinds
+        site = t.site_id
+        served[site] += t.served
+        by_category[site][t.category] += t.served
+        by_tier[site][t.tier] += t.served
+        new[site] += t.new_file
+        moved[site] += t.moved_away
+        deceased[site] += t.deceased
     rows = tuple(
         PersonsRow(
             site=ref,
@@ -207,44 +198,66 @@ def _visit_sections(
     )
 
 
-def _histories(
-    source: ReportSource,
-    replay: Replay,
-    persons: Sequence[PersonRow],
-    events: Mapping[str, Sequence[EventRow]],
-    created: Mapping[str, date | None],
-    sites: _Sites,
-) -> list[PersonHistory]:
-    """Every person's history for the replay (files created after the quarter left out)."""
+def _replayed(
+    source: ReportSource, replay: Replay, sites: _Sites, stale: Sequence[StalePerson] | None
+) -> tuple[list[PersonQuarter], list[UnvisitedRow]]:
+    """The figures of the persons to replay (``None``: every person in scope, at version 0),
+    and those of them left unvisited, with their files."""
     quarter = replay.quarter
-    recent = source.visits_between(replay.start, quarter.next_start, sites.scope)
-    earlier = source.latest_visits_before(replay.start, sites.scope)
+    versions = None if stale is None else {s.person_id: s.version for s in stale}
+    if versions is not None and not versions:
+        return [], []
+    only = None if versions is None or len(versions) > _BY_ID else versions
+    persons = source.persons(sites.scope, only)
+    if versions is not None and only is None:
+        persons = [p for p in persons if p.id in versions]
+    events: dict[str, list[EventRow]] = defaultdict(list)
+    for event in source.events(quarter.end, sites.scope, only):
+        events[event.person_id].append(event)
+    recent = source.visits_between(replay.start, quarter.next_start, sites.scope, only)
+    earlier = source.latest_visits_before(replay.start, sites.scope, only)
     relocation = sites.of_kind(SiteKind.RELOCATION)
     end, new = quarter.end, tuple.__new__  # many thousands: skip the named tuple's __new__
-    return [
-        new(PersonHistory, (
-            p, p.site_id in relocation, made, events.get(p.id, ()), earlier.get(p.id),
-            recent.get(p.id, ()),
-        ))
-        for p in persons
-        if (made := created[p.id]) is None or made <= end
-    ]  # fmt: skip
+    out, unvisited = [], []
+    for p in persons:
+        made = id_created_on(p.id)
+        mine = events.get(p.id, ())
+        moved_here = p.site_id in relocation
+        history = None
+        if made is None or made <= end:
+            history = new(PersonHistory, (
+                p, moved_here, made, mine, earlier.get(p.id), recent.get(p.id, ()),
+            ))  # fmt: skip
+        version = 0 if versions is None else versions[p.id]
+        one = person_quarter(p, mine, made, history, replay, version, moved_here)
+        out.append(one)
+        if one.unvisited:
+            unvisited.append(
+                UnvisitedRow(p.id, p.code, p.name, p.address, p.phone, p.site_id, one.last_visit)
+            )
+    return out, unvisited
+
+
+_BY_ID = 10_000
+"""Up to this many persons to replay are read by id; more, with their whole scope."""
 
 
 def _care_sections(
-    replay: Replay, histories: Sequence[PersonHistory], sites: _Sites
+    tally: Iterable[TallyRow], sites: _Sites
 ) -> tuple[Section[CarePlanSiteRow], Section[CarePlanKindRow]]:
-    tally = replay.tally(histories)
     per_site: dict[str, Outcomes] = defaultdict(Outcomes)
     per_kind: dict[TaskKind, Outcomes] = defaultdict(Outcomes)
-    for (site, kind, outcome), n in tally.items():
-        one = Outcomes(
-            on_time=n if outcome is Outcome.ON_TIME else 0,
-            late=n if outcome is Outcome.LATE else 0,
-            missed=n if outcome is Outcome.MISSED else 0,
-        )
-        per_site[site] += one
-        per_kind[kind] += one
+    for t in tally:
+        for (kind, outcome, _), n in zip(OUTCOME_COLUMNS, t.outcomes, strict=True):
+            if not n:
+                continue
+            one = Outcomes(
+                on_time=n if outcome is Outcome.ON_TIME else 0,
+                late=n if outcome is Outcome.LATE else 0,
+                missed=n if outcome is Outcome.MISSED else 0,
+            )
+            per_site[t.site_id] += one
+            per_kind[kind] += one
     by_site = tuple(
         CarePlanSiteRow(ref, per_site.get(ref.id, Outcomes())) for ref in sites.rows_for(per_site)
     )
@@ -255,27 +268,13 @@ def _care_sections(
     )
 
 
-def _unvisited(
-    histories: Sequence[PersonHistory], quarter: Quarter, sites: _Sites
-) -> tuple[UnvisitedResident, ...]:
-    end = quarter.end
-    since = quarter.next_start.replace(year=quarter.next_start.year - 1)
-    out = []
-    for h in histories:
-        site = sites.ref(h.person.site_id)
-        if site.kind is not SiteKind.RELOCATION:
-            continue
-        if status_on(h.person, h.events, end) in _GONE:
-            continue
-        last = h.visits[-1] if h.visits else h.before
-        if last is not None and last.day >= since:
-            continue
-        p = h.person
-        out.append(
-            UnvisitedResident(
-                site, p.id, p.code, p.name, p.address, p.phone, last.day if last else None
-            )
+def _unvisited(listed: Iterable[UnvisitedRow], sites: _Sites) -> tuple[UnvisitedResident, ...]:
+    out = [
+        UnvisitedResident(
+            sites.ref(u.site_id), u.person_id, u.code, u.name, u.address, u.phone, u.last_visit
         )
+        for u in listed
+    ]
     out.sort(key=lambda r: (collation_key(r.site.name), r.site.id, r.code, r.person_id))
     return tuple(out)
 
@@ -347,30 +346,36 @@ def _build(
     money_hidden: bool,
     exact_replay: bool,
 ) -> QuarterlyReport:
-    """:func:`build_report` itself."""
-    site_rows = source.sites()
-    sites = _Sites(site_rows, site_id)
-    persons = source.persons(sites.scope)
-    events: dict[str, list[EventRow]] = defaultdict(list)
-    for event in source.events(quarter.end, sites.scope):
-        events[event.person_id].append(event)
-    created = {p.id: id_created_on(p.id) for p in persons}
+    """:func:`build_report` itself: the kept figures still valid, the persons replayed
+    instead (all of them for ``exact_replay``, which keeps nothing), then the rest in SQL.
+    The persons replayed are kept for the next report once the tables are made."""
     replay = Replay(quarter, policy or default_policy(), exact=exact_replay)
-    histories = _histories(source, replay, persons, events, created, sites)
-    visits, money = _visit_sections(source, quarter, sites)
-    care_by_site, care_by_kind = _care_sections(replay, histories, sites)
-    return QuarterlyReport(
-        bureau=bureau or bureau_name(site_rows),
-        quarter=quarter,
-        site=sites.chosen,
-        made_on=made_on or date.today(),
-        persons=_persons_section(persons, events, created, quarter, sites),
-        visits=visits,
-        care_by_site=care_by_site,
-        care_by_kind=care_by_kind,
-        unvisited=_unvisited(histories, quarter, sites),
-        money=money,
-        consultations=_consultations(source, quarter, sites),
-        activities=_activities(source, quarter, sites),
-        money_hidden=money_hidden,
-    )
+    key = replay_key(replay.policy)
+    with source.reading():
+        site_rows = source.sites()
+        sites = _Sites(site_rows, site_id)
+        kept = KeptFigures((), (), ()) if exact_replay else source.kept(quarter, key, sites.scope)
+        fresh, fresh_unvisited = _replayed(
+            source, replay, sites, None if exact_replay else kept.stale
+        )
+        tally = [*kept.tally, *map(TallyRow.of, fresh)]
+        visits, money = _visit_sections(source, quarter, sites)
+        care_by_site, care_by_kind = _care_sections(tally, sites)
+        report = QuarterlyReport(
+            bureau=bureau or bureau_name(site_rows),
+            quarter=quarter,
+            site=sites.chosen,
+            made_on=made_on or date.today(),
+            persons=_persons_section(tally, sites),
+            visits=visits,
+            care_by_site=care_by_site,
+            care_by_kind=care_by_kind,
+            unvisited=_unvisited([*kept.unvisited, *fresh_unvisited], sites),
+            money=money,
+            consultations=_consultations(source, quarter, sites),
+            activities=_activities(source, quarter, sites),
+            money_hidden=money_hidden,
+        )
+    if fresh and not exact_replay:
+        source.keep(quarter, key, fresh)
+    return report

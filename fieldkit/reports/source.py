@@ -22,8 +22,9 @@ Rules every implementation keeps:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from fieldkit.domain.vocab import (
     ActivityKind,
@@ -37,6 +38,9 @@ from fieldkit.domain.vocab import (
 )
 from fieldkit.reports.quarter import Quarter
 
+if TYPE_CHECKING:
+    from fieldkit.reports.kept import KeptFigures, PersonQuarter
+
 __all__ = [
     "ActivityCount",
     "ConsultationCount",
@@ -44,6 +48,7 @@ __all__ = [
     "PersonRow",
     "ReportSource",
     "SiteRow",
+    "PersonScope",
     "SiteScope",
     "TeamRow",
     "VisitFact",
@@ -54,6 +59,8 @@ __all__ = [
 
 SiteScope = Collection[str] | None
 """Site ids to report on, or ``None`` for every site."""
+PersonScope = Collection[str] | None
+"""Person ids to read (within the site scope), or ``None`` for every person there."""
 
 
 class SiteRow(NamedTuple):
@@ -153,7 +160,25 @@ class VisitFigures(NamedTuple):
 
 
 class ReportSource(Protocol):
-    """The figures behind the quarterly tables, each read in one query."""
+    """The figures behind the quarterly tables, each read in one query.
+
+    The persons, events and visits are read only for the persons whose kept figures
+    (:mod:`fieldkit.reports.kept`) are missing or stale; ``only`` names them.
+    """
+
+    def reading(self) -> AbstractContextManager[object]:
+        """Every read made inside it sees one snapshot of the records."""
+        ...
+
+    def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
+        """The kept figures of ``quarter`` under the policy ``key`` still valid for the
+        live persons at ``sites``, added up, and the persons to replay instead."""
+        ...
+
+    def keep(self, quarter: Quarter, key: str, figures: Sequence[PersonQuarter]) -> None:
+        """Store ``figures`` (replacing the persons' earlier rows), in a transaction of
+        its own."""
+        ...
 
     def sites(self) -> Sequence[SiteRow]:
         """Every site (tombstoned ones too, flagged)."""
@@ -163,23 +188,27 @@ class ReportSource(Protocol):
         """Every volunteer team based at ``sites`` (tombstoned ones too, flagged)."""
         ...
 
-    def persons(self, sites: SiteScope) -> Sequence[PersonRow]:
+    def persons(self, sites: SiteScope, only: PersonScope = None) -> Sequence[PersonRow]:
         """The live persons living at ``sites``."""
         ...
 
-    def events(self, until: date, sites: SiteScope) -> Sequence[EventRow]:
+    def events(
+        self, until: date, sites: SiteScope, only: PersonScope = None
+    ) -> Sequence[EventRow]:
         """The live events of live persons at ``sites`` dated on or before ``until``,
         in date order (same-day events in the order they were recorded)."""
         ...
 
     def visits_between(
-        self, since: date, before: date, sites: SiteScope
+        self, since: date, before: date, sites: SiteScope, only: PersonScope = None
     ) -> Mapping[str, Sequence[VisitFact]]:
         """Per live person at ``sites``: their live visits from the day ``since`` to before
         the day ``before``, in time order (same-time visits in the order stored)."""
         ...
 
-    def latest_visits_before(self, day: date, sites: SiteScope) -> Mapping[str, VisitFact]:
+    def latest_visits_before(
+        self, day: date, sites: SiteScope, only: PersonScope = None
+    ) -> Mapping[str, VisitFact]:
         """Per live person at ``sites``: their latest live visit before the day ``day``
         (same-time visits: the one stored last)."""
         ...

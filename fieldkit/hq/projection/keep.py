@@ -4,8 +4,9 @@
 (:class:`sync.server.settings.ServerSettings`): it gets every record a push (or an
 HQ write) left behind, children a parent's move carried along included, with
 their final values, and upserts their projection rows or removes them (a
-tombstone, or a record the projection holds no row for). It commits or rolls
-back with the push, so the projection never lags behind ``sync_record``.
+tombstone, or a record the projection holds no row for), after raising the
+version of every person they touch (:mod:`.kept`). It commits or rolls back with
+the push, so the projection never lags behind ``sync_record``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete
 
+from fieldkit.hq.projection.kept import bump_versions
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
 from sync.server.records import upsert
 from sync.server.settings import WrittenRecord
@@ -38,7 +40,9 @@ def remove_rows(conn: Connection, table: Table, ids: Iterable[str]) -> None:
 
 
 def keep_current(conn: Connection, written: Sequence[WrittenRecord]) -> None:
-    """Bring the projection rows of the ``written`` records to their final values."""
+    """Bring the projection rows of the ``written`` records to their final values, and
+    raise the versions of the persons they touch (their kept report figures are stale)."""
+    bump_versions(conn, written)
     rows: dict[str, list[dict[str, Any]]] = {}
     gone: dict[str, list[str]] = {}
     for rec in written:

@@ -1,11 +1,14 @@
 """Rebuilding the projection from ``sync_record`` (after a restore, or a migration that
-adds a column): emptied and refilled in one transaction, table by table."""
+adds a column): emptied and refilled in one transaction, table by table. The report
+figures kept per person are dropped with it (they were made from the rows replaced);
+the persons' versions stay, so they never go back to a value a dropped row had."""
 
 from __future__ import annotations
 
 import orjson
 from sqlalchemy import Connection, delete, insert, select
 
+from fieldkit.hq.projection.kept import replay
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
 from sync.server import tables as sync_tables
 
@@ -18,6 +21,7 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
     """Empty the projection and fill it from every stored record; rows per synced table."""
     r = sync_tables.record.c
     counts: dict[str, int] = {}
+    conn.execute(delete(replay))
     for tbl, how in PROJECTED.items():
         conn.execute(delete(how.table))
         counts[tbl] = 0

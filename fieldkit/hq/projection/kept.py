@@ -1,0 +1,97 @@
+"""The care-plan figures kept per person and quarter at HQ, and the versions that say
+whether they are still valid (:mod:`fieldkit.reports.kept` tells how they are used).
+
+- ``report_person_version``: one row per person whose file, events or visits were
+  ever written through the hook; :func:`bump_versions` raises it in the transaction
+  of every write (a person without a row is at version 0);
+- ``report_replay``: the kept rows, made by reports (never by a push), keyed by
+  quarter, policy digest and person.
+
+A push pays one index probe per visit or event it writes (the person the projection
+held the record under, in case a correction moved it to another person) and one
+upsert per person it touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select
+
+from fieldkit.hq.projection import tables as p
+from fieldkit.reports.kept import KEPT_COLUMNS, OUTCOME_COLUMNS
+from sync.server.settings import WrittenRecord
+
+__all__ = ["bump_versions", "metadata", "person_version", "replay"]
+
+metadata = MetaData()
+"""These tables (apart from the projection's: a rebuild leaves the versions alone)."""
+
+person_version = Table(
+    "report_person_version",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+_TEXT = {"quarter": 8, "policy": 32, "person_id": 64, "site_id": 64, "category": 32,
+         "tier": 32, "last_visit": 10}  # fmt: skip
+replay = Table(
+    "report_replay",
+    metadata,
+    *(
+        Column(
+            name,
+            String(_TEXT[name]) if name in _TEXT else Integer,
+            primary_key=name in ("quarter", "policy", "person_id"),
+            nullable=name == "last_visit",
+        )
+        for name in KEPT_COLUMNS
+    ),
+)
+assert len(KEPT_COLUMNS) == 14 + len(OUTCOME_COLUMNS)
+
+_PERSON_CHILDREN = {"visit": p.visit, "person_event": p.event}
+"""Synced tables whose records belong to a person, with their projection table."""
+_CHUNK = 1000
+
+
+def _touched(conn: Connection, written: Sequence[WrittenRecord]) -> set[str]:
+    """The persons whose file, events or visits ``written`` changes: each record's person
+    now, and the one the projection holds it under (a record moved to another person)."""
+    persons: set[str] = set()
+    children: dict[str, list[str]] = {}
+    for rec in written:
+        if rec.tbl == "person":
+            persons.add(rec.id)
+        elif rec.tbl in _PERSON_CHILDREN:
+            person_id = rec.data.get("person_id")
+            if isinstance(person_id, str):
+                persons.add(person_id)
+            children.setdefault(rec.tbl, []).append(rec.id)
+    for tbl, ids in children.items():
+        table = _PERSON_CHILDREN[tbl]
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            found = conn.execute(select(table.c.person_id).where(table.c.id.in_(chunk)))
+            persons.update(row[0] for row in found)
+    return persons
+
+
+def bump_versions(conn: Connection, written: Sequence[WrittenRecord]) -> None:
+    """Raise the version of every person ``written`` touches (call before the projection
+    rows are written: it reads the persons they were held under)."""
+    persons = sorted(_touched(conn, written))  # one lock order for concurrent writes
+    if not persons:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(person_version)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["person_id"], set_={"version": person_version.c.version + 1}
+    )
+    for start in range(0, len(persons), _CHUNK * 5):
+        chunk = persons[start : start + _CHUNK * 5]
+        conn.execute(stmt, [{"person_id": pid, "version": 1} for pid in chunk])
