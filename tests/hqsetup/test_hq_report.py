@@ -8,7 +8,8 @@ per site then pulls its site. HQ's report (``HqSource`` over the projection kept
 in the push transaction) must equal the admin laptop's report, and each of its
 site rows the staff laptop's report of that site; the sums of the laptops' site
 reports are HQ's totals. Rebuilding the projection from ``sync_record`` gives
-exactly the rows the pushes kept.
+exactly the rows the pushes kept. The care-plan figures HQ keeps per person and
+quarter are replayed again for exactly the persons later pushes touched.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from sqlalchemy import select
 
 from fieldkit.domain.models import Person, Visit
 from fieldkit.hq.projection import tables as projection
-from fieldkit.hq.report_source import hq_source
+from fieldkit.hq.report_source import HqSource, hq_source
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
+from fieldkit.reports.kept import KeptFigures
 from fieldkit.reports.model import (
     ActivitiesRow,
     ConsultationsRow,
@@ -33,6 +35,8 @@ from fieldkit.reports.model import (
     PersonsRow,
     VisitsRow,
 )
+from fieldkit.reports.quarter import Quarter
+from fieldkit.reports.source import SiteScope
 from fieldkit.store import Store
 from fieldkit.store.records import VisitInput, record_visit
 from sync.server.db import make_engine
@@ -211,3 +215,50 @@ def test_the_report_command_at_hq_writes_the_admin_laptops_file(
     out = run_cli("report", "--quarter", "2026Q4", "--site", "石桥村", "--database-url",
                   hq.database_url, "--out", str(at_hq), "--lang", "en")  # fmt: skip
     assert "site 石桥村" in out
+
+
+class _Watched(HqSource):
+    """HQ's source remembering whom each report replayed."""
+
+    replayed: set[str]
+
+    def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
+        found = super().kept(quarter, key, sites)
+        self.replayed = {s.person_id for s in found.stale}
+        return found
+
+
+def _watched_report(url: str, **options: Any) -> tuple[QuarterlyReport, set[str]]:
+    with hq_source(url) as plain:
+        source = _Watched(plain.conn, plain.engine)
+        report = build_report(source, Q4, made_on=DAY, **options)
+        return report, getattr(source, "replayed", set())
+
+
+def test_the_figures_hq_keeps_follow_later_pushes(
+    synced: tuple[Hq, County, dict[str, Path]],
+) -> None:
+    hq, county, laptops = synced
+    first, replayed = _watched_report(hq.database_url)
+    assert len(replayed) == 9, "the first report at HQ replays every live person"
+    assert _watched_report(hq.database_url) == (first, set()), "then nobody"
+    _later_edits(county, laptops["admin"], laptops["石桥村"])
+    for site in SITES:
+        _sync(laptops[site])
+    later, replayed = _watched_report(hq.database_url)
+    # B-1 moved to 幸福安置点, A-1's visits voided and corrected, B-2 visited again
+    assert replayed == {county["B-1"], county["A-1"], county["B-2"]}
+    assert later != first
+    assert later == _watched_report(hq.database_url, exact_replay=True)[0]
+    assert later == _report(laptops["admin"]), "HQ and the admin laptop still agree"
+    parts = {key: _report(laptops[site], county[key]) for site, key in SITES.items()}
+    assert PersonsRow.sum(p.persons.total for p in parts.values()) == later.persons.total
+    assert VisitsRow.sum(p.visits.total for p in parts.values()) == later.visits.total
+    assert MoneyRow.sum(p.money.total for p in parts.values()) == later.money.total
+    for row in later.care_by_site.rows:
+        part = parts[next(k for s, k in SITES.items() if s == row.site.name)]
+        assert part.care_by_site.rows == (row,)
+    out = hq.admin("rebuild-reports", "--lang", "en")
+    assert "visit" in out
+    rebuilt, replayed = _watched_report(hq.database_url)
+    assert len(replayed) == 9 and rebuilt == later, "a rebuild drops the kept figures"
