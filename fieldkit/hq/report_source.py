@@ -172,18 +172,14 @@ class HqSource:
         )  # fmt: skip
         return decode.person_rows(rows, decode.typed_day)
 
-    def events(
-        self, until: date, sites: SiteScope, only: PersonScope = None
-    ) -> Sequence[EventRow]:
+    def events(self, until: date, sites: SiteScope, only: PersonScope = None) -> Sequence[EventRow]:
         """The live events of live persons at ``sites`` up to ``until``, in date order
         (same-day events in the order they were made: UUIDv7 ids follow time)."""
         e, c = p.event.c, p.person.c
         stmt = (
             select(e.person_id, e.kind, e.happened_on)
             .join_from(p.event, p.person, c.id == e.person_id)
-            .where(
-                e.happened_on <= until, _in_sites(c.site_id, sites), _in_persons(c.id, only)
-            )
+            .where(e.happened_on <= until, _in_sites(c.site_id, sites), _in_persons(c.id, only))
             .order_by(e.happened_on, e.id)
         )
         return decode.event_rows(self._rows(stmt), decode.typed_day)

@@ -30,19 +30,27 @@ What each figure counts (every site: the person's current site, see the source):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
 
 from fieldkit.domain.careplan import Policy, TaskKind, default_policy
 from fieldkit.domain.vocab import (
     ActivityKind,
     Category,
     ConsultTopic,
-    EventKind,
     SiteKind,
-    Status,
     Tier,
     VisitReason,
+)
+from fieldkit.reports.kept import (
+    OUTCOME_COLUMNS,
+    KeptFigures,
+    PersonQuarter,
+    StalePerson,
+    TallyRow,
+    UnvisitedRow,
+    person_quarter,
+    replay_key,
 )
 from fieldkit.reports.model import (
     ActivitiesRow,
@@ -60,21 +68,10 @@ from fieldkit.reports.model import (
     VisitsRow,
     zero_counts,
 )
-from fieldkit.reports.kept import (
-    OUTCOME_COLUMNS,
-    KeptFigures,
-    PersonQuarter,
-    StalePerson,
-    TallyRow,
-    UnvisitedRow,
-    person_quarter,
-    replay_key,
-)
 from fieldkit.reports.quarter import Quarter, id_created_on
 from fieldkit.reports.replay import Outcome, PersonHistory, Replay
 from fieldkit.reports.source import (
     EventRow,
-    PersonRow,
     ReportSource,
     SiteRow,
 )

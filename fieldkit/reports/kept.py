@@ -155,8 +155,7 @@ def person_quarter(
     created after the quarter: not served, nothing due, not listed)."""
     quarter = replay.quarter
     served = history is not None and (
-        status_on(person, events, quarter.start - timedelta(days=1))
-        not in _GONE
+        status_on(person, events, quarter.start - timedelta(days=1)) not in _GONE
     )
     kinds = {e.kind for e in events if quarter.contains_day(e.happened_on)} if served else set()
     outcomes: dict[tuple[TaskKind, Outcome], int] = {}
@@ -317,8 +316,16 @@ def kept_figures(rows: Iterable[Sequence[Any]], unvisited: Iterable[Sequence[Any
     categories = {m.value: m for m in Category}
     tiers = {m.value: m for m in Tier}
     tally = [
-        TallyRow(site, categories[cat], tiers[tier], int(served), int(new), int(moved),
-                 int(died), tuple(int(n) for n in outcomes))  # fmt: skip
+        TallyRow(
+            site,
+            categories[cat],
+            tiers[tier],
+            int(served),
+            int(new),
+            int(moved),
+            int(died),
+            tuple(int(n) for n in outcomes),
+        )
         for site, cat, tier, served, new, moved, died, *outcomes in rows
     ]
     listed = [

@@ -129,8 +129,7 @@ def visit_figures(rows: Iterable[Sequence[Any]]) -> VisitFigures:
             reach.append(VisitReach(site, int(n), int(counted)))
         else:
             totals.append(
-                VisitTotals(site, _REASONS[reason], int(n), int(counted), int(fen or 0),
-                            int(goods))  # fmt: skip
+                VisitTotals(site, _REASONS[reason], int(n), int(counted), int(fen or 0), int(goods))
             )
     return VisitFigures(totals, reach)
 

@@ -46,9 +46,9 @@ __all__ = [
     "ConsultationCount",
     "EventRow",
     "PersonRow",
+    "PersonScope",
     "ReportSource",
     "SiteRow",
-    "PersonScope",
     "SiteScope",
     "TeamRow",
     "VisitFact",
@@ -192,9 +192,7 @@ class ReportSource(Protocol):
         """The live persons living at ``sites``."""
         ...
 
-    def events(
-        self, until: date, sites: SiteScope, only: PersonScope = None
-    ) -> Sequence[EventRow]:
+    def events(self, until: date, sites: SiteScope, only: PersonScope = None) -> Sequence[EventRow]:
         """The live events of live persons at ``sites`` dated on or before ``until``,
         in date order (same-day events in the order they were recorded)."""
         ...

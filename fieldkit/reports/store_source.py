@@ -157,9 +157,7 @@ class StoreSource:
         )
         return decode.person_rows(self._rows(sql, params), decode.iso_days())
 
-    def events(
-        self, until: date, sites: SiteScope, only: PersonScope = None
-    ) -> Sequence[EventRow]:
+    def events(self, until: date, sites: SiteScope, only: PersonScope = None) -> Sequence[EventRow]:
         """The live events of live persons at ``sites`` up to ``until``, in date order."""
         params: dict[str, Any] = {"until": until.isoformat()}
         sql = (

@@ -24,7 +24,8 @@ _LOCK = threading.Lock()
 
 # Objects that migrations create by hand (the visit summary of 0003 and the
 # indexes its queries use, the roster's search index of 0004 with the tables FTS5
-# makes for it, the search keys of 0007, the report figures kept by 0008) are not in the SQLModel metadata.
+# makes for it, the search keys of 0007, the report figures kept by 0008) are not
+# in the SQLModel metadata.
 _HAND_MADE = frozenset(
     {
         "visit_summary",
