@@ -80,6 +80,8 @@ __all__ = ["HqSource", "hq_source"]
 _LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
 _KEEP_LOCK = 7_413_211
 """The advisory lock serialising reports that store kept figures (PostgreSQL)."""
+_ANALYZE_FROM = 1000
+"""Storing this many rows or more refreshes the table's planner statistics."""
 
 
 def _in_sites(column: ColumnElement[Any], sites: SiteScope) -> ColumnElement[bool]:
@@ -146,6 +148,9 @@ class HqSource:
             rows = [f.row(quarter, key) for f in figures]
             for start in range(0, len(rows), 5000):
                 conn.execute(insert(kept_tables.replay), rows[start : start + 5000])
+            if conn.dialect.name == "postgresql" and len(rows) >= _ANALYZE_FROM:
+                # the planner must know the quarter's rows are there (hash joins, not loops)
+                conn.execute(text(f"ANALYZE {kept_tables.replay.name}"))
 
     def sites(self) -> Sequence[SiteRow]:
         """Every site."""

@@ -7,17 +7,17 @@ whether they are still valid (:mod:`fieldkit.reports.kept` tells how they are us
 - ``report_replay``: the kept rows, made by reports (never by a push), keyed by
   quarter, policy digest and person.
 
-A push pays one index probe per visit or event it writes (the person the projection
-held the record under, in case a correction moved it to another person) and one
-upsert per person it touched.
+A push pays one statement (on PostgreSQL): an index probe per visit or event it
+writes (the person the projection held the record under, in case a correction moved
+it to another person) and an upsert per person it touched, in person order (one lock
+order for concurrent pushes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select, text
 
 from fieldkit.hq.projection import tables as p
 from fieldkit.reports.kept import KEPT_COLUMNS, OUTCOME_COLUMNS
@@ -81,17 +81,50 @@ def _touched(conn: Connection, written: Sequence[WrittenRecord]) -> set[str]:
 
 def bump_versions(conn: Connection, written: Sequence[WrittenRecord]) -> None:
     """Raise the version of every person ``written`` touches (call before the projection
-    rows are written: it reads the persons they were held under)."""
+    rows are written: it reads the persons they were held under). On PostgreSQL one
+    statement does it all."""
+    if conn.dialect.name == "postgresql":
+        _bump_on_postgresql(conn, written)
+        return
     persons = sorted(_touched(conn, written))  # one lock order for concurrent writes
     if not persons:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.dialects import sqlite
 
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(person_version)
+    stmt = sqlite.insert(person_version)
     stmt = stmt.on_conflict_do_update(
         index_elements=["person_id"], set_={"version": person_version.c.version + 1}
     )
     for start in range(0, len(persons), _CHUNK * 5):
         chunk = persons[start : start + _CHUNK * 5]
         conn.execute(stmt, [{"person_id": pid, "version": 1} for pid in chunk])
+
+
+_BUMP_SQL = (
+    "INSERT INTO report_person_version (person_id, version)"
+    " SELECT person_id, 1 FROM ("
+    " SELECT unnest(CAST(:persons AS text[])) AS person_id"
+    " UNION SELECT person_id FROM report_visit WHERE id = ANY(CAST(:visits AS text[]))"
+    " UNION SELECT person_id FROM report_event WHERE id = ANY(CAST(:events AS text[]))"
+    ") AS touched ORDER BY person_id"
+    " ON CONFLICT (person_id) DO UPDATE SET version = report_person_version.version + 1"
+)
+"""The persons named, and those holding the visits and events named (in one lock order)."""
+
+
+def _bump_on_postgresql(conn: Connection, written: Sequence[WrittenRecord]) -> None:
+    persons: set[str] = set()
+    ids: dict[str, list[str]] = {"visit": [], "person_event": []}
+    for rec in written:
+        if rec.tbl == "person":
+            persons.add(rec.id)
+        elif rec.tbl in ids:
+            ids[rec.tbl].append(rec.id)
+            person_id = rec.data.get("person_id")
+            if isinstance(person_id, str):
+                persons.add(person_id)
+    if persons:
+        conn.execute(
+            text(_BUMP_SQL),
+            {"persons": sorted(persons), "visits": ids["visit"], "events": ids["person_event"]},
+        )
