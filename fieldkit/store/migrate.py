@@ -42,6 +42,7 @@ _HAND_MADE = frozenset(
         "ix_person_search_key_person",
         "report_person_version",
         "report_replay",
+        "ix_report_replay_unvisited",
     }
 )
 

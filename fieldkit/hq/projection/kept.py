@@ -17,7 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+    text,
+)
 
 from fieldkit.hq.projection import tables as p
 from fieldkit.reports.kept import KEPT_COLUMNS, OUTCOME_COLUMNS
@@ -48,6 +58,13 @@ replay = Table(
             nullable=name == "last_visit",
         )
         for name in KEPT_COLUMNS
+    ),
+    Index(
+        "ix_report_replay_unvisited",
+        "quarter",
+        "policy",
+        postgresql_where=text("unvisited = 1"),
+        sqlite_where=text("unvisited = 1"),
     ),
 )
 assert len(KEPT_COLUMNS) == 14 + len(OUTCOME_COLUMNS)

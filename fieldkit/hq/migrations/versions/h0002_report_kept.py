@@ -52,6 +52,13 @@ def upgrade() -> None:
         sa.Column("last_visit", sa.String(10), nullable=True),
         *(sa.Column(name, sa.Integer, nullable=False) for name in _OUTCOMES),
     )
+    op.create_index(
+        "ix_report_replay_unvisited",
+        "report_replay",
+        ["quarter", "policy"],
+        postgresql_where=sa.text("unvisited = 1"),
+        sqlite_where=sa.text("unvisited = 1"),
+    )
 
 
 def downgrade() -> None:

@@ -76,6 +76,10 @@ def upgrade() -> None:
         " deceased INTEGER NOT NULL, unvisited INTEGER NOT NULL, last_visit TEXT"
         f"{outcomes}, PRIMARY KEY (quarter, policy, person_id))"
     )
+    op.execute(
+        "CREATE INDEX ix_report_replay_unvisited ON report_replay (quarter, policy)"
+        " WHERE unvisited = 1"
+    )
     for name, body in _triggers().items():
         op.execute(f"CREATE TRIGGER {name} {body}")
 
