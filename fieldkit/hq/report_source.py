@@ -91,7 +91,7 @@ def _in_sites(column: ColumnElement[Any], sites: SiteScope) -> ColumnElement[boo
     return column.in_(sorted(set(sites)))
 
 
-def _in_persons(column: Any, only: PersonScope) -> ColumnElement[bool]:
+def _in_persons(column: ColumnElement[Any], only: PersonScope) -> ColumnElement[bool]:
     """``column IN (only)``, or true for every person."""
     if only is None:
         return literal(True)

@@ -12,16 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from fieldkit.domain.vocab import (
-    ActivityKind,
-    Category,
-    ConsultTopic,
-    EventKind,
-    SiteKind,
-    Status,
-    Tier,
-    VisitReason,
-)
+from fieldkit.domain import vocab
 from fieldkit.reports.source import (
     ActivityCount,
     ConsultationCount,
@@ -52,7 +43,7 @@ __all__ = [
 DayOf = Callable[[Any], date]
 """A source's day value (ISO text, a date or a datetime) as a ``date``."""
 
-_REASONS = {m.value: m for m in VisitReason}
+_REASONS = {m.value: m for m in vocab.VisitReason}
 _new = tuple.__new__  # many thousands: skip the named tuple's __new__
 
 
@@ -76,7 +67,7 @@ def typed_day(value: date) -> date:
 
 def site_rows(rows: Iterable[Sequence[Any]]) -> list[SiteRow]:
     """``id, name, kind, county, deleted``."""
-    return [SiteRow(i, n, SiteKind(k), c, bool(d)) for i, n, k, c, d in rows]
+    return [SiteRow(i, n, vocab.SiteKind(k), c, bool(d)) for i, n, k, c, d in rows]
 
 
 def team_rows(rows: Iterable[Sequence[Any]]) -> list[TeamRow]:
@@ -86,9 +77,9 @@ def team_rows(rows: Iterable[Sequence[Any]]) -> list[TeamRow]:
 
 def person_rows(rows: Iterable[Sequence[Any]], day_of: DayOf) -> list[PersonRow]:
     """``id, code, name, site_id, address, phone, category, tier, status, birth_date``."""
-    categories = {m.value: m for m in Category}
-    tiers = {m.value: m for m in Tier}
-    statuses = {m.value: m for m in Status}
+    categories = {m.value: m for m in vocab.Category}
+    tiers = {m.value: m for m in vocab.Tier}
+    statuses = {m.value: m for m in vocab.Status}
     return [
         _new(PersonRow, (
             pid, code, name, site, address, phone, categories[cat], tiers[tier],
@@ -100,7 +91,7 @@ def person_rows(rows: Iterable[Sequence[Any]], day_of: DayOf) -> list[PersonRow]
 
 def event_rows(rows: Iterable[Sequence[Any]], day_of: DayOf) -> list[EventRow]:
     """``person_id, kind, happened_on``."""
-    kinds = {m.value: m for m in EventKind}
+    kinds = {m.value: m for m in vocab.EventKind}
     return [EventRow(pid, kinds[kind], day_of(day)) for pid, kind, day in rows]
 
 
@@ -136,13 +127,13 @@ def visit_figures(rows: Iterable[Sequence[Any]]) -> VisitFigures:
 
 def consultation_counts(rows: Iterable[Sequence[Any]]) -> list[ConsultationCount]:
     """``site, topic, consultations``."""
-    topics = {m.value: m for m in ConsultTopic}
+    topics = {m.value: m for m in vocab.ConsultTopic}
     return [ConsultationCount(site, topics[topic], int(n)) for site, topic, n in rows]
 
 
 def activity_counts(rows: Iterable[Sequence[Any]]) -> list[ActivityCount]:
     """``team, kind, activities, volunteer times, people reached, volunteer minutes``."""
-    kinds = {m.value: m for m in ActivityKind}
+    kinds = {m.value: m for m in vocab.ActivityKind}
     return [
         ActivityCount(team, kinds[kind], int(n), int(times), int(reached), int(minutes))
         for team, kind, n, times, reached, minutes in rows

@@ -27,7 +27,6 @@ from fieldkit.domain.models import Person, Visit
 from fieldkit.hq.projection import tables as projection
 from fieldkit.hq.report_source import HqSource, hq_source
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
-from fieldkit.reports.kept import KeptFigures
 from fieldkit.reports.model import (
     ActivitiesRow,
     ConsultationsRow,
@@ -35,12 +34,10 @@ from fieldkit.reports.model import (
     PersonsRow,
     VisitsRow,
 )
-from fieldkit.reports.quarter import Quarter
-from fieldkit.reports.source import SiteScope
 from fieldkit.store import Store
 from fieldkit.store.records import VisitInput, record_visit
 from sync.server.db import make_engine
-from tests.reports.report_county import County, build_county, site_of
+from tests.reports.report_county import County, Watching, build_county, site_of
 from tests.support.hq_process import Hq, run_cli
 
 DAY = date(2027, 1, 5)
@@ -217,15 +214,8 @@ def test_the_report_command_at_hq_writes_the_admin_laptops_file(
     assert "site 石桥村" in out
 
 
-class _Watched(HqSource):
+class _Watched(Watching, HqSource):
     """HQ's source remembering whom each report replayed."""
-
-    replayed: set[str]
-
-    def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
-        found = super().kept(quarter, key, sites)
-        self.replayed = {s.person_id for s in found.stale}
-        return found
 
 
 def _watched_report(url: str, **options: Any) -> tuple[QuarterlyReport, set[str]]:
@@ -256,7 +246,7 @@ def test_the_figures_hq_keeps_follow_later_pushes(
     assert VisitsRow.sum(p.visits.total for p in parts.values()) == later.visits.total
     assert MoneyRow.sum(p.money.total for p in parts.values()) == later.money.total
     for row in later.care_by_site.rows:
-        part = parts[next(k for s, k in SITES.items() if s == row.site.name)]
+        part = parts[SITES[site_of(row).name]]
         assert part.care_by_site.rows == (row,)
     out = hq.admin("rebuild-reports", "--lang", "en")
     assert "visit" in out

@@ -69,7 +69,10 @@ from fieldkit.domain.vocab import (
     Tier,
     VisitReason,
 )
+from fieldkit.reports.kept import KeptFigures
 from fieldkit.reports.model import ActivitiesRow, SiteRef, TeamRef
+from fieldkit.reports.quarter import Quarter
+from fieldkit.reports.source import SiteScope
 from fieldkit.store import Store
 from fieldkit.store.records import (
     ActivityInput,
@@ -306,3 +309,15 @@ def team_of(row: ActivitiesRow) -> TeamRef:
     """The team of a per-team row of the activities table (only the totals row has none)."""
     assert row.team is not None, "a per-team row names its team"
     return row.team
+
+
+class Watching:
+    """Mixed into a report source: remembers whom its last report replayed."""
+
+    replayed: set[str]
+
+    def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
+        """The source's kept figures, the persons to replay remembered."""
+        found: KeptFigures = super().kept(quarter, key, sites)  # type: ignore[misc]
+        self.replayed = {s.person_id for s in found.stale}
+        return found

@@ -10,36 +10,26 @@ and reads nothing), and the persons the report replayed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from report_county import County, build_county
 
 from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.models import Visit
 from fieldkit.domain.vocab import VisitReason
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
-from fieldkit.reports.kept import KeptFigures
 from fieldkit.reports.model import Outcomes
-from fieldkit.reports.quarter import Quarter
 from fieldkit.store.records import VisitInput, record_visit
+from tests.reports.report_county import County, Watching, build_county, site_of
 
 Q4 = parse_quarter("2026Q4")
 DAY = date(2027, 1, 5)
 
 
-class Watched(StoreSource):
+class Watched(Watching, StoreSource):
     """A store source that remembers whom each report replayed."""
-
-    replayed: set[str]
-
-    def kept(self, quarter: Quarter, key: str, sites: Any) -> KeptFigures:
-        found = super().kept(quarter, key, sites)
-        self.replayed = {s.person_id for s in found.stale}
-        return found
 
 
 def _reports(source: Watched) -> tuple[QuarterlyReport, QuarterlyReport]:
@@ -50,11 +40,11 @@ def _reports(source: Watched) -> tuple[QuarterlyReport, QuarterlyReport]:
 
 
 def _site_a(report: QuarterlyReport, county: County) -> Outcomes:
-    (row,) = [r for r in report.care_by_site.rows if r.site.id == county["site_A"]]
+    (row,) = [r for r in report.care_by_site.rows if site_of(r).id == county["site_A"]]
     return row.outcomes
 
 
-def _kinds(report: QuarterlyReport) -> dict[TaskKind, Outcomes]:
+def _kinds(report: QuarterlyReport) -> dict[TaskKind | None, Outcomes]:
     return {row.kind: row.outcomes for row in report.care_by_kind.rows}
 
 
@@ -63,14 +53,14 @@ def _unvisited(report: QuarterlyReport) -> Sequence[str]:
 
 
 def _festival_visits_at_a(report: QuarterlyReport, county: County) -> int:
-    (row,) = [r for r in report.visits.rows if r.site.id == county["site_A"]]
+    (row,) = [r for r in report.visits.rows if site_of(r).id == county["site_A"]]
     return row.by_reason[VisitReason.FESTIVAL]
 
 
 @pytest.fixture
-def county(tmp_path: Path) -> County:
+def county(tmp_path: Path) -> Iterator[County]:
     built = build_county(tmp_path / "laptop.db")
-    yield built  # type: ignore[misc]
+    yield built
     built.store.close()
 
 
