@@ -4,7 +4,10 @@
 - :mod:`.source` the typed interface the figures are read through, and
   :mod:`.store_source` its implementation over the laptop store (HQ's is
   :mod:`fieldkit.hq.report_source`, over its typed projection);
-- :mod:`.compute` and :mod:`.replay` what each figure means and how it is made;
+- :mod:`.rows` the typed rows both sources make of their statements' rows;
+- :mod:`.compute` and :mod:`.replay` what each figure means and how it is made, and
+  :mod:`.kept` the care-plan figures kept per person and quarter (replayed again only
+  for the persons whose records changed);
 - :mod:`.model` the report, one dataclass per section;
 - :mod:`.tables` the sections as titled tables, written by :mod:`.xlsx`,
   :mod:`.csv_file` and :mod:`.pdf` (:mod:`.output` picks one by suffix);
