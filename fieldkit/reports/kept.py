@@ -43,9 +43,11 @@ from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier
 from fieldkit.reports.quarter import Quarter
 from fieldkit.reports.replay import Outcome, PersonHistory, Replay, status_on
 from fieldkit.reports.source import EventRow, PersonRow, SiteScope
+from fieldkit.store.report_kept import MIGRATED_OUTCOME_COLUMNS
 
 __all__ = [
     "KEPT_COLUMNS",
+    "MIGRATED_OUTCOME_COLUMNS",
     "OUTCOME_COLUMNS",
     "REPLAY_FORMAT",
     "KeptFigures",
@@ -65,7 +67,8 @@ REPLAY_FORMAT = 1
 OUTCOME_COLUMNS: tuple[tuple[TaskKind, Outcome, str], ...] = tuple(
     (kind, outcome, f"{kind.value}_{outcome.value}") for kind in TaskKind for outcome in Outcome
 )
-"""One column per task kind and outcome: how many of the person's due visits ended so."""
+"""One column per task kind and outcome: how many of the person's due visits ended so
+(the columns the migrations made: :data:`MIGRATED_OUTCOME_COLUMNS`)."""
 
 _PERSON_COLUMNS = (
     "person_id", "version", "site_id", "relocation", "category", "tier", "served",

@@ -20,6 +20,7 @@ from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.models import Visit
 from fieldkit.domain.vocab import VisitReason
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
+from fieldkit.reports.kept import MIGRATED_OUTCOME_COLUMNS, OUTCOME_COLUMNS
 from fieldkit.reports.model import Outcomes
 from fieldkit.store.records import VisitInput, record_visit
 from tests.reports.report_county import County, Watching, build_county, site_of
@@ -133,3 +134,7 @@ def _edit(county: County, visit_id: str, **values: object) -> None:
         for name, value in values.items():
             setattr(visit, name, value)
         s.add(visit)
+
+
+def test_the_migrations_made_a_column_for_every_outcome() -> None:
+    assert tuple(c for _, _, c in OUTCOME_COLUMNS) == MIGRATED_OUTCOME_COLUMNS

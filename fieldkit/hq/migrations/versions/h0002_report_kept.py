@@ -13,19 +13,14 @@ version 0, and the first report of a quarter replays everyone.
 import sqlalchemy as sa
 from alembic import op
 
+from fieldkit.store.report_kept import MIGRATED_OUTCOME_COLUMNS
+
 revision = "h0002"
 down_revision = "h0001"
 branch_labels = None
 depends_on = None
 
-_OUTCOMES = [
-    f"{kind}_{outcome}"
-    for kind in (
-        "condolence", "hospital", "misfortune", "follow_up", "birthday", "festival", "tier",
-        "relocation_yearly",
-    )
-    for outcome in ("on_time", "late", "missed")
-]  # fmt: skip
+_OUTCOMES = MIGRATED_OUTCOME_COLUMNS
 
 
 def upgrade() -> None:

@@ -18,20 +18,15 @@ later migration doing so must create them again.
 """
 from alembic import op
 
+from fieldkit.store.report_kept import MIGRATED_OUTCOME_COLUMNS
+
 
 revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-_OUTCOMES = [
-    f"{kind}_{outcome}"
-    for kind in (
-        "condolence", "hospital", "misfortune", "follow_up", "birthday", "festival", "tier",
-        "relocation_yearly",
-    )
-    for outcome in ("on_time", "late", "missed")
-]
+_OUTCOMES = MIGRATED_OUTCOME_COLUMNS
 
 
 def _bump(who: str, when: str = "1") -> str:
