@@ -11,7 +11,7 @@ are still valid in SQL and replays only the others.
 **When a row is valid.** Every person has a version, ``report_person_version``, raised
 by every write of their file, of one of their events or of one of their visits (an
 insert, any update: a correction or a void setting ``deleted``, a move to another
-person, and a delete): on the laptop by SQLite triggers (store migration 0008), at
+person, and a delete): on the laptop by SQLite triggers (store migration 0009), at
 headquarters by the projection's push hook (:mod:`fieldkit.hq.projection.kept`), each in
 the transaction of the write. A row remembers the version it was computed from; it is
 valid while that is still the person's version (a person without a version row is at

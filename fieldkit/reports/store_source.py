@@ -4,7 +4,7 @@ Each method of :class:`StoreSource` is one SQL statement on a read session of th
 store (one session for a whole report: :meth:`StoreSource.reading`). Counts and sums
 are aggregated by SQLite (``GROUP BY``); rows come to Python only for the care-plan
 replay of the persons whose kept figures are stale (:mod:`fieldkit.reports.kept`:
-``report_replay`` and ``report_person_version``, store migration 0008). Times compare
+``report_replay`` and ``report_person_version``, store migration 0009). Times compare
 as text against bare dates (see :mod:`fieldkit.reports.quarter`). A record's site is
 its person's site when it has a person (``COALESCE(p.site_id, ...)``).
 """

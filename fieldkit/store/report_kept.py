@@ -1,5 +1,5 @@
 """The outcome columns of the report figures kept per person and quarter, as migration
-0008 made them in the laptop store (HQ's migration h0002 makes the same columns).
+0009 made them in the laptop store (HQ's migration h0002 makes the same columns).
 
 Frozen: a new care-plan task kind or outcome needs a migration adding its columns
 (``tests/reports/test_report_kept.py`` compares these with the ones the reports fill,

@@ -1,7 +1,7 @@
 """report figures kept per person and quarter, and the persons' versions (local only)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 
 ``report_person_version`` holds a version per person, raised by triggers on every
@@ -21,8 +21,8 @@ from alembic import op
 from fieldkit.store.report_kept import MIGRATED_OUTCOME_COLUMNS
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
