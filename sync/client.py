@@ -281,6 +281,28 @@ def _teller(
     return tell
 
 
+def _tally(result: SyncResult, verdicts: Sequence[Verdict]) -> None:
+    """Count HQ's verdicts on a batch into ``result``."""
+    for v in verdicts:
+        result.pushed += 1
+        if v.status == "applied":
+            result.applied += 1
+        elif v.status == "duplicate":
+            result.duplicates += 1
+        elif v.status == "conflict":
+            result.conflicts += 1
+        else:
+            result.rejected += 1
+            result.rejected_reasons.append(v.reason)
+
+
+def _read_pending(replica: LocalReplica, limit: int, after_seq: int) -> PushBatch | None:
+    """The next batch of pending changes (already in wire form when the replica can)."""
+    if isinstance(replica, WireOutbox):
+        return replica.pending_wire(limit, after_seq)
+    return PushBatch.of(replica.pending(limit, after_seq))
+
+
 def push_all(
     client: SyncClient,
     replica: LocalReplica,
@@ -294,22 +316,10 @@ def push_all(
     tell = _teller(on_progress)
 
     def tally(verdicts: Sequence[Verdict]) -> None:
-        for v in verdicts:
-            result.pushed += 1
-            if v.status == "applied":
-                result.applied += 1
-            elif v.status == "duplicate":
-                result.duplicates += 1
-            elif v.status == "conflict":
-                result.conflicts += 1
-            else:
-                result.rejected += 1
-                result.rejected_reasons.append(v.reason)
+        _tally(result, verdicts)
 
     def read(limit: int, after_seq: int) -> PushBatch | None:
-        if isinstance(replica, WireOutbox):
-            return replica.pending_wire(limit, after_seq)
-        return PushBatch.of(replica.pending(limit, after_seq))
+        return _read_pending(replica, limit, after_seq)
 
     # Batches go one at a time, in order (the server's watermark needs them so), but
     # the next batch is read and compressed, and the last verdicts recorded, while a

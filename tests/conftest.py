@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,10 @@ import pytest
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+) -> None:
     home = tmp_path_factory.mktemp("fieldkit-home")
     monkeypatch.setenv("FIELDKIT_HOME", str(home))
     monkeypatch.delenv("FIELDKIT_DB", raising=False)
-    yield
 
 
 @pytest.fixture

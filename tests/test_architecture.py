@@ -49,7 +49,8 @@ def test_import_contracts_hold() -> None:
 
 def test_the_layers_contract_checks_indirect_imports_too() -> None:
     layers = [c for c in _contracts() if c["type"] == "layers"]
-    assert len(layers) == 1 and layers[0]["exhaustive"] is True
+    assert len(layers) == 1
+    assert layers[0]["exhaustive"] is True
     assert not any(c.get("allow_indirect_imports") for c in _contracts())
 
 

@@ -9,7 +9,7 @@ importing the same file twice adds nothing the second time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -78,66 +78,84 @@ def _visits_sheet(path: Path) -> Sheet:
     return Sheet(header=rows[at][1], header_line=rows[at][0], rows=rows[at + 1 :])
 
 
-def _parse(
-    path: Path, known: dict[str, tuple[str, str]], died: dict[str, date], today: date
-) -> list[VisitRow]:
-    sheet = _visits_sheet(path)
-    where, problems = map_header(sheet.header_line, sheet.header, VISIT_COLUMNS)
-    if problems:
-        raise ImportRejected(path.name, problems, header=True)
+@dataclass
+class _Line:
+    """One line of the visits sheet being read: its cells and the problems found on it."""
 
-    def cell(cells: list[str], key: str) -> str:
-        index = where.get(key)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+    line: int
+    cells: list[str]
+    where: dict[str, int]
+    found: list[Problem] = field(default_factory=list)
 
-    rows: list[VisitRow] = []
-    seen: dict[tuple[str, date, str, str], int] = {}
-    for line, cells in sheet.rows:
-        found: list[Problem] = []
+    def cell(self, key: str) -> str:
+        """The trimmed text of a column ("" when the line is short or has no such column)."""
+        index = self.where.get(key)
+        return self.cells[index].strip() if index is not None and index < len(self.cells) else ""
 
-        def bad(
-            key: str, message: str, found: list[Problem] = found, line: int = line, **params: Any
-        ) -> None:
-            found.append(Problem(line, message, _ZH[key], params))
+    def bad(self, key: str, message: str, **params: Any) -> None:
+        """Note a problem in column ``key``."""
+        self.found.append(Problem(self.line, message, _ZH[key], params))
 
+    def required(self) -> None:
+        """The columns every visit must have are filled in."""
         for key in ("code", "date", "reason", "visitors"):
-            if not cell(cells, key):
-                bad(key, N_("is empty; this column must be filled in"))
-        code = normalize_code(cell(cells, "code"))
+            if not self.cell(key):
+                self.bad(key, N_("is empty; this column must be filled in"))
+
+    def code(self, known: dict[str, tuple[str, str]]) -> str:
+        """The person's code, which must be on this laptop."""
+        code = normalize_code(self.cell("code"))
         if code and code not in known:
-            bad(
+            self.bad(
                 "code",
                 N_("no person with code {code} on this laptop; import the roster first"),
                 code=code,
             )
-        day: date | None = None
-        if cell(cells, "date"):
-            try:
-                day = parse_date(cell(cells, "date"))
-            except CellError as err:
-                bad("date", err.msgid, **err.params)
-            else:
-                if day > today:
-                    bad("date", N_("{day} is in the future"), day=day.isoformat())
-        reason: VisitReason | None = None
-        if cell(cells, "reason"):
-            try:
-                reason = parse(VisitReason, cell(cells, "reason"))
-            except VocabError:
-                bad(
-                    "reason",
-                    N_("'{raw}' is not one of: {accepted}"),
-                    raw=cell(cells, "reason"),
-                    accepted=accepted(VisitReason),
-                )
-        money = 0
+        return code
+
+    def day(self, today: date) -> date | None:
+        """The visit's date, not in the future."""
+        if not self.cell("date"):
+            return None
         try:
-            money = parse_yuan(cell(cells, "money"))
+            day = parse_date(self.cell("date"))
+        except CellError as err:
+            self.bad("date", err.msgid, **err.params)
+            return None
+        if day > today:
+            self.bad("date", N_("{day} is in the future"), day=day.isoformat())
+        return day
+
+    def reason(self) -> VisitReason | None:
+        """The visit's reason, one of the vocabulary's."""
+        if not self.cell("reason"):
+            return None
+        try:
+            return parse(VisitReason, self.cell("reason"))
+        except VocabError:
+            self.bad(
+                "reason",
+                N_("'{raw}' is not one of: {accepted}"),
+                raw=self.cell("reason"),
+                accepted=accepted(VisitReason),
+            )
+            return None
+
+    def money(self) -> int:
+        """The money handed over, in fen (the form's rules: :func:`parse_yuan`)."""
+        try:
+            return parse_yuan(self.cell("money"))
         except MoneyError as err:
-            found.append(Problem(line, err.msgid, _ZH["money"], err.params))
+            self.found.append(Problem(self.line, err.msgid, _ZH["money"], err.params))
+            return 0
+
+    def after_death(
+        self, code: str, day: date | None, reason: VisitReason | None, died: dict[str, date]
+    ) -> None:
+        """After a death only condolence visits to the family are recorded."""
         death = died.get(code)
         if death and day and reason and reason != VisitReason.CONDOLENCE and day > death:
-            bad(
+            self.bad(
                 "date",
                 N_(
                     "{code} died on {death}; after that only 去世慰问 (condolence) "
@@ -146,33 +164,49 @@ def _parse(
                 code=code,
                 death=death.isoformat(),
             )
-        visitors = _visitors(cell(cells, "visitors"))
-        if found or day is None or reason is None:
-            problems.extend(found)
+
+
+def _parse(
+    path: Path, known: dict[str, tuple[str, str]], died: dict[str, date], today: date
+) -> list[VisitRow]:
+    sheet = _visits_sheet(path)
+    where, problems = map_header(sheet.header_line, sheet.header, VISIT_COLUMNS)
+    if problems:
+        raise ImportRejected(path.name, problems, header=True)
+    rows: list[VisitRow] = []
+    seen: dict[tuple[str, date, str, str], int] = {}
+    for number, cells in sheet.rows:
+        line = _Line(number, cells, where)
+        line.required()
+        code, day, reason, money = line.code(known), line.day(today), line.reason(), line.money()
+        line.after_death(code, day, reason, died)
+        visitors = _visitors(line.cell("visitors"))
+        if line.found or day is None or reason is None:
+            problems.extend(line.found)
             continue
         same = (code, day, reason.value, visitors)
         if same in seen:
             problems.append(
                 Problem(
-                    line,
+                    number,
                     N_("the same visit is already on line {other}"),
                     _ZH["code"],
                     {"other": seen[same]},
                 )
             )
             continue
-        seen[same] = line
+        seen[same] = number
         rows.append(
             VisitRow(
-                line=line,
+                line=number,
                 code=code,
                 day=day,
                 reason=reason,
                 visitors=visitors,
                 money_fen=money,
-                needs=cell(cells, "needs"),
-                services=cell(cells, "services"),
-                notes=cell(cells, "notes"),
+                needs=line.cell("needs"),
+                services=line.cell("services"),
+                notes=line.cell("notes"),
             )
         )
     if not sheet.rows:

@@ -16,7 +16,7 @@ change puts the old value back while the person still holds the new one.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -174,23 +174,42 @@ def _checked(kind: str, changes: Mapping[str, Any], forbidden: frozenset[str]) -
 
 def _check_values(kind: str, row: Any) -> None:
     """The corrected record obeys the rules a new one does."""
-    if kind == "visit":
-        if not 0 <= row.money_fen <= MAX_FEN:
-            raise RecordError("money_fen", N_("Money handed over cannot be below 0"))
-        if row.follow_up_due is not None and not row.follow_up.strip():
-            raise RecordError("follow_up", N_("Say what must be followed up"))
-        if row.follow_up_due is not None and row.follow_up_due < row.visited_at.date():
-            raise RecordError("follow_up_due", N_("The follow-up cannot be due before the visit"))
-    elif kind == "consultation":
-        if not row.question.strip():
-            raise RecordError("question", N_("The question is empty"))
-        if row.person_id is None and not (row.walkin_name.strip() or row.walkin_village.strip()):
-            raise RecordError("walkin_village", N_("A walk-in needs a name or a village"))
-    elif kind == "activity":
-        if row.duration_minutes < 0:
-            raise RecordError("duration_minutes", N_("The duration cannot be negative"))
-        if row.people_reached < 0:
-            raise RecordError("people_reached", N_("People reached cannot be negative"))
+    check = _VALUE_CHECKS.get(kind)
+    if check is not None:
+        check(row)
+
+
+def _check_visit(row: Any) -> None:
+    """A visit's money is within the limits; a follow-up says what and is not due early."""
+    if not 0 <= row.money_fen <= MAX_FEN:
+        raise RecordError("money_fen", N_("Money handed over cannot be below 0"))
+    if row.follow_up_due is not None and not row.follow_up.strip():
+        raise RecordError("follow_up", N_("Say what must be followed up"))
+    if row.follow_up_due is not None and row.follow_up_due < row.visited_at.date():
+        raise RecordError("follow_up_due", N_("The follow-up cannot be due before the visit"))
+
+
+def _check_consultation(row: Any) -> None:
+    """A consultation has a question, and a walk-in a name or a village."""
+    if not row.question.strip():
+        raise RecordError("question", N_("The question is empty"))
+    if row.person_id is None and not (row.walkin_name.strip() or row.walkin_village.strip()):
+        raise RecordError("walkin_village", N_("A walk-in needs a name or a village"))
+
+
+def _check_activity(row: Any) -> None:
+    """An activity's duration and people reached are not negative."""
+    if row.duration_minutes < 0:
+        raise RecordError("duration_minutes", N_("The duration cannot be negative"))
+    if row.people_reached < 0:
+        raise RecordError("people_reached", N_("People reached cannot be negative"))
+
+
+_VALUE_CHECKS: dict[str, Callable[[Any], None]] = {
+    "visit": _check_visit,
+    "consultation": _check_consultation,
+    "activity": _check_activity,
+}
 
 
 def _normal(value: Any) -> Any:

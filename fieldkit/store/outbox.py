@@ -80,18 +80,18 @@ def _changed_fields(obj: SQLModel, new: bool) -> dict[str, Any]:
     return changed
 
 
-def capture_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
-    """``before_flush`` hook: derive local columns, then queue outbox entries."""
-    for obj in list(session.new) + list(session.dirty):
-        _derive(obj)
-    if session.info.get("remote"):
-        return
+def _refuse_deletes(session: Session) -> None:
+    """Synced rows are tombstoned, never deleted (HQ would never hear of a delete)."""
     for obj in session.deleted:
         if type(obj) in _SYNCED:
             raise StoreError(
                 f"{type(obj).__name__} rows are never deleted; set deleted=True so the "
                 "deletion reaches headquarters as a tombstone"
             )
+
+
+def _pending_changes(session: Session) -> list[tuple[str, str, dict[str, Any]]]:
+    """(table, row id, changed fields) of every synced row this flush adds or changes."""
     pending: list[tuple[str, str, dict[str, Any]]] = []
     # New rows go parents first (SYNCED_TABLES order) so HQ never sees an orphan.
     for obj in sorted(session.new, key=lambda o: _ORDER.get(type(o), -1)):
@@ -102,6 +102,17 @@ def capture_changes(session: Session, _flush_context: Any, _instances: Any) -> N
             data = _changed_fields(obj, new=False)
             if data:
                 pending.append((_SYNCED[type(obj)], str(obj.id), data))
+    return pending
+
+
+def capture_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """``before_flush`` hook: derive local columns, then queue outbox entries."""
+    for obj in list(session.new) + list(session.dirty):
+        _derive(obj)
+    if session.info.get("remote"):
+        return
+    _refuse_deletes(session)
+    pending = _pending_changes(session)
     if not pending:
         return
     device_id = meta_get(session, "device_id")

@@ -166,7 +166,8 @@ class AlignedTable(DataTable[Text]):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
-        assert row_key is not None and column_key is not None
+        assert row_key is not None
+        assert column_key is not None
         cell = self.get_cell(row_key, column_key)
         component, post = self._get_styles_to_render_cell(
             False,

@@ -55,7 +55,8 @@ def follow_parent(
     parent_scopes: dict[Key, str],
 ) -> None:
     """Put a child row where its parent is (the parent as of this change)."""
-    assert spec.scope_parent is not None and spec.scope_field is not None
+    assert spec.scope_parent is not None
+    assert spec.scope_field is not None
     scope = parent_scope(spec, rec.data.get(spec.scope_parent[0]), recs, parent_scopes)
     if scope is None or scope == rec.scope:
         return
@@ -94,7 +95,8 @@ def _follow_moved(
     recs: dict[Key, StoredRecord],
 ) -> None:
     """Move the records of child table ``spec`` whose parent is among ``moved``."""
-    assert spec.scope_parent is not None and spec.scope_field is not None
+    assert spec.scope_parent is not None
+    assert spec.scope_field is not None
     link = spec.scope_parent[0]
     for (tbl, _row_id), rec in recs.items():
         parent_id = rec.data.get(link) if tbl == spec.name else None

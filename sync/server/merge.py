@@ -237,7 +237,8 @@ class Merge:
             if own is not None:
                 check_writable(author, spec.name, change.id, own)
             return
-        assert spec.scope_parent is not None and isinstance(parent_id, str)
+        assert spec.scope_parent is not None
+        assert isinstance(parent_id, str)
         if author.may_touch(found) or self._held_until(spec, parent_id, author) > change.seen_rev:
             return
         raise Rejected(

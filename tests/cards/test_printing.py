@@ -112,10 +112,12 @@ def test_without_the_key_printing_says_where_cards_are_printed(
     db = str(demo_store.path)
     code, _out, err = _run(capsys, "cards", "--db", db, "--all", "--out", str(out), "--lang", "zh")
     assert code == 1
-    assert "服务卡由局机关打印" in err and "--key" in err
+    assert "服务卡由局机关打印" in err
+    assert "--key" in err
     code, _out, err = _run(capsys, "cards", "--db", db, "--all", "--out", str(out), "--lang", "en")
     assert code == 1
-    assert "Cards are printed at headquarters" in err and "--key FILE" in err
+    assert "Cards are printed at headquarters" in err
+    assert "--key FILE" in err
     assert not out.exists()
 
 
@@ -131,12 +133,14 @@ def test_a_key_file_exported_by_hq_prints_elsewhere(
         capsys, "cards", "--db", db, "--person", "GL-0042", "--key", str(stranger),
         "--out", str(out), "--lang", "en",
     )  # fmt: skip
-    assert code == 1 and "is not known on this laptop" in err
+    assert code == 1
+    assert "is not known on this laptop" in err
     code, said, _err = _run(
         capsys, "cards", "--db", db, "--person", "GL-0042", "--key", str(exported),
         "--out", str(out), "--lang", "en",
     )  # fmt: skip
-    assert code == 0 and "wrote 1 cards" in said
+    assert code == 0
+    assert "wrote 1 cards" in said
     [page] = scan_pdf(out)
     with demo_store.read() as s:
         person_id = s.exec(select(Person.id).where(Person.code == "GL-0042")).one()
@@ -151,7 +155,8 @@ def test_reissue_then_print_the_new_card(
         person_id = s.exec(select(Person.id).where(Person.code == "GL-0042")).one()
     old_card = sign_card(hq_key, person_id, 1)
     code, said, _err = _run(capsys, "cards", "--db", db, "--reissue", "GL-0042", "--lang", "zh")
-    assert code == 0 and "第2张卡" in said
+    assert code == 0
+    assert "第2张卡" in said
     with pytest.raises(ReplacedCardError):
         check_card(demo_store, old_card)
     out = tmp_path / "new"
@@ -185,7 +190,8 @@ def test_bad_requests_are_one_clear_message(
     assert code == 1
     assert words in err
     assert "Traceback" not in err
-    assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob("*.txt"))
+    assert not list(tmp_path.glob("*.pdf"))
+    assert not list(tmp_path.glob("*.txt"))
 
 
 def test_an_unwritable_output_writes_nothing(
@@ -197,5 +203,6 @@ def test_an_unwritable_output_writes_nothing(
     code, _out, err = _run(
         capsys, "cards", "--db", str(demo_store.path), "--all", "--out", str(out), "--lang", "en"
     )
-    assert code == 1 and "cannot write" in err
+    assert code == 1
+    assert "cannot write" in err
     assert blocker.read_text(encoding="utf-8") == "not a directory"

@@ -60,7 +60,8 @@ def test_table_in_chinese_is_aligned_in_cells(db: Path, capsys: pytest.CaptureFi
     block = lines[lines.index("== 石桥村 (已逾期 0，今日到期 0，本周到期 1，即将到期 0)") + 1 :]
     header, row = block[0], block[1]
     assert header.startswith("状态")
-    assert "住院 (2026-04-09): 3 天内走访" in row and "Li Si" in row
+    assert "住院 (2026-04-09): 3 天内走访" in row
+    assert "Li Si" in row
     # every column starts at the same cell in the header and in the row
     for column in ("到期日", "编号", "姓名", "事项"):
         value = {"到期日": "2026-04-12", "编号": "B-1", "姓名": "Li Si", "事项": "住院探望"}[column]
@@ -82,7 +83,8 @@ def test_site_by_name_or_id_and_english(db: Path, capsys: pytest.CaptureFixture[
     assert out.splitlines()[0] == (
         "Visits due 2026-04-11: overdue 0, due today 0, due this week 1, upcoming 0"
     )
-    assert "hospitalised on 2026-04-09: visit within 3 days" in out and "张三丰" not in out
+    assert "hospitalised on 2026-04-09: visit within 3 days" in out
+    assert "张三丰" not in out
     code, out, _ = run(capsys, "due", "--db", str(db), "--date", "2026-04-11", "--format", "json")
     site_id = json.loads(out)["sites"][0]["site_id"]
     code, out, _ = run(
@@ -114,11 +116,9 @@ def test_csv_and_json(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["on"] == "2026-04-11"
     assert doc["counts"] == {"overdue": 1, "due_today": 0, "due_this_week": 1, "upcoming": 0}
     task = doc["sites"][1]["tasks"][0]
-    assert (
-        task["kind"] == "hospital"
-        and task["due"] == "2026-04-12"
-        and task["state"] == ("due_this_week")
-    )
+    assert task["kind"] == "hospital"
+    assert task["due"] == "2026-04-12"
+    assert task["state"] == ("due_this_week")
 
 
 def test_county_policy_from_the_config_dir_and_from_a_file(
@@ -127,13 +127,15 @@ def test_county_policy_from_the_config_dir_and_from_a_file(
     config_dir().mkdir(parents=True, exist_ok=True)
     (config_dir() / "policy.toml").write_text("[tiers.key]\ninterval_days = 60\n", "utf-8")
     code, out, _ = run(capsys, "due", "--db", str(db), "--date", "2026-04-11", "--format", "json")
-    assert code == 0 and json.loads(out)["counts"]["overdue"] == 0
+    assert code == 0
+    assert json.loads(out)["counts"]["overdue"] == 0
     strict = tmp_path / "strict.toml"
     strict.write_text("[hospital]\nwithin_days = 1\n", "utf-8")
     code, out, _ = run(
         capsys, "due", "--db", str(db), "--date", "2026-04-11", "--policy", str(strict)
     )
-    assert code == 0 and "住院 (2026-04-09): 1 天内走访" in out
+    assert code == 0
+    assert "住院 (2026-04-09): 1 天内走访" in out
 
 
 @pytest.mark.parametrize(
@@ -148,7 +150,8 @@ def test_bad_input_is_a_clear_message(
     db: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
     code, out, err = run(capsys, "due", "--db", str(db), *extra)
-    assert code != 0 and out == ""
+    assert code != 0
+    assert out == ""
     assert err.startswith(f"fieldkit: {message}")
 
 
@@ -158,7 +161,8 @@ def test_bad_policy_file_names_the_key(
     bad = tmp_path / "county.toml"
     bad.write_text("[tiers.key]\ninterval_days = -3\n", "utf-8")
     code, out, err = run(capsys, "due", "--db", str(db), "--policy", str(bad))
-    assert code == 1 and out == ""
+    assert code == 1
+    assert out == ""
     assert err.strip() == (
         f"fieldkit: policy: {bad}: tiers.key.interval_days: must be a positive whole number, got -3"
     )
@@ -167,7 +171,8 @@ def test_bad_policy_file_names_the_key(
 def test_missing_store_is_not_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nothing.db"
     code, _, err = run(capsys, "due", "--db", str(missing))
-    assert code == 1 and "no laptop store at" in err
+    assert code == 1
+    assert "no laptop store at" in err
     assert not missing.exists()
 
 
@@ -177,7 +182,8 @@ def test_empty_store_says_nothing_is_due(
     path = tmp_path / "empty.db"
     Store(path).close()
     code, out, _ = run(capsys, "due", "--db", str(path), "--date", "2026-04-11", "--lang", "en")
-    assert code == 0 and out.endswith("No visits due.\n")
+    assert code == 0
+    assert out.endswith("No visits due.\n")
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(

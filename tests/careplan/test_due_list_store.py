@@ -128,7 +128,8 @@ def test_due_list_of_a_small_store(small: tuple[Store, dict[str, str]]) -> None:
         ("王五", TaskKind.CONDOLENCE, TaskState.DUE_THIS_WEEK),
     }
     assert dl.tasks[0].why_zh == "重点关注: 上次走访 41 天前"
-    assert dl.counts[TaskState.OVERDUE] == 1 and dl.counts[TaskState.DUE_THIS_WEEK] == 3
+    assert dl.counts[TaskState.OVERDUE] == 1
+    assert dl.counts[TaskState.DUE_THIS_WEEK] == 3
     assert [g.site_name for g in dl.groups] == ["幸福安置点", "石桥村"]
     assert [t.person_name for t in dl.groups[0].tasks] == ["张三丰", "李四", "李四"]
     assert dl.group(ids["site_b"]) is not None
@@ -472,7 +473,8 @@ def test_a_festival_window_lists_who_owes_the_visit(
     assert sorted(map(_key, dl.tasks)) == _by_rules(store, SPRING)
     owes = next(t for t in dl.tasks if t.person_id == ids["owes"] and t.kind is TaskKind.FESTIVAL)
     assert (owes.person_name, owes.person_code, owes.site_id) == ("张三", "F-1", ids["site_a"])
-    assert owes.why_zh == "春节 (2027-02-06) 前走访" and owes.state is TaskState.DUE_THIS_WEEK
+    assert owes.why_zh == "春节 (2027-02-06) 前走访"
+    assert owes.state is TaskState.DUE_THIS_WEEK
     group = dl.group(ids["site_b"])
     assert group is not None
     assert {(t.person_name, t.kind) for t in group.tasks if t.kind is TaskKind.FESTIVAL} == {
@@ -519,7 +521,8 @@ def test_head_counts_and_whole_read_one_snapshot(festive: tuple[Store, dict[str,
             )
         counts = listing.counts()
         whole = listing.whole()
-    assert head == list(whole.tasks[:3]) and counts == whole.counts
+    assert head == list(whole.tasks[:3])
+    assert counts == whole.counts
     owed = {t.person_id for t in whole.tasks if t.kind is TaskKind.FESTIVAL}
     assert ids["owes"] in owed
     now = {t.person_id for t in due_list(store, on=SPRING).tasks if t.kind is TaskKind.FESTIVAL}

@@ -76,12 +76,11 @@ def test_the_lazy_order_is_the_sort_key_order(
     assert ordered.first(n) == expected[:n]  # before anything is sorted
     assert ordered[:n] == expected[:n]
     assert list(ordered) == expected
-    assert ordered == expected and ordered == tuple(expected)
+    assert ordered == expected
+    assert ordered == tuple(expected)
     if expected:
-        assert (
-            ordered[-1] == expected[-1]
-            and ordered[len(expected) // 2] == expected[len(expected) // 2]
-        )
+        assert ordered[-1] == expected[-1]
+        assert ordered[len(expected) // 2] == expected[len(expected) // 2]
     assert sort_by_urgency(expected) == expected  # the eager fast sort agrees
 
 
@@ -144,7 +143,9 @@ def test_a_run_is_held_once_and_made_into_tasks_when_read() -> None:
         "一组",
         ON + timedelta(days=6),
     )
-    assert festival.why_zh == "节" and festival.state is TaskState.DUE_THIS_WEEK
+    assert festival.why_zh == "节"
+    assert festival.state is TaskState.DUE_THIS_WEEK
     with pytest.raises(IndexError):
         ordered[4]
-    assert ordered != [overdue] and not DueTasks()
+    assert ordered != [overdue]
+    assert not DueTasks()

@@ -21,11 +21,15 @@ def test_defaults_are_the_rules_of_the_issue() -> None:
     assert p.tier_interval_days == {Tier.KEY: 30, Tier.PERIODIC: 90, Tier.ROUTINE: 365}
     assert p.tier_lead_days == 7
     assert p.hospital_within_days == 3
-    assert p.birthday_milestones == (80, 90, 100) and p.birthday_every_year_from == 100
+    assert p.birthday_milestones == (80, 90, 100)
+    assert p.birthday_every_year_from == 100
     assert (p.birthday_days_before, p.birthday_days_after) == (7, 7)
-    assert p.condolence_within_days == 7 and p.misfortune_within_days == 7
-    assert set(p.festivals) == set(Festival) and p.festival_days_before == 14
-    assert p.festival_tiers == set(Tier) and p.festival_categories == set(Category)
+    assert p.condolence_within_days == 7
+    assert p.misfortune_within_days == 7
+    assert set(p.festivals) == set(Festival)
+    assert p.festival_days_before == 14
+    assert p.festival_tiers == set(Tier)
+    assert p.festival_categories == set(Category)
     assert p.relocation_yearly_visit is True
 
 

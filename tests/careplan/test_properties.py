@@ -97,7 +97,9 @@ def test_every_task_is_explained_and_listed_within_the_horizon(
 ) -> None:
     facts, on = case
     for task in person_tasks(facts, on, POLICY):
-        assert task.why_zh and task.why_en
+        assert task.why_zh
+        assert task.why_en
         assert task.window_start <= task.due
         assert (task.due - on).days <= max(POLICY.upcoming_days, POLICY.relocation_notice_days)
-        assert task.person_id == facts.person_id and task.site_id == facts.site_id
+        assert task.person_id == facts.person_id
+        assert task.site_id == facts.site_id

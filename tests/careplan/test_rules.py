@@ -103,7 +103,9 @@ def test_tier_task_explains_itself_and_any_visit_restarts_it() -> None:
 
 def test_never_visited_is_due_today() -> None:
     task = of_kind(facts(tier=Tier.KEY, last_visit=None), QUIET, TaskKind.TIER)
-    assert task is not None and task.state is TODAY and task.why_zh == "重点关注: 从未走访"
+    assert task is not None
+    assert task.state is TODAY
+    assert task.why_zh == "重点关注: 从未走访"
 
 
 @pytest.mark.parametrize(
@@ -116,7 +118,9 @@ def test_never_visited_is_due_today() -> None:
 )
 def test_tier_due_dates_across_leap_days(last: str, on: str, due: str) -> None:
     task = of_kind(facts(tier=Tier.KEY, last_visit=D(last)), D(on), TaskKind.TIER)
-    assert task is not None and task.due == D(due) and task.state is TODAY
+    assert task is not None
+    assert task.due == D(due)
+    assert task.state is TODAY
 
 
 # --- hospital and misfortune events ---------------------------------------------------
@@ -219,7 +223,8 @@ def test_birthday_visit_settles_only_inside_the_window() -> None:
     before = facts(birth_date=born, last_by_reason={VisitReason.BIRTHDAY: D("2026-03-02")})
     assert of_kind(inside, D("2026-03-12"), TaskKind.BIRTHDAY) is None
     task = of_kind(before, D("2026-03-12"), TaskKind.BIRTHDAY)
-    assert task is not None and task.why_zh == "80 岁生日 (2026-03-10)"
+    assert task is not None
+    assert task.why_zh == "80 岁生日 (2026-03-10)"
 
 
 # --- death ---------------------------------------------------------------------------
@@ -320,7 +325,8 @@ def test_festival_visit_settles_from_the_window_start(
 )
 def test_other_festivals(on: str, festival: str) -> None:
     task = of_kind(facts(last_visit=D(on)), D(on), TaskKind.FESTIVAL)
-    assert task is not None and task.why_zh.startswith(festival)
+    assert task is not None
+    assert task.why_zh.startswith(festival)
 
 
 def test_festival_visits_only_for_the_listed_tiers_and_categories() -> None:
@@ -386,6 +392,7 @@ def test_county_policy_changes_the_numbers() -> None:
     policy = parse_policy("[tiers.key]\ninterval_days = 20\n[hospital]\nwithin_days = 1\n")
     person = facts(tier=Tier.KEY, last_visit=D("2026-04-01"))
     task = of_kind(person, D("2026-04-21"), TaskKind.TIER, policy)
-    assert task is not None and task.state is TODAY
+    assert task is not None
+    assert task.state is TODAY
     sick = facts(events={EventKind.HOSPITALISED: D("2026-04-10")})
     assert of_kind(sick, D("2026-04-12"), TaskKind.HOSPITAL, policy).state is OVERDUE  # type: ignore[union-attr]

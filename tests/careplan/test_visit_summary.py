@@ -79,7 +79,8 @@ def test_local_saves_edits_and_tombstones(store: Store) -> None:
         )
         s.add_all([first, fest])
     row = stored(store.path)[a.id]
-    assert row[2].startswith("2026-03-04") and row[3:6] == (1, "送米", "2026-03-21")
+    assert row[2].startswith("2026-03-04")
+    assert row[3:6] == (1, "送米", "2026-03-21")
     assert_in_step(store)
 
     # an older visit does not replace the latest one
@@ -95,8 +96,10 @@ def test_local_saves_edits_and_tombstones(store: Store) -> None:
         moved.person_id = b.id
         moved.visited_at = _at(day + timedelta(days=40))
     now = stored(store.path)
-    assert now[a.id][2].startswith("2026-03-01") and now[a.id][6] is None
-    assert now[b.id][2].startswith("2026-04-10") and now[b.id][6].startswith("2026-04-10")
+    assert now[a.id][2].startswith("2026-03-01")
+    assert now[a.id][6] is None
+    assert now[b.id][2].startswith("2026-04-10")
+    assert now[b.id][6].startswith("2026-04-10")
     assert_in_step(store)
 
     # reason and follow-up edited, then the visit tombstoned, then restored
@@ -193,7 +196,8 @@ def test_pulled_pages_child_before_parent_update_and_exit(store: Store) -> None:
         )
     )
     row = stored(store.path)[person.id]
-    assert row[:2] == (Tier.PERIODIC.value, site.id) and row[2].startswith("2026-07-01")
+    assert row[:2] == (Tier.PERIODIC.value, site.id)
+    assert row[2].startswith("2026-07-01")
     assert_in_step(store)
     # an update of the visit (another day), then the visit leaves the scope
     visit.visited_at = _at(date(2026, 7, 9))
@@ -267,7 +271,8 @@ def test_a_store_upgraded_from_the_previous_schema_is_backfilled(tmp_path: Path)
         assert current_revision(store.engine) == HEAD
         summary = stored(path)
         assert summary[ids[0]][2:6] == ("2026-01-11 10:00:00.000000", 1, "", "2026-02-01")
-        assert summary[ids[1]][2] is None and summary[ids[2]][2] is None
+        assert summary[ids[1]][2] is None
+        assert summary[ids[2]][2] is None
         assert_in_step(store)
     finally:
         store.close()

@@ -75,7 +75,8 @@ async def test_valid_card_opens_the_person_with_a_visit_confirmed_by_card(
         assert "李秀英" in str(form.query_one("#visit-person").render())
         assert "扫码" in str(form.query_one("#visit-person").render())
         under = app.screen_stack[-2]
-        assert isinstance(under, PersonScreen) and under.person_id == form.person_id
+        assert isinstance(under, PersonScreen)
+        assert under.person_id == form.person_id
         fill_who_and_what(form)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -110,13 +111,15 @@ async def test_a_card_scanned_while_a_field_has_focus_never_lands_in_it(
         assert isinstance(dialog, ConfirmDialog)  # asked before leaving the typed form
         await pilot.press("n")  # stay in the form
         await settle(pilot)
-        assert app.screen is typing and services.value == "送药"
+        assert app.screen is typing
+        assert services.value == "送药"
         await scan(pilot, card(store, county_key, "GL-0003"))
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")  # open the check-in
         await settle(pilot)
         check_in = app.screen
-        assert isinstance(check_in, VisitForm) and check_in is not typing
+        assert isinstance(check_in, VisitForm)
+        assert check_in is not typing
         assert check_in.person_id == person_id(store, "GL-0003")
         fill_who_and_what(check_in)
         await pilot.press("ctrl+s")

@@ -48,7 +48,8 @@ def test_quarters() -> None:
     assert Quarter.parse("2026Q5") is None
     assert Quarter.parse("'; drop") is None
     weeks = weeks_of(date(2026, 10, 1), date(2027, 1, 1))
-    assert weeks[0] == date(2026, 9, 28) and weeks[-1] == date(2026, 12, 28)
+    assert weeks[0] == date(2026, 9, 28)
+    assert weeks[-1] == date(2026, 12, 28)
     assert len(weeks) == 14
 
 
@@ -66,7 +67,8 @@ def test_the_chart_is_plain_svg_without_script_or_outside_links() -> None:
 
 def test_the_qr_code_is_inline_svg() -> None:
     svg = qr_svg("K7QW-M3XP-9RTA")
-    assert svg.startswith("<svg") and "<path" in svg
+    assert svg.startswith("<svg")
+    assert "<path" in svg
 
 
 def test_template_texts_are_catalogued() -> None:

@@ -110,11 +110,13 @@ def test_devices_show_the_changes_each_laptop_reported_waiting_at_its_last_sync(
     report = sync_now(west, on_progress=meanwhile)
     west.close()
     assert report.ok, report.error
-    assert made_meanwhile == ["push"] and report.pushed == 1
+    assert made_meanwhile == ["push"]
+    assert report.pushed == 1
     assert _waiting_on_laptop(county.west_db) == 1
     client, _csrf = console_client(hq)
     value, text = _waiting_shown(client, hq, device_id)
-    assert value == "1" and text.startswith("1 (")
+    assert value == "1"
+    assert text.startswith("1 (")
 
     # the next sync (the command) sends it: nothing waits any more
     sync(county.west_db)

@@ -41,7 +41,8 @@ def test_a_correction_after_a_fast_laptops_value_wins_at_hq_and_on_that_laptop(
 
     c.edit(pid, phone="13900000002")  # the correction, made after seeing B's value
     report = c.sync()
-    assert report.ok and report.applied == 1
+    assert report.ok
+    assert report.applied == 1
     assert hq_records(hq.database_url)[("person", pid)]["phone"] == "13900000002"
     with _fast_by(FOUR_MINUTES_MS):
         assert b.sync().ok

@@ -78,8 +78,10 @@ def test_three_laptops_edit_one_person(hq: Hq, tmp_path: Path) -> None:
     phones = {_person(db, pid)[0] for db in (a, b, c)}
     assert phones == {"13733333333"}  # c edited last
     listing = hq.admin("conflicts")
-    assert listing.count(pid) == 2 and "13733333333" in listing
-    assert "13811111111" in listing and "13922222222" in listing
+    assert listing.count(pid) == 2
+    assert "13733333333" in listing
+    assert "13811111111" in listing
+    assert "13922222222" in listing
     store = Store(a)
     assert {m.field for m in open_conflicts(store, pid)} == {"phone"}
     store.close()
@@ -92,7 +94,8 @@ def test_three_laptops_edit_one_person(hq: Hq, tmp_path: Path) -> None:
     store.close()
 
     devices = hq.admin("devices")
-    assert all(user in devices for user in ("甲", "乙", "丙")) and "active" in devices
+    assert all(user in devices for user in ("甲", "乙", "丙"))
+    assert "active" in devices
 
 
 def test_a_revoked_laptop_gets_401_and_writes_nothing(hq: Hq, tmp_path: Path) -> None:
@@ -109,7 +112,8 @@ def test_a_revoked_laptop_gets_401_and_writes_nothing(hq: Hq, tmp_path: Path) ->
     add_persons(lost, site, "QG", 3)
     before = hq_rows(hq.database_url)
     out = run_cli("--db", str(lost), "sync", process=True, check=False)
-    assert "exit=1" in out and "revoked" in out
+    assert "exit=1" in out
+    assert "revoked" in out
     assert hq_rows(hq.database_url) == before
     assert "revoked" in hq.admin("devices")
 
@@ -126,17 +130,22 @@ def test_an_old_client_is_told_to_upgrade(hq: Hq) -> None:
 
 def test_cli_errors_are_clear(hq: Hq, tmp_path: Path) -> None:
     out = hq.admin("add-user", "无名", "--role", "staff", "--sites", "不存在的站点", check=False)
-    assert "exit=1" in out and "unknown site '不存在的站点'" in out
+    assert "exit=1" in out
+    assert "unknown site '不存在的站点'" in out
     out = hq.admin("enroll", "nobody-at-all", check=False)
-    assert "exit=1" in out and "no user named" in out
+    assert "exit=1" in out
+    assert "no user named" in out
     lone = tmp_path / "lone.db"
     out = run_cli("--db", str(lone), "sync", check=False)
-    assert "exit=1" in out and "fieldkit enroll URL CODE" in out
+    assert "exit=1" in out
+    assert "fieldkit enroll URL CODE" in out
     out = run_cli("--db", str(lone), "enroll", hq.url, "WRON-GCOD-E123", check=False)
-    assert "exit=1" in out and "unknown enrollment code" in out
+    assert "exit=1" in out
+    assert "unknown enrollment code" in out
     store = Store(lone)
     store.set_meta("server_url", "http://127.0.0.1:9")
     store.set_meta("device_token", "x")
     store.close()
     out = run_cli("--db", str(lone), "sync", check=False)
-    assert "exit=1" in out and "cannot reach headquarters" in out
+    assert "exit=1" in out
+    assert "cannot reach headquarters" in out

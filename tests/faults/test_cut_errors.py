@@ -30,7 +30,8 @@ def test_hq_unreachable_is_reported_and_nothing_changes(
         changes = lap.last_seq()
         proxy.down()  # connections are refused (ECONNREFUSED)
         report = lap.sync()
-        assert not report.ok and report.error is not None
+        assert not report.ok
+        assert report.error is not None
         assert report.error.startswith(f"cannot reach headquarters at {proxy.url}")
         assert report.error.endswith("check the network and try again (nothing is lost)")
         assert lap.store.meta("last_sync_error") == report.error
@@ -41,12 +42,14 @@ def test_hq_unreachable_is_reported_and_nothing_changes(
 
         out = run_cli("--db", str(lap.path), "sync", process=True, check=False)
         assert out.rstrip().endswith("exit=1")
-        assert "sync failed: cannot reach headquarters" in out and "nothing is lost" in out
+        assert "sync failed: cannot reach headquarters" in out
+        assert "nothing is lost" in out
 
         proxy.up()  # the link is back, on the same address
         lap.store = Store(lap.path)
         report = lap.sync()
-        assert report.ok and report.applied == changes, report.error
+        assert report.ok, report.error
+        assert report.applied == changes, report.error
         assert lap.store.meta("last_sync_error") == ""
         assert lap.store.meta("last_sync_at")
         out = run_cli("--db", str(lap.path), "sync")
@@ -65,13 +68,15 @@ def test_a_request_that_never_fully_arrives_writes_nothing(
         changes = lap.last_seq()
         proxy.policy = Script({PUSH: [cut_request(0.0), cut_request(0.5), cut_request(0.99)]})
         report = lap.sync()
-        assert report.error is not None and "cannot reach headquarters" in report.error
+        assert report.error is not None
+        assert "cannot reach headquarters" in report.error
         assert hq_watermark(hq.database_url, lap.device_id) == 0
         assert not {("person", p) for p in people} & hq_records(hq.database_url).keys()
         assert outbox_states(lap.path) == {"pending": changes}
 
         report = lap.sync()  # HQ never acted on the broken requests: all applied now
-        assert report.ok and (report.applied, report.duplicates) == (changes, 0)
+        assert report.ok
+        assert (report.applied, report.duplicates) == (changes, 0)
         assert hq_watermark(hq.database_url, lap.device_id) == changes
     finally:
         lap.close()
@@ -97,7 +102,8 @@ def test_a_link_slower_than_the_timeout_loses_the_answer_not_the_changes(
         assert hq_watermark(hq.database_url, lap.device_id) == changes
         assert outbox_states(lap.path) == {"pending": changes}
         report = lap.sync()
-        assert report.ok and report.duplicates == changes, report.error
+        assert report.ok, report.error
+        assert report.duplicates == changes, report.error
         assert "already at HQ" in report.summary()
         assert outbox_states(lap.path) == {"synced": changes}
     finally:
@@ -114,9 +120,11 @@ def test_a_lost_enrollment_answer_leaves_the_laptop_unenrolled(
         proxy.policy = Script({ENROLL: [cut_response(0.0)]})
         with pytest.raises(Unreachable, match="cannot reach headquarters"):
             enroll(store, proxy.url, code)
-        assert not store.meta("server_url") and not store.meta("device_token")
+        assert not store.meta("server_url")
+        assert not store.meta("device_token")
         out = run_cli("--db", str(store.path), "sync", check=False)
-        assert "exit=1" in out and "fieldkit enroll URL CODE" in out
+        assert "exit=1" in out
+        assert "fieldkit enroll URL CODE" in out
         assert integrity(store.path) == "ok"
     finally:
         store.close()

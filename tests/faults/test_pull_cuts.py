@@ -57,7 +57,8 @@ def county(hq: Hq, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]
         persons = lap.add_persons(site, "LQ", 150)
         visits = lap.add_visits(persons, site)
         report = lap.sync()
-        assert report.ok and report.pushed == 301, report.error
+        assert report.ok, report.error
+        assert report.pushed == 301, report.error
         yield County(site, persons, visits)
     finally:
         lap.close()

@@ -186,7 +186,8 @@ def test_an_edit_after_seeing_a_value_is_not_a_conflict(backend: str, tmp_path: 
             # b has seen a's phone; its own later edit is no conflict
             with b_store.write() as s:
                 p = s.get(Person, person.id)
-                assert p is not None and p.phone == "13800000001"
+                assert p is not None
+                assert p.phone == "13800000001"
                 p.phone = "13900000002"
             with write_begin(engine) as conn:
                 out = apply_push(

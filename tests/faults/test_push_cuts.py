@@ -54,13 +54,15 @@ def _point(lap: Laptop, proxy: FaultProxy) -> None:
 
 def test_cut_push_answers_replay_as_duplicates(hq_any: Hq, laptop: Laptop) -> None:
     changes = laptop.last_seq()
-    assert outbox_states(laptop.path) == {"pending": changes} and changes == 1 + 120 + 120 + 60
+    assert outbox_states(laptop.path) == {"pending": changes}
+    assert changes == 1 + 120 + 120 + 60
     with FaultProxy(hq_any.port) as proxy:
         _point(laptop, proxy)
         # every answer of the first three pushes is lost (nothing, half, all but one byte)
         proxy.policy = Script({PUSH: [cut_response(0.0), cut_response(0.5), cut_response(0.999)]})
         first = laptop.sync()
-        assert first.error is not None and "cannot reach headquarters" in first.error
+        assert first.error is not None
+        assert "cannot reach headquarters" in first.error
         assert "nothing is lost" in first.error
         # HQ committed the first attempt and answered the retries duplicate: nothing is
         # marked on the laptop, everything is stored once at HQ
@@ -79,7 +81,8 @@ def test_cut_push_answers_replay_as_duplicates(hq_any: Hq, laptop: Laptop) -> No
         assert len(proxy.requests(PUSH)) == 4
 
         third = laptop.sync()
-        assert third.ok and third.pushed == 0
+        assert third.ok
+        assert third.pushed == 0
     assert integrity(laptop.path) == "ok"
 
 
@@ -110,11 +113,13 @@ def test_a_rejection_survives_a_lost_answer(hq_any: Hq, laptop: Laptop) -> None:
         assert not laptop.sync().ok
         report = laptop.sync()
     assert report.ok, report.error
-    assert report.rejected == 1 and report.duplicates == changes - 1
+    assert report.rejected == 1
+    assert report.duplicates == changes - 1
     assert "ahead of headquarters" in report.rejected_reasons[0]
     assert outbox_states(laptop.path) == {"synced": changes - 1, "rejected": 1}
     (kept,) = rejected_changes(laptop.store)
-    assert kept.seq == changes and "ahead of headquarters" in kept.reason
+    assert kept.seq == changes
+    assert "ahead of headquarters" in kept.reason
     assert hq_records(hq_any.database_url)[("person", people[0])]["notes"] != "时钟错了"
     assert hq_watermark(hq_any.database_url, laptop.device_id) == changes
 
@@ -144,7 +149,7 @@ def test_small_batches_under_random_cuts_land_exactly_once(hq: Hq, tmp_path: Pat
                 20261121, cut_request=0.15, cut_response=0.25, endpoints=(PUSH,), limit=14
             )
             token = lap.store.meta("device_token")
-            failures = 0
+            problems: list[str] = []
             for _ in range(12):
                 client = SyncClient(proxy.url, token, schema_version=sync_schema().version)
                 try:
@@ -152,10 +157,10 @@ def test_small_batches_under_random_cuts_land_exactly_once(hq: Hq, tmp_path: Pat
                         run_sync(client, StoreReplica(lap.store), batch=25)
                     break
                 except SyncError as err:
-                    assert "cannot reach headquarters" in str(err)
-                    failures += 1
+                    problems.append(str(err))
             else:
                 pytest.fail("push did not complete in 12 syncs")
+            assert all("cannot reach headquarters" in p for p in problems), problems
             assert proxy.faults(), "the seed produced no fault"
             assert outbox_states(lap.path) == {"synced": changes}
             assert hq_watermark(hq.database_url, lap.device_id) == changes
@@ -183,6 +188,7 @@ def run_cut_trials(hq: Hq, tmp_path: Path, trials: int, seed: int) -> None:
             )
             token = lap.store.meta("device_token")
             made: list[str] = []
+            problems: list[str] = []
             rounds = 0
             while True:
                 rounds += 1
@@ -200,7 +206,8 @@ def run_cut_trials(hq: Hq, tmp_path: Path, trials: int, seed: int) -> None:
                     if len(proxy.faults()) >= trials:
                         break
                 except SyncError as err:
-                    assert "cannot reach headquarters" in str(err)
+                    problems.append(str(err))
+            assert all("cannot reach headquarters" in p for p in problems), problems
             assert outbox_states(lap.path) == {"synced": lap.last_seq()}
             assert hq_watermark(hq.database_url, lap.device_id) == lap.last_seq()
             assert integrity(lap.path) == "ok"

@@ -19,5 +19,7 @@ def test_a_short_code_is_refused_before_the_store_is_made(
     code = main(["--lang", lang, "--db", str(db), "enroll", "http://127.0.0.1:9", "ABC"])
     out = capsys.readouterr()
     assert code == 1
-    assert words in out.err and "Traceback" not in out.err + out.out
-    assert not db.exists() and not db.parent.exists()
+    assert words in out.err
+    assert "Traceback" not in out.err + out.out
+    assert not db.exists()
+    assert not db.parent.exists()

@@ -146,4 +146,5 @@ def test_command_line_errors_speak_chinese(
 ) -> None:
     main(["--lang", "zh", "--db", str(tmp_path / "fieldkit.db"), *argv])
     err = capsys.readouterr().err
-    assert err.strip() and english_words(err) == set(), err
+    assert err.strip(), err
+    assert english_words(err) == set(), err

@@ -50,7 +50,8 @@ async def test_enter_on_a_single_match_opens_it(store: Store) -> None:
         await settle(pilot)
         await pilot.press(*"lxy", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, PersonScreen) and app.screen.person_id == li
+        assert isinstance(app.screen, PersonScreen)
+        assert app.screen.person_id == li
 
 
 async def test_enter_on_many_matches_moves_to_the_list(store: Store) -> None:
@@ -79,16 +80,21 @@ async def test_footer_keys_act_from_the_search_box(
         first = _table_ids(screen)
         await pilot.press("]")
         await settle(pilot)
-        assert search.value == "" and app.focused is search
+        assert search.value == ""
+        assert app.focused is search
         second = _table_ids(screen)
-        assert len(second) == 3 and not set(first) & set(second)
+        assert len(second) == 3
+        assert not set(first) & set(second)
         await pilot.press("[")
         await settle(pilot)
-        assert search.value == "" and _table_ids(screen) == first
+        assert search.value == ""
+        assert _table_ids(screen) == first
         screen.query_one("#roster", DataTable).focus()
         await pilot.press("/")
         await settle(pilot)
-        assert app.focused is search and search.value == ""
+        assert app.focused is search
+        assert search.value == ""
         await pilot.press(*"fv")  # letters of a search stay letters
         await settle(pilot)
-        assert search.value == "fv" and isinstance(app.screen, RosterScreen)
+        assert search.value == "fv"
+        assert isinstance(app.screen, RosterScreen)

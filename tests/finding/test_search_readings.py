@@ -72,9 +72,12 @@ def test_every_reading_of_the_surname_and_the_code_digits_find_the_person(store:
     for text in ("zjj", "zengjianjian", "cjj", "cengjianjian", "ZJJ", "ceng", "zeng"):
         assert _found(store, text) == [zeng], text
         assert _quick(store, text) == [zeng], text
-    assert _found(store, "shantianfang") == [shan] and _found(store, "dtf") == [shan]
-    assert _found(store, "xiexiaodong") == [xie] and _found(store, "jxd") == [xie]
-    assert _found(store, "0142") == [zeng] and _quick(store, "0142") == [zeng]
+    assert _found(store, "shantianfang") == [shan]
+    assert _found(store, "dtf") == [shan]
+    assert _found(store, "xiexiaodong") == [xie]
+    assert _found(store, "jxd") == [xie]
+    assert _found(store, "0142") == [zeng]
+    assert _quick(store, "0142") == [zeng]
     assert _found(store, "014") == [shan, xie, zeng]  # the digits, in pinyin order
     # the primary reading orders the roster: 曾 sorts as zeng (before zhang)
     assert rows(store, "SELECT search_full FROM person WHERE id = ?", zeng) == [("zengjianjian",)]
@@ -88,14 +91,16 @@ def test_every_reading_of_the_surname_and_the_code_digits_find_the_person(store:
 def test_keys_follow_renames_tombstones_and_pulls(store: Store) -> None:
     pid = _add(store, "GL-0142", "曾建建")
     update_person(store, pid, {"name": "王建建"})
-    assert _found(store, "cjj") == [] and _found(store, "wjj") == [pid]
+    assert _found(store, "cjj") == []
+    assert _found(store, "wjj") == [pid]
     update_person(store, pid, {"name": "曾建建"})
     assert _found(store, "cjj") == [pid]
     with store.write() as s:
         person = s.get(Person, pid)
         assert person is not None
         person.deleted = True
-    assert _found(store, "cjj") == [] and _found(store, "0142") == []
+    assert _found(store, "cjj") == []
+    assert _found(store, "0142") == []
     assert rows(store, "SELECT count(*) FROM person_search_key k JOIN person p"
                 " ON p.rowid = k.person WHERE p.deleted = 1") == [(0,)]  # fmt: skip
 
@@ -108,10 +113,12 @@ def test_keys_follow_renames_tombstones_and_pulls(store: Store) -> None:
     new_id = "0190f000-0000-7000-8000-00000000beef"
     put = {**data, "id": new_id, "code": "GL-0777", "name": "解小东"}
     replica.apply_page(_page(PulledRecord(tbl="person", id=new_id, rev=1, data=put), n=1))
-    assert _found(store, "jxd") == [new_id] and _found(store, "xxd") == [new_id]
+    assert _found(store, "jxd") == [new_id]
+    assert _found(store, "xxd") == [new_id]
     assert _found(store, "0777") == [new_id]
     replica.apply_page(_page(PulledRecord(tbl="person", id=new_id, rev=2, op="exit"), n=2))
-    assert _found(store, "jxd") == [] and _found(store, "0777") == []
+    assert _found(store, "jxd") == []
+    assert _found(store, "0777") == []
 
 
 def test_migration_rebuilds_keys_and_primary_readings(store: Store) -> None:

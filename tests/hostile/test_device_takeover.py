@@ -91,7 +91,8 @@ def test_a_valid_code_with_a_known_device_id_is_refused_and_the_victims_changes_
         row.phone = "13800000001"
     victim.sync()
     held = _device(hq, victim.device_id)
-    assert held is not None and held["watermark"] >= 1
+    assert held is not None
+    assert held["watermark"] >= 1
 
     attacker = user(hq, "volunteer", [site])
     code = hq.enroll_code(attacker)
@@ -118,7 +119,9 @@ def test_a_valid_code_with_a_known_device_id_is_refused_and_the_victims_changes_
     from fieldkit.syncing import sync_now
 
     report = sync_now(victim.store)
-    assert report.ok and report.duplicates == 0 and report.pushed == 2
+    assert report.ok
+    assert report.duplicates == 0
+    assert report.pushed == 2
     assert _hq_values(hq, "person", person) == _laptop_values(victim.store, Person, person)
     assert _hq_values(hq, "visit", visit) == _laptop_values(victim.store, Visit, visit)
     assert _hq_values(hq, "person", person)["address"] == "东山路7号"
@@ -136,7 +139,8 @@ def test_the_same_device_redeems_its_own_code_again_until_its_first_sync(
     assert again.json()["token"] != lost.json()["token"]
     assert httpx.get(f"{hq.url}/v1/me", headers=versioned(lost.json()["token"])).status_code == 401
     me = httpx.get(f"{hq.url}/v1/me", headers=versioned(again.json()["token"]))
-    assert me.status_code == 200 and me.json()["watermark"] == 0
+    assert me.status_code == 200
+    assert me.json()["watermark"] == 0
     # another device presenting the spent code is refused, and so is this one once it synced
     assert _enroll_raw(hq, code, "answer-lost-0002").status_code == 403
     httpx.get(f"{hq.url}/v1/pull", headers=versioned(again.json()["token"]))
@@ -158,7 +162,8 @@ def test_a_revoked_device_comes_back_only_with_a_code_made_for_it(hq: Hq, tmp_pa
     assert _enroll_raw(hq, bound, "not-that-device-01").status_code == 403
     enroll(admin.store, hq.url, bound)
     back = _device(hq, admin.device_id)
-    assert back is not None and back["revoked_at"] is None
+    assert back is not None
+    assert back["revoked_at"] is None
     assert back["watermark"] == held["watermark"]  # the same change sequence carries on
     with admin.store.write() as s:
         row = s.get(Person, person)

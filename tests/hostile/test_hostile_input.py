@@ -164,7 +164,8 @@ def test_a_hostile_request_is_a_4xx_with_a_message_and_writes_nothing(
     reply = call(target)
     assert reply.status_code == status, (case, reply.status_code, reply.text[:300])
     detail = reply.json()["detail"]
-    assert isinstance(detail, str) and words in detail, (case, detail)
+    assert isinstance(detail, str), (case, detail)
+    assert words in detail, (case, detail)
     assert hq_tables(engine) == before, case
 
 

@@ -45,12 +45,14 @@ def test_money_out_of_range_is_rejected_naming_the_field(hq: Hq, tmp_path: Path)
             assert reasons[visits[amount]] == f"visit.money_fen must be {words}, not {amount}"
             assert hq_record(engine, "visit", visits[amount]) is None
         stored = hq_record(engine, "visit", most)
-        assert stored is not None and stored.data["money_fen"] == MAX_FEN
+        assert stored is not None
+        assert stored.data["money_fen"] == MAX_FEN
         refused = r"visit\.money_fen must be at least 0, not -5"
         edit = HqEdit("visit", most, {"money_fen": -5})
         with pytest.raises(HqWriteRefused, match=refused), write_begin(engine) as conn:
             write_at_hq(conn, sync_schema(), [edit], user="hq")
         stored = hq_record(engine, "visit", most)
-        assert stored is not None and stored.data["money_fen"] == MAX_FEN
+        assert stored is not None
+        assert stored.data["money_fen"] == MAX_FEN
     finally:
         engine.dispose()

@@ -72,7 +72,8 @@ def test_a_client_built_from_the_document_alone_is_answered(hq: Hq, laptop: Lapt
             **_declared_auth(doc, "/v1/me", "get", laptop.token),
         },
     ).json()
-    assert me["device_id"] == laptop.device_id and me["user"] == laptop.user
+    assert me["device_id"] == laptop.device_id
+    assert me["user"] == laptop.user
     # the headers the document declares are the ones HQ checks: without them, 426
     bare = httpx.get(f"{hq.url}/v1/me", headers={"Authorization": f"Bearer {laptop.token}"})
     assert bare.status_code == 426

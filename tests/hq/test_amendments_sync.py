@@ -96,12 +96,15 @@ def test_a_correction_and_a_void_reach_hq_and_every_laptop(
 
     # HQ keeps the records and the trail
     at_hq = hq_record(hq_any.engine, "visit", kept_id)
-    assert at_hq is not None and at_hq.data["money_fen"] == 2000
+    assert at_hq is not None
+    assert at_hq.data["money_fen"] == 2000
     assert at_hq.data["reason"] == "aid"
     gone_at_hq = hq_record(hq_any.engine, "visit", gone_id)
-    assert gone_at_hq is not None and gone_at_hq.deleted
+    assert gone_at_hq is not None
+    assert gone_at_hq.deleted
     trail_at_hq = hq_record(hq_any.engine, "record_amendment", fixed.id)
-    assert trail_at_hq is not None and trail_at_hq.scope == site_id
+    assert trail_at_hq is not None
+    assert trail_at_hq.scope == site_id
     wire = {k: v for k, v in trail[fixed.id].items() if k != "id"}
     wire["at"] = datetime.fromisoformat(wire["at"]).isoformat()
     wire["deleted"] = bool(wire["deleted"])
@@ -158,8 +161,11 @@ def test_hq_refuses_a_change_to_a_stored_amendment(hq_any: ServerThread, tmp_pat
     report = sync_now(admin)
     assert report.rejected == 1
     (why,) = report.rejected_reasons
-    assert f"record_amendment {fixed.id} is append-only" in why and "reason" in why
+    assert f"record_amendment {fixed.id} is append-only" in why
+    assert "reason" in why
     stored = hq_record(hq_any.engine, "record_amendment", fixed.id)
-    assert stored is not None and stored.data["reason"] == "原因"
+    assert stored is not None
+    assert stored.data["reason"] == "原因"
     (kept,) = Services(admin).outbox.status().rejected
-    assert kept.row_id == fixed.id and "append-only" in kept.reason
+    assert kept.row_id == fixed.id
+    assert "append-only" in kept.reason

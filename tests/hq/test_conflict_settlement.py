@@ -75,7 +75,8 @@ def test_the_value_an_admin_keeps_reaches_every_laptop(
     for store in (admin, a, b):
         ok(store)
         assert phone(store, pid) == "13800000001"
-    assert open_conflicts(a, pid) == [] and open_conflicts(b, pid) == []
+    assert open_conflicts(a, pid) == []
+    assert open_conflicts(b, pid) == []
 
     set_phone(b, pid, "13700000003")  # an edit made after seeing the kept value
     report = sync_now(b)

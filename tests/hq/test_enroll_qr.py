@@ -44,7 +44,8 @@ def test_the_enrollment_code_is_a_qr_on_a_terminal_only(tmp_path: Path) -> None:
     run_cli("admin", "add-user", "组长", "--role", "admin", "--database-url", url)
     shown = _on_a_terminal("admin", "enroll", "组长", "--database-url", url)
     code = shown.splitlines()[0].strip()
-    assert len(code) == 14 and code.count("-") == 2
+    assert len(code) == 14
+    assert code.count("-") == 2
     assert sum(shown.count(block) for block in _QR_BLOCKS) > 100
     plain = _on_a_terminal("admin", "enroll", "组长", "--no-qr", "--database-url", url)
     assert not any(block in plain for block in _QR_BLOCKS)

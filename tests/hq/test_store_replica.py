@@ -87,10 +87,13 @@ def test_rejected_changes_stay_with_reason_and_never_block(
         s.add(Person(code="X-1", name="王五", site_id=other))
     pid = make_person(staff, mine, "X-2")
     report = sync_now(staff)
-    assert report.ok and report.rejected == 1 and report.applied == 1
+    assert report.ok
+    assert report.rejected == 1
+    assert report.applied == 1
     assert report.removed == 2  # the site and the rejected person left this laptop
     rejected = rejected_changes(staff)
-    assert len(rejected) == 1 and f"{other} is outside" in rejected[0].reason
+    assert len(rejected) == 1
+    assert f"{other} is outside" in rejected[0].reason
     assert sync_now(staff).pushed == 0  # rejected changes are not sent again
     ok(admin)
     with admin.read() as s:
@@ -161,7 +164,8 @@ def test_clock_in_the_future_revoked_and_unenrolled_laptops_get_clear_errors(
         revoke_device(conn, admin.device_id)
     make_site(admin, "撤销后")
     report = sync_now(admin)
-    assert not report.ok and "revoked" in (report.error or "")
+    assert not report.ok
+    assert "revoked" in (report.error or "")
     assert admin.meta("last_sync_error") == report.error
     with admin.read() as s:
         from fieldkit.store.tables import OutboxEntry
@@ -171,8 +175,10 @@ def test_clock_in_the_future_revoked_and_unenrolled_laptops_get_clear_errors(
 
     lone = Store(tmp_path / "lone.db")
     report = sync_now(lone)
-    assert not report.ok and "fieldkit enroll" in (report.error or "")
+    assert not report.ok
+    assert "fieldkit enroll" in (report.error or "")
     lone.set_meta("server_url", "http://127.0.0.1:9")
     lone.set_meta("device_token", "x")
     report = sync_now(lone)
-    assert not report.ok and "cannot reach headquarters" in (report.error or "")
+    assert not report.ok
+    assert "cannot reach headquarters" in (report.error or "")

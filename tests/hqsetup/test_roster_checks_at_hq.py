@@ -52,7 +52,8 @@ def test_hq_import_names_every_bad_id_number_and_phone_and_writes_nothing(
         return roster_file(path, rows, header)
 
     out = _admin_import(empty_hq_url, write(tmp_path / "good.csv", _with_ids(ROSTER, ids)))
-    assert "exit=0" in out and "5 new" in out
+    assert "exit=0" in out
+    assert "5 new" in out
     before = _records(empty_hq_url)
 
     wrong_check = _id(date(1950, 3, 4), 5)[:17]
@@ -72,13 +73,15 @@ def test_hq_import_names_every_bad_id_number_and_phone_and_writes_nothing(
         person("DS-015", "周六", "1951-01-02", "", "13800001234x"),  # 7
     ]
     out = _admin_import(empty_hq_url, write(tmp_path / "bad.csv", bad))
-    assert "exit=1" in out and "nothing was imported" in out
+    assert "exit=1" in out
+    assert "nothing was imported" in out
     assert (
         f"line 2, 身份证号: ID number {zhang} of 周一 (DS-010) "
         "is already held by 张桂兰 (DS-001) at HQ"
     ) in out
     assert f"line 3, 身份证号: ID number '{wrong_check}' has a wrong check character" in out
-    assert "line 4, 身份证号: ID number" in out and "gives the birth date 1951-01-02" in out
+    assert "line 4, 身份证号: ID number" in out
+    assert "gives the birth date 1951-01-02" in out
     assert f"line 6, 身份证号: ID number {twice} is already given on line 5 to 周四 (DS-013)" in out
     assert "line 7, 电话: Phone '13800001234x' is not a mobile number" in out
     assert "line 5," not in out

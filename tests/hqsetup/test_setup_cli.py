@@ -69,8 +69,10 @@ def test_a_site_added_and_renamed_at_hq_reaches_an_admin_laptop(
     try:
         hq.stop()
         guide = hq.log_text()
-        assert "fieldkit admin add-site NAME" in guide and "fieldkit admin import roster" in guide
-        assert "fieldkit admin add-user" in guide and "fieldkit admin enroll" in guide
+        assert "fieldkit admin add-site NAME" in guide
+        assert "fieldkit admin import roster" in guide
+        assert "fieldkit admin add-user" in guide
+        assert "fieldkit admin enroll" in guide
         assert f"--database-url {empty_hq_url}" in guide
         hq = Hq(empty_hq_url)
         out = hq.admin("add-site", "松林村", "--kind", "village", "--county", "甘洛县")
@@ -78,14 +80,17 @@ def test_a_site_added_and_renamed_at_hq_reaches_an_admin_laptop(
         hq.admin("add-site", "河东社区")
         hq.admin("rename-site", "松林村", "松林新村")
         out = hq.admin("add-site", "河东社区", "--lang", "en", check=False)
-        assert "exit=1" in out and "a site named '河东社区' already exists" in out
+        assert "exit=1" in out
+        assert "a site named '河东社区' already exists" in out
         out = hq.admin("add-user", "赵敏", "--role", "volunteer", "--lang", "en", check=False)
-        assert "exit=1" in out and "--sites lists no site; sites at HQ: 河东社区、松林新村" in out
+        assert "exit=1" in out
+        assert "--sites lists no site; sites at HQ: 河东社区、松林新村" in out
         out = hq.admin(
             "add-user", "赵敏", "--role", "volunteer", "--sites", "松林村", "--lang", "en",
             check=False,
         )  # fmt: skip
-        assert "exit=1" in out and "unknown site '松林村'; sites at HQ: 河东社区、松林新村" in out
+        assert "exit=1" in out
+        assert "unknown site '松林村'; sites at HQ: 河东社区、松林新村" in out
         hq.admin("add-user", "局机关", "--role", "admin")
         laptop = _laptop(hq, tmp_path, "局机关")
         _sync(laptop)
@@ -110,13 +115,16 @@ def test_a_bad_roster_names_every_bad_line_and_writes_nothing(
         bad[3] = (*ROSTER[3][:4], "干部", *ROSTER[3][5:])
         bad.append(ROSTER[0])
         out = hq.admin("import", "roster", str(roster_file(tmp_path / "bad.csv", bad)), check=False)
-        assert "exit=1" in out and "nothing was imported" in out
-        assert "line 3, 出生日期" in out and "line 5, 类别" in out
+        assert "exit=1" in out
+        assert "nothing was imported" in out
+        assert "line 3, 出生日期" in out
+        assert "line 5, 类别" in out
         assert "line 7, 编号: code DS-001 is already used on line 2" in out
         assert hq.admin("sites") == before
         hq.admin("add-user", "局机关", "--role", "admin")
         laptop = _laptop(hq, tmp_path, "局机关")
         _sync(laptop)
-        assert laptop_persons(laptop) == {} and laptop_sites(laptop) == {"东山安置点": "relocation"}
+        assert laptop_persons(laptop) == {}
+        assert laptop_sites(laptop) == {"东山安置点": "relocation"}
     finally:
         hq.stop()

@@ -50,7 +50,8 @@ def test_bad_visits_file_exits_1_and_lists_rows_on_stderr(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "nothing was imported" in captured.err
-    assert "line 2, 慰问金" in captured.err and "line 3, 编号" in captured.err
+    assert "line 2, 慰问金" in captured.err
+    assert "line 3, 编号" in captured.err
     assert counts(db) == before
 
 
@@ -58,7 +59,8 @@ def test_export_into_a_missing_folder_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["--db", str(tmp_path / "x.db"), "export", str(tmp_path / "no" / "x.jsonl")])
-    assert code == 1 and "does not exist" in capsys.readouterr().err
+    assert code == 1
+    assert "does not exist" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

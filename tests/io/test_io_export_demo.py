@@ -44,11 +44,13 @@ def test_demo_store_export_reproduces_the_shipped_file(demo_store: Store, tmp_pa
 def test_demo_store_has_no_outbox_and_has_search_keys(demo_store: Store) -> None:
     stored = counts(demo_store.path)
     assert stored["outbox"] == 0, "demo data is never pushed to HQ"
-    assert stored["person"] == 300 and stored["site"] >= 3
+    assert stored["person"] == 300
+    assert stored["site"] >= 3
     assert _column(demo_store.path, "SELECT count(*) FROM person WHERE search_full = ''") == [0]
     with demo_store.read() as s:
         zhang = s.exec(select(Person).where(Person.search_initials.startswith("z"))).first()
-        assert zhang is not None and zhang.search_full.startswith("z")
+        assert zhang is not None
+        assert zhang.search_full.startswith("z")
 
 
 def test_demo_county_is_realistic(demo_store: Store) -> None:
@@ -81,20 +83,26 @@ def test_demo_county_is_realistic(demo_store: Store) -> None:
     assert min(_column(path, "SELECT count(*) FROM team_member GROUP BY team_id")) >= 8
     # 离休 are very old; 50-year party members exist; walk-in consultations exist
     births = _column(path, "SELECT birth_date FROM person WHERE category = 'lixiu'")
-    assert births and max(births) < "1932-01-01"
+    assert births
+    assert max(births) < "1932-01-01"
     assert _column(path, "SELECT count(*) FROM person WHERE party_year <= 1976")[0] > 10
     assert _column(path, "SELECT count(*) FROM consultation WHERE person_id IS NULL")[0] > 10
     # codes are short and sequential
     codes = _column(path, "SELECT code FROM person ORDER BY code")
-    assert codes[0] == "GL-0001" and codes[-1] == "GL-0300"
+    assert codes[0] == "GL-0001"
+    assert codes[-1] == "GL-0300"
     # festival money is between 200 and 2000 yuan, and festival visits come before festivals
     with demo_store.read() as s:
         festival = s.exec(select(Visit).where(Visit.reason == VisitReason.FESTIVAL)).all()
-        assert festival and all(20_000 <= v.money_fen <= 200_000 for v in festival)
+        assert festival
+        assert all(20_000 <= v.money_fen <= 200_000 for v in festival)
         months = Counter(v.visited_at.month for v in festival)
-        assert months[2] + months[1] > 0 and months[6] > 0 and months[9] + months[10] > 0
+        assert months[2] + months[1] > 0
+        assert months[6] > 0
+        assert months[9] + months[10] > 0
         dates = [v.visited_at.date() for v in s.exec(select(Visit)).all()]
-        assert min(dates) >= date(2025, 11, 1) and max(dates) <= date(2026, 10, 31)
+        assert min(dates) >= date(2025, 11, 1)
+        assert max(dates) <= date(2026, 10, 31)
         relocation = s.exec(select(Site).where(Site.kind == "relocation")).first()
         assert relocation is not None
 
@@ -108,14 +116,16 @@ def test_round_trip_of_a_changed_store(demo_store: Store, tmp_path: Path) -> Non
     export_jsonl(demo_store, first)
     copy = Store(tmp_path / "copy.db")
     loaded = load_jsonl(copy, first)
-    assert loaded["person"] == 300 and counts(copy.path)["outbox"] == 0
+    assert loaded["person"] == 300
+    assert counts(copy.path)["outbox"] == 0
     second = tmp_path / "second.jsonl"
     export_jsonl(copy, second)
     assert first.read_bytes() == second.read_bytes()
     record = next(
         json.loads(line) for line in first.read_text().splitlines() if '"GL-0001"' in line
     )
-    assert record["type"] == "person" and record["deleted"] is True
+    assert record["type"] == "person"
+    assert record["deleted"] is True
     assert "search_full" not in record
     copy.close()
 

@@ -133,7 +133,8 @@ def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, 
         wire = {k: v for k, v in person.items() if k not in local}
         for flag in ("lives_alone", "hardship", "party_member", "deleted"):
             wire[flag] = bool(wire[flag])
-        assert tbl == "person" and data == wire
+        assert tbl == "person"
+        assert data == wire
         assert seq_of[person["site_id"]] < seq_of[person["id"]], "a site goes before its persons"
     assert len(outbox) == ROWS + len(_SITES)
 

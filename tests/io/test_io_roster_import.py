@@ -42,7 +42,8 @@ def test_sample_roster_into_an_empty_store_then_again(empty_store: Store) -> Non
     assert sorted(report.new_sites) == sorted(["青石湾安置点", "河东社区", "桃坪村", "松林村"])
     assert "300 new, 0 changed, 0 unchanged; new sites: " in report.summary()
     stored = counts(empty_store.path)
-    assert stored["person"] == 300 and stored["site"] == 4
+    assert stored["person"] == 300
+    assert stored["site"] == 4
     assert stored["outbox"] == 304, "every imported person and site is queued for HQ"
     with empty_store.read() as s:
         relocation = s.exec(select(Site).where(Site.name == "青石湾安置点")).one()
@@ -87,11 +88,13 @@ def test_csv_without_bom_english_headers_and_every_date_form(
         "独居",
     )
     assert zhang.skills == "书法"
-    assert zhang.search_full == "zhangsanfeng" and zhang.search_initials == "zsf"
+    assert zhang.search_full == "zhangsanfeng"
+    assert zhang.search_initials == "zsf"
     assert people["T-2"].birth_date == date(1950, 7, 9)
     assert people["T-3"].birth_date == date(1955, 12, 1)
     assert people["T-4"].birth_date == date(1980, 1, 15)
-    assert people["T-3"].party_year == 1975 and people["T-2"].party_member is False
+    assert people["T-3"].party_year == 1975
+    assert people["T-2"].party_member is False
 
 
 def test_xlsx_with_date_and_number_cells(empty_store: Store, tmp_path: Path) -> None:
@@ -113,8 +116,10 @@ def test_xlsx_with_date_and_number_cells(empty_store: Store, tmp_path: Path) -> 
     assert report.new == 2
     people = _persons(empty_store)
     assert people["X-1"].birth_date == date(1938, 5, 6)
-    assert people["X-1"].phone == "13912345678" and people["X-1"].party_year == 1947
-    assert people["X-2"].birth_date == date(1948, 2, 29) and people["X-2"].notes == "低保户"
+    assert people["X-1"].phone == "13912345678"
+    assert people["X-1"].party_year == 1947
+    assert people["X-2"].birth_date == date(1948, 2, 29)
+    assert people["X-2"].notes == "低保户"
 
 
 def test_reimport_counts_new_changed_unchanged_and_queues_only_changes(
@@ -150,7 +155,8 @@ def test_reimport_counts_new_changed_unchanged_and_queues_only_changes(
     assert sum(1 for t, _ in entries if t == "site") == 1
     assert len([t for t, _ in entries if t == "person"]) == 3  # changed; R-4 new
     people = _persons(empty_store)
-    assert people["R-3"].tier == Tier.KEY and people["R-1"].phone == "13700000000"
+    assert people["R-3"].tier == Tier.KEY
+    assert people["R-1"].phone == "13700000000"
 
 
 # ---- bad files: nothing written, every problem with its line ----------------------------
@@ -162,8 +168,10 @@ def test_wrong_header_names_the_expected_headers(demo_store: Store, tmp_path: Pa
     )
     err = _rejected(demo_store, path)
     text = str(err)
-    assert "unknown column '名字'" in text and "missing column 姓名" in text
-    assert "expected headers: 编号, 姓名, 性别" in text and "birth_date" in text
+    assert "unknown column '名字'" in text
+    assert "missing column 姓名" in text
+    assert "expected headers: 编号, 姓名, 性别" in text
+    assert "birth_date" in text
     assert all(p.line == 1 for p in err.problems)
 
 
@@ -192,7 +200,8 @@ def test_every_bad_row_is_listed_with_its_line(demo_store: Store, tmp_path: Path
     assert "line 3, 出生日期: '1950-13-45' is not a real date" in text
     assert "line 4, 类别: '干部' is not one of: 离休 (lixiu), 退休 (retired)" in text
     assert "line 5, 编号: code N-1 is already used on line 2" in text
-    assert "line 6, 编号: is empty" in text and "line 6, 姓名: is empty" in text
+    assert "line 6, 编号: is empty" in text
+    assert "line 6, 姓名: is empty" in text
     assert "line 6, 出生日期: is empty" in text
     assert "line 7, 入党年份: 1955 is before the birth date 1960-01-01" in text
     assert "line 8, 关注等级: '特别关注' is not one of: 重点关注 (key)" in text
@@ -215,7 +224,9 @@ def test_not_utf8_tells_to_save_as_utf8_csv(demo_store: Store, tmp_path: Path) -
         (ROSTER_HEADER + "\nG-1,张三,男,1950-01-01,退休,,河东社区,,,,,,,,\n").encode("gbk")
     )
     text = str(_rejected(demo_store, path))
-    assert "not UTF-8" in text and "GBK" in text and "CSV UTF-8" in text
+    assert "not UTF-8" in text
+    assert "GBK" in text
+    assert "CSV UTF-8" in text
 
 
 @pytest.mark.parametrize(

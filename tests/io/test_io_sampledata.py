@@ -53,7 +53,8 @@ def test_generate_store_gives_exact_counts_without_outbox(tmp_path: Path) -> Non
 
 def test_person_codes_widen_past_9999() -> None:
     gen = CountyGenerator(persons=12_000, visits=0)
-    assert gen.persons[0]["code"] == "GL-00001" and gen.persons[-1]["code"] == "GL-12000"
+    assert gen.persons[0]["code"] == "GL-00001"
+    assert gen.persons[-1]["code"] == "GL-12000"
     assert len({p["id"] for p in gen.persons}) == 12_000
 
 
@@ -65,13 +66,15 @@ def test_module_command_fills_a_store(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "500 persons and 2500 visits written" in done.stdout and " s" in done.stdout
+    assert "500 persons and 2500 visits written" in done.stdout
+    assert " s" in done.stdout
     assert counts(target)["visit"] == 2500
     refused = subprocess.run(
         [sys.executable, "-m", "fieldkit.sampledata", "--store", str(target)],
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
-    assert refused.returncode != 0 and "exists" in refused.stderr
+    assert refused.returncode != 0
+    assert "exists" in refused.stderr
 
 
 def test_fast_visit_path_stores_what_the_row_path_stores(tmp_path: Path) -> None:

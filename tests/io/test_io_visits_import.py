@@ -33,7 +33,9 @@ def test_paper_visits_of_the_demo_go_in_once(demo_store: Store) -> None:
     report = import_visits(demo_store, sample_data_dir() / "visits.csv", today=TODAY)
     paper = paper_visits()
     assert paper > 30
-    assert report.added == paper and report.skipped == 0 and report.money_fen > 0
+    assert report.added == paper
+    assert report.skipped == 0
+    assert report.money_fen > 0
     after = counts(demo_store.path)
     assert after["visit"] == before["visit"] + paper
     assert after["outbox"] == before["outbox"] + paper, "each imported visit is queued for HQ"
@@ -73,7 +75,8 @@ def test_fields_of_an_imported_visit(demo_store: Store, tmp_path: Path) -> None:
         first = visits[0]
         assert first.visited_at == datetime(2026, 11, 2)
         assert (first.visitors, first.money_fen, first.needs) == ("张明,李芳", 120050, "需要助听器")
-        assert first.site_id == person.site_id and first.confirmation == Confirmation.NONE
+        assert first.site_id == person.site_id
+        assert first.confirmation == Confirmation.NONE
         assert (first.services, first.notes) == ("送去慰问金", "补录")
         assert visits[1].money_fen == 30000
 
@@ -120,7 +123,8 @@ def test_every_bad_visit_row_is_listed(demo_store: Store, tmp_path: Path) -> Non
         "line 10, 慰问金: '12.345' has more than two decimals",
     ):
         assert expected in text, expected
-    assert "line 2," not in text and "line 2:" not in text
+    assert "line 2," not in text
+    assert "line 2:" not in text
     assert "8 invalid rows; nothing was imported" in text
 
 
@@ -128,7 +132,8 @@ def test_wrong_visit_header(demo_store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "v.csv", ["编号,日期,类型说明,走访人", "GL-0001,2026-10-01,x,y"])
     text = _rejected(demo_store, path)
     assert "the header row is not right" in text
-    assert "unknown column '类型说明'" in text and "missing column 走访类型" in text
+    assert "unknown column '类型说明'" in text
+    assert "missing column 走访类型" in text
     assert "expected headers: 编号, 日期, 走访类型, 走访人, 慰问金?" in text
 
 
@@ -153,7 +158,8 @@ def test_only_condolence_visits_after_a_death(demo_store: Store, tmp_path: Path)
         ],
     )
     text = _rejected(demo_store, path)
-    assert f"line 2, 日期: {code} died on {died}" in text and "line 3" not in text
+    assert f"line 2, 日期: {code} died on {died}" in text
+    assert "line 3" not in text
 
 
 def test_a_header_without_rows(demo_store: Store, tmp_path: Path) -> None:

@@ -68,7 +68,8 @@ async def test_a_money_correction_from_the_record_keeps_its_trail(store: Store) 
         assert rows(store, "SELECT money_fen FROM visit WHERE id = ?", visit_id) == [(5000,)]
         history = str(view.query_one("#record-amendments", Static).render())
         assert "Money handed over (yuan): 500.00 → 50.00" in history
-        assert "by 李强" in history and "Reason: 多打了一个零" in history
+        assert "by 李强" in history
+        assert "Reason: 多打了一个零" in history
         assert rows(
             store,
             "SELECT action, hidden_changes, by_user FROM record_amendment WHERE record_id = ?",
@@ -105,7 +106,9 @@ async def test_a_void_without_reason_is_refused_then_one_with_a_reason_marks_it(
         dialog.query_one("#void-reason", Input).value = "重复录入"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is view and view.record is not None and view.record.voided
+        assert app.screen is view
+        assert view.record is not None
+        assert view.record.voided
         assert "VOIDED" in "\n".join(screen_lines(app))
         assert "Reason: 重复录入" in str(view.query_one("#record-amendments", Static).render())
         assert rows(store, "SELECT deleted FROM visit WHERE id = ?", visit_id) == [(1,)]
@@ -141,4 +144,5 @@ async def test_the_record_names_who_recorded_it_not_who_reads_it(store: Store) -
         view = app.screen
         assert isinstance(view, RecordScreen)
         trail = str(view.query_one("#record-trail", Static).render())
-        assert "by 王芳" in trail and "李强" not in trail
+        assert "by 王芳" in trail
+        assert "李强" not in trail

@@ -62,9 +62,12 @@ def test_a_money_correction_keeps_the_original_amount_and_who_changed_it(store: 
         ("correct", "{}", '{"money_fen": [20000, 2000]}', "多打了一个零", "李强", device)
     ]
     view = services.files.record("visit", visit)
-    assert view is not None and view.recorded_by == "王芳" and not view.voided
+    assert view is not None
+    assert view.recorded_by == "王芳"
+    assert not view.voided
     (amendment,) = view.amendments
-    assert amendment.by_user == "李强" and amendment.changes == {"money_fen": (20000, 2000)}
+    assert amendment.by_user == "李强"
+    assert amendment.changes == {"money_fen": (20000, 2000)}
     # the record's change (only the changed field) and the amendment row wait for HQ
     queued = rows(
         store, "SELECT tbl, data FROM outbox WHERE row_id = ? ORDER BY seq DESC LIMIT 1", visit
@@ -94,7 +97,8 @@ def test_correcting_a_visits_reason_settles_the_hospital_visit_and_voiding_it_re
     pf = services.files.get(li)
     assert pf is not None
     (entry,) = [e for e in pf.timeline if e.row_id == visit]
-    assert entry.voided and entry.code == "hospital"
+    assert entry.voided
+    assert entry.code == "hospital"
     assert pf.visit_count == 0
 
 
@@ -152,10 +156,12 @@ def test_voiding_a_mistyped_discharge_puts_the_person_back_in_hospital(store: St
         StatusEventInput(li, EventKind.DISCHARGED, date(2026, 11, 11))
     )
     pf = services.files.get(li)
-    assert pf is not None and pf.person.status == Status.ACTIVE
+    assert pf is not None
+    assert pf.person.status == Status.ACTIVE
     services.amend.void("event", wrong.id, "出院是误录")
     pf = services.files.get(li)
-    assert pf is not None and pf.person.status == Status.HOSPITALISED
+    assert pf is not None
+    assert pf.person.status == Status.HOSPITALISED
     assert ("GL-0002", TaskKind.HOSPITAL) in _due(services)
     (trail,) = _trail(store, wrong.id)
     assert json.loads(str(trail[1])) == {
@@ -256,4 +262,5 @@ def test_an_activity_corrected_then_voided_counts_as_corrected_then_not_at_all(
     pf = services.files.get(liu)
     assert pf is not None
     (entry,) = [e for e in pf.timeline if e.row_id == talk.id]
-    assert entry.voided and entry.kind == "activity"
+    assert entry.voided
+    assert entry.kind == "activity"

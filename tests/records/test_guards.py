@@ -34,7 +34,8 @@ async def test_ctrl_q_on_a_typed_visit_asks_before_quitting(store: Store) -> Non
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")  # keep editing
         await settle(pilot)
-        assert app.screen is form and app.is_running
+        assert app.screen is form
+        assert app.is_running
         assert form.query_one("#services", Input).value == "理发"
         await pilot.press("ctrl+q")
         await settle(pilot)

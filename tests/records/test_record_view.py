@@ -28,12 +28,14 @@ async def test_enter_on_a_visit_shows_every_field_and_where_it_stands(store: Sto
         await pilot.press("enter")
         await settle(pilot)
         view = app.screen
-        assert isinstance(view, RecordScreen) and view.row_id == visit_id
+        assert isinstance(view, RecordScreen)
+        assert view.row_id == visit_id
         shown = "\n".join(screen_lines(app))
         for text in ("500.00", "送月饼", "联系社区医生", "2026-10-15", "周敏"):
             assert text in shown
         trail = str(view.query_one("#record-trail", Static).render())
-        assert "this laptop" in trail and "Not yet at headquarters" in trail
+        assert "this laptop" in trail
+        assert "Not yet at headquarters" in trail
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is person

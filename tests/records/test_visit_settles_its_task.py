@@ -49,7 +49,8 @@ async def test_a_visit_from_a_hospital_row_is_a_hospital_visit_and_settles_it(
         await pilot.press("v")
         await settle(pilot)
         form = app.screen
-        assert isinstance(form, VisitForm) and form.person_id == li
+        assert isinstance(form, VisitForm)
+        assert form.person_id == li
         assert form.query_one("#reason", Select).value == "hospital"
         form.query_one("#visitors", Input).value = "周敏"
         form.query_one("#services", Input).value = "病房探望"
@@ -93,9 +94,11 @@ async def test_a_follow_up_closes_only_when_its_box_is_ticked(store: Store) -> N
         await pilot.press("v")
         await settle(pilot)
         form = app.screen
-        assert isinstance(form, VisitForm) and form.person_id == zhang
+        assert isinstance(form, VisitForm)
+        assert form.person_id == zhang
         box = form.query_one("#follow_up_done", Checkbox)
-        assert "联系社区医生" in str(box.label) and box.value is False
+        assert "联系社区医生" in str(box.label)
+        assert box.value is False
         form.query_one("#visitors", Input).value = "周敏"
         form.query_one("#services", Input).value = "量血压"
         await pilot.press("ctrl+s")
@@ -129,7 +132,8 @@ async def test_a_visit_from_a_follow_up_row_ticks_its_box(store: Store) -> None:
         await pilot.press("v")
         await settle(pilot)
         form = app.screen
-        assert isinstance(form, VisitForm) and form.person_id == zhang
+        assert isinstance(form, VisitForm)
+        assert form.person_id == zhang
         assert form.query_one("#reason", Select).value == "routine"
         assert form.query_one("#follow_up_done", Checkbox).value is True
         form.query_one("#visitors", Input).value = "周敏"

@@ -23,12 +23,12 @@ def _chinese_after() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def laptop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def laptop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-worked county's store file (closed, so commands open it themselves)."""
     county = build_county(tmp_path_factory.mktemp("cli") / "laptop.db")
     path = county.store.path
     county.store.close()
-    yield path
+    return path
 
 
 def _csv(path: Path) -> list[list[str]]:

@@ -238,6 +238,6 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_part(
     # the rename over the target fails (a folder holds its name): no part file is left
     taken = tmp_path / "taken.pdf"
     taken.mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(IsADirectoryError):
         write_report(q4, taken)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["q4.csv", "taken.pdf"]

@@ -70,7 +70,8 @@ def test_a_changed_visit_changes_the_next_report_exactly(county: County) -> None
     first, _ = _reports(source)
     assert len(source.replayed) == 9, "the first report replays every live person"
     again, _ = _reports(source)
-    assert again == first and source.replayed == set(), "then nobody, nothing changed"
+    assert again == first
+    assert source.replayed == set(), "then nobody, nothing changed"
     assert _site_a(first, county) == Outcomes(on_time=3, late=3, missed=9)
     assert _kinds(first)[TaskKind.FESTIVAL] == Outcomes(on_time=2, missed=5)
     assert _kinds(first)[TaskKind.TIER] == Outcomes(on_time=1, late=3, missed=5)

@@ -85,7 +85,8 @@ def test_roster_and_file_come_through_the_services(services: Services) -> None:
     assert services.roster.site_named("幸福安置点") == services.roster.sites()[0][0]
     assert services.roster.site_named("月亮村") is None
     pf = services.files.get(_pid(services, "GL-0002"))
-    assert pf is not None and (pf.person.name, pf.site.name) == ("李秀英", "幸福安置点")
+    assert pf is not None
+    assert (pf.person.name, pf.site.name) == ("李秀英", "幸福安置点")
     assert services.files.get("no-such-id") is None
 
 
@@ -116,7 +117,8 @@ def test_the_outbox_is_read_in_one_place(services: Services) -> None:
     )
     status = services.outbox.status()
     assert status.pending_by_table == {"site": 1, "person": 2, "visit": 1}
-    assert status.pending == 4 and status.rejected_count == 0
+    assert status.pending == 4
+    assert status.rejected_count == 0
     with sqlite3.connect(services.path) as conn:
         conn.execute(
             "UPDATE outbox SET state = 'rejected', reason = 'site not in your scope' "
@@ -173,7 +175,8 @@ def test_an_admin_picks_a_conflict_value_as_a_synced_change(
     store.set_meta("role", "admin")
     services.conflicts.pick(7, ConflictSide.LOSER)
     pf = services.files.get(person_id)
-    assert pf is not None and pf.person.phone == "3"
+    assert pf is not None
+    assert pf.person.phone == "3"
     assert [(t, r, d, st) for t, r, d, st in _outbox(store.path) if st == "pending"] == [
         ("person", person_id, {"phone": "3"}, "pending")
     ]
@@ -186,7 +189,8 @@ def test_an_admin_picks_a_conflict_value_as_a_synced_change(
     assert services.conflicts.open_on(person_id) == []
     with store.read() as s:
         marker = s.get(ConflictMarker, 7)
-        assert marker is not None and marker.resolved
+        assert marker is not None
+        assert marker.resolved
 
 
 def test_a_store_failure_becomes_a_message_with_what_to_do(services: Services) -> None:
@@ -230,7 +234,8 @@ def test_enrolling_against_nothing_is_a_clear_failure(services: Services, englis
     assert hint == "Check the address and the code, then try again."
     assert not services.sync.enrolled
     outcome = services.sync.run()
-    assert not outcome.ok and outcome.failure is not None
+    assert not outcome.ok
+    assert outcome.failure is not None
     assert "fieldkit enroll URL CODE" in outcome.failure.user_message()
 
 
@@ -248,6 +253,7 @@ def test_drafts_are_kept_whole_and_dropped(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["laptop.db.drafts.json"]
     box.drop("visit", "p1")
     box.drop("consultation", "")
-    assert box.all() == [] and not box.path.exists()
+    assert box.all() == []
+    assert not box.path.exists()
     box.path.write_text("{not json", encoding="utf-8")  # a file cut by a crash elsewhere
     assert box.all() == []

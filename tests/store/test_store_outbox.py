@@ -61,12 +61,14 @@ def test_every_change_is_in_the_outbox_parents_first(store_path: Path) -> None:
     entries = _outbox(store_path)
     assert [e[1] for e in entries] == ["site", "person", "visit", "person"]
     assert entries[1][2] == person_id
-    assert entries[1][3]["name"] == "张三丰" and entries[1][3]["tier"] == "key"
+    assert entries[1][3]["name"] == "张三丰"
+    assert entries[1][3]["tier"] == "key"
     assert "search_full" not in entries[1][3]
     assert entries[2][3]["visited_at"] == "2026-11-01T09:30:00"
     assert entries[3][3] == {"phone": "13800001111"}
     stamps = [e[4] for e in entries]
-    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == len(stamps)
     assert all(h.endswith(store.device_id) for h in stamps)
 
 
@@ -80,17 +82,23 @@ def test_search_keys_are_derived_and_follow_renames(store_path: Path) -> None:
         person.name = "李四"
     with store.read() as s:
         person = s.get(Person, person_id)
-        assert person is not None and person.search_full == "lisi"
+        assert person is not None
+        assert person.search_full == "lisi"
 
 
 def test_a_failed_transaction_writes_neither_row_nor_outbox(store_path: Path) -> None:
     store = Store(store_path)
     site_id, _ = _seed(store)
     before = len(_outbox(store_path))
-    with pytest.raises(RuntimeError), store.write() as s:
-        s.add(Person(code="GL-0002", name="王五", site_id=site_id))
-        s.flush()
-        raise RuntimeError("power cut")
+
+    def add_then_fail() -> None:
+        with store.write() as s:
+            s.add(Person(code="GL-0002", name="王五", site_id=site_id))
+            s.flush()
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        add_then_fail()
     assert len(_outbox(store_path)) == before
     with store.read() as s:
         assert s.exec(select(Person).where(Person.code == "GL-0002")).first() is None
@@ -106,9 +114,13 @@ def test_remote_writes_are_not_sent_back(store_path: Path) -> None:
 def test_synced_rows_are_tombstoned_not_deleted(store_path: Path) -> None:
     store = Store(store_path)
     _, person_id = _seed(store)
-    with pytest.raises(StoreError, match="deleted=True"), store.write() as s:
-        person = s.get(Person, person_id)
-        s.delete(person)
+
+    def delete_person() -> None:
+        with store.write() as s:
+            s.delete(s.get(Person, person_id))
+
+    with pytest.raises(StoreError, match="deleted=True"):
+        delete_person()
     with store.read() as s:
         assert s.get(Person, person_id) is not None
 
@@ -137,9 +149,16 @@ def test_a_dangling_reference_rolls_the_whole_transaction_back(store_path: Path)
     store = Store(store_path)
     site_id, _ = _seed(store)
     before = len(_outbox(store_path))
-    with pytest.raises(Exception, match="FOREIGN KEY"), store.write() as s:
-        s.add(Person(code="GL-0009", name="赵六", site_id=site_id))
-        s.add(Visit(person_id="no-such-person", site_id=site_id, visited_at=datetime(2026, 1, 1)))
+
+    def add_with_dangling_visit() -> None:
+        with store.write() as s:
+            s.add(Person(code="GL-0009", name="赵六", site_id=site_id))
+            s.add(
+                Visit(person_id="no-such-person", site_id=site_id, visited_at=datetime(2026, 1, 1))
+            )
+
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        add_with_dangling_visit()
     assert len(_outbox(store_path)) == before
     with store.read() as s:
         assert s.exec(select(Person).where(Person.code == "GL-0009")).first() is None

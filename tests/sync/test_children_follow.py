@@ -52,7 +52,8 @@ def test_comments_follow_their_note_to_another_group(toy_hq: ServerThread) -> No
     west, cw = enroll_toy(toy_hq, "member", [b])
     for dev, client in ((east, ce), (offline, co), (west, cw)):
         run_sync(client, dev)
-    assert ("comment", c1) in east.rows and ("comment", c1) not in west.rows
+    assert ("comment", c1) in east.rows
+    assert ("comment", c1) not in west.rows
 
     late = uid("c")  # written under the old group before the device hears of the move
     offline.write("comment", late, note_id=note, group_id=a, text="late", deleted=False)

@@ -76,7 +76,8 @@ def test_rejected_change_never_blocks_the_next_and_replays_its_reason(
     dev.write("note", nid(), group_id=mine, title=5)  # wrong type
     dev.write("ledger", nid(), x=1)  # unknown table
     result = run_sync(client, dev)
-    assert result.rejected == 3 and result.applied == 1
+    assert result.rejected == 3
+    assert result.applied == 1
     states = [e["state"] for e in dev.outbox]
     assert states == ["rejected", "synced", "rejected", "rejected"]
     assert "outside" in dev.outbox[0]["reason"]
@@ -106,7 +107,8 @@ def test_different_fields_both_survive_and_same_field_keeps_a_conflict(
     result_b = run_sync(cb, b)
     assert result_b.conflicts == 0
     run_sync(ca, a)
-    assert a.rows[("note", n)]["title"] == "t-a" and a.rows[("note", n)]["body"] == "b-b"
+    assert a.rows[("note", n)]["title"] == "t-a"
+    assert a.rows[("note", n)]["body"] == "b-b"
     assert b.rows[("note", n)] == a.rows[("note", n)]
     # both offline again: the same field; b's edit is later, so b wins everywhere
     a.write("note", n, title="from-a")
@@ -134,7 +136,8 @@ def test_clock_far_ahead_is_rejected_with_a_clear_reason(toy_hq: ServerThread) -
     change = Change(seq=1, tbl="group", id=g, data={"name": "x"}, hlc=year_2099, seen_rev=0)
     verdict = client.push([change]).verdicts[0]
     assert verdict.status == "rejected"
-    assert "ahead of headquarters" in verdict.reason and "years" in verdict.reason
+    assert "ahead of headquarters" in verdict.reason
+    assert "years" in verdict.reason
     assert hq_data(toy_hq, "group", g) is None
     forged = Change(
         seq=2,
@@ -279,7 +282,8 @@ def test_a_row_leaving_a_scope_disappears_from_that_device(toy_hq: ServerThread)
     run_sync(ca, admin)
     run_sync(c1, only_a)
     run_sync(c2, both)
-    assert ("note", n) in only_a.rows and ("note", n) in both.rows
+    assert ("note", n) in only_a.rows
+    assert ("note", n) in both.rows
     admin.write("note", n, group_id=b)
     run_sync(ca, admin)
     assert run_sync(c1, only_a).removed == 1

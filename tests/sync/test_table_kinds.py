@@ -33,7 +33,8 @@ def test_a_notice_reaches_every_device_and_only_hq_writes_one(toy_hq: ServerThre
             conn, TOY, [HqEdit("notice", notice, {"text": "停水通知", "deleted": False})], user="hq"
         )
     stored = hq_record(toy_hq.engine, "notice", notice)
-    assert stored is not None and stored.scope == EVERY_DEVICE
+    assert stored is not None
+    assert stored.scope == EVERY_DEVICE
     member, cm = enroll_toy(toy_hq, "member", [uid("g")])
     guest, cg = enroll_toy(toy_hq, "guest", [uid("g")])
     for dev, client in ((member, cm), (guest, cg)):
@@ -70,9 +71,11 @@ def test_limits_and_hidden_fields_reject_a_change_naming_the_field(toy_hq: Serve
     guest.write("note", fine, secret="改掉")
     run_sync(cg, guest)
     reasons = [e["reason"] for e in guest.outbox]
-    assert reasons[0].startswith("note.secret: ") and "may not write it" in reasons[0]
+    assert reasons[0].startswith("note.secret: ")
+    assert "may not write it" in reasons[0]
     assert reasons[1] == ""
     assert reasons[2].startswith("note.secret: ")
     assert hq_record(toy_hq.engine, "note", told) is None
     stored = hq_record(toy_hq.engine, "note", blank)
-    assert stored is not None and stored.data["secret"] == ""
+    assert stored is not None
+    assert stored.data["secret"] == ""

@@ -69,7 +69,8 @@ async def test_activities_are_listed_newest_first_and_open_read_only(store: Stor
         assert isinstance(record, RecordScreen)
         assert (record.kind, record.row_id) == ("activity", mediation)
         shown = "\n".join(screen_lines(app))
-        assert "邻里调解" in shown and "2026-10-09" in shown
+        assert "邻里调解" in shown
+        assert "2026-10-09" in shown
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen

@@ -42,14 +42,16 @@ async def test_a_conflict_is_shown_settled_and_synced_to_the_other_laptop(
     staff.sync.enroll(hq.url, hq.enroll_code("周敏"))
     _synced(staff)
     pid = admin.roster.find_by_code("GL-0001")
-    assert pid is not None and staff.roster.find_by_code("GL-0001") == pid
+    assert pid is not None
+    assert staff.roster.find_by_code("GL-0001") == pid
 
     # both laptops offline change the same field; the staff laptop's edit is the later one
     admin.record.edit_person(pid, {"address": "幸福小区3栋2单元101"})
     staff.record.edit_person(pid, {"address": "幸福小区3栋2单元102"})
     _synced(admin)
     outcome = staff.sync.run()
-    assert outcome.ok and outcome.report.conflicts == 1
+    assert outcome.ok
+    assert outcome.report.conflicts == 1
     _synced(admin)  # pulls the winner and the conflict marker
     assert _address(admin, pid) == _address(staff, pid) == "幸福小区3栋2单元102"
 
@@ -91,7 +93,8 @@ async def test_a_conflict_is_shown_settled_and_synced_to_the_other_laptop(
         assert app.screen is screen
         assert screen.conflicts == []
         text = "\n".join(screen_lines(app))
-        assert "Conflict on" not in text and "Settle conflict" not in text
+        assert "Conflict on" not in text
+        assert "Settle conflict" not in text
         assert "幸福小区3栋2单元101" in text
         assert any("reaches headquarters" in str(n.message) for n in app._notifications)
     assert _address(admin, pid) == "幸福小区3栋2单元101"

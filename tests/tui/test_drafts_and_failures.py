@@ -46,18 +46,21 @@ async def test_a_half_typed_visit_is_offered_back_after_a_crash(store: Store) ->
     (draft,) = DraftBox.beside(store.path).all()
     assert (draft.kind, draft.subject) == ("visit", pid)
     assert (draft.values["services"], draft.values["money"]) == ("送米送油", "300")
-    assert draft.values["needs"] == ["医疗"] and draft.title.startswith("张三丰")
+    assert draft.values["needs"] == ["医疗"]
+    assert draft.title.startswith("张三丰")
 
     again = make_app(store)  # the next start
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         dialog = again.screen
         assert isinstance(dialog, ConfirmDialog)
-        assert "一次走访" in dialog.question and "张三丰" in dialog.question
+        assert "一次走访" in dialog.question
+        assert "张三丰" in dialog.question
         await pilot.press("y")
         await settle(pilot)
         restored = again.screen
-        assert isinstance(restored, VisitForm) and restored.person_id == pid
+        assert isinstance(restored, VisitForm)
+        assert restored.person_id == pid
         assert restored.query_one("#services", Input).value == "送米送油"
         assert restored.query_one("#money", Input).value == "300"
         assert restored.query_one("#needs", SelectionList).selected == ["医疗"]
@@ -113,7 +116,8 @@ async def test_a_locked_store_is_a_notice_and_the_form_keeps_its_input(store: St
         finally:
             other.rollback()
             other.close()
-        assert app.screen is form and not form.saving
+        assert app.screen is form
+        assert not form.saving
         assert form.query_one("#services", Input).value == "理发"
         notices = [str(n.message) for n in app._notifications]
         assert any("The store is busy" in n and "save again" in n for n in notices), notices

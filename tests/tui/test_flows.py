@@ -498,7 +498,8 @@ async def test_consultation_for_a_person_and_file_details(store: Store) -> None:
         await pilot.press("d")
         await settle(pilot)
         text = "\n".join(screen_lines(app))
-        assert "Former unit" in text and "县粮食局" in text
+        assert "Former unit" in text
+        assert "县粮食局" in text
         await pilot.press("d")
         await pilot.press("c")
         await settle(pilot)
@@ -527,7 +528,8 @@ def test_run_refuses_a_bad_config_file(store: Store, capsys) -> None:
     path.write_text('theme = "purple"\n', encoding="utf-8")
     assert main(["--db", str(store.path)]) == 2
     err = capsys.readouterr().err
-    assert "theme must be one of dark, light" in err and str(path) in err
+    assert "theme must be one of dark, light" in err
+    assert str(path) in err
     assert "delete it to use the defaults" in err  # the hint, as the app shows it
 
 
@@ -590,7 +592,8 @@ async def test_sync_failure_is_shown_with_its_reason_and_nothing_is_lost(store: 
             if not app.screen.running:  # type: ignore[attr-defined]
                 break
         message = str(app.screen.query_one("#sync-message").render())
-        assert "Sync failed" in message and "Nothing was lost" in message
+        assert "Sync failed" in message
+        assert "Nothing was lost" in message
         text = "\n".join(screen_lines(app))
         assert "Changes waiting to be sent: 17" in text
         assert "Last problem:" in text
@@ -605,7 +608,8 @@ async def test_default_site_from_config_filters_roster_and_today(store: Store) -
         await pilot.press("f2")
         await settle(pilot)
         text = "\n".join(screen_lines(app))
-        assert "张志明" in text and "张三丰" not in text
+        assert "张志明" in text
+        assert "张三丰" not in text
 
 
 async def test_unknown_default_site_is_reported(store: Store) -> None:

@@ -120,15 +120,19 @@ def test_index_follows_inserts_renames_and_tombstones(store: Store) -> None:
         person = s.get(Person, pid)
         assert person is not None
         person.phone = "13733334444"
-    assert _found(store, "欧阳娜") == [] and _found(store, "娜") == []
-    assert _found(store, "欧阳娟") == [pid] and _found(store, "白塔") == [pid]
-    assert _found(store, "1111") == [] and _found(store, "3333") == [pid]
+    assert _found(store, "欧阳娜") == []
+    assert _found(store, "娜") == []
+    assert _found(store, "欧阳娟") == [pid]
+    assert _found(store, "白塔") == [pid]
+    assert _found(store, "1111") == []
+    assert _found(store, "3333") == [pid]
     assert _fts_rows(store) == _live(store)
     with store.write() as s:
         person = s.get(Person, pid)
         assert person is not None
         person.deleted = True
-    assert _found(store, "欧阳娟") == [] and _found(store, "白") == []
+    assert _found(store, "欧阳娟") == []
+    assert _found(store, "白") == []
     assert _fts_rows(store) == _live(store)
 
 
@@ -149,13 +153,16 @@ def test_index_follows_rows_applied_from_a_pull(store: Store) -> None:
 
     put = {**data, "id": new_id, "code": "GL-0300", "name": "马兰花", "address": "柳林村3组"}
     replica.apply_page(page(PulledRecord(tbl="person", id=new_id, rev=1, data=put), n=1))
-    assert _found(store, "兰花") == [new_id] and _found(store, "柳林村") == [new_id]
+    assert _found(store, "兰花") == [new_id]
+    assert _found(store, "柳林村") == [new_id]
     # the same values again (a re-pull): the index is left as it is
     replica.apply_page(page(PulledRecord(tbl="person", id=new_id, rev=1, data=put), n=1))
-    assert _found(store, "柳林村") == [new_id] and _fts_rows(store) == _live(store)
+    assert _found(store, "柳林村") == [new_id]
+    assert _fts_rows(store) == _live(store)
     moved = {**put, "address": "杏园路8号", "phone": "13655556666"}
     replica.apply_page(page(PulledRecord(tbl="person", id=new_id, rev=2, data=moved), n=2))
-    assert _found(store, "柳林村") == [] and _found(store, "杏园") == [new_id]
+    assert _found(store, "柳林村") == []
+    assert _found(store, "杏园") == [new_id]
     assert _found(store, "5555") == [new_id]
     gone = {**moved, "deleted": True}
     replica.apply_page(page(PulledRecord(tbl="person", id=new_id, rev=3, data=gone), n=3))
@@ -199,7 +206,8 @@ def test_migration_backfills_an_older_store(store: Store, tmp_path: Path) -> Non
     con.close()
     reopened = Store(path)
     try:
-        assert _fts_rows(reopened) == _live(reopened) and len(_live(reopened)) == 8
+        assert _fts_rows(reopened) == _live(reopened)
+        assert len(_live(reopened)) == 8
         assert _found(reopened, "幸福小区") == _reference(reopened, "幸福小区")
     finally:
         reopened.close()

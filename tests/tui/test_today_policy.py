@@ -38,7 +38,8 @@ async def test_a_bad_policy_file_is_explained_on_the_screen(store: Store) -> Non
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)
         counts = str(app.screen.query_one("#today-counts", Static).render())
-        assert "policy.toml" in counts and "tiers.key.interval_days" in counts
+        assert "policy.toml" in counts
+        assert "tiers.key.interval_days" in counts
         assert "press r to refresh" in counts
         # fixed file, r: the list comes back
         _write_policy("[tiers.key]\ninterval_days = 30\n")
