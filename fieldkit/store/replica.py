@@ -13,6 +13,9 @@ is ordered by commit revision, not by table, so a pulled child can arrive before
 its parent, and a child may point at a parent outside this device's scope (a
 consultation of a person of another site). Local edits keep foreign keys on.
 
+A new laptop's first pull of a large scope is a bulk load (:mod:`.bulk_load`): the
+secondary indexes and derived data are built once, with the last page.
+
 Conflict markers pulled from HQ are upserted into ``sync_conflict_marker``
 (:class:`~fieldkit.store.tables.ConflictMarker`); a marker settled on this laptop
 stays settled (see :mod:`fieldkit.store.conflicts`, which the person file reads).
@@ -46,6 +49,7 @@ from sqlmodel import SQLModel
 
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site
 from fieldkit.domain.search_keys import name_keys
+from fieldkit.store import bulk_load
 from fieldkit.store.conflicts import open_conflicts
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.outbox_status import rejected_entries as rejected_changes
@@ -392,6 +396,7 @@ class StoreReplica:
             try:
                 conn.execution_options(sqlite_immediate=True)
                 with conn.begin():
+                    bulk = self._bulk_load(conn, page)
                     for tbl, ids in drops.items():
                         table = self.plans[tbl].table
                         for start in range(0, len(ids), 500):
@@ -412,10 +417,27 @@ class StoreReplica:
                     if page.reset:
                         _meta_set(conn, "conflict_rev", "0")
                     self._observe(conn, page)
+                    if bulk and not page.more:
+                        bulk_load.finish(conn)
             finally:
                 raw.execute("PRAGMA synchronous=FULL")
                 raw.execute("PRAGMA foreign_keys=ON")
         return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
+
+    def _bulk_load(self, conn: Connection, page: PullPage) -> bool:
+        """Whether this page is applied as part of a bulk load (:mod:`..bulk_load`).
+
+        One starts on the first page of a new laptop's first pull when more pages
+        follow and the page is large; it goes on until the last page, unless the
+        store was opened meanwhile (which built everything: the rest is applied
+        row by row).
+        """
+        if bulk_load.pending(conn):
+            return True
+        if page.more and len(page.records) >= bulk_load.MIN_PAGE_ROWS and bulk_load.is_empty(conn):
+            bulk_load.begin(conn)
+            return True
+        return False
 
     def _apply_scope(self, conn: Connection, scope: list[str] | None) -> int:
         old_text = _meta_get(conn, "scope_sites")

@@ -50,6 +50,7 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
+from fieldkit.store.search_index import register_functions
 from fieldkit.sync_schema import ROLES, sync_schema
 from fieldkit.syncing import enroll, sync_now
 from sync import PROTOCOL_VERSION
@@ -306,6 +307,7 @@ def _raw_sqlite(
     else:
         Store(path).close()  # the same schema, indexes and triggers as a laptop store
     conn = sqlite3.connect(path)
+    register_functions(conn)  # the SQL function the store's search-key triggers call
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=OFF")
