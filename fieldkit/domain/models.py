@@ -116,7 +116,7 @@ class Person(SQLModel, table=True):
     birth_date: date | None = None
     category: Category = enum_field(Category.RETIRED)
     former_unit: str = ""
-    site_id: str = Field(foreign_key="site.id", index=True)
+    site_id: str = Field(foreign_key="site.id")  # indexed first in ix_person_site_name
     address: str = ""
     phone: str = ""
     id_number: str = Field(default="", description="ID-card number; hidden from volunteers")
@@ -172,7 +172,7 @@ class Visit(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True)
     person_id: str = Field(foreign_key="person.id")
-    site_id: str = Field(foreign_key="site.id", index=True)
+    site_id: str = Field(foreign_key="site.id")
     reason: VisitReason = enum_field(VisitReason.ROUTINE)
     visited_at: NaiveDatetime
     visitors: str = Field(default="", description="Names of those who went, comma separated")
