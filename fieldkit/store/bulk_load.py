@@ -38,7 +38,8 @@ MIN_PAGE_ROWS = 1000
 """A pull becomes a bulk load only when its first page holds at least this many rows
 (a county's first pull); a small scope is applied row by row as always."""
 
-_INDEXED_TABLES = tuple(str(m.__tablename__) for m in SYNCED_TABLES) + (
+_INDEXED_TABLES = (
+    *(str(m.__tablename__) for m in SYNCED_TABLES),
     "visit_summary",
     "person_search_key",
 )

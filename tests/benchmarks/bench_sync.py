@@ -11,7 +11,8 @@ PostgreSQL schema (dropped at the end) and prints its rate next to a raw baselin
 1. push: N visit changes from a laptop's outbox, end to end into PostgreSQL, vs a
    raw psycopg ``executemany`` INSERT of the same rows into the same database;
 2. pull: the initial pull of a scope of P persons and V visits into a new laptop,
-   vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file;
+   vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file, and
+   into bare tables (primary key only: what the disk allows);
 3. devices: for each W of ``--workers`` and D of ``--devices``, on a fresh database: D
    devices enrolled, each for a site of its own, then pushing ``--pushes`` batches
    of 20 changes each (new persons and their visits, more visits, edits of the
@@ -358,9 +359,10 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
           f"{raw_rate:,.0f} rows/s")  # fmt: skip
     print(f"      ratio {sync_rate / raw_rate:.2f} (target >= 0.3)")
     print(
-        f"      (for scale: into bare tables without the store's indexes and triggers "
-        f"{bare_s:.2f} s, {bare_rate:,.0f} rows/s, ratio {sync_rate / bare_rate:.2f})"
+        f"      raw sqlite3 executemany into bare tables (primary key only): {bare_s:.2f} s, "
+        f"{bare_rate:,.0f} rows/s"
     )
+    print(f"      ratio {sync_rate / bare_rate:.2f} (target >= 0.5)")
 
 
 class DeviceLoad:

@@ -19,11 +19,11 @@ from alembic.config import Config
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site, Visit
 from fieldkit.domain.vocab import Tier, VisitReason
 from fieldkit.store import Store
-from fieldkit.store.store import StoreSession
 from fieldkit.store.due_list import due_list
 from fieldkit.store.engine import make_engine
 from fieldkit.store.migrate import HEAD, MIGRATIONS_DIR, current_revision
 from fieldkit.store.roster import RosterFilter, search_roster
+from fieldkit.store.store import StoreSession
 
 ON = date(2026, 12, 3)
 _NAMES = ("张建国", "李秀英", "曾建建", "王桂兰", "赵志强", "刘明")
