@@ -190,7 +190,7 @@ class _TablePlan:
             f'INSERT INTO "{self.table.name}" ({quoted}) VALUES ({marks}) '
             f"ON CONFLICT(id) DO UPDATE SET {updates}"
         )
-        self._defaults = [(name, self.defaults[name]) for name in self.columns]
+        self._default_values = [self.defaults[name] for name in self.columns]
         self._pick = operator.itemgetter(*self.columns)
         self._converts = [
             (i + 1, conv)
@@ -205,8 +205,7 @@ class _TablePlan:
         try:
             out = [row_id, *self._pick(data)]
         except KeyError:  # fields this role may not see, or newer than the sender
-            get = data.get
-            out = [row_id, *[get(name, default) for name, default in self._defaults]]
+            out = [row_id, *map(data.get, self.columns, self._default_values)]
         for at, conv in self._converts:
             value = out[at]
             if value is not None:
