@@ -63,18 +63,19 @@ def is_empty(conn: Connection) -> bool:
     return not found
 
 
-def _dropped_objects(conn: Connection) -> list[tuple[str, str, str]]:
-    """(type, name, sql) of the secondary indexes and derived-data triggers, in schema order."""
+def _dropped_objects(conn: Connection) -> list[tuple[str, str, str, str]]:
+    """(type, name, table, sql) of the secondary indexes and derived-data triggers, in
+    schema order."""
     marks = ", ".join("?" * len(_INDEXED_TABLES))
     rows = conn.exec_driver_sql(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ("
         f"(type = 'index' AND tbl_name IN ({marks}) AND sql NOT LIKE 'CREATE UNIQUE%')"
         " OR type = 'trigger') ORDER BY rowid",
         _INDEXED_TABLES,
     ).all()
     return [
-        (kind, name, sql)
-        for kind, name, sql in rows
+        (kind, name, table, sql)
+        for kind, name, table, sql in rows
         if kind == "index" or name.startswith(_DERIVED_TRIGGERS)
     ]
 
@@ -82,16 +83,22 @@ def _dropped_objects(conn: Connection) -> list[tuple[str, str, str]]:
 def begin(conn: Connection) -> None:
     """Save and drop the secondary indexes and derived-data triggers (inside a transaction)."""
     objects = _dropped_objects(conn)
+    synced = set(_INDEXED_TABLES[:-2])
     saved = {
-        "indexes": [sql for kind, _, sql in objects if kind == "index"],
-        "triggers": [sql for kind, _, sql in objects if kind == "trigger"],
+        # the synced tables' indexes are made before the derived data is rebuilt
+        # (the rebuilds read through them), the derived tables' after (filled once)
+        "indexes": [sql for kind, _, tbl, sql in objects if kind == "index" and tbl in synced],
+        "derived_indexes": [
+            sql for kind, _, tbl, sql in objects if kind == "index" and tbl not in synced
+        ],
+        "triggers": [sql for kind, _, _, sql in objects if kind == "trigger"],
     }
     conn.exec_driver_sql(
         "INSERT INTO local_meta (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (BULK_LOAD_KEY, json.dumps(saved)),
     )
-    for kind, name, _ in objects:
+    for kind, name, _, _ in objects:
         conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
 
 
@@ -111,7 +118,6 @@ def finish(conn: Connection) -> None:
     if text is None:
         return
     saved: dict[str, Any] = json.loads(text)
-    # The indexes first: the summary's rebuild seeks visits by (person_id, visited_at).
     for sql in saved["indexes"]:
         conn.exec_driver_sql(sql)
     if _has_table(conn, "visit_summary"):
@@ -120,6 +126,8 @@ def finish(conn: Connection) -> None:
         rebuild_person_fts(conn)
     if _has_table(conn, "person_search_key"):
         rebuild_search_keys(conn)
+    for sql in saved.get("derived_indexes", []):
+        conn.exec_driver_sql(sql)
     for sql in saved["triggers"]:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql("DELETE FROM local_meta WHERE key = ?", (BULK_LOAD_KEY,))

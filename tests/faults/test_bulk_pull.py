@@ -23,9 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hq_process import Hq
-from laptop_kit import Laptop, integrity, scope_mismatches
-from proxy import PASS, FaultProxy, Script, cut_response, delay
 from sqlalchemy import create_engine
 
 from fieldkit.domain.models import SYNCED_TABLES, Visit
@@ -36,6 +33,9 @@ from fieldkit.store.replica import StoreReplica
 from fieldkit.store.roster import RosterFilter, search_roster
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, Unreachable, pull_all
+from tests.faults.proxy import PASS, FaultProxy, Script, cut_response, delay
+from tests.support.hq_process import Hq
+from tests.support.laptop_kit import Laptop, integrity, scope_mismatches
 
 PULL = "GET /v1/pull"
 SITE = "整批站点"
