@@ -1,6 +1,6 @@
 """Migrating an existing store in place: the same records, due list and searches after.
 
-A store is made at revision 0007 (the schema main shipped), filled through the ORM
+A store is made at revision 0008 (the schema main ships), filled through the ORM
 (its triggers keep the derived data), then opened (migrated to the head); another
 store is made at the head with the same rows. Both must hold the same records and
 derived data and answer the due list and the roster searches the same way.
@@ -76,14 +76,14 @@ def _fill(path: Path) -> None:
         engine.dispose()
 
 
-def _store_at_0007(path: Path) -> None:
+def _store_at_0008(path: Path) -> None:
     engine = make_engine(path)
     try:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0007")
+            command.upgrade(cfg, "0008")
     finally:
         engine.dispose()
 
@@ -106,10 +106,10 @@ def _contents(path: Path) -> dict[str, set[tuple[Any, ...]]]:
     return out
 
 
-def test_a_store_of_revision_0007_migrates_in_place_to_the_same_answers(tmp_path: Path) -> None:
+def test_a_store_of_revision_0008_migrates_in_place_to_the_same_answers(tmp_path: Path) -> None:
     old, new = tmp_path / "old.db", tmp_path / "new.db"
-    _store_at_0007(old)
-    assert current_revision(make_engine(old)) == "0007"
+    _store_at_0008(old)
+    assert current_revision(make_engine(old)) == "0008"
     _fill(old)
     Store(new).close()
     _fill(new)
