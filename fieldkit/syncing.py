@@ -22,6 +22,7 @@ import httpx
 from fieldkit.errors import FieldkitError, error_to_json
 from fieldkit.i18n import N_
 from fieldkit.store import Store
+from fieldkit.store.bulk_load import finish_interrupted
 from fieldkit.store.reconcile import reconcile_store
 from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
@@ -177,6 +178,10 @@ def sync_now(
         report.error, report.failure = str(err), err
     except SyncError as err:
         report.error, report.failure = str(err), SyncFailed.wrap(err, url=url)
+    finally:
+        # a pull cut during a bulk load: build the indexes and derived data now, so
+        # this process goes on with a whole store (the next pull resumes as usual)
+        finish_interrupted(store.engine)
     report.finished_at = datetime.now(UTC)
     if report.ok:
         store.set_meta("last_sync_at", report.finished_at.isoformat(timespec="seconds"))

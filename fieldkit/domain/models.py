@@ -116,10 +116,12 @@ class Person(SQLModel, table=True):
     birth_date: date | None = None
     category: Category = enum_field(Category.RETIRED)
     former_unit: str = ""
-    site_id: str = Field(foreign_key="site.id", index=True)
+    site_id: str = Field(foreign_key="site.id")  # indexed first in ix_person_site_name
     address: str = ""
     phone: str = ""
-    id_number: str = Field(default="", description="ID-card number; hidden from volunteers")
+    id_number: str = Field(
+        default="", index=True, description="ID-card number; hidden from volunteers"
+    )
     family: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     health: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     lives_alone: bool = False
@@ -172,7 +174,7 @@ class Visit(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True)
     person_id: str = Field(foreign_key="person.id")
-    site_id: str = Field(foreign_key="site.id", index=True)
+    site_id: str = Field(foreign_key="site.id")
     reason: VisitReason = enum_field(VisitReason.ROUTINE)
     visited_at: NaiveDatetime
     visitors: str = Field(default="", description="Names of those who went, comma separated")

@@ -105,6 +105,7 @@ __all__ = [
     "due_list",
     "due_list_head",
     "due_listing",
+    "rebuild_visit_summary",
     "site_names",
     "summary_paused_for_bulk_visits",
 ]
@@ -158,6 +159,13 @@ _REBUILD = (
         for r in MUST_VISIT_REASONS
     ),
 )
+
+
+def rebuild_visit_summary(conn: Connection) -> None:
+    """Empty ``visit_summary`` and fill it again from ``person`` and ``visit`` (one pass)."""
+    conn.exec_driver_sql("DELETE FROM visit_summary")
+    for statement in _REBUILD:
+        conn.exec_driver_sql(statement)
 
 
 @contextmanager

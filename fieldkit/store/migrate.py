@@ -17,7 +17,7 @@ from sqlalchemy import Engine, inspect, text
 __all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "include_object", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD = "0009"
+HEAD = "0011"
 """The newest revision; keep it equal to the newest file in migrations/versions."""
 
 _LOCK = threading.Lock()

@@ -13,6 +13,9 @@ is ordered by commit revision, not by table, so a pulled child can arrive before
 its parent, and a child may point at a parent outside this device's scope (a
 consultation of a person of another site). Local edits keep foreign keys on.
 
+A new laptop's first pull of a large scope is a bulk load (:mod:`.bulk_load`): the
+secondary indexes and derived data are built once, with the last page.
+
 Conflict markers pulled from HQ are upserted into ``sync_conflict_marker``
 (:class:`~fieldkit.store.tables.ConflictMarker`); a marker settled on this laptop
 stays settled (see :mod:`fieldkit.store.conflicts`, which the person file reads).
@@ -46,6 +49,7 @@ from sqlmodel import SQLModel
 
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site
 from fieldkit.domain.search_keys import name_keys
+from fieldkit.store import bulk_load
 from fieldkit.store.conflicts import open_conflicts
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.outbox_status import rejected_entries as rejected_changes
@@ -186,7 +190,7 @@ class _TablePlan:
             f'INSERT INTO "{self.table.name}" ({quoted}) VALUES ({marks}) '
             f"ON CONFLICT(id) DO UPDATE SET {updates}"
         )
-        self._defaults = [(name, self.defaults[name]) for name in self.columns]
+        self._default_values = [self.defaults[name] for name in self.columns]
         self._pick = operator.itemgetter(*self.columns)
         self._converts = [
             (i + 1, conv)
@@ -201,8 +205,7 @@ class _TablePlan:
         try:
             out = [row_id, *self._pick(data)]
         except KeyError:  # fields this role may not see, or newer than the sender
-            get = data.get
-            out = [row_id, *[get(name, default) for name, default in self._defaults]]
+            out = [row_id, *map(data.get, self.columns, self._default_values)]
         for at, conv in self._converts:
             value = out[at]
             if value is not None:
@@ -363,6 +366,45 @@ class StoreReplica:
 
     def apply_page(self, page: PullPage) -> PageApplied:
         """Apply the page's rows, scope and cursor in one transaction (FKs off)."""
+        puts, drops = self._sort_page(page)
+        removed = 0
+        with gc_paused(), self.store.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+            # A page needs no fsync of its own: in WAL mode a commit that a power cut
+            # loses takes its cursor with it (the page is pulled again), and the next
+            # local save (synchronous=FULL) makes everything before it durable.
+            raw.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    bulk = self._bulk_load(conn, page)
+                    removed += self._delete_exits(conn, drops)
+                    for tbl, rows in puts.items():
+                        plan = self.plans[tbl]
+                        if tbl == _PERSON:
+                            rows = _dodge_code_clashes(conn, plan, rows)
+                        raw.executemany(plan.upsert_sql, rows)
+                    removed += self._apply_scope(conn, page.scope)
+                    _meta_set(conn, "pull_cursor", page.cursor)
+                    _meta_set(conn, "pull_rev", str(page.seen_rev))
+                    _meta_set(conn, "pull_epoch", page.epoch)
+                    _meta_set(conn, "role", page.role)
+                    if page.reset:
+                        _meta_set(conn, "conflict_rev", "0")
+                    self._observe(conn, page)
+                    if bulk and not page.more:
+                        bulk_load.finish(conn)
+            finally:
+                raw.execute("PRAGMA synchronous=FULL")
+                raw.execute("PRAGMA foreign_keys=ON")
+        return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
+
+    def _sort_page(
+        self, page: PullPage
+    ) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[str]]]:
+        """The page's rows to upsert and ids to delete, per table (unknown tables skipped)."""
         records = page.records
         if any(rec.op == "exit" for rec in records):
             # an exit and a put of one row on a page: only the later one counts
@@ -380,42 +422,32 @@ class StoreReplica:
             else:
                 # the values carry the tombstone flag ("deleted") like any other field
                 puts.setdefault(rec.tbl, []).append(plan.row(rec.id, rec.data))
+        return puts, drops
+
+    def _delete_exits(self, conn: Connection, drops: dict[str, list[str]]) -> int:
+        """Delete the rows that left this device's scope; returns how many went."""
         removed = 0
-        with gc_paused(), self.store.engine.connect() as conn:
-            raw = conn.connection.driver_connection
-            assert raw is not None
-            raw.execute("PRAGMA foreign_keys=OFF")
-            # A page needs no fsync of its own: in WAL mode a commit that a power cut
-            # loses takes its cursor with it (the page is pulled again), and the next
-            # local save (synchronous=FULL) makes everything before it durable.
-            raw.execute("PRAGMA synchronous=NORMAL")
-            try:
-                conn.execution_options(sqlite_immediate=True)
-                with conn.begin():
-                    for tbl, ids in drops.items():
-                        table = self.plans[tbl].table
-                        for start in range(0, len(ids), 500):
-                            done = conn.execute(
-                                delete(table).where(table.c.id.in_(ids[start : start + 500]))
-                            )
-                            removed += done.rowcount
-                    for tbl, rows in puts.items():
-                        plan = self.plans[tbl]
-                        if tbl == _PERSON:
-                            rows = _dodge_code_clashes(conn, plan, rows)
-                        raw.executemany(plan.upsert_sql, rows)
-                    removed += self._apply_scope(conn, page.scope)
-                    _meta_set(conn, "pull_cursor", page.cursor)
-                    _meta_set(conn, "pull_rev", str(page.seen_rev))
-                    _meta_set(conn, "pull_epoch", page.epoch)
-                    _meta_set(conn, "role", page.role)
-                    if page.reset:
-                        _meta_set(conn, "conflict_rev", "0")
-                    self._observe(conn, page)
-            finally:
-                raw.execute("PRAGMA synchronous=FULL")
-                raw.execute("PRAGMA foreign_keys=ON")
-        return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
+        for tbl, ids in drops.items():
+            table = self.plans[tbl].table
+            for start in range(0, len(ids), 500):
+                done = conn.execute(delete(table).where(table.c.id.in_(ids[start : start + 500])))
+                removed += done.rowcount
+        return removed
+
+    def _bulk_load(self, conn: Connection, page: PullPage) -> bool:
+        """Whether this page is applied as part of a bulk load (:mod:`..bulk_load`).
+
+        One starts on the first page of a new laptop's first pull when more pages
+        follow and the page is large; it goes on until the last page, unless the
+        store was opened meanwhile (which built everything: the rest is applied
+        row by row).
+        """
+        if bulk_load.pending(conn):
+            return True
+        if page.more and len(page.records) >= bulk_load.MIN_PAGE_ROWS and bulk_load.is_empty(conn):
+            bulk_load.begin(conn)
+            return True
+        return False
 
     def _apply_scope(self, conn: Connection, scope: list[str] | None) -> int:
         old_text = _meta_get(conn, "scope_sites")

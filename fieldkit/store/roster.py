@@ -52,6 +52,7 @@ __all__ = [
     "list_teams",
     "needs_scan",
     "person_file",
+    "rebuild_person_fts",
     "search_index_paused_for_bulk_persons",
     "search_roster",
     "team_members",
@@ -535,6 +536,12 @@ def search_index_paused_for_bulk_persons(conn: Connection) -> Iterator[None]:
     yield
     conn.exec_driver_sql(str(found))
     conn.exec_driver_sql(_FTS_REFILL, (before,))
+
+
+def rebuild_person_fts(conn: Connection) -> None:
+    """Empty the search index ``person_fts`` and fill it again with every live person."""
+    conn.exec_driver_sql("DELETE FROM person_fts")
+    conn.exec_driver_sql(_FTS_REFILL, (0,))
 
 
 def _site_names(conn: Any, ids: set[str]) -> dict[str, str]:

@@ -27,6 +27,9 @@ event.listen(StoreSession, "before_flush", capture_changes)
 class Store:
     """A laptop's SQLite store at ``path``, migrated to the head revision on open.
 
+    Opening also finishes a bulk load a cut first pull left (:mod:`.bulk_load`), so
+    the store is never used without its indexes and derived data.
+
     Use :meth:`write` for a transaction that commits on success and rolls back on
     any error (nothing half-written), and :meth:`read` for queries.
     """
@@ -35,6 +38,12 @@ class Store:
         self.path = Path(path)
         self.engine = make_engine(self.path)
         upgrade(self.engine)
+        # A pull cut during a bulk load left the indexes and derived data to build:
+        # build them before anything reads the store (imported here: the rebuilds
+        # live with the queries that read them, which import this module).
+        from fieldkit.store.bulk_load import finish_interrupted
+
+        finish_interrupted(self.engine)
         self._write_engine = self.engine.execution_options(sqlite_immediate=True)
         device_id = self.meta("device_id")
         if device_id is None:  # a new store: make its device id once

@@ -11,7 +11,8 @@ PostgreSQL schema (dropped at the end) and prints its rate next to a raw baselin
 1. push: N visit changes from a laptop's outbox, end to end into PostgreSQL, vs a
    raw psycopg ``executemany`` INSERT of the same rows into the same database;
 2. pull: the initial pull of a scope of P persons and V visits into a new laptop,
-   vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file;
+   vs a raw sqlite3 ``executemany`` of the same rows into a fresh store file, and
+   into bare tables (primary key only: what the disk allows);
 3. devices: for each W of ``--workers`` and D of ``--devices``, on a fresh database: D
    devices enrolled, each for a site of its own, then pushing ``--pushes`` batches
    of 20 changes each (new persons and their visits, more visits, edits of the
@@ -50,6 +51,7 @@ from fieldkit.domain.ids import new_id
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
+from fieldkit.store.search_index import register_functions
 from fieldkit.sync_schema import ROLES, sync_schema
 from fieldkit.syncing import enroll, sync_now
 from sync import PROTOCOL_VERSION
@@ -306,6 +308,7 @@ def _raw_sqlite(
     else:
         Store(path).close()  # the same schema, indexes and triggers as a laptop store
     conn = sqlite3.connect(path)
+    register_functions(conn)  # the SQL function the store's search-key triggers call
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=OFF")
@@ -356,9 +359,10 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
           f"{raw_rate:,.0f} rows/s")  # fmt: skip
     print(f"      ratio {sync_rate / raw_rate:.2f} (target >= 0.3)")
     print(
-        f"      (for scale: into bare tables without the store's indexes and triggers "
-        f"{bare_s:.2f} s, {bare_rate:,.0f} rows/s, ratio {sync_rate / bare_rate:.2f})"
+        f"      raw sqlite3 executemany into bare tables (primary key only): {bare_s:.2f} s, "
+        f"{bare_rate:,.0f} rows/s"
     )
+    print(f"      ratio {sync_rate / bare_rate:.2f} (target >= 0.5)")
 
 
 class DeviceLoad:
