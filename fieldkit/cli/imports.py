@@ -126,7 +126,8 @@ def _run_import(args: argparse.Namespace, kind: str) -> int:
                 report = transfer.import_roster(args.file, progress=progress)
         else:
             report = transfer.import_visits(args.file)
-    print(f"{kind} {args.file.name}: {report.summary()}")
+    line = _("roster {file}: {summary}") if kind == "roster" else _("visits {file}: {summary}")
+    print(line.format(file=args.file.name, summary=report.summary()))
     return 0
 
 

@@ -36,7 +36,7 @@ from fieldkit.domain.vocab import (
     parse,
     parse_bool,
 )
-from fieldkit.i18n import N_
+from fieldkit.i18n import N_, gettext
 from fieldkit.importing.cells import CellError, normalize_code, parse_date, parse_year
 from fieldkit.importing.columns import ROSTER_COLUMNS, header_index, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
@@ -81,10 +81,12 @@ class RosterReport:
     new_sites: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line: ``12 new, 3 changed, 285 unchanged; new sites: X``."""
-        text = f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged"
+        """One line in the interface language: ``12 new, 3 changed, 285 unchanged``."""
+        text = gettext("{new} new, {changed} changed, {unchanged} unchanged").format(
+            new=self.new, changed=self.changed, unchanged=self.unchanged
+        )
         if self.new_sites:
-            text += f"; new sites: {', '.join(self.new_sites)}"
+            text += gettext("; new sites: {sites}").format(sites=", ".join(self.new_sites))
         return text
 
 

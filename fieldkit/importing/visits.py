@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from fieldkit.domain.models import Person, PersonEvent, Visit
 from fieldkit.domain.money import MoneyError, format_yuan, parse_yuan
 from fieldkit.domain.vocab import Confirmation, EventKind, VisitReason, VocabError, accepted, parse
-from fieldkit.i18n import N_
+from fieldkit.i18n import N_, gettext
 from fieldkit.importing.cells import CellError, normalize_code, parse_date
 from fieldkit.importing.columns import VISIT_COLUMNS, header_index, map_header
 from fieldkit.importing.problems import ImportRejected, Problem
@@ -41,11 +41,13 @@ class VisitsReport:
     money_fen: int = 0
 
     def summary(self) -> str:
-        """One line: ``57 visits added (慰问金 12300.00 yuan); 0 already in the store``."""
-        text = f"{self.added} visit{'s' if self.added != 1 else ''} added"
+        """One line in the interface language: ``57 visit(s) added (慰问金 12300.00 yuan); ...``."""
+        text = gettext("{added} visit(s) added").format(added=self.added)
         if self.money_fen:
-            text += f" (慰问金 {format_yuan(self.money_fen)} yuan)"
-        return text + f"; {self.skipped} already in the store, skipped"
+            text += gettext(" (慰问金 {money} yuan)").format(money=format_yuan(self.money_fen))
+        return text + gettext("; {skipped} already in the store, skipped").format(
+            skipped=self.skipped
+        )
 
 
 @dataclass

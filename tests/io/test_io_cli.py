@@ -23,7 +23,7 @@ def test_import_roster_then_visits_then_export(
     assert main(["import", "roster", str(sample_data_dir() / "roster.csv"), "--db", str(db)]) == 0
     assert "0 new, 0 changed, 300 unchanged" in capsys.readouterr().out
     assert main(["--db", str(db), "import", "visits", str(sample_data_dir() / "visits.csv")]) == 0
-    assert f"{paper_visits()} visits added" in capsys.readouterr().out
+    assert f"{paper_visits()} visit(s) added" in capsys.readouterr().out
     target = tmp_path / "all.jsonl"
     assert main(["--db", str(db), "export", str(target)]) == 0
     assert f"{304 + paper_visits()} records written to {target}" in capsys.readouterr().out

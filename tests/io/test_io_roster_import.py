@@ -40,7 +40,7 @@ def test_sample_roster_into_an_empty_store_then_again(empty_store: Store) -> Non
     report = import_roster(empty_store, sample_data_dir() / "roster.csv", today=TODAY)
     assert (report.new, report.changed, report.unchanged) == (300, 0, 0)
     assert sorted(report.new_sites) == sorted(["青石湾安置点", "河东社区", "桃坪村", "松林村"])
-    assert "300 new, 0 changed, 0 unchanged; new sites: " in report.summary()
+    assert "新增 300 人，更新 0 人，未变 0 人；新增站点：" in report.summary()
     stored = counts(empty_store.path)
     assert stored["person"] == 300
     assert stored["site"] == 4
@@ -55,7 +55,7 @@ def test_sample_roster_into_an_empty_store_then_again(empty_store: Store) -> Non
 
 def test_sample_roster_matches_the_demo_store(demo_store: Store) -> None:
     report = import_roster(demo_store, sample_data_dir() / "roster.csv", today=TODAY)
-    assert report.summary() == "0 new, 0 changed, 300 unchanged"
+    assert report.summary() == "新增 0 人，更新 0 人，未变 300 人"
     assert counts(demo_store.path)["outbox"] == 0
 
 
@@ -135,7 +135,7 @@ def test_reimport_counts_new_changed_unchanged_and_queues_only_changes(
          "否", "否", "是", "1960", ""],
     ]  # fmt: skip
     first = import_roster(empty_store, write_rows(tmp_path / "a.csv", rows), today=TODAY)
-    assert first.summary() == "3 new, 0 changed, 0 unchanged; new sites: 河东社区"
+    assert first.summary() == "新增 3 人，更新 0 人，未变 0 人；新增站点：河东社区"
     outbox_before = counts(empty_store.path)["outbox"]
     rows[1][8] = "13700000000"  # new phone
     rows[3][9] = "重点关注"  # tier raised
@@ -145,7 +145,7 @@ def test_reimport_counts_new_changed_unchanged_and_queues_only_changes(
          "是", "是", "否", "", ""]
     )  # fmt: skip
     second = import_roster(empty_store, write_rows(tmp_path / "b.csv", rows), today=TODAY)
-    assert second.summary() == "1 new, 2 changed, 1 unchanged; new sites: 松林村"
+    assert second.summary() == "新增 1 人，更新 2 人，未变 1 人；新增站点：松林村"
     with sqlite3.connect(empty_store.path) as conn:
         entries = conn.execute(
             "SELECT tbl, data FROM outbox WHERE seq > ? ORDER BY seq", (outbox_before,)

@@ -61,9 +61,7 @@ def test_fields_of_an_imported_visit(demo_store: Store, tmp_path: Path) -> None:
     assert "line 2, 走访类型: '重阳节走访' is not one of: 节日走访 (festival)" in text
     path.write_text(path.read_text().replace("重阳节走访", "节日走访"), encoding="utf-8")
     report = import_visits(demo_store, path, today=TODAY)
-    assert (
-        report.summary() == "2 visits added (慰问金 1500.50 yuan); 0 already in the store, skipped"
-    )
+    assert report.summary() == "新增走访 2 条（慰问金共 1500.50 元）；0 条已在本机，跳过"
     with demo_store.read() as s:
         person = s.exec(select(Person).where(Person.code == "GL-0003")).one()
         visits = s.exec(
