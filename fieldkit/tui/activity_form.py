@@ -14,7 +14,7 @@ from fieldkit.domain.vocab import ActivityKind
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ActivityInput, Draft
-from fieldkit.tui.display import vocab_label
+from fieldkit.tui.display import vocab_select
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_count, parse_day
 
 if TYPE_CHECKING:
@@ -71,14 +71,7 @@ class ActivityForm(FormScreen):
         )
         yield from field(
             _("Kind"),
-            Select[str](
-                [(vocab_label(k), k.value) for k in ActivityKind],
-                value=ActivityKind.TALK.value,
-                allow_blank=False,
-                prompt=_("Choose…"),
-                id="kind",
-                compact=True,
-            ),
+            vocab_select(ActivityKind, "kind", value=ActivityKind.TALK.value, allow_blank=False),
             "kind",
         )
         yield from field(_("Title"), Input(id="title", compact=True), "title")

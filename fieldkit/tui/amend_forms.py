@@ -25,7 +25,7 @@ from fieldkit.i18n import gettext as _
 from fieldkit.services.amendments import CORRECTABLE
 from fieldkit.services.person_file import RecordView
 from fieldkit.tui.confirm import ConfirmDialog
-from fieldkit.tui.display import vocab_label
+from fieldkit.tui.display import vocab_select
 from fieldkit.tui.forms import (
     FieldError,
     FormScreen,
@@ -79,13 +79,7 @@ class CorrectionForm(FormScreen):
             if isinstance(kind, type) and issubclass(kind, StrEnum):
                 yield from field(
                     label,
-                    Select[str](
-                        [(vocab_label(m), m.value) for m in kind],
-                        value=str(value),
-                        allow_blank=False,
-                        id=name,
-                        compact=True,
-                    ),
+                    vocab_select(kind, name, value=str(value), allow_blank=False),
                     name,
                 )
             elif kind is datetime:

@@ -13,7 +13,7 @@ from fieldkit.domain.vocab import ConsultTopic
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ConsultationInput, Draft
-from fieldkit.tui.display import vocab_label
+from fieldkit.tui.display import vocab_select
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day
 
 __all__ = ["ConsultationForm"]
@@ -53,14 +53,7 @@ class ConsultationForm(FormScreen):
         yield Static(_("Walk-in consultation") if self.person_id is None else "", id="form-heading")
         yield from field(
             _("Topic"),
-            Select[str](
-                [(vocab_label(t), t.value) for t in ConsultTopic],
-                value=ConsultTopic.LEGAL.value,
-                allow_blank=False,
-                prompt=_("Choose…"),
-                id="topic",
-                compact=True,
-            ),
+            vocab_select(ConsultTopic, "topic", value=ConsultTopic.LEGAL.value, allow_blank=False),
             "topic",
         )
         if self.person_id is None:

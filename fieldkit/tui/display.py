@@ -5,16 +5,41 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from textual.widgets import Select
+from textual.widgets._select import NoSelection
+
 from fieldkit.domain.vocab import label
 from fieldkit.i18n import current_language
 from fieldkit.i18n import gettext as _
 
-__all__ = ["age", "fmt_date", "label_of", "vocab_label", "yes_no"]
+__all__ = ["age", "fmt_date", "label_of", "vocab_label", "vocab_select", "yes_no"]
 
 
 def vocab_label(member: StrEnum) -> str:
     """A vocabulary member's label in the current language (Chinese label or English words)."""
     return label(member, "zh" if current_language() == "zh" else "en")
+
+
+def vocab_select(
+    enum: type[StrEnum],
+    widget_id: str,
+    *,
+    value: str | NoSelection = Select.NULL,
+    allow_blank: bool = True,
+    prompt: str = "",
+) -> Select[str]:
+    """A compact choice among a vocabulary's members, labelled in the current language.
+
+    ``prompt`` is shown while nothing is chosen (a translated "Choose…" by default).
+    """
+    return Select[str](
+        [(vocab_label(member), member.value) for member in enum],
+        value=value,
+        allow_blank=allow_blank,
+        prompt=prompt or _("Choose…"),
+        id=widget_id,
+        compact=True,
+    )
 
 
 def label_of(enum: type[StrEnum], slug: str | StrEnum) -> str:

@@ -19,7 +19,7 @@ from fieldkit.domain.vocab import Category, Sex
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, NewPerson
-from fieldkit.tui.display import vocab_label
+from fieldkit.tui.display import vocab_select
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_optional_day
 
 __all__ = ["AddPersonForm"]
@@ -58,22 +58,12 @@ class AddPersonForm(FormScreen):
         )
         yield from field(
             _("Category"),
-            Select[str](
-                [(vocab_label(c), c.value) for c in Category],
-                prompt=_("Choose…"),
-                id="category",
-                compact=True,
-            ),
+            vocab_select(Category, "category"),
             "category",
         )
         yield from field(
             _("Sex"),
-            Select[str](
-                [(vocab_label(s), s.value) for s in Sex],
-                prompt=_("Choose…"),
-                id="sex",
-                compact=True,
-            ),
+            vocab_select(Sex, "sex"),
             "sex",
         )
         yield from field(

@@ -17,7 +17,7 @@ from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, StatusEventInput
 from fieldkit.tui.confirm import ConfirmDialog
-from fieldkit.tui.display import fmt_date, vocab_label
+from fieldkit.tui.display import fmt_date, vocab_select
 from fieldkit.tui.forms import FieldError, FormScreen, field, parse_day, parse_optional_day
 
 __all__ = ["PersonEditForm", "StatusEventForm"]
@@ -58,13 +58,7 @@ class PersonEditForm(FormScreen):
         yield from field(_("Name"), Input(id="name", compact=True), "name")
         yield from field(
             _("Sex"),
-            Select[str](
-                [(vocab_label(s), s.value) for s in Sex],
-                prompt=_("Choose…"),
-                allow_blank=False,
-                id="sex",
-                compact=True,
-            ),
+            vocab_select(Sex, "sex", allow_blank=False),
             "sex",
         )
         yield from field(
@@ -75,13 +69,7 @@ class PersonEditForm(FormScreen):
         yield from field(_("ID number"), Input(id="id_number", compact=True), "id_number")
         yield from field(
             _("Category"),
-            Select[str](
-                [(vocab_label(c), c.value) for c in Category],
-                prompt=_("Choose…"),
-                allow_blank=False,
-                id="category",
-                compact=True,
-            ),
+            vocab_select(Category, "category", allow_blank=False),
             "category",
         )
         yield from field(_("Former unit"), Input(id="former_unit", compact=True), "former_unit")
@@ -97,13 +85,7 @@ class PersonEditForm(FormScreen):
         yield from field(_("Skills"), Input(id="skills", compact=True), "skills")
         yield from field(
             _("Tier"),
-            Select[str](
-                [(vocab_label(t), t.value) for t in Tier],
-                prompt=_("Choose…"),
-                allow_blank=False,
-                id="tier",
-                compact=True,
-            ),
+            vocab_select(Tier, "tier", allow_blank=False),
             "tier",
         )
         yield from field(_("Care plan"), Input(id="plan_notes", compact=True), "plan_notes")
@@ -225,12 +207,7 @@ class StatusEventForm(FormScreen):
         """Kind, date, new value, note."""
         yield from field(
             _("What happened"),
-            Select[str](
-                [(vocab_label(k), k.value) for k in EventKind],
-                prompt=_("Choose…"),
-                id="kind",
-                compact=True,
-            ),
+            vocab_select(EventKind, "kind"),
             "kind",
         )
         yield from field(

@@ -25,7 +25,7 @@ from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import PAGE_SIZE, RosterFilter, RosterPage, SearchCancelled
 from fieldkit.tui.columns import GAP, AlignedTable, aligned, column_widths, line_width
-from fieldkit.tui.display import age, label_of, vocab_label
+from fieldkit.tui.display import age, label_of, vocab_select
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["RosterScreen", "SearchBox"]
@@ -95,24 +95,9 @@ class RosterScreen(FieldScreen):
         )
         with Grid(id="filters", classes="-hidden"):
             yield Select[str]([], prompt=_("Site: any"), id="f-site", compact=True)
-            yield Select[str](
-                [(vocab_label(c), c.value) for c in Category],
-                prompt=_("Category: any"),
-                id="f-category",
-                compact=True,
-            )
-            yield Select[str](
-                [(vocab_label(t), t.value) for t in Tier],
-                prompt=_("Tier: any"),
-                id="f-tier",
-                compact=True,
-            )
-            yield Select[str](
-                [(vocab_label(s), s.value) for s in Status],
-                prompt=_("Status: any"),
-                id="f-status",
-                compact=True,
-            )
+            yield vocab_select(Category, "f-category", prompt=_("Category: any"))
+            yield vocab_select(Tier, "f-tier", prompt=_("Tier: any"))
+            yield vocab_select(Status, "f-status", prompt=_("Status: any"))
             with Horizontal(id="f-flags"):
                 yield Checkbox(_("Lives alone"), id="f-alone", compact=True)
                 yield Checkbox(_("Hardship"), id="f-hardship", compact=True)

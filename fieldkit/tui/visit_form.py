@@ -24,7 +24,7 @@ from fieldkit.i18n import gettext as _
 from fieldkit.services import Draft, VisitInput
 from fieldkit.services.recording import OpenFollowUp
 from fieldkit.tui.confirm import ConfirmDialog
-from fieldkit.tui.display import vocab_label
+from fieldkit.tui.display import vocab_select
 from fieldkit.tui.forms import (
     FieldError,
     FormScreen,
@@ -156,13 +156,8 @@ class VisitForm(FormScreen):
         yield Static("", id="visit-person")
         yield from field(
             _("Reason"),
-            Select[str](
-                [(vocab_label(r), r.value) for r in VisitReason],
-                value=reason_for_task(self.due_task).value,
-                allow_blank=False,
-                prompt=_("Choose…"),
-                id="reason",
-                compact=True,
+            vocab_select(
+                VisitReason, "reason", value=reason_for_task(self.due_task).value, allow_blank=False
             ),
             "reason",
         )
