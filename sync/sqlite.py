@@ -22,6 +22,8 @@ into the app's resident memory (333 MB against 137 MB on the 100k-person bench).
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,28 @@ def _pragmas(busy_timeout_ms: int, foreign_keys: bool) -> list[str]:
     ]
 
 
+def _run_pragmas(dbapi_conn: sqlite3.Connection, pragmas: list[str], *, deadline: float) -> None:
+    """Run ``pragmas`` on a new connection, retrying while another connection holds a lock.
+
+    Switching a new database to WAL needs a lock that SQLite may refuse at once,
+    without calling the busy handler, while another connection is creating the
+    same file (seen when several threads open a new store together). Each pragma
+    is idempotent, so the whole list is run again until it succeeds or
+    ``deadline`` passes.
+    """
+    pause = 0.005
+    while True:
+        try:
+            for statement in pragmas:
+                dbapi_conn.execute(statement)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 def sqlite_engine(url: str, *, busy_timeout_ms: int, foreign_keys: bool) -> Engine:
     """An engine on the SQLite database at ``url`` (its file and directory created if missing).
 
@@ -63,10 +87,7 @@ def sqlite_engine(url: str, *, busy_timeout_ms: int, foreign_keys: bool) -> Engi
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # let SQLAlchemy's "begin" event, not the driver, decide how transactions start
         dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        for statement in pragmas:
-            cur.execute(statement)
-        cur.close()
+        _run_pragmas(dbapi_conn, pragmas, deadline=time.monotonic() + busy_timeout_ms / 1000)
 
     def on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
