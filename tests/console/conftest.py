@@ -13,17 +13,18 @@ from tests.console.console_kit import (
     PASSWORD,
     County,
     browser_page,
+    chromium,
     make_county,
     set_password,
 )
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 
-__all__ = ["browser_page"]
+__all__ = ["browser_page", "chromium"]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
-    with database_urls(request.param, tmp_path_factory.mktemp("hq")) as url:
+    with migrated_database(request.param, tmp_path_factory.mktemp("hq")) as url:
         server = Hq(url)
         try:
             server.admin("add-user", ADMIN, "--role", "admin")

@@ -39,6 +39,7 @@ __all__ = [
     "PASSWORD",
     "County",
     "browser_page",
+    "chromium",
     "console_client",
     "hq_figures",
     "login_form",
@@ -262,9 +263,10 @@ def hq_figures(database_url: str, start: date, end: date) -> dict[str, dict[str,
     return out
 
 
-@pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[Any]:
-    """A page of Debian's chromium driven by Playwright (skips when either is missing)."""
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright, launched once per test module (skips when
+    either is missing); each test gets its own context, see :func:`browser_page`."""
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         reason = f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
         if os.environ.get("CI"):  # .ci/run installs it: in CI the browser tests must run
@@ -273,11 +275,17 @@ def browser_page(tmp_path: Path) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1366, "height": 768}, accept_downloads=True
-        )
         try:
-            yield context.new_page()
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A page in a new browser context (its own cookies, storage and downloads)."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
     """``fieldkit serve`` on SQLite, and on PostgreSQL when FIELDKIT_TEST_DATABASE_URL is set."""
     tmp = tmp_path_factory.mktemp("hq")
-    with database_urls(request.param, tmp) as url:
+    with migrated_database(request.param, tmp) as url:
         server = Hq(url, tmp / "serve.log")
         try:
             yield server

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
-    with database_urls(request.param, tmp_path_factory.mktemp("hq")) as url:
+    with migrated_database(request.param, tmp_path_factory.mktemp("hq")) as url:
         server = Hq(url)
         try:
             yield server

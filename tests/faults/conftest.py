@@ -10,14 +10,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests.faults.proxy import FaultProxy
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 
 
 @pytest.fixture(scope="module")
 def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
     """One ``fieldkit serve`` on a SQLite file per test module."""
     tmp = tmp_path_factory.mktemp("hq")
-    with database_urls("sqlite", tmp) as url:
+    with migrated_database("sqlite", tmp) as url:
         server = Hq(url, tmp / "serve.log")
         try:
             yield server
@@ -35,7 +35,7 @@ def hq_any(
     creating its schema raises, so the test errors instead of passing silently.
     """
     tmp = tmp_path_factory.mktemp("hqany")
-    with database_urls(request.param, tmp) as url:
+    with migrated_database(request.param, tmp) as url:
         server = Hq(url, tmp / "serve.log")
         try:
             yield server

@@ -26,7 +26,7 @@ from fieldkit.store.replica import StoreReplica
 from fieldkit.sync_schema import sync_schema
 from sync.client import SyncClient, SyncError, run_sync
 from sync.server import tables as t
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 from tests.support.laptop_kit import (
     Laptop,
     hq_conflicts,
@@ -76,7 +76,7 @@ class Crashes:
 @pytest.fixture(params=["sqlite", "postgres"])
 def crashes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Crashes]:
     """HQ on SQLite, and on PostgreSQL when FIELDKIT_TEST_DATABASE_URL is set."""
-    with database_urls(request.param, tmp_path) as url:
+    with migrated_database(request.param, tmp_path) as url:
         c = Crashes(url, tmp_path, Hq(url, tmp_path / "serve-0.log"))
         try:
             yield c

@@ -29,7 +29,7 @@ from sync.hlc import Timestamp, format_ts
 from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
 from sync.server import tables as t
 from sync.server.db import make_engine
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 
 __all__ = [
     "COUNTY",
@@ -54,7 +54,7 @@ def serve(backend: str, tmp: Path, *extra: str) -> Iterator[Hq]:
 
     Its enrollment throttle is generous unless ``extra`` sets it.
     """
-    with database_urls(backend, tmp) as url:
+    with migrated_database(backend, tmp) as url:
         args = extra or ("--enroll-failures-per-minute", "100000")
         server = Hq(url, log_path=tmp / "serve.log", extra=args)
         try:

@@ -28,7 +28,7 @@ from fieldkit.domain.models import Person, Site
 from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.syncing import enroll, sync_now
-from tests.support.hq_process import Hq, database_urls
+from tests.support.hq_process import Hq, migrated_database
 
 COUNTY = "古岚县"
 
@@ -36,7 +36,7 @@ COUNTY = "古岚县"
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hq]:
     tmp = tmp_path_factory.mktemp("cardhq")
-    with database_urls(request.param, tmp) as url:
+    with migrated_database(request.param, tmp) as url:
         server = Hq(url, log_path=tmp / "serve.log")
         try:
             yield server

@@ -1,19 +1,24 @@
 """Real HQ for the tests: ``fieldkit serve`` processes and the ``fieldkit`` CLI.
 
 HQ databases come from :mod:`databases` (a SQLite file or a fresh PostgreSQL
-schema). A server writes its output to a log file, never to a pipe nobody drains
-(a server logging many broken requests would block).
+schema), or from :func:`migrated_database` where a test needs no first migration.
+A server writes its output to a log file, never to a pipe nobody drains (a server
+logging many broken requests would block).
 """
 
 from __future__ import annotations
 
+import argparse
+import atexit
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +26,7 @@ import httpx
 from fieldkit.cli.main import main
 from tests.support.databases import PG_ENV, database_urls, free_port
 
-__all__ = ["PG_ENV", "Hq", "database_urls", "free_port", "run_cli"]
+__all__ = ["PG_ENV", "Hq", "database_urls", "free_port", "migrated_database", "run_cli"]
 
 
 def run_cli(*args: str, process: bool = False, check: bool = True) -> str:
@@ -48,6 +53,55 @@ def run_cli(*args: str, process: bool = False, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise AssertionError(f"fieldkit {' '.join(args)} failed: {proc.stdout}\n{proc.stderr}")
     return proc.stdout if check else proc.stdout + proc.stderr + f"\nexit={proc.returncode}"
+
+
+_MIGRATED: list[Path] = []
+
+
+def _migrated_sqlite_template() -> Path:
+    """An HQ SQLite file migrated as ``fieldkit serve`` migrates one (the sync tables,
+    the report projection, the console's), once per test process."""
+    if not _MIGRATED:
+        from fieldkit.cli.hq import open_engine
+
+        folder = Path(tempfile.mkdtemp(prefix="fieldkit-hq-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "hq.db"
+        open_engine(argparse.Namespace(database_url=f"sqlite:///{path}")).dispose()
+        _MIGRATED.append(path)
+    return _MIGRATED[0]
+
+
+@contextlib.contextmanager
+def migrated_database(backend: str, tmp: Path) -> Iterator[str]:
+    """A fresh HQ database for tests that do not test its first migration: on SQLite a
+    copy of a file migrated once (given its own epoch, as a first migration would), on
+    PostgreSQL a new schema that ``fieldkit serve`` migrates (a schema cannot be copied).
+
+    Migrating a new database takes about 2 s of CPU; copying a file, milliseconds.
+    """
+    if backend != "sqlite":
+        with database_urls(backend, tmp) as url:
+            yield url
+        return
+    from sqlalchemy import create_engine
+
+    from sync.server.admin import new_epoch
+
+    path = tmp / "hq.db"
+    template = _migrated_sqlite_template()
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copy(source, f"{path}{suffix}")
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            new_epoch(conn)
+    finally:
+        engine.dispose()
+    yield url
 
 
 class Hq:
@@ -99,7 +153,7 @@ class Hq:
             if time.monotonic() > deadline:
                 self.stop()
                 raise AssertionError("fieldkit serve did not answer within 60 s")
-            time.sleep(0.1)
+            time.sleep(0.05)
 
     def log_text(self) -> str:
         """What the server printed so far."""

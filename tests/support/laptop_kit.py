@@ -19,6 +19,7 @@ from fieldkit.store.replica import StoreReplica
 from fieldkit.syncing import SyncReport, enroll, sync_now
 from sync.server import tables as t
 from tests.support.hq_process import Hq
+from tests.support.store_copies import new_store
 
 __all__ = [
     "Laptop",
@@ -48,7 +49,7 @@ class Laptop:
         """Add ``user`` at HQ and enroll a new store at ``path`` through ``url``."""
         extra = ("--sites", sites) if sites else ()
         hq.admin("add-user", user, "--role", role, *extra)
-        store = Store(path)
+        store = new_store(path)
         enroll(store, url, hq.enroll_code(user))
         return cls(path, store, user)
 

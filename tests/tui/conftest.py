@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.hq_process import Hq  # the e2e tests' real server process
+from tests.support.hq_process import Hq, migrated_database  # a real server process
 from tests.tui.tui_fixtures import store, template_db
 
 __all__ = ["hq", "store", "template_db"]
@@ -16,8 +16,9 @@ __all__ = ["hq", "store", "template_db"]
 @pytest.fixture
 def hq(tmp_path: Path) -> Iterator[Hq]:
     """A real ``fieldkit serve`` on a fresh SQLite HQ database."""
-    server = Hq(f"sqlite:///{tmp_path / 'hq.db'}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    with migrated_database("sqlite", tmp_path) as url:
+        server = Hq(url)
+        try:
+            yield server
+        finally:
+            server.stop()
