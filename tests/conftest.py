@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from fieldkit.i18n import set_language
+
 # Helpers shared by several test folders (real HQ processes and databases).
 
 
@@ -19,6 +21,14 @@ def _isolated_home(
     home = tmp_path_factory.mktemp("fieldkit-home")
     monkeypatch.setenv("FIELDKIT_HOME", str(home))
     monkeypatch.delenv("FIELDKIT_DB", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> None:
+    """Each test starts in the app's default interface language (Chinese), whatever
+    language an earlier test in the same process switched to (tests run in two worker
+    processes, in an order that is not the file order)."""
+    set_language("zh")
 
 
 @pytest.fixture
