@@ -14,11 +14,13 @@ worker is told (a form keeps its input), and the app goes on.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib import import_module
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App
@@ -32,7 +34,6 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from fieldkit.config import Config, config_path, load_config, save_config
-from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import N_, resolve_language, set_language
 from fieldkit.i18n import gettext as _
@@ -41,10 +42,13 @@ from fieldkit.tui import checkin
 from fieldkit.tui.commands import FieldkitCommands
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.drafts import draft_form, draft_question
-from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
 from fieldkit.tui.widgets import FieldScreen, Palette, translate_bindings
+
+if TYPE_CHECKING:  # imported when first used: a lean start
+    from fieldkit.domain.careplan import TaskKind
+    from fieldkit.tui.person import PersonScreen
 
 __all__ = ["FieldkitApp", "run"]
 
@@ -198,11 +202,20 @@ class FieldkitApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
-        """Load the pinyin dictionaries off the UI thread before the first Chinese search."""
+        """Load the pinyin dictionaries and the modules of the first open file or scan off
+        the UI thread; then keep what start made out of the garbage collector's full passes.
+
+        ``gc.freeze`` moves every object alive now (Textual's styles and widgets, the
+        dictionaries, SQLAlchemy's compiled statements) to a generation no collection
+        walks: a full collection during typing then walks only what typing made.
+        """
         from fieldkit.domain.search_keys import name_keys
 
         name_keys("张")
-        import fieldkit.services.cards  # noqa: F401  (the card check, before the first scan)
+        import_module("fieldkit.services.cards")  # the card check, before the first scan
+        import_module("fieldkit.tui.person")  # the file screen, before the first open
+
+        gc.freeze()  # no collection first: it would hold the UI thread for a full pass
 
     # -- drafts ------------------------------------------------------------------
 
@@ -294,6 +307,8 @@ class FieldkitApp(App[int]):
         and styles costs more than the file's query); a second one is made only
         when that one is already open on a screen stack.
         """
+        from fieldkit.tui.person import PersonScreen  # the warm-up imported it after start
+
         kept = self._person_screen
         if kept is None:
             kept = self._person_screen = PersonScreen(person_id)
