@@ -202,18 +202,21 @@ class FieldkitApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
-        """Load the pinyin dictionaries and the modules of the first open file or scan off
-        the UI thread; then keep what start made out of the garbage collector's full passes.
+        """Load the pinyin dictionaries, run one search of each kind (compiled statements,
+        index pages read) and import the modules of the first open file or scan, off the
+        UI thread; then keep what start made out of the garbage collector's full passes.
 
         ``gc.freeze`` moves every object alive now (Textual's styles and widgets, the
         dictionaries, SQLAlchemy's compiled statements) to a generation no collection
         walks: a full collection during typing then walks only what typing made.
         """
-        from fieldkit.domain.search_keys import name_keys
-
-        name_keys("张")
-        import_module("fieldkit.services.cards")  # the card check, before the first scan
+        services = self.services
+        person_id = services.roster.warm_up()  # loads the pinyin dictionaries too
         import_module("fieldkit.tui.person")  # the file screen, before the first open
+        if person_id is not None:  # the file's queries, as the first opening runs them
+            services.files.get(person_id)
+            services.conflicts.open_on(person_id)
+        services.cards.last_scan(person_id or "")  # imports the card check too
 
         gc.freeze()  # no collection first: it would hold the UI thread for a full pass
 

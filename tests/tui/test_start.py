@@ -3,7 +3,8 @@
 The first roster page does not wait for the start information (user, drafts) when
 no default site is configured; a person's file is read once per opening (its card
 line comes from the same read); the warm-up imports the file screen and freezes
-what start made out of the garbage collector's full passes.
+what start made out of the garbage collector's full passes, after one search of
+each kind (statements compiled before the first keystroke).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from fieldkit.services import RosterFilter, Services
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
 from fieldkit.tui.person import PersonScreen
@@ -83,3 +85,10 @@ async def test_the_warm_up_imports_the_file_screen_and_freezes_the_start(store: 
             assert "fieldkit.services.cards" in sys.modules
     finally:
         gc.unfreeze()
+
+
+def test_the_roster_warm_up_runs_each_kind_of_search_and_names_a_person(store: Store) -> None:
+    services = Services(store)
+    found = services.roster.warm_up()
+    assert found == rows(store, "SELECT id FROM person WHERE code = 'GL-0001'")[0][0]  # 张三丰
+    assert services.roster.search(RosterFilter(text="z")).rows[0].id == found
