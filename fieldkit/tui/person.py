@@ -35,7 +35,7 @@ from fieldkit.domain.vocab import (
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ConflictSide, OpenConflict, PersonFile
-from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
+from fieldkit.tui.columns import GAP, AlignedTable, aligned, column_widths, line_width
 from fieldkit.tui.conflict_dialog import ConflictDialog
 from fieldkit.tui.display import age, fmt_date, label_of, yes_no
 from fieldkit.tui.widgets import FieldScreen
@@ -146,8 +146,7 @@ class PersonScreen(FieldScreen):
         yield Static("", id="person-card")
         yield Static("", id="person-conflicts")
         yield Static("", id="person-follow")
-        table: DataTable[str] = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield AlignedTable(id="timeline", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="person-details-box", classes="-hidden"):
             yield Static("", id="person-details")
 
