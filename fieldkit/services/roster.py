@@ -49,13 +49,16 @@ class Roster:
 
     def warm_up(self) -> str | None:
         """Run one search of each kind once (pinyin, initials, other readings, Chinese,
-        inside names, digits, code), so the first keystrokes find their statements
-        compiled and their index pages read (the app calls this off the UI thread).
+        inside names, digits, code; quick and complete), so the first keystrokes find
+        the pinyin dictionaries loaded, their statements compiled and their index pages
+        read (the app calls this off the UI thread).
 
         Returns the id of a person found (to warm the file's queries), None if none.
         """
         found: str | None = None
         for text in WARM_UP_TEXTS:
+            # the quick pass of Chinese text loads the pinyin dictionaries
+            queries.search_roster(self._store, RosterFilter(text=text), quick=True)
             page = queries.search_roster(self._store, RosterFilter(text=text))
             if found is None and page.rows:
                 found = page.rows[0].id

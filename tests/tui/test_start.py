@@ -10,7 +10,10 @@ each kind (statements compiled before the first keystroke).
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -92,3 +95,27 @@ def test_the_roster_warm_up_runs_each_kind_of_search_and_names_a_person(store: S
     found = services.roster.warm_up()
     assert found == rows(store, "SELECT id FROM person WHERE code = 'GL-0001'")[0][0]  # 张三丰
     assert services.roster.search(RosterFilter(text="z")).rows[0].id == found
+
+
+_WARM = """
+import sys
+from fieldkit.services import Services
+from fieldkit.store import Store
+services = Services(Store(sys.argv[1]))
+before = "pypinyin" in sys.modules
+services.roster.warm_up()
+print(before, "pypinyin" in sys.modules)
+"""
+
+
+def test_the_warm_up_loads_the_pinyin_dictionaries(store: Store) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [sys.executable, "-c", _WARM, str(store.path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["False", "True"]
