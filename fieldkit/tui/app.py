@@ -184,6 +184,7 @@ class FieldkitApp(App[int]):
 
     @on(Started)
     def _started(self, message: Started) -> None:
+        gc.freeze()  # what start made (modules, styles, widgets): no full collection walks it
         self.user_name = message.user_name
         self.default_site_id = message.default_site_id
         self.ready = True

@@ -119,3 +119,15 @@ def test_the_warm_up_loads_the_pinyin_dictionaries(store: Store) -> None:
         timeout=120,
     )
     assert done.stdout.split() == ["False", "True"]
+
+
+async def test_what_start_made_is_frozen_when_the_start_information_arrives(store: Store) -> None:
+    gc.unfreeze()
+    app = make_app(store)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.ready
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
