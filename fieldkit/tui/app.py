@@ -168,6 +168,11 @@ class FieldkitApp(App[int]):
         self.refresh_sync_info()
         self.set_timer(2.0, self._warm_up)  # after the first page, not competing with it
 
+    def on_unmount(self) -> None:
+        """The app is closing: what start froze may be collected again (an app made
+        after this one in the same process, as in the tests, freezes its own)."""
+        gc.unfreeze()
+
     @work(thread=True, exit_on_error=False, group="start")
     def _load_start(self, wanted_site: str | None) -> None:
         """The user's name, the configured default site's id, drafts left unsaved."""

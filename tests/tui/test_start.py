@@ -129,5 +129,6 @@ async def test_what_start_made_is_frozen_when_the_start_information_arrives(stor
             await settle(pilot)
             assert app.ready
             assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0  # the closed app froze nothing for good
     finally:
         gc.unfreeze()
