@@ -8,7 +8,19 @@ from fieldkit.store import Store
 from fieldkit.store import roster as queries
 from fieldkit.store.roster import PAGE_SIZE, RosterFilter, RosterPage, RosterRow, SearchCancelled
 
-__all__ = ["PAGE_SIZE", "Roster", "RosterFilter", "RosterPage", "RosterRow", "SearchCancelled"]
+__all__ = [
+    "PAGE_SIZE",
+    "WARM_UP_TEXTS",
+    "Roster",
+    "RosterFilter",
+    "RosterPage",
+    "RosterRow",
+    "SearchCancelled",
+]
+
+
+WARM_UP_TEXTS = ("z", "zs", "ceng", "张", "张三", "秀英", "村", "13", "0142", "GL-1")
+"""One search text of each kind the roster's search tells apart (see :meth:`Roster.warm_up`)."""
 
 
 class Roster:
@@ -34,6 +46,23 @@ class Roster:
         return queries.search_roster(
             self._store, flt, offset=offset, limit=limit, quick=quick, cancelled=cancelled
         )
+
+    def warm_up(self) -> str | None:
+        """Run one search of each kind once (pinyin, initials, other readings, Chinese,
+        inside names, digits, code; quick and complete), so the first keystrokes find
+        the pinyin dictionaries loaded, their statements compiled and their index pages
+        read (the app calls this off the UI thread).
+
+        Returns the id of a person found (to warm the file's queries), None if none.
+        """
+        found: str | None = None
+        for text in WARM_UP_TEXTS:
+            # the quick pass of Chinese text loads the pinyin dictionaries
+            queries.search_roster(self._store, RosterFilter(text=text), quick=True)
+            page = queries.search_roster(self._store, RosterFilter(text=text))
+            if found is None and page.rows:
+                found = page.rows[0].id
+        return found
 
     @staticmethod
     def needs_scan(text: str) -> bool:

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from fieldkit.domain.models import SYNCED_TABLES
-from fieldkit.store.due_list import rebuild_visit_summary
 from fieldkit.store.roster import rebuild_person_fts
 from fieldkit.store.search_index import rebuild as rebuild_search_keys
 
@@ -117,6 +116,8 @@ def finish(conn: Connection) -> None:
     ).scalar()
     if text is None:
         return
+    from fieldkit.store.due_list import rebuild_visit_summary  # not loaded by every store open
+
     saved: dict[str, Any] = json.loads(text)
     for sql in saved["indexes"]:
         conn.exec_driver_sql(sql)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine
 
 __all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "include_object", "upgrade"]
 
@@ -56,11 +56,15 @@ def include_object(
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The store's Alembic revision, or None for a new store."""
+    """The store's Alembic revision, or None for a new store (one plain query, no reflection)."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        found = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).scalar()
+        if found is None:
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        return None if revision is None else str(revision)
 
 
 def upgrade(engine: Engine) -> None:

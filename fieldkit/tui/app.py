@@ -14,11 +14,13 @@ worker is told (a form keeps its input), and the app goes on.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib import import_module
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App
@@ -32,7 +34,6 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from fieldkit.config import Config, config_path, load_config, save_config
-from fieldkit.domain.careplan import TaskKind
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import N_, resolve_language, set_language
 from fieldkit.i18n import gettext as _
@@ -41,10 +42,13 @@ from fieldkit.tui import checkin
 from fieldkit.tui.commands import FieldkitCommands
 from fieldkit.tui.confirm import ConfirmDialog
 from fieldkit.tui.drafts import draft_form, draft_question
-from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
 from fieldkit.tui.widgets import FieldScreen, Palette, translate_bindings
+
+if TYPE_CHECKING:  # imported when first used: a lean start
+    from fieldkit.domain.careplan import TaskKind
+    from fieldkit.tui.person import PersonScreen
 
 __all__ = ["FieldkitApp", "run"]
 
@@ -164,6 +168,11 @@ class FieldkitApp(App[int]):
         self.refresh_sync_info()
         self.set_timer(2.0, self._warm_up)  # after the first page, not competing with it
 
+    def on_unmount(self) -> None:
+        """The app is closing: what start froze may be collected again (an app made
+        after this one in the same process, as in the tests, freezes its own)."""
+        gc.unfreeze()
+
     @work(thread=True, exit_on_error=False, group="start")
     def _load_start(self, wanted_site: str | None) -> None:
         """The user's name, the configured default site's id, drafts left unsaved."""
@@ -180,6 +189,7 @@ class FieldkitApp(App[int]):
 
     @on(Started)
     def _started(self, message: Started) -> None:
+        gc.freeze()  # what start made (modules, styles, widgets): no full collection walks it
         self.user_name = message.user_name
         self.default_site_id = message.default_site_id
         self.ready = True
@@ -198,11 +208,23 @@ class FieldkitApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
-        """Load the pinyin dictionaries off the UI thread before the first Chinese search."""
-        from fieldkit.domain.search_keys import name_keys
+        """Load the pinyin dictionaries, run one search of each kind (compiled statements,
+        index pages read) and import the modules of the first open file or scan, off the
+        UI thread; then keep what start made out of the garbage collector's full passes.
 
-        name_keys("张")
-        import fieldkit.services.cards  # noqa: F401  (the card check, before the first scan)
+        ``gc.freeze`` moves every object alive now (Textual's styles and widgets, the
+        dictionaries, SQLAlchemy's compiled statements) to a generation no collection
+        walks: a full collection during typing then walks only what typing made.
+        """
+        services = self.services
+        person_id = services.roster.warm_up()  # loads the pinyin dictionaries too
+        import_module("fieldkit.tui.person")  # the file screen, before the first open
+        if person_id is not None:  # the file's queries, as the first opening runs them
+            services.files.get(person_id)
+            services.conflicts.open_on(person_id)
+        services.cards.last_scan(person_id or "")  # imports the card check too
+
+        gc.freeze()  # no collection first: it would hold the UI thread for a full pass
 
     # -- drafts ------------------------------------------------------------------
 
@@ -294,6 +316,8 @@ class FieldkitApp(App[int]):
         and styles costs more than the file's query); a second one is made only
         when that one is already open on a screen stack.
         """
+        from fieldkit.tui.person import PersonScreen  # the warm-up imported it after start
+
         kept = self._person_screen
         if kept is None:
             kept = self._person_screen = PersonScreen(person_id)

@@ -29,7 +29,6 @@ from textual.screen import ModalScreen
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.i18n import gettext as _
 from fieldkit.tui.confirm import ConfirmDialog
-from fieldkit.tui.forms import FormScreen
 from fieldkit.tui.scanner import card_start
 
 if TYPE_CHECKING:
@@ -155,6 +154,8 @@ def _leave_form_then(app: FieldkitApp, what: str, go: Callable[[], None]) -> Non
             severity="warning",
         )
         return
+    from fieldkit.tui.forms import FormScreen  # not needed to show the first screen
+
     if not isinstance(screen, FormScreen):
         go()
         return

@@ -64,7 +64,9 @@ class AlignedTable(DataTable[Text]):
     Each row is drawn as one styled segment cut to the column's width, instead of
     through Rich's layout of a padded, wrapped cell (``Console.render_lines``),
     which took most of the time of redrawing the roster after a keystroke. The
-    header, the cursor, zebra stripes and mouse clicks work as in ``DataTable``.
+    header, the cursor, zebra stripes and mouse clicks work as in ``DataTable``; a
+    row's ``Text`` may carry one style for the whole line (the person file's voided
+    records).
     The styles a line needs (the widget's, the stripes', the cursor's) are looked
     up once per redraw, not once per line.
     """
@@ -183,5 +185,13 @@ class AlignedTable(DataTable[Text]):
         meta = Style.from_meta({"row": row_index, "column": column_index})
         pad = " " * self.cell_padding
         text = cell.plain if isinstance(cell, Text) else str(cell)
+        own = self._cell_style(cell.style) if isinstance(cell, Text) and cell.style else None
         line = pad + set_cell_size(text, max(0, width - 2 * len(pad))) + pad
-        return [[Segment(line, base_style + meta + component + post)]]
+        style = base_style + own if own is not None else base_style
+        return [[Segment(line, style + meta + component + post)]]
+
+    def _cell_style(self, style: str | Style) -> Style:
+        """A row's own style (a voided record's ``strike dim``), parsed once per redraw."""
+        if isinstance(style, Style):
+            return style
+        return self._pass_style(("cell", style), lambda: Style.parse(style))

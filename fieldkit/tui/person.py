@@ -35,7 +35,7 @@ from fieldkit.domain.vocab import (
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 from fieldkit.services import ConflictSide, OpenConflict, PersonFile
-from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
+from fieldkit.tui.columns import GAP, AlignedTable, aligned, column_widths, line_width
 from fieldkit.tui.conflict_dialog import ConflictDialog
 from fieldkit.tui.display import age, fmt_date, label_of, yes_no
 from fieldkit.tui.widgets import FieldScreen
@@ -146,8 +146,7 @@ class PersonScreen(FieldScreen):
         yield Static("", id="person-card")
         yield Static("", id="person-conflicts")
         yield Static("", id="person-follow")
-        table: DataTable[str] = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield AlignedTable(id="timeline", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="person-details-box", classes="-hidden"):
             yield Static("", id="person-details")
 
@@ -175,21 +174,21 @@ class PersonScreen(FieldScreen):
         self.reload()
 
     def reload(self) -> None:
-        """Load the file in a worker."""
+        """Load the file in a worker (then its card line, from the same file)."""
         self._load(self.person_id)
-        self._load_card(self.person_id)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="person-file")
     def _load(self, person_id: str) -> None:
         services = self.fk.services
+        pf = services.files.get(person_id)
         self.post_message(
             self.Loaded(
-                person_id,
-                services.files.get(person_id),
-                services.conflicts.open_on(person_id),
-                services.conflicts.can_pick(),
+                person_id, pf, services.conflicts.open_on(person_id), services.conflicts.can_pick()
             )
         )
+        if pf is not None:  # after the file is on its way: the card line is not waited for
+            last = services.cards.last_scan(person_id)
+            self.post_message(CardLine(person_id, pf.person.card_issue, last))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -409,13 +408,6 @@ class PersonScreen(FieldScreen):
         self.fk.changed()
 
     # -- service card ------------------------------------------------------------
-
-    @work(thread=True, exit_on_error=False, exclusive=True, group="person-card")
-    def _load_card(self, person_id: str) -> None:
-        pf = self.fk.services.files.get(person_id)
-        if pf is not None:
-            last = self.fk.services.cards.last_scan(person_id)
-            self.post_message(CardLine(person_id, pf.person.card_issue, last))
 
     @on(CardLine)
     def _card_line(self, message: CardLine) -> None:

@@ -119,14 +119,20 @@ class RosterScreen(FieldScreen):
         ]
         self._set_header(column_widths(self.headers, [], _CAPS))
         self.query_one("#search", Input).focus()
+        if not self.fk.config.default_site:
+            # No site to look up first: the first page does not wait for the app's
+            # start information (a worker's round trip at start).
+            self.reload()
 
     def app_ready(self) -> None:
-        """Filter on the configured default site, then load the first page and the sites."""
+        """Filter on the configured default site (then load the first page), load the sites."""
         site = self.fk.default_site_id
         if site:
             self.flt = replace(self.flt, site_id=site)
+            self.reload()
+        elif self.fk.config.default_site:  # configured but missing: the whole roster
+            self.reload()
         self._load_sites()
-        self.reload()
 
     # -- loading ---------------------------------------------------------------
 

@@ -122,6 +122,9 @@ class KeysBar(Static):
     KeysBar { dock: bottom; height: 1; background: $footer-background; padding: 0 1; }
     """
 
+    _drawn: Text | None = None
+    """The keys drawn last (an update with the same keys is skipped)."""
+
     def on_mount(self) -> None:
         """Redraw whenever the screen's active bindings change."""
         self.screen.bindings_updated_signal.subscribe(self, self._redraw)
@@ -167,6 +170,9 @@ class KeysBar(Static):
                 text.append_text(tail)
             else:
                 text.append_text(_join(items))
+        if text == self._drawn:
+            return  # the same keys again (a refresh of the bindings): no new layout
+        self._drawn = text
         self.styles.height = len(lines)
         self.update(text)
 

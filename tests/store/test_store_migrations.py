@@ -13,17 +13,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site, Visit
 from fieldkit.domain.vocab import Tier, VisitReason
 from fieldkit.store import Store
 from fieldkit.store.due_list import due_list
 from fieldkit.store.engine import make_engine
-from fieldkit.store.migrate import HEAD, MIGRATIONS_DIR, current_revision
+from fieldkit.store.migrate import HEAD, current_revision
 from fieldkit.store.roster import RosterFilter, search_roster
 from fieldkit.store.store import StoreSession
+from tests.support.store_revisions import store_at
 
 ON = date(2026, 12, 3)
 _NAMES = ("张建国", "李秀英", "曾建建", "王桂兰", "赵志强", "刘明")
@@ -77,15 +75,7 @@ def _fill(path: Path) -> None:
 
 
 def _store_at_0008(path: Path) -> None:
-    engine = make_engine(path)
-    try:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0008")
-    finally:
-        engine.dispose()
+    store_at(path, "0008")
 
 
 def _contents(path: Path) -> dict[str, set[tuple[Any, ...]]]:
