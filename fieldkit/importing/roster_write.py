@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.types import Boolean, Enum, Integer, String, TypeDecorator
 from sqlmodel import SQLModel
 
 from fieldkit.domain.ids import new_id
@@ -45,6 +47,50 @@ CACHE_KIB = 32 * 1024
 
 def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+_DIALECT = sqlite.dialect()
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+"""``json.dumps(data, ensure_ascii=False, sort_keys=True)`` without a new encoder per call."""
+
+
+class _Insert:
+    """An ``INSERT`` of a table's every column as one DB-API ``executemany``: each row's
+    values made as SQLAlchemy would bind them (its types' bind processors, e.g. enums
+    to their values, dates to ISO text), without compiling parameters per row."""
+
+    def __init__(self, table: Table) -> None:
+        self.columns = [c.name for c in table.columns]
+        marks = ", ".join("?" for _ in self.columns)
+        self.sql = f"INSERT INTO {table.name} ({', '.join(self.columns)}) VALUES ({marks})"
+        self._processed: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, column in enumerate(table.columns):
+            process = column.type._cached_bind_processor(_DIALECT)
+            if process is not None:
+                self._processed.append((i, process))
+
+    def params(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        columns, processed = self.columns, self._processed
+        for row in rows:
+            values = [row[c] for c in columns]
+            for i, process in processed:
+                values[i] = process(values[i])
+            out.append(tuple(values))
+        return out
+
+
+def _wire_converted(table: Table, names: list[str]) -> tuple[list[str], list[str]]:
+    """Of the synced columns ``names``: those whose values are already their wire form
+    (text, numbers, booleans) and the others (dates, enums: through ``to_wire``)."""
+    same = [n for n in names if _is_plain(table.c[n].type)]
+    return same, [n for n in names if n not in same]
+
+
+def _is_plain(kind: Any) -> bool:
+    if isinstance(kind, TypeDecorator):  # SQLModel's AutoString
+        kind = kind.impl
+    return isinstance(kind, String | Integer | Boolean) and not isinstance(kind, Enum)
 
 
 def _defaults(model: type[SQLModel]) -> dict[str, Any]:
@@ -70,6 +116,9 @@ class RosterWriter:
         self._person_wire = synced_columns(Person)
         self._site_wire = synced_columns(Site)
         self._person_new = _defaults(Person)
+        self._person_insert = _Insert(self._person)
+        self._outbox_insert = _Insert(_table(OutboxEntry))
+        self._person_text, self._person_other = _wire_converted(self._person, self._person_wire)
         s = self._site.c
         stmt = select(s.id, s.name, s.county).where(s.deleted.is_(False))
         found = self.conn.execute(stmt).all()
@@ -102,9 +151,10 @@ class RosterWriter:
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(
             {
+                "seq": None,
                 "tbl": tbl,
                 "row_id": row_id,
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "data": _ENCODE(data),
                 "hlc": self._clock.now(),
                 "seen_rev": self._seen_rev,
                 "state": OutboxState.PENDING,
@@ -152,10 +202,14 @@ class RosterWriter:
             self.report.changed += 1
             person_changes.append((stored.id, changed))
         if new:
-            self.conn.execute(self._person.insert(), new)
+            params = self._person_insert.params(new)
+            self.conn.exec_driver_sql(self._person_insert.sql, params)
             self.report.new += len(new)
+            text, other = self._person_text, self._person_other
             for person in new:
-                wire = {c: to_wire(person[c]) for c in self._person_wire}
+                wire = {c: person[c] for c in text}
+                for c in other:
+                    wire[c] = to_wire(person[c])
                 self._queue("person", person["id"], wire)
         for person_id, changed in person_changes:
             values = dict(changed)
@@ -169,7 +223,8 @@ class RosterWriter:
 
     def _flush_outbox(self) -> None:
         if self._outbox:
-            self.conn.execute(_table(OutboxEntry).insert(), self._outbox)
+            insert = self._outbox_insert
+            self.conn.exec_driver_sql(insert.sql, insert.params(self._outbox))
             self._outbox = []
 
     def finish(self) -> None:
