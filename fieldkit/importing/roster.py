@@ -421,6 +421,8 @@ def import_roster(
                 assert row is not None
                 chunk.append(row)
                 if len(chunk) == CHUNK_ROWS:
+                    if not writer.written:
+                        writer.expect(round(CHUNK_ROWS / max(file.done(), 1e-6)))
                     writer.write(chunk)
                     chunk = []
                     say(ImportProgress(checks.rows, writer.written, file.done()))

@@ -39,7 +39,11 @@ from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
 
-__all__ = ["CACHE_KIB", "RosterWriter"]
+__all__ = ["BULK_MIN_ROWS", "CACHE_KIB", "RosterWriter"]
+
+BULK_MIN_ROWS = 10_000
+"""Rosters of more rows than this (and than the store's persons) are written with
+``person``'s secondary indexes made after the rows (:meth:`RosterWriter.expect`)."""
 
 CACHE_KIB = 32 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
@@ -130,6 +134,7 @@ class RosterWriter:
         self._clock = HLC(node=device_id, last=meta_get(session, "hlc") or "")
         self._seen_rev = int(meta_get(session, "pull_rev") or 0)
         self._outbox: list[dict[str, Any]] = []
+        self._paused_indexes: list[str] = []
 
     @contextmanager
     def loading(self) -> Iterator[None]:
@@ -145,8 +150,35 @@ class RosterWriter:
         try:
             with search_index_paused_for_bulk_persons(self.conn):
                 yield
+                self._rebuild_indexes()
         finally:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+    def expect(self, rows: int) -> None:
+        """Told, before the first chunk is written, about how many rows the file holds:
+        if that is more than the persons stored, ``person``'s indexes that the import
+        does not read (all but its keys: id and code) are dropped until the last
+        chunk is written, then made again in one sorted pass each. Rows in random
+        order of name, birth date or ID number would otherwise land on random pages
+        of six indexes; the drop is part of the transaction, which a refused file
+        rolls back."""
+        if self._paused_indexes or rows <= BULK_MIN_ROWS:
+            return
+        stored = self.conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one()
+        if rows <= stored:
+            return
+        found = self.conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'person'"
+            " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+        ).all()
+        for name, sql in found:
+            self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+            self._paused_indexes.append(str(sql))
+
+    def _rebuild_indexes(self) -> None:
+        for sql in self._paused_indexes:
+            self.conn.exec_driver_sql(sql)
+        self._paused_indexes = []
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(

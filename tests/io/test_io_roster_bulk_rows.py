@@ -6,10 +6,11 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from fieldkit.domain.models import Person, Site
-from fieldkit.importing import import_roster
+from fieldkit.importing import ImportRejected, import_roster
 from fieldkit.paths import sample_data_dir
 from fieldkit.store import Store
 
@@ -46,3 +47,58 @@ def test_imported_persons_and_their_outbox_entries_equal_the_orms(
         assert _rows(by_orm.path, keys) == _rows(empty_store.path, keys)
     finally:
         by_orm.close()
+
+
+def _indexes(path: Path) -> list[tuple[object, ...]]:
+    return _rows(path, "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+
+
+def test_a_big_roster_is_written_with_the_indexes_made_after_it(
+    empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldkit.importing.roster as roster
+    import fieldkit.importing.roster_write as roster_write
+
+    usual = Store(tmp_path / "usual.db")
+    try:
+        import_roster(usual, sample_data_dir() / "roster.csv", today=TODAY)
+        indexes = _indexes(usual.path)
+        # 300 rows in chunks of 50 count as a big roster: the indexes are paused
+        monkeypatch.setattr(roster, "CHUNK_ROWS", 50)
+        monkeypatch.setattr(roster_write, "BULK_MIN_ROWS", 0)
+        dropped: list[str] = []
+        expect = roster_write.RosterWriter.expect
+
+        def watched(writer: roster_write.RosterWriter, rows: int) -> None:
+            expect(writer, rows)
+            dropped.extend(writer._paused_indexes)
+
+        monkeypatch.setattr(roster_write.RosterWriter, "expect", watched)
+        report = import_roster(empty_store, sample_data_dir() / "roster.csv", today=TODAY)
+        assert report.new == 300
+        assert len(dropped) >= 5, "person's secondary indexes were dropped while writing"
+        assert _indexes(empty_store.path) == indexes
+        columns = "SELECT code, name, search_full, search_initials, birth_date FROM person"
+        assert sorted(_rows(empty_store.path, columns)) == sorted(_rows(usual.path, columns))
+        with sqlite3.connect(empty_store.path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        usual.close()
+
+
+def test_a_refused_big_roster_leaves_the_indexes_and_writes_nothing(
+    empty_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldkit.importing.roster as roster
+    import fieldkit.importing.roster_write as roster_write
+
+    indexes = _indexes(empty_store.path)
+    monkeypatch.setattr(roster, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(roster_write, "BULK_MIN_ROWS", 0)
+    lines = (sample_data_dir() / "roster.csv").read_text(encoding="utf-8-sig").splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([*lines, "GL-0999,,男,1950-01-01,退休,,松林村"]) + "\n")
+    with pytest.raises(ImportRejected):
+        import_roster(empty_store, bad, today=TODAY)
+    assert _indexes(empty_store.path) == indexes
+    assert _rows(empty_store.path, "SELECT count(*) FROM person") == [(0,)]
