@@ -30,11 +30,12 @@ from sqlmodel import SQLModel
 
 from fieldkit.domain.ids import new_id
 from fieldkit.domain.models import Person, Site
-from fieldkit.domain.search_keys import name_keys
+from fieldkit.domain.search_keys import name_keys, name_readings
 from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
 from fieldkit.store import StoreSession
 from fieldkit.store.outbox import meta_get, meta_set, synced_columns
 from fieldkit.store.roster import search_index_paused_for_bulk_persons
+from fieldkit.store.search_index import extra_keys
 from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
@@ -44,6 +45,9 @@ __all__ = ["BULK_MIN_ROWS", "CACHE_KIB", "RosterWriter"]
 BULK_MIN_ROWS = 10_000
 """Rosters of more rows than this (and than the store's persons) are written with
 ``person``'s secondary indexes made after the rows (:meth:`RosterWriter.expect`)."""
+
+_KEY_TRIGGER = "trg_person_key_insert"
+_KEY_INSERT = "INSERT OR IGNORE INTO person_search_key (key, sort, person) VALUES (?, ?, ?)"
 
 CACHE_KIB = 32 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
@@ -135,6 +139,7 @@ class RosterWriter:
         self._seen_rev = int(meta_get(session, "pull_rev") or 0)
         self._outbox: list[dict[str, Any]] = []
         self._paused_indexes: list[str] = []
+        self._paused_keys: tuple[str, int] | None = None
 
     @contextmanager
     def loading(self) -> Iterator[None]:
@@ -174,11 +179,31 @@ class RosterWriter:
         for name, sql in found:
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
             self._paused_indexes.append(str(sql))
+        trigger = self.conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_KEY_TRIGGER,)
+        ).scalar()
+        if trigger is not None:  # the search keys are written after the rows too
+            last = self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM person")
+            self._paused_keys = (str(trigger), int(last.scalar_one()))
+            self.conn.exec_driver_sql(f"DROP TRIGGER {_KEY_TRIGGER}")
 
     def _rebuild_indexes(self) -> None:
         for sql in self._paused_indexes:
             self.conn.exec_driver_sql(sql)
         self._paused_indexes = []
+        if self._paused_keys is not None:
+            trigger, last = self._paused_keys
+            self._paused_keys = None
+            self.conn.exec_driver_sql(trigger)
+            found = self.conn.exec_driver_sql(
+                "SELECT rowid, name, code FROM person WHERE rowid > ? AND deleted = 0", (last,)
+            )
+            keys = []
+            for rowid, name, code in found:
+                sort = name_readings(name or "")[0][0]
+                keys.extend((key, sort, rowid) for key in extra_keys(name or "", code or ""))
+            keys.sort()  # into the key's b-tree in its order
+            self.conn.exec_driver_sql(_KEY_INSERT, keys)
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(

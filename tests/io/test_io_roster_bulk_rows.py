@@ -80,6 +80,13 @@ def test_a_big_roster_is_written_with_the_indexes_made_after_it(
         assert _indexes(empty_store.path) == indexes
         columns = "SELECT code, name, search_full, search_initials, birth_date FROM person"
         assert sorted(_rows(empty_store.path, columns)) == sorted(_rows(usual.path, columns))
+        keys = (
+            "SELECT key, sort, p.code FROM person_search_key k JOIN person p ON p.rowid = k.person"
+        )
+        assert sorted(_rows(empty_store.path, keys)) == sorted(_rows(usual.path, keys))
+        assert len(_rows(empty_store.path, keys)) > 300
+        triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        assert _rows(empty_store.path, triggers) == _rows(usual.path, triggers)
         with sqlite3.connect(empty_store.path) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
@@ -102,3 +109,5 @@ def test_a_refused_big_roster_leaves_the_indexes_and_writes_nothing(
         import_roster(empty_store, bad, today=TODAY)
     assert _indexes(empty_store.path) == indexes
     assert _rows(empty_store.path, "SELECT count(*) FROM person") == [(0,)]
+    trigger = "SELECT name FROM sqlite_master WHERE name = 'trg_person_key_insert'"
+    assert _rows(empty_store.path, trigger) == [("trg_person_key_insert",)]
