@@ -198,7 +198,7 @@ class RosterWriter:
             found = self.conn.exec_driver_sql(
                 "SELECT rowid, name, code FROM person WHERE rowid > ? AND deleted = 0", (last,)
             )
-            keys = []
+            keys: list[tuple[str, str, int]] = []
             for rowid, name, code in found:
                 sort = name_readings(name or "")[0][0]
                 keys.extend((key, sort, rowid) for key in extra_keys(name or "", code or ""))
