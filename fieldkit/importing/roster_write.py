@@ -30,27 +30,35 @@ from sqlmodel import SQLModel
 
 from fieldkit.domain.ids import new_id
 from fieldkit.domain.models import Person, Site
-from fieldkit.domain.search_keys import name_keys, name_readings
+from fieldkit.domain.search_keys import name_keys
 from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
 from fieldkit.store import StoreSession
 from fieldkit.store.outbox import meta_get, meta_set, synced_columns
 from fieldkit.store.roster import search_index_paused_for_bulk_persons
-from fieldkit.store.search_index import extra_keys
+from fieldkit.store.search_index import KEYS_FUNCTION
 from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
 
-__all__ = ["BULK_MIN_ROWS", "CACHE_KIB", "RosterWriter"]
+__all__ = ["BULK_CACHE_KIB", "BULK_MIN_ROWS", "CACHE_KIB", "RosterWriter"]
 
 BULK_MIN_ROWS = 10_000
 """Rosters of more rows than this (and than the store's persons) are written with
 ``person``'s secondary indexes made after the rows (:meth:`RosterWriter.expect`)."""
 
 _KEY_TRIGGER = "trg_person_key_insert"
-_KEY_INSERT = "INSERT OR IGNORE INTO person_search_key (key, sort, person) VALUES (?, ?, ?)"
+_KEY_INSERT = (
+    "INSERT OR IGNORE INTO person_search_key (key, sort, person)"
+    " SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]'), p.rowid"
+    f" FROM person p, json_each({KEYS_FUNCTION}(p.name, p.code)) k"
+    " WHERE p.rowid > ? AND p.deleted = 0 ORDER BY 1, 2, 3"
+)
 
 CACHE_KIB = 32 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
+
+BULK_CACHE_KIB = 16 * 1024
+"""The page cache while a big roster is written with the indexes paused, in KiB."""
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -176,6 +184,9 @@ class RosterWriter:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'person'"
             " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
         ).all()
+        # fewer pages written at random: half the cache does (and bounds the sorts
+        # that make the indexes again)
+        self.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         for name, sql in found:
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
             self._paused_indexes.append(str(sql))
@@ -195,15 +206,9 @@ class RosterWriter:
             trigger, last = self._paused_keys
             self._paused_keys = None
             self.conn.exec_driver_sql(trigger)
-            found = self.conn.exec_driver_sql(
-                "SELECT rowid, name, code FROM person WHERE rowid > ? AND deleted = 0", (last,)
-            )
-            keys: list[tuple[str, str, int]] = []
-            for rowid, name, code in found:
-                sort = name_readings(name or "")[0][0]
-                keys.extend((key, sort, rowid) for key in extra_keys(name or "", code or ""))
-            keys.sort()  # into the key's b-tree in its order
-            self.conn.exec_driver_sql(_KEY_INSERT, keys)
+            # what the trigger inserts, for every new person at once, sorted by key
+            # (SQLite's sorter: no Python list of the keys) into the key's b-tree
+            self.conn.exec_driver_sql(_KEY_INSERT, (last,))
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(
