@@ -11,6 +11,7 @@ each character of the given name counts too (pypinyin's heteronym mode).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import islice, product
 
@@ -103,12 +104,36 @@ def _surname(name: str) -> tuple[int, list[str]]:
     return 0, []
 
 
-@lru_cache(maxsize=65536)
-def _common(text: str) -> tuple[str, ...]:
-    """The common reading of ``text`` in context (pypinyin's phrases: 长春 -> chang chun)."""
+def _common_reference(text: str) -> tuple[str, ...]:
+    """The common reading of ``text`` in context, straight from pypinyin (the reference
+    :func:`_common` must equal)."""
     from pypinyin import Style, lazy_pinyin
 
     return tuple(s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+
+
+@lru_cache(maxsize=16384)
+def _segment_reading(segment: str) -> tuple[str, ...]:
+    """The reading of one of pypinyin's segments (a phrase of its dictionary, or one
+    character), as it reads it inside any text: a segment is converted on its own."""
+    return _common_reference(segment)
+
+
+@lru_cache(maxsize=65536)
+def _common(text: str) -> tuple[str, ...]:
+    """The common reading of ``text`` in context (pypinyin's phrases: 长春 -> chang chun).
+
+    pypinyin's own way, with its readings memoised: a text of Chinese characters only
+    (one run, as pypinyin splits text) is cut into pypinyin's segments by its own
+    phrase segmenter, and each segment's reading, the same in every text, is
+    computed once. Other text (Latin, digits, mixed) is read by pypinyin whole.
+    """
+    from pypinyin.constants import RE_HANS
+    from pypinyin.seg.mmseg import seg
+
+    if not RE_HANS.match(text):
+        return _common_reference(text)
+    return tuple(r for segment in seg.cut(text) for r in _segment_reading(segment))
 
 
 def _keys(syllables: tuple[str, ...]) -> tuple[str, str]:
@@ -127,6 +152,12 @@ def name_readings(name: str) -> tuple[tuple[str, str], ...]:
     most :data:`MAX_READINGS` in all. A surname reading keeps its syllables
     together, so its initials are those of each syllable (尉迟 -> "yc").
     """
+    return _readings(name, _common)
+
+
+def _readings(name: str, common: Callable[[str], tuple[str, ...]]) -> tuple[tuple[str, str], ...]:
+    """:func:`name_readings` with ``common`` as the reading in context (tests pass the
+    reference, :func:`_common_reference`)."""
     name = name.strip()
     if not name:
         return (("", ""),)
@@ -136,7 +167,7 @@ def name_readings(name: str) -> tuple[tuple[str, str], ...]:
         per_char.append([_split_compound(r, name[:taken]) for r in surname])
     per_char.extend([(r,) for r in _char_readings(token)] for token in _tokens(name[taken:]))
     seen: dict[tuple[str, str], None] = {}
-    seen[_keys((*per_char[0][0], *_common(name[taken:])) if taken else _common(name))] = None
+    seen[_keys((*per_char[0][0], *common(name[taken:])) if taken else common(name))] = None
     for combo in islice(product(*per_char), MAX_READINGS * 4):
         seen.setdefault(_keys(tuple(s for part in combo for s in part)), None)
         if len(seen) == MAX_READINGS:

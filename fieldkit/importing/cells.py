@@ -15,6 +15,7 @@ DATE_FORMS = "2026-11-21, 2026/11/21, 2026.11.21, 20261121 (or 2026年11月21日
 """The date spellings an import accepts, for error messages."""
 
 _SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DATETIME_TAIL = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2})?$")
 
@@ -40,6 +41,11 @@ def normalize_code(raw: str) -> str:
 
 def parse_date(raw: str) -> date:
     """A date written 2026-11-21, 2026/11/21, 2026.11.21, 20261121 or 2026年11月21日."""
+    if _ISO.match(raw):  # the usual spelling, read without normalising first
+        try:
+            return date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
+        except ValueError:
+            pass  # not a real date: said below
     text = _DATETIME_TAIL.sub("", normalize(raw))
     match = _SEPARATED.match(text) or _COMPACT.match(text)
     if match is None:

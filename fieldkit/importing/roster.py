@@ -115,16 +115,15 @@ class _Row:
 
     def __init__(self, line: int, cells: list[str], where: dict[str, int]) -> None:
         self.line = line
-        self.cells = cells
-        self.where = where
+        n = len(cells)
+        self.values = {key: cells[i].strip() if i < n else "" for key, i in where.items()}
+        """Each column's cell, read once: stripped, "" past the row's end."""
         self.fields: dict[str, Any] = {}
         self.problems: list[Problem] = []
 
     def cell(self, key: str) -> str | None:
-        index = self.where.get(key)
-        if index is None:
-            return None
-        return self.cells[index].strip() if index < len(self.cells) else ""
+        """The column's cell; None when the file has no such column."""
+        return self.values.get(key)
 
     def bad(self, key: str, message: str, **params: Any) -> None:
         self.problems.append(Problem(self.line, message, _ZH[key], params))
@@ -422,6 +421,8 @@ def import_roster(
                 assert row is not None
                 chunk.append(row)
                 if len(chunk) == CHUNK_ROWS:
+                    if not writer.written:
+                        writer.expect(round(CHUNK_ROWS / max(file.done(), 1e-6)))
                     writer.write(chunk)
                     chunk = []
                     say(ImportProgress(checks.rows, writer.written, file.done()))

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.types import Boolean, Enum, Integer, String, TypeDecorator
 from sqlmodel import SQLModel
 
 from fieldkit.domain.ids import new_id
@@ -33,18 +35,78 @@ from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
 from fieldkit.store import StoreSession
 from fieldkit.store.outbox import meta_get, meta_set, synced_columns
 from fieldkit.store.roster import search_index_paused_for_bulk_persons
+from fieldkit.store.search_index import KEYS_FUNCTION
 from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
 
-__all__ = ["CACHE_KIB", "RosterWriter"]
+__all__ = ["BULK_CACHE_KIB", "BULK_MIN_ROWS", "CACHE_KIB", "RosterWriter"]
+
+BULK_MIN_ROWS = 10_000
+"""Rosters of more rows than this (and than the store's persons) are written with
+``person``'s secondary indexes made after the rows (:meth:`RosterWriter.expect`)."""
+
+_KEY_TRIGGER = "trg_person_key_insert"
+_KEY_INSERT = (
+    "INSERT OR IGNORE INTO person_search_key (key, sort, person)"
+    " SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]'), p.rowid"
+    f" FROM person p, json_each({KEYS_FUNCTION}(p.name, p.code)) k"
+    " WHERE p.rowid > ? AND p.deleted = 0 ORDER BY 1, 2, 3"
+)
 
 CACHE_KIB = 32 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
 
+BULK_CACHE_KIB = 16 * 1024
+"""The page cache while a big roster is written with the indexes paused, in KiB."""
+
 
 def _table(model: type[SQLModel]) -> Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+_DIALECT = sqlite.dialect()
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+"""``json.dumps(data, ensure_ascii=False, sort_keys=True)`` without a new encoder per call."""
+
+
+class _Insert:
+    """An ``INSERT`` of a table's every column as one DB-API ``executemany``: each row's
+    values made as SQLAlchemy would bind them (its types' bind processors, e.g. enums
+    to their values, dates to ISO text), without compiling parameters per row."""
+
+    def __init__(self, table: Table) -> None:
+        self.columns = [c.name for c in table.columns]
+        marks = ", ".join("?" for _ in self.columns)
+        self.sql = f"INSERT INTO {table.name} ({', '.join(self.columns)}) VALUES ({marks})"
+        self._processed: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, column in enumerate(table.columns):
+            process = column.type._cached_bind_processor(_DIALECT)
+            if process is not None:
+                self._processed.append((i, process))
+
+    def params(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        columns, processed = self.columns, self._processed
+        for row in rows:
+            values = [row[c] for c in columns]
+            for i, process in processed:
+                values[i] = process(values[i])
+            out.append(tuple(values))
+        return out
+
+
+def _wire_converted(table: Table, names: list[str]) -> tuple[list[str], list[str]]:
+    """Of the synced columns ``names``: those whose values are already their wire form
+    (text, numbers, booleans) and the others (dates, enums: through ``to_wire``)."""
+    same = [n for n in names if _is_plain(table.c[n].type)]
+    return same, [n for n in names if n not in same]
+
+
+def _is_plain(kind: Any) -> bool:
+    if isinstance(kind, TypeDecorator):  # SQLModel's AutoString
+        kind = kind.impl
+    return isinstance(kind, String | Integer | Boolean) and not isinstance(kind, Enum)
 
 
 def _defaults(model: type[SQLModel]) -> dict[str, Any]:
@@ -70,6 +132,9 @@ class RosterWriter:
         self._person_wire = synced_columns(Person)
         self._site_wire = synced_columns(Site)
         self._person_new = _defaults(Person)
+        self._person_insert = _Insert(self._person)
+        self._outbox_insert = _Insert(_table(OutboxEntry))
+        self._person_text, self._person_other = _wire_converted(self._person, self._person_wire)
         s = self._site.c
         stmt = select(s.id, s.name, s.county).where(s.deleted.is_(False))
         found = self.conn.execute(stmt).all()
@@ -81,6 +146,8 @@ class RosterWriter:
         self._clock = HLC(node=device_id, last=meta_get(session, "hlc") or "")
         self._seen_rev = int(meta_get(session, "pull_rev") or 0)
         self._outbox: list[dict[str, Any]] = []
+        self._paused_indexes: list[str] = []
+        self._paused_keys: tuple[str, int] | None = None
 
     @contextmanager
     def loading(self) -> Iterator[None]:
@@ -96,15 +163,60 @@ class RosterWriter:
         try:
             with search_index_paused_for_bulk_persons(self.conn):
                 yield
+                self._rebuild_indexes()
         finally:
             self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+    def expect(self, rows: int) -> None:
+        """Told, before the first chunk is written, about how many rows the file holds:
+        if that is more than the persons stored, ``person``'s indexes that the import
+        does not read (all but its keys: id and code) are dropped until the last
+        chunk is written, then made again in one sorted pass each. Rows in random
+        order of name, birth date or ID number would otherwise land on random pages
+        of six indexes; the drop is part of the transaction, which a refused file
+        rolls back."""
+        if self._paused_indexes or rows <= BULK_MIN_ROWS:
+            return
+        stored = self.conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one()
+        if rows <= stored:
+            return
+        found = self.conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'person'"
+            " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+        ).all()
+        # fewer pages written at random: half the cache does (and bounds the sorts
+        # that make the indexes again)
+        self.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        for name, sql in found:
+            self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+            self._paused_indexes.append(str(sql))
+        trigger = self.conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_KEY_TRIGGER,)
+        ).scalar()
+        if trigger is not None:  # the search keys are written after the rows too
+            last = self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM person")
+            self._paused_keys = (str(trigger), int(last.scalar_one()))
+            self.conn.exec_driver_sql(f"DROP TRIGGER {_KEY_TRIGGER}")
+
+    def _rebuild_indexes(self) -> None:
+        for sql in self._paused_indexes:
+            self.conn.exec_driver_sql(sql)
+        self._paused_indexes = []
+        if self._paused_keys is not None:
+            trigger, last = self._paused_keys
+            self._paused_keys = None
+            self.conn.exec_driver_sql(trigger)
+            # what the trigger inserts, for every new person at once, sorted by key
+            # (SQLite's sorter: no Python list of the keys) into the key's b-tree
+            self.conn.exec_driver_sql(_KEY_INSERT, (last,))
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(
             {
+                "seq": None,
                 "tbl": tbl,
                 "row_id": row_id,
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "data": _ENCODE(data),
                 "hlc": self._clock.now(),
                 "seen_rev": self._seen_rev,
                 "state": OutboxState.PENDING,
@@ -152,10 +264,14 @@ class RosterWriter:
             self.report.changed += 1
             person_changes.append((stored.id, changed))
         if new:
-            self.conn.execute(self._person.insert(), new)
+            params = self._person_insert.params(new)
+            self.conn.exec_driver_sql(self._person_insert.sql, params)
             self.report.new += len(new)
+            text, other = self._person_text, self._person_other
             for person in new:
-                wire = {c: to_wire(person[c]) for c in self._person_wire}
+                wire = {c: person[c] for c in text}
+                for c in other:
+                    wire[c] = to_wire(person[c])
                 self._queue("person", person["id"], wire)
         for person_id, changed in person_changes:
             values = dict(changed)
@@ -169,7 +285,8 @@ class RosterWriter:
 
     def _flush_outbox(self) -> None:
         if self._outbox:
-            self.conn.execute(_table(OutboxEntry).insert(), self._outbox)
+            insert = self._outbox_insert
+            self.conn.exec_driver_sql(insert.sql, insert.params(self._outbox))
             self._outbox = []
 
     def finish(self) -> None:

@@ -377,6 +377,9 @@ class _Listing:
     """The latest event date per person and kind."""
     dead: list[str] = field(default_factory=list)
     """Persons with a recorded death up to the day."""
+    festival_sizes: dict[int, int] = field(default_factory=dict)
+    """How many persons owe the ``i``-th festival visit, when counted with its first
+    persons (:func:`_festival_members`)."""
 
     @classmethod
     def start(
@@ -549,9 +552,12 @@ def _festival_sizes(listing: _Listing) -> list[tuple[FestivalVisit, int]]:
     if not _festivals_listed(listing):
         return []
     query, sizes = listing.query, []
-    for visit in listing.rules.festival_visits:
-        sql = query.festival_count(visit.window_start, listing.dead)
-        sizes.append((visit, listing.cursor.execute(sql, query.params).fetchone()[0]))
+    for i, visit in enumerate(listing.rules.festival_visits):
+        size = listing.festival_sizes.get(i)
+        if size is None:
+            sql = query.festival_count(visit.window_start, listing.dead)
+            size = listing.cursor.execute(sql, query.params).fetchone()[0]
+        sizes.append((visit, size))
     return sizes
 
 
@@ -566,8 +572,16 @@ def _festival_members(listing: _Listing, i: int, *, first: int | None = None) ->
     """The persons with a current summary who owe the day's ``i``-th festival visit
     (only the ``first`` few by name and id if given)."""
     query, visit = listing.query, listing.rules.festival_visits[i]
-    sql = query.festival_members(visit.window_start, listing.dead, first=first)
-    return listing.snapshot.rows(sql, query.params)
+    if first is None:
+        return listing.snapshot.rows(
+            query.festival_members(visit.window_start, listing.dead), query.params
+        )
+    # counted by the same statement, for the counts that a screen reads next
+    sql = query.festival_first_counted(visit.window_start, listing.dead, first)
+    rows = listing.snapshot.rows(sql, query.params)
+    if rows:
+        listing.festival_sizes[i] = rows[0][-1]
+    return [row[:-1] for row in rows]
 
 
 def _festival_runs(listing: _Listing) -> list[TaskRun]:

@@ -546,6 +546,10 @@ def test_the_head_of_the_random_store_on_every_day(
                 assert head == list(whole.tasks[:limit]), (on, limit)
             with due_listing(random_store, on=on, site_ids=site_ids) as listing:
                 assert listing.counts() == whole.counts
+            with due_listing(random_store, on=on, site_ids=site_ids) as listing:
+                # a festival visit's persons counted with the first of them
+                assert listing.head(10) == list(whole.tasks[:10])
+                assert listing.counts() == whole.counts
 
 
 # --- the festival visits' persons, read lazily from the listing's snapshot -----------
