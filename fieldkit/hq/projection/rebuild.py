@@ -1,5 +1,6 @@
 """Rebuilding the projection from ``sync_record`` (after a restore, or a migration that
-adds a column): emptied and refilled in one transaction, table by table. The report
+adds a column): emptied and refilled in one transaction, table by table. The
+visits' sums (:mod:`.summary`) are made again from the refilled visits. The report
 figures kept per person are dropped with it (they were made from the rows replaced);
 the persons' versions stay, so they never go back to a value a dropped row had."""
 
@@ -9,6 +10,7 @@ import orjson
 from sqlalchemy import Connection, delete, insert, select
 
 from fieldkit.hq.projection.kept import replay
+from fieldkit.hq.projection import summary
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
 from sync.server import tables as sync_tables
 
@@ -41,4 +43,5 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
         if batch:
             conn.execute(insert(how.table), batch)
             counts[tbl] += len(batch)
+    summary.refill(conn)
     return counts
