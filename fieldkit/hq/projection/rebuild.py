@@ -9,8 +9,8 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import Connection, delete, insert, select
 
-from fieldkit.hq.projection.kept import replay
 from fieldkit.hq.projection import summary
+from fieldkit.hq.projection.kept import kept_mark, replay
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
 from sync.server import tables as sync_tables
 
@@ -24,6 +24,7 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
     r = sync_tables.record.c
     counts: dict[str, int] = {}
     conn.execute(delete(replay))
+    conn.execute(delete(kept_mark))
     for tbl, how in PROJECTED.items():
         conn.execute(delete(how.table))
         counts[tbl] = 0

@@ -169,7 +169,7 @@ class VisitChanges:
             chunk = wanted[start : start + _CHUNK]
             cols = [v.c[name] for name in _VISIT_COLUMNS]
             for row in conn.execute(select(*cols).where(v.c.id.in_(chunk))):
-                out.add(row._mapping, -1)
+                out.add(dict(row._mapping), -1)
         return out
 
     def add(self, row: Mapping[str, Any], sign: int) -> None:
