@@ -5,17 +5,34 @@ with HQ, not with the reports: it is SQL over HQ's database). It reads HQ's type
 projection (:mod:`fieldkit.hq.projection.tables`, kept current inside every push,
 so it is exactly what ``sync_record`` holds), never the JSON records. Each method
 is one SQLAlchemy Core statement, the same on SQLite and PostgreSQL (``count(*)
-FILTER (WHERE …)``, a ``MATERIALIZED`` common table expression and a correlated
-``LIMIT 1`` subquery are understood by both). The projection holds live rows only
-(sites and teams keep their tombstones, flagged), and a person's history is
-already filed under the person's current site, so no statement filters tombstones
-or joins a person to find a site.
+FILTER (WHERE …)`` and a correlated ``LIMIT 1`` subquery are understood by both).
+The projection holds live rows only (sites and teams keep their tombstones, flagged),
+and a person's history is already filed under the person's current site, so no
+statement filters tombstones or joins a person to find a site. The quarter's visit
+counts are read from the sums the push hook keeps per quarter
+(:mod:`fieldkit.hq.projection.summary`), not from the visits.
 
 The care-plan figures are kept per person and quarter (:mod:`fieldkit.reports.kept`,
 in ``report_replay`` beside the projection; the versions they are checked against are
 raised by the push hook, :mod:`fieldkit.hq.projection.kept`), so a report replays
 only the persons whose records changed since the last one and stores their rows in a
 transaction of its own once its tables are made.
+
+**Checking only the persons changed (PostgreSQL).** The hook also records which
+transaction last raised each version (``changed_by``, indexed). A report over every
+site stores, with its rows, a mark (:class:`_Mark`): the oldest transaction still
+running when its snapshot was taken. Every change it did not see was made by that
+transaction or a later one, and every person it saw as changed it replayed (their
+rows stored) or, no longer a live person, had their invalid rows deleted; so at the
+next report, a person whose version was last raised before the mark has a valid row.
+That report checks versions only for the persons changed since the mark (an index
+range) and adds up every other row as it is (while the relocation sites are the ones
+the mark saw). Rows are never replaced by rows of an older version (a report that read
+before a push can store after a later one), and deleted only by a report that found
+them invalid, a prune of another policy and a rebuild (those two drop the marks). A
+mark made on another cluster (a restored dump: transaction ids start again) or ahead
+of the snapshot is not used; without a usable one every person is checked, as on
+SQLite.
 
 A report reads one snapshot: :func:`hq_source` opens one connection whose reads
 all see the same state (REPEATABLE READ on PostgreSQL, one read transaction on
@@ -24,6 +41,7 @@ SQLite), so a push committing meanwhile never shows in half the tables.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -45,6 +63,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.hq.database import open_hq
 from fieldkit.hq.projection import kept as kept_tables
 from fieldkit.hq.projection import tables as p
@@ -78,7 +97,7 @@ __all__ = ["HqSource", "hq_source"]
 _LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
 _KEEP_LOCK = 7_413_211
 """The advisory lock serialising reports that store kept figures (PostgreSQL)."""
-_ANALYZE_FROM = 1000
+_ANALYZE_FROM = 10_000
 """Storing this many rows or more refreshes the table's planner statistics."""
 
 
@@ -128,34 +147,70 @@ class _Mark:
     transaction older than ``xmin`` has a valid kept row, or is not a live person. A
     report over every site stores its own mark with its rows: its snapshot's oldest
     running transaction, so that a change it did not see is after it (a push still
-    running then, or later). The mark of another database cluster (a restored dump) or
-    one ahead of the snapshot is not used."""
+    running then, or later), and the relocation sites it saw. A mark is used only on
+    the cluster that made it (a restored dump starts transaction ids again), when not
+    ahead of the snapshot, and while the relocation sites are the same; a report that
+    saw other relocation sites deletes it instead of storing (its rows carry the other
+    flag), so the next but one report checks everyone again."""
 
     quarter: str
     policy: str
     system: str
     xmin: int
+    relocation: str
     since: int | None
-    moves: bool
     drop: list[str] = field(default_factory=list)
     everyone: bool = False
 
     @classmethod
     def read(cls, conn: Connection, quarter: Quarter, key: str) -> _Mark:
         xmin, system = conn.execute(text(_SNAPSHOT_SQL)).one()
-        k = kept_tables.kept_mark.c
-        found = conn.execute(
-            select(k.system, k.oldest).where(k.quarter == str(quarter), k.policy == key)
-        ).first()
-        usable = found is not None and found.system == system and int(found.oldest) <= int(xmin)
+        relocation = _relocation_sites(conn)
+        found = _stored_mark(conn, str(quarter), key)
+        usable = (
+            found is not None
+            and (found.system, found.relocation) == (system, relocation)
+            and int(found.oldest) <= int(xmin)
+        )
         since = int(found.oldest) if found is not None and usable else None
-        moves = since != int(xmin)
-        return cls(str(quarter), key, str(system), int(xmin), since, moves)
+        return cls(str(quarter), key, str(system), int(xmin), relocation, since)
+
+    @property
+    def moves(self) -> bool:
+        """Whether storing it would change the stored mark."""
+        return self.everyone and self.since != self.xmin
 
     def store(self, conn: Connection) -> None:
+        """Store it (a report over every site), or delete the stored one when that saw
+        other relocation sites (call under the keeping lock)."""
+        found = _stored_mark(conn, self.quarter, self.policy)
+        if found is not None and found.relocation != self.relocation:
+            k = kept_tables.kept_mark.c
+            conn.execute(
+                delete(kept_tables.kept_mark).where(
+                    k.quarter == self.quarter, k.policy == self.policy
+                )
+            )
+            return
+        if not self.everyone:
+            return
         row = {"quarter": self.quarter, "policy": self.policy, "system": self.system,
-               "oldest": self.xmin}  # fmt: skip
+               "oldest": self.xmin, "relocation": self.relocation}  # fmt: skip
         upsert(conn, kept_tables.kept_mark, [row], ["quarter", "policy"])
+
+
+def _stored_mark(conn: Connection, quarter: str, key: str) -> Any:
+    k = kept_tables.kept_mark.c
+    return conn.execute(
+        select(k.system, k.oldest, k.relocation).where(k.quarter == quarter, k.policy == key)
+    ).first()
+
+
+def _relocation_sites(conn: Connection) -> str:
+    """The ids of the relocation sites (tombstoned ones too), as the mark keeps them."""
+    s = p.site.c
+    found = conn.execute(select(s.id).where(s.kind == SiteKind.RELOCATION.value)).scalars()
+    return json.dumps(sorted(found))
 
 
 def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -199,8 +254,8 @@ class HqSource:
 
     def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
         """The valid kept figures at ``sites`` added up, and the persons to replay. On
-        PostgreSQL, with a mark of the quarter (:func:`_mark`), only the persons changed
-        since it are checked; else every one."""
+        PostgreSQL, with a usable mark of the quarter (:class:`_Mark`), only the persons
+        changed since it are checked; else every one."""
         mark = _Mark.read(self.conn, quarter, key) if self._pg else None
         base = kept_params(quarter, key)
         since = mark.since if mark is not None else None
@@ -230,26 +285,25 @@ class HqSource:
         newer version; the rows found no longer valid of persons not replayed are
         deleted, and a report over every site leaves its mark. Nothing without an engine."""
         mark = self._mark if self._mark is not None and self._mark.quarter == str(quarter) else None
-        if self.engine is None or not (
-            figures or (mark and (mark.drop or (mark.moves and mark.everyone)))
-        ):
+        if self.engine is None or not (figures or (mark and (mark.drop or mark.moves))):
             return
         with write_begin(self.engine) as conn:
             pg = conn.dialect.name == "postgresql"
             if pg:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEEP_LOCK})
             base = kept_params(quarter, key)
-            conn.execute(text(PRUNE_SQL), base)
-            k = kept_tables.kept_mark.c
-            conn.execute(
-                delete(kept_tables.kept_mark).where(k.quarter == str(quarter), k.policy != key)
-            )
+            if figures:  # only one policy's rows are kept per quarter
+                conn.execute(text(PRUNE_SQL), base)
+                k = kept_tables.kept_mark.c
+                conn.execute(
+                    delete(kept_tables.kept_mark).where(k.quarter == str(quarter), k.policy != key)
+                )
             drop = mark.drop if mark is not None else []
             for start in range(0, len(drop), 1000):
                 params = dict(base)
                 conn.execute(text(_LAYOUT.drop_sql(drop[start : start + 1000], params)), params)
             _store_rows(conn, [f.row(quarter, key) for f in figures])
-            if mark is not None and mark.everyone:
+            if mark is not None:
                 mark.store(conn)
             if pg and len(figures) >= _ANALYZE_FROM:
                 # the planner must know the quarter's rows are there (hash joins, not loops)

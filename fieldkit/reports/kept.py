@@ -284,25 +284,23 @@ class Layout:
     def tally_since_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
         """:meth:`tally_sql` where only the rows of the persons whose version was raised
         since the mark ``:xmin`` have their version checked (every other row is valid:
-        see :mod:`fieldkit.hq.report_source`); the relocation of every row is."""
+        see :mod:`fieldkit.hq.report_source`): those that differ are left out by a
+        (hashed) list of their persons, found by index from the versions."""
         return (
-            _TALLY + f" FROM report_replay r LEFT JOIN {self.site} s ON s.id = r.site_id"
-            " LEFT JOIN report_person_version v ON v.person_id = r.person_id"
-            " AND v.changed_by >= :xmin WHERE r.quarter = :quarter AND r.policy = :policy"
-            f" AND r.relocation = {_RELOCATION} AND (v.person_id IS NULL OR r.version = v.version)"
+            _TALLY
+            + f" FROM report_replay r LEFT JOIN {self.site} s ON s.id = r.site_id"
+            " WHERE r.quarter = :quarter AND r.policy = :policy"
+            f" AND r.relocation = {_RELOCATION} AND r.person_id NOT IN (SELECT c.person_id"
+            " FROM report_person_version v JOIN report_replay c ON c.person_id = v.person_id"
+            " AND c.quarter = :quarter AND c.policy = :policy"
+            " WHERE v.changed_by >= :xmin AND c.version <> v.version)"
             + in_sites("r.site_id", sites, params)
             + _TALLY_GROUPS
         )
 
     def changed_sql(self) -> str:
-        """The persons whose version was raised since the mark ``:xmin``, and those whose
-        kept row's relocation is no longer their site's."""
-        return (
-            "SELECT person_id FROM report_person_version WHERE changed_by >= :xmin"
-            f" UNION SELECT r.person_id FROM report_replay r LEFT JOIN {self.site} s"
-            " ON s.id = r.site_id WHERE r.quarter = :quarter AND r.policy = :policy"
-            f" AND r.relocation <> {_RELOCATION}"
-        )
+        """The persons whose version was raised since the mark ``:xmin``."""
+        return "SELECT person_id FROM report_person_version WHERE changed_by >= :xmin"
 
     def invalid_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
         """The persons whose kept row at ``sites`` is no longer valid."""

@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     select,
     text,
 )
@@ -58,10 +59,12 @@ kept_mark = Table(
     Column("policy", String(32), primary_key=True),
     Column("system", String(32), nullable=False),
     Column("oldest", BigInteger, nullable=False),
+    Column("relocation", Text, nullable=False),
 )
 """Per quarter and policy, when a report over every site last stored its rows (on
 PostgreSQL): the oldest transaction still running when its snapshot was taken
-(``pg_snapshot_xmin``) and the database cluster it ran on (``system_identifier``).
+(``pg_snapshot_xmin``), the database cluster it ran on (``system_identifier``) and the
+relocation sites it saw (a JSON list of ids).
 Every person whose version was last raised by an older transaction has a valid kept
 row or is not live (see :mod:`fieldkit.hq.report_source`)."""
 

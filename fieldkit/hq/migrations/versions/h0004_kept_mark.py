@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("policy", sa.String(32), primary_key=True),
         sa.Column("system", sa.String(32), nullable=False),
         sa.Column("oldest", sa.BigInteger, nullable=False),
+        sa.Column("relocation", sa.Text, nullable=False),
     )
 
 
