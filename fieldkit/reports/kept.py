@@ -287,8 +287,7 @@ class Layout:
         see :mod:`fieldkit.hq.report_source`): those that differ are left out by a
         (hashed) list of their persons, found by index from the versions."""
         return (
-            _TALLY
-            + f" FROM report_replay r LEFT JOIN {self.site} s ON s.id = r.site_id"
+            _TALLY + f" FROM report_replay r LEFT JOIN {self.site} s ON s.id = r.site_id"
             " WHERE r.quarter = :quarter AND r.policy = :policy"
             f" AND r.relocation = {_RELOCATION} AND r.person_id NOT IN (SELECT c.person_id"
             " FROM report_person_version v JOIN report_replay c ON c.person_id = v.person_id"
