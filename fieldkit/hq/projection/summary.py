@@ -76,7 +76,8 @@ def _sql(pg: bool) -> dict[str, str]:
 
 
 def _summary_sql(pg: bool, where: str) -> str:
-    """``INSERT ... SELECT`` of the summary rows of the persons ``where`` picks (over ``v``)."""
+    """``INSERT ... SELECT`` of the summary rows of the persons ``where`` picks (over ``v``;
+    repeated for the follow-ups, or PostgreSQL reads every visit that owes one)."""
     reasons = ", ".join(f"{r.value}_at" for r in MUST_VISIT)
     latest = ", ".join(
         f"max(CASE WHEN v.reason = '{r.value}' THEN v.visited_at END) AS {r.value}_at"
@@ -87,7 +88,7 @@ def _summary_sql(pg: bool, where: str) -> str:
         f" FROM {p.visit.name} v WHERE {where} GROUP BY v.person_id),"
         f" f AS (SELECT v.person_id, max(v.id) AS follow_up_id FROM {p.visit.name} v"
         " JOIN l ON l.person_id = v.person_id AND v.visited_at = l.last_at"
-        " WHERE v.follow_up_owed GROUP BY v.person_id)"
+        f" WHERE v.follow_up_owed AND {where} GROUP BY v.person_id)"
         f" INSERT INTO {p.visit_summary.name} (person_id, last_at, follow_up_id,"
         f" follow_up_due, follow_up_text, {reasons})"
         " SELECT l.person_id, l.last_at, f.follow_up_id, fv.follow_up_due,"
