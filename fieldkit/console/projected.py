@@ -2,15 +2,17 @@
 
 The projection is kept current inside every push's transaction (the server's
 ``on_written`` hook), so it holds exactly what ``sync_record`` holds, in typed
-columns and with live rows only (sites keep their tombstones, flagged): the
-Overview's per-site figures are plain aggregates over it, one statement each, the
-same on SQLite and PostgreSQL, and no JSON is parsed but the text of the follow-ups
-the due list names (read by primary key, for the persons whose latest visit owes one).
+columns and with live rows only (sites keep their tombstones, flagged), with what
+the visits add up to kept beside them by the same hook
+(:mod:`fieldkit.hq.projection.summary`): the Overview's per-site figures are plain
+reads of those sums, the same on SQLite and PostgreSQL, and no JSON is parsed.
 
 :func:`care_facts` feeds the care-plan engine (:mod:`fieldkit.domain.careplan`, the
-laptops' engine) what the laptop's ``visit_summary`` holds there: per person the
-latest visit up to the day, the latest visit per must-visit reason, the follow-up
-of the latest visit, and the latest event per kind.
+laptops' engine) what the laptop's ``visit_summary`` holds there, from HQ's own
+(``report_visit_summary``, a row per person): the latest visit up to the day, the
+latest visit per must-visit reason, the follow-up owed on the latest visit with its
+text, and the latest event per kind. Only a person with a visit after the day (a
+device clock ahead) is read from the visits themselves.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import Connection, Date, cast, func, select
 from fieldkit.domain.careplan import FollowUp, PersonFacts
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
 from fieldkit.hq.projection import tables as p
+from fieldkit.hq.projection.summary import MUST_VISIT
 from sync.server import tables as t
 
 __all__ = [
@@ -41,14 +44,6 @@ __all__ = [
 
 NOT_SERVED = (Status.MOVED.value, Status.DECEASED.value)
 """Statuses of persons no longer served (not counted on the Overview)."""
-MUST_VISIT = (
-    VisitReason.FESTIVAL,
-    VisitReason.HOSPITAL,
-    VisitReason.BIRTHDAY,
-    VisitReason.MISFORTUNE,
-    VisitReason.CONDOLENCE,
-)
-"""The reasons whose latest visit settles a must-visit task."""
 _EVENT_KINDS = (EventKind.HOSPITALISED, EventKind.MISFORTUNE, EventKind.DECEASED)
 _CHUNK = 1000
 
@@ -103,15 +98,13 @@ def visits_by_day(
 ) -> dict[tuple[str, date], tuple[int, int]]:
     """Per (site, day) with ``start <= day < end``: live visits and money handed over (fen).
 
-    One pass serves the quarter's totals and the weekly chart."""
-    v = p.visit.c
-    day = _day_of(v.visited_at, conn.dialect.name == "postgresql")
+    One read of the day's sums the push hook keeps (``report_visit_day``) serves the
+    quarter's totals and the weekly chart."""
+    d = p.visit_day.c
     rows = conn.execute(
-        select(v.site_id, day, func.count(), func.coalesce(func.sum(v.money_fen), 0))
-        .where(v.visited_at >= _midnight(start), v.visited_at < _midnight(end))
-        .group_by(v.site_id, day)
+        select(d.site_id, d.day, d.visits, d.money_fen).where(d.day >= start, d.day < end)
     )
-    return {(site, _as_date(d)): (int(n), int(fen)) for site, d, n, fen in rows}
+    return {(site, _as_date(day)): (int(n), int(fen)) for site, day, n, fen in rows}
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,7 @@ def _latest_visits(
     conn: Connection, before: datetime, only: Only
 ) -> dict[str, tuple[datetime, _Seen]]:
     """Per person with a live visit before ``before``: the latest visit's time and
-    :data:`_Seen` (one grouped pass over the visits)."""
+    :data:`_Seen` (one grouped pass over their visits)."""
     v = p.visit.c
     pg = conn.dialect.name == "postgresql"
     per_reason = [
@@ -217,6 +210,49 @@ def _follow_ups(conn: Connection, latest: dict[str, datetime]) -> dict[str, Foll
     }
 
 
+def _summarised(
+    conn: Connection, before: datetime, only: Only
+) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
+    """Per person with a live visit before ``before``: the latest visit's time and
+    :data:`_Seen`, and the follow-up owed on it; read from the persons' visit summaries
+    (``report_visit_summary``, one row each), and only for the persons with a visit
+    from ``before`` on (a summary covers every visit) from their visits."""
+    s = p.visit_summary.c
+    cols = [getattr(s, f"{r.value}_at") for r in MUST_VISIT]
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = select(s.person_id, s.last_at, s.follow_up_id, s.follow_up_due,
+                      s.follow_up_text, *cols)  # fmt: skip
+        if chunk is not None:
+            stmt = stmt.where(s.person_id.in_(chunk))
+        rows += conn.execute(stmt).all()
+    seen: dict[str, tuple[datetime, _Seen]] = {}
+    follow_ups: dict[str, FollowUp] = {}
+    later: list[str] = []
+    for pid, last, fu_id, fu_due, fu_text, *by_reason in rows:
+        last_at = _moment(last)
+        if last_at >= before:
+            later.append(pid)
+            continue
+        day = last_at.date()
+        recent = {
+            r: _moment(value).date()
+            for r, value in zip(MUST_VISIT, by_reason, strict=True)
+            if value is not None
+        }
+        seen[pid] = (last_at, (day, recent, fu_id is not None))
+        if fu_id is not None:
+            due = _as_date(fu_due) if fu_due is not None else None
+            follow_ups[pid] = FollowUp(str(fu_text or ""), day, due)
+    if later:
+        visits = _latest_visits(conn, before, later)
+        seen.update(visits)
+        follow_ups.update(
+            _follow_ups(conn, {pid: at for pid, (at, (_d, _r, owes)) in visits.items() if owes})
+        )
+    return seen, follow_ups
+
+
 def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind, date]]:
     """The latest live event up to ``on`` per person and kind (hospitalised, misfortune,
     deceased)."""
@@ -243,9 +279,7 @@ def care_facts(
     """:class:`PersonFacts` as of ``on`` (visits after it ignored) of every live person,
     or of the live persons among ``only``."""
     relocation = set(relocation_sites)
-    visits = _latest_visits(conn, _midnight(on + timedelta(days=1)), only)
-    owing = {pid: at for pid, (at, (_day, _r, owes)) in visits.items() if owes}
-    follow_ups = _follow_ups(conn, owing)
+    visits, follow_ups = _summarised(conn, _midnight(on + timedelta(days=1)), only)
     events = _events(conn, on, only)
     c = p.person.c
     rows: list[Any] = []

@@ -5,17 +5,34 @@ with HQ, not with the reports: it is SQL over HQ's database). It reads HQ's type
 projection (:mod:`fieldkit.hq.projection.tables`, kept current inside every push,
 so it is exactly what ``sync_record`` holds), never the JSON records. Each method
 is one SQLAlchemy Core statement, the same on SQLite and PostgreSQL (``count(*)
-FILTER (WHERE …)``, a ``MATERIALIZED`` common table expression and a correlated
-``LIMIT 1`` subquery are understood by both). The projection holds live rows only
-(sites and teams keep their tombstones, flagged), and a person's history is
-already filed under the person's current site, so no statement filters tombstones
-or joins a person to find a site.
+FILTER (WHERE …)`` and a correlated ``LIMIT 1`` subquery are understood by both).
+The projection holds live rows only (sites and teams keep their tombstones, flagged),
+and a person's history is already filed under the person's current site, so no
+statement filters tombstones or joins a person to find a site. The quarter's visit
+counts are read from the sums the push hook keeps per quarter
+(:mod:`fieldkit.hq.projection.summary`), not from the visits.
 
 The care-plan figures are kept per person and quarter (:mod:`fieldkit.reports.kept`,
 in ``report_replay`` beside the projection; the versions they are checked against are
 raised by the push hook, :mod:`fieldkit.hq.projection.kept`), so a report replays
 only the persons whose records changed since the last one and stores their rows in a
 transaction of its own once its tables are made.
+
+**Checking only the persons changed (PostgreSQL).** The hook also records which
+transaction last raised each version (``changed_by``, indexed). A report over every
+site stores, with its rows, a mark (:class:`_Mark`): the oldest transaction still
+running when its snapshot was taken. Every change it did not see was made by that
+transaction or a later one, and every person it saw as changed it replayed (their
+rows stored) or, no longer a live person, had their invalid rows deleted; so at the
+next report, a person whose version was last raised before the mark has a valid row.
+That report checks versions only for the persons changed since the mark (an index
+range) and adds up every other row as it is (while the relocation sites are the ones
+the mark saw). Rows are never replaced by rows of an older version (a report that read
+before a push can store after a later one), and deleted only by a report that found
+them invalid, a prune of another policy and a rebuild (those two drop the marks). A
+mark made on another cluster (a restored dump: transaction ids start again) or ahead
+of the snapshot is not used; without a usable one every person is checked, as on
+SQLite.
 
 A report reads one snapshot: :func:`hq_source` opens one connection whose reads
 all see the same state (REPEATABLE READ on PostgreSQL, one read transaction on
@@ -24,8 +41,10 @@ SQLite), so a push committing meanwhile never shows in half the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -35,28 +54,25 @@ from sqlalchemy import (
     Engine,
     Executable,
     and_,
-    case,
+    delete,
     func,
-    insert,
     literal,
     null,
-    or_,
     select,
     text,
     union_all,
 )
 
+from fieldkit.domain.vocab import SiteKind
 from fieldkit.hq.database import open_hq
 from fieldkit.hq.projection import kept as kept_tables
 from fieldkit.hq.projection import tables as p
 from fieldkit.reports import rows as decode
 from fieldkit.reports.kept import (
-    DELETE_SQL,
     PRUNE_SQL,
     KeptFigures,
     Layout,
     PersonQuarter,
-    in_values,
     kept_figures,
     kept_params,
 )
@@ -74,13 +90,14 @@ from fieldkit.reports.source import (
     VisitFigures,
 )
 from sync.server.db import read_snapshot, write_begin
+from sync.server.records import upsert
 
 __all__ = ["HqSource", "hq_source"]
 
 _LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
 _KEEP_LOCK = 7_413_211
 """The advisory lock serialising reports that store kept figures (PostgreSQL)."""
-_ANALYZE_FROM = 1000
+_ANALYZE_FROM = 10_000
 """Storing this many rows or more refreshes the table's planner statistics."""
 
 
@@ -106,6 +123,118 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.count().filter(condition)
 
 
+def _since(make: Callable[[SiteScope, dict[str, Any]], str]) -> Callable[..., str]:
+    """``make``'s statement over the persons changed since the mark only."""
+
+    def made(sites: SiteScope, params: dict[str, Any]) -> str:
+        return make(sites, params) + f" AND {_PERSON[make.__name__]} IN ({_LAYOUT.changed_sql()})"
+
+    return made
+
+
+_PERSON = {"stale_sql": "p.id", "invalid_sql": "r.person_id"}
+
+_SNAPSHOT_SQL = (
+    "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint),"
+    " (SELECT CAST(system_identifier AS text) FROM pg_control_system())"
+)
+
+
+@dataclass
+class _Mark:
+    """The kept figures' mark of a quarter and policy (``report_kept_mark``) as a report
+    found it, and what it leaves: every person whose version was last raised by a
+    transaction older than ``xmin`` has a valid kept row, or is not a live person. A
+    report over every site stores its own mark with its rows: its snapshot's oldest
+    running transaction, so that a change it did not see is after it (a push still
+    running then, or later), and the relocation sites it saw. A mark is used only on
+    the cluster that made it (a restored dump starts transaction ids again), when not
+    ahead of the snapshot, and while the relocation sites are the same; a report that
+    saw other relocation sites deletes it instead of storing (its rows carry the other
+    flag), so the next but one report checks everyone again."""
+
+    quarter: str
+    policy: str
+    system: str
+    xmin: int
+    relocation: str
+    since: int | None
+    drop: list[str] = field(default_factory=list)
+    everyone: bool = False
+
+    @classmethod
+    def read(cls, conn: Connection, quarter: Quarter, key: str) -> _Mark:
+        xmin, system = conn.execute(text(_SNAPSHOT_SQL)).one()
+        relocation = _relocation_sites(conn)
+        found = _stored_mark(conn, str(quarter), key)
+        usable = (
+            found is not None
+            and (found.system, found.relocation) == (system, relocation)
+            and int(found.oldest) <= int(xmin)
+        )
+        since = int(found.oldest) if found is not None and usable else None
+        return cls(str(quarter), key, str(system), int(xmin), relocation, since)
+
+    @property
+    def moves(self) -> bool:
+        """Whether storing it would change the stored mark."""
+        return self.everyone and self.since != self.xmin
+
+    def store(self, conn: Connection) -> None:
+        """Store it (a report over every site), or delete the stored one when that saw
+        other relocation sites (call under the keeping lock)."""
+        found = _stored_mark(conn, self.quarter, self.policy)
+        if found is not None and found.relocation != self.relocation:
+            k = kept_tables.kept_mark.c
+            conn.execute(
+                delete(kept_tables.kept_mark).where(
+                    k.quarter == self.quarter, k.policy == self.policy
+                )
+            )
+            return
+        if not self.everyone:
+            return
+        row = {"quarter": self.quarter, "policy": self.policy, "system": self.system,
+               "oldest": self.xmin, "relocation": self.relocation}  # fmt: skip
+        upsert(conn, kept_tables.kept_mark, [row], ["quarter", "policy"])
+
+
+def _stored_mark(conn: Connection, quarter: str, key: str) -> Any:
+    k = kept_tables.kept_mark.c
+    return conn.execute(
+        select(k.system, k.oldest, k.relocation).where(k.quarter == quarter, k.policy == key)
+    ).first()
+
+
+def _relocation_sites(conn: Connection) -> str:
+    """The ids of the relocation sites (tombstoned ones too), as the mark keeps them."""
+    s = p.site.c
+    found = conn.execute(select(s.id).where(s.kind == SiteKind.RELOCATION.value)).scalars()
+    return json.dumps(sorted(found))
+
+
+def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert kept rows, replacing those of the same person made from an older or the
+    same version (never a newer one: a report that read before a push may store after
+    a later report)."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = kept_tables.replay
+    stmt: Any = (
+        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    )
+    keys = ("quarter", "policy", "person_id")
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in rows[0] if c not in keys},
+        where=table.c.version <= stmt.excluded.version,
+    )
+    for start in range(0, len(rows), 5000):
+        conn.execute(stmt, rows[start : start + 5000])
+
+
 class HqSource:
     """:class:`fieldkit.reports.source.ReportSource` over HQ's projection, on ``conn``;
     kept figures are stored through ``engine`` (none without one)."""
@@ -113,6 +242,7 @@ class HqSource:
     def __init__(self, conn: Connection, engine: Engine | None = None) -> None:
         self.conn = conn
         self.engine = engine
+        self._mark: _Mark | None = None
 
     def _rows(self, stmt: Executable) -> Sequence[Any]:
         """All the rows of one statement, fetched at once (row by row costs a driver call each)."""
@@ -123,34 +253,65 @@ class HqSource:
         return nullcontext(self)
 
     def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
-        """The valid kept figures at ``sites`` added up, and the persons to replay."""
+        """The valid kept figures at ``sites`` added up, and the persons to replay. On
+        PostgreSQL, with a usable mark of the quarter (:class:`_Mark`), only the persons
+        changed since it are checked; else every one."""
+        mark = _Mark.read(self.conn, quarter, key) if self._pg else None
+        base = kept_params(quarter, key)
+        since = mark.since if mark is not None else None
+        makes = (
+            (_LAYOUT.tally_since_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql))
+            if since is not None
+            else (_LAYOUT.tally_sql, _LAYOUT.unvisited_sql, _LAYOUT.stale_sql)
+        )
         found = []
-        for make in (_LAYOUT.tally_sql, _LAYOUT.unvisited_sql, _LAYOUT.stale_sql):
-            params = kept_params(quarter, key)
+        for make in makes:
+            params = dict(base) if since is None else {**base, "xmin": since}
             found.append(self.conn.execute(text(make(sites, params)), params).all())
-        return kept_figures(*found)
+        figures = kept_figures(*found)
+        if mark is not None:
+            params = {**base, "xmin": since or 0}
+            sql = _LAYOUT.invalid_sql if since is None else _since(_LAYOUT.invalid_sql)
+            invalid = self.conn.execute(text(sql(sites, params)), params).scalars().all()
+            stale = {s.person_id for s in figures.stale}
+            mark.drop = sorted(set(invalid) - stale)
+            mark.everyone = sites is None
+            self._mark = mark
+        return figures
 
     def keep(self, quarter: Quarter, key: str, figures: Sequence[PersonQuarter]) -> None:
         """Store ``figures`` in a transaction of its own (reports storing the same quarter
-        wait for each other); nothing without an engine."""
-        if self.engine is None:
+        wait for each other): a row replaces a kept one unless that one was made from a
+        newer version; the rows found no longer valid of persons not replayed are
+        deleted, and a report over every site leaves its mark. Nothing without an engine."""
+        mark = self._mark if self._mark is not None and self._mark.quarter == str(quarter) else None
+        if self.engine is None or not (figures or (mark and (mark.drop or mark.moves))):
             return
         with write_begin(self.engine) as conn:
-            if conn.dialect.name == "postgresql":
+            pg = conn.dialect.name == "postgresql"
+            if pg:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEEP_LOCK})
             base = kept_params(quarter, key)
-            conn.execute(text(PRUNE_SQL), base)
-            ids = [f.person_id for f in figures]
-            for start in range(0, len(ids), 1000):
+            if figures:  # only one policy's rows are kept per quarter
+                conn.execute(text(PRUNE_SQL), base)
+                k = kept_tables.kept_mark.c
+                conn.execute(
+                    delete(kept_tables.kept_mark).where(k.quarter == str(quarter), k.policy != key)
+                )
+            drop = mark.drop if mark is not None else []
+            for start in range(0, len(drop), 1000):
                 params = dict(base)
-                where = in_values("person_id", ids[start : start + 1000], params, "p")
-                conn.execute(text(DELETE_SQL + where), params)
-            rows = [f.row(quarter, key) for f in figures]
-            for start in range(0, len(rows), 5000):
-                conn.execute(insert(kept_tables.replay), rows[start : start + 5000])
-            if conn.dialect.name == "postgresql" and len(rows) >= _ANALYZE_FROM:
+                conn.execute(text(_LAYOUT.drop_sql(drop[start : start + 1000], params)), params)
+            _store_rows(conn, [f.row(quarter, key) for f in figures])
+            if mark is not None:
+                mark.store(conn)
+            if pg and len(figures) >= _ANALYZE_FROM:
                 # the planner must know the quarter's rows are there (hash joins, not loops)
                 conn.execute(text(f"ANALYZE {kept_tables.replay.name}"))
+
+    @property
+    def _pg(self) -> bool:
+        return self.conn.dialect.name == "postgresql"
 
     def sites(self) -> Sequence[SiteRow]:
         """Every site."""
@@ -232,35 +393,17 @@ class HqSource:
 
     def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
         """The quarter's live visits per site and reason, and the persons they reached per
-        site, from one pass over the quarter's visits (a materialised narrow copy)."""
-        v = p.visit.c
-        q = (
-            select(
-                v.site_id.label("site"), v.person_id, v.reason, v.card_scanned,
-                v.money_fen.label("fen"), v.goods_given.label("goods"),
-            )
-            .where(
-                v.visited_at >= _midnight(quarter.start),
-                v.visited_at < _midnight(quarter.next_start),
-                _in_sites(v.site_id, sites),
-            )
-            .cte("q")
-            .prefix_with("MATERIALIZED")
-        )  # fmt: skip
-        given = case((or_(q.c.fen > 0, q.c.goods), 1), else_=0)
-        per_person = (
-            select(q.c.site, func.max(given).label("given"))
-            .group_by(q.c.site, q.c.person_id)
-            .subquery("per_person")
+        site: the sums the push hook keeps per quarter, site and reason, and per quarter,
+        site and person (:mod:`fieldkit.hq.projection.summary`)."""
+        q, r = p.visit_quarter.c, p.visit_reach.c
+        by_reason = select(q.site_id, q.reason, q.visits, q.scanned, q.money_fen, q.goods).where(
+            q.quarter == str(quarter), _in_sites(q.site_id, sites)
         )
-        by_reason = select(
-            q.c.site, q.c.reason, func.count(), _count_if(q.c.card_scanned),
-            func.sum(q.c.fen), _count_if(q.c.goods),
-        ).group_by(q.c.site, q.c.reason)  # fmt: skip
-        reach = select(
-            per_person.c.site, null(), func.count(), _count_if(per_person.c.given == 1),
-            literal(0), literal(0),
-        ).group_by(per_person.c.site)  # fmt: skip
+        reach = (
+            select(r.site_id, null(), func.count(), _count_if(r.given > 0), literal(0), literal(0))
+            .where(r.quarter == str(quarter), _in_sites(r.site_id, sites))
+            .group_by(r.site_id)
+        )
         return decode.visit_figures(self._rows(union_all(by_reason, reach)))
 
     def consultation_counts(

@@ -373,6 +373,6 @@ def _build(
             activities=_activities(source, quarter, sites),
             money_hidden=money_hidden,
         )
-    if fresh and not exact_replay:
+    if not exact_replay:
         source.keep(quarter, key, fresh)
     return report

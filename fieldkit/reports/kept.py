@@ -252,6 +252,11 @@ def in_values(
 
 _RELOCATION = f"CASE WHEN s.kind = '{SiteKind.RELOCATION.value}' THEN 1 ELSE 0 END"
 _SUMS = ", ".join(f"sum(r.{c})" for _, _, c in OUTCOME_COLUMNS)
+_TALLY = (
+    "SELECT r.site_id, r.category, r.tier, sum(r.served), sum(r.new_file),"
+    f" sum(r.moved_away), sum(r.deceased), {_SUMS}"
+)
+_TALLY_GROUPS = " GROUP BY r.site_id, r.category, r.tier"
 
 
 @dataclass(frozen=True)
@@ -274,12 +279,48 @@ class Layout:
 
     def tally_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
         """The valid kept rows added up per site, category and tier."""
+        return _TALLY + self._valid() + in_sites("r.site_id", sites, params) + _TALLY_GROUPS
+
+    def tally_since_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
+        """:meth:`tally_sql` where only the rows of the persons whose version was raised
+        since the mark ``:xmin`` have their version checked (every other row is valid:
+        see :mod:`fieldkit.hq.report_source`): those that differ are left out by a
+        (hashed) list of their persons, found by index from the versions."""
         return (
-            "SELECT r.site_id, r.category, r.tier, sum(r.served), sum(r.new_file),"
-            f" sum(r.moved_away), sum(r.deceased), {_SUMS}"
-            + self._valid()
+            _TALLY + f" FROM report_replay r LEFT JOIN {self.site} s ON s.id = r.site_id"
+            " WHERE r.quarter = :quarter AND r.policy = :policy"
+            f" AND r.relocation = {_RELOCATION} AND r.person_id NOT IN (SELECT c.person_id"
+            " FROM report_person_version v JOIN report_replay c ON c.person_id = v.person_id"
+            " AND c.quarter = :quarter AND c.policy = :policy"
+            " WHERE v.changed_by >= :xmin AND c.version <> v.version)"
             + in_sites("r.site_id", sites, params)
-            + " GROUP BY r.site_id, r.category, r.tier"
+            + _TALLY_GROUPS
+        )
+
+    def changed_sql(self) -> str:
+        """The persons whose version was raised since the mark ``:xmin``."""
+        return "SELECT person_id FROM report_person_version WHERE changed_by >= :xmin"
+
+    def invalid_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
+        """The persons whose kept row at ``sites`` is no longer valid."""
+        return (
+            "SELECT r.person_id FROM report_replay r"
+            " LEFT JOIN report_person_version v ON v.person_id = r.person_id"
+            f" LEFT JOIN {self.site} s ON s.id = r.site_id"
+            " WHERE r.quarter = :quarter AND r.policy = :policy"
+            f" AND (r.version <> coalesce(v.version, 0) OR r.relocation <> {_RELOCATION})"
+            + in_sites("r.site_id", sites, params)
+        )
+
+    def drop_sql(self, persons: Sequence[str], params: dict[str, Any]) -> str:
+        """Delete the kept rows of ``persons`` that are still not valid."""
+        return (
+            "DELETE FROM report_replay WHERE quarter = :quarter AND policy = :policy"
+            + in_values("person_id", persons, params, "d")
+            + " AND (version <> coalesce((SELECT v.version FROM report_person_version v"
+            " WHERE v.person_id = report_replay.person_id), 0)"
+            f" OR relocation <> coalesce((SELECT {_RELOCATION} FROM {self.site} s"
+            " WHERE s.id = report_replay.site_id), 0))"
         )
 
     def unvisited_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:

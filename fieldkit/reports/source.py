@@ -177,7 +177,8 @@ class ReportSource(Protocol):
 
     def keep(self, quarter: Quarter, key: str, figures: Sequence[PersonQuarter]) -> None:
         """Store ``figures`` (replacing the persons' earlier rows), in a transaction of
-        its own."""
+        its own. Called after every report that keeps figures, with none when nobody was
+        replayed (HQ's source may still note that its figures were checked)."""
         ...
 
     def sites(self) -> Sequence[SiteRow]:

@@ -120,7 +120,9 @@ class StoreSource:
         return kept_figures(tally, unvisited, stale)
 
     def keep(self, quarter: Quarter, key: str, figures: Sequence[PersonQuarter]) -> None:
-        """Store ``figures`` in one write transaction."""
+        """Store ``figures`` in one write transaction (none: nothing to do)."""
+        if not figures:
+            return
         with self.store.write() as s:
             driver = s.connection().connection.driver_connection
             assert isinstance(driver, sqlite3.Connection)

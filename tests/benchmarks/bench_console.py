@@ -7,7 +7,8 @@ A fresh PostgreSQL schema (dropped at the end) gets the invented county of
 :mod:`fieldkit.sampledata` as HQ holds it: every site, person, event and visit as a
 JSON record in ``sync_record`` (loaded with COPY, as a push would leave them), HQ's
 typed projection filled from them (:func:`fieldkit.hq.projection.rebuild_projection`,
-as ``fieldkit admin rebuild-reports`` does; a push keeps it current), and the same visits in a
+as ``fieldkit admin rebuild-reports`` does, with the visits' sums and per-person
+summaries; a push keeps them current), and the same visits in a
 plain typed table ``bench_visit``. In the same run it times:
 
 - the baseline: one ``SELECT site, reason, count(*), sum(money_fen) ... GROUP BY
@@ -272,7 +273,7 @@ def main() -> int:
             sites = records.sites(conn)
             parts: dict[str, Callable[[], Any]] = {
                 "  persons per site": lambda: records.person_counts(conn),
-                "  visits and money per site and day (quarter, chart)": lambda: (
+                "  visits and money per site and day (quarter, chart; kept sums)": lambda: (
                     records.visits_by_day(conn, quarter.start - timedelta(days=7), quarter.end)
                 ),
                 "  care facts (persons, visits by person, events)": lambda: records.care_facts(
@@ -281,13 +282,8 @@ def main() -> int:
             }
             facts = records.care_facts(conn, ANCHOR, records.relocation_site_ids(sites))
             before = datetime.combine(ANCHOR + timedelta(days=1), datetime.min.time())
-            latest = projected._latest_visits(conn, before, None)
-            owing = {pid: at for pid, (at, seen) in latest.items() if seen[2]}
-            parts["    latest visits per person (one GROUP BY)"] = lambda: projected._latest_visits(
-                conn, before, None
-            )
-            parts[f"    follow-up texts of {len(owing)} persons"] = lambda: projected._follow_ups(
-                conn, owing
+            parts["    latest visits and follow-ups per person (the summaries)"] = lambda: (
+                projected._summarised(conn, before, None)
             )
             parts["    events"] = lambda: projected._events(conn, ANCHOR, None)
             parts["  the care-plan engine over every person"] = lambda: compute_due_list(

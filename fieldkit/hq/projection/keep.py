@@ -5,7 +5,8 @@
 HQ write) left behind, children a parent's move carried along included, with
 their final values, and upserts their projection rows or removes them (a
 tombstone, or a record the projection holds no row for), after raising the
-version of every person they touch (:mod:`.kept`). It commits or rolls back with
+version of every person they touch (:mod:`.kept`), and corrects what the visits add
+up to (:mod:`.summary`). It commits or rolls back with
 the push, so the projection never lags behind ``sync_record``.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Table, delete
 
 from fieldkit.hq.projection.kept import bump_versions
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
+from fieldkit.hq.projection.summary import VisitChanges
 from sync.server.records import upsert
 from sync.server.settings import WrittenRecord
 
@@ -43,6 +45,7 @@ def keep_current(conn: Connection, written: Sequence[WrittenRecord]) -> None:
     """Bring the projection rows of the ``written`` records to their final values, and
     raise the versions of the persons they touch (their kept report figures are stale)."""
     bump_versions(conn, written)
+    visits = VisitChanges.before(conn, [rec.id for rec in written if rec.tbl == "visit"])
     rows: dict[str, list[dict[str, Any]]] = {}
     gone: dict[str, list[str]] = {}
     for rec in written:
@@ -58,3 +61,6 @@ def keep_current(conn: Connection, written: Sequence[WrittenRecord]) -> None:
         remove_rows(conn, PROJECTED[tbl].table, ids)
     for tbl, found in rows.items():
         upsert_rows(conn, PROJECTED[tbl].table, found)
+    for row in rows.get("visit", ()):
+        visits.add(row, 1)
+    visits.apply(conn)

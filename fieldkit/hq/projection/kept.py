@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Index,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     select,
     text,
 )
@@ -33,7 +35,7 @@ from fieldkit.hq.projection import tables as p
 from fieldkit.reports.kept import KEPT_COLUMNS, OUTCOME_COLUMNS
 from sync.server.settings import WrittenRecord
 
-__all__ = ["bump_versions", "metadata", "person_version", "replay"]
+__all__ = ["bump_versions", "kept_mark", "metadata", "person_version", "replay"]
 
 metadata = MetaData()
 """These tables (apart from the projection's: a rebuild leaves the versions alone)."""
@@ -43,7 +45,28 @@ person_version = Table(
     metadata,
     Column("person_id", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
+    Column("changed_by", BigInteger),
+    Index("ix_report_person_version_changed", "changed_by"),
 )
+"""``changed_by``: on PostgreSQL the id of the transaction that last raised the version
+(``pg_current_xact_id()``; NULL on SQLite and for versions raised before migration
+h0004)."""
+
+kept_mark = Table(
+    "report_kept_mark",
+    metadata,
+    Column("quarter", String(8), primary_key=True),
+    Column("policy", String(32), primary_key=True),
+    Column("system", String(32), nullable=False),
+    Column("oldest", BigInteger, nullable=False),
+    Column("relocation", Text, nullable=False),
+)
+"""Per quarter and policy, when a report over every site last stored its rows (on
+PostgreSQL): the oldest transaction still running when its snapshot was taken
+(``pg_snapshot_xmin``), the database cluster it ran on (``system_identifier``) and the
+relocation sites it saw (a JSON list of ids).
+Every person whose version was last raised by an older transaction has a valid kept
+row or is not live (see :mod:`fieldkit.hq.report_source`)."""
 
 _TEXT = {"quarter": 8, "policy": 32, "person_id": 64, "site_id": 64, "category": 32,
          "tier": 32, "last_visit": 10}  # fmt: skip
@@ -118,13 +141,14 @@ def bump_versions(conn: Connection, written: Sequence[WrittenRecord]) -> None:
 
 
 _BUMP_SQL = (
-    "INSERT INTO report_person_version (person_id, version)"
-    " SELECT person_id, 1 FROM ("
+    "INSERT INTO report_person_version (person_id, version, changed_by)"
+    " SELECT person_id, 1, CAST(CAST(pg_current_xact_id() AS text) AS bigint) FROM ("
     " SELECT unnest(CAST(:persons AS text[])) AS person_id"
     " UNION SELECT person_id FROM report_visit WHERE id = ANY(CAST(:visits AS text[]))"
     " UNION SELECT person_id FROM report_event WHERE id = ANY(CAST(:events AS text[]))"
     ") AS touched ORDER BY person_id"
-    " ON CONFLICT (person_id) DO UPDATE SET version = report_person_version.version + 1"
+    " ON CONFLICT (person_id) DO UPDATE SET version = report_person_version.version + 1,"
+    " changed_by = excluded.changed_by"
 )
 """The persons named, and those holding the visits and events named (in one lock order)."""
 

@@ -1,5 +1,6 @@
 """Rebuilding the projection from ``sync_record`` (after a restore, or a migration that
-adds a column): emptied and refilled in one transaction, table by table. The report
+adds a column): emptied and refilled in one transaction, table by table. The
+visits' sums (:mod:`.summary`) are made again from the refilled visits. The report
 figures kept per person are dropped with it (they were made from the rows replaced);
 the persons' versions stay, so they never go back to a value a dropped row had."""
 
@@ -8,7 +9,8 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import Connection, delete, insert, select
 
-from fieldkit.hq.projection.kept import replay
+from fieldkit.hq.projection import summary
+from fieldkit.hq.projection.kept import kept_mark, replay
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
 from sync.server import tables as sync_tables
 
@@ -22,6 +24,7 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
     r = sync_tables.record.c
     counts: dict[str, int] = {}
     conn.execute(delete(replay))
+    conn.execute(delete(kept_mark))
     for tbl, how in PROJECTED.items():
         conn.execute(delete(how.table))
         counts[tbl] = 0
@@ -41,4 +44,5 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
         if batch:
             conn.execute(insert(how.table), batch)
             counts[tbl] += len(batch)
+    summary.refill(conn)
     return counts

@@ -44,6 +44,10 @@ __all__ = [
     "site",
     "team",
     "visit",
+    "visit_day",
+    "visit_quarter",
+    "visit_reach",
+    "visit_summary",
 ]
 
 VERSION_TABLE = "fieldkit_hq_alembic_version"
@@ -150,3 +154,59 @@ activity = Table(
     Column("people_reached", Integer, nullable=False),
     Index("ix_report_activity_held", "held_on"),
 )
+
+# What the live visits add up to, kept by the push hook beside the visits (:mod:`.summary`).
+
+visit_summary = Table(
+    "report_visit_summary",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("last_at", DateTime(timezone=False), nullable=False),
+    Column("follow_up_id", String(64)),
+    Column("follow_up_due", Date),
+    Column("follow_up_text", Text),
+    Column("festival_at", DateTime(timezone=False)),
+    Column("hospital_at", DateTime(timezone=False)),
+    Column("birthday_at", DateTime(timezone=False)),
+    Column("misfortune_at", DateTime(timezone=False)),
+    Column("condolence_at", DateTime(timezone=False)),
+)
+"""Per person with a live visit: the latest visit's time, the follow-up owed on it (the
+greatest id among the visits at that time that owe one: its id, due day and text, or
+NULLs), and the latest time per must-visit reason (NULL: never)."""
+
+visit_day = Table(
+    "report_visit_day",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("site_id", String(64), primary_key=True),
+    Column("visits", Integer, nullable=False),
+    Column("money_fen", BigInteger, nullable=False),
+)
+"""Per day and site with a live visit: the visits and the money handed over."""
+
+visit_quarter = Table(
+    "report_visit_quarter",
+    metadata,
+    Column("quarter", String(8), primary_key=True),
+    Column("site_id", String(64), primary_key=True),
+    Column("reason", String(32), primary_key=True),
+    Column("visits", Integer, nullable=False),
+    Column("scanned", Integer, nullable=False),
+    Column("money_fen", BigInteger, nullable=False),
+    Column("goods", Integer, nullable=False),
+)
+"""Per quarter (``2026Q3``), site and reason with a live visit: the visits, those
+confirmed by a card scan, the money handed over and those with goods."""
+
+visit_reach = Table(
+    "report_visit_reach",
+    metadata,
+    Column("quarter", String(8), primary_key=True),
+    Column("site_id", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("visits", Integer, nullable=False),
+    Column("given", Integer, nullable=False),
+)
+"""Per quarter, site and person with a live visit: the visits, and those that handed
+over money or goods."""

@@ -1,0 +1,242 @@
+"""What the live visits add up to, kept beside them by the push hook.
+
+Four tables of :mod:`.tables` hold what the console and the quarterly tables would
+otherwise group a million visits for:
+
+- ``report_visit_summary``: per person, what the care-plan engine needs of their
+  visits (the laptop's ``visit_summary``): the latest visit's time, the follow-up owed
+  on it (id, due day and text), the latest time per must-visit reason;
+- ``report_visit_day``: per day and site, the visits and the money;
+- ``report_visit_quarter``: per quarter, site and reason, the visits, card scans,
+  money and goods;
+- ``report_visit_reach``: per quarter, site and person, the visits and those that
+  gave money or goods.
+
+They are always exactly what a recomputation from ``report_visit`` gives (a test
+compares them with a rebuild after pushes, corrections, voids, deaths and moves).
+:func:`refill` makes them from scratch in SQL, one ``INSERT ... SELECT`` each (the
+migration that adds them, and a rebuild). In a push, :class:`VisitChanges` is made
+from the visits' rows before and after the write: the day, quarter and reach rows
+are corrected by the difference (in key order: one lock order for concurrent pushes;
+a row whose visits reach zero is deleted), and the summary rows of every person the
+write touched are made again from their visits (an index range each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text
+
+from fieldkit.domain.vocab import VisitReason
+from fieldkit.hq.projection import tables as p
+from sync.server import tables as sync_tables
+
+__all__ = ["MUST_VISIT", "VisitChanges", "quarter_of", "refill", "refresh_summaries"]
+
+MUST_VISIT = (
+    VisitReason.FESTIVAL,
+    VisitReason.HOSPITAL,
+    VisitReason.BIRTHDAY,
+    VisitReason.MISFORTUNE,
+    VisitReason.CONDOLENCE,
+)
+"""The reasons whose latest visit settles a must-visit task (a column each)."""
+
+_CHUNK = 1000
+_VISIT_COLUMNS = ("id", "person_id", "site_id", "reason", "visited_at", "card_scanned",
+                  "money_fen", "goods_given")  # fmt: skip
+
+
+def quarter_of(moment: datetime) -> str:
+    """The quarter of a visit's time, as the tables key it (``2026Q3``)."""
+    return f"{moment.year}Q{(moment.month + 2) // 3}"
+
+
+def _sql(pg: bool) -> dict[str, str]:
+    """The dialect's expressions over ``report_visit`` (``v``) and ``sync_record`` (``r``)."""
+    if pg:
+        doc = "CAST(r.data AS jsonb)"
+        return {
+            "day": "CAST(v.visited_at AS date)",
+            "quarter": "to_char(v.visited_at, 'YYYY\"Q\"Q')",
+            "text": f"CASE WHEN jsonb_typeof({doc} -> 'follow_up') = 'string'"
+            f" THEN {doc} ->> 'follow_up' ELSE '' END",
+        }
+    return {
+        "day": "date(v.visited_at)",
+        "quarter": "strftime('%Y', v.visited_at) || 'Q' ||"
+        " ((CAST(strftime('%m', v.visited_at) AS INTEGER) + 2) / 3)",
+        "text": "CASE WHEN json_type(r.data, '$.follow_up') = 'text'"
+        " THEN json_extract(r.data, '$.follow_up') ELSE '' END",
+    }
+
+
+def _summary_sql(pg: bool, where: str) -> str:
+    """``INSERT ... SELECT`` of the summary rows of the persons ``where`` picks (over ``v``;
+    repeated for the follow-ups, or PostgreSQL reads every visit that owes one)."""
+    reasons = ", ".join(f"{r.value}_at" for r in MUST_VISIT)
+    latest = ", ".join(
+        f"max(CASE WHEN v.reason = '{r.value}' THEN v.visited_at END) AS {r.value}_at"
+        for r in MUST_VISIT
+    )
+    return (
+        f"WITH l AS (SELECT v.person_id, max(v.visited_at) AS last_at, {latest}"
+        f" FROM {p.visit.name} v WHERE {where} GROUP BY v.person_id),"
+        f" f AS (SELECT v.person_id, max(v.id) AS follow_up_id FROM {p.visit.name} v"
+        " JOIN l ON l.person_id = v.person_id AND v.visited_at = l.last_at"
+        f" WHERE v.follow_up_owed AND {where} GROUP BY v.person_id)"
+        f" INSERT INTO {p.visit_summary.name} (person_id, last_at, follow_up_id,"
+        f" follow_up_due, follow_up_text, {reasons})"
+        " SELECT l.person_id, l.last_at, f.follow_up_id, fv.follow_up_due,"
+        f" CASE WHEN f.follow_up_id IS NULL THEN NULL ELSE coalesce((SELECT {_sql(pg)['text']}"
+        f" FROM {sync_tables.record.name} r WHERE r.tbl = 'visit' AND r.id = f.follow_up_id),"
+        " '') END,"
+        f" {', '.join('l.' + r.value + '_at' for r in MUST_VISIT)}"
+        " FROM l LEFT JOIN f ON f.person_id = l.person_id"
+        f" LEFT JOIN {p.visit.name} fv ON fv.id = f.follow_up_id"
+    )
+
+
+def refill(conn: Connection) -> dict[str, int]:
+    """Empty the four tables and make them again from ``report_visit`` (and the follow-up
+    texts from ``sync_record``), one ``INSERT ... SELECT`` each; rows per table."""
+    pg = conn.dialect.name == "postgresql"
+    sql = _sql(pg)
+    v = p.visit.name
+    statements = {
+        p.visit_summary: _summary_sql(pg, "1 = 1"),
+        p.visit_day: f"INSERT INTO {p.visit_day.name} (day, site_id, visits, money_fen)"
+        f" SELECT {sql['day']}, v.site_id, count(*), coalesce(sum(v.money_fen), 0)"
+        f" FROM {v} v GROUP BY {sql['day']}, v.site_id",
+        p.visit_quarter: f"INSERT INTO {p.visit_quarter.name}"
+        " (quarter, site_id, reason, visits, scanned, money_fen, goods)"
+        f" SELECT {sql['quarter']}, v.site_id, v.reason, count(*),"
+        " sum(CASE WHEN v.card_scanned THEN 1 ELSE 0 END), coalesce(sum(v.money_fen), 0),"
+        " sum(CASE WHEN v.goods_given THEN 1 ELSE 0 END)"
+        f" FROM {v} v GROUP BY {sql['quarter']}, v.site_id, v.reason",
+        p.visit_reach: f"INSERT INTO {p.visit_reach.name} (quarter, site_id, person_id, visits,"
+        f" given) SELECT {sql['quarter']}, v.site_id, v.person_id, count(*),"
+        " sum(CASE WHEN v.money_fen > 0 OR v.goods_given THEN 1 ELSE 0 END)"
+        f" FROM {v} v GROUP BY {sql['quarter']}, v.site_id, v.person_id",
+    }
+    counts = {}
+    for table, statement in statements.items():
+        conn.execute(delete(table))
+        counts[table.name] = conn.execute(text(statement)).rowcount
+    return counts
+
+
+def refresh_summaries(conn: Connection, persons: Iterable[str]) -> None:
+    """Make the summary rows of ``persons`` again from their live visits (none: no row)."""
+    wanted = sorted(set(persons))
+    if not wanted:
+        return
+    s = p.visit_summary.c
+    pg = conn.dialect.name == "postgresql"
+    insert = text(_summary_sql(pg, "v.person_id IN :persons")).bindparams(
+        bindparam("persons", expanding=True)
+    )
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        conn.execute(delete(p.visit_summary).where(s.person_id.in_(chunk)))
+        conn.execute(insert, {"persons": chunk})
+
+
+Key = tuple[Any, ...]
+
+
+@dataclass
+class VisitChanges:
+    """What a write changes in the visits' sums: per key of each table, the difference of
+    its counters; and the persons whose summary must be made again."""
+
+    day: dict[Key, list[int]] = field(default_factory=dict)
+    quarter: dict[Key, list[int]] = field(default_factory=dict)
+    reach: dict[Key, list[int]] = field(default_factory=dict)
+    persons: set[str] = field(default_factory=set)
+
+    @classmethod
+    def before(cls, conn: Connection, ids: Sequence[str]) -> VisitChanges:
+        """The changes that start by taking out the visits ``ids`` as the projection holds
+        them now (call before their rows are written)."""
+        out = cls()
+        v = p.visit
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            cols = [v.c[name] for name in _VISIT_COLUMNS]
+            for row in conn.execute(select(*cols).where(v.c.id.in_(chunk))):
+                out.add(dict(row._mapping), -1)
+        return out
+
+    def add(self, row: Mapping[str, Any], sign: int) -> None:
+        """Count a visit's row in (``sign`` 1) or out (-1)."""
+        at = row["visited_at"]
+        moment = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+        site, person, fen = row["site_id"], row["person_id"], int(row["money_fen"])
+        quarter = quarter_of(moment)
+        given = fen > 0 or bool(row["goods_given"])
+        _bump(self.day, (moment.date(), site), (sign, sign * fen))
+        _bump(
+            self.quarter,
+            (quarter, site, row["reason"]),
+            (sign, sign * bool(row["card_scanned"]), sign * fen, sign * bool(row["goods_given"])),
+        )
+        _bump(self.reach, (quarter, site, person), (sign, sign * given))
+        self.persons.add(person)
+
+    def apply(self, conn: Connection) -> None:
+        """Correct the sums by the changes and make the persons' summaries again."""
+        _apply(conn, p.visit_day, ("day", "site_id"), ("visits", "money_fen"), self.day)
+        _apply(conn, p.visit_quarter, ("quarter", "site_id", "reason"),
+               ("visits", "scanned", "money_fen", "goods"), self.quarter)  # fmt: skip
+        _apply(conn, p.visit_reach, ("quarter", "site_id", "person_id"), ("visits", "given"),
+               self.reach)  # fmt: skip
+        refresh_summaries(conn, self.persons)
+
+
+def _bump(sums: dict[Key, list[int]], key: Key, by: Sequence[int]) -> None:
+    found = sums.get(key)
+    if found is None:
+        sums[key] = list(by)
+    else:
+        for i, n in enumerate(by):
+            found[i] += n
+
+
+def _apply(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    counters: Sequence[str],
+    sums: dict[Key, list[int]],
+) -> None:
+    """Add ``sums`` to ``table``'s rows (made when missing), in key order; delete the rows
+    left without visits."""
+    changed = sorted((k, by) for k, by in sums.items() if any(by))
+    if not changed:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt: Any = (
+        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in counters}
+    )
+    rows = [
+        {**dict(zip(keys, key, strict=True)), **dict(zip(counters, by, strict=True))}
+        for key, by in changed
+    ]
+    for start in range(0, len(rows), _CHUNK * 5):
+        conn.execute(stmt, rows[start : start + _CHUNK * 5])
+    fewer = [dict(zip(keys, key, strict=True)) for key, by in changed if by[0] < 0]
+    if fewer:
+        gone = delete(table).where(
+            and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c.visits <= 0
+        )
+        conn.execute(gone, [{f"k_{k}": row[k] for k in keys} for row in fewer])
