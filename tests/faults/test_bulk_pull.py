@@ -367,9 +367,8 @@ def test_a_bulk_load_leaves_the_report_versions_to_its_end_and_invalidates_kept_
             bulk_load.finish(conn)
             assert conn.exec_driver_sql("SELECT * FROM report_person_version").all() == [(kept, 1)]
             conn.exec_driver_sql("UPDATE visit SET notes = 'x' WHERE person_id = ?", (other,))
-            versions: dict[str, int] = dict(
-                conn.exec_driver_sql("SELECT * FROM report_person_version").tuples().all()
-            )
+            rows = conn.exec_driver_sql("SELECT person_id, version FROM report_person_version")
+            versions = {str(pid): int(version) for pid, version in rows}
             conn.rollback()
         assert versions == {kept: 1, other: 1}
     finally:
