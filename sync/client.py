@@ -40,6 +40,8 @@ from sync.protocol import (
 from sync.replica import (
     GZIP_LEVEL,
     LocalReplica,
+    PageApplied,
+    PreparesPages,
     PushBatch,
     ReportsPending,
     Resendable,
@@ -384,18 +386,28 @@ def pull_all(
     result = result if result is not None else SyncResult()
     tell = _teller(on_progress)
     pending = replica.pending_count() if isinstance(replica, ReportsPending) else None
-    # The next page is fetched while this one is applied (its cursor is in the reply).
+    # The next page is fetched (and prepared, when the replica can) while this one is
+    # applied (its cursor is in the reply).
+    preparer = replica if isinstance(replica, PreparesPages) else None
+
+    def fetch(cursor: str | None) -> tuple[PullPage, object]:
+        got = client.pull(cursor, page_limit, pending)
+        return got, (preparer.prepare_page(got) if preparer is not None else None)
+
+    def apply(got: PullPage, prepared: object) -> PageApplied:
+        if preparer is not None:
+            return preparer.apply_prepared(got, prepared)
+        return replica.apply_page(got)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as http:
-        page = client.pull(replica.cursor(), page_limit, pending)
+        page, prepared = fetch(replica.cursor())
         if _grew(replica.scope(), page.scope):
             replica.forget_cursor()
-            page = client.pull(None, page_limit, pending)
+            page, prepared = fetch(None)
         while True:
-            ahead = (
-                http.submit(client.pull, page.cursor, page_limit, pending) if page.more else None
-            )
+            ahead = http.submit(fetch, page.cursor) if page.more else None
             try:
-                done = replica.apply_page(page)
+                done = apply(page, prepared)
             except BaseException:
                 if ahead is not None:
                     ahead.cancel()
@@ -406,7 +418,7 @@ def pull_all(
             tell("pull", result.pulled)
             if ahead is None:
                 break
-            page = ahead.result()
+            page, prepared = ahead.result()
 
     conflicts = client.conflicts(replica.conflicts_after())
     result.new_conflicts = replica.apply_conflicts(conflicts)

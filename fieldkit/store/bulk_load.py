@@ -42,8 +42,9 @@ _INDEXED_TABLES = (
     "visit_summary",
     "person_search_key",
 )
-# The triggers that keep derived data: the visit summary, the search index, the search keys.
-_DERIVED_TRIGGERS = ("trg_visit_summary_", "trg_person_fts_", "trg_person_key_")
+# The triggers that keep derived data: the visit summary, the search index, the search
+# keys, and the persons' report versions (migration 0009: one upsert per row pulled).
+_DERIVED_TRIGGERS = ("trg_visit_summary_", "trg_person_fts_", "trg_person_key_", "report_version_")
 
 
 def pending(conn: Connection) -> bool:
@@ -127,11 +128,29 @@ def finish(conn: Connection) -> None:
         rebuild_person_fts(conn)
     if _has_table(conn, "person_search_key"):
         rebuild_search_keys(conn)
+    if _has_table(conn, "report_person_version"):
+        _raise_kept_versions(conn)
     for sql in saved.get("derived_indexes", []):
         conn.exec_driver_sql(sql)
     for sql in saved["triggers"]:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql("DELETE FROM local_meta WHERE key = ?", (BULK_LOAD_KEY,))
+
+
+def _raise_kept_versions(conn: Connection) -> None:
+    """Raise the report version of every person the quarterly report kept figures for.
+
+    The versions' triggers were off during the load. A version only tells whether a
+    row of ``report_replay`` still holds (a person without one is at version 0), and a
+    store that starts a bulk load holds no person nor visit, so raising the versions of
+    the persons ``report_replay`` names invalidates every kept row the load could make
+    stale; the other persons need no version row (the triggers raise them from here on).
+    """
+    conn.exec_driver_sql(
+        "INSERT INTO report_person_version (person_id, version)"
+        " SELECT DISTINCT person_id, 1 FROM report_replay WHERE true"
+        " ON CONFLICT (person_id) DO UPDATE SET version = version + 1"
+    )
 
 
 def finish_interrupted(engine: Engine) -> None:

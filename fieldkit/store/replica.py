@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -215,6 +215,13 @@ class _TablePlan:
         return tuple(out)
 
 
+class _SortedPage(NamedTuple):
+    """A pulled page's rows to upsert and ids to delete, per table, in storage form."""
+
+    puts: dict[str, list[tuple[Any, ...]]]
+    drops: dict[str, list[str]]
+
+
 @contextmanager
 def _relaxed_sync(conn: Connection) -> Iterator[None]:
     """``synchronous=NORMAL`` on this connection until the block ends (then FULL again)."""
@@ -366,7 +373,17 @@ class StoreReplica:
 
     def apply_page(self, page: PullPage) -> PageApplied:
         """Apply the page's rows, scope and cursor in one transaction (FKs off)."""
-        puts, drops = self._sort_page(page)
+        return self.apply_prepared(page, self.prepare_page(page))
+
+    def prepare_page(self, page: PullPage) -> _SortedPage:
+        """The page's rows in storage form (``sync.client.pull_all`` makes them in the
+        thread that fetched the page, while the page before is written)."""
+        return _SortedPage(*self._sort_page(page))
+
+    def apply_prepared(self, page: PullPage, prepared: object) -> PageApplied:
+        """Apply a page whose rows :meth:`prepare_page` made (see :meth:`apply_page`)."""
+        assert isinstance(prepared, _SortedPage)
+        puts, drops = prepared.puts, prepared.drops
         removed = 0
         with gc_paused(), self.store.engine.connect() as conn:
             raw = conn.connection.driver_connection

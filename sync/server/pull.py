@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from json.encoder import encode_basestring_ascii
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -133,16 +135,20 @@ def pull_page_json(
         .order_by(r.rev, r.tbl, r.id)
         .limit(limit + 1)
     )
-    items.extend((int(a.rev), 1, a.tbl, a.id, bool(a.deleted), a.data, a.clocks) for a in rows)
+    items.extend(
+        (int(rev), 1, tbl, row_id, bool(deleted), data, clocks)
+        for rev, tbl, row_id, deleted, data, clocks in rows.all()
+    )
     if dev.scope is not None:
-        rows = conn.execute(
+        exits = conn.execute(
             select(x.rev, x.tbl, x.id)
             .where(_in_scope(x.scope, dev), _after(x, 0, cur))
             .order_by(x.rev, x.tbl, x.id)
             .limit(limit + 1)
-        )
-        items.extend((int(a.rev), 0, a.tbl, a.id, False, None, "") for a in rows)
-        items.sort(key=lambda i: (i[0], i[1], i[2], i[3]))
+        ).all()
+        if exits:  # else the puts are in order already
+            items.extend((int(rev), 0, tbl, row_id, False, None, "") for rev, tbl, row_id in exits)
+            items.sort(key=itemgetter(0, 1, 2, 3))
     more = len(items) > limit
     items = items[:limit]
     if items:
@@ -156,9 +162,10 @@ def pull_page_json(
     }
     parts: list[str] = []
     dumps = json.dumps
+    quote = encode_basestring_ascii  # what json.dumps does with a str, byte for byte
     for rev, kind, tbl, row_id, deleted, data, _ in items:
         if kind == 0:
-            parts.append(f'{{"op":"exit","tbl":{dumps(tbl)},"id":{dumps(row_id)},"rev":{rev}}}')
+            parts.append(f'{{"op":"exit","tbl":{quote(tbl)},"id":{quote(row_id)},"rev":{rev}}}')
             continue
         assert data is not None
         if tbl in hidden:
@@ -167,7 +174,7 @@ def pull_page_json(
                 values.pop(name, None)
             data = dumps(values, ensure_ascii=False, separators=(",", ":"))
         parts.append(
-            f'{{"op":"put","tbl":{dumps(tbl)},"id":{dumps(row_id)},"rev":{rev},'
+            f'{{"op":"put","tbl":{quote(tbl)},"id":{quote(row_id)},"rev":{rev},'
             f'"deleted":{"true" if deleted else "false"},"data":{data}}}'
         )
     scope = None if dev.scope is None else sorted(dev.scope)

@@ -140,6 +140,11 @@ class Server:
         self.stop()
         raise SystemExit("fieldkit serve did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds (user + system) the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -333,9 +338,11 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
     try:
         store = Store(tmp / "puller.db")
         enroll(store, srv.url, code(engine, "pull-staff", "staff", [site]))
-        start = time.perf_counter()
+        server_cpu = srv.cpu_seconds()
+        start, cpu = time.perf_counter(), time.process_time()
         report = sync_now(store)
-        pull_s = time.perf_counter() - start
+        pull_s, cpu = time.perf_counter() - start, time.process_time() - cpu
+        server_cpu = srv.cpu_seconds() - server_cpu
         assert report.ok, report.error
         assert report.pulled == len(records), report.pulled
     finally:
@@ -350,7 +357,9 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
         cols.setdefault(tbl, list(data))
         by_tbl.setdefault(tbl, []).append((row_id, *data.values()))
     raw_s = min(_raw_sqlite(tmp / f"raw{i}.db", by_tbl, cols) for i in range(RAW_RUNS))
+    bare_cpu = time.process_time()
     bare_s = min(_raw_sqlite(tmp / f"bare{i}.db", by_tbl, cols, bare=True) for i in range(RAW_RUNS))
+    bare_cpu = (time.process_time() - bare_cpu) / RAW_RUNS
     n = len(records)
     sync_rate, raw_rate, bare_rate = n / pull_s, n / raw_s, n / bare_s
     print(f"pull  initial pull of {n_persons} persons + {n_visits} visits: {pull_s:.2f} s, "
@@ -363,6 +372,11 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
         f"{bare_rate:,.0f} rows/s"
     )
     print(f"      ratio {sync_rate / bare_rate:.2f} (target >= 0.5)")
+    print(
+        f"      CPU: the pull {cpu:.2f} s on the laptop + {server_cpu:.2f} s in fieldkit serve"
+        f" (PostgreSQL not counted); a bare executemany {bare_cpu:.2f} s (mean of"
+        f" {RAW_RUNS}); ratio {bare_cpu / (cpu + server_cpu):.2f}; load {os.getloadavg()[0]:.2f}"
+    )
 
 
 class DeviceLoad:

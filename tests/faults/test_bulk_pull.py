@@ -322,3 +322,54 @@ def test_a_bulk_pull_killed_mid_way_resumes_to_hq_records_and_whole_derived_data
     finally:
         lap.close()
     _assert_same_as_reference(tmp_path / "k.db", reference, county, tmp_path)
+
+
+def test_a_bulk_load_leaves_the_report_versions_to_its_end_and_invalidates_kept_figures(
+    tmp_path: Path,
+) -> None:
+    """The versions' triggers are off during the load (one upsert per pulled row saved);
+    its end raises the version of every person the report kept figures for, so no kept
+    row made before the load still counts, and the triggers raise versions again."""
+    from fieldkit.reports.kept import KEPT_COLUMNS
+
+    store = Store(tmp_path / "v.db")
+    try:
+        kept, other = "01900000-0000-7000-8000-00000000a001", "01900000-0000-7000-8000-00000000a002"
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # visits of persons not here
+            conn.commit()
+            conn.begin()
+            conn.exec_driver_sql(
+                f"INSERT INTO report_replay ({', '.join(KEPT_COLUMNS)})"
+                f" VALUES ({', '.join('?' * len(KEPT_COLUMNS))})",
+                tuple(
+                    {"quarter": "2026Q4", "policy": "p", "person_id": kept}.get(c, 0)
+                    for c in KEPT_COLUMNS
+                ),
+            )
+            bulk_load.begin(conn)
+            names = [
+                n
+                for (n,) in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                )
+            ]
+            assert not [n for n in names if n.startswith("report_version_")]
+            for pid in (kept, other):
+                conn.exec_driver_sql(
+                    "INSERT INTO visit (id, person_id, site_id, reason, visited_at, visitors,"
+                    " people_present, confirmation, needs, services, money_fen, goods,"
+                    " follow_up, notes, deleted) VALUES (?, ?, 's', 'routine',"
+                    " '2026-11-01 09:00:00.000000', '', '', 'none', '', '', 0, '', '', '', 0)",
+                    ("v" + pid, pid),
+                )
+            assert conn.exec_driver_sql("SELECT * FROM report_person_version").all() == []
+            bulk_load.finish(conn)
+            assert conn.exec_driver_sql("SELECT * FROM report_person_version").all() == [(kept, 1)]
+            conn.exec_driver_sql("UPDATE visit SET notes = 'x' WHERE person_id = ?", (other,))
+            rows = conn.exec_driver_sql("SELECT person_id, version FROM report_person_version")
+            versions = {str(pid): int(version) for pid, version in rows}
+            conn.rollback()
+        assert versions == {kept: 1, other: 1}
+    finally:
+        store.close()
