@@ -90,7 +90,7 @@ from fieldkit.reports.source import (
     VisitFigures,
 )
 from sync.server.db import read_snapshot, write_begin
-from sync.server.records import upsert
+from sync.server.records import dialect_insert, upsert
 
 __all__ = ["HqSource", "hq_source"]
 
@@ -123,16 +123,17 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.count().filter(condition)
 
 
-def _since(make: Callable[[SiteScope, dict[str, Any]], str]) -> Callable[..., str]:
-    """``make``'s statement over the persons changed since the mark only."""
+def _since(
+    make: Callable[[SiteScope, dict[str, Any]], str], person: str
+) -> Callable[[SiteScope, dict[str, Any]], str]:
+    """``make``'s statement over the persons changed since the mark only (``person``:
+    the statement's person id column)."""
 
     def made(sites: SiteScope, params: dict[str, Any]) -> str:
-        return make(sites, params) + f" AND {_PERSON[make.__name__]} IN ({_LAYOUT.changed_sql()})"
+        return make(sites, params) + f" AND {person} IN ({_LAYOUT.changed_sql()})"
 
     return made
 
-
-_PERSON = {"stale_sql": "p.id", "invalid_sql": "r.person_id"}
 
 _SNAPSHOT_SQL = (
     "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint),"
@@ -219,12 +220,8 @@ def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     a later report)."""
     if not rows:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
-
     table = kept_tables.replay
-    stmt: Any = (
-        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    )
+    stmt = dialect_insert(conn, table)
     keys = ("quarter", "policy", "person_id")
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
@@ -260,7 +257,7 @@ class HqSource:
         base = kept_params(quarter, key)
         since = mark.since if mark is not None else None
         makes = (
-            (_LAYOUT.tally_since_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql))
+            (_LAYOUT.tally_since_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql, "p.id"))
             if since is not None
             else (_LAYOUT.tally_sql, _LAYOUT.unvisited_sql, _LAYOUT.stale_sql)
         )
@@ -271,7 +268,9 @@ class HqSource:
         figures = kept_figures(*found)
         if mark is not None:
             params = {**base, "xmin": since or 0}
-            sql = _LAYOUT.invalid_sql if since is None else _since(_LAYOUT.invalid_sql)
+            sql = (
+                _LAYOUT.invalid_sql if since is None else _since(_LAYOUT.invalid_sql, "r.person_id")
+            )
             invalid = self.conn.execute(text(sql(sites, params)), params).scalars().all()
             stale = {s.person_id for s in figures.stale}
             mark.drop = sorted(set(invalid) - stale)

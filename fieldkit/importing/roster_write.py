@@ -35,7 +35,7 @@ from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
 from fieldkit.store import StoreSession
 from fieldkit.store.outbox import meta_get, meta_set, synced_columns
 from fieldkit.store.roster import search_index_paused_for_bulk_persons
-from fieldkit.store.search_index import KEYS_FUNCTION
+from fieldkit.store.search_index import INSERT_TRIGGER, insert_keys_after
 from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
@@ -46,13 +46,6 @@ BULK_MIN_ROWS = 10_000
 """Rosters of more rows than this (and than the store's persons) are written with
 ``person``'s secondary indexes made after the rows (:meth:`RosterWriter.expect`)."""
 
-_KEY_TRIGGER = "trg_person_key_insert"
-_KEY_INSERT = (
-    "INSERT OR IGNORE INTO person_search_key (key, sort, person)"
-    " SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]'), p.rowid"
-    f" FROM person p, json_each({KEYS_FUNCTION}(p.name, p.code)) k"
-    " WHERE p.rowid > ? AND p.deleted = 0 ORDER BY 1, 2, 3"
-)
 
 CACHE_KIB = 32 * 1024
 """SQLite's page cache while a roster is written, in KiB (the store's default is 2 MB)."""
@@ -191,12 +184,12 @@ class RosterWriter:
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
             self._paused_indexes.append(str(sql))
         trigger = self.conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_KEY_TRIGGER,)
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (INSERT_TRIGGER,)
         ).scalar()
         if trigger is not None:  # the search keys are written after the rows too
             last = self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM person")
             self._paused_keys = (str(trigger), int(last.scalar_one()))
-            self.conn.exec_driver_sql(f"DROP TRIGGER {_KEY_TRIGGER}")
+            self.conn.exec_driver_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
 
     def _rebuild_indexes(self) -> None:
         for sql in self._paused_indexes:
@@ -206,9 +199,7 @@ class RosterWriter:
             trigger, last = self._paused_keys
             self._paused_keys = None
             self.conn.exec_driver_sql(trigger)
-            # what the trigger inserts, for every new person at once, sorted by key
-            # (SQLite's sorter: no Python list of the keys) into the key's b-tree
-            self.conn.exec_driver_sql(_KEY_INSERT, (last,))
+            insert_keys_after(self.conn, last)
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(

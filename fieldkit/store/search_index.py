@@ -21,9 +21,11 @@ from fieldkit.domain.search_keys import name_readings
 
 __all__ = [
     "CODE_DIGITS",
+    "INSERT_TRIGGER",
     "KEYS_FUNCTION",
     "TRIGGERS",
     "extra_keys",
+    "insert_keys_after",
     "rebuild",
     "register_functions",
 ]
@@ -42,8 +44,11 @@ _INSERT = (
     f" FROM json_each({KEYS_FUNCTION}(NEW.name, NEW.code))"
 )
 
+INSERT_TRIGGER = "trg_person_key_insert"
+"""The trigger that writes a new person's keys (see :func:`insert_keys_after`)."""
+
 TRIGGERS = {
-    "trg_person_key_insert": f"AFTER INSERT ON person WHEN NEW.deleted = 0 BEGIN\n{_INSERT};\nEND",
+    INSERT_TRIGGER: f"AFTER INSERT ON person WHEN NEW.deleted = 0 BEGIN\n{_INSERT};\nEND",
     "trg_person_key_update": (
         "AFTER UPDATE OF name, code, deleted ON person WHEN OLD.name IS NOT NEW.name"
         " OR OLD.code IS NOT NEW.code OR OLD.deleted IS NOT NEW.deleted BEGIN\n"
@@ -75,6 +80,19 @@ def _keys_json(name: Any, code: Any) -> str:
     text = str(name or "")
     sort = name_readings(text)[0][0]
     return json.dumps([[key, sort] for key in extra_keys(text, str(code or ""))])
+
+
+def insert_keys_after(conn: Any, last_rowid: int) -> None:
+    """Write what :data:`INSERT_TRIGGER` writes, for every live person whose rowid is
+    above ``last_rowid`` at once, sorted by key (SQLite's sorter, not a Python list):
+    for rows inserted while that trigger was dropped. ``conn`` has ``exec_driver_sql``."""
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO person_search_key (key, sort, person)"
+        " SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]'), p.rowid"
+        f" FROM person p, json_each({KEYS_FUNCTION}(p.name, p.code)) k"
+        " WHERE p.rowid > ? AND p.deleted = 0 ORDER BY 1, 2, 3",
+        (last_rowid,),
+    )
 
 
 def register_functions(dbapi_connection: Any, _record: Any = None) -> None:

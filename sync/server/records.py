@@ -92,15 +92,19 @@ def next_rev(conn: Connection) -> int:
     return int(rev)
 
 
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """An ``INSERT`` into ``table`` in ``conn``'s dialect, which can take an
+    ``on_conflict_do_update`` (PostgreSQL or SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+
+
 def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
     """Insert ``rows``, updating the non-key columns of rows that exist."""
     if not rows:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    stmt: Any = (
-        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    )
+    stmt = dialect_insert(conn, table)
     cols = [c for c in rows[0] if c not in keys]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: stmt.excluded[c] for c in cols}

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text
 from fieldkit.domain.vocab import VisitReason
 from fieldkit.hq.projection import tables as p
 from sync.server import tables as sync_tables
+from sync.server.records import dialect_insert
 
 __all__ = ["MUST_VISIT", "VisitChanges", "quarter_of", "refill", "refresh_summaries"]
 
@@ -220,11 +221,7 @@ def _apply(
     changed = sorted((k, by) for k, by in sums.items() if any(by))
     if not changed:
         return
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    stmt: Any = (
-        postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    )
+    stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in counters}
     )
