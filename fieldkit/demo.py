@@ -17,8 +17,10 @@ DEMO_FILE = "demo.jsonl"
 def build_demo_store(path: Path) -> Store:
     """A new store at ``path`` filled from ``sample_data/demo.jsonl``.
 
-    The demo rows are not changes to push to headquarters, so they are written
-    without outbox entries. ``path`` must not exist yet.
+    The demo rows are written without outbox entries, as a store restored from
+    a backup would hold them; if the store is later enrolled, its first sync
+    sends them to headquarters (:func:`fieldkit.store.reconcile.reconcile_store`).
+    ``path`` must not exist yet.
     """
     target = Path(path)
     if target.exists():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -78,3 +80,49 @@ def test_a_store_that_already_pulled_is_only_marked(tmp_path: Path) -> None:
     assert [(t, r) for _s, t, r, _d in _outbox(store.path)] == [("person", person_id)]
     assert store.meta("reconciled_with") == "http://hq.example:8765"
     store.close()
+
+
+_CUT_AFTER_QUEUEING = """
+import os, sys
+from pathlib import Path
+import fieldkit.store.reconcile as reconcile
+from fieldkit.store import Store
+
+real_meta_set = reconcile.meta_set
+
+def meta_set_then_die(session, key, value):
+    real_meta_set(session, key, value)
+    if key == reconcile.RECONCILED_KEY:
+        session.flush()
+        os._exit(9)  # the process dies inside the write transaction, as a power cut would
+
+reconcile.meta_set = meta_set_then_die
+reconcile.reconcile_store(Store(Path(sys.argv[1])))
+"""
+
+
+def test_a_reconcile_killed_before_commit_leaves_the_outbox_whole_and_runs_again(
+    tmp_path: Path,
+) -> None:
+    store, site_id, person_id = _store_held_before_enrolling(tmp_path / "laptop.db")
+    before = _outbox(store.path)
+    store.close()
+
+    cut = subprocess.run(
+        [sys.executable, "-c", _CUT_AFTER_QUEUEING, str(tmp_path / "laptop.db")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert cut.returncode == 9, cut.stderr
+    reopened = Store(tmp_path / "laptop.db")
+    assert _outbox(reopened.path) == before
+    assert reopened.meta("reconciled_with") is None
+    assert reconcile_store(reopened) == 2
+    assert [(state, tbl, row_id) for state, tbl, row_id, _d in _outbox(reopened.path)] == [
+        ("pending", "site", site_id),
+        ("pending", "person", person_id),
+    ]
+    assert reopened.meta("reconciled_with") == "http://hq.example:8765"
+    reopened.close()
