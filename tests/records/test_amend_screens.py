@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from fieldkit.services import Services
@@ -28,9 +32,12 @@ async def _open_visit(app: FieldkitApp, pilot: object, person_id: str, visit_id:
     await settle(pilot)  # type: ignore[arg-type]
 
 
-async def test_a_money_correction_from_the_record_keeps_its_trail(store: Store) -> None:
+@asynccontextmanager
+async def _zhangs_visit_open(
+    store: Store,
+) -> AsyncIterator[tuple[FieldkitApp, Pilot[int], RecordScreen, str]]:
+    """The app, signed in as 李强, showing GL-0001's one visit read-only."""
     store.set_meta("user_name", "李强")
-    store.set_meta("role", "staff")
     zhang = Services(store).roster.find_by_code("GL-0001")
     assert zhang is not None
     ((visit_id,),) = rows(store, "SELECT id FROM visit WHERE person_id = ?", zhang)
@@ -40,6 +47,12 @@ async def test_a_money_correction_from_the_record_keeps_its_trail(store: Store) 
         await _open_visit(app, pilot, zhang, str(visit_id))
         view = app.screen
         assert isinstance(view, RecordScreen)
+        yield app, pilot, view, str(visit_id)
+
+
+async def test_a_money_correction_from_the_record_keeps_its_trail(store: Store) -> None:
+    store.set_meta("role", "staff")
+    async with _zhangs_visit_open(store) as (app, pilot, view, visit_id):
         await pilot.press("o")
         await settle(pilot)
         form = app.screen
@@ -80,16 +93,7 @@ async def test_a_money_correction_from_the_record_keeps_its_trail(store: Store) 
 async def test_a_void_without_reason_is_refused_then_one_with_a_reason_marks_it(
     store: Store,
 ) -> None:
-    store.set_meta("user_name", "李强")
-    zhang = Services(store).roster.find_by_code("GL-0001")
-    assert zhang is not None
-    ((visit_id,),) = rows(store, "SELECT id FROM visit WHERE person_id = ?", zhang)
-    app = make_app(store, lang="en")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await _open_visit(app, pilot, zhang, str(visit_id))
-        view = app.screen
-        assert isinstance(view, RecordScreen)
+    async with _zhangs_visit_open(store) as (app, pilot, view, visit_id):
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, VoidDialog)
