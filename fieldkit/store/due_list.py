@@ -376,7 +376,10 @@ class _Listing:
     events: dict[str, dict[EventKind, date]] = field(default_factory=dict)
     """The latest event date per person and kind."""
     dead: list[str] = field(default_factory=list)
-    """Persons with a recorded death up to the day."""
+    """Persons with a recorded death up to the day whose row the festival visits'
+    statements would not leave out by its status (see
+    :meth:`~fieldkit.store.due_sql.DueQuery.unmarked_dead`); found only on a day
+    with festival visits."""
     festival_sizes: dict[int, int] = field(default_factory=dict)
     """How many persons owe the ``i``-th festival visit, when counted with its first
     persons (:func:`_festival_members`)."""
@@ -399,8 +402,12 @@ class _Listing:
             empty=site_ids is not None and not site_ids,
         )
         if not listing.empty:
-            listing.events, owed, listing.dead = _read_events(cursor, query)
+            listing.events, owed, dead = _read_events(cursor, query)
             query.owe_events(sorted(owed))
+            if dead and _festivals_listed(listing):
+                listing.dead = [
+                    row[0] for row in cursor.execute(query.unmarked_dead(dead), query.params)
+                ]
         return listing
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import select
 
 from fieldkit.domain.careplan import (
+    DayRules,
     FollowUp,
     PersonFacts,
     Policy,
@@ -39,6 +40,7 @@ from fieldkit.domain.vocab import (
 )
 from fieldkit.store import Store
 from fieldkit.store.due_list import due_list, due_list_head, due_listing
+from fieldkit.store.due_sql import DueQuery
 from fieldkit.store.store import StoreSession
 from tests.careplan.summary_helpers import assert_in_step
 
@@ -495,6 +497,40 @@ def test_a_festival_window_under_a_county_policy(festive: tuple[Store, dict[str,
     festival = {t.person_id for t in dl.tasks if t.kind is TaskKind.FESTIVAL}
     assert festival == {ids["early"], ids["later"]}  # a widow and a lixiu, both routine
     assert sorted(map(_key, dl.tasks)) == _by_rules(store, SPRING, policy)
+
+
+def test_the_festival_statements_test_only_what_can_leave_someone_out(
+    festive: tuple[Store, dict[str, str]],
+) -> None:
+    """A policy naming every tier and category tests neither on each row; of the
+    persons with a recorded death, only those whose status does not leave them out
+    already ("died": still active) are left out by id; the counts stay those of the
+    rules."""
+    store, ids = festive
+    naming_all = parse_policy(
+        "[festivals]\n"
+        f"tiers = {[t.value for t in Tier]!r}\ncategories = {[c.value for c in Category]!r}\n"
+    )
+    some = parse_policy('[festivals]\ntiers = ["key", "routine"]\n')
+    start = D("2027-01-23")
+    with store.read() as s:
+        conn = s.connection()
+        for policy, tested in ((default_policy(), ""), (naming_all, ""), (some, "p.tier IN")):
+            query = DueQuery(DayRules(SPRING, policy), None)
+            dead = [ids["died"], ids["marked"], ids["moved"], ids["removed"]]
+            unmarked = conn.exec_driver_sql(query.unmarked_dead(dead), query.params).scalars()
+            assert list(unmarked) == [ids["died"]]
+            sql = query.festival_count(start, [ids["died"]])
+            assert ("p.tier IN" in sql) == bool(tested)
+            assert "p.category IN" not in sql
+            counted = conn.exec_driver_sql(sql, query.params).scalar_one()
+            owed = [k for k in _by_rules(store, SPRING, policy) if k[1] is TaskKind.FESTIVAL]
+            # "later" has a visit after the day: a candidate, not counted here
+            current = [k[0] for k in owed if k[0] != ids["later"]]
+            assert counted == len(current) == (3 if policy is not some else 2)
+            assert "json_each" not in query.festival_count(start, [])
+    with due_listing(store, on=SPRING) as listing:
+        assert listing._listing.dead == [ids["died"]]
 
 
 def test_the_head_is_the_start_of_the_whole_list(festive: tuple[Store, dict[str, str]]) -> None:
