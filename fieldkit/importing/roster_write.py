@@ -33,9 +33,15 @@ from fieldkit.domain.models import Person, Site
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
 from fieldkit.store import StoreSession
+from fieldkit.store.due_list import pause_person_summaries, summarise_persons_after
 from fieldkit.store.outbox import meta_get, meta_set, synced_columns
 from fieldkit.store.roster import search_index_paused_for_bulk_persons
-from fieldkit.store.search_index import INSERT_TRIGGER, insert_keys_after
+from fieldkit.store.search_index import (
+    INSERT_TRIGGER,
+    add_pending_keys,
+    start_pending_keys,
+    write_pending_keys,
+)
 from fieldkit.store.tables import OutboxEntry, OutboxState
 from fieldkit.store.wire import to_wire
 from sync.hlc import HLC
@@ -141,6 +147,9 @@ class RosterWriter:
         self._outbox: list[dict[str, Any]] = []
         self._paused_indexes: list[str] = []
         self._paused_keys: tuple[str, int] | None = None
+        self._paused_summaries: tuple[str, int] | None = None
+        """While the key trigger is dropped: its SQL, and the last person rowid whose keys
+        are kept (:meth:`_keep_keys`)."""
 
     @contextmanager
     def loading(self) -> Iterator[None]:
@@ -166,8 +175,11 @@ class RosterWriter:
         does not read (all but its keys: id and code) are dropped until the last
         chunk is written, then made again in one sorted pass each. Rows in random
         order of name, birth date or ID number would otherwise land on random pages
-        of six indexes; the drop is part of the transaction, which a refused file
-        rolls back."""
+        of six indexes. The triggers that give each new person their search keys
+        and their ``visit_summary`` row are dropped too: the keys are kept as the
+        chunks are written and written sorted after the last, the summary rows
+        written in one pass (:func:`~fieldkit.store.due_list.summarise_persons_after`).
+        The drops are part of the transaction, which a refused file rolls back."""
         if self._paused_indexes or rows <= BULK_MIN_ROWS:
             return
         stored = self.conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one()
@@ -190,16 +202,22 @@ class RosterWriter:
             last = self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM person")
             self._paused_keys = (str(trigger), int(last.scalar_one()))
             self.conn.exec_driver_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
+            start_pending_keys(self.conn)
+        # each new person's summary row too (the trigger's lookups in ``visit``)
+        self._paused_summaries = pause_person_summaries(self.conn)
 
     def _rebuild_indexes(self) -> None:
         for sql in self._paused_indexes:
             self.conn.exec_driver_sql(sql)
         self._paused_indexes = []
         if self._paused_keys is not None:
-            trigger, last = self._paused_keys
+            trigger, _last = self._paused_keys
             self._paused_keys = None
             self.conn.exec_driver_sql(trigger)
-            insert_keys_after(self.conn, last)
+            write_pending_keys(self.conn)
+        if self._paused_summaries is not None:
+            paused, self._paused_summaries = self._paused_summaries, None
+            summarise_persons_after(self.conn, paused)
 
     def _queue(self, tbl: str, row_id: str, data: dict[str, Any]) -> None:
         self._outbox.append(
@@ -258,6 +276,8 @@ class RosterWriter:
             params = self._person_insert.params(new)
             self.conn.exec_driver_sql(self._person_insert.sql, params)
             self.report.new += len(new)
+            if self._paused_keys is not None:
+                self._keep_keys(new)
             text, other = self._person_text, self._person_other
             for person in new:
                 wire = {c: person[c] for c in text}
@@ -273,6 +293,26 @@ class RosterWriter:
             self._queue("person", person_id, {k: to_wire(v) for k, v in changed.items()})
         self._flush_outbox()
         self.written += len(rows)
+
+    def _keep_keys(self, new: list[dict[str, Any]]) -> None:
+        """The search keys of the chunk's new persons, kept to be written after the
+        last chunk (the key trigger is dropped): their rowids read back, their names'
+        readings taken while still in the cache that made their primary keys."""
+        trigger, last = self._paused_keys or ("", 0)
+        found = self.conn.exec_driver_sql(
+            "SELECT id, rowid FROM person WHERE rowid > ? ORDER BY rowid", (last,)
+        ).all()
+        rowids: dict[str, int] = {pid: rowid for pid, rowid in found}
+        if found:
+            self._paused_keys = (trigger, int(found[-1][1]))
+        add_pending_keys(
+            self.conn,
+            (
+                (rowids[p["id"]], p["name"], p["code"], p["search_full"])
+                for p in new
+                if not p["deleted"]
+            ),
+        )
 
     def _flush_outbox(self) -> None:
         if self._outbox:

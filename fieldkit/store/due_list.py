@@ -105,8 +105,10 @@ __all__ = [
     "due_list",
     "due_list_head",
     "due_listing",
+    "pause_person_summaries",
     "rebuild_visit_summary",
     "site_names",
+    "summarise_persons_after",
     "summary_paused_for_bulk_visits",
 ]
 
@@ -189,6 +191,56 @@ def summary_paused_for_bulk_visits(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(str(found))
     for statement in _REBUILD:
         conn.exec_driver_sql(statement)
+
+
+_PERSON_INSERT_TRIGGER = "trg_visit_summary_person_insert"
+_SUMMARY_COLUMNS = (
+    "last_at",
+    "follow_up_owed",
+    "follow_up",
+    "follow_up_due",
+    *(f"{r.value}_at" for r in MUST_VISIT_REASONS),
+)
+
+
+def pause_person_summaries(conn: Connection) -> tuple[str, int] | None:
+    """Drop the trigger that gives each new person their ``visit_summary`` row, for
+    many persons inserted at once (a big roster: the trigger's lookups in ``visit``
+    are about two thirds of the rows' insert); :func:`summarise_persons_after` makes
+    it again and writes what it would have. Returns what that needs (the trigger's
+    SQL, the last person rowid), or None when the store has no such trigger. Use it
+    inside the writing transaction, whose rollback puts the trigger back."""
+    found = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        (_PERSON_INSERT_TRIGGER,),
+    ).scalar()
+    if found is None:
+        return None
+    last = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM person").scalar_one()
+    conn.exec_driver_sql(f"DROP TRIGGER {_PERSON_INSERT_TRIGGER}")
+    return str(found), int(last)
+
+
+def summarise_persons_after(conn: Connection, paused: tuple[str, int]) -> None:
+    """Make the trigger :func:`pause_person_summaries` dropped again, and write what it
+    would have for every person inserted since: their summary row (tier and site;
+    a row already there, from visits that came first, taken over), its visit columns
+    empty, then recomputed from ``visit`` for the persons that have visits (for the
+    others the trigger's recompute finds nothing: empty)."""
+    trigger, last = paused
+    conn.exec_driver_sql(trigger)
+    emptied = ", ".join(f"{c} = NULL" for c in _SUMMARY_COLUMNS)
+    conn.exec_driver_sql(
+        "INSERT INTO visit_summary (person_id, tier, site_id) SELECT id, tier, site_id"
+        " FROM person WHERE rowid > ? ON CONFLICT (person_id) DO UPDATE"
+        f" SET tier = excluded.tier, site_id = excluded.site_id, {emptied}",
+        (last,),
+    )
+    conn.exec_driver_sql(
+        f"{_REBUILD[1]} WHERE person_id IN (SELECT v.person_id FROM visit v"
+        " JOIN person p ON p.id = v.person_id WHERE p.rowid > ?)",
+        (last,),
+    )
 
 
 def county_policy(path: Path | None = None) -> Policy:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fieldkit.domain.search_keys import name_readings
@@ -23,11 +24,15 @@ __all__ = [
     "CODE_DIGITS",
     "INSERT_TRIGGER",
     "KEYS_FUNCTION",
+    "PENDING_KEYS",
     "TRIGGERS",
+    "add_pending_keys",
     "extra_keys",
-    "insert_keys_after",
+    "person_keys",
     "rebuild",
     "register_functions",
+    "start_pending_keys",
+    "write_pending_keys",
 ]
 
 KEYS_FUNCTION = "fieldkit_search_keys"
@@ -76,23 +81,51 @@ def extra_keys(name: str, code: str) -> list[str]:
     return list(keys)
 
 
+def person_keys(name: str, code: str) -> tuple[str, list[str]]:
+    """A person's row of keys as :data:`INSERT_TRIGGER` writes them: the primary
+    reading's full pinyin (the keys' ``sort``) and the extra keys."""
+    return name_readings(name)[0][0], extra_keys(name, code)
+
+
 def _keys_json(name: Any, code: Any) -> str:
-    text = str(name or "")
-    sort = name_readings(text)[0][0]
-    return json.dumps([[key, sort] for key in extra_keys(text, str(code or ""))])
+    sort, keys = person_keys(str(name or ""), str(code or ""))
+    return json.dumps([[key, sort] for key in keys])
 
 
-def insert_keys_after(conn: Any, last_rowid: int) -> None:
-    """Write what :data:`INSERT_TRIGGER` writes, for every live person whose rowid is
-    above ``last_rowid`` at once, sorted by key (SQLite's sorter, not a Python list):
-    for rows inserted while that trigger was dropped. ``conn`` has ``exec_driver_sql``."""
+PENDING_KEYS = "temp.person_search_key_pending"
+"""A temporary table of keys (``key, sort, person`` rowid) that persons inserted while
+:data:`INSERT_TRIGGER` is dropped will have, written at once by :func:`write_pending_keys`."""
+
+
+def start_pending_keys(conn: Any) -> None:
+    """Make :data:`PENDING_KEYS` empty (``conn`` has ``exec_driver_sql``)."""
+    conn.exec_driver_sql(
+        f"CREATE TABLE IF NOT EXISTS {PENDING_KEYS} (key TEXT, sort TEXT, person INTEGER)"
+    )
+    conn.exec_driver_sql(f"DELETE FROM {PENDING_KEYS}")
+
+
+def add_pending_keys(conn: Any, persons: Iterable[tuple[int, str, str, str]]) -> None:
+    """Keep the keys :data:`INSERT_TRIGGER` would write for ``persons`` (rowid, name,
+    code, and the name's primary full pinyin, as :func:`person_keys` gives it): the
+    names are read once, as their primary reading is made, not again by the SQL
+    function (at a hundred thousand names its cache would have let them go)."""
+    rows = [
+        (key, sort, rowid) for rowid, name, code, sort in persons for key in extra_keys(name, code)
+    ]
+    if rows:
+        conn.exec_driver_sql(f"INSERT INTO {PENDING_KEYS} VALUES (?, ?, ?)", rows)
+
+
+def write_pending_keys(conn: Any) -> None:
+    """Write :data:`PENDING_KEYS` into ``person_search_key`` at once, sorted by key
+    (SQLite's sorter, not a Python list), as :data:`INSERT_TRIGGER` would have one
+    person at a time; then drop it."""
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO person_search_key (key, sort, person)"
-        " SELECT json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]'), p.rowid"
-        f" FROM person p, json_each({KEYS_FUNCTION}(p.name, p.code)) k"
-        " WHERE p.rowid > ? AND p.deleted = 0 ORDER BY 1, 2, 3",
-        (last_rowid,),
+        f" SELECT key, sort, person FROM {PENDING_KEYS} ORDER BY 1, 2, 3"
     )
+    conn.exec_driver_sql(f"DROP TABLE {PENDING_KEYS}")
 
 
 def register_functions(dbapi_connection: Any, _record: Any = None) -> None:

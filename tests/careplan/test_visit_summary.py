@@ -349,3 +349,47 @@ def test_random_writes_keep_the_summary_in_step(
                 else:
                     visit.deleted = op[2]
     assert_in_step(store)
+
+
+def test_persons_summarised_in_one_pass_equal_the_trigger(store: Store) -> None:
+    """A big roster drops the person-insert trigger and writes its rows at once
+    (``summarise_persons_after``): persons without visits, with only a removed one,
+    and with visits that came before them (a pulled page) are summarised as the
+    trigger would; the trigger is back after."""
+    from fieldkit.store.due_list import pause_person_summaries, summarise_persons_after
+
+    site, (before, *_) = _site_and_people(store, 1)
+    with store.write() as s:
+        conn = s.connection()
+        paused = pause_person_summaries(conn)
+        assert paused is not None
+        early = Person(code="E-1", name="早一", site_id=site.id, tier=Tier.KEY)
+        s.add_all(
+            [  # visits arriving before their person, one of them removed
+                Visit(person_id=early.id, site_id=site.id, visited_at=_at(date(2026, 5, 1)),
+                      reason=VisitReason.HOSPITAL, follow_up="复查"),
+                Visit(person_id=early.id, site_id=site.id, visited_at=_at(date(2026, 6, 1)),
+                      reason=VisitReason.FESTIVAL, deleted=True),
+                Visit(person_id=before.id, site_id=site.id, visited_at=_at(date(2026, 4, 1)),
+                      reason=VisitReason.ROUTINE),
+            ]
+        )  # fmt: skip
+        s.flush()
+        gone = Person(code="E-2", name="无二", site_id=site.id)
+        plain = Person(code="E-3", name="平三", site_id=site.id, tier=Tier.PERIODIC)
+        s.add_all([early, gone, plain])
+        s.flush()
+        s.add(Visit(person_id=gone.id, site_id=site.id, visited_at=_at(date(2026, 3, 1)),
+                    reason=VisitReason.ROUTINE, deleted=True))  # fmt: skip
+        s.flush()
+        summarise_persons_after(conn, paused)
+        found = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name = 'trg_visit_summary_person_insert'"
+        ).all()
+        assert found == [("trg_visit_summary_person_insert",)]
+    assert_in_step(store)
+    rows = stored(store.path)
+    assert rows[early.id][:5] == (Tier.KEY.value, site.id, "2026-05-01 10:00:00.000000", 1, "复查")
+    assert rows[plain.id] == (Tier.PERIODIC.value, site.id, *([None] * 9))
+    assert rows[gone.id][2] is None
+    assert rows[before.id][2].startswith("2026-04-01")

@@ -85,6 +85,14 @@ def test_a_big_roster_is_written_with_the_indexes_made_after_it(
         )
         assert sorted(_rows(empty_store.path, keys)) == sorted(_rows(usual.path, keys))
         assert len(_rows(empty_store.path, keys)) > 300
+        summary = (
+            "SELECT p.code, s.tier, t.name, s.last_at, s.follow_up_owed, s.follow_up,"
+            " s.follow_up_due, s.festival_at, s.hospital_at, s.birthday_at, s.misfortune_at,"
+            " s.condolence_at FROM visit_summary s JOIN person p ON p.id = s.person_id"
+            " JOIN site t ON t.id = s.site_id"
+        )
+        assert sorted(_rows(empty_store.path, summary)) == sorted(_rows(usual.path, summary))
+        assert len(_rows(empty_store.path, summary)) == 300
         triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
         assert _rows(empty_store.path, triggers) == _rows(usual.path, triggers)
         with sqlite3.connect(empty_store.path) as conn:
@@ -109,5 +117,7 @@ def test_a_refused_big_roster_leaves_the_indexes_and_writes_nothing(
         import_roster(empty_store, bad, today=TODAY)
     assert _indexes(empty_store.path) == indexes
     assert _rows(empty_store.path, "SELECT count(*) FROM person") == [(0,)]
-    trigger = "SELECT name FROM sqlite_master WHERE name = 'trg_person_key_insert'"
-    assert _rows(empty_store.path, trigger) == [("trg_person_key_insert",)]
+    for name in ("trg_person_key_insert", "trg_visit_summary_person_insert"):
+        trigger = f"SELECT name FROM sqlite_master WHERE name = '{name}'"
+        assert _rows(empty_store.path, trigger) == [(name,)]
+    assert _rows(empty_store.path, "SELECT count(*) FROM visit_summary") == [(0,)]
