@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from operator import mul
 from typing import Any
 
 from fieldkit.errors import FieldkitError
@@ -71,7 +72,7 @@ def check_id_number(raw: str, birth_date: date | None = None) -> str:
             N_("ID number '{raw}' must be 18 characters: 17 digits and a last digit or X"),
             raw=raw,
         )
-    expected = _CHECK_CHARS[sum(int(d) * w for d, w in zip(number, _WEIGHTS, strict=False)) % 11]
+    expected = _CHECK_CHARS[sum(map(mul, map(int, number[:17]), _WEIGHTS)) % 11]
     if number[17] != expected:
         raise IdentityError(
             N_("ID number '{raw}' has a wrong check character (a digit is mistyped)"), raw=raw
