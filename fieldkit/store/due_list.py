@@ -427,11 +427,23 @@ class _Listing:
     """The scope names no site: nothing to list."""
     events: dict[str, dict[EventKind, date]] = field(default_factory=dict)
     """The latest event date per person and kind."""
-    dead: list[str] = field(default_factory=list)
-    """Persons with a recorded death up to the day whose row the festival visits'
-    statements would not leave out by its status (see
-    :meth:`~fieldkit.store.due_sql.DueQuery.unmarked_dead`); found only on a day
-    with festival visits."""
+    recorded_dead: list[str] = field(default_factory=list)
+    """Persons with a recorded death up to the day."""
+    _dead: list[str] | None = None
+
+    @property
+    def dead(self) -> list[str]:
+        """Of :attr:`recorded_dead`, those whose row the festival visits' statements
+        would not leave out by its status (see
+        :meth:`~fieldkit.store.due_sql.DueQuery.unmarked_dead`), found when a
+        festival statement first needs them."""
+        if self._dead is None:
+            self._dead = []
+            if self.recorded_dead:
+                sql = self.query.unmarked_dead(self.recorded_dead)
+                self._dead = [row[0] for row in self.snapshot.rows(sql, self.query.params)]
+        return self._dead
+
     festival_sizes: dict[int, int] = field(default_factory=dict)
     """How many persons owe the ``i``-th festival visit, when counted with its first
     persons (:func:`_festival_members`)."""
@@ -454,12 +466,8 @@ class _Listing:
             empty=site_ids is not None and not site_ids,
         )
         if not listing.empty:
-            listing.events, owed, dead = _read_events(cursor, query)
+            listing.events, owed, listing.recorded_dead = _read_events(cursor, query)
             query.owe_events(sorted(owed))
-            if dead and _festivals_listed(listing):
-                listing.dead = [
-                    row[0] for row in cursor.execute(query.unmarked_dead(dead), query.params)
-                ]
         return listing
 
 
