@@ -50,7 +50,7 @@ _INSERT = (
 )
 
 INSERT_TRIGGER = "trg_person_key_insert"
-"""The trigger that writes a new person's keys (see :func:`insert_keys_after`)."""
+"""The trigger that writes a new person's keys (see :func:`write_pending_keys`)."""
 
 TRIGGERS = {
     INSERT_TRIGGER: f"AFTER INSERT ON person WHEN NEW.deleted = 0 BEGIN\n{_INSERT};\nEND",
