@@ -73,9 +73,13 @@ class AlignedTable(DataTable[Text]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._pass_styles: dict[object, Style] = {}
+        self._pass_styles: dict[object, Any] = {}
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
-    def _pass_style(self, key: object, make: Callable[[], Style]) -> Style:
+    KEPT_STRIPS = 1000
+    """Drawn row lines kept for the next redraws (then they are all dropped)."""
+
+    def _pass_style(self, key: object, make: Callable[[], Any]) -> Any:
         """A style of this redraw, made the first time a line asks for it."""
         style = self._pass_styles.get(key)
         if style is None:
@@ -92,10 +96,84 @@ class AlignedTable(DataTable[Text]):
         if self.fixed_rows:
             return super().render_line(y)
         scroll_x, scroll_y = self.scroll_offset
-        if not (self.show_header and y < self.header_height):
-            y += scroll_y
         base = self._pass_style("base", lambda: self.rich_style)
-        return self._render_line(y, scroll_x, scroll_x + self.size.width, base)
+        header = self.header_height if self.show_header else 0
+        if y < header:
+            return self._render_line(y, scroll_x, scroll_x + self.size.width, base)
+        row_index = y - header + scroll_y
+        if not self._one_line_rows():
+            return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, base)
+        if row_index >= self.row_count:
+            return Strip.blank(self.size.width, base)
+        return self._row_strip(row_index, scroll_x, base)
+
+    def _one_line_rows(self) -> bool:
+        """Whether every row is one line in one column, without labels (the quick draw)."""
+        return (
+            self.cursor_type == "row"
+            and not self.fixed_columns
+            and len(self._column_locations) == 1
+            and len(self._y_offsets) == self.row_count
+            and not (self._labelled_row_exists and self.show_row_labels)
+        )
+
+    def _row_strip(self, row_index: int, scroll_x: int, base: Style) -> Strip:
+        """A row's line as one segment cut to the column, and the table's width after it.
+
+        Strips are kept by what they show (the text, the row's place and every style),
+        so a row that shows again after a keystroke is not drawn again.
+        """
+        row_key = self._row_locations.get_key(row_index)
+        assert row_key is not None
+        cell = self._data[row_key][self._column_locations.get_key(0)]  # type: ignore[index]
+        cursor = row_index == self.cursor_coordinate.row
+        hover = row_index == self.hover_coordinate.row
+        row_style = self._pass_style(
+            ("row", row_index % 2, base), lambda: self._get_row_style(row_index, base)
+        )
+        flags = (hover, cursor, self.show_cursor, self._show_hover_cursor)
+        component, post = self._pass_style(
+            ("cell", flags),
+            lambda: self._get_styles_to_render_cell(  # type: ignore[arg-type,return-value]
+                False, False, False, *flags,
+                self.cursor_foreground_priority == "css",
+                self.cursor_background_priority == "css",
+            ),
+        )  # fmt: skip
+        extend, _post = self._pass_style(
+            ("extend", flags),
+            lambda: self._get_styles_to_render_cell(  # type: ignore[arg-type,return-value]
+                False, False, False, *flags, False, False
+            ),
+        )
+        text = cell.plain if isinstance(cell, Text) else str(cell)
+        own = self._cell_style(cell.style) if isinstance(cell, Text) and cell.style else None
+        column = self.ordered_columns[0]
+        column_width = column.get_render_width(self)
+        width = self.size.width
+        key = (text, own, row_index, row_style, component, post, extend, column_width, width,
+               scroll_x, base)  # fmt: skip
+        strip = self._strips.get(key)
+        if strip is not None:
+            return strip
+        pad = " " * self.cell_padding
+        line = pad + set_cell_size(text, max(0, column_width - 2 * len(pad))) + pad
+        style = row_style + own if own is not None else row_style
+        meta = {"row": row_index, "column": 0}
+        rest = max(0, width - column_width)
+        after = {**meta, "out_of_bounds": True}
+        segments = [
+            Segment(line, style + Style.from_meta(meta) + component + post),
+            Segment(" " * rest, row_style + extend + Style.from_meta(after)),
+        ]
+        strip = Strip(segments)
+        if scroll_x:
+            strip = strip.crop(scroll_x, scroll_x + width)
+        strip = strip.adjust_cell_length(width, base).simplify()
+        if len(self._strips) >= self.KEPT_STRIPS:
+            self._strips.clear()
+        self._strips[key] = strip
+        return strip
 
     def _render_line_in_row(
         self,
