@@ -8,7 +8,7 @@ to redraw while typing a search on an old laptop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
@@ -86,6 +86,24 @@ class AlignedTable(DataTable[Text]):
             style = self._pass_styles[key] = make()
         return style
 
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """The table's size; fixed-width columns of one-line rows are not measured.
+
+        ``DataTable`` lays out every new row's cells with Rich to measure them, which
+        a column of fixed width and rows of one line do not need.
+        """
+        keys = list(new_rows)
+        columns = list(self.columns.values())
+        rows = [self.rows[key] for key in keys if key in self.rows]
+        if any(c.auto_width for c in columns) or any(
+            r.label is not None or r.auto_height or r.height != 1 for r in rows
+        ):
+            super()._update_dimensions(keys)
+            return
+        header = self.header_height if self.show_header else 0
+        width = sum(c.get_render_width(self) for c in columns) + self._row_label_column_width
+        self.virtual_size = Size(width, self._total_row_height + header)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """Draw the lines in ``crop``; styles are looked up afresh for each redraw."""
         self._pass_styles = {}
@@ -134,7 +152,7 @@ class AlignedTable(DataTable[Text]):
         flags = (hover, cursor, self.show_cursor, self._show_hover_cursor)
         component, post = self._pass_style(
             ("cell", flags),
-            lambda: self._get_styles_to_render_cell(  # type: ignore[arg-type,return-value]
+            lambda: self._get_styles_to_render_cell(
                 False, False, False, *flags,
                 self.cursor_foreground_priority == "css",
                 self.cursor_background_priority == "css",
@@ -142,9 +160,7 @@ class AlignedTable(DataTable[Text]):
         )  # fmt: skip
         extend, _post = self._pass_style(
             ("extend", flags),
-            lambda: self._get_styles_to_render_cell(  # type: ignore[arg-type,return-value]
-                False, False, False, *flags, False, False
-            ),
+            lambda: self._get_styles_to_render_cell(False, False, False, *flags, False, False),
         )
         text = cell.plain if isinstance(cell, Text) else str(cell)
         own = self._cell_style(cell.style) if isinstance(cell, Text) and cell.style else None
@@ -272,4 +288,5 @@ class AlignedTable(DataTable[Text]):
         """A row's own style (a voided record's ``strike dim``), parsed once per redraw."""
         if isinstance(style, Style):
             return style
-        return self._pass_style(("cell", style), lambda: Style.parse(style))
+        parsed: Style = self._pass_style(("cell", style), lambda: Style.parse(style))
+        return parsed

@@ -80,6 +80,7 @@ class RosterScreen(FieldScreen):
         self._open_single = False
         self._shown: tuple[list[str], list[_Line], list[int]] | None = None
         self._asked = 0
+        self._page_line = ""
         """How many searches were asked for: a query still running for an older one stops."""
 
     def compose_body(self) -> ComposeResult:
@@ -214,7 +215,9 @@ class RosterScreen(FieldScreen):
                 line = _("{first}-{last}, more: ] next page").format(first=first, last=last)
             else:
                 line = _("{first}-{last} of {total}").format(first=first, last=last, total=last)
-        self.query_one("#page-line", Static).update(line)
+        if line != self._page_line:  # each update of the line is a new layout of the screen
+            self._page_line = line
+            self.query_one("#page-line", Static).update(line)
         if submitted:
             self._focus_table()
 
@@ -230,8 +233,12 @@ class RosterScreen(FieldScreen):
         shown = (ids, lines, widths)
         if shown == self._shown:
             return
+        same_columns = self._shown is not None and self._shown[2] == widths
         self._shown = shown
-        self._set_header(widths)
+        if same_columns:
+            table.clear()  # the header and the column stay: no new layout
+        else:
+            self._set_header(widths)
         for pid, cells in zip(ids, lines, strict=True):
             table.add_row(Text(aligned(cells, widths)), key=pid)
 
