@@ -81,6 +81,7 @@ class RosterScreen(FieldScreen):
         self._shown: tuple[list[str], list[_Line], list[int]] | None = None
         self._asked = 0
         self._page_line = ""
+        self._widths: list[int] = []
         """How many searches were asked for: a query still running for an older one stops."""
 
     def compose_body(self) -> ComposeResult:
@@ -227,7 +228,14 @@ class RosterScreen(FieldScreen):
         A keystroke that does not change the result (a space, a letter that keeps
         the same page) then costs no redraw; the table draws only the lines in view.
         """
+        # The columns only widen (up to their caps) while the screen is open: the
+        # table's width then soon stays put, so a new page is a redraw of the table,
+        # not a new layout of the screen, and the columns do not jump while typing.
         widths = column_widths(self.headers, lines, _CAPS)
+        if self._widths:
+            widths = [max(a, b) for a, b in zip(widths, self._widths, strict=True)]
+        self._widths = widths
+        widths = list(widths)
         room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
         widths[-1] = min(widths[-1], max(room, cell_len(self.headers[-1])))
         shown = (ids, lines, widths)
