@@ -19,7 +19,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import DuplicateKey, Row, RowKey
 
 from fieldkit.tui.widgets import fit_cells
 
@@ -85,6 +85,31 @@ class AlignedTable(DataTable[Text]):
         if style is None:
             style = self._pass_styles[key] = make()
         return style
+
+    def add_lines(self, lines: Sequence[tuple[str, Text]]) -> None:
+        """Add one-line rows ``(key, line)`` under the one column at once.
+
+        What ``add_row`` does for each row, with the cursor, the redraw and the
+        table's size settled once for them all instead of once per row.
+        """
+        if not lines:
+            return
+        column = self.ordered_columns[0].key
+        start = self.row_count
+        for offset, (key, line) in enumerate(lines):
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            self._row_locations[row_key] = start + offset
+            self._data[row_key] = {column: line}
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # a row for the cursor appeared
+        self._update_count += 1
+        self.check_idle()
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """The table's size; fixed-width columns of one-line rows are not measured.

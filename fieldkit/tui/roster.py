@@ -176,7 +176,7 @@ class RosterScreen(FieldScreen):
         """Show a page of results (on the UI thread), unless a newer search was asked for."""
         if flt != self.flt or page.offset != self.page_offset:
             return  # an older query finished after a newer one started
-        table = self.query_one("#roster", DataTable)
+        table = self.query_one("#roster", AlignedTable)
         if not table.size.width:  # not laid out yet: rows are cut to the table's width
             self.call_after_refresh(self._page_loaded, flt, page)
             return
@@ -222,7 +222,7 @@ class RosterScreen(FieldScreen):
         if submitted:
             self._focus_table()
 
-    def _fill(self, table: DataTable[Text], ids: list[str], lines: list[_Line]) -> None:
+    def _fill(self, table: AlignedTable, ids: list[str], lines: list[_Line]) -> None:
         """Show these rows (one aligned line each); the same rows again leave the table be.
 
         A keystroke that does not change the result (a space, a letter that keeps
@@ -247,8 +247,9 @@ class RosterScreen(FieldScreen):
             table.clear()  # the header and the column stay: no new layout
         else:
             self._set_header(widths)
-        for pid, cells in zip(ids, lines, strict=True):
-            table.add_row(Text(aligned(cells, widths)), key=pid)
+        table.add_lines(
+            [(pid, Text(aligned(cells, widths))) for pid, cells in zip(ids, lines, strict=True)]
+        )
 
     def _set_header(self, widths: list[int]) -> None:
         """Empty the table and give it the one column headed by the aligned labels."""
