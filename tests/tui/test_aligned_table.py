@@ -51,8 +51,8 @@ async def test_lines_added_at_once_draw_select_and_scroll_like_rows_added_one_by
             assert [str(k.value) for k in table.rows] == [key for key, _line in lines]
             await pilot.press(*["down"] * 7)  # past the lines in view
             await pilot.pause()
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            assert key == "p7"
+            cursor = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            assert cursor.value == "p7"
             drawn.append([table.render_line(y).text for y in range(6)])
             assert table.virtual_size.height == len(lines) + 1
     assert drawn[0] == drawn[1]
