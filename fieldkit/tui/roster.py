@@ -19,7 +19,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from fieldkit.domain.vocab import Category, Status, Tier
@@ -43,6 +45,13 @@ class SearchBox(Input):
     """The roster's search box: ``/``, ``[`` and ``]`` are the screen's keys, not text."""
 
     SCREEN_KEYS = frozenset({"slash", "left_square_bracket", "right_square_bracket"})
+
+    virtual_size = Reactive(Size(0, 0))
+    """The text's width: a repaint when it changes, not a new layout of the screen.
+
+    ``Input`` sets it on every keystroke and a widget's is a layout reactive; the
+    box's own size never follows its text, so the layout would change nothing.
+    """
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
         """Leave the screen's keys to its bindings (the footer offers them)."""

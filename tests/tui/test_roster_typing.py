@@ -177,3 +177,22 @@ async def test_scrolling_and_paging_a_long_list_show_the_right_persons(county: S
         await settle(pilot)
         assert _codes(county, screen) == [c for _p, c in everyone[:PAGE_SIZE]]
         assert everyone[0][1] in "\n".join(screen_lines(app))
+
+
+async def test_a_search_longer_than_its_box_shows_its_end(county: Store) -> None:
+    """The box's text width is not a layout reactive (no layout per key): it still scrolls."""
+    app = make_app(county, scan_gap=0.0)
+    typed = "x" * (SIZE[0] + 20) + "tail"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        await pilot.press(*typed)
+        await _until_shown(pilot, screen)
+        await settle(pilot)
+        assert screen.flt.text == typed
+        box = next(line for line in screen_lines(app) if "xxxx" in line)
+        assert "xxxxtail" in box
+        await pilot.press("home")
+        await settle(pilot)
+        assert not any("tail" in line for line in screen_lines(app))
