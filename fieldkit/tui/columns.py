@@ -8,7 +8,7 @@ to redraw while typing a search on an old laptop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -16,10 +16,10 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import DuplicateKey, Row, RowKey
 
 from fieldkit.tui.widgets import fit_cells
 
@@ -73,14 +73,61 @@ class AlignedTable(DataTable[Text]):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._pass_styles: dict[object, Style] = {}
+        self._pass_styles: dict[object, Any] = {}
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
-    def _pass_style(self, key: object, make: Callable[[], Style]) -> Style:
+    KEPT_STRIPS = 1000
+    """Drawn row lines kept for the next redraws (then they are all dropped)."""
+
+    def _pass_style(self, key: object, make: Callable[[], Any]) -> Any:
         """A style of this redraw, made the first time a line asks for it."""
         style = self._pass_styles.get(key)
         if style is None:
             style = self._pass_styles[key] = make()
         return style
+
+    def add_lines(self, lines: Sequence[tuple[str, Text]]) -> None:
+        """Add one-line rows ``(key, line)`` under the one column at once.
+
+        What ``add_row`` does for each row, with the cursor, the redraw and the
+        table's size settled once for them all instead of once per row.
+        """
+        if not lines:
+            return
+        column = self.ordered_columns[0].key
+        start = self.row_count
+        for offset, (key, line) in enumerate(lines):
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            self._row_locations[row_key] = start + offset
+            self._data[row_key] = {column: line}
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # a row for the cursor appeared
+        self._update_count += 1
+        self.check_idle()
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """The table's size; fixed-width columns of one-line rows are not measured.
+
+        ``DataTable`` lays out every new row's cells with Rich to measure them, which
+        a column of fixed width and rows of one line do not need.
+        """
+        keys = list(new_rows)
+        columns = list(self.columns.values())
+        rows = [self.rows[key] for key in keys if key in self.rows]
+        if any(c.auto_width for c in columns) or any(
+            r.label is not None or r.auto_height or r.height != 1 for r in rows
+        ):
+            super()._update_dimensions(keys)
+            return
+        header = self.header_height if self.show_header else 0
+        width = sum(c.get_render_width(self) for c in columns) + self._row_label_column_width
+        self.virtual_size = Size(width, self._total_row_height + header)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Draw the lines in ``crop``; styles are looked up afresh for each redraw."""
@@ -92,10 +139,82 @@ class AlignedTable(DataTable[Text]):
         if self.fixed_rows:
             return super().render_line(y)
         scroll_x, scroll_y = self.scroll_offset
-        if not (self.show_header and y < self.header_height):
-            y += scroll_y
         base = self._pass_style("base", lambda: self.rich_style)
-        return self._render_line(y, scroll_x, scroll_x + self.size.width, base)
+        header = self.header_height if self.show_header else 0
+        if y < header:
+            return self._render_line(y, scroll_x, scroll_x + self.size.width, base)
+        row_index = y - header + scroll_y
+        if not self._one_line_rows():
+            return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, base)
+        if row_index >= self.row_count:
+            return Strip.blank(self.size.width, base)
+        return self._row_strip(row_index, scroll_x, base)
+
+    def _one_line_rows(self) -> bool:
+        """Whether every row is one line in one column, without labels (the quick draw)."""
+        return (
+            self.cursor_type == "row"
+            and not self.fixed_columns
+            and len(self._column_locations) == 1
+            and len(self._y_offsets) == self.row_count
+            and not (self._labelled_row_exists and self.show_row_labels)
+        )
+
+    def _row_strip(self, row_index: int, scroll_x: int, base: Style) -> Strip:
+        """A row's line as one segment cut to the column, and the table's width after it.
+
+        Strips are kept by what they show (the text, the row's place and every style),
+        so a row that shows again after a keystroke is not drawn again.
+        """
+        row_key = self._row_locations.get_key(row_index)
+        assert row_key is not None
+        cell = self._data[row_key][self._column_locations.get_key(0)]  # type: ignore[index]
+        cursor = row_index == self.cursor_coordinate.row
+        hover = row_index == self.hover_coordinate.row
+        row_style = self._pass_style(
+            ("row", row_index % 2, base), lambda: self._get_row_style(row_index, base)
+        )
+        flags = (hover, cursor, self.show_cursor, self._show_hover_cursor)
+        component, post = self._pass_style(
+            ("cell", flags),
+            lambda: self._get_styles_to_render_cell(
+                False, False, False, *flags,
+                self.cursor_foreground_priority == "css",
+                self.cursor_background_priority == "css",
+            ),
+        )  # fmt: skip
+        extend, _post = self._pass_style(
+            ("extend", flags),
+            lambda: self._get_styles_to_render_cell(False, False, False, *flags, False, False),
+        )
+        text = cell.plain if isinstance(cell, Text) else str(cell)
+        own = self._cell_style(cell.style) if isinstance(cell, Text) and cell.style else None
+        column = self.ordered_columns[0]
+        column_width = column.get_render_width(self)
+        width = self.size.width
+        key = (text, own, row_index, row_style, component, post, extend, column_width, width,
+               scroll_x, base)  # fmt: skip
+        strip = self._strips.get(key)
+        if strip is not None:
+            return strip
+        pad = " " * self.cell_padding
+        line = pad + set_cell_size(text, max(0, column_width - 2 * len(pad))) + pad
+        style = row_style + own if own is not None else row_style
+        meta = {"row": row_index, "column": 0}
+        rest = max(0, width - column_width)
+        after = {**meta, "out_of_bounds": True}
+        segments = [
+            Segment(line, style + Style.from_meta(meta) + component + post),
+            Segment(" " * rest, row_style + extend + Style.from_meta(after)),
+        ]
+        strip = Strip(segments)
+        if scroll_x:
+            strip = strip.crop(scroll_x, scroll_x + width)
+        strip = strip.adjust_cell_length(width, base).simplify()
+        if len(self._strips) >= self.KEPT_STRIPS:
+            self._strips.clear()
+        self._strips[key] = strip
+        return strip
 
     def _render_line_in_row(
         self,
@@ -194,4 +313,5 @@ class AlignedTable(DataTable[Text]):
         """A row's own style (a voided record's ``strike dim``), parsed once per redraw."""
         if isinstance(style, Style):
             return style
-        return self._pass_style(("cell", style), lambda: Style.parse(style))
+        parsed: Style = self._pass_style(("cell", style), lambda: Style.parse(style))
+        return parsed

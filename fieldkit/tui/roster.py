@@ -1,12 +1,15 @@
 """The roster: search as you type (name, pinyin, initials, code, phone, address) and filters.
 
-Queries run in a thread worker (:meth:`fieldkit.services.roster.Roster.search`, one
-page at a time) and come back as a :class:`RosterScreen.PageLoaded` message; the
-handler, on the UI thread, fills the table.
+A keystroke hands its query (:meth:`fieldkit.services.roster.Roster.search`, one
+page at a time) to a thread of the event loop's pool at once, from the key's own
+handler; an ``exclusive`` async worker on the UI thread awaits it and fills the
+table when it comes back (no message in between). A newer keystroke cancels that
+worker, and its query stops inside SQLite, so an older answer is never shown.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -16,9 +19,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
-from textual.worker import get_current_worker
 
 from fieldkit.domain.vocab import Category, Status, Tier
 from fieldkit.i18n import N_
@@ -42,6 +46,13 @@ class SearchBox(Input):
 
     SCREEN_KEYS = frozenset({"slash", "left_square_bracket", "right_square_bracket"})
 
+    virtual_size = Reactive(Size(0, 0))
+    """The text's width: a repaint when it changes, not a new layout of the screen.
+
+    ``Input`` sets it on every keystroke and a widget's is a layout reactive; the
+    box's own size never follows its text, so the layout would change nothing.
+    """
+
     def check_consume_key(self, key: str, character: str | None) -> bool:
         """Leave the screen's keys to its bindings (the footer offers them)."""
         return key not in self.SCREEN_KEYS and super().check_consume_key(key, character)
@@ -63,14 +74,6 @@ class RosterScreen(FieldScreen):
     ]
 
     @dataclass
-    class PageLoaded(Message):
-        """A page of results arrived from the worker."""
-
-        flt: RosterFilter
-        page: RosterPage
-        complete: bool = True
-
-    @dataclass
     class SitesLoaded(Message):
         """The site list for the filter arrived."""
 
@@ -85,6 +88,10 @@ class RosterScreen(FieldScreen):
         self.complete = False
         self._open_single = False
         self._shown: tuple[list[str], list[_Line], list[int]] | None = None
+        self._asked = 0
+        self._page_line = ""
+        self._widths: list[int] = []
+        """How many searches were asked for: a query still running for an older one stops."""
 
     def compose_body(self) -> ComposeResult:
         """Search box, filters (hidden until f), the table and the page line."""
@@ -137,25 +144,31 @@ class RosterScreen(FieldScreen):
     # -- loading ---------------------------------------------------------------
 
     def reload(self, offset: int = 0) -> None:
-        """Query the current filter at ``offset`` in a worker."""
+        """Query the current filter at ``offset``: the query starts in a thread now."""
         self.page_offset = offset
-        self._search(self.flt, offset)
+        self._asked += 1
+        asked, flt, roster = self._asked, self.flt, self.fk.services.roster
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="roster-search")
-    def _search(self, flt: RosterFilter, offset: int) -> None:
+        def stale() -> bool:  # a newer search stops this one inside SQLite
+            return self._asked != asked
+
+        def query() -> RosterPage:
+            return roster.search(flt, offset=offset, limit=PAGE_SIZE, cancelled=stale)
+
+        self._await_page(asyncio.get_running_loop().run_in_executor(None, query), flt, offset)
+
+    @work(exit_on_error=False, exclusive=True, group="roster-search")
+    async def _await_page(
+        self, answer: asyncio.Future[RosterPage], flt: RosterFilter, offset: int
+    ) -> None:
         # One complete query: matches inside names, addresses and phones come from
-        # the store's trigram index as fast as the pinyin ones.
-        # A newer search cancels this worker (``exclusive``); the query then stops
-        # at once instead of holding a core while the newer one runs.
-        worker = get_current_worker()
+        # the store's trigram index as fast as the pinyin ones. A newer search
+        # cancels this worker (``exclusive``): its answer is then never shown.
         try:
-            page = self.fk.services.roster.search(
-                flt, offset=offset, limit=PAGE_SIZE, cancelled=lambda: worker.is_cancelled
-            )
+            page = await answer
         except SearchCancelled:
             return
-        if not worker.is_cancelled:
-            self.post_message(self.PageLoaded(flt, page, complete=True))
+        self._page_loaded(flt, page)
 
     @work(thread=True, exit_on_error=False, group="roster-sites")
     def _load_sites(self) -> None:
@@ -168,18 +181,18 @@ class RosterScreen(FieldScreen):
         if self.flt.site_id:
             select.value = self.flt.site_id
 
-    @on(PageLoaded)
-    def _page_loaded(self, message: PageLoaded) -> None:
-        if message.flt != self.flt or message.page.offset != self.page_offset:
+    def _page_loaded(self, flt: RosterFilter, page: RosterPage) -> None:
+        """Show a page of results (on the UI thread), unless a newer search was asked for."""
+        if flt != self.flt or page.offset != self.page_offset:
             return  # an older query finished after a newer one started
-        table = self.query_one("#roster", DataTable)
+        table = self.query_one("#roster", AlignedTable)
         if not table.size.width:  # not laid out yet: rows are cut to the table's width
-            self.call_after_refresh(self._page_loaded, message)
+            self.call_after_refresh(self._page_loaded, flt, page)
             return
-        self.page = message.page
-        self.page_flt = message.flt
-        self.complete = message.complete
-        submitted = self._open_single and message.complete
+        self.page = page
+        self.page_flt = flt
+        self.complete = True
+        submitted = self._open_single
         if submitted:
             self._open_single = False
             if self._open_if_single():
@@ -196,45 +209,56 @@ class RosterScreen(FieldScreen):
                 r.site_name,
                 r.address,
             )
-            for r in message.page.rows
+            for r in page.rows
         ]
-        self._fill(table, [r.id for r in message.page.rows], lines)
-        page = message.page
-        if not page.rows and message.flt == RosterFilter() and page.offset == 0:
+        self._fill(table, [r.id for r in page.rows], lines)
+        if not page.rows and flt == RosterFilter() and page.offset == 0:
             line = _(
                 "The roster is empty: import one with `fieldkit import roster FILE`, "
                 "or enroll with headquarters and sync (F5)."
             )
         elif not page.rows:
-            line = _("No one matches.") if message.complete else ""
+            line = _("No one matches.")
         else:
             first, last = page.offset + 1, page.offset + len(page.rows)
             if page.more:
                 line = _("{first}-{last}, more: ] next page").format(first=first, last=last)
             else:
                 line = _("{first}-{last} of {total}").format(first=first, last=last, total=last)
-        if not message.complete:
-            line = (line + " · " if line else "") + _("searching names, addresses and phones…")
-        self.query_one("#page-line", Static).update(line)
+        if line != self._page_line:  # each update of the line is a new layout of the screen
+            self._page_line = line
+            self.query_one("#page-line", Static).update(line)
         if submitted:
             self._focus_table()
 
-    def _fill(self, table: DataTable[Text], ids: list[str], lines: list[_Line]) -> None:
+    def _fill(self, table: AlignedTable, ids: list[str], lines: list[_Line]) -> None:
         """Show these rows (one aligned line each); the same rows again leave the table be.
 
         A keystroke that does not change the result (a space, a letter that keeps
         the same page) then costs no redraw; the table draws only the lines in view.
         """
+        # The columns only widen (up to their caps) while the screen is open: the
+        # table's width then soon stays put, so a new page is a redraw of the table,
+        # not a new layout of the screen, and the columns do not jump while typing.
         widths = column_widths(self.headers, lines, _CAPS)
+        if self._widths:
+            widths = [max(a, b) for a, b in zip(widths, self._widths, strict=True)]
+        self._widths = widths
+        widths = list(widths)
         room = table.size.width - 2 - sum(widths[:-1]) - len(GAP) * (len(widths) - 1)
         widths[-1] = min(widths[-1], max(room, cell_len(self.headers[-1])))
         shown = (ids, lines, widths)
         if shown == self._shown:
             return
+        same_columns = self._shown is not None and self._shown[2] == widths
         self._shown = shown
-        self._set_header(widths)
-        for pid, cells in zip(ids, lines, strict=True):
-            table.add_row(Text(aligned(cells, widths)), key=pid)
+        if same_columns:
+            table.clear()  # the header and the column stay: no new layout
+        else:
+            self._set_header(widths)
+        table.add_lines(
+            [(pid, Text(aligned(cells, widths))) for pid, cells in zip(ids, lines, strict=True)]
+        )
 
     def _set_header(self, widths: list[int]) -> None:
         """Empty the table and give it the one column headed by the aligned labels."""

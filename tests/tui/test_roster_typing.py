@@ -95,6 +95,59 @@ async def test_fast_typing_shows_only_the_last_prefix(county: Store) -> None:
         assert _codes(county, screen) == [c for _p, c in _order(county, "zli")][:PAGE_SIZE]
 
 
+async def test_an_older_answer_that_comes_back_first_is_never_shown(
+    county: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer to "zha" comes back (its query not stopped) after "zhang" was typed
+    and before the answer to "zhang": the table never shows it, even for a moment."""
+    app = make_app(county, scan_gap=0.0)
+    zhang_asked = threading.Event()
+    zha_answered = threading.Event()
+    search = app.services.roster.search
+
+    def zha_answers_first(flt: RosterFilter, **kwargs: Any) -> RosterPage:
+        if flt.text == "zha":
+            kwargs.pop("cancelled")  # this query runs to its end although no longer wanted
+            try:
+                page = search(flt, **kwargs)
+                zhang_asked.wait(timeout=30)
+                return page
+            finally:
+                zha_answered.set()
+        if flt.text == "zhang":
+            zhang_asked.set()
+            zha_answered.wait(timeout=30)
+        return search(flt, **kwargs)
+
+    app.services.roster.search = zha_answers_first  # type: ignore[method-assign]
+    filled: list[list[str]] = []
+    fill = RosterScreen._fill
+
+    def recorded(screen: RosterScreen, table: Any, ids: list[str], lines: Any) -> None:
+        filled.append(list(ids))
+        fill(screen, table, ids, lines)
+
+    monkeypatch.setattr(RosterScreen, "_fill", recorded)
+    zha = [pid for pid, _code in _order(county, "zha")][:PAGE_SIZE]
+    zhang = [pid for pid, _code in _order(county, "zhang")][:PAGE_SIZE]
+    assert zha != zhang
+    assert zhang
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        await pilot.press(*"zhang")
+        await _until_shown(pilot, screen)
+        await settle(pilot)
+        assert zha_answered.is_set()
+        assert zhang_asked.is_set()
+        assert filled[-1] == zhang
+        assert zha not in filled
+        assert (
+            _codes(county, screen) == [code for _pid, code in _order(county, "zhang")][:PAGE_SIZE]
+        )
+
+
 async def test_scrolling_and_paging_a_long_list_show_the_right_persons(county: Store) -> None:
     everyone = _order(county)
     assert len(everyone) > 2 * PAGE_SIZE
@@ -124,3 +177,22 @@ async def test_scrolling_and_paging_a_long_list_show_the_right_persons(county: S
         await settle(pilot)
         assert _codes(county, screen) == [c for _p, c in everyone[:PAGE_SIZE]]
         assert everyone[0][1] in "\n".join(screen_lines(app))
+
+
+async def test_a_search_longer_than_its_box_shows_its_end(county: Store) -> None:
+    """The box's text width is not a layout reactive (no layout per key): it still scrolls."""
+    app = make_app(county, scan_gap=0.0)
+    typed = "x" * (SIZE[0] + 20) + "tail"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        await pilot.press(*typed)
+        await _until_shown(pilot, screen)
+        await settle(pilot)
+        assert screen.flt.text == typed
+        box = next(line for line in screen_lines(app) if "xxxx" in line)
+        assert "xxxxtail" in box
+        await pilot.press("home")
+        await settle(pilot)
+        assert not any("tail" in line for line in screen_lines(app))
