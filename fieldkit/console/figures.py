@@ -159,8 +159,9 @@ def _count(due: DueCounts, tasks: Iterable[Task], sign: int) -> None:
 def _computed(
     conn: Connection, on: date, rules: DayRules, relocation: Collection[str], names: dict[str, str]
 ) -> DueView:
-    """Every person's tasks."""
-    facts = records.care_facts(conn, on, relocation)
+    """Every person's tasks: the engine over the persons who can owe one (the others
+    are owed nothing)."""
+    facts = records.candidate_facts(conn, rules, relocation)
     by_person = {}
     due: DueCounts = Counter()
     for person in facts.persons:
