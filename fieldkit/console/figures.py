@@ -1,8 +1,9 @@
 """What the Overview and Overdue pages show, computed from the records HQ holds.
 
 The due list comes from the laptops' care-plan engine
-(:mod:`fieldkit.domain.careplan`) over every person at HQ, fed from HQ's typed
-projection (:mod:`fieldkit.console.projected`). One computation serves both pages;
+(:mod:`fieldkit.domain.careplan`) run over the persons who can owe a task on the day
+(the candidates, :mod:`fieldkit.console.candidates`), fed from HQ's typed projection
+(:mod:`fieldkit.console.projected`). One computation serves both pages;
 it and the Overview's figures are kept per worker for HQ's head revision and the
 day. When HQ's data changed (any push, conflict or exit takes a new revision), only
 the persons whose record, visits or events changed since the kept revision are

@@ -17,7 +17,7 @@ device clock ahead) is read from the visits themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -117,11 +117,10 @@ class CareFacts:
     tiers: dict[str, Tier]
 
 
-def _enum(kind: type[Any], value: Any, default: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
+_TIERS = {m.value: m for m in Tier}
+_CATEGORIES = {m.value: m for m in Category}
+_STATUSES = {m.value: m for m in Status}
+"""Each slug's member (an unknown slug is read as the engine's default)."""
 
 
 _Seen = tuple[date, dict[VisitReason, date], bool]
@@ -251,12 +250,20 @@ def _from_summaries(
             due = _as_date(fu_due) if fu_due is not None else None
             follow_ups[pid] = FollowUp(str(fu_text or ""), day, due)
     if later:
-        visits = _latest_visits(conn, before, later)
-        seen.update(visits)
-        follow_ups.update(
-            _follow_ups(conn, {pid: at for pid, (at, (_d, _r, owes)) in visits.items() if owes})
-        )
+        found, owed = _from_visits(conn, before, later)
+        seen.update(found)
+        follow_ups.update(owed)
     return seen, follow_ups
+
+
+def _from_visits(
+    conn: Connection, before: datetime, persons: Sequence[str]
+) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
+    """:func:`_from_summaries` of ``persons`` read from their visits before ``before``
+    (they have a visit from then on, which their summary covers)."""
+    visits = _latest_visits(conn, before, persons)
+    owes = {pid: at for pid, (at, (_d, _r, owed)) in visits.items() if owed}
+    return visits, _follow_ups(conn, owes)
 
 
 def _summarised(
@@ -337,27 +344,28 @@ def _facts(
     their visits, follow-ups and events."""
     persons: list[PersonFacts] = []
     tiers: dict[str, Tier] = {}
+    no_events: dict[EventKind, date] = {}
     for pid, site, name, code, address, tier, category, status, birth in rows:
-        tier_v = _enum(Tier, tier, Tier.ROUTINE)
+        tier_v = _TIERS.get(tier, Tier.ROUTINE)
         tiers[pid] = tier_v
         seen = visits.get(pid)
         fu = follow_ups.get(pid)
         persons.append(
             PersonFacts(
-                person_id=pid,
-                name=str(name or ""),
-                site_id=site,
-                tier=tier_v,
-                category=_enum(Category, category, Category.RETIRED),
-                status=_enum(Status, status, Status.ACTIVE),
-                birth_date=_as_date(birth) if birth is not None else None,
-                code=str(code or ""),
-                address=str(address or ""),
-                relocation_site=site in relocation,
-                last_visit=seen[1][0] if seen else None,
-                last_by_reason=seen[1][1] if seen else {},
-                events=events.get(pid, {}),
-                follow_ups=(fu,) if fu is not None else (),
+                pid,
+                str(name or ""),
+                site,
+                tier_v,
+                _CATEGORIES.get(category, Category.RETIRED),
+                _STATUSES.get(status, Status.ACTIVE),
+                _as_date(birth) if birth is not None else None,
+                str(code or ""),
+                str(address or ""),
+                site in relocation,
+                seen[1][0] if seen else None,
+                seen[1][1] if seen else {},
+                events.get(pid, no_events),
+                (fu,) if fu is not None else (),
             )
         )
     return CareFacts(persons=persons, tiers=tiers)
@@ -377,9 +385,15 @@ def candidate_facts(
         .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
         .where(candidate_condition(rules, relocation))
     )
-    rows = conn.execute(stmt).all()
+    persons: list[Sequence[Any]] = []
     width = len(_PERSON)
-    summaries = [row[width:] for row in rows if row[width] is not None]
-    visits, follow_ups = _from_summaries(conn, _midnight(on + timedelta(days=1)), summaries)
+
+    def summaries() -> Iterator[_SummaryRow]:
+        for row in conn.execute(stmt):
+            persons.append(row[:width])
+            if row[width] is not None:  # else never visited
+                yield row[width:]
+
+    visits, follow_ups = _from_summaries(conn, _midnight(on + timedelta(days=1)), summaries())
     events = _events(conn, on, None)
-    return _facts((row[:width] for row in rows), visits, follow_ups, events, relocation)
+    return _facts(persons, visits, follow_ups, events, relocation)
