@@ -15,7 +15,7 @@ plain typed table ``bench_visit``. In the same run it times:
   site, reason`` over ``bench_visit`` (median of the runs, like every figure);
 - the console's Overview and overdue list, rendered through the console app with a
   signed-in admin (HTTP in process), each cold (nothing kept: the due list computed
-  for everyone, as a worker's first page or the first of a day), warm (same
+  for all of HQ, as a worker's first page or the first of a day), warm (same
   revision), and after a push of ``--push`` visits (a new revision: the persons it
   concerns computed again), median of the runs;
 - the statements behind them, one by one, to show where the time goes.
