@@ -24,7 +24,15 @@ from itertools import chain
 from sqlalchemy import Connection
 
 from fieldkit.console import records
-from fieldkit.domain.careplan import DayRules, DueTasks, Policy, Task, TaskKind, TaskState
+from fieldkit.domain.careplan import (
+    DayRules,
+    DueTasks,
+    Policy,
+    Task,
+    TaskKind,
+    TaskState,
+    no_gc,
+)
 from fieldkit.domain.vocab import Tier
 from sync.server.pull import current_state
 
@@ -132,7 +140,8 @@ class DueView:
         """Every task, most urgent first."""
         with self._lock:
             if self._tasks is None:
-                self._tasks = DueTasks(chain.from_iterable(self.by_person.values()))
+                with no_gc():
+                    self._tasks = DueTasks(chain.from_iterable(self.by_person.values()))
             return self._tasks
 
 
@@ -162,14 +171,15 @@ def _computed(
 ) -> DueView:
     """Every person's tasks: the engine over the persons who can owe one (the others
     are owed nothing)."""
-    facts = records.candidate_facts(conn, rules, relocation)
-    by_person = {}
-    due: DueCounts = Counter()
-    for person in facts.persons:
-        tasks = rules.tasks(person)
-        if tasks:
-            by_person[person.person_id] = tasks
-            _count(due, tasks, 1)
+    with no_gc():
+        facts = records.candidate_facts(conn, rules, relocation)
+        by_person = {}
+        due: DueCounts = Counter()
+        for person in facts.persons:
+            tasks = rules.tasks(person)
+            if tasks:
+                by_person[person.person_id] = tasks
+                _count(due, tasks, 1)
     return DueView(on, by_person, due, facts.tiers, names)
 
 
@@ -177,19 +187,20 @@ def _updated(
     conn: Connection, kept: DueView, rules: DayRules, relocation: Collection[str], persons: set[str]
 ) -> DueView:
     """``kept`` with the tasks of ``persons`` computed again (a person now gone has none)."""
-    facts = records.care_facts(conn, kept.on, relocation, only=sorted(persons))
-    by_person = dict(kept.by_person)
-    tiers = dict(kept.tiers)
-    due = Counter(kept.due)
-    for pid in persons:
-        _count(due, by_person.pop(pid, ()), -1)
-        tiers.pop(pid, None)
-    for person in facts.persons:
-        tiers[person.person_id] = facts.tiers[person.person_id]
-        tasks = rules.tasks(person)
-        if tasks:
-            by_person[person.person_id] = tasks
-            _count(due, tasks, 1)
+    with no_gc():
+        facts = records.care_facts(conn, kept.on, relocation, only=sorted(persons))
+        by_person = dict(kept.by_person)
+        tiers = dict(kept.tiers)
+        due = Counter(kept.due)
+        for pid in persons:
+            _count(due, by_person.pop(pid, ()), -1)
+            tiers.pop(pid, None)
+        for person in facts.persons:
+            tiers[person.person_id] = facts.tiers[person.person_id]
+            tasks = rules.tasks(person)
+            if tasks:
+                by_person[person.person_id] = tasks
+                _count(due, tasks, 1)
     return DueView(kept.on, by_person, +due, tiers, kept.site_names)
 
 
