@@ -1,8 +1,9 @@
 """What the Overview and Overdue pages show, computed from the records HQ holds.
 
 The due list comes from the laptops' care-plan engine
-(:mod:`fieldkit.domain.careplan`) over every person at HQ, fed from HQ's typed
-projection (:mod:`fieldkit.console.projected`). One computation serves both pages;
+(:mod:`fieldkit.domain.careplan`) run over the persons who can owe a task on the day
+(the candidates, :mod:`fieldkit.console.candidates`), fed from HQ's typed projection
+(:mod:`fieldkit.console.projected`). One computation serves both pages;
 it and the Overview's figures are kept per worker for HQ's head revision and the
 day. When HQ's data changed (any push, conflict or exit takes a new revision), only
 the persons whose record, visits or events changed since the kept revision are
@@ -23,7 +24,15 @@ from itertools import chain
 from sqlalchemy import Connection
 
 from fieldkit.console import records
-from fieldkit.domain.careplan import DayRules, DueTasks, Policy, Task, TaskKind, TaskState
+from fieldkit.domain.careplan import (
+    DayRules,
+    DueTasks,
+    Policy,
+    Task,
+    TaskKind,
+    TaskState,
+    no_gc,
+)
 from fieldkit.domain.vocab import Tier
 from sync.server.pull import current_state
 
@@ -131,7 +140,8 @@ class DueView:
         """Every task, most urgent first."""
         with self._lock:
             if self._tasks is None:
-                self._tasks = DueTasks(chain.from_iterable(self.by_person.values()))
+                with no_gc():
+                    self._tasks = DueTasks(chain.from_iterable(self.by_person.values()))
             return self._tasks
 
 
@@ -159,15 +169,17 @@ def _count(due: DueCounts, tasks: Iterable[Task], sign: int) -> None:
 def _computed(
     conn: Connection, on: date, rules: DayRules, relocation: Collection[str], names: dict[str, str]
 ) -> DueView:
-    """Every person's tasks."""
-    facts = records.care_facts(conn, on, relocation)
-    by_person = {}
-    due: DueCounts = Counter()
-    for person in facts.persons:
-        tasks = rules.tasks(person)
-        if tasks:
-            by_person[person.person_id] = tasks
-            _count(due, tasks, 1)
+    """Every person's tasks: the engine over the persons who can owe one (the others
+    are owed nothing)."""
+    with no_gc():
+        facts = records.candidate_facts(conn, rules, relocation)
+        by_person = {}
+        due: DueCounts = Counter()
+        for person in facts.persons:
+            tasks = rules.tasks(person)
+            if tasks:
+                by_person[person.person_id] = tasks
+                _count(due, tasks, 1)
     return DueView(on, by_person, due, facts.tiers, names)
 
 
@@ -175,19 +187,20 @@ def _updated(
     conn: Connection, kept: DueView, rules: DayRules, relocation: Collection[str], persons: set[str]
 ) -> DueView:
     """``kept`` with the tasks of ``persons`` computed again (a person now gone has none)."""
-    facts = records.care_facts(conn, kept.on, relocation, only=sorted(persons))
-    by_person = dict(kept.by_person)
-    tiers = dict(kept.tiers)
-    due = Counter(kept.due)
-    for pid in persons:
-        _count(due, by_person.pop(pid, ()), -1)
-        tiers.pop(pid, None)
-    for person in facts.persons:
-        tiers[person.person_id] = facts.tiers[person.person_id]
-        tasks = rules.tasks(person)
-        if tasks:
-            by_person[person.person_id] = tasks
-            _count(due, tasks, 1)
+    with no_gc():
+        facts = records.care_facts(conn, kept.on, relocation, only=sorted(persons))
+        by_person = dict(kept.by_person)
+        tiers = dict(kept.tiers)
+        due = Counter(kept.due)
+        for pid in persons:
+            _count(due, by_person.pop(pid, ()), -1)
+            tiers.pop(pid, None)
+        for person in facts.persons:
+            tiers[person.person_id] = facts.tiers[person.person_id]
+            tasks = rules.tasks(person)
+            if tasks:
+                by_person[person.person_id] = tasks
+                _count(due, tasks, 1)
     return DueView(kept.on, by_person, +due, tiers, kept.site_names)
 
 

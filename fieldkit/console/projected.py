@@ -17,7 +17,7 @@ device clock ahead) is read from the visits themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,7 +25,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Date, cast, func, select
 
-from fieldkit.domain.careplan import FollowUp, PersonFacts
+from fieldkit.console.candidates import candidate_condition
+from fieldkit.domain.careplan import DayRules, FollowUp, PersonFacts
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
 from fieldkit.hq.projection import tables as p
 from fieldkit.hq.projection.summary import MUST_VISIT
@@ -35,6 +36,7 @@ __all__ = [
     "MUST_VISIT",
     "CareFacts",
     "SiteInfo",
+    "candidate_facts",
     "care_facts",
     "person_counts",
     "relocation_site_ids",
@@ -115,11 +117,10 @@ class CareFacts:
     tiers: dict[str, Tier]
 
 
-def _enum(kind: type[Any], value: Any, default: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
+_TIERS = {m.value: m for m in Tier}
+_CATEGORIES = {m.value: m for m in Category}
+_STATUSES = {m.value: m for m in Status}
+"""Each slug's member (an unknown slug is read as the engine's default)."""
 
 
 _Seen = tuple[date, dict[VisitReason, date], bool]
@@ -210,22 +211,26 @@ def _follow_ups(conn: Connection, latest: dict[str, datetime]) -> dict[str, Foll
     }
 
 
-def _summarised(
-    conn: Connection, before: datetime, only: Only
+_SummaryRow = tuple[Any, ...]
+"""A person's summary as read: person id, latest visit time, follow-up id, due day and
+text, then the latest time per reason of :data:`MUST_VISIT`."""
+
+_SUMMARY = [
+    p.visit_summary.c.last_at,
+    p.visit_summary.c.follow_up_id,
+    p.visit_summary.c.follow_up_due,
+    p.visit_summary.c.follow_up_text,
+    *(getattr(p.visit_summary.c, f"{r.value}_at") for r in MUST_VISIT),
+]
+"""The summary's columns of a :data:`_SummaryRow` after the person id."""
+
+
+def _from_summaries(
+    conn: Connection, before: datetime, rows: Iterable[_SummaryRow]
 ) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
-    """Per person with a live visit before ``before``: the latest visit's time and
-    :data:`_Seen`, and the follow-up owed on it; read from the persons' visit summaries
-    (``report_visit_summary``, one row each), and only for the persons with a visit
-    from ``before`` on (a summary covers every visit) from their visits."""
-    s = p.visit_summary.c
-    cols = [getattr(s, f"{r.value}_at") for r in MUST_VISIT]
-    rows: list[Any] = []
-    for chunk in _chunks(only):
-        stmt = select(s.person_id, s.last_at, s.follow_up_id, s.follow_up_due,
-                      s.follow_up_text, *cols)  # fmt: skip
-        if chunk is not None:
-            stmt = stmt.where(s.person_id.in_(chunk))
-        rows += conn.execute(stmt).all()
+    """Per person of ``rows`` (their summaries): the latest visit's time before
+    ``before`` and :data:`_Seen`, and the follow-up owed on it; for the persons with a
+    visit from ``before`` on (a summary covers every visit) read from their visits."""
     seen: dict[str, tuple[datetime, _Seen]] = {}
     follow_ups: dict[str, FollowUp] = {}
     later: list[str] = []
@@ -245,12 +250,37 @@ def _summarised(
             due = _as_date(fu_due) if fu_due is not None else None
             follow_ups[pid] = FollowUp(str(fu_text or ""), day, due)
     if later:
-        visits = _latest_visits(conn, before, later)
-        seen.update(visits)
-        follow_ups.update(
-            _follow_ups(conn, {pid: at for pid, (at, (_d, _r, owes)) in visits.items() if owes})
-        )
+        found, owed = _from_visits(conn, before, later)
+        seen.update(found)
+        follow_ups.update(owed)
     return seen, follow_ups
+
+
+def _from_visits(
+    conn: Connection, before: datetime, persons: Sequence[str]
+) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
+    """:func:`_from_summaries` of ``persons`` read from their visits before ``before``
+    (they have a visit from then on, which their summary covers)."""
+    visits = _latest_visits(conn, before, persons)
+    owes = {pid: at for pid, (at, (_d, _r, owed)) in visits.items() if owed}
+    return visits, _follow_ups(conn, owes)
+
+
+def _summarised(
+    conn: Connection, before: datetime, only: Only
+) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
+    """Per person with a live visit before ``before``: the latest visit's time and
+    :data:`_Seen`, and the follow-up owed on it; read from the persons' visit summaries
+    (``report_visit_summary``, one row each), and only for the persons with a visit
+    from ``before`` on (a summary covers every visit) from their visits."""
+    s = p.visit_summary.c
+    rows: list[Any] = []
+    for chunk in _chunks(only):
+        stmt = select(s.person_id, *_SUMMARY)
+        if chunk is not None:
+            stmt = stmt.where(s.person_id.in_(chunk))
+        rows += conn.execute(stmt).all()
+    return _from_summaries(conn, before, rows)
 
 
 def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind, date]]:
@@ -273,46 +303,97 @@ def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind,
     return out
 
 
+_PERSON = [
+    p.person.c.id,
+    p.person.c.site_id,
+    p.person.c.name,
+    p.person.c.code,
+    p.person.c.address,
+    p.person.c.tier,
+    p.person.c.category,
+    p.person.c.status,
+    p.person.c.birth_date,
+]
+"""The person's columns :func:`_facts` reads, in its order."""
+
+
 def care_facts(
     conn: Connection, on: date, relocation_sites: Iterable[str], only: Only = None
 ) -> CareFacts:
     """:class:`PersonFacts` as of ``on`` (visits after it ignored) of every live person,
     or of the live persons among ``only``."""
-    relocation = set(relocation_sites)
     visits, follow_ups = _summarised(conn, _midnight(on + timedelta(days=1)), only)
     events = _events(conn, on, only)
-    c = p.person.c
     rows: list[Any] = []
     for chunk in _chunks(only):
-        stmt = select(
-            c.id, c.site_id, c.name, c.code, c.address, c.tier, c.category, c.status, c.birth_date
-        )
+        stmt = select(*_PERSON)
         if chunk is not None:
-            stmt = stmt.where(c.id.in_(chunk))
+            stmt = stmt.where(p.person.c.id.in_(chunk))
         rows += conn.execute(stmt).all()
+    return _facts(rows, visits, follow_ups, events, set(relocation_sites))
+
+
+def _facts(
+    rows: Iterable[Sequence[Any]],
+    visits: dict[str, tuple[datetime, _Seen]],
+    follow_ups: dict[str, FollowUp],
+    events: dict[str, dict[EventKind, date]],
+    relocation: set[str],
+) -> CareFacts:
+    """The facts of the persons of ``rows`` (:data:`_PERSON`) with what was read of
+    their visits, follow-ups and events."""
     persons: list[PersonFacts] = []
     tiers: dict[str, Tier] = {}
+    no_events: dict[EventKind, date] = {}
     for pid, site, name, code, address, tier, category, status, birth in rows:
-        tier_v = _enum(Tier, tier, Tier.ROUTINE)
+        tier_v = _TIERS.get(tier, Tier.ROUTINE)
         tiers[pid] = tier_v
         seen = visits.get(pid)
         fu = follow_ups.get(pid)
         persons.append(
             PersonFacts(
-                person_id=pid,
-                name=str(name or ""),
-                site_id=site,
-                tier=tier_v,
-                category=_enum(Category, category, Category.RETIRED),
-                status=_enum(Status, status, Status.ACTIVE),
-                birth_date=_as_date(birth) if birth is not None else None,
-                code=str(code or ""),
-                address=str(address or ""),
-                relocation_site=site in relocation,
-                last_visit=seen[1][0] if seen else None,
-                last_by_reason=seen[1][1] if seen else {},
-                events=events.get(pid, {}),
-                follow_ups=(fu,) if fu is not None else (),
+                pid,
+                str(name or ""),
+                site,
+                tier_v,
+                _CATEGORIES.get(category, Category.RETIRED),
+                _STATUSES.get(status, Status.ACTIVE),
+                _as_date(birth) if birth is not None else None,
+                str(code or ""),
+                str(address or ""),
+                site in relocation,
+                seen[1][0] if seen else None,
+                seen[1][1] if seen else {},
+                events.get(pid, no_events),
+                (fu,) if fu is not None else (),
             )
         )
     return CareFacts(persons=persons, tiers=tiers)
+
+
+def candidate_facts(
+    conn: Connection, rules: DayRules, relocation_sites: Iterable[str]
+) -> CareFacts:
+    """:class:`PersonFacts` as of the day of ``rules`` of the persons who can owe a task
+    on it (:func:`fieldkit.console.candidates.candidate_condition`), read with their
+    summaries in one statement; the others are owed nothing."""
+    relocation = set(relocation_sites)
+    on = rules.on
+    c, s = p.person.c, p.visit_summary.c
+    stmt = (
+        select(*_PERSON, s.person_id, *_SUMMARY)
+        .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
+        .where(candidate_condition(rules, relocation))
+    )
+    persons: list[Sequence[Any]] = []
+    width = len(_PERSON)
+
+    def summaries() -> Iterator[_SummaryRow]:
+        for row in conn.execute(stmt):
+            persons.append(row[:width])
+            if row[width] is not None:  # else never visited
+                yield row[width:]
+
+    visits, follow_ups = _from_summaries(conn, _midnight(on + timedelta(days=1)), summaries())
+    events = _events(conn, on, None)
+    return _facts(persons, visits, follow_ups, events, relocation)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select, text
 from fieldkit.console.projected import (
     CareFacts,
     SiteInfo,
+    candidate_facts,
     care_facts,
     person_counts,
     relocation_site_ids,
@@ -45,6 +46,7 @@ __all__ = [
     "TimelineEntry",
     "VisitRow",
     "arrival_times",
+    "candidate_facts",
     "care_facts",
     "changed_since",
     "device_directory",

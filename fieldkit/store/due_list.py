@@ -52,7 +52,6 @@ must stay true to the triggers).
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import threading
@@ -83,6 +82,7 @@ from fieldkit.domain.careplan import (
     default_policy,
     first_due_tasks,
     load_policy,
+    no_gc,
 )
 from fieldkit.domain.vocab import EventKind, SiteKind, VisitReason
 from fieldkit.paths import config_dir
@@ -128,19 +128,6 @@ _SEP = "\x1f"
 _NO_EVENTS: dict[EventKind, date] = {}
 _NO_VISITS: dict[VisitReason, date] = {}  # shared, never written to
 _fromiso = date.fromisoformat
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while tens of thousands of acyclic tuples are
-    made (it would otherwise walk them over and over: ~10% of a festival-window list)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _VISIT_INSERT_TRIGGER = "trg_visit_summary_visit_insert"
@@ -318,7 +305,7 @@ def due_listing(
     snapshot = _Snapshot(store)
     release = snapshot.claim()
     try:
-        with _no_gc():
+        with no_gc():
             listing = _Listing.start(rules, scope, snapshot)
         yield DueListing(listing)
     finally:
@@ -385,7 +372,7 @@ class DueListing:
         """The first ``limit`` tasks by urgency, reading only the first persons of a
         festival visit that the screenful reaches."""
         listing = self._listing
-        with _no_gc():
+        with no_gc():
             visits = listing.rules.festival_visits if _festivals_listed(listing) else ()
             return first_due_tasks(
                 self._person_tasks(),
@@ -397,14 +384,14 @@ class DueListing:
     def counts(self) -> dict[TaskState, int]:
         """How many tasks the whole list holds in each state, without reading every
         person who owes a festival visit."""
-        with _no_gc():
+        with no_gc():
             runs = [(visit.task_fields(), n) for visit, n in _festival_sizes(self._listing)]
             return count_due_tasks(self._person_tasks(), runs)
 
     def whole(self) -> DueList:
         """The whole due list (step 5 added; the persons who owe a festival visit are
         read, and tasks made and sorted, as they are read)."""
-        with _no_gc():
+        with no_gc():
             tasks = self._person_tasks()
             runs = _festival_runs(self._listing)
             return build_due_list(tasks, self.on, self._listing.names, runs)
@@ -669,7 +656,7 @@ def _lazy_members(listing: _Listing, i: int, size: int) -> LazyPersons:
 
     def read() -> list[PersonRow]:
         try:
-            with _no_gc():
+            with no_gc():
                 return _festival_members(listing, i)
         finally:
             release()

@@ -15,7 +15,7 @@ plain typed table ``bench_visit``. In the same run it times:
   site, reason`` over ``bench_visit`` (median of the runs, like every figure);
 - the console's Overview and overdue list, rendered through the console app with a
   signed-in admin (HTTP in process), each cold (nothing kept: the due list computed
-  for everyone, as a worker's first page or the first of a day), warm (same
+  for all of HQ, as a worker's first page or the first of a day), warm (same
   revision), and after a push of ``--push`` visits (a new revision: the persons it
   concerns computed again), median of the runs;
 - the statements behind them, one by one, to show where the time goes.
@@ -46,7 +46,7 @@ from fieldkit.console import figures, projected, records
 from fieldkit.console.accounts import set_password
 from fieldkit.console.app import create_console_app
 from fieldkit.console.web import ConsoleSettings
-from fieldkit.domain.careplan import compute_due_list
+from fieldkit.domain.careplan import DayRules, compute_due_list
 from fieldkit.domain.models import Person, PersonEvent, Site
 from fieldkit.hq.projection import keep_current, migrate_projection, rebuild_projection
 from fieldkit.sampledata.county import ANCHOR, VISIT_COLUMNS, CountyGenerator
@@ -276,19 +276,29 @@ def main() -> int:
                 "  visits and money per site and day (quarter, chart; kept sums)": lambda: (
                     records.visits_by_day(conn, quarter.start - timedelta(days=7), quarter.end)
                 ),
-                "  care facts (persons, visits by person, events)": lambda: records.care_facts(
-                    conn, ANCHOR, records.relocation_site_ids(sites)
+                "  (before) care facts of everyone (persons, summaries, events)": lambda: (
+                    records.care_facts(conn, ANCHOR, records.relocation_site_ids(sites))
                 ),
             }
-            facts = records.care_facts(conn, ANCHOR, records.relocation_site_ids(sites))
+            rules = DayRules(ANCHOR, DueVisits.policy())
+            relocation = records.relocation_site_ids(sites)
+            parts["  candidates' care facts (one statement, events)"] = lambda: (
+                records.candidate_facts(conn, rules, relocation)
+            )
+            candidates = records.candidate_facts(conn, rules, relocation).persons
+            parts["  the care-plan engine over the candidates"] = lambda: [
+                rules.tasks(f) for f in candidates
+            ]
+            facts = records.care_facts(conn, ANCHOR, relocation)
             before = datetime.combine(ANCHOR + timedelta(days=1), datetime.min.time())
-            parts["    latest visits and follow-ups per person (the summaries)"] = lambda: (
-                projected._summarised(conn, before, None)
+            parts["    (before) latest visits and follow-ups of everyone (the summaries)"] = (
+                lambda: projected._summarised(conn, before, None)
             )
             parts["    events"] = lambda: projected._events(conn, ANCHOR, None)
-            parts["  the care-plan engine over every person"] = lambda: compute_due_list(
+            parts["  (before) the care-plan engine over every person"] = lambda: compute_due_list(
                 facts.persons, ANCHOR, DueVisits.policy()
             )
+            print(f"candidates: {len(candidates)} of {len(facts.persons)} persons")
             for name, fn in parts.items():
                 results[name] = [_timed(fn) for _ in range(args.runs)]
         load_after = os.getloadavg()

@@ -5,7 +5,7 @@ each with its window, due date, state and a plain-words reason. The store's
 ``fieldkit.store.due_list`` gathers the facts from SQLite.
 """
 
-from fieldkit.domain.careplan.due import compute_due_list
+from fieldkit.domain.careplan.due import compute_due_list, no_gc
 from fieldkit.domain.careplan.duelist import (
     DueList,
     DueTasks,
@@ -73,6 +73,7 @@ __all__ = [
     "first_due_tasks",
     "kind_label",
     "load_policy",
+    "no_gc",
     "parse_policy",
     "person_tasks",
     "state_label",

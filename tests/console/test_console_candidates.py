@@ -1,0 +1,226 @@
+"""The console's due list read through the candidates (``fieldkit.console.candidates``)
+holds exactly the tasks of the care-plan engine run over every person HQ holds.
+
+On SQLite and PostgreSQL, HQ gets a small invented county (written through the real
+write path with the push hook) and hand-made persons for the edge cases: a hospital
+stay, a bereavement with and without the condolence visit, an old death, milestone
+and great-age birthdays (one born on 29 February), follow-ups with and without a due
+day, a voided visit, a site move, a relocation resident, a person moved away, the
+tier intervals' edges and a visit after the listed day. On many days (festival
+windows, birthdays, the relocation notice, the turn of the year) the candidate path
+gives the same persons, tasks (kind, due day, state, reason) and per-site counts as
+the engine over everyone, and the persons it leaves out are owed nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from fieldkit.console import figures, records
+from fieldkit.domain.careplan import DayRules, Task, default_policy
+from fieldkit.domain.models import Person, PersonEvent, Site, Visit
+from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
+from fieldkit.hq.projection import migrate_projection
+from fieldkit.hq.writes import HqEdit, wire_row, write_edits
+from fieldkit.sampledata.county import VISIT_COLUMNS, CountyGenerator
+from fieldkit.store.outbox import synced_columns
+from fieldkit.store.wire import to_wire
+from sync.server.db import make_engine, migrate, write_begin
+from tests.support.hq_process import migrated_database
+
+ON = date(2026, 11, 1)
+
+
+def _id(n: int) -> str:
+    return f"01900000-{n:04d}-7000-8000-000000000000"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def hq_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with migrated_database(request.param, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)  # on PostgreSQL a new schema; on SQLite already done
+            migrate_projection(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def _write(engine: Engine, edits: list[HqEdit]) -> None:
+    with write_begin(engine) as conn:
+        write_edits(conn, edits)
+
+
+def _new(obj: Any) -> HqEdit:
+    return HqEdit(obj.__tablename__, obj.id, wire_row(obj))
+
+
+def _generated(engine: Engine) -> None:
+    """A small invented county, as its laptops would push it."""
+    gen = CountyGenerator(persons=240, visits=2400)
+    edits: list[HqEdit] = []
+    for model, rows in ((Site, gen.sites), (Person, gen.persons), (PersonEvent, gen.events)):
+        cols = synced_columns(model)
+        edits += [
+            HqEdit(str(model.__tablename__), r["id"], {c: to_wire(r[c]) for c in cols})
+            for r in rows
+        ]
+    _write(engine, edits)
+    at = {c: i for i, c in enumerate(VISIT_COLUMNS)}
+    for batch in gen.iter_visit_values(1000):
+        visits = []
+        for v in batch:
+            data = {c: v[i] for c, i in at.items() if c != "id"}
+            data["visited_at"] = str(data["visited_at"]).replace(" ", "T")[:19]
+            data["deleted"] = bool(data["deleted"])
+            visits.append(HqEdit("visit", v[0], data))
+        _write(engine, visits)
+
+
+def _edge_cases(engine: Engine) -> None:
+    """Hand-made persons at two sites (one a relocation site), then corrections."""
+    village, camp = _id(1), _id(2)
+    n = iter(range(10, 1000))
+
+    def person(tier: Tier = Tier.KEY, **more: Any) -> Person:
+        pid = _id(next(n))
+        fields: dict[str, Any] = {"site_id": village, "category": Category.RETIRED, **more}
+        return Person(id=pid, code=pid[9:13], name=f"p{pid[9:13]}", tier=tier, **fields)
+
+    def visit(who: Person, at: datetime, reason: VisitReason = VisitReason.ROUTINE,
+              **more: Any) -> Visit:  # fmt: skip
+        return Visit(id=_id(next(n)), person_id=who.id, site_id=who.site_id, visited_at=at,
+                     reason=reason, **more)  # fmt: skip
+
+    def event(who: Person, kind: EventKind, day: date) -> PersonEvent:
+        return PersonEvent(id=_id(next(n)), person_id=who.id, site_id=who.site_id, kind=kind,
+                           happened_on=day)  # fmt: skip
+
+    hospital = person(status=Status.HOSPITALISED)
+    bereaved = person(status=Status.DECEASED)
+    consoled = person(status=Status.DECEASED)
+    long_dead = person(status=Status.DECEASED)
+    octo = person(Tier.ROUTINE, birth_date=date(1946, 11, 10))
+    leap = person(Tier.ROUTINE, birth_date=date(1936, 2, 29))
+    great = person(Tier.ROUTINE, birth_date=date(1920, 11, 20), category=Category.WIDOW)
+    followed = person(Tier.PERIODIC)
+    dated = person(Tier.PERIODIC)
+    voided = person(Tier.KEY)
+    mover = person(Tier.PERIODIC)
+    resident = person(Tier.ROUTINE, site_id=camp)
+    gone = person(status=Status.MOVED)
+    never = person(Tier.ROUTINE)
+    ahead = person(Tier.KEY)
+    edges = [person(tier) for tier in Tier for _ in range(3)]
+    everyone = [hospital, bereaved, consoled, long_dead, octo, leap, great, followed, dated,
+                voided, mover, resident, gone, never, ahead, *edges]  # fmt: skip
+    visits = [
+        visit(hospital, datetime(2026, 10, 20, 9)),
+        visit(bereaved, datetime(2026, 9, 1, 9)),
+        visit(consoled, datetime(2026, 10, 29, 15), VisitReason.CONDOLENCE),
+        visit(octo, datetime(2026, 10, 2, 9), VisitReason.FESTIVAL),
+        visit(leap, datetime(2026, 3, 3, 9), VisitReason.BIRTHDAY),
+        visit(great, datetime(2025, 11, 25, 9), VisitReason.BIRTHDAY),
+        visit(followed, datetime(2026, 10, 25, 11), follow_up="bring the forms"),
+        visit(
+            dated,
+            datetime(2026, 9, 10, 11),
+            follow_up="call the son",
+            follow_up_due=date(2026, 11, 20),
+        ),
+        visit(voided, datetime(2026, 10, 30, 10)),
+        visit(voided, datetime(2026, 8, 1, 10)),
+        visit(mover, datetime(2026, 5, 5, 10)),
+        visit(resident, datetime(2025, 12, 20, 10)),
+        visit(gone, datetime(2026, 1, 1, 10)),
+        visit(ahead, datetime(2026, 10, 1, 10)),
+        visit(ahead, datetime(2026, 11, 3, 10), VisitReason.FESTIVAL, follow_up="later"),
+    ]
+    # last visits either side of each tier's cut on ON (interval + horizon)
+    policy = default_policy()
+    for i, p in enumerate(edges):
+        back = policy.tier_interval_days[p.tier] - policy.upcoming_days + (i % 3) - 1
+        visits.append(visit(p, datetime.combine(ON - timedelta(days=back), datetime.min.time())))
+    events = [
+        event(hospital, EventKind.HOSPITALISED, date(2026, 10, 28)),
+        event(bereaved, EventKind.DECEASED, date(2026, 10, 27)),
+        event(consoled, EventKind.DECEASED, date(2026, 10, 26)),
+        event(long_dead, EventKind.DECEASED, date(2025, 3, 1)),
+        event(octo, EventKind.MISFORTUNE, date(2026, 6, 1)),
+    ]
+    _write(engine, [
+        _new(Site(id=village, name="石桥村", kind=SiteKind.VILLAGE)),
+        _new(Site(id=camp, name="幸福安置点", kind=SiteKind.RELOCATION)),
+        *(_new(x) for x in (*everyone, *visits, *events)),
+    ])  # fmt: skip
+    voided_latest = next(v for v in visits if v.person_id == voided.id)
+    _write(engine, [
+        HqEdit("visit", voided_latest.id, {"deleted": True}),
+        HqEdit("person", mover.id, {"site_id": camp}),
+    ])  # fmt: skip
+
+
+def _everyone(engine: Engine, rules: DayRules) -> dict[str, list[Task]]:
+    """The engine over every person HQ holds (the facts of all, as before)."""
+    with engine.connect() as conn:
+        relocation = records.relocation_site_ids(records.sites(conn))
+        facts = records.care_facts(conn, rules.on, relocation)
+    found = {f.person_id: rules.tasks(f) for f in facts.persons}
+    return {pid: tasks for pid, tasks in found.items() if tasks}
+
+
+DAYS = [
+    ON,
+    date(2026, 1, 20),  # Spring Festival 2026 (17 Feb) window ahead
+    date(2026, 2, 10),
+    date(2026, 2, 26),  # the leap-day birthday, 90 this year
+    date(2026, 6, 25),  # 1 July
+    date(2026, 9, 25),  # National Day
+    date(2026, 10, 10),  # Double Ninth (18 October)
+    date(2026, 10, 28),
+    date(2026, 11, 3),
+    date(2026, 11, 15),
+    date(2026, 11, 28),
+    date(2026, 12, 1),
+    date(2026, 12, 31),
+    date(2027, 1, 10),
+    date(2027, 2, 1),
+    *(ON + timedelta(days=d) for d in range(-120, 120, 9)),
+]
+
+
+def test_candidates_give_the_tasks_of_everyone(hq_db: Engine) -> None:
+    _generated(hq_db)
+    _edge_cases(hq_db)
+    policy = default_policy()
+    kinds: Counter[str] = Counter()
+    for on in DAYS:
+        rules = DayRules(on, policy)
+        expected = _everyone(hq_db, rules)
+        with hq_db.connect() as conn:
+            relocation = frozenset(records.relocation_site_ids(records.sites(conn)))
+            facts = records.care_facts(conn, on, relocation)
+            view = figures._computed(conn, on, rules, relocation, {})
+        assert view.by_person == expected, on
+        due: Counter[tuple[str, Any]] = Counter()
+        for tasks in expected.values():
+            for task in tasks:
+                kinds[task.kind.value] += 1
+                if task.state in figures.DUE_STATES:
+                    due[(task.site_id, task.kind)] += 1
+        assert view.due == due, on
+        for pid in expected:
+            assert view.tiers[pid] == facts.tiers[pid]
+    # the days reached every kind of task
+    assert set(kinds) == {
+        "tier", "follow_up", "hospital", "birthday", "festival", "condolence", "misfortune",
+        "relocation_yearly",
+    }, kinds  # fmt: skip
