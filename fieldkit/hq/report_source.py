@@ -67,6 +67,7 @@ from fieldkit.domain.vocab import SiteKind
 from fieldkit.hq.database import open_hq
 from fieldkit.hq.projection import kept as kept_tables
 from fieldkit.hq.projection import tables as p
+from fieldkit.hq.projection.summary import correct_sums
 from fieldkit.reports import rows as decode
 from fieldkit.reports.kept import (
     PRUNE_SQL,
@@ -97,6 +98,10 @@ __all__ = ["HqSource", "hq_source"]
 _LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
 _KEEP_LOCK = 7_413_211
 """The advisory lock serialising reports that store kept figures (PostgreSQL)."""
+_RETURNING = " RETURNING " + ", ".join(
+    dict.fromkeys((*kept_tables.SUM_KEYS, *kept_tables.SUM_COUNTERS[1:]))
+)
+"""What the sums of the kept rows need of a deleted row."""
 _ANALYZE_FROM = 10_000
 """Storing this many rows or more refreshes the table's planner statistics."""
 
@@ -214,13 +219,15 @@ def _relocation_sites(conn: Connection) -> str:
     return json.dumps(sorted(found))
 
 
-def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _store_rows(conn: Connection, rows: list[dict[str, Any]], sums: _SumChanges) -> None:
     """Insert kept rows, replacing those of the same person made from an older or the
     same version (never a newer one: a report that read before a push may store after
-    a later report)."""
+    a later report); the rows replaced and stored counted into ``sums`` (the rows they
+    replace are read first: call under the keeping lock)."""
     if not rows:
         return
     table = kept_tables.replay
+    r = table.c
     stmt = dialect_insert(conn, table)
     keys = ("quarter", "policy", "person_id")
     stmt = stmt.on_conflict_do_update(
@@ -228,8 +235,33 @@ def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
         set_={c: stmt.excluded[c] for c in rows[0] if c not in keys},
         where=table.c.version <= stmt.excluded.version,
     )
+    first = rows[0]
     for start in range(0, len(rows), 5000):
-        conn.execute(stmt, rows[start : start + 5000])
+        chunk = rows[start : start + 5000]
+        found = conn.execute(
+            select(table).where(
+                r.quarter == first["quarter"],
+                r.policy == first["policy"],
+                r.person_id.in_([row["person_id"] for row in chunk]),
+            )
+        )
+        old = {row.person_id: row._mapping for row in found}
+        stored = [row for row in chunk if row["person_id"] not in old
+                  or old[row["person_id"]]["version"] <= row["version"]]  # fmt: skip
+        kept_tables.replay_sum_changes(
+            (old[row["person_id"]] for row in stored if row["person_id"] in old), -1, sums
+        )
+        kept_tables.replay_sum_changes(stored, 1, sums)
+        conn.execute(stmt, chunk)
+
+
+_SumChanges = dict[tuple[Any, ...], list[int]]
+
+
+def _correct_sums(conn: Connection, sums: _SumChanges) -> None:
+    """Correct ``report_replay_sum`` by ``sums``."""
+    correct_sums(conn, kept_tables.replay_sum, kept_tables.SUM_KEYS, kept_tables.SUM_COUNTERS,
+                 sums)  # fmt: skip
 
 
 class HqSource:
@@ -257,7 +289,7 @@ class HqSource:
         base = kept_params(quarter, key)
         since = mark.since if mark is not None else None
         makes = (
-            (_LAYOUT.tally_since_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql, "p.id"))
+            (_LAYOUT.tally_sums_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql, "p.id"))
             if since is not None
             else (_LAYOUT.tally_sql, _LAYOUT.unvisited_sql, _LAYOUT.stale_sql)
         )
@@ -293,15 +325,19 @@ class HqSource:
             base = kept_params(quarter, key)
             if figures:  # only one policy's rows are kept per quarter
                 conn.execute(text(PRUNE_SQL), base)
-                k = kept_tables.kept_mark.c
-                conn.execute(
-                    delete(kept_tables.kept_mark).where(k.quarter == str(quarter), k.policy != key)
-                )
+                for table in (kept_tables.kept_mark, kept_tables.replay_sum):
+                    conn.execute(
+                        delete(table).where(table.c.quarter == str(quarter), table.c.policy != key)
+                    )
+            sums: _SumChanges = {}
             drop = mark.drop if mark is not None else []
             for start in range(0, len(drop), 1000):
                 params = dict(base)
-                conn.execute(text(_LAYOUT.drop_sql(drop[start : start + 1000], params)), params)
-            _store_rows(conn, [f.row(quarter, key) for f in figures])
+                sql = _LAYOUT.drop_sql(drop[start : start + 1000], params) + _RETURNING
+                gone = conn.execute(text(sql), params).mappings()
+                kept_tables.replay_sum_changes(gone, -1, sums)
+            _store_rows(conn, [f.row(quarter, key) for f in figures], sums)
+            _correct_sums(conn, sums)
             if mark is not None:
                 mark.store(conn)
             if pg and len(figures) >= _ANALYZE_FROM:

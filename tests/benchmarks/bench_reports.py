@@ -417,6 +417,7 @@ class _HqCase(Case):
     def forget(self) -> None:
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM report_replay")
+            conn.exec_driver_sql("DELETE FROM report_replay_sum")  # their sums
             conn.exec_driver_sql("DELETE FROM report_kept_mark")  # kept rows are gone
 
     def touch(self, persons: int) -> None:

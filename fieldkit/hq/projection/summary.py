@@ -36,7 +36,14 @@ from fieldkit.hq.projection import tables as p
 from sync.server import tables as sync_tables
 from sync.server.records import dialect_insert
 
-__all__ = ["MUST_VISIT", "VisitChanges", "quarter_of", "refill", "refresh_summaries"]
+__all__ = [
+    "MUST_VISIT",
+    "VisitChanges",
+    "correct_sums",
+    "quarter_of",
+    "refill",
+    "refresh_summaries",
+]
 
 MUST_VISIT = (
     VisitReason.FESTIVAL,
@@ -192,10 +199,10 @@ class VisitChanges:
 
     def apply(self, conn: Connection) -> None:
         """Correct the sums by the changes and make the persons' summaries again."""
-        _apply(conn, p.visit_day, ("day", "site_id"), ("visits", "money_fen"), self.day)
-        _apply(conn, p.visit_quarter, ("quarter", "site_id", "reason"),
+        correct_sums(conn, p.visit_day, ("day", "site_id"), ("visits", "money_fen"), self.day)
+        correct_sums(conn, p.visit_quarter, ("quarter", "site_id", "reason"),
                ("visits", "scanned", "money_fen", "goods"), self.quarter)  # fmt: skip
-        _apply(conn, p.visit_reach, ("quarter", "site_id", "person_id"), ("visits", "given"),
+        correct_sums(conn, p.visit_reach, ("quarter", "site_id", "person_id"), ("visits", "given"),
                self.reach)  # fmt: skip
         refresh_summaries(conn, self.persons)
 
@@ -209,7 +216,7 @@ def _bump(sums: dict[Key, list[int]], key: Key, by: Sequence[int]) -> None:
             found[i] += n
 
 
-def _apply(
+def correct_sums(
     conn: Connection,
     table: Table,
     keys: Sequence[str],
@@ -217,7 +224,7 @@ def _apply(
     sums: dict[Key, list[int]],
 ) -> None:
     """Add ``sums`` to ``table``'s rows (made when missing), in key order; delete the rows
-    left without visits."""
+    left empty (the first counter, what they count, at zero)."""
     changed = sorted((k, by) for k, by in sums.items() if any(by))
     if not changed:
         return
@@ -234,6 +241,6 @@ def _apply(
     fewer = [dict(zip(keys, key, strict=True)) for key, by in changed if by[0] < 0]
     if fewer:
         gone = delete(table).where(
-            and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c.visits <= 0
+            and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c[counters[0]] <= 0
         )
         conn.execute(gone, [{f"k_{k}": row[k] for k in keys} for row in fewer])
