@@ -144,6 +144,13 @@ def test_the_sums_follow_every_write_and_equal_a_recomputation(hq: Engine) -> No
         ("2026Q4", IDS["A"], IDS["p2"], 1, 0),
     ])  # fmt: skip
 
+    # corrected: the money alone (no summary made again), then the follow-up's text alone
+    _write(hq, _change("visit", "v5", money_fen=700))
+    kept = _kept_equals_recomputed(hq)
+    assert ("2026Q3", IDS["B"], "routine", 1, 0, 700, 0) in kept["report_visit_quarter"]
+    _write(hq, _change("visit", "v3", follow_up="call the nurse"))
+    _kept_equals_recomputed(hq)
+    assert _summary(hq, "p1")["follow_up_text"] == "call the nurse"
     # corrected: no money, and later (into the next quarter)
     _write(hq, _change("visit", "v1", money_fen=0, visited_at="2026-10-05T09:00:00"))
     kept = _kept_equals_recomputed(hq)

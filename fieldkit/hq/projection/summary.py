@@ -56,7 +56,9 @@ MUST_VISIT = (
 
 _CHUNK = 1000
 _VISIT_COLUMNS = ("id", "person_id", "site_id", "reason", "visited_at", "card_scanned",
-                  "money_fen", "goods_given")  # fmt: skip
+                  "money_fen", "goods_given", "follow_up_owed", "follow_up_due")  # fmt: skip
+_FACTS = ("person_id", "visited_at", "reason", "follow_up_owed", "follow_up_due")
+"""What a person's summary row is made of, of each visit (and the follow-up's text)."""
 
 
 def quarter_of(moment: datetime) -> str:
@@ -160,12 +162,14 @@ Key = tuple[Any, ...]
 @dataclass
 class VisitChanges:
     """What a write changes in the visits' sums: per key of each table, the difference of
-    its counters; and the persons whose summary must be made again."""
+    its counters; and, per visit, what its person's summary is made of before (``was``)
+    and after (``now``) the write."""
 
     day: dict[Key, list[int]] = field(default_factory=dict)
     quarter: dict[Key, list[int]] = field(default_factory=dict)
     reach: dict[Key, list[int]] = field(default_factory=dict)
-    persons: set[str] = field(default_factory=set)
+    was: dict[str, Key] = field(default_factory=dict)
+    now: dict[str, Key] = field(default_factory=dict)
 
     @classmethod
     def before(cls, conn: Connection, ids: Sequence[str]) -> VisitChanges:
@@ -195,7 +199,21 @@ class VisitChanges:
             (sign, sign * bool(row["card_scanned"]), sign * fen, sign * bool(row["goods_given"])),
         )
         _bump(self.reach, (quarter, site, person), (sign, sign * given))
-        self.persons.add(person)
+        (self.now if sign > 0 else self.was)[row["id"]] = tuple(row[k] for k in _FACTS)
+
+    @property
+    def persons(self) -> set[str]:
+        """The persons whose summary the write may change: those of a visit added or
+        removed, or whose time, reason, person or follow-up changed, or that owes a
+        follow-up (its text is not in the projection). A correction of the money, the
+        goods or the confirmation alone changes no summary."""
+        out: set[str] = set()
+        for visit in self.was.keys() | self.now.keys():
+            old, new = self.was.get(visit), self.now.get(visit)
+            if old == new and new is not None and not new[3]:
+                continue
+            out.update(facts[0] for facts in (old, new) if facts is not None)
+        return out
 
     def apply(self, conn: Connection) -> None:
         """Correct the sums by the changes and make the persons' summaries again."""
