@@ -258,6 +258,19 @@ def _store_rows(conn: Connection, rows: list[dict[str, Any]], sums: _SumChanges)
 _SumChanges = dict[tuple[Any, ...], list[int]]
 
 
+def _other_policies(conn: Connection, quarter: str, key: str) -> bool:
+    """Whether rows or a mark of ``quarter`` are kept under another policy: their sums
+    say so (a group per policy with rows), without scanning the quarter's rows."""
+    return any(
+        conn.execute(
+            select(table.c.quarter)
+            .where(table.c.quarter == quarter, table.c.policy != key)
+            .limit(1)
+        ).first()
+        for table in (kept_tables.replay_sum, kept_tables.kept_mark)
+    )
+
+
 def _correct_sums(conn: Connection, sums: _SumChanges) -> None:
     """Correct ``report_replay_sum`` by ``sums``."""
     correct_sums(conn, kept_tables.replay_sum, kept_tables.SUM_KEYS, kept_tables.SUM_COUNTERS,
@@ -323,7 +336,8 @@ class HqSource:
             if pg:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEEP_LOCK})
             base = kept_params(quarter, key)
-            if figures:  # only one policy's rows are kept per quarter
+            if figures and _other_policies(conn, str(quarter), key):
+                # only one policy's rows are kept per quarter
                 conn.execute(text(PRUNE_SQL), base)
                 for table in (kept_tables.kept_mark, kept_tables.replay_sum):
                     conn.execute(

@@ -10,12 +10,14 @@ person, a death and a person moved to another site. After each report the sums e
 the ``GROUP BY`` of ``report_replay`` (``refill_replay_sums``, rolled back) and the
 hand-worked groups, and the report equals one that replays everyone and keeps
 nothing. On PostgreSQL every report after the first reads the sums through the mark
-(checked). The migration that adds the table fills it with the same rows; a rebuild
-empties it with the kept rows.
+(checked). A report under another policy replaces the rows and their sums. The
+migration that adds the table fills it with the same rows; a rebuild empties it with
+the kept rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +25,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, select
 
-from fieldkit.domain.careplan import default_policy
+from fieldkit.domain.careplan import Policy, default_policy
 from fieldkit.domain.models import PersonEvent, Visit
 from fieldkit.domain.vocab import EventKind, VisitReason
 from fieldkit.hq.projection import migrate_projection, rebuild_projection
@@ -44,9 +46,12 @@ KEY = replay_key(default_policy())
 V9 = "01900099-0000-7000-8000-000000000000"
 
 
-def _report(engine: Engine, *, exact: bool = False) -> QuarterlyReport:
+def _report(
+    engine: Engine, *, exact: bool = False, policy: Policy | None = None
+) -> QuarterlyReport:
     with read_snapshot(engine) as conn, conn.begin():
-        return build_report(HqSource(conn, engine), Q3, made_on=DAY, exact_replay=exact)
+        source = HqSource(conn, engine)
+        return build_report(source, Q3, made_on=DAY, exact_replay=exact, policy=policy)
 
 
 def _marked(engine: Engine) -> bool:
@@ -120,6 +125,14 @@ def test_the_kept_sums_follow_every_change_and_equal_a_recomputation(hq: Engine)
     _write(hq, _change("person", "p3", site_id=IDS["A"]))
     assert _reported_equals_replay(hq) == {("A", 1): (3, 3, 1)}
     kept = _sums(hq)
+
+    # a report under another policy replaces the quarter's rows and their sums
+    other = replace(default_policy(), upcoming_days=default_policy().upcoming_days + 3)
+    assert _report(hq, policy=other) == _report(hq, policy=other, exact=True)
+    assert {row[1] for row in _sums(hq)} == {replay_key(other)}
+    assert _sums(hq) == _recomputed(hq)
+    assert _report(hq) == _report(hq, exact=True)
+    assert _sums(hq) == kept
 
     # the migration that adds the table fills it with the same rows
     with hq.begin() as conn:
