@@ -353,6 +353,9 @@ class HqSource:
         with write_begin(self.engine) as conn:
             pg = conn.dialect.name == "postgresql"
             if pg:
+                # kept rows are a cache: a crash may lose this transaction whole, never part
+                # of it, so its commit need not wait for the disk
+                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEEP_LOCK})
             base = kept_params(quarter, key)
             if figures and _other_policies(conn, str(quarter), key):
