@@ -26,8 +26,11 @@ transaction or a later one, and every person it saw as changed it replayed (thei
 rows stored) or, no longer a live person, had their invalid rows deleted; so at the
 next report, a person whose version was last raised before the mark has a valid row.
 That report checks versions only for the persons changed since the mark (an index
-range) and adds up every other row as it is (while the relocation sites are the ones
-the mark saw). Rows are never replaced by rows of an older version (a report that read
+range) and counts every other row as it is (while the relocation sites are the ones
+the mark saw): it reads the rows' sums (``report_replay_sum``, every kept row added up
+per site, relocation flag, category and tier, corrected where rows are stored or
+deleted, under the keeping lock) and takes out the stale rows of the persons changed.
+Rows are never replaced by rows of an older version (a report that read
 before a push can store after a later one), and deleted only by a report that found
 them invalid, a prune of another policy and a rebuild (those two drop the marks). A
 mark made on another cluster (a restored dump: transaction ids start again) or ahead

@@ -5,7 +5,10 @@ whether they are still valid (:mod:`fieldkit.reports.kept` tells how they are us
   ever written through the hook; :func:`bump_versions` raises it in the transaction
   of every write (a person without a row is at version 0);
 - ``report_replay``: the kept rows, made by reports (never by a push), keyed by
-  quarter, policy digest and person.
+  quarter, policy digest and person;
+- ``report_replay_sum``: those rows added up per quarter, policy, site, relocation flag,
+  category and tier, kept by the same transactions (:data:`replay_sum`);
+- ``report_kept_mark``: per quarter and policy, the last report over every site.
 
 A push pays one statement (on PostgreSQL): an index probe per visit or event it
 writes (the person the projection held the record under, in case a correction moved

@@ -18,8 +18,9 @@ compares them with a rebuild after pushes, corrections, voids, deaths and moves)
 migration that adds them, and a rebuild). In a push, :class:`VisitChanges` is made
 from the visits' rows before and after the write: the day, quarter and reach rows
 are corrected by the difference (in key order: one lock order for concurrent pushes;
-a row whose visits reach zero is deleted), and the summary rows of every person the
-write touched are made again from their visits (an index range each).
+a row whose visits reach zero is deleted), and the summary rows of the persons whose
+summary the write may change (:attr:`VisitChanges.persons`) are made again from their
+visits (an index range each).
 """
 
 from __future__ import annotations
