@@ -103,8 +103,7 @@ from sync.server.records import dialect_insert, upsert
 __all__ = ["HqSource", "hq_source"]
 
 _LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
-_KEEP_LOCK = 7_413_211
-"""The advisory lock serialising reports that store kept figures (PostgreSQL)."""
+_KEEP_LOCK = kept_tables.KEEP_LOCK
 _RETURNING = " RETURNING " + ", ".join(
     dict.fromkeys((*kept_tables.SUM_KEYS, *kept_tables.SUM_COUNTERS[1:]))
 )

@@ -40,6 +40,7 @@ from fieldkit.reports.kept import KEPT_COLUMNS, OUTCOME_COLUMNS
 from sync.server.settings import WrittenRecord
 
 __all__ = [
+    "KEEP_LOCK",
     "SUM_COUNTERS",
     "SUM_KEYS",
     "bump_versions",
@@ -106,6 +107,11 @@ replay = Table(
     ),
 )
 assert len(KEPT_COLUMNS) == 14 + len(OUTCOME_COLUMNS)
+
+KEEP_LOCK = 7_413_211
+"""The advisory lock (PostgreSQL) held by whatever stores or deletes kept rows: reports
+storing theirs, and a rebuild (the rows' sums are corrected by difference from the rows
+read under it)."""
 
 SUM_KEYS = ("quarter", "policy", "site_id", "relocation", "category", "tier")
 """The key of ``report_replay_sum``: the kept rows' columns they are grouped by."""

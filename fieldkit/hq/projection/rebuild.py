@@ -7,10 +7,10 @@ rows replaced); the persons' versions stay, so they never go back to a value a d
 from __future__ import annotations
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, text
 
 from fieldkit.hq.projection import summary
-from fieldkit.hq.projection.kept import kept_mark, replay, replay_sum
+from fieldkit.hq.projection.kept import KEEP_LOCK, kept_mark, replay, replay_sum
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
 from sync.server import tables as sync_tables
 
@@ -23,6 +23,8 @@ def rebuild_projection(conn: Connection) -> dict[str, int]:
     """Empty the projection and fill it from every stored record; rows per synced table."""
     r = sync_tables.record.c
     counts: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":  # no report stores kept rows meanwhile
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": KEEP_LOCK})
     conn.execute(delete(replay))
     conn.execute(delete(replay_sum))
     conn.execute(delete(kept_mark))
