@@ -141,10 +141,6 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def _count_if(condition: ColumnElement[bool]) -> Any:
-    return func.count().filter(condition)
-
-
 def _since(
     make: Callable[[SiteScope, dict[str, Any]], str], person: str
 ) -> Callable[[SiteScope, dict[str, Any]], str]:
@@ -470,16 +466,14 @@ class HqSource:
 
     def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
         """The quarter's live visits per site and reason, and the persons they reached per
-        site: the sums the push hook keeps per quarter, site and reason, and per quarter,
-        site and person (:mod:`fieldkit.hq.projection.summary`)."""
-        q, r = p.visit_quarter.c, p.visit_reach.c
+        site: the sums the push hook keeps per quarter, site and reason, and per quarter
+        and site (:mod:`fieldkit.hq.projection.summary`)."""
+        q, r = p.visit_quarter.c, p.visit_reach_site.c
         by_reason = select(q.site_id, q.reason, q.visits, q.scanned, q.money_fen, q.goods).where(
             q.quarter == str(quarter), _in_sites(q.site_id, sites)
         )
-        reach = (
-            select(r.site_id, null(), func.count(), _count_if(r.given > 0), literal(0), literal(0))
-            .where(r.quarter == str(quarter), _in_sites(r.site_id, sites))
-            .group_by(r.site_id)
+        reach = select(r.site_id, null(), r.persons, r.given, literal(0), literal(0)).where(
+            r.quarter == str(quarter), _in_sites(r.site_id, sites)
         )
         return decode.visit_figures(self._rows(union_all(by_reason, reach)))
 

@@ -25,7 +25,7 @@ visits (an index range each).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -112,9 +112,11 @@ def _summary_sql(pg: bool, where: str) -> str:
     )
 
 
-def refill(conn: Connection) -> dict[str, int]:
-    """Empty the four tables and make them again from ``report_visit`` (and the follow-up
-    texts from ``sync_record``), one ``INSERT ... SELECT`` each; rows per table."""
+def refill(conn: Connection, only: Collection[Table] | None = None) -> dict[str, int]:
+    """Empty the five tables (or ``only`` those, for a migration that made no later one)
+    and make them again from ``report_visit`` (and the follow-up texts from
+    ``sync_record``), one ``INSERT ... SELECT`` each, in dependency order; rows per
+    table."""
     pg = conn.dialect.name == "postgresql"
     sql = _sql(pg)
     v = p.visit.name
@@ -133,9 +135,14 @@ def refill(conn: Connection) -> dict[str, int]:
         f" given) SELECT {sql['quarter']}, v.site_id, v.person_id, count(*),"
         " sum(CASE WHEN v.money_fen > 0 OR v.goods_given THEN 1 ELSE 0 END)"
         f" FROM {v} v GROUP BY {sql['quarter']}, v.site_id, v.person_id",
+        p.visit_reach_site: f"INSERT INTO {p.visit_reach_site.name} (quarter, site_id, persons,"
+        " given) SELECT quarter, site_id, count(*), sum(CASE WHEN given > 0 THEN 1 ELSE 0 END)"
+        f" FROM {p.visit_reach.name} GROUP BY quarter, site_id",
     }
     counts = {}
     for table, statement in statements.items():
+        if only is not None and table not in only:
+            continue
         conn.execute(delete(table))
         counts[table.name] = conn.execute(text(statement)).rowcount
     return counts
@@ -221,9 +228,24 @@ class VisitChanges:
         correct_sums(conn, p.visit_day, ("day", "site_id"), ("visits", "money_fen"), self.day)
         correct_sums(conn, p.visit_quarter, ("quarter", "site_id", "reason"),
                ("visits", "scanned", "money_fen", "goods"), self.quarter)  # fmt: skip
-        correct_sums(conn, p.visit_reach, ("quarter", "site_id", "person_id"), ("visits", "given"),
-               self.reach)  # fmt: skip
+        now = correct_sums(conn, p.visit_reach, ("quarter", "site_id", "person_id"),
+                           ("visits", "given"), self.reach)  # fmt: skip
+        correct_sums(conn, p.visit_reach_site, ("quarter", "site_id"), ("persons", "given"),
+                     self._reached(now))  # fmt: skip
         refresh_summaries(conn, self.persons)
+
+    def _reached(self, now: Sequence[Sequence[Any]]) -> dict[Key, list[int]]:
+        """What the reach rows' new values (``quarter, site, person, visits, given``)
+        change in the persons reached per quarter and site: a row that appears or is left
+        without visits, a row whose visits that gave start or stop."""
+        out: dict[Key, list[int]] = {}
+        for quarter, site, person, visits, given in now:
+            d_visits, d_given = self.reach[quarter, site, person]
+            was = (visits - d_visits > 0, given - d_given > 0)
+            is_ = (visits > 0, visits > 0 and given > 0)
+            if was != is_:
+                _bump(out, (quarter, site), (is_[0] - was[0], is_[1] - was[1]))
+        return out
 
 
 def _bump(sums: dict[Key, list[int]], key: Key, by: Sequence[int]) -> None:
@@ -241,25 +263,28 @@ def correct_sums(
     keys: Sequence[str],
     counters: Sequence[str],
     sums: dict[Key, list[int]],
-) -> None:
+) -> list[Sequence[Any]]:
     """Add ``sums`` to ``table``'s rows (made when missing), in key order; delete the rows
-    left empty (the first counter, what they count, at zero)."""
+    left empty (the first counter, what they count, at zero). The changed rows' keys and
+    new counters (those deleted included)."""
     changed = sorted((k, by) for k, by in sums.items() if any(by))
     if not changed:
-        return
+        return []
     stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in counters}
-    )
+    ).returning(*(table.c[c] for c in (*keys, *counters)))
     rows = [
         {**dict(zip(keys, key, strict=True)), **dict(zip(counters, by, strict=True))}
         for key, by in changed
     ]
+    now: list[Sequence[Any]] = []
     for start in range(0, len(rows), _CHUNK * 5):
-        conn.execute(stmt, rows[start : start + _CHUNK * 5])
+        now.extend(conn.execute(stmt, rows[start : start + _CHUNK * 5]).all())
     fewer = [dict(zip(keys, key, strict=True)) for key, by in changed if by[0] < 0]
     if fewer:
         gone = delete(table).where(
             and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c[counters[0]] <= 0
         )
         conn.execute(gone, [{f"k_{k}": row[k] for k in keys} for row in fewer])
+    return now

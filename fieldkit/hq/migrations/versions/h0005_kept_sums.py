@@ -1,4 +1,4 @@
-"""The kept report rows added up per quarter, policy, site, relocation, category and tier
+"""The kept report rows added up; the persons a quarter's visits reached per site
 
 Revision ID: h0005
 Revises: h0004
@@ -8,7 +8,9 @@ Create Date: 2026-12-04
 site, relocation flag, category and tier (a row count and the sum of each figure), kept
 from now on by the transaction that stores or deletes kept rows
 (fieldkit.hq.projection.kept); filled here from the rows already kept, one ``INSERT ...
-SELECT``.
+SELECT``. ``report_visit_reach_site`` counts ``report_visit_reach``'s rows per quarter and
+site (the persons visited, and those handed money or goods), kept by the push hook
+(fieldkit.hq.projection.summary); filled here from them.
 """
 
 import sqlalchemy as sa
@@ -44,6 +46,20 @@ def upgrade() -> None:
         f" FROM report_replay GROUP BY {keys}"
     )
 
+    op.create_table(
+        "report_visit_reach_site",
+        sa.Column("quarter", sa.String(8), primary_key=True),
+        sa.Column("site_id", sa.String(64), primary_key=True),
+        sa.Column("persons", sa.Integer, nullable=False),
+        sa.Column("given", sa.Integer, nullable=False),
+    )
+    op.execute(
+        "INSERT INTO report_visit_reach_site (quarter, site_id, persons, given)"
+        " SELECT quarter, site_id, count(*), sum(CASE WHEN given > 0 THEN 1 ELSE 0 END)"
+        " FROM report_visit_reach GROUP BY quarter, site_id"
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("report_visit_reach_site")
     op.drop_table("report_replay_sum")
