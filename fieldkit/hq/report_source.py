@@ -26,8 +26,11 @@ transaction or a later one, and every person it saw as changed it replayed (thei
 rows stored) or, no longer a live person, had their invalid rows deleted; so at the
 next report, a person whose version was last raised before the mark has a valid row.
 That report checks versions only for the persons changed since the mark (an index
-range) and adds up every other row as it is (while the relocation sites are the ones
-the mark saw). Rows are never replaced by rows of an older version (a report that read
+range) and counts every other row as it is (while the relocation sites are the ones
+the mark saw): it reads the rows' sums (``report_replay_sum``, every kept row added up
+per site, relocation flag, category and tier, corrected where rows are stored or
+deleted, under the keeping lock) and takes out the stale rows of the persons changed.
+Rows are never replaced by rows of an older version (a report that read
 before a push can store after a later one), and deleted only by a report that found
 them invalid, a prune of another policy and a rebuild (those two drop the marks). A
 mark made on another cluster (a restored dump: transaction ids start again) or ahead
@@ -49,11 +52,15 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Engine,
     Executable,
+    String,
     and_,
+    any_,
+    bindparam,
     delete,
     func,
     literal,
@@ -67,6 +74,7 @@ from fieldkit.domain.vocab import SiteKind
 from fieldkit.hq.database import open_hq
 from fieldkit.hq.projection import kept as kept_tables
 from fieldkit.hq.projection import tables as p
+from fieldkit.hq.projection.summary import correct_sums
 from fieldkit.reports import rows as decode
 from fieldkit.reports.kept import (
     PRUNE_SQL,
@@ -95,8 +103,11 @@ from sync.server.records import dialect_insert, upsert
 __all__ = ["HqSource", "hq_source"]
 
 _LAYOUT = Layout(person=p.person.name, live="1 = 1", site=p.site.name)
-_KEEP_LOCK = 7_413_211
-"""The advisory lock serialising reports that store kept figures (PostgreSQL)."""
+_KEEP_LOCK = kept_tables.KEEP_LOCK
+_RETURNING = " RETURNING " + ", ".join(
+    dict.fromkeys((*kept_tables.SUM_KEYS, *kept_tables.SUM_COUNTERS[1:]))
+)
+"""What the sums of the kept rows need of a deleted row."""
 _ANALYZE_FROM = 10_000
 """Storing this many rows or more refreshes the table's planner statistics."""
 
@@ -108,19 +119,26 @@ def _in_sites(column: ColumnElement[Any], sites: SiteScope) -> ColumnElement[boo
     return column.in_(sorted(set(sites)))
 
 
-def _in_persons(column: ColumnElement[Any], only: PersonScope) -> ColumnElement[bool]:
-    """``column IN (only)``, or true for every person."""
+def _in_persons(
+    column: ColumnElement[Any], only: PersonScope, pg: bool = False
+) -> ColumnElement[bool]:
+    """``column IN (only)``, or true for every person; on PostgreSQL ``column =
+    ANY(array)``: one parameter instead of one per person (a thousand placeholders cost
+    the driver more to convert than the query takes to run)."""
     if only is None:
         return literal(True)
-    return column.in_(sorted(only))
+    return _in_ids(column, sorted(only), pg)
+
+
+def _in_ids(column: ColumnElement[Any], ids: list[str], pg: bool) -> ColumnElement[bool]:
+    """``column IN (ids)``, as one array parameter on PostgreSQL."""
+    if pg:
+        return column == any_(bindparam("ids", ids, type_=ARRAY(String)))
+    return column.in_(ids)
 
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time())
-
-
-def _count_if(condition: ColumnElement[bool]) -> Any:
-    return func.count().filter(condition)
 
 
 def _since(
@@ -214,13 +232,15 @@ def _relocation_sites(conn: Connection) -> str:
     return json.dumps(sorted(found))
 
 
-def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _store_rows(conn: Connection, rows: list[dict[str, Any]], sums: _SumChanges) -> None:
     """Insert kept rows, replacing those of the same person made from an older or the
     same version (never a newer one: a report that read before a push may store after
-    a later report)."""
+    a later report); the rows replaced and stored counted into ``sums`` (the rows they
+    replace are read first: call under the keeping lock)."""
     if not rows:
         return
     table = kept_tables.replay
+    r = table.c
     stmt = dialect_insert(conn, table)
     keys = ("quarter", "policy", "person_id")
     stmt = stmt.on_conflict_do_update(
@@ -228,8 +248,50 @@ def _store_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
         set_={c: stmt.excluded[c] for c in rows[0] if c not in keys},
         where=table.c.version <= stmt.excluded.version,
     )
+    first = rows[0]
     for start in range(0, len(rows), 5000):
-        conn.execute(stmt, rows[start : start + 5000])
+        chunk = rows[start : start + 5000]
+        found = conn.execute(
+            select(table).where(
+                r.quarter == first["quarter"],
+                r.policy == first["policy"],
+                _in_ids(
+                    r.person_id,
+                    [row["person_id"] for row in chunk],
+                    conn.dialect.name == "postgresql",
+                ),
+            )
+        )
+        old = {row.person_id: row._mapping for row in found}
+        stored = [row for row in chunk if row["person_id"] not in old
+                  or old[row["person_id"]]["version"] <= row["version"]]  # fmt: skip
+        kept_tables.replay_sum_changes(
+            (old[row["person_id"]] for row in stored if row["person_id"] in old), -1, sums
+        )
+        kept_tables.replay_sum_changes(stored, 1, sums)
+        conn.execute(stmt, chunk)
+
+
+_SumChanges = dict[tuple[Any, ...], list[int]]
+
+
+def _other_policies(conn: Connection, quarter: str, key: str) -> bool:
+    """Whether rows or a mark of ``quarter`` are kept under another policy: their sums
+    say so (a group per policy with rows), without scanning the quarter's rows."""
+    return any(
+        conn.execute(
+            select(table.c.quarter)
+            .where(table.c.quarter == quarter, table.c.policy != key)
+            .limit(1)
+        ).first()
+        for table in (kept_tables.replay_sum, kept_tables.kept_mark)
+    )
+
+
+def _correct_sums(conn: Connection, sums: _SumChanges) -> None:
+    """Correct ``report_replay_sum`` by ``sums``."""
+    correct_sums(conn, kept_tables.replay_sum, kept_tables.SUM_KEYS, kept_tables.SUM_COUNTERS,
+                 sums)  # fmt: skip
 
 
 class HqSource:
@@ -257,7 +319,7 @@ class HqSource:
         base = kept_params(quarter, key)
         since = mark.since if mark is not None else None
         makes = (
-            (_LAYOUT.tally_since_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql, "p.id"))
+            (_LAYOUT.tally_sums_sql, _LAYOUT.unvisited_sql, _since(_LAYOUT.stale_sql, "p.id"))
             if since is not None
             else (_LAYOUT.tally_sql, _LAYOUT.unvisited_sql, _LAYOUT.stale_sql)
         )
@@ -289,19 +351,27 @@ class HqSource:
         with write_begin(self.engine) as conn:
             pg = conn.dialect.name == "postgresql"
             if pg:
+                # kept rows are a cache: a crash may lose this transaction whole, never part
+                # of it, so its commit need not wait for the disk
+                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _KEEP_LOCK})
             base = kept_params(quarter, key)
-            if figures:  # only one policy's rows are kept per quarter
+            if figures and _other_policies(conn, str(quarter), key):
+                # only one policy's rows are kept per quarter
                 conn.execute(text(PRUNE_SQL), base)
-                k = kept_tables.kept_mark.c
-                conn.execute(
-                    delete(kept_tables.kept_mark).where(k.quarter == str(quarter), k.policy != key)
-                )
+                for table in (kept_tables.kept_mark, kept_tables.replay_sum):
+                    conn.execute(
+                        delete(table).where(table.c.quarter == str(quarter), table.c.policy != key)
+                    )
+            sums: _SumChanges = {}
             drop = mark.drop if mark is not None else []
             for start in range(0, len(drop), 1000):
                 params = dict(base)
-                conn.execute(text(_LAYOUT.drop_sql(drop[start : start + 1000], params)), params)
-            _store_rows(conn, [f.row(quarter, key) for f in figures])
+                sql = _LAYOUT.drop_sql(drop[start : start + 1000], params) + _RETURNING
+                gone = conn.execute(text(sql), params).mappings()
+                kept_tables.replay_sum_changes(gone, -1, sums)
+            _store_rows(conn, [f.row(quarter, key) for f in figures], sums)
+            _correct_sums(conn, sums)
             if mark is not None:
                 mark.store(conn)
             if pg and len(figures) >= _ANALYZE_FROM:
@@ -333,7 +403,7 @@ class HqSource:
             select(
                 c.id, c.code, c.name, c.site_id, c.address, c.phone, c.category, c.tier,
                 c.status, c.birth_date,
-            ).where(_in_sites(c.site_id, sites), _in_persons(c.id, only))
+            ).where(_in_sites(c.site_id, sites), _in_persons(c.id, only, self._pg))
         )  # fmt: skip
         return decode.person_rows(rows, decode.typed_day)
 
@@ -344,7 +414,11 @@ class HqSource:
         stmt = (
             select(e.person_id, e.kind, e.happened_on)
             .join_from(p.event, p.person, c.id == e.person_id)
-            .where(e.happened_on <= until, _in_sites(c.site_id, sites), _in_persons(c.id, only))
+            .where(
+                e.happened_on <= until,
+                _in_sites(c.site_id, sites),
+                _in_persons(c.id, only, self._pg),
+            )
             .order_by(e.happened_on, e.id)
         )
         return decode.event_rows(self._rows(stmt), decode.typed_day)
@@ -361,7 +435,7 @@ class HqSource:
                 v.visited_at >= _midnight(since),
                 v.visited_at < _midnight(before),
                 _in_sites(c.site_id, sites),
-                _in_persons(v.person_id, only),
+                _in_persons(v.person_id, only, self._pg),
             )
             .order_by(v.visited_at, v.id)
         )
@@ -386,22 +460,20 @@ class HqSource:
         stmt = (
             select(c.id, v.visited_at, v.reason, v.follow_up_owed, v.follow_up_due)
             .join_from(p.person, p.visit, v.id == latest)
-            .where(_in_sites(c.site_id, sites), _in_persons(c.id, only))
+            .where(_in_sites(c.site_id, sites), _in_persons(c.id, only, self._pg))
         )
         return decode.latest_facts(self._rows(stmt), decode.typed_day)
 
     def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
         """The quarter's live visits per site and reason, and the persons they reached per
-        site: the sums the push hook keeps per quarter, site and reason, and per quarter,
-        site and person (:mod:`fieldkit.hq.projection.summary`)."""
-        q, r = p.visit_quarter.c, p.visit_reach.c
+        site: the sums the push hook keeps per quarter, site and reason, and per quarter
+        and site (:mod:`fieldkit.hq.projection.summary`)."""
+        q, r = p.visit_quarter.c, p.visit_reach_site.c
         by_reason = select(q.site_id, q.reason, q.visits, q.scanned, q.money_fen, q.goods).where(
             q.quarter == str(quarter), _in_sites(q.site_id, sites)
         )
-        reach = (
-            select(r.site_id, null(), func.count(), _count_if(r.given > 0), literal(0), literal(0))
-            .where(r.quarter == str(quarter), _in_sites(r.site_id, sites))
-            .group_by(r.site_id)
+        reach = select(r.site_id, null(), r.persons, r.given, literal(0), literal(0)).where(
+            r.quarter == str(quarter), _in_sites(r.site_id, sites)
         )
         return decode.visit_figures(self._rows(union_all(by_reason, reach)))
 

@@ -242,10 +242,20 @@ _BY_ID = 10_000
 def _care_sections(
     tally: Iterable[TallyRow], sites: _Sites
 ) -> tuple[Section[CarePlanSiteRow], Section[CarePlanKindRow]]:
+    columns: dict[str, list[int]] = {}  # per site with a due visit, each column summed
+    for t in tally:
+        if not any(t.outcomes):
+            continue
+        summed = columns.get(t.site_id)
+        if summed is None:
+            columns[t.site_id] = list(t.outcomes)
+        else:
+            for i, n in enumerate(t.outcomes):
+                summed[i] += n
     per_site: dict[str, Outcomes] = defaultdict(Outcomes)
     per_kind: dict[TaskKind, Outcomes] = defaultdict(Outcomes)
-    for t in tally:
-        for (kind, outcome, _), n in zip(OUTCOME_COLUMNS, t.outcomes, strict=True):
+    for site_id, summed in columns.items():
+        for (kind, outcome, _), n in zip(OUTCOME_COLUMNS, summed, strict=True):
             if not n:
                 continue
             one = Outcomes(
@@ -253,7 +263,7 @@ def _care_sections(
                 late=n if outcome is Outcome.LATE else 0,
                 missed=n if outcome is Outcome.MISSED else 0,
             )
-            per_site[t.site_id] += one
+            per_site[site_id] += one
             per_kind[kind] += one
     by_site = tuple(
         CarePlanSiteRow(ref, per_site.get(ref.id, Outcomes())) for ref in sites.rows_for(per_site)

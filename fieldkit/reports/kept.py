@@ -281,20 +281,33 @@ class Layout:
         """The valid kept rows added up per site, category and tier."""
         return _TALLY + self._valid() + in_sites("r.site_id", sites, params) + _TALLY_GROUPS
 
-    def tally_since_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
-        """:meth:`tally_sql` where only the rows of the persons whose version was raised
-        since the mark ``:xmin`` have their version checked (every other row is valid:
-        see :mod:`fieldkit.hq.report_source`): those that differ are left out by a
-        (hashed) list of their persons, found by index from the versions."""
+    def tally_sums_sql(self, sites: SiteScope, params: dict[str, Any]) -> str:
+        """:meth:`tally_sql` from the kept rows' sums (``report_replay_sum``, HQ) instead
+        of the rows, when only the rows of the persons whose version was raised since the
+        mark ``:xmin`` can be stale (see :mod:`fieldkit.hq.report_source`): the groups
+        whose relocation flag is their site's, less the stale rows of those persons,
+        found by index from the versions. A group left without rows is not a row."""
+        outcomes = ", ".join(f"g.{c}" for _, _, c in OUTCOME_COLUMNS)
+        taken_out = ", ".join(f"-r.{c}" for _, _, c in OUTCOME_COLUMNS)
+        summed = ", ".join(f"sum(t.{c})" for _, _, c in OUTCOME_COLUMNS)
         return (
-            _TALLY + f" FROM report_replay r LEFT JOIN {self.site} s ON s.id = r.site_id"
-            " WHERE r.quarter = :quarter AND r.policy = :policy"
-            f" AND r.relocation = {_RELOCATION} AND r.person_id NOT IN (SELECT c.person_id"
-            " FROM report_person_version v JOIN report_replay c ON c.person_id = v.person_id"
-            " AND c.quarter = :quarter AND c.policy = :policy"
-            " WHERE v.changed_by >= :xmin AND c.version <> v.version)"
+            "SELECT t.site_id, t.category, t.tier, sum(t.served), sum(t.new_file),"
+            f" sum(t.moved_away), sum(t.deceased), {summed} FROM ("
+            "SELECT g.site_id, g.category, g.tier, g.persons, g.served, g.new_file,"
+            f" g.moved_away, g.deceased, {outcomes} FROM report_replay_sum g"
+            f" LEFT JOIN {self.site} s ON s.id = g.site_id"
+            " WHERE g.quarter = :quarter AND g.policy = :policy"
+            f" AND g.relocation = {_RELOCATION}"
+            + in_sites("g.site_id", sites, params)
+            + " UNION ALL SELECT r.site_id, r.category, r.tier, -1, -r.served, -r.new_file,"
+            f" -r.moved_away, -r.deceased, {taken_out} FROM report_person_version v"
+            " JOIN report_replay r ON r.person_id = v.person_id"
+            " AND r.quarter = :quarter AND r.policy = :policy"
+            f" LEFT JOIN {self.site} s ON s.id = r.site_id"
+            " WHERE v.changed_by >= :xmin AND r.version <> v.version"
+            f" AND r.relocation = {_RELOCATION}"
             + in_sites("r.site_id", sites, params)
-            + _TALLY_GROUPS
+            + ") t GROUP BY t.site_id, t.category, t.tier HAVING sum(t.persons) > 0"
         )
 
     def changed_sql(self) -> str:

@@ -159,7 +159,7 @@ def _timed_report(case: Case) -> tuple[float, float, QuarterlyReport]:
     return time.perf_counter() - started, time.process_time() - cpu_started, report
 
 
-def _measure(case: Case, runs: int, touched: int) -> QuarterlyReport:
+def _measure(case: Case, runs: int, touched: int, cold_breakdown: bool = False) -> QuarterlyReport:
     """Time the report against the baseline: cold (nothing kept), warm (nothing changed
     since the last report), and after ``touched`` persons' visits were corrected; print
     the medians and ratios, then where a warm report's time goes."""
@@ -186,32 +186,41 @@ def _measure(case: Case, runs: int, touched: int) -> QuarterlyReport:
         print(f"  {title:<32} {_ms(wall)} {_ms(statistics.median(cpus))} {_ms(base)}  "
               f"{wall / base:5.1f}x ({verdict} {TARGET_RATIO:.0f}x; runs "
               f"{', '.join(f'{w:.2f}' for w in walls)} s)")  # fmt: skip
-    _breakdown(report, case)
+    _breakdown(report, case, touched, cold_breakdown)
     return report
 
 
-def _breakdown(report: QuarterlyReport, case: Case) -> None:
-    """Print the report's main figures, then where one warm report's time goes."""
+def _breakdown(report: QuarterlyReport, case: Case, touched: int, cold: bool) -> None:
+    """Print the report's main figures, then where one warm report's time goes, one
+    after ``touched`` persons changed and (``cold``) one with nothing kept."""
     print(
         f"  figures: {report.persons.total.served:,} persons served, "
         f"{report.visits.total.visits:,} visits, {report.care_by_site.total.outcomes.due:,} "
         f"care-plan visits due"
     )
-    timers: list[_Timed] = []
+    states: list[tuple[str, Callable[[], None]]] = [
+        ("warm", lambda: None),
+        (f"after {touched:,} changed", lambda: case.touch(touched)),
+    ]
+    if cold:
+        states.append(("cold", case.forget))
+    for title, before in states:
+        timers: list[_Timed] = []
 
-    def wrap(source: Any) -> Any:
-        timers.append(_Timed(source))
-        return timers[-1]
+        def wrap(source: Any, timers: list[_Timed] = timers) -> Any:
+            timers.append(_Timed(source))
+            return timers[-1]
 
-    started = time.perf_counter()
-    case.report(wrap)
-    whole = time.perf_counter() - started
-    spent = timers[-1].spent
-    print("  where one warm report's time goes (wall):")
-    for name, took in sorted(spent.items(), key=lambda kv: -kv[1]):
-        print(f"    source.{name:<26} {_ms(took)}")
-    rest = whole - sum(spent.values())
-    print(f"    {'the replay and the tables':<33} {_ms(rest)}")
+        before()
+        started = time.perf_counter()
+        case.report(wrap)
+        whole = time.perf_counter() - started
+        spent = timers[-1].spent
+        print(f"  where one report's time goes ({title}, wall {_ms(whole).strip()}):")
+        for name, took in sorted(spent.items(), key=lambda kv: -kv[1]):
+            print(f"    source.{name:<26} {_ms(took)}")
+        rest = whole - sum(spent.values())
+        print(f"    {'the replay and the tables':<33} {_ms(rest)}")
 
 
 class _LaptopCase(Case):
@@ -262,6 +271,9 @@ def main() -> int:
     parser.add_argument("--touch", type=int, default=200, help="persons changed between runs")
     parser.add_argument("--with-index", action="store_true")
     parser.add_argument("--hq", action="store_true", help="the HQ case on PostgreSQL instead")
+    parser.add_argument(
+        "--cold-breakdown", action="store_true", help="also time a cold report's parts"
+    )
     parser.add_argument("--hq-url", default=os.environ.get("FIELDKIT_TEST_DATABASE_URL"))
     parser.add_argument("--hq-persons", type=int, default=100_000)
     parser.add_argument("--hq-visits", type=int, default=1_000_000)
@@ -417,6 +429,7 @@ class _HqCase(Case):
     def forget(self) -> None:
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM report_replay")
+            conn.exec_driver_sql("DELETE FROM report_replay_sum")  # their sums
             conn.exec_driver_sql("DELETE FROM report_kept_mark")  # kept rows are gone
 
     def touch(self, persons: int) -> None:
@@ -477,7 +490,7 @@ def _hq_case(args: argparse.Namespace) -> int:
               f"quarter {quarter}")  # fmt: skip
         print(f"load: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print("report at HQ, every site:")
-        _measure(case, args.runs, args.touch * 5)
+        _measure(case, args.runs, args.touch * 5, args.cold_breakdown)
         whole = statistics.median(h[0] for h in case.hook)
         bumped = statistics.median(h[1] for h in case.hook)
         n = case.hook[0][2]

@@ -166,6 +166,7 @@ def fill_outbox(store: Store, site_id: str, n_visits: int) -> None:
     persons = [new_id() for _ in range(1000)]
     clock = HLC(node=store.device_id, last=store.meta("hlc") or "")
     conn = sqlite3.connect(store.path)
+    register_functions(conn)  # the person table's search-key triggers call it
     conn.execute("PRAGMA foreign_keys=OFF")
     with conn:
         conn.executemany(

@@ -6,7 +6,8 @@ hook, as a push does) on SQLite and PostgreSQL: visits added (two at the same la
 time both owing a follow-up, a visit in the last second of a quarter), then corrected
 (money, time into the next quarter), voided, moved to another person, a death
 recorded and a person moved to another site. After each step the four tables hold
-exactly the rows ``refill`` makes from scratch, and the hand-worked ones; the
+exactly the rows ``refill`` makes from scratch (the persons reached per quarter and
+site too), and the hand-worked ones; the
 migration that adds them fills them with those same rows; the console's care facts
 read from them equal those grouped from the visits, also for a day before a later
 visit.
@@ -35,7 +36,7 @@ from fieldkit.hq.writes import HqEdit, wire_row, write_edits
 from sync.server.db import make_engine, migrate, write_begin
 from tests.support.databases import database_urls
 
-SUMS = (p.visit_summary, p.visit_day, p.visit_quarter, p.visit_reach)
+SUMS = (p.visit_summary, p.visit_day, p.visit_quarter, p.visit_reach, p.visit_reach_site)
 IDS = {name: f"0190{i:04d}-0000-7000-8000-000000000000" for i, name in enumerate(
     ["A", "B", "p1", "p2", "p3", "v1", "v2", "v3", "v4", "v5", "e1"])}  # fmt: skip
 
@@ -143,7 +144,17 @@ def test_the_sums_follow_every_write_and_equal_a_recomputation(hq: Engine) -> No
         ("2026Q3", IDS["A"], IDS["p1"], 3, 2), ("2026Q3", IDS["B"], IDS["p3"], 1, 1),
         ("2026Q4", IDS["A"], IDS["p2"], 1, 0),
     ])  # fmt: skip
+    assert kept["report_visit_reach_site"] == sorted([
+        ("2026Q3", IDS["A"], 1, 1), ("2026Q3", IDS["B"], 1, 1), ("2026Q4", IDS["A"], 1, 0),
+    ])  # fmt: skip
 
+    # corrected: the money alone (no summary made again), then the follow-up's text alone
+    _write(hq, _change("visit", "v5", money_fen=700))
+    kept = _kept_equals_recomputed(hq)
+    assert ("2026Q3", IDS["B"], "routine", 1, 0, 700, 0) in kept["report_visit_quarter"]
+    _write(hq, _change("visit", "v3", follow_up="call the nurse"))
+    _kept_equals_recomputed(hq)
+    assert _summary(hq, "p1")["follow_up_text"] == "call the nurse"
     # corrected: no money, and later (into the next quarter)
     _write(hq, _change("visit", "v1", money_fen=0, visited_at="2026-10-05T09:00:00"))
     kept = _kept_equals_recomputed(hq)
@@ -151,6 +162,7 @@ def test_the_sums_follow_every_write_and_equal_a_recomputation(hq: Engine) -> No
     assert (one["last_at"], one["follow_up_id"]) == (datetime(2026, 10, 5, 9), None)
     assert ("2026Q3", IDS["A"], "routine", 1, 1, 5000, 0) not in kept["report_visit_quarter"]
     assert ("2026Q4", IDS["A"], IDS["p1"], 1, 0) in kept["report_visit_reach"]
+    assert ("2026Q4", IDS["A"], 2, 0) in kept["report_visit_reach_site"], "p1 and p2"
     # voided, then moved to another person
     _write(hq, _change("visit", "v1", deleted=True))
     _write(hq, _change("visit", "v4", person_id=IDS["p1"]))
@@ -159,6 +171,7 @@ def test_the_sums_follow_every_write_and_equal_a_recomputation(hq: Engine) -> No
     assert (one["last_at"], one["birthday_at"]) == (datetime(2026, 10, 1, 8),) * 2
     assert _summary(hq, "p2") == {}, "no visit left"
     assert (date(2026, 7, 2), IDS["A"], 1, 5000) not in kept["report_visit_day"]
+    assert ("2026Q4", IDS["A"], 1, 0) in kept["report_visit_reach_site"], "p1 alone"
     # a death, and a person moved to another site with her history
     death = PersonEvent(id=IDS["e1"], person_id=IDS["p2"], site_id=IDS["A"],
                         kind=EventKind.DECEASED, happened_on=date(2026, 11, 2))  # fmt: skip
@@ -166,6 +179,9 @@ def test_the_sums_follow_every_write_and_equal_a_recomputation(hq: Engine) -> No
     _write(hq, _change("person", "p3", site_id=IDS["A"]))
     kept = _kept_equals_recomputed(hq)
     assert ("2026Q3", IDS["A"], IDS["p3"], 1, 1) in kept["report_visit_reach"]
+    assert [r for r in kept["report_visit_reach_site"] if r[0] == "2026Q3"] == [
+        ("2026Q3", IDS["A"], 2, 2)
+    ]
     assert not [row for row in kept["report_visit_quarter"] if row[1] == IDS["B"]]
 
     # the migration that adds the tables fills them with the same rows

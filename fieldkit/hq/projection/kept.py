@@ -5,7 +5,10 @@ whether they are still valid (:mod:`fieldkit.reports.kept` tells how they are us
   ever written through the hook; :func:`bump_versions` raises it in the transaction
   of every write (a person without a row is at version 0);
 - ``report_replay``: the kept rows, made by reports (never by a push), keyed by
-  quarter, policy digest and person.
+  quarter, policy digest and person;
+- ``report_replay_sum``: those rows added up per quarter, policy, site, relocation flag,
+  category and tier, kept by the same transactions (:data:`replay_sum`);
+- ``report_kept_mark``: per quarter and policy, the last report over every site.
 
 A push pays one statement (on PostgreSQL): an index probe per visit or event it
 writes (the person the projection held the record under, in case a correction moved
@@ -15,7 +18,8 @@ order for concurrent pushes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -35,7 +39,19 @@ from fieldkit.hq.projection import tables as p
 from fieldkit.reports.kept import KEPT_COLUMNS, OUTCOME_COLUMNS
 from sync.server.settings import WrittenRecord
 
-__all__ = ["bump_versions", "kept_mark", "metadata", "person_version", "replay"]
+__all__ = [
+    "KEEP_LOCK",
+    "SUM_COUNTERS",
+    "SUM_KEYS",
+    "bump_versions",
+    "kept_mark",
+    "metadata",
+    "person_version",
+    "refill_replay_sums",
+    "replay",
+    "replay_sum",
+    "replay_sum_changes",
+]
 
 metadata = MetaData()
 """These tables (apart from the projection's: a rebuild leaves the versions alone)."""
@@ -91,6 +107,65 @@ replay = Table(
     ),
 )
 assert len(KEPT_COLUMNS) == 14 + len(OUTCOME_COLUMNS)
+
+KEEP_LOCK = 7_413_211
+"""The advisory lock (PostgreSQL) held by whatever stores or deletes kept rows: reports
+storing theirs, and a rebuild (the rows' sums are corrected by difference from the rows
+read under it)."""
+
+SUM_KEYS = ("quarter", "policy", "site_id", "relocation", "category", "tier")
+"""The key of ``report_replay_sum``: the kept rows' columns they are grouped by."""
+SUM_COUNTERS = ("persons", "served", "new_file", "moved_away", "deceased",
+                *(c for _, _, c in OUTCOME_COLUMNS))  # fmt: skip
+"""Its counters: the rows (``persons``), then the sums of these columns of the rows."""
+replay_sum = Table(
+    "report_replay_sum",
+    metadata,
+    *(
+        Column(name, String(_TEXT[name]) if name in _TEXT else Integer, primary_key=True)
+        for name in SUM_KEYS
+    ),
+    *(Column(name, Integer, nullable=False) for name in SUM_COUNTERS),
+)
+"""Every kept row of ``report_replay``, valid or not, added up per quarter, policy, site,
+relocation flag, category and tier (migration h0005): kept by the transaction that
+stores or deletes kept rows (:func:`replay_sum_changes`), so that a report adds up a few
+hundred rows and takes out the stale rows of the persons changed since its mark
+instead of summing every kept row (:mod:`fieldkit.hq.report_source`). A group left
+without rows is deleted. Always equal to :func:`refill_replay_sums`' recomputation."""
+
+_SUM_SELECT = (
+    f"SELECT {', '.join(SUM_KEYS)}, count(*), "
+    + ", ".join(f"sum({c})" for c in SUM_COUNTERS[1:])
+    + f" FROM report_replay GROUP BY {', '.join(SUM_KEYS)}"
+)
+
+
+def refill_replay_sums(conn: Connection) -> int:
+    """Empty ``report_replay_sum`` and add up every kept row again (one ``INSERT ...
+    SELECT``); the groups made."""
+    conn.execute(replay_sum.delete())
+    columns = ", ".join((*SUM_KEYS, *SUM_COUNTERS))
+    return conn.execute(text(f"INSERT INTO {replay_sum.name} ({columns}) {_SUM_SELECT}")).rowcount
+
+
+SumKey = tuple[Any, ...]
+
+
+def replay_sum_changes(
+    rows: Iterable[Mapping[Any, Any]], sign: int, into: dict[SumKey, list[int]]
+) -> None:
+    """Count kept rows (statement parameters or result rows with :data:`KEPT_COLUMNS`)
+    into the differences ``into`` of ``report_replay_sum``: in (``sign`` 1) or out (-1)."""
+    for row in rows:
+        key = tuple(row[k] for k in SUM_KEYS)
+        found = into.get(key)
+        if found is None:
+            found = into[key] = [0] * len(SUM_COUNTERS)
+        found[0] += sign
+        for i, name in enumerate(SUM_COUNTERS[1:], 1):
+            found[i] += sign * int(row[name])
+
 
 _PERSON_CHILDREN = {"visit": p.visit, "person_event": p.event}
 """Synced tables whose records belong to a person, with their projection table."""

@@ -18,13 +18,14 @@ compares them with a rebuild after pushes, corrections, voids, deaths and moves)
 migration that adds them, and a rebuild). In a push, :class:`VisitChanges` is made
 from the visits' rows before and after the write: the day, quarter and reach rows
 are corrected by the difference (in key order: one lock order for concurrent pushes;
-a row whose visits reach zero is deleted), and the summary rows of every person the
-write touched are made again from their visits (an index range each).
+a row whose visits reach zero is deleted), and the summary rows of the persons whose
+summary the write may change (:attr:`VisitChanges.persons`) are made again from their
+visits (an index range each).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,14 @@ from fieldkit.hq.projection import tables as p
 from sync.server import tables as sync_tables
 from sync.server.records import dialect_insert
 
-__all__ = ["MUST_VISIT", "VisitChanges", "quarter_of", "refill", "refresh_summaries"]
+__all__ = [
+    "MUST_VISIT",
+    "VisitChanges",
+    "correct_sums",
+    "quarter_of",
+    "refill",
+    "refresh_summaries",
+]
 
 MUST_VISIT = (
     VisitReason.FESTIVAL,
@@ -49,7 +57,9 @@ MUST_VISIT = (
 
 _CHUNK = 1000
 _VISIT_COLUMNS = ("id", "person_id", "site_id", "reason", "visited_at", "card_scanned",
-                  "money_fen", "goods_given")  # fmt: skip
+                  "money_fen", "goods_given", "follow_up_owed", "follow_up_due")  # fmt: skip
+_FACTS = ("person_id", "visited_at", "reason", "follow_up_owed", "follow_up_due")
+"""What a person's summary row is made of, of each visit (and the follow-up's text)."""
 
 
 def quarter_of(moment: datetime) -> str:
@@ -102,9 +112,11 @@ def _summary_sql(pg: bool, where: str) -> str:
     )
 
 
-def refill(conn: Connection) -> dict[str, int]:
-    """Empty the four tables and make them again from ``report_visit`` (and the follow-up
-    texts from ``sync_record``), one ``INSERT ... SELECT`` each; rows per table."""
+def refill(conn: Connection, only: Collection[Table] | None = None) -> dict[str, int]:
+    """Empty the five tables (or ``only`` those, for a migration that made no later one)
+    and make them again from ``report_visit`` (and the follow-up texts from
+    ``sync_record``), one ``INSERT ... SELECT`` each, in dependency order; rows per
+    table."""
     pg = conn.dialect.name == "postgresql"
     sql = _sql(pg)
     v = p.visit.name
@@ -123,9 +135,14 @@ def refill(conn: Connection) -> dict[str, int]:
         f" given) SELECT {sql['quarter']}, v.site_id, v.person_id, count(*),"
         " sum(CASE WHEN v.money_fen > 0 OR v.goods_given THEN 1 ELSE 0 END)"
         f" FROM {v} v GROUP BY {sql['quarter']}, v.site_id, v.person_id",
+        p.visit_reach_site: f"INSERT INTO {p.visit_reach_site.name} (quarter, site_id, persons,"
+        " given) SELECT quarter, site_id, count(*), sum(CASE WHEN given > 0 THEN 1 ELSE 0 END)"
+        f" FROM {p.visit_reach.name} GROUP BY quarter, site_id",
     }
     counts = {}
     for table, statement in statements.items():
+        if only is not None and table not in only:
+            continue
         conn.execute(delete(table))
         counts[table.name] = conn.execute(text(statement)).rowcount
     return counts
@@ -153,12 +170,14 @@ Key = tuple[Any, ...]
 @dataclass
 class VisitChanges:
     """What a write changes in the visits' sums: per key of each table, the difference of
-    its counters; and the persons whose summary must be made again."""
+    its counters; and, per visit, what its person's summary is made of before (``was``)
+    and after (``now``) the write."""
 
     day: dict[Key, list[int]] = field(default_factory=dict)
     quarter: dict[Key, list[int]] = field(default_factory=dict)
     reach: dict[Key, list[int]] = field(default_factory=dict)
-    persons: set[str] = field(default_factory=set)
+    was: dict[str, Key] = field(default_factory=dict)
+    now: dict[str, Key] = field(default_factory=dict)
 
     @classmethod
     def before(cls, conn: Connection, ids: Sequence[str]) -> VisitChanges:
@@ -188,16 +207,45 @@ class VisitChanges:
             (sign, sign * bool(row["card_scanned"]), sign * fen, sign * bool(row["goods_given"])),
         )
         _bump(self.reach, (quarter, site, person), (sign, sign * given))
-        self.persons.add(person)
+        (self.now if sign > 0 else self.was)[row["id"]] = tuple(row[k] for k in _FACTS)
+
+    @property
+    def persons(self) -> set[str]:
+        """The persons whose summary the write may change: those of a visit added or
+        removed, or whose time, reason, person or follow-up changed, or that owes a
+        follow-up (its text is not in the projection). A correction of the money, the
+        goods or the confirmation alone changes no summary."""
+        out: set[str] = set()
+        for visit in self.was.keys() | self.now.keys():
+            old, new = self.was.get(visit), self.now.get(visit)
+            if old == new and new is not None and not new[3]:
+                continue
+            out.update(facts[0] for facts in (old, new) if facts is not None)
+        return out
 
     def apply(self, conn: Connection) -> None:
         """Correct the sums by the changes and make the persons' summaries again."""
-        _apply(conn, p.visit_day, ("day", "site_id"), ("visits", "money_fen"), self.day)
-        _apply(conn, p.visit_quarter, ("quarter", "site_id", "reason"),
+        correct_sums(conn, p.visit_day, ("day", "site_id"), ("visits", "money_fen"), self.day)
+        correct_sums(conn, p.visit_quarter, ("quarter", "site_id", "reason"),
                ("visits", "scanned", "money_fen", "goods"), self.quarter)  # fmt: skip
-        _apply(conn, p.visit_reach, ("quarter", "site_id", "person_id"), ("visits", "given"),
-               self.reach)  # fmt: skip
+        now = correct_sums(conn, p.visit_reach, ("quarter", "site_id", "person_id"),
+                           ("visits", "given"), self.reach)  # fmt: skip
+        correct_sums(conn, p.visit_reach_site, ("quarter", "site_id"), ("persons", "given"),
+                     self._reached(now))  # fmt: skip
         refresh_summaries(conn, self.persons)
+
+    def _reached(self, now: Sequence[Sequence[Any]]) -> dict[Key, list[int]]:
+        """What the reach rows' new values (``quarter, site, person, visits, given``)
+        change in the persons reached per quarter and site: a row that appears or is left
+        without visits, a row whose visits that gave start or stop."""
+        out: dict[Key, list[int]] = {}
+        for quarter, site, person, visits, given in now:
+            d_visits, d_given = self.reach[quarter, site, person]
+            was = (visits - d_visits > 0, given - d_given > 0)
+            is_ = (visits > 0, visits > 0 and given > 0)
+            if was != is_:
+                _bump(out, (quarter, site), (is_[0] - was[0], is_[1] - was[1]))
+        return out
 
 
 def _bump(sums: dict[Key, list[int]], key: Key, by: Sequence[int]) -> None:
@@ -209,31 +257,34 @@ def _bump(sums: dict[Key, list[int]], key: Key, by: Sequence[int]) -> None:
             found[i] += n
 
 
-def _apply(
+def correct_sums(
     conn: Connection,
     table: Table,
     keys: Sequence[str],
     counters: Sequence[str],
     sums: dict[Key, list[int]],
-) -> None:
+) -> list[Sequence[Any]]:
     """Add ``sums`` to ``table``'s rows (made when missing), in key order; delete the rows
-    left without visits."""
+    left empty (the first counter, what they count, at zero). The changed rows' keys and
+    new counters (those deleted included)."""
     changed = sorted((k, by) for k, by in sums.items() if any(by))
     if not changed:
-        return
+        return []
     stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in counters}
-    )
+    ).returning(*(table.c[c] for c in (*keys, *counters)))
     rows = [
         {**dict(zip(keys, key, strict=True)), **dict(zip(counters, by, strict=True))}
         for key, by in changed
     ]
+    now: list[Sequence[Any]] = []
     for start in range(0, len(rows), _CHUNK * 5):
-        conn.execute(stmt, rows[start : start + _CHUNK * 5])
+        now.extend(conn.execute(stmt, rows[start : start + _CHUNK * 5]).all())
     fewer = [dict(zip(keys, key, strict=True)) for key, by in changed if by[0] < 0]
     if fewer:
         gone = delete(table).where(
-            and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c.visits <= 0
+            and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)), table.c[counters[0]] <= 0
         )
         conn.execute(gone, [{f"k_{k}": row[k] for k in keys} for row in fewer])
+    return now

@@ -47,6 +47,7 @@ __all__ = [
     "visit_day",
     "visit_quarter",
     "visit_reach",
+    "visit_reach_site",
     "visit_summary",
 ]
 
@@ -210,3 +211,14 @@ visit_reach = Table(
 )
 """Per quarter, site and person with a live visit: the visits, and those that handed
 over money or goods."""
+
+visit_reach_site = Table(
+    "report_visit_reach_site",
+    metadata,
+    Column("quarter", String(8), primary_key=True),
+    Column("site_id", String(64), primary_key=True),
+    Column("persons", Integer, nullable=False),
+    Column("given", Integer, nullable=False),
+)
+"""Per quarter and site with a live visit: the persons visited and those handed money or
+goods (``report_visit_reach``'s rows counted, migration h0005)."""

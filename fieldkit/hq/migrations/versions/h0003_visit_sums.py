@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from fieldkit.hq.projection import summary
+from fieldkit.hq.projection import tables as p
 
 revision = "h0003"
 down_revision = "h0002"
@@ -25,6 +26,10 @@ depends_on = None
 
 def _moment(name: str, nullable: bool = True) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=False), nullable=nullable)
+
+
+_MADE = (p.visit_summary, p.visit_day, p.visit_quarter, p.visit_reach)
+"""The tables made here (later migrations add others that ``refill`` also fills)."""
 
 
 def upgrade() -> None:
@@ -62,7 +67,7 @@ def upgrade() -> None:
         sa.Column("visits", sa.Integer, nullable=False),
         sa.Column("given", sa.Integer, nullable=False),
     )
-    summary.refill(op.get_bind())
+    summary.refill(op.get_bind(), only=_MADE)
 
 
 def downgrade() -> None:
