@@ -11,12 +11,12 @@ this store, under the ``bulk_load`` key of ``local_meta``, and drops them. Uniqu
 indexes (primary keys, card codes) stay: upserts and the code-clash check read them.
 :func:`finish` runs inside the transaction of the last page: it creates the indexes
 again, refills the derived tables from the rows, creates the triggers again, and
-removes the key. :func:`compact` then rewrites the file (``VACUUM``) outside that
-transaction: the unique indexes kept during the load filled their pages unevenly
-(the visits' primary key about 88%). A pull cut in between leaves the key in a committed, consistent
-store (every page is whole); :func:`finish_interrupted`, which opening a store runs,
-builds the derived structures before anything reads the store, and the next pull
-resumes at the stored cursor with them in place.
+removes the key; :func:`compact` then rewrites the file (``VACUUM``) outside that
+transaction, as the unique indexes kept during the load filled their pages unevenly
+(the visits' primary key about 88%). A pull cut in between leaves the key in a
+committed, consistent store (every page is whole); :func:`finish_interrupted`,
+which opening a store runs, builds the derived structures before anything reads
+the store, and the next pull resumes at the stored cursor with them in place.
 """
 
 from __future__ import annotations
