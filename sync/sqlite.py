@@ -36,11 +36,9 @@ IMMEDIATE = "sqlite_immediate"
 """Execution option: ``conn.execution_options(sqlite_immediate=True)`` begins a write."""
 
 
-def _pragmas(busy_timeout_ms: int, foreign_keys: bool, page_size: int | None) -> list[str]:
-    """The statements run on every new connection (the page size first: it only takes
-    on a database that has no page yet, before WAL mode writes the first)."""
+def _pragmas(busy_timeout_ms: int, foreign_keys: bool) -> list[str]:
+    """The statements run on every new connection."""
     return [
-        *([f"PRAGMA page_size={page_size}"] if page_size else []),
         f"PRAGMA busy_timeout={busy_timeout_ms}",
         "PRAGMA journal_mode=WAL",
         "PRAGMA synchronous=FULL",
@@ -71,14 +69,11 @@ def _run_pragmas(dbapi_conn: sqlite3.Connection, pragmas: list[str], *, deadline
         pause = min(pause * 2, 0.1)
 
 
-def sqlite_engine(
-    url: str, *, busy_timeout_ms: int, foreign_keys: bool, page_size: int | None = None
-) -> Engine:
+def sqlite_engine(url: str, *, busy_timeout_ms: int, foreign_keys: bool) -> Engine:
     """An engine on the SQLite database at ``url`` (its file and directory created if missing).
 
     ``busy_timeout_ms``: how long a writer waits for the lock. ``foreign_keys``:
-    enforce them, checked when each transaction commits. ``page_size``: the page size
-    of a new database (an existing one keeps its own: a WAL database cannot change it).
+    enforce them, checked when each transaction commits.
     """
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
@@ -87,7 +82,7 @@ def sqlite_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
     )
-    pragmas = _pragmas(busy_timeout_ms, foreign_keys, page_size)
+    pragmas = _pragmas(busy_timeout_ms, foreign_keys)
 
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # let SQLAlchemy's "begin" event, not the driver, decide how transactions start

@@ -19,19 +19,13 @@ from sync.sqlite import sqlite_engine
 __all__ = ["make_engine"]
 
 BUSY_TIMEOUT_MS = 10_000
-PAGE_SIZE = 16_384
-"""The page size of a new store: a visit row (about 250 bytes) wastes less of a 16 KiB
-page than of SQLite's default 4 KiB (docs/BENCHMARKS.md, "Sync against PouchDB")."""
 
 
 def make_engine(path: Path) -> Engine:
     """An engine on the SQLite file at ``path`` (created if missing).
 
-    A new file gets pages of :data:`PAGE_SIZE` bytes. Its connections know the SQL
-    function the roster's search-key triggers call.
+    Its connections know the SQL function the roster's search-key triggers call.
     """
-    engine = sqlite_engine(
-        f"sqlite:///{path}", busy_timeout_ms=BUSY_TIMEOUT_MS, foreign_keys=True, page_size=PAGE_SIZE
-    )
+    engine = sqlite_engine(f"sqlite:///{path}", busy_timeout_ms=BUSY_TIMEOUT_MS, foreign_keys=True)
     event.listen(engine, "connect", register_functions)
     return engine
