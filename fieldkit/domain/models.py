@@ -10,13 +10,15 @@ and are never synced.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Dialect, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlmodel import Field, SQLModel
 
 from fieldkit.domain.ids import new_id
@@ -46,11 +48,47 @@ __all__ = [
     "ServiceActivity",
     "Site",
     "StaffMember",
+    "StoreDateTime",
     "TeamMember",
     "Visit",
     "VolunteerTeam",
     "enum_field",
+    "store_datetime",
 ]
+
+
+class StoreDateTime(SQLITE_DATETIME):
+    """SQLite's text datetime without a fraction of zero: ``2026-01-01 08:30:00``.
+
+    SQLAlchemy's own form always ends in ``.ffffff`` (``2026-01-01 08:30:00.000000``),
+    7 bytes more per value and per index entry; the sync wire carries whole seconds
+    (``fieldkit.store.wire.to_wire``), so nearly every stored fraction is zero. A
+    non-zero fraction is still kept (``.ffffff``), which sorts after the bare second,
+    so the text sorts as the time does and compares against bare dates as before.
+    Values read back are the same ``datetime`` (SQLAlchemy parses both forms). Store
+    migration 0012 rewrote the values already stored.
+    """
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None]:
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            if isinstance(value, datetime):
+                return value.replace(tzinfo=None).isoformat(" ")
+            if isinstance(value, date):
+                return f"{value.isoformat()} 00:00:00"
+            raise TypeError(
+                "SQLite DateTime type only accepts Python datetime and date objects as input."
+            )
+
+        return process
+
+
+def store_datetime(**kwargs: Any) -> Any:
+    """A field stored as :class:`StoreDateTime` (``Field`` keyword arguments pass through)."""
+    return Field(sa_type=StoreDateTime, **kwargs)
 
 
 def enum_field(default: StrEnum | None = None, enum: type[StrEnum] | None = None) -> Any:
@@ -176,7 +214,7 @@ class Visit(SQLModel, table=True):
     person_id: str = Field(foreign_key="person.id")
     site_id: str = Field(foreign_key="site.id")
     reason: VisitReason = enum_field(VisitReason.ROUTINE)
-    visited_at: NaiveDatetime
+    visited_at: NaiveDatetime = store_datetime()
     visitors: str = Field(default="", description="Names of those who went, comma separated")
     people_present: str = ""
     confirmation: Confirmation = enum_field(Confirmation.NONE)
@@ -187,7 +225,7 @@ class Visit(SQLModel, table=True):
     follow_up: str = ""
     follow_up_due: date | None = None
     notes: str = ""
-    card_scanned_at: NaiveDatetime | None = Field(
+    card_scanned_at: NaiveDatetime | None = store_datetime(
         default=None, description="When the person's service card was scanned for this visit"
     )
     card_issue: int | None = Field(default=None, description="Issue number of the scanned card")
@@ -294,7 +332,7 @@ class RecordAmendment(SQLModel, table=True):
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     by_user: str = ""
     device: str = ""
-    at: NaiveDatetime
+    at: NaiveDatetime = store_datetime()
     deleted: bool = False
 
 
@@ -316,7 +354,7 @@ class CardKey(SQLModel, table=True):
     key_id: int = Field(ge=1, le=65535, description="The number printed cards carry")
     county: str = Field(description="The county whose cards it signs, as Site.county names it")
     public_key: str = Field(description="Raw Ed25519 public key, base64 (44 characters)")
-    created_at: NaiveDatetime
+    created_at: NaiveDatetime = store_datetime()
     deleted: bool = False
 
 

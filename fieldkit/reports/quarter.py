@@ -9,7 +9,8 @@ How the stores keep time, and so how a quarter's bounds compare:
 - ``visit.visited_at`` is the local wall-clock time the field worker entered (the
   form's date and time, defaulting to the laptop's clock), stored without a zone;
   the bureau's zone is Asia/Shanghai. SQLite keeps it as text
-  ``2026-12-31 23:59:59.000000``; the sync wire and headquarters keep ISO text
+  ``2026-12-31 23:59:59`` (store migration 0012 took off the ``.000000`` older
+  stores held); the sync wire and headquarters keep ISO text
   ``2026-12-31T23:59:59``. Both sort as dates, so a quarter is the half-open range
   ``start <= visited_at < next_start`` compared against the bare dates
   ``"2026-10-01"`` and ``"2027-01-01"``: a visit at 23:59:59 on 31 December is in

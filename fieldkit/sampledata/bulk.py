@@ -100,9 +100,10 @@ def _bulk_connection(store: Store) -> Iterator[Connection]:
 
 
 def _plain(value: Any) -> Any:
-    # The forms SQLAlchemy's SQLite types store, without its per-row processing.
+    # The forms the store's column types store, without SQLAlchemy's per-row processing
+    # (datetimes: fieldkit.domain.models.StoreDateTime, the only kind synced tables have).
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M:%S}.{value.microsecond:06d}"
+        return value.replace(tzinfo=None).isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):

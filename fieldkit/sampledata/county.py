@@ -651,7 +651,7 @@ class CountyGenerator:
     ) -> tuple[Any, ...]:
         seconds = 8 * 3600 + 300 * int(rng.random() * 114)
         iso_day = day.isoformat()
-        visited_at = f"{iso_day} {seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00.000000"
+        visited_at = f"{iso_day} {seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00"
         colleagues = self._staff_by_site[plan.site_index]
         visitors = plan.contact_name
         if rng.random() < 0.45 and len(colleagues) > 1:

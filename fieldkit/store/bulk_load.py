@@ -11,15 +11,18 @@ this store, under the ``bulk_load`` key of ``local_meta``, and drops them. Uniqu
 indexes (primary keys, card codes) stay: upserts and the code-clash check read them.
 :func:`finish` runs inside the transaction of the last page: it creates the indexes
 again, refills the derived tables from the rows, creates the triggers again, and
-removes the key. A pull cut in between leaves the key in a committed, consistent
-store (every page is whole); :func:`finish_interrupted`, which opening a store runs,
-builds the derived structures before anything reads the store, and the next pull
-resumes at the stored cursor with them in place.
+removes the key; :func:`compact` then rewrites the file (``VACUUM``) outside that
+transaction, as the unique indexes kept during the load filled their pages unevenly
+(the visits' primary key about 88%). A pull cut in between leaves the key in a
+committed, consistent store (every page is whole); :func:`finish_interrupted`,
+which opening a store runs, builds the derived structures before anything reads
+the store, and the next pull resumes at the stored cursor with them in place.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -28,7 +31,15 @@ from fieldkit.domain.models import SYNCED_TABLES
 from fieldkit.store.roster import rebuild_person_fts
 from fieldkit.store.search_index import rebuild as rebuild_search_keys
 
-__all__ = ["BULK_LOAD_KEY", "MIN_PAGE_ROWS", "begin", "finish", "finish_interrupted", "pending"]
+__all__ = [
+    "BULK_LOAD_KEY",
+    "MIN_PAGE_ROWS",
+    "begin",
+    "compact",
+    "finish",
+    "finish_interrupted",
+    "pending",
+]
 
 BULK_LOAD_KEY = "bulk_load"
 """The ``local_meta`` key holding the dropped indexes' and triggers' SQL while a bulk load runs."""
@@ -160,3 +171,28 @@ def finish_interrupted(engine: Engine) -> None:
             return
     with engine.execution_options(sqlite_immediate=True).begin() as conn:
         finish(conn)  # again inside the write lock: another process may have finished it
+
+
+def compact(engine: Engine) -> bool:
+    """Rewrite the store file page by page after a bulk load (``VACUUM``, then a WAL
+    checkpoint that truncates the log the rewrite went through); whether it ran.
+
+    About 2% of a county's store (2 MB of 103 on the pull benchmark), a few seconds.
+    The copy is built in a temporary file, not in memory (``temp_store``), and a store
+    another process holds busy past the busy timeout is left as it is: compacting is
+    never needed for correctness.
+    """
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA temp_store=FILE")
+        try:
+            raw.execute("VACUUM")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return False
+        finally:
+            raw.execute("PRAGMA temp_store=MEMORY")
+    return True

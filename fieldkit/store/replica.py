@@ -123,15 +123,14 @@ Converter = Callable[[Any], Any]
 
 
 def _datetime_storage(value: Any) -> Any:
-    """Wire ISO datetime -> SQLAlchemy's SQLite text form ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    """Wire ISO datetime -> the store's text form ``YYYY-MM-DD HH:MM:SS`` (with
+    ``.ffffff`` only for a non-zero fraction: :class:`fieldkit.domain.models.StoreDateTime`)."""
     if value is None:
         return None
     text = str(value).replace("T", " ", 1)
     if len(text) == 19:
-        return text + ".000000"
-    if len(text) == 26:
         return text
-    return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return datetime.fromisoformat(str(value)).replace(tzinfo=None).isoformat(" ")
 
 
 def _date_storage(value: Any) -> Any:
@@ -385,6 +384,7 @@ class StoreReplica:
         assert isinstance(prepared, _SortedPage)
         puts, drops = prepared.puts, prepared.drops
         removed = 0
+        finished = False
         with gc_paused(), self.store.engine.connect() as conn:
             raw = conn.connection.driver_connection
             assert raw is not None
@@ -411,11 +411,14 @@ class StoreReplica:
                     if page.reset:
                         _meta_set(conn, "conflict_rev", "0")
                     self._observe(conn, page)
-                    if bulk and not page.more:
+                    finished = bulk and not page.more
+                    if finished:
                         bulk_load.finish(conn)
             finally:
                 raw.execute("PRAGMA synchronous=FULL")
                 raw.execute("PRAGMA foreign_keys=ON")
+        if finished:
+            bulk_load.compact(self.store.engine)
         return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
 
     def _sort_page(

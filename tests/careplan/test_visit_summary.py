@@ -270,7 +270,7 @@ def test_a_store_upgraded_from_the_previous_schema_is_backfilled(tmp_path: Path)
     try:
         assert current_revision(store.engine) == HEAD
         summary = stored(path)
-        assert summary[ids[0]][2:6] == ("2026-01-11 10:00:00.000000", 1, "", "2026-02-01")
+        assert summary[ids[0]][2:6] == ("2026-01-11 10:00:00", 1, "", "2026-02-01")
         assert summary[ids[1]][2] is None
         assert summary[ids[2]][2] is None
         assert_in_step(store)
