@@ -391,8 +391,11 @@ def pull_all(
     preparer = replica if isinstance(replica, PreparesPages) else None
 
     def fetch(cursor: str | None) -> tuple[PullPage, object]:
-        got = client.pull(cursor, page_limit, pending)
-        return got, (preparer.prepare_page(got) if preparer is not None else None)
+        # A page makes tens of thousands of small objects that live until it is
+        # applied: the collector walking them took 40% of parsing and preparing it.
+        with gc_paused():
+            got = client.pull(cursor, page_limit, pending)
+            return got, (preparer.prepare_page(got) if preparer is not None else None)
 
     def apply(got: PullPage, prepared: object) -> PageApplied:
         if preparer is not None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from sync.protocol import Change, ConflictsReply, PullPage, PushRequest, Verdict
+from sync.protocol import GZIP_LEVEL, Change, ConflictsReply, PullPage, PushRequest, Verdict
 
 __all__ = [
     "GZIP_LEVEL",
@@ -27,9 +27,6 @@ __all__ = [
     "SyncResult",
     "WireOutbox",
 ]
-
-GZIP_LEVEL = 3
-"""Request compression: a tenth larger than level 5 at about half the CPU time."""
 
 
 @dataclass(frozen=True)
