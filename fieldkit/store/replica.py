@@ -377,12 +377,12 @@ class StoreReplica:
         return self.apply_prepared(page, self.prepare_page(page))
 
     def prepare_page(self, page: PullPage) -> _SortedPage:
-        """The page's rows in storage form (``sync.client.pull_all`` makes them in the
-        thread that fetched the page, while the page before is written)."""
+        """The page's rows in storage form (no store access)."""
         return _SortedPage(*self._sort_page(page))
 
     def apply_prepared(self, page: PullPage, prepared: object) -> PageApplied:
-        """Apply a page whose rows :meth:`prepare_page` made (see :meth:`apply_page`)."""
+        """Apply a page whose rows :meth:`prepare_page` made (see :meth:`apply_page`):
+        the store write alone, which the pull benchmark times."""
         assert isinstance(prepared, _SortedPage)
         puts, drops = prepared.puts, prepared.drops
         removed = 0
