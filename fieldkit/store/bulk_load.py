@@ -10,7 +10,8 @@ of the secondary indexes and of the triggers that keep derived data, as they are
 this store, under the ``bulk_load`` key of ``local_meta``, and drops them. Unique
 indexes (primary keys, card codes) stay: upserts and the code-clash check read them.
 :func:`finish` runs inside the transaction of the last page: it creates the indexes
-again, refills the derived tables from the rows, creates the triggers again, and
+again, refills the derived tables from the rows (the visit summary with one
+``INSERT ... SELECT``, one pass over the visits), creates the triggers again, and
 removes the key; :func:`compact` then rewrites the file (``VACUUM``) outside that
 transaction, as the unique indexes kept during the load filled their pages unevenly
 (the visits' primary key about 88%). A pull cut in between leaves the key in a
@@ -128,13 +129,13 @@ def finish(conn: Connection) -> None:
     ).scalar()
     if text is None:
         return
-    from fieldkit.store.due_list import rebuild_visit_summary  # not loaded by every store open
+    from fieldkit.store.due_list import refill_visit_summary  # not loaded by every store open
 
     saved: dict[str, Any] = json.loads(text)
     for sql in saved["indexes"]:
         conn.exec_driver_sql(sql)
     if _has_table(conn, "visit_summary"):
-        rebuild_visit_summary(conn)
+        refill_visit_summary(conn)
     if _has_table(conn, "person_fts"):
         rebuild_person_fts(conn)
     if _has_table(conn, "person_search_key"):

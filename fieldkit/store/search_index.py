@@ -158,6 +158,7 @@ def rebuild(conn: Any) -> None:
             "UPDATE person SET search_full = ?, search_initials = ? WHERE rowid = ?", changed
         )
     if keys:
+        keys.sort()  # in the primary key's order: each insert lands beside the last
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO person_search_key (key, sort, person) VALUES (?, ?, ?)", keys
         )
