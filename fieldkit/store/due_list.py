@@ -92,6 +92,8 @@ from fieldkit.store.due_sql import (
     MUST_VISIT_REASONS,
     PROBE,
     STATUSES,
+    SUMMARY_CATEGORY,
+    SUMMARY_LIVE,
     TIERS,
     DueQuery,
 )
@@ -135,10 +137,14 @@ _VISIT_INSERT_TRIGGER = "trg_visit_summary_visit_insert"
 # Every person's summary row recomputed from ``visit`` and ``person`` (the statements
 # of migration 0003's backfill; a test checks a bulk-loaded store against ``visit``).
 _LIVE = "v.person_id = visit_summary.person_id AND v.deleted = 0"
+# What a summary row copies of its person (migrations 0003 and 0013): the columns,
+# their values from ``person p``, and the upsert's SET of them.
+_PERSON_COPY = "person_id, tier, site_id, category, live"
+_PERSON_COPY_OF_P = f"p.id, p.tier, p.site_id, {SUMMARY_CATEGORY}, {SUMMARY_LIVE}"
+_PERSON_COPY_SET = ", ".join(f"{c} = excluded.{c}" for c in ("tier", "site_id", "category", "live"))
 _REBUILD = (
-    "INSERT INTO visit_summary (person_id, tier, site_id) SELECT id, tier, site_id"
-    " FROM person WHERE 1 ON CONFLICT (person_id) DO UPDATE"
-    " SET tier = excluded.tier, site_id = excluded.site_id",
+    f"INSERT INTO visit_summary ({_PERSON_COPY}) SELECT {_PERSON_COPY_OF_P}"
+    f" FROM person p WHERE 1 ON CONFLICT (person_id) DO UPDATE SET {_PERSON_COPY_SET}",
     "UPDATE visit_summary SET (last_at, follow_up_owed, follow_up, follow_up_due) = ("
     "SELECT v.visited_at, v.follow_up != '' OR v.follow_up_due IS NOT NULL, v.follow_up,"
     f" v.follow_up_due FROM visit v WHERE {_LIVE}"
@@ -158,10 +164,10 @@ _REBUILD = (
 # does), and the rowid zero-padded to 19 digits, read back from the last 19.
 _LATEST_KEY = "v.visited_at || char(31) || printf('%019d', v.rowid)"
 _REFILL = (
-    "INSERT INTO visit_summary (person_id, tier, site_id, last_at, follow_up_owed,"
+    f"INSERT INTO visit_summary ({_PERSON_COPY}, last_at, follow_up_owed,"
     " follow_up, follow_up_due, "
     + ", ".join(f"{r.value}_at" for r in MUST_VISIT_REASONS)
-    + ") SELECT p.id, p.tier, p.site_id, l.visited_at,"
+    + f") SELECT {_PERSON_COPY_OF_P}, l.visited_at,"
     " CASE WHEN l.rowid IS NULL THEN NULL ELSE l.follow_up != '' OR l.follow_up_due IS NOT NULL"
     " END, l.follow_up, l.follow_up_due, "
     + ", ".join(f"g.{r.value}_at" for r in MUST_VISIT_REASONS)
@@ -253,9 +259,9 @@ def summarise_persons_after(conn: Connection, paused: tuple[str, int]) -> None:
     conn.exec_driver_sql(trigger)
     emptied = ", ".join(f"{c} = NULL" for c in _SUMMARY_COLUMNS)
     conn.exec_driver_sql(
-        "INSERT INTO visit_summary (person_id, tier, site_id) SELECT id, tier, site_id"
-        " FROM person WHERE rowid > ? ON CONFLICT (person_id) DO UPDATE"
-        f" SET tier = excluded.tier, site_id = excluded.site_id, {emptied}",
+        f"INSERT INTO visit_summary ({_PERSON_COPY}) SELECT {_PERSON_COPY_OF_P}"
+        " FROM person p WHERE p.rowid > ? ON CONFLICT (person_id) DO UPDATE"
+        f" SET {_PERSON_COPY_SET}, {emptied}",
         (last,),
     )
     conn.exec_driver_sql(

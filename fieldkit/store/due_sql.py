@@ -24,6 +24,8 @@ __all__ = [
     "MUST_VISIT_REASONS",
     "PROBE",
     "STATUSES",
+    "SUMMARY_CATEGORY",
+    "SUMMARY_LIVE",
     "TIERS",
     "DueQuery",
 ]
@@ -80,6 +82,14 @@ def _position(column: str, members: Sequence[StrEnum]) -> str:
     than a new string to look up)."""
     whens = " ".join(f"WHEN '{m.value}' THEN {i}" for i, m in enumerate(members))
     return f"CASE {column} {whens} END"
+
+
+SUMMARY_CATEGORY = _position("p.category", CATEGORIES)
+"""``visit_summary.category`` of the person ``p`` (migration 0013): their category's
+position in CATEGORIES."""
+SUMMARY_LIVE = "(p.deleted = 0 AND p.status NOT IN ('moved', 'deceased'))"
+"""``visit_summary.live`` of the person ``p`` (migration 0013): 1 when they are not
+removed, moved away nor deceased."""
 
 
 CANDIDATE_COLUMNS = (
@@ -160,8 +170,12 @@ class DueQuery:
         p = self.params
         self.scope = ""
         """An AND clause on ``p.site_id`` (empty for every site)."""
+        self.summary_scope = ""
+        """The same on the summary's copy, ``s.site_id``."""
         if site_ids is not None:
-            self.scope = f"AND p.site_id IN ({_placeholders('s', sorted(set(site_ids)), p)})"
+            sites = _placeholders("s", sorted(set(site_ids)), p)
+            self.scope = f"AND p.site_id IN ({sites})"
+            self.summary_scope = f"AND s.site_id IN ({sites})"
         horizon = on + timedelta(days=policy.upcoming_days + 1)
         for tier in Tier:
             p[f"tier_{tier.value}"] = tier.value
@@ -343,47 +357,51 @@ class DueQuery:
         the first so many by name and id.
         """
         order = f" ORDER BY p.name, p.id LIMIT {int(first)}" if first is not None else ""
-        return self._festival(_PERSON_ROW, start, dead) + order
+        return (
+            f"SELECT {_PERSON_ROW} FROM visit_summary s JOIN person p ON p.id = s.person_id"
+            f" WHERE {self._festival(start, dead)}{order}"
+        )
 
     def festival_first_counted(self, start: date, dead: Sequence[str], first: int) -> str:
         """The ``first`` persons of :meth:`festival_members` by name and id, each row
-        ending with how many persons it lists in all: the persons are found once (a
-        temporary table of names and ids), not once to sort and once to count."""
-        found = self._festival("p.name, p.id", start, dead)
+        ending with how many persons it lists in all (counted in the summary alone)."""
         return (
-            f"WITH f AS MATERIALIZED ({found}),"
-            f" top AS (SELECT name, id FROM f ORDER BY name, id LIMIT {int(first)})"
-            f" SELECT {_PERSON_ROW}, (SELECT count(*) FROM f)"
-            " FROM top JOIN person p ON p.id = top.id ORDER BY top.name, top.id"
+            f"SELECT {_PERSON_ROW}, ({self.festival_count(start, dead)})"
+            " FROM visit_summary s JOIN person p ON p.id = s.person_id"
+            f" WHERE {self._festival(start, dead)} ORDER BY p.name, p.id LIMIT {int(first)}"
         )
 
     def festival_count(self, start: date, dead: Sequence[str]) -> str:
-        """How many persons :meth:`festival_members` lists."""
-        return self._festival("count(*)", start, dead)
+        """How many persons :meth:`festival_members` lists (read from the summary
+        alone)."""
+        return f"SELECT count(*) FROM visit_summary s WHERE {self._festival(start, dead)}"
 
     def festival_sizes(self, start: date, dead: Sequence[str]) -> str:
         """How many persons :meth:`festival_members` lists, per site: rows of site id
-        and count."""
-        # grouped by ``+p.site_id``: not through ix_person_site_name (each of its rows
-        # would be looked up in ``person``) but over the covering scan of ix_person_due
-        return self._festival("p.site_id, count(*)", start, dead) + " GROUP BY +p.site_id"
+        and count (read from the summary alone)."""
+        # grouped by ``+s.site_id``: a scan of the summary, not ix_visit_summary_site
+        # (each of its rows would be looked up in the table)
+        return (
+            f"SELECT s.site_id, count(*) FROM visit_summary s"
+            f" WHERE {self._festival(start, dead)} GROUP BY +s.site_id"
+        )
 
-    def _festival(self, columns: str, start: date, dead: Sequence[str]) -> str:
-        """``columns`` of the persons who owe the festival visit opening on ``start``."""
+    def _festival(self, start: date, dead: Sequence[str]) -> str:
+        """A condition on the summary row ``s`` alone (its copies of the person's tier,
+        category, site and liveness, migration 0013): its person owes the festival
+        visit opening on ``start``."""
         policy, p = self.rules.policy, self.params
         kinds = ""  # the policy's tiers and categories; none when it names them all
         if set(policy.festival_tiers) != set(TIERS):
             tiers = _placeholders("ft", sorted(t.value for t in policy.festival_tiers), p)
-            kinds += f" AND p.tier IN ({tiers})"
+            kinds += f" AND s.tier IN ({tiers})"
         if set(policy.festival_categories) != set(CATEGORIES):
-            categories = _placeholders("fc", sorted(c.value for c in policy.festival_categories), p)
-            kinds += f" AND p.category IN ({categories})"
+            positions = sorted(CATEGORIES.index(c) for c in policy.festival_categories)
+            kinds += f" AND s.category IN ({', '.join(str(i) for i in positions)})"
         p["festival_start"] = start.isoformat()
         p["dead"] = json.dumps(list(dead))
         return (
-            f"SELECT {columns} FROM person p JOIN visit_summary s ON s.person_id = p.id"
-            f" WHERE p.deleted = 0 AND p.status NOT IN ('moved', 'deceased') {self.scope}"
-            f"{kinds} AND {_CURRENT}"
+            f"s.live = 1 {self.summary_scope}{kinds} AND {_CURRENT}"
             " AND (s.festival_at IS NULL OR s.festival_at < :festival_start)"
-            + (" AND p.id NOT IN (SELECT value FROM json_each(:dead))" if dead else "")
+            + (" AND s.person_id NOT IN (SELECT value FROM json_each(:dead))" if dead else "")
         )

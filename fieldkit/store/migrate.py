@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 __all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "include_object", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD = "0012"
+HEAD = "0013"
 """The newest revision; keep it equal to the newest file in migrations/versions."""
 
 _LOCK = threading.Lock()

@@ -16,10 +16,11 @@ of the whole list (``due_list``), of the whole list then its groups per site (ma
 when first read), of the first screenful (``due_list_head``, 50 tasks)
 and of the first screenful then the whole list's counts per state (``due_listing``,
 what a screen's header needs), the ratio festival / ordinary, and each against the
-200 ms target; then the time to read every task of the festival list (the tasks are made
-and sorted as they are read), and a day in the past of the first store (a festival
-window with most persons visited after that day, whose visits as of the day are read
-from ``visit`` itself).
+200 ms target; then, from one listing per run, what Today waits for apart: the
+first screenful (shown first), the counts after it, and both; then the time to read
+every task of the festival list (the tasks are made and sorted as they are read),
+and a day in the past of the first store (a festival window with most persons
+visited after that day, whose visits as of the day are read from ``visit`` itself).
 
 The store layer of older versions has no ``due_list_head`` nor ``due_listing``; their
 columns say "n/a".
@@ -122,6 +123,34 @@ def _head_and_counts(store: Store, on: date) -> Callable[[], Any] | None:
     return call
 
 
+def _split(store: Store, on: date, runs: int) -> tuple[Timing, Timing, Timing] | None:
+    """What a Today screen waits for, from one listing per run: the first screenful
+    (shown as soon as it is made), then the counts per state (the header), and both:
+    median wall-clock and CPU milliseconds of each, after one run to warm the cache."""
+    listing = getattr(due, "due_listing", None)
+    if listing is None:
+        return None
+    parts: list[list[tuple[float, float]]] = [[], [], []]
+    for run in range(runs + 1):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        with listing(store, on=on, policy=default_policy()) as it:
+            it.head(SCREENFUL)
+            middle, cpu_middle = time.perf_counter(), time.process_time()
+            it.counts()
+        ended, cpu_ended = time.perf_counter(), time.process_time()
+        if run:
+            parts[0].append((middle - started, cpu_middle - cpu_started))
+            parts[1].append((ended - middle, cpu_ended - cpu_middle))
+            parts[2].append((ended - started, cpu_ended - cpu_started))
+    return tuple(  # type: ignore[return-value]
+        Timing(
+            statistics.median(w for w, _ in part) * 1000,
+            statistics.median(c for _, c in part) * 1000,
+        )
+        for part in parts
+    )
+
+
 def _later_visits(store: Store, on: date) -> int:
     """Persons with a visit after ``on``: their summary is not current, visits are read."""
     with store.read() as s:
@@ -217,6 +246,32 @@ def main() -> int:
             f" {ratio.wall:.2f}x the ordinary day"
             f" ({_verdict(ratio.wall, RATIO_TARGET)} {RATIO_TARGET}x)"
         )
+    split = {label: _split(store, on, args.runs) for label, store, on in days}
+    ordinary_split, festival_split = split["ordinary day"], split["festival window"]
+    if ordinary_split is not None and festival_split is not None:
+        print()
+        print(
+            f"Today, one listing: {'':<4}{f'first {SCREENFUL} tasks (shown)':<28}"
+            f"{'then the counts':<28}total"
+        )
+        for label, parts in split.items():
+            assert parts is not None
+            print(f"{label:<22}" + "".join(f"{t!s:<28}" for t in parts))
+        print(
+            f"{'festival/ordinary':<22}"
+            + "".join(
+                f"{Ratio(f.wall / o.wall, f.cpu / o.cpu)!s:<28}"
+                for f, o in zip(festival_split, ordinary_split, strict=True)
+            )
+        )
+        for what, i in (("first screenful shown", 0), ("first screenful then counts", 2)):
+            took, base = festival_split[i], ordinary_split[i]
+            print(
+                f"{what} in a festival window: {took.wall:.1f} ms (CPU {took.cpu:.1f})"
+                f" ({_verdict(took.wall, TARGET_MS)} the {TARGET_MS:.0f} ms target),"
+                f" {took.wall / base.wall:.2f}x the ordinary day"
+                f" ({_verdict(took.wall / base.wall, RATIO_TARGET)} {RATIO_TARGET}x)"
+            )
     dl = due.due_list(festive, on=FESTIVAL_DAY)
     started = time.perf_counter()
     read = sum(1 for _ in dl.tasks)

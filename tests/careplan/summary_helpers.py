@@ -7,6 +7,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from fieldkit.domain.vocab import Category, Status
 from fieldkit.store import Store
 
 __all__ = ["assert_in_step", "expected", "stored"]
@@ -16,9 +17,10 @@ _COLUMNS = ", ".join(
     f"s.{c}"
     for c in (
         "tier", "site_id", "last_at", "follow_up_owed", "follow_up", "follow_up_due",
-        *(f"{r}_at" for r in _MUST),
+        *(f"{r}_at" for r in _MUST), "category", "live",
     )
 )  # fmt: skip
+_CATEGORIES = [c.value for c in Category]  # stored as the position (migration 0013)
 
 Summary = dict[str, tuple[Any, ...]]
 
@@ -26,13 +28,15 @@ Summary = dict[str, tuple[Any, ...]]
 def expected(path: Path) -> Summary:
     """The summary of every person, worked out naively from ``visit`` and ``person``."""
     with closing(sqlite3.connect(path)) as conn:
-        persons = conn.execute("SELECT id, tier, site_id FROM person").fetchall()
+        persons = conn.execute(
+            "SELECT id, tier, site_id, category, status, deleted FROM person"
+        ).fetchall()
         visits = conn.execute(
             "SELECT rowid, person_id, visited_at, reason, follow_up, follow_up_due, deleted "
             "FROM visit"
         ).fetchall()
     out: Summary = {}
-    for pid, tier, site_id in persons:
+    for pid, tier, site_id, category, status, deleted in persons:
         live = [v for v in visits if v[1] == pid and not v[6]]
         latest = max(live, key=lambda v: (v[2], v[0])) if live else None
         by_reason = [max((v[2] for v in live if v[3] == r), default=None) for r in _MUST]
@@ -41,7 +45,8 @@ def expected(path: Path) -> Summary:
         else:
             owed = int(latest[4] != "" or latest[5] is not None)
             head = (latest[2], owed, latest[4], latest[5])
-        out[pid] = (tier, site_id, *head, *by_reason)
+        alive = int(not deleted and status not in (Status.MOVED.value, Status.DECEASED.value))
+        out[pid] = (tier, site_id, *head, *by_reason, _CATEGORIES.index(category), alive)
     return out
 
 

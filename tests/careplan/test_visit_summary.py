@@ -26,7 +26,7 @@ from sqlalchemy import MetaData, Table, create_engine
 from sqlmodel import SQLModel
 
 from fieldkit.domain.models import Person, Site, Visit
-from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
+from fieldkit.domain.vocab import Category, SiteKind, Status, Tier, VisitReason
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
 from fieldkit.store.due_list import refill_visit_summary
@@ -62,7 +62,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 def test_a_person_without_visits_has_an_empty_row(store: Store) -> None:
     _, (a, _) = _site_and_people(store)
-    assert stored(store.path)[a.id] == (Tier.ROUTINE.value, a.site_id, *([None] * 9))
+    assert stored(store.path)[a.id] == (Tier.ROUTINE.value, a.site_id, *([None] * 9), 1, 1)
     assert_in_step(store)
 
 
@@ -280,6 +280,63 @@ def test_a_store_upgraded_from_the_previous_schema_is_backfilled(tmp_path: Path)
         store.close()
 
 
+def test_a_0012_store_upgrades_with_category_and_liveness(tmp_path: Path) -> None:
+    """Migration 0013 fills the copies of category and liveness of existing rows, and
+    its triggers keep them after (a death, a removal); its downgrade gives 0012's
+    triggers back."""
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0012")
+    site = Site(name="老站点", kind=SiteKind.VILLAGE)
+    people = [
+        Person(code="O-1", name="老一", site_id=site.id, category=Category.WIDOW),
+        Person(code="O-2", name="老二", site_id=site.id, status=Status.MOVED),
+        Person(code="O-3", name="老三", site_id=site.id, status=Status.DECEASED),
+        Person(code="O-4", name="老四", site_id=site.id, deleted=True, category=Category.LIXIU),
+        Person(code="O-5", name="老五", site_id=site.id, status=Status.HOSPITALISED),
+    ]
+    visit = Visit(person_id=people[0].id, site_id=site.id, visited_at=_at(date(2026, 1, 10)))
+    with engine.begin() as conn:
+        _insert_as_stored(conn, [site, *people, visit])
+    with engine.begin() as conn:
+        old_triggers = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).all()
+    engine.dispose()
+
+    store = Store(path)
+    try:
+        assert current_revision(store.engine) == HEAD == "0013"
+        summary = stored(path)
+        assert [summary[p.id][-2:] for p in people] == [(2, 1), (1, 0), (1, 0), (0, 0), (1, 1)]
+        assert_in_step(store)
+        with store.write() as s:
+            dying, back = s.get(Person, people[0].id), s.get(Person, people[3].id)
+            assert dying is not None
+            assert back is not None
+            dying.status, back.deleted, back.category = Status.DECEASED, False, Category.RETIRED
+        assert stored(path)[people[0].id][-2:] == (2, 0)
+        assert stored(path)[people[3].id][-2:] == (1, 1)
+        assert_in_step(store)
+    finally:
+        store.close()
+    engine = make_engine(path)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012")
+        assert (
+            conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            ).all()
+            == old_triggers
+        )
+    engine.dispose()
+
+
 # --- random sequences of writes -------------------------------------------------------
 
 _DAYS = [date(2026, 1, 1) + timedelta(days=7 * i) for i in range(8)]
@@ -307,6 +364,10 @@ _op = st.one_of(
     st.tuples(st.just("tombstone"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("drop"), st.integers(0, 50)),
     st.tuples(st.just("tier"), st.integers(0, 3), st.sampled_from(list(Tier))),
+    st.tuples(st.just("status"), st.integers(0, 3), st.sampled_from(list(Status))),
+    st.tuples(st.just("category"), st.integers(0, 3), st.sampled_from(list(Category))),
+    st.tuples(st.just("remove"), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("newcomer"), st.sampled_from(list(Category)), st.booleans()),
 )
 
 
@@ -321,7 +382,8 @@ def test_random_writes_keep_the_summary_in_step(
             visit_ids = [
                 v[0] for v in s.connection().exec_driver_sql("SELECT id FROM visit ORDER BY rowid")
             ]
-            pick = visit_ids[op[1] % len(visit_ids)] if visit_ids and op[0] != "add" else None
+            on_visit = op[0] in ("move", "retag", "tombstone", "drop")
+            pick = visit_ids[op[1] % len(visit_ids)] if visit_ids and on_visit else None
             if op[0] == "add":
                 _, who, day, reason, follow_up, same_time = op
                 s.add(
@@ -333,10 +395,19 @@ def test_random_writes_keep_the_summary_in_step(
                         follow_up="回访" if follow_up else "",
                     )
                 )
-            elif op[0] == "tier":
-                person = s.get(Person, people[op[1]])
+            elif op[0] in ("tier", "status", "category", "remove"):
+                person = s.get(Person, people[op[1] % len(people)])
                 assert person is not None
-                person.tier = op[2]
+                column = "deleted" if op[0] == "remove" else op[0]
+                setattr(person, column, op[2])  # a death: status deceased
+            elif op[0] == "newcomer":  # a person arriving, possibly after their visits
+                newcomer = Person(code=f"N-{len(people)}", name="新", site_id=site_id,
+                                  category=op[1])  # fmt: skip
+                if op[2]:
+                    s.add(Visit(person_id=newcomer.id, site_id=site_id, visited_at=_at(_DAYS[0])))
+                    s.flush()
+                s.add(newcomer)
+                people.append(newcomer.id)
             elif pick is None:
                 continue
             elif op[0] == "drop":  # a hard delete, as when a row leaves the scope
@@ -399,7 +470,7 @@ def test_persons_summarised_in_one_pass_equal_the_trigger(store: Store) -> None:
         assert found == [("trg_visit_summary_person_insert",)]
     assert_in_step(store)
     rows = stored(store.path)
-    assert rows[early.id][:5] == (Tier.KEY.value, site.id, "2026-05-01 10:00:00.000000", 1, "复查")
-    assert rows[plain.id] == (Tier.PERIODIC.value, site.id, *([None] * 9))
+    assert rows[early.id][:5] == (Tier.KEY.value, site.id, "2026-05-01 10:00:00", 1, "复查")
+    assert rows[plain.id] == (Tier.PERIODIC.value, site.id, *([None] * 9), 1, 1)
     assert rows[gone.id][2] is None
     assert rows[before.id][2].startswith("2026-04-01")
