@@ -4,7 +4,9 @@ The store does the heavy lifting in SQL and hands the pure engine
 (:mod:`fieldkit.domain.careplan`) only the persons who can owe a task. It reads the
 local table ``visit_summary`` (migration 0003): per person, the latest live visit
 (time and follow-up), the latest live visit per must-visit reason and a copy of
-the tier and site, kept current by SQLite triggers on ``visit`` and ``person``. The
+the tier and site (and, migration 0013, of the category and whether the person can
+owe tasks, which the festival statements read instead of ``person``), kept current
+by SQLite triggers on ``visit`` and ``person``. The
 SQL is in :mod:`fieldkit.store.due_sql`. The steps:
 
 1. events (:func:`_read_events`): the latest hospitalised / misfortune / deceased
@@ -251,7 +253,8 @@ def pause_person_summaries(conn: Connection) -> tuple[str, int] | None:
 
 def summarise_persons_after(conn: Connection, paused: tuple[str, int]) -> None:
     """Make the trigger :func:`pause_person_summaries` dropped again, and write what it
-    would have for every person inserted since: their summary row (tier and site;
+    would have for every person inserted since: their summary row (tier, site,
+    category and liveness;
     a row already there, from visits that came first, taken over), its visit columns
     empty, then recomputed from ``visit`` for the persons that have visits (for the
     others the trigger's recompute finds nothing: empty)."""
