@@ -515,14 +515,14 @@ def test_the_festival_statements_test_only_what_can_leave_someone_out(
     start = D("2027-01-23")
     with store.read() as s:
         conn = s.connection()
-        for policy, tested in ((default_policy(), ""), (naming_all, ""), (some, "p.tier IN")):
+        for policy, tested in ((default_policy(), ""), (naming_all, ""), (some, "s.tier IN")):
             query = DueQuery(DayRules(SPRING, policy), None)
             dead = [ids["died"], ids["marked"], ids["moved"], ids["removed"]]
             unmarked = conn.exec_driver_sql(query.unmarked_dead(dead), query.params).scalars()
             assert list(unmarked) == [ids["died"]]
             sql = query.festival_count(start, [ids["died"]])
-            assert ("p.tier IN" in sql) == bool(tested)
-            assert "p.category IN" not in sql
+            assert ("s.tier IN" in sql) == bool(tested)
+            assert "s.category IN" not in sql
             counted = conn.exec_driver_sql(sql, query.params).scalar_one()
             owed = [k for k in _by_rules(store, SPRING, policy) if k[1] is TaskKind.FESTIVAL]
             # "later" has a visit after the day: a candidate, not counted here
