@@ -389,7 +389,7 @@ def candidate_facts(
     width = len(_PERSON)
 
     def summaries() -> Iterator[_SummaryRow]:
-        for row in conn.execute(stmt):
+        for row in conn.execute(stmt).all():  # one fetch, not a row at a time
             persons.append(row[:width])
             if row[width] is not None:  # else never visited
                 yield row[width:]
