@@ -142,17 +142,32 @@ def rebuild(conn: Any) -> None:
     """
     from fieldkit.domain.search_keys import name_keys
 
+    conn.exec_driver_sql("DELETE FROM person_search_key")
     rows = conn.exec_driver_sql(
         "SELECT rowid, name, code, search_full, search_initials FROM person WHERE deleted = 0"
     ).all()
-    conn.exec_driver_sql("DELETE FROM person_search_key")
+    # a name's readings once per distinct name (a county's persons share many names);
+    # a code's digits per person, as extra_keys adds them after the name's keys
+    by_name: dict[str, tuple[tuple[str, str], list[str]]] = {}
     changed: list[tuple[str, str, int]] = []
     keys: list[tuple[str, str, int]] = []
+    add = keys.append
+    find_digits = _DIGITS.findall
     for rowid, name, code, full, initials in rows:
-        primary = name_keys(name or "")
-        if primary != (full, initials):
-            changed.append((primary[0], primary[1], rowid))
-        keys.extend((key, primary[0], rowid) for key in extra_keys(name or "", code or ""))
+        name = name or ""
+        known = by_name.get(name)
+        if known is None:
+            known = by_name[name] = (name_keys(name), extra_keys(name, ""))
+        primary, name_extra = known
+        sort = primary[0]
+        if full != sort or initials != primary[1]:
+            changed.append((sort, primary[1], rowid))
+        for key in name_extra:
+            add((key, sort, rowid))
+        if code:
+            for digits in find_digits(code):
+                if digits not in name_extra:
+                    add((digits, sort, rowid))
     if changed:
         conn.exec_driver_sql(
             "UPDATE person SET search_full = ?, search_initials = ? WHERE rowid = ?", changed
