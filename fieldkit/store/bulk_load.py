@@ -12,9 +12,9 @@ indexes (primary keys, card codes) stay: upserts and the code-clash check read t
 :func:`finish` runs inside the transaction of the last page: it creates the indexes
 again, refills the derived tables from the rows (the visit summary with one
 ``INSERT ... SELECT``, one pass over the visits), creates the triggers again, and
-removes the key; :func:`compact` then rewrites the file (``VACUUM``) outside that
-transaction, as the unique indexes kept during the load filled their pages unevenly
-(the visits' primary key about 88%). A pull cut in between leaves the key in a
+removes the key. The file is not rewritten after (``VACUUM``): on the pull
+benchmark that saved 2% of the store for a fifth of the store write's CPU, and it
+needs the store's size again in free disk while it runs. A pull cut in between leaves the key in a
 committed, consistent store (every page is whole); :func:`finish_interrupted`,
 which opening a store runs, builds the derived structures before anything reads
 the store, and the next pull resumes at the stored cursor with them in place.
@@ -23,7 +23,6 @@ the store, and the next pull resumes at the stored cursor with them in place.
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -36,7 +35,6 @@ __all__ = [
     "BULK_LOAD_KEY",
     "MIN_PAGE_ROWS",
     "begin",
-    "compact",
     "finish",
     "finish_interrupted",
     "pending",
@@ -172,28 +170,3 @@ def finish_interrupted(engine: Engine) -> None:
             return
     with engine.execution_options(sqlite_immediate=True).begin() as conn:
         finish(conn)  # again inside the write lock: another process may have finished it
-
-
-def compact(engine: Engine) -> bool:
-    """Rewrite the store file page by page after a bulk load (``VACUUM``, then a WAL
-    checkpoint that truncates the log the rewrite went through); whether it ran.
-
-    About 2% of a county's store (2 MB of 103 on the pull benchmark), a few seconds.
-    The copy is built in a temporary file, not in memory (``temp_store``), and a store
-    another process holds busy past the busy timeout is left as it is: compacting is
-    never needed for correctness.
-    """
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        raw.execute("PRAGMA temp_store=FILE")
-        try:
-            raw.execute("VACUUM")
-            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            return False
-        finally:
-            raw.execute("PRAGMA temp_store=MEMORY")
-    return True

@@ -418,8 +418,6 @@ class StoreReplica:
             finally:
                 raw.execute("PRAGMA synchronous=FULL")
                 raw.execute("PRAGMA foreign_keys=ON")
-        if finished:
-            bulk_load.compact(self.store.engine)
         return PageApplied(stored=sum(len(r) for r in puts.values()), removed=removed)
 
     def _sort_page(
