@@ -302,6 +302,7 @@ class DueQuery:
         ``first`` tasks of the list end, each part read in index order."""
         p, n = self.params, int(first)
         live = f"s.live = 1 {self.summary_scope}"
+        tiers = ", ".join(f":tier_{t.value}" for t in Tier)  # ix_visit_summary_tier
         arms = []
         for t in Tier:
             p[f"days_{t.value}"] = f"+{self.rules.policy.tier_interval_days[t]} days"
@@ -318,7 +319,8 @@ class DueQuery:
             "SELECT date(s.last_at, :fu_days) FROM visit_summary s WHERE s.follow_up_owed = 1"
             f" AND s.follow_up_due IS NULL AND s.last_at < :next_day AND {live}"
             f" ORDER BY s.last_at LIMIT {n}",
-            f"SELECT :on FROM visit_summary s WHERE s.last_at IS NULL AND {live} LIMIT {n}",
+            f"SELECT :on FROM visit_summary s WHERE s.tier IN ({tiers}) AND s.last_at IS NULL"
+            f" AND {live} LIMIT {n}",
         ]
         return " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
 
