@@ -697,13 +697,20 @@ def _probed_facts(
     return _facts(listing, row, last, by_reason, follow_ups)
 
 
-def _person_tasks(listing: _Listing, part: Part = WHOLE, skip: Collection[str] = ()) -> list[Task]:
+def _person_tasks(
+    listing: _Listing,
+    part: Part = WHOLE,
+    skip: Collection[str] = (),
+    read: set[str] | None = None,
+) -> list[Task]:
     """Step 4: the rules applied to every candidate (of ``part``, but those of
-    ``skip``). Persons whose summary is current have their festival visits listed by
-    :func:`_festival_runs`."""
+    ``skip``; their ids added to ``read`` if given). Persons whose summary is current
+    have their festival visits listed by :func:`_festival_runs`."""
     tasks: list[Task] = []
     tasks_of = listing.rules.tasks
     for facts, current in _candidate_facts(listing, part, skip):
+        if read is not None:
+            read.add(facts.person_id)
         tasks += tasks_of(facts, festivals=not current)
     return tasks
 
@@ -723,11 +730,7 @@ def _first_person_tasks(listing: _Listing, limit: int) -> _FirstTasks | None:
     until = _fromiso(dues[limit - 1])
     query.split_at(until)
     persons: set[str] = set()
-    tasks: list[Task] = []
-    tasks_of = listing.rules.tasks
-    for facts, current in _candidate_facts(listing, FIRST):
-        persons.add(facts.person_id)
-        tasks += tasks_of(facts, festivals=not current)
+    tasks = _person_tasks(listing, FIRST, read=persons)
     return _FirstTasks(until, tasks, persons)
 
 
