@@ -39,8 +39,11 @@ their latest visit per must-visit reason. If two visits share a person's latest
 timestamp, the one stored last counts as the latest (its follow-up is listed).
 
 :func:`due_listing` reads one snapshot for a screen: the first screenful
-(:func:`due_list_head`) needs steps 1 to 4 and only the first persons of a festival
-visit it reaches; the counts per state and the whole list count the festival
+(:func:`due_list_head`) needs steps 1 to 4 for only the candidates who may owe a
+task due by the day its tasks end (guessed from the summary's indexes, checked
+against the tasks made: :func:`_first_person_tasks`; the list is ordered by due
+date first) and only the first persons of a festival visit it reaches; the counts
+per state and the whole list add the other candidates and count the festival
 visits in SQL; reading the whole list's tasks reads every person who owes one.
 Figures: ``docs/BENCHMARKS.md``. What was measured and kept earlier: tier, category
 and status read as small ints; rows consumed from the cursor as they come; the
@@ -91,13 +94,17 @@ from fieldkit.paths import config_dir
 from fieldkit.store.due_sql import (
     CANDIDATE_REASONS,
     CATEGORIES,
+    FIRST,
     MUST_VISIT_REASONS,
     PROBE,
+    REST,
     STATUSES,
     SUMMARY_CATEGORY,
     SUMMARY_LIVE,
     TIERS,
+    WHOLE,
     DueQuery,
+    Part,
 )
 from fieldkit.store.store import Store
 
@@ -405,21 +412,41 @@ class DueListing:
         self.on = listing.rules.on
         self._listing = listing
         self._tasks: list[Task] | None = None
+        self._first: _FirstTasks | None = None
 
     def _person_tasks(self) -> list[Task]:
-        """The candidates' tasks (steps 2 to 4), made once for the head and the whole."""
+        """The candidates' tasks (steps 2 to 4), made once for the counts and the whole
+        (those of the first screenful's candidates made once, the others added)."""
         if self._tasks is None:
-            self._tasks = [] if self._listing.empty else _person_tasks(self._listing)
+            if self._listing.empty:
+                self._tasks = []
+            elif self._first is None:
+                self._tasks = _person_tasks(self._listing)
+            else:
+                self._tasks = self._first.tasks + _person_tasks(
+                    self._listing, REST, skip=self._first.persons
+                )
         return self._tasks
 
+    def _first_tasks(self, limit: int) -> list[Task]:
+        """Tasks among which the first ``limit`` of the list are (with its festival
+        visits): those of the candidates who may owe a task due by the day the first
+        ``limit`` end (:func:`_first_person_tasks`), or every candidate's."""
+        if self._tasks is None and self._first is None and not self._listing.empty:
+            self._first = _first_person_tasks(self._listing, limit)
+        first = self._first
+        if self._tasks is None and first is not None and first.holds(limit):
+            return first.tasks
+        return self._person_tasks()
+
     def head(self, limit: int = SCREENFUL) -> list[Task]:
-        """The first ``limit`` tasks by urgency, reading only the first persons of a
-        festival visit that the screenful reaches."""
+        """The first ``limit`` tasks by urgency, reading only the candidates and the
+        first persons of a festival visit that the screenful reaches."""
         listing = self._listing
         with no_gc():
             visits = listing.rules.festival_visits if _festivals_listed(listing) else ()
             return first_due_tasks(
-                self._person_tasks(),
+                self._first_tasks(limit),
                 limit,
                 [visit.task_fields() for visit in visits],
                 lambda i, n: _festival_members(listing, i, first=n),
@@ -442,6 +469,25 @@ class DueListing:
 
 
 @dataclass
+class _FirstTasks:
+    """The tasks of the candidates who may owe a task due on or before ``until``."""
+
+    until: date
+    tasks: list[Task]
+    persons: set[str]
+    """Whose tasks these are (all of each one's tasks, later ones too)."""
+
+    def holds(self, limit: int) -> bool:
+        """Whether the first ``limit`` tasks of the list are among these and the
+        festival visits: at least ``limit`` of them are due by ``until``, and every
+        task due by then is here (a festival visit's persons are counted apart). A
+        task's state follows from its due date on the list's day, so the urgency
+        order puts every task due by ``until`` before any due later."""
+        until = self.until
+        return sum(1 for task in self.tasks if task[8] <= until) >= limit
+
+
+@dataclass
 class _Listing:
     """What the steps of one listing share: its rules and SQL, the read cursor, and
     what step 1 found."""
@@ -461,6 +507,8 @@ class _Listing:
     recorded_dead: list[str] = field(default_factory=list)
     """Persons with a recorded death up to the day."""
     _dead: list[str] | None = None
+    seeks: bool | None = None
+    """Whether the scope is read through the candidate indexes (see :func:`_seeks`)."""
 
     @property
     def dead(self) -> list[str]:
@@ -529,15 +577,25 @@ def _read_events(
     return events, owed, dead
 
 
-def _candidate_rows(listing: _Listing) -> Iterable[tuple[Any, ...]]:
+def _seeks(listing: _Listing) -> bool:
+    """Whether the scope is read through the candidate indexes (more than
+    :data:`SCAN_LIMIT` persons) rather than in full, counted once."""
+    if listing.seeks is None:
+        query = listing.query
+        count = listing.cursor.execute(query.count_sql(SCAN_LIMIT), query.params)
+        listing.seeks = count.fetchone()[0] > SCAN_LIMIT
+    return listing.seeks
+
+
+def _candidate_rows(listing: _Listing, part: Part = WHOLE) -> Iterable[tuple[Any, ...]]:
     """Step 2: the candidates' rows (:data:`fieldkit.store.due_sql.CANDIDATE_COLUMNS`):
     a small scope is read in full and filtered in SQL, a large one through the indexes
-    and consumed as SQLite makes the rows."""
+    (``part`` of them, see :meth:`DueQuery.seek_sql`) and consumed as SQLite makes the
+    rows."""
     query, cursor = listing.query, listing.cursor
-    in_scope = cursor.execute(query.count_sql(SCAN_LIMIT), query.params).fetchone()[0]
-    if in_scope <= SCAN_LIMIT:
+    if not _seeks(listing):
         return cursor.execute(query.scan_sql(), query.params).fetchall()
-    sql = query.seek_sql()
+    sql = query.seek_sql(part)
     try:
         return cursor.execute(sql, query.params)
     except sqlite3.OperationalError as err:
@@ -547,12 +605,16 @@ def _candidate_rows(listing: _Listing) -> Iterable[tuple[Any, ...]]:
         return cursor.execute(sql.replace(" INDEXED BY ix_person_due", ""), query.params)
 
 
-def _candidate_facts(listing: _Listing) -> Iterator[tuple[PersonFacts, bool]]:
-    """Step 3: each candidate's facts as of the day, and whether their summary is
-    current. Persons with a visit after the day are set aside and done last, after
-    one probe of ``visit`` for all of them."""
+def _candidate_facts(
+    listing: _Listing, part: Part = WHOLE, skip: Collection[str] = ()
+) -> Iterator[tuple[PersonFacts, bool]]:
+    """Step 3: each candidate's facts as of the day (but those of ``skip``), and
+    whether their summary is current. Persons with a visit after the day are set
+    aside and done last, after one probe of ``visit`` for all of them."""
     stale: list[tuple[Any, ...]] = []
-    for row in _candidate_rows(listing):
+    for row in _candidate_rows(listing, part):
+        if skip and row[0] in skip:
+            continue
         if row[9]:
             stale.append(row)
         else:
@@ -635,14 +697,41 @@ def _probed_facts(
     return _facts(listing, row, last, by_reason, follow_ups)
 
 
-def _person_tasks(listing: _Listing) -> list[Task]:
-    """Step 4: the rules applied to every candidate. Persons whose summary is current
+def _person_tasks(
+    listing: _Listing,
+    part: Part = WHOLE,
+    skip: Collection[str] = (),
+    read: set[str] | None = None,
+) -> list[Task]:
+    """Step 4: the rules applied to every candidate (of ``part``, but those of
+    ``skip``; their ids added to ``read`` if given). Persons whose summary is current
     have their festival visits listed by :func:`_festival_runs`."""
     tasks: list[Task] = []
     tasks_of = listing.rules.tasks
-    for facts, current in _candidate_facts(listing):
+    for facts, current in _candidate_facts(listing, part, skip):
+        if read is not None:
+            read.add(facts.person_id)
         tasks += tasks_of(facts, festivals=not current)
     return tasks
+
+
+def _first_person_tasks(listing: _Listing, limit: int) -> _FirstTasks | None:
+    """Steps 2 to 4 for the first ``limit`` tasks of a large scope: the day they end
+    guessed from the summary's indexes (:meth:`DueQuery.earliest_dues`), then the
+    tasks of the candidates who may owe a task due by then. ``None`` when the scope
+    is read in full or the guess finds too few tasks."""
+    if limit <= 0 or not _seeks(listing):
+        return None
+    query = listing.query
+    found = listing.cursor.execute(query.earliest_dues(limit), query.params)
+    dues = sorted(row[0] for row in found)
+    if len(dues) < limit:
+        return None
+    until = _fromiso(dues[limit - 1])
+    query.split_at(until)
+    persons: set[str] = set()
+    tasks = _person_tasks(listing, FIRST, read=persons)
+    return _FirstTasks(until, tasks, persons)
 
 
 def _festival_sizes(listing: _Listing) -> list[tuple[FestivalVisit, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from fieldkit.domain.careplan import DayRules, Policy
@@ -21,13 +21,17 @@ __all__ = [
     "CANDIDATE_COLUMNS",
     "CANDIDATE_REASONS",
     "CATEGORIES",
+    "FIRST",
     "MUST_VISIT_REASONS",
     "PROBE",
+    "REST",
     "STATUSES",
     "SUMMARY_CATEGORY",
     "SUMMARY_LIVE",
     "TIERS",
+    "WHOLE",
     "DueQuery",
+    "Part",
 ]
 
 MUST_VISIT_REASONS = (
@@ -156,6 +160,28 @@ def _birthday_ranges(on: date, policy: Policy) -> list[tuple[str, str, str, str]
     return ranges
 
 
+class Part(Enum):
+    """Which candidates :meth:`DueQuery.seek_sql` reads."""
+
+    WHOLE = "whole"
+    FIRST = "first"
+    REST = "rest"
+
+
+WHOLE, FIRST, REST = Part.WHOLE, Part.FIRST, Part.REST
+
+
+def _part(part: Part, column: str, cut: str) -> str:
+    """``column < :cut`` (an arm's index range), cut in two at ``:head_<cut>`` (see
+    :meth:`DueQuery.split_at`): the range below it (:data:`FIRST`), from it on
+    (:data:`REST`) or whole."""
+    if part is FIRST:
+        return f"{column} < :head_{cut}"
+    if part is REST:
+        return f"{column} >= :head_{cut} AND {column} < :{cut}"
+    return f"{column} < :{cut}"
+
+
 class DueQuery:
     """The conditions of one listing (a day, a policy, a scope) as SQL with parameters."""
 
@@ -202,6 +228,7 @@ class DueQuery:
             self.relocation = True
             p["year_start"] = date(on.year, 1, 1).isoformat()
         self.events = False
+        self._first_arms: dict[str, bool] = {}
 
     def owe_events(self, persons: Sequence[str]) -> None:
         """Make ``persons`` candidates: they are owed an event task (hospital,
@@ -257,14 +284,68 @@ class DueQuery:
             f" WHERE {self._live()} AND ({self._filter()})"
         )
 
-    def seek_sql(self) -> str:
+    def seek_sql(self, part: Part = WHOLE) -> str:
         """The candidates found through the summary's and person's indexes (a large
-        scope), read by primary key, as :data:`CANDIDATE_COLUMNS`."""
+        scope), read by primary key, as :data:`CANDIDATE_COLUMNS`: all of them, or
+        (after :meth:`split_at`) those that may owe a task due by the split day
+        (:data:`FIRST`) or the others (:data:`REST`; a person may be in both)."""
         return (
             f"SELECT {CANDIDATE_COLUMNS} FROM person p INDEXED BY ix_person_due"
             " LEFT JOIN visit_summary s ON s.person_id = p.id"
-            f" WHERE p.id IN ({self._candidates()}) AND {self._live()}"
+            f" WHERE p.id IN ({self._candidates(part)}) AND {self._live()}"
         )
+
+    def earliest_dues(self, first: int) -> str:
+        """The due dates (ISO text) of the ``first`` earliest tier and follow-up tasks
+        of each kind that the summary shows for live persons, and the day itself once
+        for each of up to ``first`` persons never visited: a guess of where the first
+        ``first`` tasks of the list end, each part read in index order."""
+        p, n = self.params, int(first)
+        live = f"s.live = 1 {self.summary_scope}"
+        tiers = ", ".join(f":tier_{t.value}" for t in Tier)  # ix_visit_summary_tier
+        arms = []
+        for t in Tier:
+            p[f"days_{t.value}"] = f"+{self.rules.policy.tier_interval_days[t]} days"
+            arms.append(
+                f"SELECT date(s.last_at, :days_{t.value}) FROM visit_summary s"
+                f" WHERE s.tier = :tier_{t.value} AND s.last_at < :next_day AND {live}"
+                f" ORDER BY s.last_at LIMIT {n}"
+            )
+        p["fu_days"] = f"+{self.rules.policy.follow_up_default_days} days"
+        arms += [
+            "SELECT s.follow_up_due FROM visit_summary s WHERE s.follow_up_owed = 1"
+            f" AND s.follow_up_due IS NOT NULL AND {_CURRENT} AND {live}"
+            f" ORDER BY s.follow_up_due LIMIT {n}",
+            "SELECT date(s.last_at, :fu_days) FROM visit_summary s WHERE s.follow_up_owed = 1"
+            f" AND s.follow_up_due IS NULL AND s.last_at < :next_day AND {live}"
+            f" ORDER BY s.last_at LIMIT {n}",
+            f"SELECT :on FROM visit_summary s WHERE s.tier IN ({tiers}) AND s.last_at IS NULL"
+            f" AND {live} LIMIT {n}",
+        ]
+        return " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
+
+    def split_at(self, until: date) -> None:
+        """Split the candidates at ``until``: :data:`FIRST` those who may owe a task due
+        on or before it, :data:`REST` the others (see :meth:`seek_sql`). An arm whose
+        tasks' due dates follow from the summary is cut in two ranges of its index;
+        the others (persons whose summary is not current, owed an event task) are
+        read whole in the first part, or in the rest when none of their tasks can
+        be due by ``until`` (the never visited, birthdays, relocation residents)."""
+        on, policy, p = self.rules.on, self.rules.policy, self.params
+        after = (until + timedelta(days=1)).isoformat()
+        for t in Tier:
+            cut = (until - timedelta(days=policy.tier_interval_days[t] - 1)).isoformat()
+            p[f"head_cut_{t.value}"] = min(p[f"cut_{t.value}"], cut)
+        p["head_fu_cut"] = min(p["fu_cut"], after)
+        default_cut = (until - timedelta(days=policy.follow_up_default_days - 1)).isoformat()
+        p["head_fu_default_cut"] = min(p["fu_default_cut"], default_cut)
+        # a never-visited person's tier task is due on the day; an event task (a
+        # birthday's included) is listed until ``keep_overdue_days`` after its due date
+        self._first_arms = {
+            "never": until >= on,
+            "born": until >= on - timedelta(days=policy.keep_overdue_days + 1),
+            "relocation": until >= date(on.year, 12, 31),
+        }
 
     def _born(self, person: str, summary: str) -> str:
         """Persons with a birthday task that may be listed and is not yet settled."""
@@ -301,37 +382,44 @@ class DueQuery:
             )
         return " OR ".join(fired)
 
-    def _candidates(self) -> str:
+    def _candidates(self, part: Part = WHOLE) -> str:
         """A query of candidate person ids through the indexes: the same conditions as
-        :meth:`_filter`, one index range per arm."""
+        :meth:`_filter`, one index range per arm (of ``part``, see :meth:`seek_sql`)."""
         tiers = ", ".join(f":tier_{t.value}" for t in Tier)
+        summary = "SELECT person_id FROM visit_summary WHERE"
         arms = [
-            f"SELECT person_id FROM visit_summary WHERE tier = :tier_{t.value}"
-            f" AND last_at < :cut_{t.value}"
+            f"{summary} tier = :tier_{t.value} AND {_part(part, 'last_at', f'cut_{t.value}')}"
             for t in Tier
         ]
-        arms += [
-            f"SELECT person_id FROM visit_summary WHERE tier IN ({tiers}) AND last_at IS NULL",
-            f"SELECT person_id FROM visit_summary WHERE tier IN ({tiers}) AND last_at >= :next_day",
-            "SELECT person_id FROM visit_summary WHERE follow_up_owed = 1"
-            " AND follow_up_due < :fu_cut",
-            "SELECT person_id FROM visit_summary WHERE follow_up_owed = 1"
-            " AND follow_up_due IS NULL AND last_at < :fu_default_cut",
-        ]
-        if self.birthdays:
+        arms.append(f"{summary} follow_up_owed = 1 AND {_part(part, 'follow_up_due', 'fu_cut')}")
+        arms.append(
+            f"{summary} follow_up_owed = 1 AND follow_up_due IS NULL"
+            f" AND {_part(part, 'last_at', 'fu_default_cut')}"
+        )
+        if part is not REST:  # read whole in the first part
+            arms.append(f"{summary} tier IN ({tiers}) AND last_at >= :next_day")
+            if self.events:
+                arms.append("SELECT value FROM json_each(:event_persons)")
+        if self._arm(part, "never"):
+            arms.append(f"{summary} tier IN ({tiers}) AND last_at IS NULL")
+        if self.birthdays and self._arm(part, "born"):
             arms.append(
                 "SELECT b.id FROM person b LEFT JOIN visit_summary bs ON bs.person_id = b.id"
                 f" WHERE {self._born('b', 'bs')}"
             )
-        if self.events:
-            arms.append("SELECT value FROM json_each(:event_persons)")
-        if self.relocation:
+        if self.relocation and self._arm(part, "relocation"):
             arms.append(
                 "SELECT person_id FROM visit_summary"
                 " WHERE site_id IN (SELECT id FROM site WHERE kind = 'relocation')"
                 " AND last_at < :year_start"
             )
         return " UNION ALL ".join(arms)
+
+    def _arm(self, part: Part, name: str) -> bool:
+        """Whether the arm ``name``, read whole in one part, is read in ``part``."""
+        if part is WHOLE:
+            return True
+        return self._first_arms[name] == (part is FIRST)
 
     def unmarked_dead(self, dead: Sequence[str]) -> str:
         """Of ``dead`` (persons with a recorded death), those that :meth:`_festival`

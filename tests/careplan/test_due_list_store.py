@@ -39,8 +39,8 @@ from fieldkit.domain.vocab import (
     VisitReason,
 )
 from fieldkit.store import Store
-from fieldkit.store.due_list import due_list, due_list_head, due_listing
-from fieldkit.store.due_sql import DueQuery
+from fieldkit.store.due_list import DueListing, due_list, due_list_head, due_listing
+from fieldkit.store.due_sql import FIRST, REST, WHOLE, DueQuery, Part
 from fieldkit.store.store import StoreSession
 from tests.careplan.summary_helpers import assert_in_step
 
@@ -586,6 +586,95 @@ def test_the_head_of_the_random_store_on_every_day(
                 # a festival visit's persons counted with the first of them
                 assert listing.head(10) == list(whole.tasks[:10])
                 assert listing.counts() == whole.counts
+
+
+def _candidate_ids(listing: DueListing, part: Part) -> set[str]:
+    """The persons the listing's candidate statement reads in ``part``."""
+    inner = listing._listing
+    rows = inner.cursor.execute(inner.query.seek_sql(part), inner.query.params)
+    return {row[0] for row in rows}
+
+
+@pytest.mark.parametrize("on", DAYS, ids=str)
+def test_the_first_part_and_the_rest_are_every_candidate(random_store: Store, on: date) -> None:
+    """Split at any day, the candidates of the first part and of the rest are those
+    of the whole statement, and every task due by that day is a first-part
+    candidate's (the festival visits of persons with a current summary are listed
+    apart)."""
+    whole = due_list(random_store, on=on)
+    year_end = date(on.year, 12, 31)
+    splits = [on + timedelta(days=n) for n in (-900, -400, -120, -91, -30, -1, 0, 1, 14)]
+    with due_listing(random_store, on=on) as listing:
+        everyone = _candidate_ids(listing, WHOLE)
+        for until in [*splits, year_end - timedelta(days=1), year_end]:
+            listing._listing.query.split_at(until)
+            first, rest = _candidate_ids(listing, FIRST), _candidate_ids(listing, REST)
+            assert first | rest == everyone, until
+            by_rules = [t for t in whole.tasks if t.kind is not TaskKind.FESTIVAL]
+            owed = {t.person_id for t in by_rules if t.due <= until}
+            assert owed <= first, until
+    assert everyone
+
+
+@pytest.mark.parametrize("on", DAYS, ids=str)
+def test_the_first_screenful_reads_only_its_candidates(
+    random_store: Store, monkeypatch: pytest.MonkeyPatch, on: date
+) -> None:
+    """Through the indexes, the head reads the candidates who may owe a task due by
+    the day its tasks end (or all of them), and equals the start of the whole list,
+    a longer head after it too; the counts and the whole list read after it from the
+    same listing are those of a whole read."""
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", 0)
+    whole = due_list(random_store, on=on)
+    for limit in (1, 5, 20, 50):
+        with due_listing(random_store, on=on) as listing:
+            assert listing.head(limit) == list(whole.tasks[:limit]), limit
+            first = listing._first  # None: too few tasks guessed, every candidate read
+            assert first is None or first.persons <= _candidate_ids(listing, WHOLE)
+            assert listing.head(limit + 3) == list(whole.tasks[: limit + 3])
+            assert listing.counts() == whole.counts
+            again = listing.whole()
+            assert list(again.tasks) == list(whole.tasks)
+            assert again.counts == whole.counts
+
+
+def test_the_screenful_of_a_large_scope_reads_fewer_candidates(
+    random_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", 0)
+    on = D("2028-06-01")  # after every visit of the store: every summary current
+    with due_listing(random_store, on=on) as listing:
+        listing.head(5)
+        first = listing._first
+        assert first is not None
+        assert first.until < on
+        assert 5 <= len(first.persons) < len(_candidate_ids(listing, WHOLE)) // 2
+
+
+@pytest.mark.parametrize("guess", ["1900-01-01", "2999-12-31"])
+def test_a_wrong_guess_of_where_the_screenful_ends_gives_the_same_head(
+    random_store: Store, monkeypatch: pytest.MonkeyPatch, guess: str
+) -> None:
+    """A guess too early (too few tasks due by then: every candidate is read) or too
+    late (every task is in the first part) gives the same head, counts and list."""
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", 0)
+    monkeypatch.setattr(
+        DueQuery, "earliest_dues", lambda self, first: f"SELECT '{guess}' FROM person"
+    )
+    for on in DAYS[::2]:
+        whole = due_list(random_store, on=on)
+        with due_listing(random_store, on=on) as listing:
+            assert listing.head(20) == list(whole.tasks[:20]), on
+            assert listing._first is not None
+            assert listing._first.holds(20) == (guess > on.isoformat())
+            assert listing.counts() == whole.counts
+            assert list(listing.whole().tasks) == list(whole.tasks)
 
 
 # --- the festival visits' persons, read lazily from the listing's snapshot -----------
