@@ -23,9 +23,10 @@ A person can owe a task when (the engine's rules, :class:`~fieldkit.domain.carep
 index ranges of ``report_visit_summary`` alone: its copies of the person's tier, site
 and birth date indexed (with the latest visit), the follow-up's due day (migration
 h0006). The candidates are read in three parts (:func:`fieldkit.console.projected.
-candidate_facts`): the summaries in those ranges, those of the persons with a recent
-event (:func:`recent_events`), each with :func:`candidate_condition` on the summary's
-copies of the person (:data:`COPIES`); and the persons marked ``never_visited``.
+candidate_facts`): the summaries in those ranges with :func:`candidate_condition`
+(without its events) on the summary's copies of the person (:data:`COPIES`); the
+summaries of the persons with a recent event (:func:`recent_events`) unless moved
+away; the persons marked ``never_visited`` with the whole condition.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from fieldkit.console.candidates import (
     COPIES,
     candidate_condition,
     candidate_ranges,
-    event_since,
+    recent_events,
 )
 from fieldkit.domain.careplan import DayRules, FollowUp, PersonFacts
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
@@ -137,12 +137,12 @@ Only = Sequence[str] | None
 """The persons to read (None: everyone)."""
 
 
-def _chunks(only: Only, size: int = _CHUNK) -> list[list[str] | None]:
-    """``only`` in pieces of ``size`` for ``IN`` lists (one piece, None, for everyone)."""
+def _chunks(only: Only) -> list[list[str] | None]:
+    """``only`` in pieces for ``IN`` lists (one piece, None, for everyone)."""
     if only is None:
         return [None]
     ids = sorted(set(only))
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
 
 
 def _latest_visits(
@@ -389,15 +389,12 @@ def candidate_facts(
     nothing."""
     relocation = set(relocation_sites)
     on = rules.on
-    events = _events(conn, on, None)
-    since = event_since(rules)
-    recent = [pid for pid, days in events.items() if max(days.values()) >= since]
     persons: list[Sequence[Any]] = []
     width = len(_PERSON)
 
     def summaries() -> Iterator[_SummaryRow]:
         read: set[str] = set()
-        for stmt in _candidate_statements(rules, relocation, recent):
+        for stmt in _candidate_statements(rules, relocation):
             for row in conn.execute(stmt).all():  # one fetch, not a row at a time
                 if row[0] in read:  # in the ranges and with a recent event
                     continue
@@ -407,25 +404,20 @@ def candidate_facts(
                     yield row[width:]
 
     visits, follow_ups = _from_summaries(conn, _midnight(on + timedelta(days=1)), summaries())
+    events = _events(conn, on, None)
     return _facts(persons, visits, follow_ups, events, relocation)
 
 
-_EVENT_CHUNK = 10_000
-"""Persons with a recent event read per statement (by primary key)."""
-
-
-def _candidate_statements(
-    rules: DayRules, relocation: set[str], recent: Sequence[str]
-) -> Iterator[Select[Any]]:
+def _candidate_statements(rules: DayRules, relocation: set[str]) -> Iterator[Select[Any]]:
     """The statements that read the candidates as :data:`_PERSON` and the summary: the
-    summaries in the index ranges, those of ``recent`` (the persons with a recent
-    event, by primary key), the never-visited persons."""
+    summaries in the index ranges, those of the persons with a recent event, the
+    never-visited persons."""
     c, s = p.person.c, p.visit_summary.c
     from_copies = select(*_COPIED, s.person_id, *_SUMMARY)
     served = candidate_condition(rules, relocation, COPIES, events=False)
     yield from_copies.where(candidate_ranges(rules, relocation), served)
-    for chunk in _chunks(recent, _EVENT_CHUNK):  # a recent event: a candidate unless moved away
-        yield from_copies.where(s.person_id.in_(chunk or ()), s.status != Status.MOVED.value)
+    # a recent event: a candidate unless moved away
+    yield from_copies.where(s.person_id.in_(recent_events(rules)), s.status != Status.MOVED.value)
     yield (
         select(*_PERSON, s.person_id, *_SUMMARY)
         .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
