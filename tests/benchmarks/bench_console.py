@@ -334,7 +334,7 @@ def main() -> int:
             }
             rules = DayRules(ANCHOR, DueVisits.policy())
             relocation = records.relocation_site_ids(sites)
-            parts["  candidates' care facts (one statement, events)"] = lambda: (
+            parts["  candidates' care facts (statements, events)"] = lambda: (
                 records.candidate_facts(conn, rules, relocation)
             )
             candidates = records.candidate_facts(conn, rules, relocation).persons
