@@ -23,9 +23,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Date, cast, func, select
+from sqlalchemy import Connection, Date, Select, cast, func, select, true
 
-from fieldkit.console.candidates import candidate_condition
+from fieldkit.console.candidates import (
+    COPIES,
+    candidate_condition,
+    candidate_ranges,
+    recent_events,
+)
 from fieldkit.domain.careplan import DayRules, FollowUp, PersonFacts
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
 from fieldkit.hq.projection import tables as p
@@ -315,6 +320,8 @@ _PERSON = [
     p.person.c.birth_date,
 ]
 """The person's columns :func:`_facts` reads, in its order."""
+_COPIED = [p.visit_summary.c.person_id, *(p.visit_summary.c[col.name] for col in _PERSON[1:])]
+"""The summary's copies of :data:`_PERSON` (migration h0006)."""
 
 
 def care_facts(
@@ -376,24 +383,43 @@ def candidate_facts(
 ) -> CareFacts:
     """:class:`PersonFacts` as of the day of ``rules`` of the persons who can owe a task
     on it (:func:`fieldkit.console.candidates.candidate_condition`), read with their
-    summaries in one statement; the others are owed nothing."""
+    summaries (see :mod:`fieldkit.console.candidates`): the summaries in the
+    candidates' index ranges, those of the persons with a recent event (their persons
+    read from the summaries' copies), the never-visited persons; the others are owed
+    nothing."""
     relocation = set(relocation_sites)
     on = rules.on
-    c, s = p.person.c, p.visit_summary.c
-    stmt = (
-        select(*_PERSON, s.person_id, *_SUMMARY)
-        .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
-        .where(candidate_condition(rules, relocation))
-    )
     persons: list[Sequence[Any]] = []
     width = len(_PERSON)
 
     def summaries() -> Iterator[_SummaryRow]:
-        for row in conn.execute(stmt).all():  # one fetch, not a row at a time
-            persons.append(row[:width])
-            if row[width] is not None:  # else never visited
-                yield row[width:]
+        read: set[str] = set()
+        for stmt in _candidate_statements(rules, relocation):
+            for row in conn.execute(stmt).all():  # one fetch, not a row at a time
+                if row[0] in read:  # in the ranges and with a recent event
+                    continue
+                read.add(row[0])
+                persons.append(row[:width])
+                if row[width] is not None:  # else never visited
+                    yield row[width:]
 
     visits, follow_ups = _from_summaries(conn, _midnight(on + timedelta(days=1)), summaries())
     events = _events(conn, on, None)
     return _facts(persons, visits, follow_ups, events, relocation)
+
+
+def _candidate_statements(rules: DayRules, relocation: set[str]) -> Iterator[Select[Any]]:
+    """The statements that read the candidates as :data:`_PERSON` and the summary: the
+    summaries in the index ranges, those of the persons with a recent event, the
+    never-visited persons."""
+    c, s = p.person.c, p.visit_summary.c
+    from_copies = select(*_COPIED, s.person_id, *_SUMMARY)
+    served = candidate_condition(rules, relocation, COPIES, events=False)
+    yield from_copies.where(candidate_ranges(rules, relocation), served)
+    # a recent event: a candidate unless moved away
+    yield from_copies.where(s.person_id.in_(recent_events(rules)), s.status != Status.MOVED.value)
+    yield (
+        select(*_PERSON, s.person_id, *_SUMMARY)
+        .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
+        .where(c.never_visited == true(), candidate_condition(rules, relocation))
+    )

@@ -10,6 +10,12 @@ tier intervals' edges and a visit after the listed day. On many days (festival
 windows, birthdays, the relocation notice, the turn of the year) the candidate path
 gives the same persons, tasks (kind, due day, state, reason) and per-site counts as
 the engine over everyone, and the persons it leaves out are owed nothing.
+
+The candidates are read from the summaries' copies of the persons' columns and the
+never-visited marks (migration h0006): after tiers (one to an unknown slug), statuses
+and sites change, a person is removed and a never-visited person gets a visit, the
+copies and marks are what a refill makes and the tasks are still those of everyone;
+the migration, run on that projection, makes the same copies and marks.
 """
 
 from __future__ import annotations
@@ -21,13 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, select
 
 from fieldkit.console import figures, records
 from fieldkit.domain.careplan import DayRules, Task, default_policy
 from fieldkit.domain.models import Person, PersonEvent, Site, Visit
 from fieldkit.domain.vocab import Category, EventKind, SiteKind, Status, Tier, VisitReason
 from fieldkit.hq.projection import migrate_projection
+from fieldkit.hq.projection import tables as pt
+from fieldkit.hq.projection.migrate import CHAIN
+from fieldkit.hq.projection.summary import refill
 from fieldkit.hq.writes import HqEdit, wire_row, write_edits
 from fieldkit.sampledata.county import VISIT_COLUMNS, CountyGenerator
 from fieldkit.store.outbox import synced_columns
@@ -197,12 +208,13 @@ DAYS = [
 ]
 
 
-def test_candidates_give_the_tasks_of_everyone(hq_db: Engine) -> None:
-    _generated(hq_db)
-    _edge_cases(hq_db)
+def _same_tasks(engine: Engine, days: list[date]) -> Counter[str]:
+    """On each of ``days`` the candidates give the tasks and counts of everyone; the
+    tasks per kind."""
+    hq_db = engine
     policy = default_policy()
     kinds: Counter[str] = Counter()
-    for on in DAYS:
+    for on in days:
         rules = DayRules(on, policy)
         expected = _everyone(hq_db, rules)
         with hq_db.connect() as conn:
@@ -219,8 +231,111 @@ def test_candidates_give_the_tasks_of_everyone(hq_db: Engine) -> None:
         assert view.due == due, on
         for pid in expected:
             assert view.tiers[pid] == facts.tiers[pid]
+    return kinds
+
+
+def test_candidates_give_the_tasks_of_everyone(hq_db: Engine) -> None:
+    _generated(hq_db)
+    _edge_cases(hq_db)
+    kinds = _same_tasks(hq_db, DAYS)
     # the days reached every kind of task
     assert set(kinds) == {
         "tier", "follow_up", "hospital", "birthday", "festival", "condolence", "misfortune",
         "relocation_yearly",
     }, kinds  # fmt: skip
+
+
+def _persons(engine: Engine) -> list[tuple[str, str, str]]:
+    """Every person's id, tier and status, by id."""
+    c = pt.person.c
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(c.id, c.tier, c.status).order_by(c.id))]
+
+
+def _changed(engine: Engine) -> tuple[str, str]:
+    """After the projection was filled: tiers, statuses and sites changed (one tier to
+    a slug the engine does not know, read as routine), a person removed, a visit
+    given to a person never visited before; the ids of the removed and that person."""
+    held = _persons(engine)
+    ids = [pid for pid, _tier, _status in held]
+    tiers = {pid: tier for pid, tier, _status in held}
+    flip = {Tier.KEY.value: Tier.ROUTINE, Tier.ROUTINE.value: Tier.KEY}
+    edits = [
+        HqEdit("person", pid, {"tier": flip.get(tiers[pid], Tier.KEY).value}) for pid in ids[0:60]
+    ]
+    edits += [HqEdit("person", pid, {"status": Status.DECEASED.value}) for pid in ids[60:70]]
+    edits += [HqEdit("person", pid, {"status": Status.MOVED.value}) for pid in ids[70:80]]
+    edits += [HqEdit("person", pid, {"site_id": _id(2)}) for pid in ids[80:110]]
+    edits += [HqEdit("person", pid, {"tier": "vip"}) for pid in ids[110:115]]
+    edits.append(HqEdit("person", ids[115], {"deleted": True}))
+    _write(engine, edits)
+    never = next(pid for pid in ids if pid != ids[115] and not _summarised(engine, pid))
+    visit = Visit(id=_id(999), person_id=never, site_id=_site_of(engine, never),
+                  visited_at=datetime(2025, 1, 5, 10), reason=VisitReason.ROUTINE)  # fmt: skip
+    _write(engine, [_new(visit)])
+    return ids[115], never
+
+
+def _summarised(engine: Engine, person: str) -> bool:
+    s = pt.visit_summary.c
+    with engine.connect() as conn:
+        return conn.execute(select(s.person_id).where(s.person_id == person)).first() is not None
+
+
+def _site_of(engine: Engine, person: str) -> str:
+    c = pt.person.c
+    with engine.connect() as conn:
+        return str(conn.execute(select(c.site_id).where(c.id == person)).scalar_one())
+
+
+def _copies(engine: Engine) -> list[tuple[Any, ...]]:
+    """The summaries with their copies of the persons' columns, and the marks."""
+    s, c = pt.visit_summary.c, pt.person.c
+    with engine.connect() as conn:
+        summaries = conn.execute(select(pt.visit_summary).order_by(s.person_id)).all()
+        marks = conn.execute(select(c.id, c.never_visited).order_by(c.id)).all()
+    return [tuple(r) for r in (*summaries, *marks)]
+
+
+def _refilled(engine: Engine) -> list[tuple[Any, ...]]:
+    """:func:`_copies` as a refill makes them (rolled back)."""
+    with engine.connect() as conn, conn.begin() as tx:
+        refill(conn)
+        s, c = pt.visit_summary.c, pt.person.c
+        summaries = conn.execute(select(pt.visit_summary).order_by(s.person_id)).all()
+        marks = conn.execute(select(c.id, c.never_visited).order_by(c.id)).all()
+        tx.rollback()
+    return [tuple(r) for r in (*summaries, *marks)]
+
+
+def test_candidates_follow_changes_of_persons_and_the_migration(hq_db: Engine) -> None:
+    _generated(hq_db)
+    _edge_cases(hq_db)
+    removed, visited = _changed(hq_db)
+    kept = _copies(hq_db)
+    assert kept == _refilled(hq_db)
+    s, c = pt.visit_summary.c, pt.person.c
+    with hq_db.connect() as conn:
+        copies = dict(conn.execute(select(s.person_id, s.status)).all())
+        marks = dict(conn.execute(select(c.id, c.never_visited)).all())
+        tiers = dict(conn.execute(select(s.person_id, s.tier)).all())
+    assert removed in copies
+    assert copies[removed] is None, "a removed person's copies are emptied"
+    assert visited in copies
+    assert marks[visited] is False
+    assert {pid for pid, never in marks.items() if never} == set(marks) - set(copies)
+    assert "vip" in tiers.values()
+    assert Status.MOVED.value in copies.values()
+    days = [ON, date(2026, 9, 25), date(2026, 12, 1), date(2026, 11, 15), date(2027, 1, 10)]
+    _same_tasks(hq_db, days)
+    # the migration that adds the copies and marks, on a projection already filled
+    with hq_db.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(CHAIN.script_location))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "h0005")
+    assert CHAIN.current_revision(hq_db) == "h0005"
+    migrate_projection(hq_db)
+    assert CHAIN.current_revision(hq_db) == "h0006"
+    assert _copies(hq_db) == kept
+    _same_tasks(hq_db, days)

@@ -6,7 +6,8 @@ HQ write) left behind, children a parent's move carried along included, with
 their final values, and upserts their projection rows or removes them (a
 tombstone, or a record the projection holds no row for), after raising the
 version of every person they touch (:mod:`.kept`), and corrects what the visits add
-up to (:mod:`.summary`). It commits or rolls back with
+up to (:mod:`.summary`), then the summaries' copies of the written persons' columns
+and their ``never_visited`` marks. It commits or rolls back with
 the push, so the projection never lags behind ``sync_record``.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, Table, delete
 
 from fieldkit.hq.projection.kept import bump_versions
 from fieldkit.hq.projection.rows import PROJECTED, projected_row
-from fieldkit.hq.projection.summary import VisitChanges
+from fieldkit.hq.projection.summary import VisitChanges, copy_persons
 from sync.server.records import upsert
 from sync.server.settings import WrittenRecord
 
@@ -64,3 +65,4 @@ def keep_current(conn: Connection, written: Sequence[WrittenRecord]) -> None:
     for row in rows.get("visit", ()):
         visits.add(row, 1)
     visits.apply(conn)
+    copy_persons(conn, (rec.id for rec in written if rec.tbl == "person"))

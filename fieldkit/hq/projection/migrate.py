@@ -20,7 +20,7 @@ from sync.server.db import MigrationChain
 
 __all__ = ["HEAD", "migrate_projection", "projection_revision"]
 
-HEAD = "h0005"
+HEAD = "h0006"
 """The newest migration of fieldkit's HQ tables."""
 CHAIN = MigrationChain(
     script_location=Path(__file__).resolve().parent.parent / "migrations",

@@ -21,6 +21,11 @@ are corrected by the difference (in key order: one lock order for concurrent pus
 a row whose visits reach zero is deleted), and the summary rows of the persons whose
 summary the write may change (:attr:`VisitChanges.persons`) are made again from their
 visits (an index range each).
+
+A summary row also holds copies of its person's columns the console reads, and
+``report_person.never_visited`` marks the persons without a summary row (migration
+h0006): made with the summary rows, and again for the persons a write touches
+(:func:`copy_persons`), so the console reads its candidates as index ranges.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from sync.server.records import dialect_insert
 __all__ = [
     "MUST_VISIT",
     "VisitChanges",
+    "copy_persons",
     "correct_sums",
     "quarter_of",
     "refill",
@@ -86,9 +92,16 @@ def _sql(pg: bool) -> dict[str, str]:
     }
 
 
-def _summary_sql(pg: bool, where: str) -> str:
+_COPIES = ("site_id", "name", "code", "address", "category", "tier", "status", "birth_date")
+"""The person's columns a summary row copies (migration h0006)."""
+
+
+def _summary_sql(pg: bool, where: str, copies: bool = True) -> str:
     """``INSERT ... SELECT`` of the summary rows of the persons ``where`` picks (over ``v``;
-    repeated for the follow-ups, or PostgreSQL reads every visit that owes one)."""
+    repeated for the follow-ups, or PostgreSQL reads every visit that owes one), with the
+    copies of the person's columns unless not ``copies`` (a migration before h0006)."""
+    copied = "".join(f", {c}" for c in _COPIES) if copies else ""
+    person = f" LEFT JOIN {p.person.name} pp ON pp.id = l.person_id" if copies else ""
     reasons = ", ".join(f"{r.value}_at" for r in MUST_VISIT)
     latest = ", ".join(
         f"max(CASE WHEN v.reason = '{r.value}' THEN v.visited_at END) AS {r.value}_at"
@@ -101,27 +114,64 @@ def _summary_sql(pg: bool, where: str) -> str:
         " JOIN l ON l.person_id = v.person_id AND v.visited_at = l.last_at"
         f" WHERE v.follow_up_owed AND {where} GROUP BY v.person_id)"
         f" INSERT INTO {p.visit_summary.name} (person_id, last_at, follow_up_id,"
-        f" follow_up_due, follow_up_text, {reasons})"
+        f" follow_up_due, follow_up_text, {reasons}{copied})"
         " SELECT l.person_id, l.last_at, f.follow_up_id, fv.follow_up_due,"
         f" CASE WHEN f.follow_up_id IS NULL THEN NULL ELSE coalesce((SELECT {_sql(pg)['text']}"
         f" FROM {sync_tables.record.name} r WHERE r.tbl = 'visit' AND r.id = f.follow_up_id),"
         " '') END,"
         f" {', '.join('l.' + r.value + '_at' for r in MUST_VISIT)}"
-        " FROM l LEFT JOIN f ON f.person_id = l.person_id"
-        f" LEFT JOIN {p.visit.name} fv ON fv.id = f.follow_up_id"
+        + "".join(f", pp.{c}" for c in _COPIES if copies)
+        + " FROM l LEFT JOIN f ON f.person_id = l.person_id"
+        f" LEFT JOIN {p.visit.name} fv ON fv.id = f.follow_up_id{person}"
     )
+
+
+_SUMMARISED = (
+    f"EXISTS (SELECT 1 FROM {p.visit_summary.name} s WHERE s.person_id = {p.person.name}.id)"
+)
+_MARK = f"UPDATE {p.person.name} SET never_visited = NOT {_SUMMARISED}"
+"""Marks the persons without a summary row (``never_visited``), ``WHERE`` to add."""
+_COPY = (
+    f"UPDATE {p.visit_summary.name} SET ({', '.join(_COPIES)}) = (SELECT"
+    f" {', '.join('pp.' + c for c in _COPIES)} FROM {p.person.name} pp"
+    f" WHERE pp.id = {p.visit_summary.name}.person_id) WHERE person_id IN :persons"
+)
+"""Copies the person's columns into the summary rows of ``:persons`` (NULLs for a person
+no longer held)."""
+
+
+def _mark_never_visited(conn: Connection, persons: Sequence[str] | None) -> None:
+    """Mark ``persons`` (None: everyone; only the marks that change are written)."""
+    if persons is None:
+        conn.execute(text(f"{_MARK} WHERE never_visited = {_SUMMARISED}"))
+        return
+    mark = text(f"{_MARK} WHERE id IN :persons").bindparams(bindparam("persons", expanding=True))
+    conn.execute(mark, {"persons": list(persons)})
+
+
+def copy_persons(conn: Connection, persons: Iterable[str]) -> None:
+    """Bring the summary rows' copies of ``persons``' columns, and their
+    ``never_visited`` marks, to what ``report_person`` holds (after their rows were
+    written or removed)."""
+    wanted = sorted(set(persons))
+    copy = text(_COPY).bindparams(bindparam("persons", expanding=True))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        conn.execute(copy, {"persons": chunk})
+        _mark_never_visited(conn, chunk)
 
 
 def refill(conn: Connection, only: Collection[Table] | None = None) -> dict[str, int]:
     """Empty the five tables (or ``only`` those, for a migration that made no later one)
     and make them again from ``report_visit`` (and the follow-up texts from
     ``sync_record``), one ``INSERT ... SELECT`` each, in dependency order; rows per
-    table."""
+    table. Unless ``only`` is given, the summaries' copies of the persons' columns and
+    the ``never_visited`` marks are made too."""
     pg = conn.dialect.name == "postgresql"
     sql = _sql(pg)
     v = p.visit.name
     statements = {
-        p.visit_summary: _summary_sql(pg, "1 = 1"),
+        p.visit_summary: _summary_sql(pg, "1 = 1", copies=only is None),
         p.visit_day: f"INSERT INTO {p.visit_day.name} (day, site_id, visits, money_fen)"
         f" SELECT {sql['day']}, v.site_id, count(*), coalesce(sum(v.money_fen), 0)"
         f" FROM {v} v GROUP BY {sql['day']}, v.site_id",
@@ -145,11 +195,14 @@ def refill(conn: Connection, only: Collection[Table] | None = None) -> dict[str,
             continue
         conn.execute(delete(table))
         counts[table.name] = conn.execute(text(statement)).rowcount
+    if only is None:
+        _mark_never_visited(conn, None)
     return counts
 
 
 def refresh_summaries(conn: Connection, persons: Iterable[str]) -> None:
-    """Make the summary rows of ``persons`` again from their live visits (none: no row)."""
+    """Make the summary rows of ``persons`` again from their live visits (none: no row),
+    and their ``never_visited`` marks."""
     wanted = sorted(set(persons))
     if not wanted:
         return
@@ -162,6 +215,7 @@ def refresh_summaries(conn: Connection, persons: Iterable[str]) -> None:
         chunk = wanted[start : start + _CHUNK]
         conn.execute(delete(p.visit_summary).where(s.person_id.in_(chunk)))
         conn.execute(insert, {"persons": chunk})
+        _mark_never_visited(conn, chunk)
 
 
 Key = tuple[Any, ...]

@@ -32,6 +32,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
+    true,
 )
 
 __all__ = [
@@ -102,8 +104,13 @@ person = Table(
     _slug("tier"),
     _slug("status"),
     Column("birth_date", Date),
+    Column("never_visited", Boolean, nullable=False, server_default=true()),
     Index("ix_report_person_site", "site_id"),
+    Index("ix_report_person_never_visited", "never_visited"),
 )
+"""``never_visited``: no ``report_visit_summary`` row (no live visit), kept with the
+summaries (:mod:`.summary`, migration h0006); a new row is marked until its summary is
+looked at."""
 
 event = Table(
     "report_event",
@@ -171,10 +178,30 @@ visit_summary = Table(
     Column("birthday_at", DateTime(timezone=False)),
     Column("misfortune_at", DateTime(timezone=False)),
     Column("condolence_at", DateTime(timezone=False)),
+    Column("site_id", String(64)),
+    Column("name", Text),
+    Column("code", Text),
+    Column("address", Text),
+    Column("category", String(32)),
+    Column("tier", String(32)),
+    Column("status", String(32)),
+    Column("birth_date", Date),
+    Index("ix_report_visit_summary_tier_last", "tier", "last_at"),
+    Index("ix_report_visit_summary_site_last", "site_id", "last_at"),
+    Index("ix_report_visit_summary_birth", "birth_date"),
+    Index(
+        "ix_report_visit_summary_follow_up",
+        "follow_up_due",
+        postgresql_where=text("follow_up_id IS NOT NULL"),
+        sqlite_where=text("follow_up_id IS NOT NULL"),
+    ),
 )
 """Per person with a live visit: the latest visit's time, the follow-up owed on it (the
 greatest id among the visits at that time that owe one: its id, due day and text, or
-NULLs), and the latest time per must-visit reason (NULL: never)."""
+NULLs), and the latest time per must-visit reason (NULL: never); and copies of the
+person's columns the console's care facts read (NULL while the person is not in
+``report_person``), kept with the person (migration h0006): the console reads most of
+its candidates as index ranges of this table alone (:mod:`fieldkit.console.candidates`)."""
 
 visit_day = Table(
     "report_visit_day",
