@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fieldkit.errors import FieldkitError, error_from_json
-from fieldkit.store import Store
-from fieldkit.store.outbox_status import OutboxStatus, RejectedChange, outbox_status
+from fieldkit.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
+    from fieldkit.store.outbox_status import OutboxStatus, RejectedChange
 
 __all__ = ["Outbox", "OutboxStatus", "RejectedChange", "SyncLine"]
 
@@ -33,10 +37,14 @@ class Outbox:
 
     def status(self) -> OutboxStatus:
         """Pending changes per table and the rejected changes with their reasons."""
+        from fieldkit.store.outbox_status import outbox_status
+
         return outbox_status(self._store)
 
     def sync_line(self) -> SyncLine:
         """Counts of waiting and rejected changes, the last sync and its problem."""
+        from fieldkit.store.outbox_status import outbox_status
+
         status = outbox_status(self._store, limit=0)
         meta = self._store.meta
         return SyncLine(
@@ -55,3 +63,10 @@ class Outbox:
             return error_from_json(kept)
         text = self._store.meta("last_sync_error")  # kept by an older version: English only
         return FieldkitError(text) if text else None
+
+
+# the sync line is shown before the store's SQL library is loaded
+__getattr__ = lazy_exports(
+    __name__,
+    {name: "fieldkit.store.outbox_status" for name in ("OutboxStatus", "RejectedChange")},
+)

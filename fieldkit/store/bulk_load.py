@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from fieldkit.domain.models import SYNCED_TABLES
+from fieldkit.store.plain import BULK_LOAD_KEY
 from fieldkit.store.roster import rebuild_person_fts
 from fieldkit.store.search_index import rebuild as rebuild_search_keys
 
@@ -39,9 +40,6 @@ __all__ = [
     "finish_interrupted",
     "pending",
 ]
-
-BULK_LOAD_KEY = "bulk_load"
-"""The ``local_meta`` key holding the dropped indexes' and triggers' SQL while a bulk load runs."""
 
 MIN_PAGE_ROWS = 1000
 """A pull becomes a bulk load only when its first page holds at least this many rows

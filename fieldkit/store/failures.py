@@ -9,8 +9,7 @@ happened and what to do. Nothing was written by the failed transaction.
 from __future__ import annotations
 
 import sqlite3
-
-from sqlalchemy.exc import DBAPIError
+import sys
 
 from fieldkit.errors import FieldkitError
 from fieldkit.i18n import N_
@@ -50,7 +49,7 @@ _KNOWN: tuple[tuple[tuple[str, ...], str, str], ...] = (
 
 def store_failure(exc: BaseException) -> StoreFailure | None:
     """The user's view of a SQLite error, or None when ``exc`` is not one we can explain."""
-    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    original = _unwrapped(exc)
     if not isinstance(original, sqlite3.OperationalError | sqlite3.DatabaseError):
         return None
     text = str(original).lower()
@@ -58,3 +57,16 @@ def store_failure(exc: BaseException) -> StoreFailure | None:
         if any(n in text for n in needles):
             return StoreFailure(message, hint=hint)
     return None
+
+
+def _unwrapped(exc: BaseException) -> BaseException:
+    """The DB-API error SQLAlchemy wrapped, else ``exc`` itself.
+
+    SQLAlchemy is not imported for this: when it is not loaded yet, nothing raised
+    one of its errors (the app shows its first page before loading it).
+    """
+    wrapped = sys.modules.get("sqlalchemy.exc")
+    if wrapped is not None and isinstance(exc, wrapped.DBAPIError):
+        orig: BaseException = exc.orig
+        return orig
+    return exc

@@ -9,12 +9,23 @@ a failed step leaves the store as it was; a lock does the same for threads.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:  # the head check of a fast start needs no SQL library
+    from sqlalchemy import Engine
+    from sqlalchemy.engine.interfaces import DBAPIConnection
 
-__all__ = ["HEAD", "MIGRATIONS_DIR", "current_revision", "include_object", "upgrade"]
+__all__ = [
+    "HEAD",
+    "MIGRATIONS_DIR",
+    "current_revision",
+    "include_object",
+    "revision_of",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 HEAD = "0013"
@@ -58,13 +69,20 @@ def include_object(
 def current_revision(engine: Engine) -> str | None:
     """The store's Alembic revision, or None for a new store (one plain query, no reflection)."""
     with engine.connect() as conn:
-        found = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).scalar()
-        if found is None:
-            return None
-        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        return None if revision is None else str(revision)
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        return revision_of(raw)
+
+
+def revision_of(conn: DBAPIConnection | sqlite3.Connection) -> str | None:
+    """The Alembic revision of the store on a DB-API connection, or None for a new store."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).fetchone()
+    if found is None:
+        return None
+    revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if revision is None else str(revision[0])
 
 
 def upgrade(engine: Engine) -> None:

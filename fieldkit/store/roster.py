@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, literal_column, or_, select
@@ -35,7 +35,16 @@ from fieldkit.domain.models import (
     VolunteerTeam,
 )
 from fieldkit.domain.search_keys import name_keys
-from fieldkit.domain.vocab import Category, Status, Tier
+from fieldkit.store.roster_types import (
+    PAGE_SIZE,
+    RosterFilter,
+    RosterPage,
+    RosterRow,
+    SearchCancelled,
+    is_cjk,
+    needs_scan,
+    roster_row,
+)
 from fieldkit.store.search_index import CODE_DIGITS
 from fieldkit.store.store import Store
 
@@ -58,49 +67,7 @@ __all__ = [
     "team_members",
 ]
 
-PAGE_SIZE = 50
 _HIGH = "\U0010ffff"
-
-
-@dataclass(frozen=True)
-class RosterFilter:
-    """What the roster shows: search text plus optional filters (None = any)."""
-
-    text: str = ""
-    site_id: str | None = None
-    category: Category | None = None
-    tier: Tier | None = None
-    lives_alone: bool | None = None
-    hardship: bool | None = None
-    status: Status | None = None
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One line of the roster."""
-
-    id: str
-    code: str
-    name: str
-    sex: str
-    birth_date: date | None
-    category: str
-    tier: str
-    status: str
-    site_name: str
-    address: str
-    phone: str
-    lives_alone: bool
-    hardship: bool
-
-
-@dataclass(frozen=True)
-class RosterPage:
-    """A page of the roster: ``rows`` from ``offset``; ``more`` when another page follows."""
-
-    rows: list[RosterRow]
-    offset: int
-    more: bool
 
 
 @dataclass(frozen=True)
@@ -139,24 +106,9 @@ class PersonFile:
     visit_count: int = 0
 
 
-def _is_cjk(text: str) -> bool:
-    return any(not ch.isascii() for ch in text)
-
-
 def _prefix(column: Any, text: str) -> ColumnElement[bool]:
     """``column`` starts with ``text``, as an index range."""
     return and_(column >= text, column < text + _HIGH)
-
-
-def needs_scan(text: str) -> bool:
-    """Whether the search text can match inside names, addresses or phones.
-
-    Such matches are answered from the local trigram index ``person_fts``
-    (migration 0004); :func:`search_roster` with ``quick=True`` still leaves them
-    out and answers from the pinyin, initials and code indexes only.
-    """
-    t = text.strip()
-    return bool(t) and (_is_cjk(t) or t.isdigit())
 
 
 WINDOW = 1000
@@ -208,7 +160,7 @@ def _text_condition(text: str, quick: bool) -> tuple[ColumnElement[bool] | None,
     if not t:
         return None, "index"
     p = Person.__table__.c  # type: ignore[attr-defined]
-    if _is_cjk(t):
+    if is_cjk(t):
         if quick:  # names starting with the text, found through their pinyin
             full = name_keys(t)[0]
             return and_(_prefix(p.search_full, full), func.substr(p.name, 1, len(t)) == t), "index"
@@ -339,29 +291,8 @@ def search_roster(
             found = conn.execute(query).all()
         found = _with_other_keys(conn, flt, conds, plan, found, offset, limit)
         sites = _site_names(conn, {r[8] for r in found})
-    rows = [
-        RosterRow(
-            id=r[0],
-            code=r[1],
-            name=r[2],
-            sex=r[3],
-            birth_date=_as_date(r[4]),
-            category=r[5],
-            tier=r[6],
-            status=r[7],
-            site_name=sites.get(r[8], ""),
-            address=r[9],
-            phone=r[10],
-            lives_alone=bool(r[11]),
-            hardship=bool(r[12]),
-        )
-        for r in found[:limit]
-    ]
+    rows = [roster_row(r, sites) for r in found[:limit]]
     return RosterPage(rows=rows, offset=offset, more=len(found) > limit)
-
-
-class SearchCancelled(Exception):
-    """A search stopped because the one who asked for it no longer wants it."""
 
 
 STEPS_PER_CHECK = 2000
@@ -549,14 +480,6 @@ def _site_names(conn: Any, ids: set[str]) -> dict[str, str]:
         return {}
     s = Site.__table__.c  # type: ignore[attr-defined]
     return {r[0]: r[1] for r in conn.execute(select(s.id, s.name).where(s.id.in_(sorted(ids))))}
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def find_by_code(store: Store, code: str) -> str | None:

@@ -143,6 +143,7 @@ class FieldkitApp(App[int]):
         self.user_name = ""
         self.ready = False
         """Whether the start information (user, default site) has arrived."""
+        self._opening = False
         self._person_screen: PersonScreen | None = None
         # The first screen: Textual reads DEFAULT_MODE while initialising the app.
         setattr(self, "DEFAULT_MODE", start_mode)  # noqa: B010
@@ -163,10 +164,30 @@ class FieldkitApp(App[int]):
     # -- start -----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Read the start information and the sync line in workers."""
+        """Read the start information and the sync line in workers.
+
+        A store not opened yet (see :meth:`Services.open`) is opened, and the sync line
+        read, once the roster's first page is on screen (:meth:`first_page_shown`):
+        loading the store's SQL library beside the first page would delay it.
+        """
         self._load_start(self.config.default_site)
-        self.refresh_sync_info()
+        if self.services.opened:
+            self.refresh_sync_info()
+        elif self.start_mode != "roster":
+            self._open_store()
         self.set_timer(2.0, self._warm_up)  # after the first page, not competing with it
+
+    def first_page_shown(self) -> None:
+        """The roster's first page is in its table: open the store after this paint."""
+        if not self.services.opened and not self._opening:
+            self._opening = True
+            self.call_after_refresh(self._open_store)
+
+    @work(thread=True, exit_on_error=False, group="open-store")
+    def _open_store(self) -> None:
+        """Open the store (SQLAlchemy, the table classes), then read the sync line."""
+        self.services.finish_opening()
+        self.post_message(self.SyncInfoLoaded(self.services.outbox.sync_line()))
 
     def on_unmount(self) -> None:
         """The app is closing: what start froze may be collected again (an app made

@@ -212,6 +212,7 @@ class RosterScreen(FieldScreen):
             for r in page.rows
         ]
         self._fill(table, [r.id for r in page.rows], lines)
+        self.fk.first_page_shown()
         if not page.rows and flt == RosterFilter() and page.offset == 0:
             line = _(
                 "The roster is empty: import one with `fieldkit import roster FILE`, "

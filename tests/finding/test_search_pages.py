@@ -9,15 +9,12 @@ prefix has, the pages must give exactly what one pass over every person gives.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from fieldkit.domain.models import Person
 from fieldkit.domain.vocab import Tier
-from fieldkit.sampledata import generate_store
 from fieldkit.store import Store
 from fieldkit.store.roster import RosterFilter, SearchCancelled, search_roster
 from fieldkit.store.search_index import extra_keys
@@ -27,15 +24,6 @@ PREFIXES = [
     "d", "dan", "x", "xie", "j", "jie", "jx", "l", "li", "liu", "w", "wang", "wj", "q",
     "014", "0142", "0000",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """An invented county of 1,500 persons (many surnames read two ways)."""
-    path: Path = tmp_path_factory.mktemp("pages") / "county.db"
-    store = generate_store(path, persons=1500, visits=0)
-    yield store
-    store.close()
 
 
 @functools.cache

@@ -10,6 +10,7 @@ each kind (statements compiled before the first keystroke).
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -108,17 +109,22 @@ print(before, "pypinyin" in sys.modules)
 """
 
 
-def test_the_warm_up_loads_the_pinyin_dictionaries(store: Store) -> None:
+def _fresh_process(script: str, store: Store) -> str:
+    """What ``script`` prints, run on the store in a fresh ``python`` process."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run(
-        [sys.executable, "-c", _WARM, str(store.path)],
+        [sys.executable, "-c", script, str(store.path)],
         capture_output=True,
         text=True,
         env=env,
         check=True,
         timeout=120,
     )
-    assert done.stdout.split() == ["False", "True"]
+    return done.stdout
+
+
+def test_the_warm_up_loads_the_pinyin_dictionaries(store: Store) -> None:
+    assert _fresh_process(_WARM, store).split() == ["False", "True"]
 
 
 async def test_what_start_made_is_frozen_when_the_start_information_arrives(store: Store) -> None:
@@ -132,3 +138,75 @@ async def test_what_start_made_is_frozen_when_the_start_information_arrives(stor
         assert gc.get_freeze_count() == 0  # the closed app froze nothing for good
     finally:
         gc.unfreeze()
+
+
+_FIRST_PAGE = """
+import asyncio, json, sys
+from pathlib import Path
+
+from fieldkit.services import RosterFilter, Services
+from fieldkit.tui.app import FieldkitApp
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "fieldkit.domain.models", "fieldkit.store.store",
+         "fieldkit.domain.careplan", "pypinyin", "httpx", "qrcode", "openpyxl")
+
+
+def heavy():
+    return sorted(m for m in HEAVY if m in sys.modules)
+
+
+seen = {}
+
+
+def watch(app):
+    shown = app.first_page_shown
+
+    def first_page_shown():
+        if "first_page" not in seen:
+            seen["first_page"] = heavy()
+            seen["rows"] = app.screen.query_one("#roster").row_count
+            seen["opened"] = app.services.opened
+        shown()
+
+    app.first_page_shown = first_page_shown
+
+
+async def main():
+    app = FieldkitApp(Services.open(Path(sys.argv[1])), lang="zh")
+    watch(app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        while "first_page" not in seen:
+            await pilot.pause()
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        seen["after"] = heavy()
+        seen["opened_after"] = app.services.opened
+        seen["sync_line"] = app.sync_info.enrolled
+        seen["zsf"] = [r.code for r in app.services.roster.search(RosterFilter(text="zsf")).rows]
+
+
+asyncio.run(main())
+print(json.dumps(seen))
+"""
+
+
+def test_the_first_page_is_shown_before_the_sql_library_and_the_tables_are_loaded(
+    store: Store,
+) -> None:
+    """In a fresh process, ``fieldkit``'s start (``Services.open``, then the app) shows
+    the first roster page with none of the heavy libraries imported; then the store is
+    opened in a worker and the sync line read."""
+    seen = json.loads(_fresh_process(_FIRST_PAGE, store).strip().splitlines()[-1])
+    assert seen["first_page"] == []
+    assert seen["rows"] == 8
+    assert seen["opened"] is False
+    assert seen["after"] == [
+        "fieldkit.domain.models",
+        "fieldkit.store.store",
+        "sqlalchemy",
+        "sqlmodel",
+    ]
+    assert seen["opened_after"] is True
+    assert seen["sync_line"] is False
+    assert seen["zsf"] == ["GL-0001"]
