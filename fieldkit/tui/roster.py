@@ -22,6 +22,7 @@ from textual.containers import Grid, Horizontal
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from fieldkit.domain.vocab import Category, Status, Tier
@@ -92,22 +93,17 @@ class RosterScreen(FieldScreen):
         self._page_line = ""
         self._widths: list[int] = []
         """How many searches were asked for: a query still running for an older one stops."""
+        self._sites: list[tuple[str, str]] = []
+        """The sites the site filter offers, as ``(id, name)`` (loaded after start)."""
 
     def compose_body(self) -> ComposeResult:
-        """Search box, filters (hidden until f), the table and the page line."""
+        """Search box, filters (hidden until f, made then), the table and the page line."""
         yield SearchBox(
             placeholder=_("Search: name, pinyin (zsf), code, phone, address"),
             id="search",
             compact=True,
         )
-        with Grid(id="filters", classes="-hidden"):
-            yield Select[str]([], prompt=_("Site: any"), id="f-site", compact=True)
-            yield vocab_select(Category, "f-category", prompt=_("Category: any"))
-            yield vocab_select(Tier, "f-tier", prompt=_("Tier: any"))
-            yield vocab_select(Status, "f-status", prompt=_("Status: any"))
-            with Horizontal(id="f-flags"):
-                yield Checkbox(_("Lives alone"), id="f-alone", compact=True)
-                yield Checkbox(_("Hardship"), id="f-hardship", compact=True)
+        yield Grid(id="filters", classes="-hidden")  # filled when first shown
         yield AlignedTable(id="roster", cursor_type="row", zebra_stripes=True)
         yield Static("", id="page-line")
 
@@ -176,6 +172,9 @@ class RosterScreen(FieldScreen):
 
     @on(SitesLoaded)
     def _sites_loaded(self, message: SitesLoaded) -> None:
+        self._sites = message.sites
+        if not self.query("#f-site"):
+            return  # the filters are not made yet: they start with these sites
         select = self.query_one("#f-site", Select)
         select.set_options([(name, sid) for sid, name in message.sites])
         if self.flt.site_id:
@@ -358,11 +357,40 @@ class RosterScreen(FieldScreen):
             search.focus()
 
     def action_toggle_filters(self) -> None:
-        """Show or hide the filters."""
+        """Show or hide the filters; they are made when first shown (their widgets and
+        styles would cost every start)."""
         grid = self.query_one("#filters")
         grid.toggle_class("-hidden")
-        if not grid.has_class("-hidden"):
+        if grid.has_class("-hidden"):
+            return
+        if grid.children:
             self.query_one("#f-site", Select).focus()
+        else:
+            grid.mount_all(self._filter_widgets())
+            self.call_after_refresh(lambda: self.query_one("#f-site", Select).focus())
+
+    def _filter_widgets(self) -> list[Widget]:
+        """The filters' widgets, showing the filter in force and the sites loaded."""
+        flt = self.flt
+        site = Select[str](
+            [(name, sid) for sid, name in self._sites],
+            prompt=_("Site: any"),
+            id="f-site",
+            compact=True,
+        )
+        if flt.site_id is not None and any(sid == flt.site_id for sid, _name in self._sites):
+            site.value = flt.site_id
+        return [
+            site,
+            vocab_select(Category, "f-category", prompt=_("Category: any")),
+            vocab_select(Tier, "f-tier", prompt=_("Tier: any")),
+            vocab_select(Status, "f-status", prompt=_("Status: any")),
+            Horizontal(
+                Checkbox(_("Lives alone"), id="f-alone", compact=True),
+                Checkbox(_("Hardship"), id="f-hardship", compact=True),
+                id="f-flags",
+            ),
+        ]
 
     def action_visit(self) -> None:
         """Record a visit for the highlighted person."""

@@ -612,6 +612,31 @@ async def test_default_site_from_config_filters_roster_and_today(store: Store) -
         assert "张三丰" not in text
 
 
+async def test_the_filters_are_made_when_first_shown_with_the_site_in_force(
+    store: Store,
+) -> None:
+    app = make_app(store, config=Config(default_site="东风村"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RosterScreen)
+        assert not screen.query("#f-site")  # not made at start
+        site_id = screen.flt.site_id
+        assert site_id is not None
+        page = screen.page
+        screen.action_toggle_filters()
+        await settle(pilot)
+        site = screen.query_one("#f-site", Select)
+        assert site.has_focus
+        assert site.value == site_id
+        sites = app.services.roster.sites()
+        assert [(str(o[0]), o[1]) for o in site._options[1:]] == [(n, i) for i, n in sites]
+        assert screen.page is page  # showing the filters asked for no new page
+        assert screen.query_one("#roster").row_count == 2  # type: ignore[attr-defined]
+        screen.action_toggle_filters()
+        assert screen.query_one("#filters").has_class("-hidden")
+
+
 async def test_unknown_default_site_is_reported(store: Store) -> None:
     app = make_app(store, config=Config(default_site="不存在的村"))
     async with app.run_test(size=SIZE) as pilot:
