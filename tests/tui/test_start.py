@@ -208,6 +208,6 @@ def test_the_first_page_is_shown_before_the_sql_library_and_the_tables_are_loade
         "sqlmodel",
     ]
     assert seen["opened_after"] is True
-    pending = rows(store, "SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0]
+    pending = int(str(rows(store, "SELECT count(*) FROM outbox WHERE state = 'pending'")[0][0]))
     assert seen["pending"] == pending > 0  # the sync line was read once the store opened
     assert seen["zsf"] == ["GL-0001"]
