@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, select
 
 from fieldkit.console import figures, records
@@ -45,6 +43,7 @@ from fieldkit.store.outbox import synced_columns
 from fieldkit.store.wire import to_wire
 from sync.server.db import make_engine, migrate, write_begin
 from tests.support.hq_process import migrated_database
+from tests.support.store_revisions import projection_down_to
 
 ON = date(2026, 11, 1)
 
@@ -329,11 +328,7 @@ def test_candidates_follow_changes_of_persons_and_the_migration(hq_db: Engine) -
     days = [ON, date(2026, 9, 25), date(2026, 12, 1), date(2026, 11, 15), date(2027, 1, 10)]
     _same_tasks(hq_db, days)
     # the migration that adds the copies and marks, on a projection already filled
-    with hq_db.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(CHAIN.script_location))
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "h0005")
+    projection_down_to(hq_db, "h0005")
     assert CHAIN.current_revision(hq_db) == "h0005"
     migrate_projection(hq_db)
     assert CHAIN.current_revision(hq_db) == "h0006"

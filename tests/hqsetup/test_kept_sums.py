@@ -21,8 +21,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, select
 
 from fieldkit.domain.careplan import Policy, default_policy
@@ -30,13 +28,13 @@ from fieldkit.domain.models import PersonEvent, Visit
 from fieldkit.domain.vocab import EventKind, VisitReason
 from fieldkit.hq.projection import migrate_projection, rebuild_projection
 from fieldkit.hq.projection.kept import refill_replay_sums, replay_sum
-from fieldkit.hq.projection.migrate import CHAIN
 from fieldkit.hq.report_source import HqSource, _Mark
 from fieldkit.hq.writes import HqEdit
 from fieldkit.reports import QuarterlyReport, build_report, parse_quarter
 from fieldkit.reports.kept import replay_key
 from sync.server.db import read_snapshot, write_begin
 from tests.hqsetup.test_visit_sums import IDS, _change, _county, _new, _write, hq
+from tests.support.store_revisions import projection_down_to
 
 __all__ = ["hq"]
 
@@ -135,11 +133,7 @@ def test_the_kept_sums_follow_every_change_and_equal_a_recomputation(hq: Engine)
     assert _sums(hq) == kept
 
     # the migration that adds the table fills it with the same rows
-    with hq.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(CHAIN.script_location))
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "h0004")
+    projection_down_to(hq, "h0004")
     migrate_projection(hq)
     assert _sums(hq) == kept
     # a rebuild drops the kept rows and their sums; the next report makes both again

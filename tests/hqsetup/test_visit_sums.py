@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, select
 
 from fieldkit.console import projected
@@ -35,6 +33,7 @@ from fieldkit.hq.projection.summary import refill
 from fieldkit.hq.writes import HqEdit, wire_row, write_edits
 from sync.server.db import make_engine, migrate, write_begin
 from tests.support.databases import database_urls
+from tests.support.store_revisions import projection_down_to
 
 SUMS = (p.visit_summary, p.visit_day, p.visit_quarter, p.visit_reach, p.visit_reach_site)
 IDS = {name: f"0190{i:04d}-0000-7000-8000-000000000000" for i, name in enumerate(
@@ -185,11 +184,7 @@ def test_the_sums_follow_every_write_and_equal_a_recomputation(hq: Engine) -> No
     assert not [row for row in kept["report_visit_quarter"] if row[1] == IDS["B"]]
 
     # the migration that adds the tables fills them with the same rows
-    with hq.begin() as conn:
-        cfg = Config()
-        cfg.set_main_option("script_location", str(CHAIN.script_location))
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "h0002")
+    projection_down_to(hq, "h0002")
     assert CHAIN.current_revision(hq) == "h0002"
     migrate_projection(hq)
     assert _sums(hq) == kept

@@ -1,4 +1,5 @@
-"""A store file left at an older revision, as an older fieldkit made it."""
+"""A store file left at an older revision, as an older fieldkit made it; HQ's report
+projection taken back to an older revision."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Engine
 
 from fieldkit.store.engine import make_engine
 from fieldkit.store.migrate import MIGRATIONS_DIR
@@ -22,3 +24,15 @@ def store_at(path: Path, revision: str) -> None:
             command.upgrade(cfg, revision)
     finally:
         engine.dispose()
+
+
+def projection_down_to(engine: Engine, revision: str) -> None:
+    """Downgrade HQ's report projection on ``engine`` to ``revision`` (a later
+    ``migrate_projection`` then runs the newer migrations on the rows it holds)."""
+    from fieldkit.hq.projection.migrate import CHAIN
+
+    with engine.begin() as conn:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(CHAIN.script_location))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
