@@ -14,12 +14,14 @@ import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.errors import CliError
-from fieldkit.domain.careplan import DueList, Task, TaskState, kind_label, state_label
 from fieldkit.domain.cells import neutralise
 from fieldkit.i18n import N_
+
+if TYPE_CHECKING:  # the care-plan engine is imported when the command runs, not at start
+    from fieldkit.domain.careplan import DueList, Task
 
 __all__ = ["cell_width", "register", "run_due"]
 
@@ -92,6 +94,8 @@ _COLUMNS = {
 
 
 def _row(task: Task, lang: str) -> list[str]:
+    from fieldkit.domain.careplan import kind_label, state_label
+
     return [
         state_label(task.state, lang),
         task.due.isoformat(),
@@ -104,6 +108,8 @@ def _row(task: Task, lang: str) -> list[str]:
 
 
 def _counts_line(counts: Any, lang: str) -> str:
+    from fieldkit.domain.careplan import TaskState, state_label
+
     sep = ", " if lang == "en" else "，"
     return sep.join(f"{state_label(s, lang)} {counts[s]}" for s in TaskState)
 
@@ -141,6 +147,8 @@ _CSV_HEADER = {
 
 def render_csv(dl: DueList, lang: str) -> str:
     """The list as CSV, one task per line, site by site."""
+    from fieldkit.domain.careplan import kind_label, state_label
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_HEADER[lang])

@@ -98,6 +98,10 @@ def test_the_roster_warm_up_runs_each_kind_of_search_and_names_a_person(store: S
     assert services.roster.search(RosterFilter(text="z")).rows[0].id == found
 
 
+_HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "fieldkit.domain.models", "fieldkit.store.store",
+          "fieldkit.domain.careplan", "pypinyin", "httpx", "qrcode", "openpyxl")  # fmt: skip
+"""What fieldkit's start goes without until the first page is shown."""
+
 _WARM = """
 import sys
 from fieldkit.services import Services
@@ -110,10 +114,11 @@ print(before, "pypinyin" in sys.modules)
 
 
 def _fresh_process(script: str, store: Store) -> str:
-    """What ``script`` prints, run on the store in a fresh ``python`` process."""
+    """What ``script`` prints, run on the store in a fresh ``python`` process
+    (``__HEAVY__`` in it stands for :data:`_HEAVY`)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run(
-        [sys.executable, "-c", script, str(store.path)],
+        [sys.executable, "-c", script.replace("__HEAVY__", repr(_HEAVY)), str(store.path)],
         capture_output=True,
         text=True,
         env=env,
@@ -125,6 +130,19 @@ def _fresh_process(script: str, store: Store) -> str:
 
 def test_the_warm_up_loads_the_pinyin_dictionaries(store: Store) -> None:
     assert _fresh_process(_WARM, store).split() == ["False", "True"]
+
+
+_CONSOLE_SCRIPT = """
+import sys
+import fieldkit.cli.main
+print(sorted(m for m in __HEAVY__ if m in sys.modules))
+"""
+
+
+def test_the_console_script_imports_no_heavy_library_before_a_command_runs(store: Store) -> None:
+    """``fieldkit`` itself (its commands' parsers) loads none of what the first page
+    goes without; a command imports what it needs when it runs."""
+    assert _fresh_process(_CONSOLE_SCRIPT, store).strip() == "[]"
 
 
 async def test_what_start_made_is_frozen_when_the_start_information_arrives(store: Store) -> None:
@@ -147,8 +165,7 @@ from pathlib import Path
 from fieldkit.services import RosterFilter, Services
 from fieldkit.tui.app import FieldkitApp
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "fieldkit.domain.models", "fieldkit.store.store",
-         "fieldkit.domain.careplan", "pypinyin", "httpx", "qrcode", "openpyxl")
+HEAVY = __HEAVY__
 
 
 def heavy():
