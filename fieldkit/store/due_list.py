@@ -484,7 +484,7 @@ class _FirstTasks:
         task's state follows from its due date on the list's day, so the urgency
         order puts every task due by ``until`` before any due later."""
         until = self.until
-        return sum(1 for task in self.tasks if task[8] <= until) >= limit
+        return sum(1 for task in self.tasks if task.due <= until) >= limit
 
 
 @dataclass
