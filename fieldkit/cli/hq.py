@@ -12,7 +12,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from fieldkit.cli.errors import CliError
@@ -22,6 +22,7 @@ from fieldkit.paths import default_server_db_path
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from fieldkit.hq.keeper import KeepStep
     from sync.server.admin import AdminError
     from sync.server.settings import AppInfo, ServerSettings
 
@@ -30,6 +31,7 @@ __all__ = ["admin_failure", "app_factory", "build_app", "database_url", "open_en
 _URL_ENV = "FIELDKIT_DATABASE_URL"
 _DRIFT_ENV = "FIELDKIT_MAX_DRIFT_MS"
 _ENROLL_ENV = "FIELDKIT_ENROLL_FAILURES_PER_MINUTE"
+_KEEP_ENV = "FIELDKIT_KEEP_REPORTS"
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -49,17 +51,46 @@ def app_info() -> AppInfo:
     )
 
 
-def build_app(url: str, settings: ServerSettings | None = None) -> FastAPI:
-    """fieldkit's HQ server on the database at ``url``: its schema, roles and name."""
+def build_app(
+    url: str,
+    settings: ServerSettings | None = None,
+    *,
+    keep_reports: bool = True,
+    today: Callable[[], date] | None = None,
+    keep_step: KeepStep | None = None,
+) -> FastAPI:
+    """fieldkit's HQ server on the database at ``url``: its schema, roles and name, and
+    unless ``keep_reports`` is false its report keeper (:mod:`fieldkit.hq.keeper`, as
+    ``app.state.report_keeper``, started and stopped with the server's lifespan) under
+    the county's policy; ``today`` and ``keep_step`` replace the keeper's clock and step."""
     from fieldkit.hq.database import open_hq
+    from fieldkit.hq.keep_reports import keep_report_rows, today_at_bureau
+    from fieldkit.hq.keeper import ReportKeeper
     from fieldkit.hq.serving import hq_settings
+    from fieldkit.services.due import DueVisits
     from fieldkit.sync_schema import ROLES, sync_schema
     from sync.server import create_app
 
     engine = open_hq(url)
-    return create_app(
-        sync_schema(), ROLES, url, hq_settings(settings), info=app_info(), engine=engine
+    keeper = None
+    if keep_reports:
+        keeper = ReportKeeper(
+            engine,
+            DueVisits.policy(),
+            today=today or today_at_bureau,
+            step=keep_step or keep_report_rows,
+        )
+    app = create_app(
+        sync_schema(),
+        ROLES,
+        url,
+        hq_settings(settings, keeper),
+        info=app_info(),
+        engine=engine,
+        lifespan=keeper.lifespan if keeper is not None else None,
     )
+    app.state.report_keeper = keeper
+    return app
 
 
 def app_factory() -> object:
@@ -72,7 +103,8 @@ def app_factory() -> object:
     if os.environ.get(_ENROLL_ENV):
         settings.enroll_failures_per_minute = int(os.environ[_ENROLL_ENV])
     url = os.environ.get(_URL_ENV) or f"sqlite:///{default_server_db_path()}"
-    app = _with_console(build_app(url, settings), url)
+    keep = os.environ.get(_KEEP_ENV, "1") != "0"
+    app = _with_console(build_app(url, settings, keep_reports=keep), url)
     # what the worker holds from its start (modules, the app) is never collected
     # again: a busy server's periodic full collection (sync.gcpause) then walks only
     # what requests made, instead of stopping every thread, the one holding the
@@ -181,6 +213,7 @@ def run_serve(args: argparse.Namespace) -> int:
         os.environ[_DRIFT_ENV] = str(int(args.max_drift_minutes * 60_000))
     if args.enroll_failures_per_minute is not None:
         os.environ[_ENROLL_ENV] = str(args.enroll_failures_per_minute)
+    os.environ[_KEEP_ENV] = "1" if args.keep_reports else "0"
     print(f"fieldkit HQ on http://{args.host}:{args.port} ({args.workers} worker(s)), db {url}")
     uvicorn.run(
         "fieldkit.cli.hq:app_factory",
@@ -407,6 +440,13 @@ def register(
         default=None,
         metavar="N",
         help="failed enrollment tries a client address gets a minute before 429 (default 5)",
+    )
+    serve.add_argument(
+        "--keep-reports",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the quarterly report's figures of the previous and the current quarter "
+        "current in the background, at start-up and after pushes (default: on)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
     serve.set_defaults(handler=run_serve)

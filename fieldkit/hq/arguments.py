@@ -48,3 +48,14 @@ def add_setup_commands(
         help="rebuild the tables the quarterly report reads from the synced records",
     )
     p.set_defaults(handler=handler("rebuild-reports"))
+    p = asub.add_parser(
+        "keep-reports",
+        parents=parents,
+        help="bring the kept figures of the quarterly report current (the running server "
+        "keeps the previous and the current quarter's itself)",
+    )
+    p.add_argument(
+        "--quarter", metavar="YYYYQN", help="one quarter (default: the previous and the current)"
+    )
+    p.add_argument("--policy", type=Path, metavar="FILE", help="a county policy file (TOML)")
+    p.set_defaults(handler=handler("keep-reports"))

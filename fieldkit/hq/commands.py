@@ -1,5 +1,5 @@
 """The HQ set-up commands (``fieldkit admin sites|add-site|rename-site|import roster|
-rebuild-reports``), each a function of the parsed arguments and the database URL.
+rebuild-reports|keep-reports``), each a function of the parsed arguments and the database URL.
 
 They print in the interface language and raise :class:`fieldkit.hq.errors.HqSetupError`
 (or the roster's ``ImportRejected``) for what the user can fix, which the command line
@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
+from fieldkit.domain.careplan import Policy, PolicyError
 from fieldkit.domain.vocab import SiteKind
 from fieldkit.hq.database import open_hq
+from fieldkit.hq.errors import HqSetupError
+from fieldkit.hq.keep_reports import keep_report_rows, kept_quarters, today_at_bureau
 from fieldkit.hq.projection import rebuild_projection
 from fieldkit.hq.roster import import_roster_at_hq
 from fieldkit.hq.sites import add_site, live_sites, rename_site
+from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
+from fieldkit.reports.quarter import Quarter, QuarterError, parse_quarter
+from fieldkit.store.due_list import county_policy
 from sync.server.db import write_begin
 
 __all__ = ["STEPS", "Step"]
@@ -99,11 +106,51 @@ def rebuild(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
+def keep_reports(args: argparse.Namespace, url: str) -> int:
+    """Bring the kept figures of the quarterly report current (``--quarter``, else the
+    previous and the current quarter, as the running server keeps them)."""
+    quarters = _quarters(args.quarter)
+    policy = _policy(args.policy)
+    engine = open_hq(url)
+    try:
+        for quarter in quarters:
+            print(_("HQ: keeping the report figures of {quarter} current...").format(
+                quarter=quarter), flush=True)  # fmt: skip
+            done = keep_report_rows(engine, quarter, policy)
+            print(
+                _("HQ: report figures of {quarter} current: {n} persons replayed in {s:.1f} s")
+                .format(quarter=quarter, n=done.replayed, s=done.seconds),
+                flush=True,
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _quarters(given: str | None) -> tuple[Quarter, ...]:
+    if given is None:
+        return kept_quarters(today_at_bureau())
+    try:
+        return (parse_quarter(given),)
+    except QuarterError:
+        raise HqSetupError(
+            N_("HQ: --quarter: '{value}' is not a quarter like 2026Q4"), value=given
+        ) from None
+
+
+def _policy(path: Path | None) -> Policy:
+    try:
+        return county_policy(path)
+    except PolicyError as err:
+        raise HqSetupError(N_("HQ: policy: {error}"), error=str(err)) from None
+
+
 STEPS: dict[str, Step] = {
     "sites": sites,
     "add-site": add,
     "rename-site": rename,
     "import-roster": roster,
     "rebuild-reports": rebuild,
+    "keep-reports": keep_reports,
 }
 """Each set-up command by the name the command line registers it under."""

@@ -77,7 +77,14 @@ from fieldkit.reports.source import (
 )
 from sync.gcpause import gc_paused
 
-__all__ = ["DEFAULT_BUREAU", "ReportError", "build_report", "bureau_name", "collation_key"]
+__all__ = [
+    "DEFAULT_BUREAU",
+    "ReportError",
+    "build_report",
+    "bureau_name",
+    "collation_key",
+    "keep_rows",
+]
 
 DEFAULT_BUREAU = "老干部局"
 
@@ -361,10 +368,7 @@ def _build(
     with source.reading():
         site_rows = source.sites()
         sites = _Sites(site_rows, site_id)
-        kept = KeptFigures((), (), ()) if exact_replay else source.kept(quarter, key, sites.scope)
-        fresh, fresh_unvisited = _replayed(
-            source, replay, sites, None if exact_replay else kept.stale
-        )
+        kept, fresh, fresh_unvisited = _kept_and_replayed(source, replay, key, sites)
         tally = [*kept.tally, *map(TallyRow.of, fresh)]
         visits, money = _visit_sections(source, quarter, sites)
         care_by_site, care_by_kind = _care_sections(tally, sites)
@@ -386,3 +390,30 @@ def _build(
     if not exact_replay:
         source.keep(quarter, key, fresh)
     return report
+
+
+def _kept_and_replayed(
+    source: ReportSource, replay: Replay, key: str, sites: _Sites
+) -> tuple[KeptFigures, list[PersonQuarter], list[UnvisitedRow]]:
+    """The kept figures still valid at ``sites`` and the persons replayed instead, with
+    those of them left unvisited (every person for an exact replay, nothing kept)."""
+    if replay.exact:
+        return KeptFigures((), (), ()), *_replayed(source, replay, sites, None)
+    kept = source.kept(replay.quarter, key, sites.scope)
+    return kept, *_replayed(source, replay, sites, kept.stale)
+
+
+def keep_rows(source: ReportSource, quarter: Quarter, policy: Policy | None = None) -> int:
+    """Bring the kept figures of ``quarter`` under ``policy`` current over every site of
+    ``source``, as :func:`build_report` does before and after making the tables, without
+    making them: the persons without a valid kept row are replayed and their rows stored
+    (with the mark of a report over every site, where the source keeps one). How many
+    persons were replayed (0: the rows were current already)."""
+    with gc_paused():
+        replay = Replay(quarter, policy or default_policy())
+        key = replay_key(replay.policy)
+        with source.reading():
+            sites = _Sites(source.sites(), None)
+            _kept, fresh, _unvisited = _kept_and_replayed(source, replay, key, sites)
+        source.keep(quarter, key, fresh)
+        return len(fresh)

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from starlette.types import Lifespan
 
 from sync import PROTOCOL_VERSION
 from sync.protocol import GZIP_LEVEL, EnrollRequest, PushRequest
@@ -44,11 +45,13 @@ def create_app(
     *,
     info: AppInfo,
     engine: Engine | None = None,
+    lifespan: Lifespan[FastAPI] | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``schema`` to users of ``roles`` from ``database_url``.
 
     The database is migrated (and child records' parents filled in) on creation.
-    ``info`` names the application in the OpenAPI document and in upgrade answers.
+    ``info`` names the application in the OpenAPI document and in upgrade answers;
+    ``lifespan`` is the application's start-up and shutdown (e.g. a background job).
     """
     roles.check_against(schema)
     db = engine or make_engine(database_url)
@@ -59,6 +62,7 @@ def create_app(
         title=info.title,
         version=f"protocol {PROTOCOL_VERSION}, schema {schema.version}",
         description=info.description,
+        lifespan=lifespan,
     )
     app.state.engine = db
     app.state.schema = schema

@@ -8,15 +8,17 @@ the bearer token).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from sync import PROTOCOL_VERSION
 from sync.gcpause import gc_paused
@@ -41,12 +43,14 @@ from sync.server.bodies import body_schema, push_changes, read_raw, validate
 from sync.server.db import read_snapshot, write_begin
 from sync.server.merge import DeviceRevoked, apply_push
 from sync.server.pull import conflicts_after, current_state, pull_page_json, touch_pull
-from sync.server.settings import AppInfo, ServerSettings
+from sync.server.settings import AppInfo, OnWritten, ServerSettings, WrittenRecord
 from sync.server.throttle import EnrollThrottle
 
 __all__ = ["Served", "current_device", "router", "served"]
 
 _JSON = "application/json"
+
+log = logging.getLogger("sync.server")
 
 
 @dataclass(frozen=True)
@@ -203,8 +207,10 @@ def me(dev: DeviceDep) -> WhoAmI:
 
 def _apply(srv: Served, dev: Device, raw: bytes) -> Response:
     """Parse and apply a push body in one write transaction; the reply as JSON."""
+    settings = srv.settings
+    written: list[WrittenRecord] = []
     with gc_paused():
-        changes = push_changes(raw, srv.settings.max_batch)
+        changes = push_changes(raw, settings.max_batch)
         try:
             with srv.push_turns, write_begin(srv.engine) as conn:
                 out = apply_push(
@@ -212,13 +218,29 @@ def _apply(srv: Served, dev: Device, raw: bytes) -> Response:
                     srv.schema,
                     dev,
                     changes,
-                    max_drift_ms=srv.settings.max_drift_ms,
+                    max_drift_ms=settings.max_drift_ms,
                     now_ms=time.time_ns() // 1_000_000,
-                    on_written=srv.settings.on_written,
+                    on_written=_written_into(written, settings.on_written),
                 )
         except DeviceRevoked as err:
             raise HTTPException(401, "this device was revoked; nothing was written") from err
-        return Response(out.reply_json(), media_type=_JSON)
+    if written and settings.on_committed is not None:
+        try:
+            settings.on_committed(written)
+        except Exception:
+            log.exception("the on_committed hook failed after a push")
+    return Response(out.reply_json(), media_type=_JSON)
+
+
+def _written_into(written: list[WrittenRecord], hook: OnWritten | None) -> OnWritten:
+    """``hook``, also keeping the records it is called with in ``written``."""
+
+    def on_written(conn: Connection, records: Sequence[WrittenRecord]) -> None:
+        if hook is not None:
+            hook(conn, records)
+        written.extend(records)
+
+    return on_written
 
 
 @router.post(

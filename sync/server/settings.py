@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-__all__ = ["AppInfo", "OnWritten", "ServerSettings", "WrittenRecord"]
+__all__ = ["AppInfo", "OnCommitted", "OnWritten", "ServerSettings", "WrittenRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,11 @@ class WrittenRecord:
 
 OnWritten = Callable[[Connection, Sequence[WrittenRecord]], None]
 """Called inside a write's transaction with every record it wrote (children it moved too)."""
+
+OnCommitted = Callable[[Sequence[WrittenRecord]], None]
+"""Called after a push's transaction committed with every record it wrote (none is not
+a call); it must return at once (e.g. wake a background job), and what it raises is
+logged, never answered."""
 
 
 class ServerSettings(BaseModel):
@@ -50,6 +55,8 @@ class ServerSettings(BaseModel):
     the push that holds the counter, keeping it held longer."""
     on_written: OnWritten | None = None
     """The application's hook on every push (e.g. to keep its own tables current)."""
+    on_committed: OnCommitted | None = None
+    """The application's hook after every push that wrote records committed."""
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,10 @@ class Hq:
         log_path: Path | None = None,
         workers: int = 1,
         extra: tuple[str, ...] = (),
+        keep_reports: bool = False,
     ) -> None:
+        """``keep_reports``: run the server's report keeper (off: the tests count whom a
+        report replays, which the keeper would change as it goes)."""
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -135,6 +138,7 @@ class Hq:
                 str(self.port),
                 "--workers",
                 str(workers),
+                "--keep-reports" if keep_reports else "--no-keep-reports",
                 *extra,
             ],
             stdout=self._log,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -17,12 +18,13 @@ __all__ = ["ServerThread"]
 class ServerThread:
     """A uvicorn server on 127.0.0.1 in a thread, started on creation."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, lifespan: Literal["on", "off"] = "off") -> None:
+        """``lifespan="on"`` runs the app's start-up and shutdown (``off`` by default)."""
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
