@@ -261,3 +261,18 @@ def test_the_admin_command_keeps_a_quarter_on_demand(empty_hq_url: str, county: 
     bad: Any = run_cli(*args, "--quarter", "2026Q9", "--lang", "en", check=False)
     assert "'2026Q9' is not a quarter like 2026Q4" in bad
     assert "exit=1" in bad
+
+
+@pytest.mark.parametrize(
+    ("today", "kept"),
+    [
+        (date(2027, 1, 1), ("2026Q4", "2027Q1")),
+        (date(2026, 12, 31), ("2026Q3", "2026Q4")),
+        (date(2026, 4, 1), ("2026Q1", "2026Q2")),
+        (date(2026, 3, 31), ("2025Q4", "2026Q1")),
+    ],
+)
+def test_the_quarters_kept_are_the_previous_and_the_current(
+    today: date, kept: tuple[str, str]
+) -> None:
+    assert tuple(map(str, kept_quarters(today))) == kept
