@@ -3,7 +3,7 @@
     FIELDKIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         python tests/benchmarks/bench_sync.py [--visits 100000] [--persons 20000] \\
         [--pull-visits 200000] [--devices 200,1000] [--workers 2,4] \\
-        [--pushes 3] [--connections 64] [--only push,pull,devices]
+        [--pushes 3] [--connections 64] [--only push,pull,devices] [--no-keep-reports]
 
 Each figure runs once against a real ``fieldkit serve`` process on a fresh
 PostgreSQL schema (dropped at the end) and prints its rate next to a raw baseline:
@@ -123,6 +123,10 @@ def person_wire(i: int, site_id: str) -> dict[str, Any]:
     }
 
 
+SERVE_OPTIONS: list[str] = []
+"""More options of every ``fieldkit serve`` the benchmark starts (``--no-keep-reports``)."""
+
+
 class Server:
     def __init__(self, url: str, workers: int) -> None:
         import socket
@@ -133,7 +137,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "fieldkit", "serve", "--database-url", url,
-             "--port", str(self.port), "--workers", str(workers)],
+             "--port", str(self.port), "--workers", str(workers), *SERVE_OPTIONS],
         )  # fmt: skip
         deadline = time.monotonic() + 300  # a busy machine starts it slowly
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -652,12 +656,19 @@ def main() -> None:
     parser.add_argument("--pushes", type=int, default=3, help="pushes per device")
     parser.add_argument("--connections", type=int, default=64, help="HTTP connections at most")
     parser.add_argument("--only", default="push,pull,devices")
+    parser.add_argument(
+        "--no-keep-reports",
+        action="store_true",
+        help="serve without the report keeper (to see what it costs pushes)",
+    )
     args = parser.parse_args()
     if not args.database_url:
         raise SystemExit("set FIELDKIT_TEST_DATABASE_URL or pass --database-url (PostgreSQL)")
     admin = create_engine(args.database_url)
     os.environ.setdefault("FIELDKIT_HOME", tempfile.mkdtemp(prefix="fk-bench-home-"))
     only = set(args.only.split(","))
+    if args.no_keep_reports:
+        SERVE_OPTIONS.append("--no-keep-reports")
     try:
         if only & {"push", "pull"}:
             url, schema = fresh_schema(args.database_url, admin)
