@@ -81,8 +81,8 @@ class ReportKeeper:
         self._changed = threading.Condition()
         self._dirty = False
         self._running = False
-        self._stopping = False
         self._thread: threading.Thread | None = None
+        """The thread serving now (a thread that is no longer it ends at its next wait)."""
         self.runs = 0
         """Runs ended so far (failed ones included)."""
         self.failures = 0
@@ -95,7 +95,6 @@ class ReportKeeper:
         with self._changed:
             if self._thread is not None:
                 return
-            self._stopping = False
             self._dirty = True
             self._thread = threading.Thread(
                 target=self._serve, name="fieldkit-report-keeper", daemon=True
@@ -126,7 +125,6 @@ class ReportKeeper:
         whether the thread ended."""
         with self._changed:
             thread, self._thread = self._thread, None
-            self._stopping = True
             self._changed.notify_all()
         if thread is None:
             return True
@@ -146,10 +144,11 @@ class ReportKeeper:
             await asyncio.to_thread(self.stop)
 
     def _serve(self) -> None:
+        me = threading.current_thread()
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._dirty or self._stopping)
-                if self._stopping:
+                self._changed.wait_for(lambda: self._dirty or self._thread is not me)
+                if self._thread is not me:  # stopped
                     self._changed.notify_all()
                     return
                 self._dirty, self._running = False, True

@@ -206,7 +206,9 @@ def test_pushes_during_a_run_make_one_more_run_never_two_at_once(
     finally:
         gate.opened.set()
         hq.stop()
-    assert not hq.thread.is_alive(), "the server and its keeper stopped"
+    assert not hq.thread.is_alive(), "the server stopped"
+    keepers = [t for t in threading.enumerate() if t.name == "fieldkit-report-keeper"]
+    assert keepers == [], "its keeper's thread ended with it"
 
 
 def test_a_failing_run_leaves_the_server_answering(empty_hq_url: str, county: County) -> None:
