@@ -8,7 +8,9 @@ HQ, or a new policy, fills itself), and after every push whose committed records
 what the report replays (:data:`REPORTED_TABLES`): :meth:`ReportKeeper.written` is the
 server's ``on_committed`` hook, called after the push's transaction committed, so a run
 it wakes sees the push. The quarters are those of the server's clock in the bureau's
-zone at the start of each run (:func:`fieldkit.hq.keep_reports.kept_quarters`).
+zone at the start of each run (:func:`fieldkit.hq.keep_reports.kept_quarters`). A
+keeper left idle for :data:`EVERY_S` runs anyway (writes made at HQ without a push,
+and a new quarter, are kept within that time).
 
 **Single flight.** One thread per server process runs the step, never two at once: a
 push while a run is going marks the keeper dirty, and it runs once more afterwards
@@ -46,7 +48,7 @@ from fieldkit.hq.keep_reports import KeptQuarter, keep_report_rows, kept_quarter
 from fieldkit.reports.quarter import Quarter
 from sync.server.settings import WrittenRecord
 
-__all__ = ["KEEPER_LOCK", "REPORTED_TABLES", "KeepStep", "ReportKeeper"]
+__all__ = ["EVERY_S", "KEEPER_LOCK", "REPORTED_TABLES", "KeepStep", "ReportKeeper"]
 
 log = logging.getLogger("fieldkit.hq.keeper")
 
@@ -58,13 +60,18 @@ KEEPER_LOCK = 7_413_212
 """The session advisory lock (PostgreSQL) a keeper run holds: one run at a time across
 the server's worker processes."""
 
+EVERY_S = 600.0
+"""A keeper idle this long runs anyway: it picks up what was written at HQ without a push
+(a roster import, a conflict settled in the console) and a quarter that began."""
+
 KeepStep = Callable[[Engine, Quarter, Policy], KeptQuarter]
 """The step a run takes per quarter (:func:`keep_report_rows`)."""
 
 
 class ReportKeeper:
     """The background keeper of the HQ database behind ``engine`` under ``policy``
-    (see the module). ``today`` is the server's clock; ``step`` the step per quarter."""
+    (see the module). ``today`` is the server's clock; ``step`` the step per quarter;
+    ``every``: seconds after which it runs when nothing asked (``None``: never)."""
 
     def __init__(
         self,
@@ -73,11 +80,13 @@ class ReportKeeper:
         *,
         today: Callable[[], date] = today_at_bureau,
         step: KeepStep = keep_report_rows,
+        every: float | None = EVERY_S,
     ) -> None:
         self.engine = engine
         self.policy = policy
         self._today = today
         self._step = step
+        self._every = every
         self._changed = threading.Condition()
         self._dirty = False
         self._running = False
@@ -147,7 +156,7 @@ class ReportKeeper:
         me = threading.current_thread()
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._dirty or self._thread is not me)
+                self._changed.wait_for(lambda: self._dirty or self._thread is not me, self._every)
                 if self._thread is not me:  # stopped
                     self._changed.notify_all()
                     return
@@ -157,7 +166,7 @@ class ReportKeeper:
             except Exception:
                 with self._changed:
                     self.failures += 1
-                log.exception("report keeper: the run failed; the next push runs it again")
+                log.exception("report keeper: the run failed; the next push or wake runs again")
             finally:
                 with self._changed:
                     self._running = False

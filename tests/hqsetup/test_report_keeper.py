@@ -15,6 +15,7 @@ server answering and the next push's run fills the rows.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -39,9 +40,13 @@ from fieldkit.store.records import VisitInput, record_visit
 from fieldkit.syncing import enroll
 from sync.server.db import read_snapshot
 from tests.hq.hq_kit import code_for, new_user, ok
+from tests.hqsetup.test_visit_sums import IDS, _county
+from tests.hqsetup.test_visit_sums import hq as hq_engine
 from tests.reports.report_county import County, Watching, build_county
 from tests.support.hq_process import run_cli
 from tests.support.server_thread import ServerThread
+
+__all__ = ["hq_engine"]
 
 CLOCK = date(2027, 1, 5)
 Q4, Q1 = parse_quarter("2026Q4"), parse_quarter("2027Q1")
@@ -278,3 +283,28 @@ def test_the_quarters_kept_are_the_previous_and_the_current(
     today: date, kept: tuple[str, str]
 ) -> None:
     assert tuple(map(str, kept_quarters(today))) == kept
+
+
+def test_an_idle_keeper_runs_anyway_and_keeps_what_was_written_at_hq(hq_engine: Engine) -> None:
+    """Writes at HQ without a push (the roster import's path) are kept by the keeper's
+    idle wake; polled with a deadline."""
+    q3 = parse_quarter("2026Q3")
+    keeper = ReportKeeper(hq_engine, default_policy(), today=lambda: date(2026, 12, 1),
+                          every=0.05)  # fmt: skip
+    keeper.start()
+    try:
+        _county(hq_engine)  # written at HQ: no push, nobody asks the keeper
+        assert _live_persons(hq_engine) == {IDS["p1"], IDS["p2"], IDS["p3"]}
+        deadline = time.monotonic() + WAIT
+        while _stale(hq_engine, q3) or _stale(hq_engine, Q4):
+            assert time.monotonic() < deadline, "the idle keeper never kept the rows"
+            keeper.wait_idle(WAIT)
+        assert keeper.failures == 0
+    finally:
+        assert keeper.stop()
+    with read_snapshot(hq_engine) as conn, conn.begin():
+        source = _Watched(conn, hq_engine)
+        made = build_report(source, q3, made_on=CLOCK)
+        assert source.replayed == set()
+    with read_snapshot(hq_engine) as conn, conn.begin():
+        assert made == build_report(HqSource(conn), q3, made_on=CLOCK, exact_replay=True)
