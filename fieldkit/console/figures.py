@@ -17,6 +17,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain
@@ -34,6 +35,7 @@ from fieldkit.domain.careplan import (
     no_gc,
 )
 from fieldkit.domain.vocab import Tier
+from sync.server.db import snapshot_beside
 from sync.server.pull import current_state
 
 __all__ = [
@@ -180,7 +182,9 @@ def _computed(
             if tasks:
                 by_person[person.person_id] = tasks
                 _count(due, tasks, 1)
-    return DueView(on, by_person, due, facts.tiers, names)
+        tiers = facts.tiers
+        del facts  # freed now: the collection the block's end brings skips them
+    return DueView(on, by_person, due, tiers, names)
 
 
 def _updated(
@@ -325,17 +329,39 @@ def overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Ov
     return found
 
 
+_SiteFigures = tuple[
+    list[records.SiteInfo], dict[str, int], dict[tuple[str, date], tuple[int, int]]
+]
+
+
+def _site_figures(conn: Connection, weeks: list[date]) -> _SiteFigures:
+    """The sites, the persons served per site, and the visits and money per site and
+    day of ``weeks``."""
+    return (
+        records.sites(conn),
+        records.person_counts(conn),
+        records.visits_by_day(conn, weeks[0], weeks[-1] + timedelta(days=7)),
+    )
+
+
 def _overview(conn: Connection, on: date, quarter: Quarter, policy: Policy) -> Overview:
-    all_sites = records.sites(conn)
-    persons = records.person_counts(conn)
     weeks = weeks_of(quarter.start, quarter.end)
-    per_day = records.visits_by_day(conn, weeks[0], weeks[-1] + timedelta(days=7))
+    with snapshot_beside(conn) as beside:
+        if beside is None:
+            all_sites, persons, per_day = _site_figures(conn, weeks)
+            due = due_view(conn, on, policy).due
+        else:
+            # the per-site figures read on a second connection in the same snapshot
+            # while the due list is made on this one (PostgreSQL works as Python does)
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(_site_figures, beside, weeks)
+                due = due_view(conn, on, policy).due
+                all_sites, persons, per_day = pending.result()
     totals: dict[str, tuple[int, int]] = {}
     for (site_id, day), (n, fen) in per_day.items():
         if quarter.start <= day < quarter.end:
             visits, money = totals.get(site_id, (0, 0))
             totals[site_id] = (visits + n, money + fen)
-    due = due_view(conn, on, policy).due
     lines = []
     for site in all_sites:
         visits, money = totals.get(site.id, (0, 0))

@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Date, Select, cast, func, select, true
+from sqlalchemy import Connection, Date, Select, cast, func, select, true, type_coerce
 
 from fieldkit.console.candidates import (
     COPIES,
@@ -91,8 +91,9 @@ def _midnight(day: date) -> datetime:
 
 
 def _day_of(moment: Any, pg: bool) -> Any:
-    """The day of a timestamp expression, in SQL (one value to read back, not a time)."""
-    return cast(moment, Date) if pg else func.date(moment)
+    """The day of a timestamp expression, in SQL (one value to read back, not a time),
+    read back as a date (on SQLite the ISO text SQLAlchemy's ``Date`` turns into one)."""
+    return cast(moment, Date) if pg else type_coerce(func.date(moment), Date)
 
 
 def _as_date(value: Any) -> date:
@@ -110,8 +111,8 @@ def visits_by_day(
     d = p.visit_day.c
     rows = conn.execute(
         select(d.site_id, d.day, d.visits, d.money_fen).where(d.day >= start, d.day < end)
-    )
-    return {(site, _as_date(day)): (int(n), int(fen)) for site, day, n, fen in rows}
+    ).all()
+    return {(site, day): (n, fen) for site, day, n, fen in rows}
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class CareFacts:
 _TIERS = {m.value: m for m in Tier}
 _CATEGORIES = {m.value: m for m in Category}
 _STATUSES = {m.value: m for m in Status}
+_KINDS = {m.value: m for m in EventKind}
 """Each slug's member (an unknown slug is read as the engine's default)."""
 
 
@@ -216,76 +218,29 @@ def _follow_ups(conn: Connection, latest: dict[str, datetime]) -> dict[str, Foll
     }
 
 
-_SummaryRow = tuple[Any, ...]
-"""A person's summary as read: person id, latest visit time, follow-up id, due day and
-text, then the latest time per reason of :data:`MUST_VISIT`."""
-
-_SUMMARY = [
-    p.visit_summary.c.last_at,
-    p.visit_summary.c.follow_up_id,
-    p.visit_summary.c.follow_up_due,
-    p.visit_summary.c.follow_up_text,
-    *(getattr(p.visit_summary.c, f"{r.value}_at") for r in MUST_VISIT),
-]
-"""The summary's columns of a :data:`_SummaryRow` after the person id."""
+_REASON_DAYS = tuple(getattr(p.visit_summary.c, f"{r.value}_at") for r in MUST_VISIT)
+_R1, _R2, _R3, _R4, _R5 = MUST_VISIT
+"""The must-visit reasons in the order of the summary's columns read after the
+person's (:data:`_FactsRow`)."""
 
 
-def _from_summaries(
-    conn: Connection, before: datetime, rows: Iterable[_SummaryRow]
-) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
-    """Per person of ``rows`` (their summaries): the latest visit's time before
-    ``before`` and :data:`_Seen`, and the follow-up owed on it; for the persons with a
-    visit from ``before`` on (a summary covers every visit) read from their visits."""
-    seen: dict[str, tuple[datetime, _Seen]] = {}
-    follow_ups: dict[str, FollowUp] = {}
-    later: list[str] = []
-    for pid, last, fu_id, fu_due, fu_text, *by_reason in rows:
-        last_at = _moment(last)
-        if last_at >= before:
-            later.append(pid)
-            continue
-        day = last_at.date()
-        recent = {
-            r: _moment(value).date()
-            for r, value in zip(MUST_VISIT, by_reason, strict=True)
-            if value is not None
-        }
-        seen[pid] = (last_at, (day, recent, fu_id is not None))
-        if fu_id is not None:
-            due = _as_date(fu_due) if fu_due is not None else None
-            follow_ups[pid] = FollowUp(str(fu_text or ""), day, due)
-    if later:
-        found, owed = _from_visits(conn, before, later)
-        seen.update(found)
-        follow_ups.update(owed)
-    return seen, follow_ups
+def _summary_columns(pg: bool) -> list[Any]:
+    """The summary's columns of a :data:`_FactsRow` after the person's, the times read
+    as days (the database's dates: no conversion per value in Python)."""
+    s = p.visit_summary.c
+    days = [_day_of(col, pg) for col in _REASON_DAYS]
+    return [_day_of(s.last_at, pg), s.follow_up_id, s.follow_up_due, s.follow_up_text, *days]
 
 
 def _from_visits(
     conn: Connection, before: datetime, persons: Sequence[str]
 ) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
-    """:func:`_from_summaries` of ``persons`` read from their visits before ``before``
-    (they have a visit from then on, which their summary covers)."""
+    """Per person of ``persons`` with a live visit before ``before``: the latest
+    visit's time and :data:`_Seen`, and the follow-up owed on it, read from their
+    visits (they have a visit from then on, which their summary covers)."""
     visits = _latest_visits(conn, before, persons)
     owes = {pid: at for pid, (at, (_d, _r, owed)) in visits.items() if owed}
     return visits, _follow_ups(conn, owes)
-
-
-def _summarised(
-    conn: Connection, before: datetime, only: Only
-) -> tuple[dict[str, tuple[datetime, _Seen]], dict[str, FollowUp]]:
-    """Per person with a live visit before ``before``: the latest visit's time and
-    :data:`_Seen`, and the follow-up owed on it; read from the persons' visit summaries
-    (``report_visit_summary``, one row each), and only for the persons with a visit
-    from ``before`` on (a summary covers every visit) from their visits."""
-    s = p.visit_summary.c
-    rows: list[Any] = []
-    for chunk in _chunks(only):
-        stmt = select(s.person_id, *_SUMMARY)
-        if chunk is not None:
-            stmt = stmt.where(s.person_id.in_(chunk))
-        rows += conn.execute(stmt).all()
-    return _from_summaries(conn, before, rows)
 
 
 def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind, date]]:
@@ -304,7 +259,11 @@ def _events(conn: Connection, on: date, only: Only) -> dict[str, dict[EventKind,
         rows += conn.execute(stmt).all()
     out: dict[str, dict[EventKind, date]] = {}
     for pid, kind, day in rows:
-        out.setdefault(pid, {})[EventKind(kind)] = _as_date(day)
+        found = out.get(pid)
+        if found is None:
+            out[pid] = {_KINDS[kind]: day}
+        else:
+            found[_KINDS[kind]] = day
     return out
 
 
@@ -319,9 +278,15 @@ _PERSON = [
     p.person.c.status,
     p.person.c.birth_date,
 ]
-"""The person's columns :func:`_facts` reads, in its order."""
+"""The person's columns of a :data:`_FactsRow`."""
 _COPIED = [p.visit_summary.c.person_id, *(p.visit_summary.c[col.name] for col in _PERSON[1:])]
 """The summary's copies of :data:`_PERSON` (migration h0006)."""
+
+_FactsRow = Sequence[Any]
+"""A person as :func:`_facts` reads them: :data:`_PERSON`, then their summary
+(:func:`_summary_columns`: the latest visit's day, the follow-up owed on it, its due
+day and text, the latest day per reason of :data:`MUST_VISIT`; all NULL without a
+summary)."""
 
 
 def care_facts(
@@ -329,53 +294,93 @@ def care_facts(
 ) -> CareFacts:
     """:class:`PersonFacts` as of ``on`` (visits after it ignored) of every live person,
     or of the live persons among ``only``."""
-    visits, follow_ups = _summarised(conn, _midnight(on + timedelta(days=1)), only)
-    events = _events(conn, on, only)
+    c, s = p.person.c, p.visit_summary.c
+    pg = conn.dialect.name == "postgresql"
+    joined = p.person.outerjoin(p.visit_summary, s.person_id == c.id)
     rows: list[Any] = []
     for chunk in _chunks(only):
-        stmt = select(*_PERSON)
+        stmt = select(*_PERSON, *_summary_columns(pg)).select_from(joined)
         if chunk is not None:
-            stmt = stmt.where(p.person.c.id.in_(chunk))
+            stmt = stmt.where(c.id.in_(chunk))
         rows += conn.execute(stmt).all()
-    return _facts(rows, visits, follow_ups, events, set(relocation_sites))
+    return _facts(conn, on, rows, _events(conn, on, only), set(relocation_sites))
+
+
+_NOTHING: dict[Any, date] = {}
+"""The reasons and events of a person with none (shared: the engine only reads)."""
 
 
 def _facts(
-    rows: Iterable[Sequence[Any]],
-    visits: dict[str, tuple[datetime, _Seen]],
-    follow_ups: dict[str, FollowUp],
+    conn: Connection,
+    on: date,
+    rows: Iterable[_FactsRow],
     events: dict[str, dict[EventKind, date]],
     relocation: set[str],
 ) -> CareFacts:
-    """The facts of the persons of ``rows`` (:data:`_PERSON`) with what was read of
-    their visits, follow-ups and events."""
+    """The facts as of ``on`` of the persons of ``rows`` (:data:`_FactsRow`) with their
+    ``events``; a person whose summary holds a visit after ``on`` (a device clock
+    ahead) read from their visits. One pass, each fact made once: hot (every
+    candidate on a cold page)."""
     persons: list[PersonFacts] = []
     tiers: dict[str, Tier] = {}
-    no_events: dict[EventKind, date] = {}
-    for pid, site, name, code, address, tier, category, status, birth in rows:
-        tier_v = _TIERS.get(tier, Tier.ROUTINE)
-        tiers[pid] = tier_v
-        seen = visits.get(pid)
-        fu = follow_ups.get(pid)
+    later: list[_FactsRow] = []
+    new = tuple.__new__
+    tier_of, category_of, status_of = _TIERS.get, _CATEGORIES.get, _STATUSES.get
+    routine, retired, active = Tier.ROUTINE, Category.RETIRED, Status.ACTIVE
+    events_of, nothing = events.get, _NOTHING
+    for row in rows:
+        (pid, site, name, code, address, tier, category, status, birth,
+         last, owed, due, text, r1, r2, r3, r4, r5) = row  # fmt: skip
+        if last is not None and last > on:
+            later.append(row)
+            continue
+        if r1 is r2 is r3 is r4 is r5 is None:
+            recent = nothing
+        else:
+            recent = {}
+            if r1 is not None:
+                recent[_R1] = r1
+            if r2 is not None:
+                recent[_R2] = r2
+            if r3 is not None:
+                recent[_R3] = r3
+            if r4 is not None:
+                recent[_R4] = r4
+            if r5 is not None:
+                recent[_R5] = r5
+        tiers[pid] = tier_v = tier_of(tier, routine)
         persons.append(
-            PersonFacts(
-                pid,
-                str(name or ""),
-                site,
-                tier_v,
-                _CATEGORIES.get(category, Category.RETIRED),
-                _STATUSES.get(status, Status.ACTIVE),
-                _as_date(birth) if birth is not None else None,
-                str(code or ""),
-                str(address or ""),
-                site in relocation,
-                seen[1][0] if seen else None,
-                seen[1][1] if seen else {},
-                events.get(pid, no_events),
-                (fu,) if fu is not None else (),
-            )
-        )
+            new(PersonFacts, (
+                pid, name or "", site, tier_v, category_of(category, retired),
+                status_of(status, active), birth, code or "", address or "",
+                site in relocation, last, recent, events_of(pid, nothing),
+                (new(FollowUp, (text or "", last, due)),) if owed is not None else (),
+            ))
+        )  # fmt: skip
+    if later:
+        found = _facts(conn, on, _as_of(conn, on, later), events, relocation)
+        persons += found.persons
+        tiers.update(found.tiers)
     return CareFacts(persons=persons, tiers=tiers)
+
+
+def _as_of(conn: Connection, on: date, rows: list[_FactsRow]) -> list[_FactsRow]:
+    """``rows`` with their summary as of ``on``, read from the persons' visits up to
+    that day (their summary holds a later one); all NULL for a person with none."""
+    width = len(_PERSON)
+    seen, follow_ups = _from_visits(conn, _midnight(on + timedelta(days=1)), [r[0] for r in rows])
+    out: list[_FactsRow] = []
+    for row in rows:
+        pid = row[0]
+        found = seen.get(pid)
+        if found is None:
+            out.append((*row[:width], *[None] * (len(row) - width)))
+            continue
+        day, recent, _owed = found[1]
+        fu = follow_ups.get(pid)
+        owed = (pid, fu.due, fu.text) if fu is not None else (None, None, None)
+        out.append((*row[:width], day, *owed, *(recent.get(r) for r in MUST_VISIT)))
+    return out
 
 
 def candidate_facts(
@@ -388,38 +393,30 @@ def candidate_facts(
     read from the summaries' copies), the never-visited persons; the others are owed
     nothing."""
     relocation = set(relocation_sites)
-    on = rules.on
-    persons: list[Sequence[Any]] = []
-    width = len(_PERSON)
-
-    def summaries() -> Iterator[_SummaryRow]:
-        read: set[str] = set()
-        for stmt in _candidate_statements(rules, relocation):
-            for row in conn.execute(stmt).all():  # one fetch, not a row at a time
-                if row[0] in read:  # in the ranges and with a recent event
-                    continue
+    pg = conn.dialect.name == "postgresql"
+    rows: list[Any] = []
+    read: set[str] = set()
+    for stmt in _candidate_statements(rules, relocation, pg):
+        for row in conn.execute(stmt).all():  # one fetch, not a row at a time
+            if row[0] not in read:  # else in the ranges and with a recent event
                 read.add(row[0])
-                persons.append(row[:width])
-                if row[width] is not None:  # else never visited
-                    yield row[width:]
-
-    visits, follow_ups = _from_summaries(conn, _midnight(on + timedelta(days=1)), summaries())
-    events = _events(conn, on, None)
-    return _facts(persons, visits, follow_ups, events, relocation)
+                rows.append(row)
+    return _facts(conn, rules.on, rows, _events(conn, rules.on, None), relocation)
 
 
-def _candidate_statements(rules: DayRules, relocation: set[str]) -> Iterator[Select[Any]]:
-    """The statements that read the candidates as :data:`_PERSON` and the summary: the
-    summaries in the index ranges, those of the persons with a recent event, the
-    never-visited persons."""
+def _candidate_statements(rules: DayRules, relocation: set[str], pg: bool) -> Iterator[Select[Any]]:
+    """The statements that read the candidates as :data:`_FactsRow`: the summaries in
+    the index ranges, those of the persons with a recent event, the never-visited
+    persons."""
     c, s = p.person.c, p.visit_summary.c
-    from_copies = select(*_COPIED, s.person_id, *_SUMMARY)
+    summary = _summary_columns(pg)
+    from_copies = select(*_COPIED, *summary)
     served = candidate_condition(rules, relocation, COPIES, events=False)
     yield from_copies.where(candidate_ranges(rules, relocation), served)
     # a recent event: a candidate unless moved away
     yield from_copies.where(s.person_id.in_(recent_events(rules)), s.status != Status.MOVED.value)
     yield (
-        select(*_PERSON, s.person_id, *_SUMMARY)
+        select(*_PERSON, *summary)
         .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
         .where(c.never_visited == true(), candidate_condition(rules, relocation))
     )

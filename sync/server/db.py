@@ -11,8 +11,9 @@ table and lock key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ __all__ = [
     "make_engine",
     "migrate",
     "read_snapshot",
+    "snapshot_beside",
     "write_begin",
 ]
 
@@ -69,6 +71,33 @@ def read_snapshot(engine: Engine) -> Connection:
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="REPEATABLE READ").connect()
     return engine.connect()
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
+"""What ``pg_export_snapshot()`` returns (``00000003-0000001B-1``)."""
+
+
+@contextmanager
+def snapshot_beside(conn: Connection) -> Iterator[Connection | None]:
+    """A second connection whose transaction sees the snapshot of ``conn``'s, for
+    reads run beside ``conn``'s in another thread; None on SQLite (read on ``conn``).
+
+    ``conn`` is a :func:`read_snapshot` connection in a transaction, kept open while
+    the second one is used. On PostgreSQL its snapshot is exported
+    (``pg_export_snapshot()``) and imported by a new REPEATABLE READ transaction
+    (``SET TRANSACTION SNAPSHOT``): both read the same committed data, whatever is
+    committed in between.
+    """
+    if conn.dialect.name != "postgresql":
+        yield None
+        return
+    exported = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
+    if not _SNAPSHOT_ID.fullmatch(exported):
+        raise ValueError(f"not a snapshot id: {exported!r}")
+    with read_snapshot(conn.engine) as other, other.begin():
+        # the transaction's first statement; the id is PostgreSQL's own, checked above
+        other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{exported}'")
+        yield other
 
 
 @dataclass(frozen=True)

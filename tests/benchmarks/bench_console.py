@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -367,10 +367,6 @@ def main() -> int:
                 rules.tasks(f) for f in candidates
             ]
             facts = records.care_facts(conn, ANCHOR, relocation)
-            before = datetime.combine(ANCHOR + timedelta(days=1), datetime.min.time())
-            parts["    (before) latest visits and follow-ups of everyone (the summaries)"] = (
-                lambda: projected._summarised(conn, before, None)
-            )
             parts["    events"] = lambda: projected._events(conn, ANCHOR, None)
             parts["  (before) the care-plan engine over every person"] = lambda: compute_due_list(
                 facts.persons, ANCHOR, DueVisits.policy()

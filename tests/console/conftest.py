@@ -1,4 +1,5 @@
-"""Fixtures of the console tests: a real ``fieldkit serve`` per backend with a synced county."""
+"""Fixtures of the console tests: a real ``fieldkit serve`` per backend with a synced county;
+an HQ database with its projection, per backend."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from fieldkit.hq.projection import migrate_projection
+from sync.server.db import make_engine, migrate
 from tests.console.console_kit import (
     ADMIN,
     PASSWORD,
@@ -33,6 +37,18 @@ def hq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory)
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def hq_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with migrated_database(request.param, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)  # on PostgreSQL a new schema; on SQLite already done
+            migrate_projection(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="module")

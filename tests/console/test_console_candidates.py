@@ -21,12 +21,9 @@ the migration, run on that projection, makes the same copies and marks.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select
 
 from fieldkit.console import figures, records
@@ -41,8 +38,7 @@ from fieldkit.hq.writes import HqEdit, wire_row, write_edits
 from fieldkit.sampledata.county import VISIT_COLUMNS, CountyGenerator
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.wire import to_wire
-from sync.server.db import make_engine, migrate, write_begin
-from tests.support.hq_process import migrated_database
+from sync.server.db import write_begin
 from tests.support.store_revisions import projection_down_to
 
 ON = date(2026, 11, 1)
@@ -50,18 +46,6 @@ ON = date(2026, 11, 1)
 
 def _id(n: int) -> str:
     return f"01900000-{n:04d}-7000-8000-000000000000"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def hq_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with migrated_database(request.param, tmp_path) as url:
-        engine = make_engine(url)
-        try:
-            migrate(engine)  # on PostgreSQL a new schema; on SQLite already done
-            migrate_projection(engine)
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def _write(engine: Engine, edits: list[HqEdit]) -> None:
