@@ -13,11 +13,13 @@ when a site changed, the day turned, or too many persons changed.
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain
@@ -168,12 +170,28 @@ def _count(due: DueCounts, tasks: Iterable[Task], sign: int) -> None:
             due[(task.site_id, task.kind)] += sign
 
 
+@contextmanager
+def _kept_frozen() -> Iterator[None]:
+    """:func:`no_gc` around the making of a due list kept for the day, and what is alive
+    at its end moved out of the collector's generations (``gc.freeze``, as the worker
+    does with what it made at start, :func:`fieldkit.cli.hq.app_factory`): the tasks
+    and their lists, tens of thousands of tuples, are not walked by the collection
+    that would follow at once (15-35 ms on the page), nor by later ones. A frozen
+    object is still freed when its last reference goes (the list of another
+    revision or day); only a reference cycle among objects alive at that moment (the
+    request's) is never collected: one request's worth at most per full
+    computation."""
+    with no_gc():
+        yield
+        gc.freeze()
+
+
 def _computed(
     conn: Connection, on: date, rules: DayRules, relocation: Collection[str], names: dict[str, str]
 ) -> DueView:
     """Every person's tasks: the engine over the persons who can owe one (the others
     are owed nothing)."""
-    with no_gc():
+    with _kept_frozen():
         facts = records.candidate_facts(conn, rules, relocation)
         by_person = {}
         due: DueCounts = Counter()
@@ -183,7 +201,7 @@ def _computed(
                 by_person[person.person_id] = tasks
                 _count(due, tasks, 1)
         tiers = facts.tiers
-        del facts  # freed now: the collection the block's end brings skips them
+        del facts  # freed now, not frozen
     return DueView(on, by_person, due, tiers, names)
 
 
