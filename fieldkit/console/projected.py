@@ -23,7 +23,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Date, Select, cast, func, select, true, type_coerce
+from sqlalchemy import (
+    Connection,
+    Date,
+    Select,
+    any_,
+    cast,
+    func,
+    select,
+    true,
+    type_coerce,
+)
 
 from fieldkit.console.candidates import (
     COPIES,
@@ -413,8 +423,14 @@ def _candidate_statements(rules: DayRules, relocation: set[str], pg: bool) -> It
     from_copies = select(*_COPIED, *summary)
     served = candidate_condition(rules, relocation, COPIES, events=False)
     yield from_copies.where(candidate_ranges(rules, relocation), served)
-    # a recent event: a candidate unless moved away
-    yield from_copies.where(s.person_id.in_(recent_events(rules)), s.status != Status.MOVED.value)
+    # a recent event: a candidate unless moved away; on PostgreSQL their ids as one
+    # array, looked up in the summaries' key (``IN`` the events is a hash join over
+    # every summary: 76-120 ms against 30-36 ms, at load 4)
+    events = recent_events(rules)
+    with_event = (
+        s.person_id == any_(func.array(events.scalar_subquery())) if pg else s.person_id.in_(events)
+    )
+    yield from_copies.where(with_event, s.status != Status.MOVED.value)
     yield (
         select(*_PERSON, *summary)
         .select_from(p.person.outerjoin(p.visit_summary, s.person_id == c.id))
