@@ -9,9 +9,9 @@ JSON record in ``sync_record`` (loaded with COPY, as a push would leave them), H
 typed projection filled from them (:func:`fieldkit.hq.projection.rebuild_projection`,
 as ``fieldkit admin rebuild-reports`` does, with the visits' sums and per-person
 summaries; a push keeps them current), and the same visits in a
-plain typed table ``bench_visit``; the filling is done in a child process and the
-tables vacuumed after it (``--schema NAME`` keeps a filled HQ for later runs). In the
-same run it times:
+plain typed table ``bench_visit``; the filling is done in a child process, the
+tables vacuumed after it, and a checkpoint and the kernel's writeback waited for
+(``--schema NAME`` keeps a filled HQ for later runs). In the same run it times:
 
 - the baseline: one ``SELECT site, reason, count(*), sum(money_fen) ... GROUP BY
   site, reason`` over ``bench_visit`` (median of the runs, like every figure);
