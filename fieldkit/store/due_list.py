@@ -21,8 +21,8 @@ SQL is in :mod:`fieldkit.store.due_sql`. The steps:
    day are always candidates. A large scope is read through index range scans of
    ``visit_summary`` and ``person`` (the few candidates, by primary key); a small one
    in full, filtered in SQL;
-3. decode (:func:`_candidate_facts`): each row becomes the person's
-   :class:`~fieldkit.domain.careplan.PersonFacts`; for persons with a visit after the
+3. decode (:func:`_facts_of_rows`): each row becomes the person's
+   :class:`~fieldkit.domain.careplan.PersonFacts` (by position); for persons with a visit after the
    day the latest visits as of the day are read from ``visit`` itself in one probe
    (the summary is "as of now");
 4. rules (:func:`_person_tasks`): :class:`~fieldkit.domain.careplan.DayRules` per
@@ -140,6 +140,7 @@ _SEP = "\x1f"
 _NO_EVENTS: dict[EventKind, date] = {}
 _NO_VISITS: dict[VisitReason, date] = {}  # shared, never written to
 _fromiso = date.fromisoformat
+_new = tuple.__new__  # a NamedTuple by position, without its Python-level __new__
 
 
 _VISIT_INSERT_TRIGGER = "trg_visit_summary_visit_insert"
@@ -605,24 +606,46 @@ def _candidate_rows(listing: _Listing, part: Part = WHOLE) -> Iterable[tuple[Any
         return cursor.execute(sql.replace(" INDEXED BY ix_person_due", ""), query.params)
 
 
-def _candidate_facts(
-    listing: _Listing, part: Part = WHOLE, skip: Collection[str] = ()
-) -> Iterator[tuple[PersonFacts, bool]]:
-    """Step 3: each candidate's facts as of the day (but those of ``skip``), and
-    whether their summary is current. Persons with a visit after the day are set
-    aside and done last, after one probe of ``visit`` for all of them."""
-    stale: list[tuple[Any, ...]] = []
-    for row in _candidate_rows(listing, part):
-        if skip and row[0] in skip:
-            continue
-        if row[9]:
-            stale.append(row)
-        else:
-            yield _current_facts(listing, row), True
-    if stale:
-        probed = _probe(listing, [row[0] for row in stale])
-        for row in stale:
-            yield _probed_facts(listing, row, *probed.get(row[0], (None, None))), False
+def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts]:
+    """Step 3 for a candidate whose summary is current: their facts made from their row
+    (:data:`fieldkit.store.due_sql.CANDIDATE_COLUMNS`) by position, in one call: a
+    :class:`PersonFacts` and a :class:`FollowUp` are tuples, made here without their
+    keyword-argument constructors (a listing makes tens of thousands)."""
+    events, relocation = listing.events, listing.relocation
+    facts_type, follow_up_type = PersonFacts, FollowUp
+    tiers, categories, statuses = TIERS, CATEGORIES, STATUSES
+    fromiso, new = _fromiso, _new
+    no_events, no_visits = _NO_EVENTS, _NO_VISITS
+
+    def facts(row: tuple[Any, ...]) -> PersonFacts:
+        (pid, name, code, site_id, address, tier, category, status, birth, _stale, last_at,
+         owed, fu_due, fu_text, hospital, birthday, misfortune, condolence) = row  # fmt: skip
+        last = fromiso(last_at[:10]) if last_at is not None else None
+        follow_ups: tuple[FollowUp, ...] = ()
+        if owed and last is not None:
+            follow_ups = (
+                new(follow_up_type, (fu_text, last, fromiso(fu_due) if fu_due else None)),
+            )
+        by_reason: Mapping[VisitReason, date] = no_visits
+        if hospital or birthday or misfortune or condolence:
+            by_reason = _by_reason(hospital, birthday, misfortune, condolence)
+        return new(facts_type, (
+            pid, name, site_id, tiers[tier], categories[category], statuses[status],
+            fromiso(birth) if birth else None, code, address, site_id in relocation,
+            last, by_reason, events.get(pid, no_events), follow_ups,
+        ))  # fmt: skip
+
+    return facts
+
+
+def _by_reason(*at: str | None) -> dict[VisitReason, date]:
+    """The dates of the latest visits per reason of :data:`CANDIDATE_REASONS` (their
+    times in that order, ``None`` for none)."""
+    return {
+        reason: _fromiso(when[:10])
+        for reason, when in zip(CANDIDATE_REASONS, at, strict=True)
+        if when
+    }
 
 
 def _facts(
@@ -650,25 +673,6 @@ def _facts(
         events=listing.events.get(pid, _NO_EVENTS),
         follow_ups=follow_ups,
     )
-
-
-def _current_facts(listing: _Listing, row: tuple[Any, ...]) -> PersonFacts:
-    """A candidate's facts from their row, the summary being current."""
-    last_at, owed, fu_due, fu_text, hospital, birthday, misfortune, condolence = row[10:]
-    last = _fromiso(last_at[:10]) if last_at is not None else None
-    follow_ups: tuple[FollowUp, ...] = ()
-    if owed and last is not None:
-        follow_ups = (FollowUp(fu_text, last, _fromiso(fu_due) if fu_due else None),)
-    by_reason: Mapping[VisitReason, date] = _NO_VISITS
-    if hospital or birthday or misfortune or condolence:
-        by_reason = {
-            reason: _fromiso(at[:10])
-            for reason, at in zip(
-                CANDIDATE_REASONS, (hospital, birthday, misfortune, condolence), strict=True
-            )
-            if at
-        }
-    return _facts(listing, row, last, by_reason, follow_ups)
 
 
 def _probe(listing: _Listing, stale: list[str]) -> dict[str, tuple[str | None, str | None]]:
@@ -703,15 +707,30 @@ def _person_tasks(
     skip: Collection[str] = (),
     read: set[str] | None = None,
 ) -> list[Task]:
-    """Step 4: the rules applied to every candidate (of ``part``, but those of
-    ``skip``; their ids added to ``read`` if given). Persons whose summary is current
-    have their festival visits listed by :func:`_festival_runs`."""
+    """Steps 3 and 4: each candidate's facts as of the day and the rules applied to
+    them (the candidates of ``part``, but those of ``skip``; their ids added to
+    ``read`` if given). Persons whose summary is current have their festival visits
+    listed by :func:`_festival_runs`. Persons with a visit after the day are set
+    aside and done last, after one probe of ``visit`` for all of them."""
     tasks: list[Task] = []
     tasks_of = listing.rules.tasks
-    for facts, current in _candidate_facts(listing, part, skip):
+    facts_of = _facts_of_rows(listing)
+    stale: list[tuple[Any, ...]] = []
+    for row in _candidate_rows(listing, part):
+        if skip and row[0] in skip:
+            continue
+        if row[9]:
+            stale.append(row)
+            continue
         if read is not None:
-            read.add(facts.person_id)
-        tasks += tasks_of(facts, festivals=not current)
+            read.add(row[0])
+        tasks += tasks_of(facts_of(row), festivals=False)
+    if stale:
+        probed = _probe(listing, [row[0] for row in stale])
+        for row in stale:
+            if read is not None:
+                read.add(row[0])
+            tasks += tasks_of(_probed_facts(listing, row, *probed.get(row[0], (None, None))))
     return tasks
 
 

@@ -239,7 +239,11 @@ class DueQuery:
     def events_sql(self) -> str:
         """Every live event of the scope that a rule may need, with the day of the visit
         that would settle it per the summary (``NULL`` when the summary is not current):
-        recent hospital and misfortune events and every death up to the day."""
+        recent hospital and misfortune events, recent deaths, and older deaths of
+        persons not marked deceased, moved away nor removed (``visit_summary.live``;
+        for the others an older death changes nothing: they are owed nothing but a
+        condolence visit, listed only after a recent death, and the festival
+        statements leave them out by their row)."""
         kinds = _placeholders("k", [k.value for k in _EVENT_KINDS], self.params)
         within = (
             self.scope and f"AND e.person_id IN (SELECT p.id FROM person p WHERE 1 {self.scope})"
@@ -255,7 +259,10 @@ class DueQuery:
             f" FROM person_event e {'' if self.scope else 'NOT INDEXED'}"
             " LEFT JOIN visit_summary s ON s.person_id = e.person_id"
             f" WHERE e.deleted = 0 AND e.kind IN ({kinds}) AND e.happened_on <= :on"
-            f" AND (e.kind = 'deceased' OR e.happened_on >= :since) {within}"
+            # an older death only of a person the summary shows as live (not yet marked
+            # deceased, moved or removed): it is what leaves them out
+            " AND (e.happened_on >= :since OR (e.kind = 'deceased' AND s.live IS NOT 0))"
+            f" {within}"
         )
 
     def count_sql(self, limit: int) -> str:

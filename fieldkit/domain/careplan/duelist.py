@@ -59,6 +59,7 @@ _NAME_ID = itemgetter(1, 0)  # (name, id) of a Task or a PersonRow
 _SITE = itemgetter(3)  # the site id of a Task or a PersonRow
 _SITE_STATE = itemgetter(3, 9)  # (site id, state) of a Task
 _STATE = itemgetter(9)
+_PLACE = itemgetter(9, 8, 5)  # (state, due, kind) of a Task: its place in the order
 _new = tuple.__new__  # Task(...) without its Python-level __new__ (a run has thousands)
 
 
@@ -238,13 +239,20 @@ class DueTasks(Sequence[Task]):
     """
 
     def __init__(self, tasks: Iterable[Task] = (), runs: Iterable[TaskRun] = ()) -> None:
-        buckets: dict[int, _Bucket] = {}
+        # grouped by (state, due date, kind) as the tasks hold them (a tuple made in C),
+        # then each group's place in the order worked out once
+        places: dict[tuple[TaskState, date, TaskKind], list[Task]] = {}
         for task in tasks:
-            key = urgency(task[9], task[8], task[5])
-            bucket = buckets.get(key)
-            if bucket is None:
-                bucket = buckets[key] = _Bucket()
-            bucket.tasks.append(task)
+            place = _PLACE(task)
+            group = places.get(place)
+            if group is None:
+                places[place] = [task]
+            else:
+                group.append(task)
+        buckets: dict[int, _Bucket] = {}
+        for place, group in places.items():
+            bucket = buckets[urgency(*place)] = _Bucket()
+            bucket.tasks = group
         for run in runs:
             if run.persons:
                 key = run.key

@@ -159,6 +159,7 @@ class DayRules:
         self._keep = p.keep_overdue_days
         self._intervals = {tier: timedelta(days=n) for tier, n in p.tier_interval_days.items()}
         self._lead = timedelta(days=p.tier_lead_days)
+        self._follow_up_default = timedelta(days=p.follow_up_default_days)
         self._milestones = frozenset(p.birthday_milestones)
         self._every_from = p.birthday_every_year_from or 10**6
         self._bday_before = timedelta(days=p.birthday_days_before)
@@ -168,6 +169,8 @@ class DayRules:
         # that skips the per-year loop for nearly everyone)
         self._milestone_born = frozenset(y - age for y in self._years for age in self._milestones)
         self._oldest_born = self._years[-1] - self._every_from
+        # every birth year with a birthday listable in one of those years: one test
+        self._birthday_years = self._milestone_born | frozenset(range(1, self._oldest_born + 1))
         self.festivals = festival_occurrences(on, policy)
         self.festival_visits = tuple(self._festival_visit(f, day) for f, day in self.festivals)
         """The festival visits listed on the day (none outside festival windows)."""
@@ -230,33 +233,45 @@ class DayRules:
         ``festivals=False`` leaves out the festival visits, for a caller that lists
         them for many persons at once (see :attr:`festival_visits`).
         """
-        status = f.status
-        if status is _MOVED:
+        # every field at once (one step; a list reads this for many thousand persons)
+        (pid, name, site_id, tier, _category, status, birth, code, address, relocation,
+         last, _by_reason, events, follow_ups) = f  # fmt: skip
+        if status is _MOVED or status is _DECEASED or events:
+            only = self._only_tasks(f)
+            if only is not None:
+                return only
+        out = self._event_tasks(f) if events else []
+        if follow_ups:
+            out += self._follow_up_tasks(f)
+        # a quick test of the birth year skips the birthday rule for nearly everyone
+        if birth is not None and birth.year in self._birthday_years:
+            out += self._birthday_tasks(f, birth)
+        if festivals and self.festival_visits:
+            out += self._festival_tasks(f)
+        if last is None:
+            out += self._never_visited(f)
+        else:  # the tier task, its fields after the person's worked out once per last visit
+            tail = self._tier_tails.get((tier, last), _UNSEEN)
+            if tail is _UNSEEN:
+                tail = self._tier_tail(tier, last)
+            if tail is not None:
+                out.append(_new(Task, (pid, name, code, site_id, address, *tail)))
+        if relocation and self._yearly is not None:
+            out += self._yearly_task(f, self._yearly)
+        return out
+
+    def _only_tasks(self, f: PersonFacts) -> list[Task] | None:
+        """The tasks of a person who moved away (none) or died (the condolence visit
+        after a dated death, or none), who are owed nothing else; ``None`` for
+        anyone else."""
+        if f.status is _MOVED:
             return []
         death = f.events.get(_EV_DEATH) if f.events else None
         if death is not None and death > self.on:
             death = None
-        if death is not None or status is _DECEASED:
+        if death is not None or f.status is _DECEASED:
             return self._condolence(f, death)
-        out = self._event_tasks(f) if f.events else []
-        if f.follow_ups:
-            out += self._follow_up_tasks(f)
-        birth = f.birth_date
-        # a quick test of the birth year skips the birthday rule for nearly everyone
-        if birth is not None and (
-            birth.year in self._milestone_born or birth.year <= self._oldest_born
-        ):
-            out += self._birthday_tasks(f, birth)
-        if festivals and self.festival_visits:
-            out += self._festival_tasks(f)
-        tier = self._tier_task(f)
-        if tier is not None:
-            out.append(tier)
-        if self._yearly is not None and f.relocation_site:
-            yearly = self._yearly_task(f, self._yearly)
-            if yearly is not None:
-                out.append(yearly)
-        return out
+        return None
 
     def _condolence(self, f: PersonFacts, death: date | None) -> list[Task]:
         """A deceased person's only task: the condolence visit after a dated death,
@@ -308,15 +323,15 @@ class DayRules:
         """The follow-ups noted on the latest visit, due on their date (or
         ``follow_up_default_days`` after the visit); a later visit settles them."""
         out: list[Task] = []
-        last = f.last_visit
-        for fu in f.follow_ups:
-            recorded = fu.recorded_on
-            if recorded > self.on or (last is not None and last > recorded):
+        last, on, upcoming = f.last_visit, self.on, self._upcoming
+        for text, recorded, due in f.follow_ups:
+            if recorded > on or (last is not None and last > recorded):
                 continue
-            due = fu.due or recorded + timedelta(days=self.policy.follow_up_default_days)
-            if not self._listed(due, False):
+            if due is None:
+                due = recorded + self._follow_up_default
+            if (due - on).days > upcoming:  # not listed yet (a follow-up never expires)
                 continue
-            text = fu.text.strip()
+            text = text.strip()
             day = recorded.isoformat()
             out.append(
                 _new(Task, (
@@ -363,24 +378,17 @@ class DayRules:
             if settled is None or settled < v.window_start
         ]
 
-    def _tier_task(self, f: PersonFacts) -> Task | None:
-        """The care-plan visit of the person's tier: due ``interval`` days after the last
-        visit of any reason, or on the day itself for someone never visited."""
-        last = f.last_visit
-        if last is None:
-            if self._upcoming < 0:
-                return None
-            zh, en = _TIER_WORDS[f.tier]
-            return _new(Task, (
+    def _never_visited(self, f: PersonFacts) -> list[Task]:
+        """The tier task of someone never visited: due on the day itself."""
+        if self._upcoming < 0:
+            return []
+        zh, en = _TIER_WORDS[f.tier]
+        return [
+            _new(Task, (
                 f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.TIER,
                 _R_ROUTINE, self.on, self.on, _TODAY, f"{zh}: 从未走访", f"{en}: never visited",
-            ))  # fmt: skip
-        tail = self._tier_tails.get((f.tier, last), _UNSEEN)
-        if tail is _UNSEEN:
-            tail = self._tier_tail(f.tier, last)
-        if tail is None:
-            return None
-        return _new(Task, (f.person_id, f.name, f.code, f.site_id, f.address, *tail))
+            ))
+        ]  # fmt: skip
 
     def _tier_tail(self, tier: Tier, last: date) -> tuple[Any, ...] | None:
         """The fields after the person's of the tier task owed after a visit on ``last``
@@ -400,15 +408,17 @@ class DayRules:
 
     def _yearly_task(
         self, f: PersonFacts, yearly: tuple[date, date, TaskState, str, str]
-    ) -> Task | None:
+    ) -> list[Task]:
         """A relocation-site resident's yearly visit, unless visited this calendar year."""
         last = f.last_visit
         if last is not None and last >= yearly[0]:
-            return None
-        return _new(Task, (
-            f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.RELOCATION_YEARLY,
-            _R_ROUTINE, *yearly,
-        ))  # fmt: skip
+            return []
+        return [
+            _new(Task, (
+                f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.RELOCATION_YEARLY,
+                _R_ROUTINE, *yearly,
+            ))
+        ]  # fmt: skip
 
 
 def person_tasks(
