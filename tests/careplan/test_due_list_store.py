@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -772,3 +773,160 @@ def test_a_list_dropped_unread_gives_its_connection_back(
     dl = due_list(store, on=SPRING)
     assert {t.person_id for t in dl.tasks if t.kind is TaskKind.FESTIVAL} >= {ids["owes"]}
     assert pool.checkedout() == 0  # read: given back
+
+
+# --- the candidates' rows, facts and events in a festival window --------------------
+
+
+def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
+    """A row of the candidate statement decoded by position gives each of the
+    person's facts under its own name (the facts are made without their keyword
+    constructor)."""
+    from types import SimpleNamespace
+
+    import fieldkit.store.due_list as module
+    from fieldkit.store.due_sql import CATEGORIES, STATUSES, TIERS
+
+    row = (
+        "p-1", "名字", "C-1", "site-r", "地址",
+        TIERS.index(Tier.PERIODIC), CATEGORIES.index(Category.WIDOW),
+        STATUSES.index(Status.HOSPITALISED), "1947-03-04", 0,
+        "2026-12-01 09:30:00", 1, "2027-01-05", "回访",
+        "2026-11-02 10:00:00", None, "2026-10-03 11:00:00", None,
+    )  # fmt: skip
+    events = {EventKind.HOSPITALISED: D("2026-11-01")}
+    listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"})
+    facts = module._facts_of_rows(listing)(row)
+    assert facts._asdict() == {
+        "person_id": "p-1",
+        "name": "名字",
+        "site_id": "site-r",
+        "tier": Tier.PERIODIC,
+        "category": Category.WIDOW,
+        "status": Status.HOSPITALISED,
+        "birth_date": D("1947-03-04"),
+        "code": "C-1",
+        "address": "地址",
+        "relocation_site": True,
+        "last_visit": D("2026-12-01"),
+        "last_by_reason": {
+            VisitReason.HOSPITAL: D("2026-11-02"),
+            VisitReason.MISFORTUNE: D("2026-10-03"),
+        },
+        "events": events,
+        "follow_ups": (FollowUp("回访", D("2026-12-01"), D("2027-01-05")),),
+    }
+    assert type(facts) is PersonFacts
+    assert type(facts.follow_ups[0]) is FollowUp
+    nobody: Any = SimpleNamespace(events={}, relocation=set())
+    never = module._facts_of_rows(nobody)(
+        (*row[:8], None, 0, None, None, None, "", None, None, None, None)
+    )
+    assert (never.birth_date, never.last_visit, never.follow_ups) == (None, None, ())
+    assert (never.last_by_reason, never.events, never.relocation_site) == ({}, {}, False)
+
+
+@pytest.fixture
+def mourning(tmp_path: Path) -> Iterator[tuple[Store, dict[str, str]]]:
+    """A festival window's store with the dead (marked or not, long ago or lately),
+    the moved, the never visited, and tasks sharing due dates around where a first
+    screenful ends."""
+    store = Store(tmp_path / "mourning.db")
+    ids: dict[str, str] = {}
+    with store.write() as s:
+        a, b = _two_sites(s)
+        people = {
+            # a death long before the day: of a person marked deceased (nothing), of
+            # one still active (nothing either, the festival visit included), of one
+            # who moved away since
+            "old_marked": Person(code="M-1", name="甲", site_id=a.id, status=Status.DECEASED),
+            "old_unmarked": Person(code="M-2", name="乙", site_id=b.id),
+            "old_moved": Person(code="M-3", name="丙", site_id=b.id, status=Status.MOVED),
+            # a recent death, marked: the condolence visit only
+            "lately": Person(code="M-4", name="丁", site_id=a.id, status=Status.DECEASED),
+            "moved": Person(code="M-5", name="戊", site_id=a.id, status=Status.MOVED),
+            "never": Person(code="M-6", name="己", site_id=b.id, tier=Tier.KEY),
+            "never_too": Person(code="M-7", name="庚", site_id=a.id, tier=Tier.ROUTINE),
+            "hospital": Person(code="M-8", name="辛", site_id=b.id, status=Status.HOSPITALISED),
+        }
+        # key-tier persons visited on the same days: tier tasks sharing due dates
+        for n in range(9):
+            people[f"key{n}"] = Person(
+                code=f"K-{n}", name=f"钥{n % 3}", site_id=(a, b)[n % 2].id, tier=Tier.KEY
+            )
+        s.add_all(people.values())
+        s.flush()
+        ids.update({k: p.id for k, p in people.items()})
+
+        def visit(who: str, day: str, follow_up: str = "", due: date | None = None) -> Visit:
+            person = people[who]
+            return Visit(
+                person_id=person.id,
+                site_id=person.site_id,
+                visited_at=_at(D(day)),
+                follow_up=follow_up,
+                follow_up_due=due,
+            )
+
+        def event(who: str, kind: EventKind, day: str) -> PersonEvent:
+            person = people[who]
+            return PersonEvent(
+                person_id=person.id, site_id=person.site_id, kind=kind, happened_on=D(day)
+            )
+
+        s.add_all(
+            [
+                visit("old_marked", "2025-12-01"),
+                visit("old_unmarked", "2025-12-01"),
+                visit("old_moved", "2025-12-01"),
+                visit("lately", "2026-12-20"),
+                visit("moved", "2026-01-01"),
+                visit("hospital", "2026-12-28", "复查", D("2027-01-30")),
+                event("old_marked", EventKind.DECEASED, "2026-02-01"),
+                event("old_unmarked", EventKind.DECEASED, "2026-02-01"),
+                event("old_moved", EventKind.DECEASED, "2026-02-01"),
+                event("lately", EventKind.DECEASED, "2027-01-27"),
+                event("hospital", EventKind.HOSPITALISED, "2027-01-28"),
+            ]
+            + [
+                visit(f"key{n}", ("2026-12-20", "2026-12-31", "2027-01-06")[n // 3])
+                for n in range(9)
+            ]
+        )
+    yield store, ids
+    store.close()
+
+
+@pytest.mark.parametrize("scan_limit", [20_000, 0], ids=["scan", "indexes"])
+def test_the_dead_the_moved_and_the_never_visited_in_a_festival_window(
+    mourning: tuple[Store, dict[str, str]], monkeypatch: pytest.MonkeyPatch, scan_limit: int
+) -> None:
+    """The whole list equals the rules over every person's full history, in order;
+    older deaths are read only for persons not marked deceased, moved nor removed;
+    every first screenful (its end falling inside a run of tasks due on the same
+    day, or between days) is the start of the whole list, and the counts after it
+    are the whole list's."""
+    import fieldkit.store.due_list as module
+
+    monkeypatch.setattr(module, "SCAN_LIMIT", scan_limit)
+    store, ids = mourning
+    whole = due_list(store, on=SPRING)
+    assert list(whole.tasks) == _eager(store, SPRING)
+    kinds: dict[str, list[TaskKind]] = {}
+    for task in whole.tasks:
+        kinds.setdefault(task.person_id, []).append(task.kind)
+    for who in ("old_marked", "old_unmarked", "old_moved", "moved"):
+        assert ids[who] not in kinds, who
+    assert kinds[ids["lately"]] == [TaskKind.CONDOLENCE]
+    assert sorted(kinds[ids["never"]]) == sorted([TaskKind.TIER, TaskKind.FESTIVAL])
+    assert TaskKind.HOSPITAL in kinds[ids["hospital"]]
+    with due_listing(store, on=SPRING) as listing:
+        dead = set(listing._listing.recorded_dead)
+        assert dead == {ids["old_unmarked"], ids["lately"]}
+        assert listing._listing.dead == [ids["old_unmarked"]]
+    for limit in range(1, whole.total + 2):
+        assert due_list_head(store, on=SPRING, limit=limit) == list(whole.tasks[:limit]), limit
+        with due_listing(store, on=SPRING) as listing:
+            assert listing.head(limit) == list(whole.tasks[:limit]), limit
+            assert listing.counts() == whole.counts, limit
+            assert list(listing.whole().tasks) == list(whole.tasks), limit
