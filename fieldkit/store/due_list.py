@@ -506,7 +506,9 @@ class _Listing:
     events: dict[str, dict[EventKind, date]] = field(default_factory=dict)
     """The latest event date per person and kind."""
     recorded_dead: list[str] = field(default_factory=list)
-    """Persons with a recorded death up to the day."""
+    """Persons with a recorded death up to the day whose summary shows them live (their
+    status not yet changed; those marked deceased, moved or removed the festival
+    statements leave out by their row)."""
     _dead: list[str] | None = None
     seeks: bool | None = None
     """Whether the scope is read through the candidate indexes (see :func:`_seeks`)."""
@@ -556,11 +558,13 @@ def _read_events(
 ) -> tuple[dict[str, dict[EventKind, date]], set[str], list[str]]:
     """Step 1: the latest event per person and kind, the persons owed an event task (a
     recent event not yet settled by a visit with its reason, per the summary unless
-    it has later visits), and the persons whose death is recorded."""
+    it has later visits), and the persons whose death is recorded while the summary
+    shows them live (not marked deceased, moved away nor removed)."""
     events: dict[str, dict[EventKind, date]] = {}
     owed: set[str] = set()
+    dead: set[str] = set()
     since = query.params["since"]
-    for person_id, kind, happened, settled in cursor.execute(
+    for person_id, kind, happened, settled, live_dead in cursor.execute(
         query.events_sql(), query.params
     ).fetchall():
         # the latest event per person and kind, kept here rather than by a GROUP BY
@@ -574,8 +578,9 @@ def _read_events(
         # an older event of the kind is owed only if the latest is (same settled)
         if happened >= since and (settled is None or settled[:10] < happened):
             owed.add(person_id)
-    dead = sorted(pid for pid, mine in events.items() if EventKind.DECEASED in mine)
-    return events, owed, dead
+        if live_dead:
+            dead.add(person_id)
+    return events, owed, sorted(dead)
 
 
 def _seeks(listing: _Listing) -> bool:

@@ -243,7 +243,8 @@ class DueQuery:
         persons not marked deceased, moved away nor removed (``visit_summary.live``;
         for the others an older death changes nothing: they are owed nothing but a
         condolence visit, listed only after a recent death, and the festival
-        statements leave them out by their row)."""
+        statements leave them out by their row). Each row ends with whether it is
+        the death of a person the summary shows as live."""
         kinds = _placeholders("k", [k.value for k in _EVENT_KINDS], self.params)
         within = (
             self.scope and f"AND e.person_id IN (SELECT p.id FROM person p WHERE 1 {self.scope})"
@@ -254,7 +255,9 @@ class DueQuery:
             f" WHEN '{EventKind.HOSPITALISED.value}' THEN s.{VisitReason.HOSPITAL.value}_at"
             f" WHEN '{EventKind.MISFORTUNE.value}' THEN s.{VisitReason.MISFORTUNE.value}_at"
             f" WHEN '{EventKind.DECEASED.value}' THEN s.{VisitReason.CONDOLENCE.value}_at"
-            " END END"
+            " END END,"
+            # a death of a person the summary shows as live: maybe not marked deceased yet
+            f" e.kind = '{EventKind.DECEASED.value}' AND s.live IS NOT 0"
             # a whole scope scans the (small) table; a few sites seek their persons' events
             f" FROM person_event e {'' if self.scope else 'NOT INDEXED'}"
             " LEFT JOIN visit_summary s ON s.person_id = e.person_id"

@@ -922,7 +922,7 @@ def test_the_dead_the_moved_and_the_never_visited_in_a_festival_window(
     assert TaskKind.HOSPITAL in kinds[ids["hospital"]]
     with due_listing(store, on=SPRING) as listing:
         dead = set(listing._listing.recorded_dead)
-        assert dead == {ids["old_unmarked"], ids["lately"]}
+        assert dead == {ids["old_unmarked"]}
         assert listing._listing.dead == [ids["old_unmarked"]]
     for limit in range(1, whole.total + 2):
         assert due_list_head(store, on=SPRING, limit=limit) == list(whole.tasks[:limit]), limit

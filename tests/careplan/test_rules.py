@@ -396,3 +396,48 @@ def test_county_policy_changes_the_numbers() -> None:
     assert task.state is TODAY
     sick = facts(events={EventKind.HOSPITALISED: D("2026-04-10")})
     assert of_kind(sick, D("2026-04-12"), TaskKind.HOSPITAL, policy).state is OVERDUE  # type: ignore[union-attr]
+
+
+def _birthdays_by_hand(birth: date, on: date, policy: Policy) -> list[tuple[date, date, int]]:
+    """(window start, due, age) of every listed birthday visit, worked out for each of
+    the day's year and the years either side, straight from the policy's words."""
+    out = []
+    for year in (on.year - 1, on.year, on.year + 1):
+        age = year - birth.year
+        every = policy.birthday_every_year_from
+        if age not in policy.birthday_milestones and not (every and age >= every):
+            continue
+        bday = birthday_in(birth, year)
+        due = bday + timedelta(days=policy.birthday_days_after)
+        left = (due - on).days
+        if left <= policy.upcoming_days and -left <= policy.keep_overdue_days:
+            out.append((bday - timedelta(days=policy.birthday_days_before), due, age))
+    return out
+
+
+@pytest.mark.parametrize(
+    "policy_text",
+    [
+        "",
+        "[list]\nkeep_overdue_days = 400\n",
+        "[list]\nupcoming_days = 200\nkeep_overdue_days = 0\n",
+        "[birthday]\nevery_year_from = 0\ndays_before = 30\ndays_after = 30\n",
+    ],
+    ids=["shipped", "kept-long", "far-ahead", "milestones-only"],
+)
+def test_birthdays_across_the_turn_of_the_year(policy_text: str) -> None:
+    """Around a turn of the year (listing days from October to March, a leap day
+    among them) every listed birthday is the one worked out by hand from the policy:
+    the rule looks only at the years a listed birthday can fall in."""
+    policy = parse_policy(policy_text)
+    births = [D(b) for b in ("1946-12-30", "1947-01-02", "1936-02-29", "1948-02-29")]
+    births += [date(y, m, 15) for y in (1925, 1927, 1928, 1937, 1938, 1947, 1948) for m in (1, 10)]
+    for on in (D("2027-10-01") + timedelta(days=n) for n in range(0, 160, 3)):
+        for birth in births:
+            tasks = [
+                t
+                for t in person_tasks(facts(birth_date=birth, last_visit=on), on, policy)
+                if t.kind is TaskKind.BIRTHDAY
+            ]
+            got = [(t.window_start, t.due, int(t.why_zh.split(" ")[0])) for t in tasks]
+            assert got == _birthdays_by_hand(birth, on, policy), (birth, on)

@@ -164,11 +164,16 @@ class DayRules:
         self._every_from = p.birthday_every_year_from or 10**6
         self._bday_before = timedelta(days=p.birthday_days_before)
         self._bday_after = timedelta(days=p.birthday_days_after)
-        self._years = (on.year - 1, on.year, on.year + 1)
+        # the years a listed birthday can fall in: its due date (the birthday plus
+        # days_after) at most upcoming_days ahead and at most keep_overdue_days behind
+        after = p.birthday_days_after
+        first = date.fromordinal(max(1, on.toordinal() - p.keep_overdue_days - after)).year
+        last = date.fromordinal(max(1, on.toordinal() + p.upcoming_days - after)).year
+        self._years = tuple(y for y in (on.year - 1, on.year, on.year + 1) if first <= y <= last)
         # birth years with a milestone birthday in one of those years (a quick test
         # that skips the per-year loop for nearly everyone)
         self._milestone_born = frozenset(y - age for y in self._years for age in self._milestones)
-        self._oldest_born = self._years[-1] - self._every_from
+        self._oldest_born = (self._years[-1] if self._years else 0) - self._every_from
         # every birth year with a birthday listable in one of those years: one test
         self._birthday_years = self._milestone_born | frozenset(range(1, self._oldest_born + 1))
         self.festivals = festival_occurrences(on, policy)
@@ -212,7 +217,10 @@ class DayRules:
 
     def state(self, due: date) -> TaskState:
         """The state on this day of a task due on ``due``."""
-        left = (due - self.on).days
+        return self._state_left((due - self.on).days)
+
+    def _state_left(self, left: int) -> TaskState:
+        """The state of a task due ``left`` days after this day."""
         if left < 0:
             return _OVERDUE
         if left == 0:
@@ -329,14 +337,15 @@ class DayRules:
                 continue
             if due is None:
                 due = recorded + self._follow_up_default
-            if (due - on).days > upcoming:  # not listed yet (a follow-up never expires)
+            left = (due - on).days
+            if left > upcoming:  # not listed yet (a follow-up never expires)
                 continue
             text = text.strip()
             day = recorded.isoformat()
             out.append(
                 _new(Task, (
                     f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.FOLLOW_UP,
-                    _R_ROUTINE, recorded, due, self.state(due),
+                    _R_ROUTINE, recorded, due, self._state_left(left),
                     f"跟进: {text or '跟进事项'} ({day} 走访时记录)",
                     f"follow-up: {text or 'owed'} (noted on {day})",
                 ))
