@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+from pathlib import Path
 
 from fieldkit.cli.errors import CliError
 from fieldkit.i18n import N_
+from fieldkit.i18n import gettext as _
 
 __all__ = ["register"]
+
+log = logging.getLogger("fieldkit.cli.device")
 
 
 def check_enroll_code(code: str) -> str:
@@ -52,12 +58,15 @@ def run_sync_cmd(args: argparse.Namespace) -> int:
     from fieldkit.services import Services
     from fieldkit.services.syncing import REJECTED_HINT, describe_rejection
 
-    with Services.open(db_path(args)) as services:
+    path = db_path(args)
+    with Services.open(path) as services:
         outcome = services.sync.run()
         status = services.outbox.status()
     report = outcome.report
     if report.pushed or report.pulled or report.ok:
         print(outcome.summary())
+    if outcome.failure is None and (report.pushed or report.pulled):
+        _keep_report_rows(path)
     for change in status.rejected:
         print("  " + describe_rejection(change))
     if outcome.failure is not None:
@@ -73,6 +82,26 @@ def run_sync_cmd(args: argparse.Namespace) -> int:
             n=status.rejected_count,
         )
     return 0
+
+
+def _keep_report_rows(path: Path) -> None:
+    """Bring the report's kept rows current after a sync that moved records, and say so
+    in one line (a failure is said too: the rows are a cache, the sync stands)."""
+    from fieldkit.services.keeping import keep_store_current
+
+    try:
+        kept = keep_store_current(path)
+    except Exception as err:  # the rows are a cache: the sync's outcome stands
+        log.warning("report keeper: the step failed", exc_info=True)
+        print(_("report figures not kept current: {error}").format(error=err), file=sys.stderr)
+        return
+    print(
+        _("report figures kept current for {quarters}: {n} person(s) replayed in {s} s").format(
+            quarters=", ".join(str(one.quarter) for one in kept),
+            n=sum(one.replayed for one in kept),
+            s=f"{sum(one.seconds for one in kept):.1f}",
+        )
+    )
 
 
 def register(

@@ -13,8 +13,6 @@ report faster: it never changes what a report counts.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from datetime import date, datetime
 
 from sqlalchemy import Engine
 
@@ -22,22 +20,11 @@ from fieldkit.domain.careplan import Policy
 from fieldkit.hq.database import open_hq
 from fieldkit.hq.report_source import HqSource
 from fieldkit.reports.compute import keep_rows
-from fieldkit.reports.quarter import BUREAU_ZONE, Quarter
+from fieldkit.reports.keeping import KeptQuarter, kept_quarters, today_at_bureau
+from fieldkit.reports.quarter import Quarter
 from sync.server.db import read_snapshot
 
 __all__ = ["KeptQuarter", "keep_report_rows", "kept_quarters", "today_at_bureau"]
-
-
-@dataclass(frozen=True)
-class KeptQuarter:
-    """What one run of :func:`keep_report_rows` did: the persons it replayed (0: the
-    quarter's rows were current), its wall-clock seconds and the CPU seconds of the
-    thread that ran it."""
-
-    quarter: Quarter
-    replayed: int
-    seconds: float
-    cpu_seconds: float
 
 
 def keep_report_rows(
@@ -56,17 +43,3 @@ def keep_report_rows(
         if isinstance(target, str):
             engine.dispose()
     return KeptQuarter(quarter, replayed, time.perf_counter() - wall, time.thread_time() - cpu)
-
-
-def today_at_bureau() -> date:
-    """Today's date in the bureau's zone (Asia/Shanghai), by this machine's clock."""
-    return datetime.now(BUREAU_ZONE).date()
-
-
-def kept_quarters(today: date) -> tuple[Quarter, Quarter]:
-    """The quarters HQ keeps current on ``today``: the previous one (a bureau reports a
-    quarter after it ends) and the current one."""
-    current = Quarter(today.year, (today.month - 1) // 3 + 1)
-    if current.number == 1:
-        return Quarter(current.year - 1, 4), current
-    return Quarter(current.year, current.number - 1), current

@@ -44,7 +44,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from fieldkit.domain.careplan import Policy
-from fieldkit.hq.keep_reports import KeptQuarter, keep_report_rows, kept_quarters, today_at_bureau
+from fieldkit.hq.keep_reports import keep_report_rows
+from fieldkit.reports.keeping import KeptQuarter, kept_quarters, today_at_bureau
 from fieldkit.reports.quarter import Quarter
 from sync.server.settings import WrittenRecord
 

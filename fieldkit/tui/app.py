@@ -15,6 +15,8 @@ worker is told (a form keeps its input), and the app goes on.
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,8 +48,11 @@ from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.scanner import ScanBuffer
 from fieldkit.tui.widgets import FieldScreen, Palette, translate_bindings
 
+log = logging.getLogger("fieldkit.tui.app")
+
 if TYPE_CHECKING:  # imported when first used: a lean start
     from fieldkit.domain.careplan import TaskKind
+    from fieldkit.services.keeper_process import KeeperProcess
     from fieldkit.tui.person import PersonScreen
 
 __all__ = ["FieldkitApp", "run"]
@@ -127,6 +132,7 @@ class FieldkitApp(App[int]):
         scan_gap: float = 0.05,
         start_mode: str = "roster",
         draft_delay: float = 1.0,
+        keep_reports: bool = True,
     ) -> None:
         set_language(lang)
         self.lang = lang
@@ -144,6 +150,11 @@ class FieldkitApp(App[int]):
         self.ready = False
         """Whether the start information (user, default site) has arrived."""
         self._opening = False
+        self.keep_reports = keep_reports
+        """Whether the report's kept rows are brought current in a child process once the
+        store is open and after a sync (:meth:`keep_report_rows`)."""
+        self._keeper: KeeperProcess | None = None
+        self._keeper_lock = threading.Lock()
         self._person_screen: PersonScreen | None = None
         # The first screen: Textual reads DEFAULT_MODE while initialising the app.
         setattr(self, "DEFAULT_MODE", start_mode)  # noqa: B010
@@ -182,17 +193,50 @@ class FieldkitApp(App[int]):
         if not self.services.opened and not self._opening:
             self._opening = True
             self.call_after_refresh(self._open_store)
+        elif self.services.opened and not self._opening:
+            self._opening = True
+            self.call_after_refresh(self.keep_report_rows)
 
     @work(thread=True, exit_on_error=False, group="open-store")
     def _open_store(self) -> None:
         """Open the store (SQLAlchemy, the table classes), then read the sync line."""
         self.services.finish_opening()
         self.post_message(self.SyncInfoLoaded(self.services.outbox.sync_line()))
+        self.keep_report_rows()
 
     def on_unmount(self) -> None:
         """The app is closing: what start froze may be collected again (an app made
-        after this one in the same process, as in the tests, freezes its own)."""
+        after this one in the same process, as in the tests, freezes its own), and the
+        report keeper's child is ended (its rows are a cache, stored in one transaction)."""
         gc.unfreeze()
+        with self._keeper_lock:
+            keeper = self._keeper
+        if keeper is not None:
+            keeper.stop()
+
+    # -- report keeper ---------------------------------------------------------
+
+    @property
+    def report_keeper(self) -> KeeperProcess | None:
+        """The report keeper's launcher, once a run was asked for."""
+        return self._keeper
+
+    def keep_report_rows(self) -> None:
+        """Bring the quarterly report's kept rows current in a child process at a lowered
+        priority (:class:`fieldkit.services.keeper_process.KeeperProcess`: one at a time, a
+        request meanwhile makes one more run). A failure is logged, never shown."""
+        if not self.keep_reports:
+            return
+        try:
+            with self._keeper_lock:
+                if self._keeper is None:
+                    from fieldkit.services.keeper_process import KeeperProcess
+
+                    self._keeper = KeeperProcess(self.services.path)
+                keeper = self._keeper
+            keeper.request()
+        except Exception:
+            log.exception("report keeper: could not start")
 
     @work(thread=True, exit_on_error=False, group="start")
     def _load_start(self, wanted_site: str | None) -> None:

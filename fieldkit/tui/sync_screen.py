@@ -223,6 +223,8 @@ class SyncScreen(FieldScreen):
             self.reload()
             self.running = False
             self.fk.changed()
+            if outcome.report.pushed or outcome.report.pulled:
+                self.fk.keep_report_rows()  # a child process: the screen is not held
         else:
             self.worker_failed(failure)
 

@@ -121,6 +121,7 @@ def build_store(path: Path) -> Store:
 def make_app(store: Store, lang: str = "zh", **kwargs: object) -> FieldkitApp:
     """The app on ``store``'s services with the fixed test clock and a lenient scanner gap."""
     kwargs.setdefault("scan_gap", 0.5)
+    kwargs.setdefault("keep_reports", False)  # the report keeper's own tests turn it on
     return FieldkitApp(Services(store), lang=lang, clock=lambda: NOW, **kwargs)  # type: ignore[arg-type]
 
 
