@@ -19,7 +19,10 @@ kept: every person is replayed, then kept), **warm** (nothing changed since the 
 report: medians of ``--runs``), and **after ``--touch`` persons changed** (one visit
 in the quarter of each corrected through the real write path before each run, so
 each report replays them); then where a warm report's time goes (each source query,
-then the replay and the tables) and the time to write each file format.
+then the replay and the tables); then the first report of the quarter after the
+laptop kept its rows (:mod:`fieldkit.services.keeping`, as after ``fieldkit sync`` or
+the app's child: the step from nothing, then again after ``--touch`` persons changed;
+the step's wall-clock and CPU printed); and the time to write each file format.
 
 ``--with-index`` then adds an index on ``visit (visited_at)`` (the laptop store has
 none: every quarter query scans the visits), measures again, and drops it.
@@ -237,6 +240,9 @@ def _breakdown(report: QuarterlyReport, case: Case, touched: int, cold: bool) ->
 
 
 class _LaptopCase(Case):
+    cold_title = "cold (nothing kept)"
+    cold_note = "cold: nothing kept, a laptop whose keeper never ran for the quarter"
+
     def __init__(self, store: Store, quarter: Quarter) -> None:
         self.store, self.quarter = store, quarter
         self.rng = random.Random(7)
@@ -267,6 +273,38 @@ class _LaptopCase(Case):
                 conn.exec_driver_sql(
                     "UPDATE visit SET money_fen = money_fen + 100 WHERE id = ?", (visit_id,)
                 )
+
+
+def _kept_by_laptop(case: _LaptopCase, runs: int, touched: int) -> None:
+    """The first report of a quarter after the laptop kept its rows (after a sync): the
+    laptop's step (:func:`fieldkit.services.keeping.keep_store_report_rows`, what ``fieldkit
+    sync`` and the app's child run) filled the quarter from nothing, ``touched`` persons
+    were then changed (as a sync pulls) and the step ran again; then the report. Prints
+    the step's wall-clock and CPU (its own process's thread) and the report against the
+    baseline."""
+    from fieldkit.domain.careplan import default_policy
+    from fieldkit.reports.keeping import KeptQuarter
+    from fieldkit.services.keeping import keep_store_report_rows
+
+    fills: list[KeptQuarter] = []
+    afters: list[KeptQuarter] = []
+    walls, cpus, bases = [], [], []
+    for _ in range(runs):
+        case.forget()
+        fills.append(keep_store_report_rows(case.store.path, case.quarter, default_policy()))
+        case.touch(touched)
+        afters.append(keep_store_report_rows(case.store.path, case.quarter, default_policy()))
+        wall, cpu, _report = _timed_report(case)
+        walls.append(wall)
+        cpus.append(cpu)
+        bases.append(case.baseline())
+    print("first report of a quarter after the laptop kept its rows (after a sync):")
+    for title, kept in (("from nothing", fills), (f"after {touched:,} persons changed", afters)):
+        print(f"  the laptop's step, {title}: {kept[0].replayed:,} persons replayed, median "
+              f"wall {_ms(statistics.median(k.seconds for k in kept)).strip()}, CPU "
+              f"{_ms(statistics.median(k.cpu_seconds for k in kept)).strip()} (runs "
+              f"{', '.join(f'{k.seconds:.2f}' for k in kept)} s)")  # fmt: skip
+    _table([("first report (kept by the laptop)", walls, cpus, bases)])
 
 
 def _ms(seconds: float) -> str:
@@ -308,6 +346,7 @@ def main() -> int:
     case = _LaptopCase(store, quarter)
     print("report, every site:")
     report = _measure(case, args.runs, args.touch)
+    _kept_by_laptop(case, args.runs, args.touch)
     if args.with_index:
         with store.write() as s:
             s.connection().exec_driver_sql(INDEX_SQL)
