@@ -62,6 +62,7 @@ from sqlalchemy import Engine
 
 from fieldkit.hq.projection import keep_current
 from fieldkit.reports import QuarterlyReport, StoreSource, build_report, parse_quarter
+from fieldkit.reports.keeping import KeptQuarter
 from fieldkit.reports.output import FORMATS
 from fieldkit.reports.quarter import Quarter
 from fieldkit.sampledata import generate_store
@@ -283,28 +284,39 @@ def _kept_by_laptop(case: _LaptopCase, runs: int, touched: int) -> None:
     the step's wall-clock and CPU (its own process's thread) and the report against the
     baseline."""
     from fieldkit.domain.careplan import default_policy
-    from fieldkit.reports.keeping import KeptQuarter
     from fieldkit.services.keeping import keep_store_report_rows
 
+    def step() -> KeptQuarter:
+        return keep_store_report_rows(case.store.path, case.quarter, default_policy())
+
+    print("first report of a quarter after the laptop kept its rows (after a sync):")
+    _first_report_after(case, runs, touched, step, "the laptop's step", "kept by the laptop")
+
+
+def _first_report_after(
+    case: Case, runs: int, touched: int, step: Callable[[], KeptQuarter], who: str, by: str
+) -> None:
+    """Per run: nothing kept, ``step`` fills the quarter, ``touched`` persons change,
+    ``step`` again, then the report timed against the baseline; prints the step's
+    medians (from nothing, after the changes) and the report's row."""
     fills: list[KeptQuarter] = []
     afters: list[KeptQuarter] = []
     walls, cpus, bases = [], [], []
     for _ in range(runs):
         case.forget()
-        fills.append(keep_store_report_rows(case.store.path, case.quarter, default_policy()))
+        fills.append(step())
         case.touch(touched)
-        afters.append(keep_store_report_rows(case.store.path, case.quarter, default_policy()))
+        afters.append(step())
         wall, cpu, _report = _timed_report(case)
         walls.append(wall)
         cpus.append(cpu)
         bases.append(case.baseline())
-    print("first report of a quarter after the laptop kept its rows (after a sync):")
     for title, kept in (("from nothing", fills), (f"after {touched:,} persons changed", afters)):
-        print(f"  the laptop's step, {title}: {kept[0].replayed:,} persons replayed, median "
+        print(f"  {who}, {title}: {kept[0].replayed:,} persons replayed, median "
               f"wall {_ms(statistics.median(k.seconds for k in kept)).strip()}, CPU "
               f"{_ms(statistics.median(k.cpu_seconds for k in kept)).strip()} (runs "
               f"{', '.join(f'{k.seconds:.2f}' for k in kept)} s)")  # fmt: skip
-    _table([("first report (kept by the laptop)", walls, cpus, bases)])
+    _table([(f"first report ({by})", walls, cpus, bases)])
 
 
 def _ms(seconds: float) -> str:
@@ -539,27 +551,13 @@ def _kept_by_server(case: _HqCase, runs: int, touched: int) -> None:
     them; then the report. Prints the keeper's wall-clock and CPU (its thread's; the
     database's own CPU is not counted) and the report against the baseline."""
     from fieldkit.domain.careplan import default_policy
-    from fieldkit.hq.keep_reports import KeptQuarter, keep_report_rows
+    from fieldkit.hq.keep_reports import keep_report_rows
 
-    fills: list[KeptQuarter] = []
-    afters: list[KeptQuarter] = []
-    walls, cpus, bases = [], [], []
-    for _ in range(runs):
-        case.forget()
-        fills.append(keep_report_rows(case.engine, case.quarter, default_policy()))
-        case.touch(touched)
-        afters.append(keep_report_rows(case.engine, case.quarter, default_policy()))
-        wall, cpu, _report = _timed_report(case)
-        walls.append(wall)
-        cpus.append(cpu)
-        bases.append(case.baseline())
+    def step() -> KeptQuarter:
+        return keep_report_rows(case.engine, case.quarter, default_policy())
+
     print("first report of a quarter at a running HQ (rows kept by the server after the pushes):")
-    for title, kept in (("from nothing", fills), (f"after {touched:,} persons changed", afters)):
-        print(f"  the server's keeper, {title}: {kept[0].replayed:,} persons replayed, median "
-              f"wall {_ms(statistics.median(k.seconds for k in kept)).strip()}, CPU "
-              f"{_ms(statistics.median(k.cpu_seconds for k in kept)).strip()} (runs "
-              f"{', '.join(f'{k.seconds:.2f}' for k in kept)} s)")  # fmt: skip
-    _table([("first report (kept by the server)", walls, cpus, bases)])
+    _first_report_after(case, runs, touched, step, "the server's keeper", "kept by the server")
 
 
 def _hq_case(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from fieldkit.reports.keeping import kept_quarters, today_at_bureau
 from fieldkit.store import Store
 from tests.reports.report_county import Watching
 from tests.support.hq_process import Hq, run_cli
-from tests.tui.tui_helpers import make_app
+from tests.tui.tui_helpers import make_app, started_keeper
 
 DEADLINE_S = 120.0
 
@@ -88,13 +88,9 @@ async def test_a_sync_from_the_sync_screen_keeps_the_rows_in_the_child(
     try:
         app = make_app(store, lang="en", keep_reports=True)
         async with app.run_test(size=(160, 40)) as pilot:
-            deadline = time.monotonic() + DEADLINE_S
-            while app.report_keeper is None:
-                assert time.monotonic() < deadline, "no keeper after the store opened"
-                await pilot.pause()
-            keeper = app.report_keeper
-            assert await asyncio.to_thread(keeper.wait_idle, DEADLINE_S)
+            keeper = await started_keeper(pilot)
             assert keeper.runs == 1
+            deadline = time.monotonic() + DEADLINE_S
             await pilot.press("f5")
             await pilot.pause()
             screen = app.screen

@@ -24,7 +24,7 @@ from fieldkit.services.keeping import keep_store_current, keep_store_report_rows
 from fieldkit.store import Store
 from tests.reports.report_county import Watching
 from tests.support.store_copies import demo_template, store_copy
-from tests.tui.tui_helpers import make_app
+from tests.tui.tui_helpers import make_app, started_keeper
 
 __all__ = ["demo_template"]
 
@@ -170,12 +170,7 @@ def test_a_failing_child_is_logged_and_makes_no_store(
 async def test_the_app_keeps_the_rows_in_a_child_once_the_store_is_open(store: Store) -> None:
     app = make_app(store, keep_reports=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        deadline = time.monotonic() + DEADLINE_S
-        while app.report_keeper is None:
-            assert time.monotonic() < deadline, "the app started no report keeper"
-            await pilot.pause()
-        keeper = app.report_keeper
-        assert await asyncio.to_thread(keeper.wait_idle, DEADLINE_S)
+        keeper = await started_keeper(pilot)
         assert (keeper.runs, keeper.failures) == (1, 0)
         await pilot.press("down")  # the app goes on
     for quarter in kept_quarters(today_at_bureau()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from textual.screen import Screen
 from fieldkit.domain.models import Person, Site, StaffMember, TeamMember, Visit, VolunteerTeam
 from fieldkit.domain.vocab import Category, Sex, SiteKind, Status, Tier, VisitReason
 from fieldkit.services import Services
+from fieldkit.services.keeper_process import KeeperProcess
 from fieldkit.store import Store
 from fieldkit.tui.app import FieldkitApp
 
@@ -25,6 +28,7 @@ __all__ = [
     "rows",
     "screen_lines",
     "settle",
+    "started_keeper",
 ]
 
 TODAY = date(2026, 11, 21)
@@ -123,6 +127,20 @@ def make_app(store: Store, lang: str = "zh", **kwargs: object) -> FieldkitApp:
     kwargs.setdefault("scan_gap", 0.5)
     kwargs.setdefault("keep_reports", False)  # the report keeper's own tests turn it on
     return FieldkitApp(Services(store), lang=lang, clock=lambda: NOW, **kwargs)  # type: ignore[arg-type]
+
+
+async def started_keeper(pilot: Pilot[int], deadline_s: float = 120.0) -> KeeperProcess:
+    """The app's report keeper once it was started (it starts once the store is open),
+    waited for until its first child ended."""
+    app = pilot.app
+    assert isinstance(app, FieldkitApp)
+    deadline = time.monotonic() + deadline_s
+    while app.report_keeper is None:
+        assert time.monotonic() < deadline, "the app started no report keeper"
+        await pilot.pause()
+    keeper = app.report_keeper
+    assert await asyncio.to_thread(keeper.wait_idle, deadline_s)
+    return keeper
 
 
 async def settle(pilot: Pilot[int]) -> None:
