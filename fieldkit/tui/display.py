@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from rich.text import Text
 from textual.widgets import Select
 from textual.widgets._select import NoSelection
 
@@ -12,7 +13,15 @@ from fieldkit.domain.vocab import label
 from fieldkit.i18n import current_language
 from fieldkit.i18n import gettext as _
 
-__all__ = ["age", "fmt_date", "label_of", "vocab_label", "vocab_select", "yes_no"]
+__all__ = [
+    "age",
+    "fmt_date",
+    "label_of",
+    "policy_problem_text",
+    "vocab_label",
+    "vocab_select",
+    "yes_no",
+]
 
 
 def vocab_label(member: StrEnum) -> str:
@@ -66,3 +75,15 @@ def age(birth: date | None, today: date) -> str:
 def yes_no(value: bool) -> str:
     """是/否 or yes/no."""
     return _("yes") if value else _("no")
+
+
+def policy_problem_text(file: str, problem: str) -> Text:
+    """What a screen shows in place of figures made under the county's care-plan policy
+    when its ``file`` cannot be used: the file, the ``problem`` and what to do."""
+    text = Text(
+        _("The county's care-plan policy ({file}) cannot be used:").format(file=file) + "\n",
+        style="bold red",
+    )
+    text.append(problem + "\n")
+    text.append(_("Correct or remove the file, then press r to refresh."))
+    return text

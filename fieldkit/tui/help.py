@@ -76,6 +76,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (N_("Sync"), (("S", N_("Sync now")), ("R", N_("Refresh")), ("T", N_("Retry change")))),
+    (
+        N_("Reports"),
+        (("[ / ]", N_("Previous / next quarter")), ("R", N_("Refresh"))),
+    ),
 )
 
 

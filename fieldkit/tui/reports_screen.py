@@ -3,7 +3,9 @@
 The figures come from :meth:`fieldkit.services.reports.Reports.build` (the same
 tables ``fieldkit report`` writes), the chart from
 :meth:`~fieldkit.services.reports.Reports.visits_per_month`, both computed in a
-thread worker. ``[`` and ``]`` step to the quarter before or after.
+thread worker under the county's care-plan policy (as ``fieldkit report`` and Today;
+a policy file that cannot be used is explained in place of the figures). ``[`` and
+``]`` step to the quarter before or after; ``r`` computes the quarter again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from textual.widgets import Label, Sparkline, Static
 from fieldkit.domain.money import format_yuan
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
+from fieldkit.services.due import COUNTY_POLICY_FILE, PolicyProblem
 from fieldkit.services.reports import Quarter, QuarterlyReport
+from fieldkit.tui.display import policy_problem_text
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["ReportsScreen", "figure_lines"]
@@ -69,6 +73,7 @@ class ReportsScreen(FieldScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left_square_bracket", "quarter(-1)", N_("Previous quarter")),
         Binding("right_square_bracket", "quarter(1)", N_("Next quarter")),
+        Binding("r", "quarter(0)", N_("Refresh")),
         Binding("escape", "app.pop_screen", N_("Back")),
     ]
 
@@ -78,6 +83,12 @@ class ReportsScreen(FieldScreen):
 
         report: QuarterlyReport
         months: list[tuple[str, tuple[int, int, int]]]
+
+    @dataclass
+    class PolicyFailed(Message):
+        """The county's policy file could not be used."""
+
+        problem: str
 
     def __init__(self, quarter: Quarter | None = None) -> None:
         super().__init__()
@@ -109,8 +120,25 @@ class ReportsScreen(FieldScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="reports")
     def _compute(self, quarter: Quarter) -> None:
-        reports = self.fk.services.reports
-        self.post_message(self.Computed(reports.build(quarter), reports.visits_per_month(quarter)))
+        services = self.fk.services
+        try:
+            policy = services.due.policy()
+        except PolicyProblem as err:
+            self.post_message(self.PolicyFailed(err.problem))
+            return
+        reports = services.reports
+        self.post_message(
+            self.Computed(reports.build(quarter, policy=policy), reports.visits_per_month(quarter))
+        )
+
+    @on(PolicyFailed)
+    def _policy_failed(self, message: PolicyFailed) -> None:
+        self.query_one("#reports-title", Static).update(
+            policy_problem_text(COUNTY_POLICY_FILE, message.problem)
+        )
+        self.query_one("#reports-figures", Static).update("")
+        self.query_one("#reports-chart-title", Static).update("")
+        self.query_one("#reports-chart", VerticalScroll).remove_children()
 
     @on(Computed)
     def _computed(self, message: Computed) -> None:

@@ -31,7 +31,7 @@ from fieldkit.i18n import N_, current_language
 from fieldkit.i18n import gettext as _
 from fieldkit.services.due import COUNTY_POLICY_FILE, PolicyProblem
 from fieldkit.tui.columns import GAP, aligned, column_widths, line_width
-from fieldkit.tui.display import fmt_date
+from fieldkit.tui.display import fmt_date, policy_problem_text
 from fieldkit.tui.widgets import FieldScreen
 
 __all__ = ["TodayScreen"]
@@ -179,15 +179,7 @@ class TodayScreen(FieldScreen):
 
     @on(PolicyFailed)
     def _policy_failed(self, message: PolicyFailed) -> None:
-        text = Text(
-            _("The county's care-plan policy ({file}) cannot be used:").format(
-                file=COUNTY_POLICY_FILE
-            )
-            + "\n",
-            style="bold red",
-        )
-        text.append(message.problem + "\n")
-        text.append(_("Correct or remove the file, then press r to refresh."))
+        text = policy_problem_text(COUNTY_POLICY_FILE, message.problem)
         self.query_one("#today-counts", Static).update(text)
         self.query_one("#today-list", DataTable).clear()
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from fieldkit.domain.models import Person, Site, StaffMember, TeamMember, Visit, VolunteerTeam
 from fieldkit.domain.vocab import Category, Sex, SiteKind, Status, Tier, VisitReason
+from fieldkit.paths import config_dir
 from fieldkit.services import Services
 from fieldkit.services.keeper_process import KeeperProcess
 from fieldkit.store import Store
@@ -185,3 +186,9 @@ def fill_who_and_what(form: Screen[Any]) -> None:
         form.query_one("#visitors", Input).value = "周敏"
     if not form.query_one("#services", Input).value:
         form.query_one("#services", Input).value = "走访慰问"
+
+
+def write_county_policy(text: str) -> None:
+    """Write the county's ``policy.toml`` (TOML ``text``) in the test's config dir."""
+    config_dir().mkdir(parents=True, exist_ok=True)
+    (config_dir() / "policy.toml").write_text(text, encoding="utf-8")
