@@ -7,10 +7,13 @@ keeper's last run, never every person of the quarter.
 HQ, or a new policy, fills itself), and after every push whose committed records touch
 what the report replays (:data:`REPORTED_TABLES`): :meth:`ReportKeeper.written` is the
 server's ``on_committed`` hook, called after the push's transaction committed, so a run
-it wakes sees the push. The quarters are those of the server's clock in the bureau's
-zone at the start of each run (:func:`fieldkit.hq.keep_reports.kept_quarters`). A
-keeper left idle for :data:`EVERY_S` runs anyway (writes made at HQ without a push,
-and a new quarter, are kept within that time).
+it wakes sees the push. A run a push asks for starts once the pushes settled: no other
+push asked for :data:`SETTLE_S` (at most :data:`SETTLE_MAX_S` after the first), so a
+burst of pushes is answered before the keeper replays its persons once. The quarters
+are those of the server's clock in the bureau's zone at the start of each run
+(:func:`fieldkit.hq.keep_reports.kept_quarters`). A keeper left idle for
+:data:`EVERY_S` runs anyway (writes made at HQ without a push, and a new quarter, are
+kept within that time).
 
 **Single flight.** One thread per server process runs the step, never two at once: a
 push while a run is going marks the keeper dirty, and it runs once more afterwards
@@ -35,7 +38,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date
@@ -65,6 +70,14 @@ EVERY_S = 600.0
 """A keeper idle this long runs anyway: it picks up what was written at HQ without a push
 (a roster import, a conflict settled in the console) and a quarter that began."""
 
+SETTLE_S = 2.0
+"""A push's run starts once no other push asked for one for this long: a burst of pushes
+(every laptop syncing at the start of the day) is answered first and kept once after it,
+not replayed beside each push in the server's process."""
+
+SETTLE_MAX_S = 30.0
+"""However many pushes keep coming, a run starts this long after the first one asked."""
+
 KeepStep = Callable[[Engine, Quarter, Policy], KeptQuarter]
 """The step a run takes per quarter (:func:`keep_report_rows`)."""
 
@@ -72,7 +85,9 @@ KeepStep = Callable[[Engine, Quarter, Policy], KeptQuarter]
 class ReportKeeper:
     """The background keeper of the HQ database behind ``engine`` under ``policy``
     (see the module). ``today`` is the server's clock; ``step`` the step per quarter;
-    ``every``: seconds after which it runs when nothing asked (``None``: never)."""
+    ``every``: seconds after which it runs when nothing asked (``None``: never);
+    ``settle``: seconds without a request before a requested run starts, and at most
+    ``settle_max`` after the first request (:data:`SETTLE_S`, :data:`SETTLE_MAX_S`)."""
 
     def __init__(
         self,
@@ -82,12 +97,17 @@ class ReportKeeper:
         today: Callable[[], date] = today_at_bureau,
         step: KeepStep = keep_report_rows,
         every: float | None = EVERY_S,
+        settle: float = SETTLE_S,
+        settle_max: float = SETTLE_MAX_S,
     ) -> None:
         self.engine = engine
         self.policy = policy
         self._today = today
         self._step = step
         self._every = every
+        self._settle, self._settle_max = settle, settle_max
+        self._asked_first = self._asked_last = -math.inf
+        """When the requests waiting for the next run came: the first and the last."""
         self._changed = threading.Condition()
         self._dirty = False
         self._running = False
@@ -112,8 +132,13 @@ class ReportKeeper:
             self._thread.start()
 
     def request(self) -> None:
-        """Ask for a run: at once when idle, else once more after the one going."""
+        """Ask for a run: once no other request came for ``settle`` seconds when idle,
+        else once more after the one going."""
+        now = time.monotonic()
         with self._changed:
+            if not self._dirty:
+                self._asked_first = now
+            self._asked_last = now
             self._dirty = True
             self._changed.notify_all()
 
@@ -158,6 +183,7 @@ class ReportKeeper:
         while True:
             with self._changed:
                 self._changed.wait_for(lambda: self._dirty or self._thread is not me, self._every)
+                self._wait_settled(me)
                 if self._thread is not me:  # stopped
                     self._changed.notify_all()
                     return
@@ -173,6 +199,16 @@ class ReportKeeper:
                     self._running = False
                     self.runs += 1
                     self._changed.notify_all()
+
+    def _wait_settled(self, me: threading.Thread) -> None:
+        """Holding the condition, wait until the requests settled: none for ``settle``
+        seconds, or ``settle_max`` since the first, or the keeper stopped."""
+        while self._thread is me:
+            now = time.monotonic()
+            until = min(self._asked_last + self._settle, self._asked_first + self._settle_max)
+            if now >= until:
+                return
+            self._changed.wait(until - now)
 
     def _run(self) -> None:
         """One run: each kept quarter brought current, under the keeper's lock."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from fieldkit.cli.hq import build_app
 from fieldkit.domain.careplan import Policy, default_policy
@@ -308,3 +308,48 @@ def test_an_idle_keeper_runs_anyway_and_keeps_what_was_written_at_hq(hq_engine: 
         assert source.replayed == set()
     with read_snapshot(hq_engine) as conn, conn.begin():
         assert made == build_report(HqSource(conn), q3, made_on=CLOCK, exact_replay=True)
+
+
+def _timed_keeper(settle: float, settle_max: float) -> tuple[ReportKeeper, list[float]]:
+    """A keeper whose step only notes when each quarter's step started."""
+    starts: list[float] = []
+
+    def step(engine: Engine, quarter: Quarter, policy: Policy) -> KeptQuarter:
+        starts.append(time.monotonic())
+        return KeptQuarter(quarter, 0, 0.0, 0.0)
+
+    keeper = ReportKeeper(create_engine("sqlite://"), default_policy(), step=step, every=None,
+                          today=lambda: date(2026, 12, 1), settle=settle,
+                          settle_max=settle_max)  # fmt: skip
+    return keeper, starts
+
+
+def test_a_burst_of_pushes_is_kept_by_one_run_once_it_settled() -> None:
+    keeper, starts = _timed_keeper(settle=0.3, settle_max=WAIT)
+    keeper.start()
+    try:
+        assert keeper.wait_idle(WAIT)  # the start-up run does not wait
+        assert keeper.runs == 1
+        for _ in range(5):
+            keeper.request()
+        last_asked = time.monotonic()
+        assert keeper.wait_idle(WAIT)
+    finally:
+        assert keeper.stop()
+    assert keeper.runs == 2
+    assert len(starts) == 4  # two quarters a run
+    assert starts[2] >= last_asked + 0.3
+
+
+def test_pushes_that_never_settle_are_kept_at_the_longest_wait() -> None:
+    keeper, starts = _timed_keeper(settle=10 * WAIT, settle_max=0.3)
+    keeper.start()
+    try:
+        assert keeper.wait_idle(WAIT)
+        keeper.request()
+        first_asked = time.monotonic()
+        assert keeper.wait_idle(WAIT), "the run waited for the pushes to settle"
+    finally:
+        assert keeper.stop()
+    assert keeper.runs == 2
+    assert starts[2] >= first_asked + 0.3
