@@ -29,10 +29,6 @@ def _rows(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
     return rows
 
 
-def _enroll(hq: Hq, db: Path, user: str) -> None:
-    run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code(user))
-
-
 def test_demo_county_reaches_hq_whole_and_a_second_laptop_pulls_it(hq: Hq, tmp_path: Path) -> None:
     demo_db = tmp_path / "demo.db"
     store = build_demo_store(demo_db)
@@ -42,8 +38,7 @@ def test_demo_county_reaches_hq_whole_and_a_second_laptop_pulls_it(hq: Hq, tmp_p
         assert person is not None
         person.phone = "13800000001"
         edited = person.id
-    hq.admin("add-user", "局机关", "--role", "admin")
-    _enroll(hq, demo_db, "局机关")
+    hq.enroll_admin_laptop(demo_db)
 
     out = run_cli("--db", str(demo_db), "sync")
 
@@ -63,6 +58,6 @@ def test_demo_county_reaches_hq_whole_and_a_second_laptop_pulls_it(hq: Hq, tmp_p
 
     hq.admin("add-user", "组织科", "--role", "admin")
     second = tmp_path / "second.db"
-    _enroll(hq, second, "组织科")
+    hq.enroll_laptop(second, "组织科")
     run_cli("--db", str(second), "sync")
     assert _rows(Store(second)) == laptop

@@ -18,8 +18,7 @@ from tests.support.hq_records import hq_record
 
 def _rejected_person(hq: Hq, db: Path) -> tuple[Store, str]:
     """An admin laptop, synced, holding a person HQ never got whose edit HQ rejects."""
-    hq.admin("add-user", "局机关", "--role", "admin")
-    run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code("局机关"))
+    hq.enroll_admin_laptop(db)
     store = Store(db)
     with store.write() as s:
         site = Site(name="东山安置点", county="甘洛县", kind=SiteKind.RELOCATION)

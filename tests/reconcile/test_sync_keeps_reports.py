@@ -28,8 +28,7 @@ class Watched(Watching, StoreSource):
 
 def _enrolled_with_a_visit(hq: Hq, db: Path) -> Store:
     """An admin laptop enrolled at ``hq`` holding a person with a visit today, unsent."""
-    hq.admin("add-user", "局机关", "--role", "admin")
-    run_cli("--db", str(db), "enroll", hq.url, hq.enroll_code("局机关"))
+    hq.enroll_admin_laptop(db)
     store = Store(db)
     with store.write() as s:
         site = Site(name="东山安置点", county="甘洛县", kind=SiteKind.RELOCATION)

@@ -173,6 +173,15 @@ class Hq:
         """A fresh one-time code for ``user``."""
         return self.admin("enroll", user).splitlines()[0].strip()
 
+    def enroll_laptop(self, db: Path, user: str) -> None:
+        """Enroll the laptop store at ``db`` as ``user`` through the CLI."""
+        run_cli("--db", str(db), "enroll", self.url, self.enroll_code(user))
+
+    def enroll_admin_laptop(self, db: Path) -> None:
+        """Add the admin 局机关 (every site) and enroll the laptop store at ``db`` as them."""
+        self.admin("add-user", "局机关", "--role", "admin")
+        self.enroll_laptop(db, "局机关")
+
     def stop(self) -> None:
         """Terminate the server."""
         if self.proc.poll() is None:
