@@ -33,7 +33,5 @@ def today_at_bureau() -> date:
 def kept_quarters(today: date) -> tuple[Quarter, Quarter]:
     """The quarters kept current on ``today``: the previous one (a bureau reports a
     quarter after it ends) and the current one."""
-    current = Quarter(today.year, (today.month - 1) // 3 + 1)
-    if current.number == 1:
-        return Quarter(current.year - 1, 4), current
-    return Quarter(current.year, current.number - 1), current
+    current = Quarter.of_day(today)
+    return current.previous(), current

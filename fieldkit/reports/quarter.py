@@ -60,6 +60,17 @@ class Quarter:
         if not 1 <= self.number <= 4 or not 1 <= self.year <= 9998:
             raise QuarterError(f"{self.year}Q{self.number} is not a quarter like 2026Q4")
 
+    @classmethod
+    def of_day(cls, day: date) -> Quarter:
+        """The quarter ``day`` falls in."""
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def previous(self) -> Quarter:
+        """The quarter before."""
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
     @cached_property
     def start(self) -> date:
         """The first day of the quarter."""

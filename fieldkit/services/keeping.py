@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -49,15 +49,8 @@ def keep_store_report_rows(
     current in the laptop store at ``db_path``: replay the persons whose row is stale or
     missing and store their rows in one transaction. Raises :class:`FileNotFoundError`
     when there is no store there (a cache is never kept in a new file)."""
-    if not Path(db_path).is_file():
-        raise FileNotFoundError(f"no store at {db_path}")
-    wall, cpu = time.perf_counter(), time.thread_time()
-    store = Store(db_path)
-    try:
-        replayed = keep_rows(StoreSource(store), quarter, policy)
-    finally:
-        store.close()
-    return KeptQuarter(quarter, replayed, time.perf_counter() - wall, time.thread_time() - cpu)
+    with _open_store(db_path) as store:
+        return _keep(store, quarter, policy)
 
 
 def keep_store_current(
@@ -68,7 +61,28 @@ def keep_store_current(
     county's, as ``fieldkit report`` uses)."""
     chosen = policy if policy is not None else DueVisits.policy()
     quarters = kept_quarters(today if today is not None else today_at_bureau())
-    return tuple(keep_store_report_rows(db_path, quarter, chosen) for quarter in quarters)
+    with _open_store(db_path) as store:
+        return tuple(_keep(store, quarter, chosen) for quarter in quarters)
+
+
+@contextlib.contextmanager
+def _open_store(db_path: Path | str) -> Iterator[Store]:
+    """The store at ``db_path``, closed afterwards; :class:`FileNotFoundError` when there
+    is none (a cache is never kept in a new file)."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no store at {db_path}")
+    store = Store(db_path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _keep(store: Store, quarter: Quarter, policy: Policy | None) -> KeptQuarter:
+    """One quarter's kept rows brought current in ``store``, timed."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    replayed = keep_rows(StoreSource(store), quarter, policy)
+    return KeptQuarter(quarter, replayed, time.perf_counter() - wall, time.thread_time() - cpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -106,8 +106,7 @@ class ReportsScreen(FieldScreen):
         """Start on the quarter of today."""
         super().on_mount()
         if self.quarter is None:
-            today = self.fk.today()
-            self.quarter = Quarter(today.year, (today.month - 1) // 3 + 1)
+            self.quarter = Quarter.of_day(self.fk.today())
         self._compute(self.quarter)
 
     def action_quarter(self, step: int) -> None:
