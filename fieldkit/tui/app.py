@@ -149,7 +149,7 @@ class FieldkitApp(App[int]):
         self.user_name = ""
         self.ready = False
         """Whether the start information (user, default site) has arrived."""
-        self._opening = False
+        self._first_page_seen = False
         self.keep_reports = keep_reports
         """Whether the report's kept rows are brought current in a child process once the
         store is open and after a sync (:meth:`keep_report_rows`)."""
@@ -184,18 +184,19 @@ class FieldkitApp(App[int]):
         self._load_start(self.config.default_site)
         if self.services.opened:
             self.refresh_sync_info()
+            if self.start_mode != "roster":  # the roster starts it after its first page
+                self.call_after_refresh(self.keep_report_rows)
         elif self.start_mode != "roster":
             self._open_store()
         self.set_timer(2.0, self._warm_up)  # after the first page, not competing with it
 
     def first_page_shown(self) -> None:
-        """The roster's first page is in its table: open the store after this paint."""
-        if not self.services.opened and not self._opening:
-            self._opening = True
-            self.call_after_refresh(self._open_store)
-        elif self.services.opened and not self._opening:
-            self._opening = True
-            self.call_after_refresh(self.keep_report_rows)
+        """The roster's first page is in its table: after this paint, open the store (then
+        start the report keeper), or start the keeper if the store is open already."""
+        if self._first_page_seen:
+            return
+        self._first_page_seen = True
+        self.call_after_refresh(self.keep_report_rows if self.services.opened else self._open_store)
 
     @work(thread=True, exit_on_error=False, group="open-store")
     def _open_store(self) -> None:

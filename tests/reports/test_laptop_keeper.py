@@ -167,8 +167,11 @@ def test_a_failing_child_is_logged_and_makes_no_store(
     assert not missing.exists()
 
 
-async def test_the_app_keeps_the_rows_in_a_child_once_the_store_is_open(store: Store) -> None:
-    app = make_app(store, keep_reports=True)
+@pytest.mark.parametrize("start_mode", ["roster", "today"])
+async def test_the_app_keeps_the_rows_in_a_child_once_the_store_is_open(
+    store: Store, start_mode: str
+) -> None:
+    app = make_app(store, keep_reports=True, start_mode=start_mode)
     async with app.run_test(size=(120, 40)) as pilot:
         keeper = await started_keeper(pilot)
         assert (keeper.runs, keeper.failures) == (1, 0)
