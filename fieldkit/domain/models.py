@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Dialect, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlmodel import Field, SQLModel
 
-from fieldkit.domain.ids import new_id
+from fieldkit.domain.ids import decode_id, encode_id, new_id
 from fieldkit.domain.money import MAX_FEN
 from fieldkit.domain.vocab import (
     ActivityKind,
@@ -49,10 +49,13 @@ __all__ = [
     "Site",
     "StaffMember",
     "StoreDateTime",
+    "StoreId",
     "TeamMember",
     "Visit",
     "VolunteerTeam",
     "enum_field",
+    "id_field",
+    "record_id_field",
     "store_datetime",
 ]
 
@@ -86,6 +89,40 @@ class StoreDateTime(SQLITE_DATETIME):
         return process
 
 
+class StoreId(TypeDecorator[str]):
+    """A record id: a canonical UUID stored as its 16 raw bytes on SQLite, any other
+    string as text (:func:`fieldkit.domain.ids.encode_id`); Python sees ``str``.
+
+    The column is declared ``VARCHAR`` as before (SQLite keeps a BLOB in a column of
+    text affinity as it is). The bytes of UUIDs sort as their canonical text does, so
+    ordering by id is kept among UUIDs (text ids sort before every BLOB). Other
+    databases (headquarters) store the text unchanged. Store migration 0014 rewrote
+    the ids already stored.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return encode_id(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return decode_id(value)
+
+
+def id_field(**kwargs: Any) -> Any:
+    """The primary key ``id``: a new UUIDv7 by default, stored as :class:`StoreId`."""
+    return Field(default_factory=new_id, primary_key=True, sa_type=StoreId, **kwargs)
+
+
+def record_id_field(**kwargs: Any) -> Any:
+    """A column holding a record's id (``Field`` keyword arguments pass through),
+    stored as :class:`StoreId`."""
+    return Field(sa_type=StoreId, **kwargs)
+
+
 def store_datetime(**kwargs: Any) -> Any:
     """A field stored as :class:`StoreDateTime` (``Field`` keyword arguments pass through)."""
     return Field(sa_type=StoreDateTime, **kwargs)
@@ -116,7 +153,7 @@ class Site(SQLModel, table=True):
 
     __tablename__ = "site"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = id_field()
     name: str = Field(index=True)
     county: str = ""
     kind: SiteKind = enum_field(SiteKind.VILLAGE)
@@ -129,11 +166,11 @@ class StaffMember(SQLModel, table=True):
 
     __tablename__ = "staff_member"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = id_field()
     name: str
     role: Role = enum_field(Role.STAFF)
     phone: str = ""
-    site_id: str = Field(foreign_key="site.id", index=True)
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
     deleted: bool = False
 
 
@@ -147,14 +184,14 @@ class Person(SQLModel, table=True):
         Index("ix_person_search_full", "search_full"),
     )
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = id_field()
     code: str = Field(index=True, unique=True, description="Short human code such as GL-0042")
     name: str
     sex: Sex = enum_field(Sex.MALE)
     birth_date: date | None = None
     category: Category = enum_field(Category.RETIRED)
     former_unit: str = ""
-    site_id: str = Field(foreign_key="site.id")  # indexed first in ix_person_site_name
+    site_id: str = record_id_field(foreign_key="site.id")  # indexed first in ix_person_site_name
     address: str = ""
     phone: str = ""
     id_number: str = Field(
@@ -171,7 +208,7 @@ class Person(SQLModel, table=True):
     status: Status = enum_field(Status.ACTIVE)
     # care plan (一人一策)
     tier: Tier = enum_field(Tier.ROUTINE)
-    contact_id: str | None = Field(default=None, foreign_key="staff_member.id")
+    contact_id: str | None = record_id_field(default=None, foreign_key="staff_member.id")
     plan_notes: str = ""
     plan_review_date: date | None = None
     card_issue: int = Field(
@@ -192,9 +229,9 @@ class PersonEvent(SQLModel, table=True):
 
     __tablename__ = "person_event"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    person_id: str = Field(foreign_key="person.id", index=True)
-    site_id: str = Field(foreign_key="site.id", index=True)
+    id: str = id_field()
+    person_id: str = record_id_field(foreign_key="person.id", index=True)
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
     kind: EventKind = enum_field(enum=EventKind)
     happened_on: date
     note: str = ""
@@ -210,9 +247,9 @@ class Visit(SQLModel, table=True):
     __tablename__ = "visit"
     __table_args__ = (Index("ix_visit_person_time", "person_id", "visited_at"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    person_id: str = Field(foreign_key="person.id")
-    site_id: str = Field(foreign_key="site.id")
+    id: str = id_field()
+    person_id: str = record_id_field(foreign_key="person.id")
+    site_id: str = record_id_field(foreign_key="site.id")
     reason: VisitReason = enum_field(VisitReason.ROUTINE)
     visited_at: NaiveDatetime = store_datetime()
     visitors: str = Field(default="", description="Names of those who went, comma separated")
@@ -240,9 +277,9 @@ class Consultation(SQLModel, table=True):
 
     __tablename__ = "consultation"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    site_id: str = Field(foreign_key="site.id", index=True)
-    person_id: str | None = Field(default=None, foreign_key="person.id", index=True)
+    id: str = id_field()
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
+    person_id: str | None = record_id_field(default=None, foreign_key="person.id", index=True)
     walkin_name: str = ""
     walkin_village: str = ""
     topic: ConsultTopic = enum_field(ConsultTopic.OTHER)
@@ -262,10 +299,10 @@ class VolunteerTeam(SQLModel, table=True):
 
     __tablename__ = "volunteer_team"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = id_field()
     name: str
     focus: str = ""
-    site_id: str = Field(foreign_key="site.id", index=True)
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
     leader: str = ""
     deleted: bool = False
 
@@ -275,11 +312,11 @@ class TeamMember(SQLModel, table=True):
 
     __tablename__ = "team_member"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    team_id: str = Field(foreign_key="volunteer_team.id", index=True)
-    site_id: str = Field(foreign_key="site.id", index=True)
+    id: str = id_field()
+    team_id: str = record_id_field(foreign_key="volunteer_team.id", index=True)
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
     name: str
-    person_id: str | None = Field(default=None, foreign_key="person.id")
+    person_id: str | None = record_id_field(default=None, foreign_key="person.id")
     phone: str = ""
     skills: str = ""
     deleted: bool = False
@@ -290,9 +327,9 @@ class ServiceActivity(SQLModel, table=True):
 
     __tablename__ = "service_activity"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    team_id: str = Field(foreign_key="volunteer_team.id", index=True)
-    site_id: str = Field(foreign_key="site.id", index=True)
+    id: str = id_field()
+    team_id: str = record_id_field(foreign_key="volunteer_team.id", index=True)
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
     kind: ActivityKind = enum_field(ActivityKind.TALK)
     title: str = ""
     held_on: date
@@ -319,11 +356,11 @@ class RecordAmendment(SQLModel, table=True):
     __tablename__ = "record_amendment"
     __table_args__ = (Index("ix_record_amendment_record", "tbl", "record_id"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    site_id: str = Field(foreign_key="site.id", index=True)
-    person_id: str | None = Field(default=None, foreign_key="person.id", index=True)
+    id: str = id_field()
+    site_id: str = record_id_field(foreign_key="site.id", index=True)
+    person_id: str | None = record_id_field(default=None, foreign_key="person.id", index=True)
     tbl: str = Field(description="The amended record's table")
-    record_id: str
+    record_id: str = record_id_field()
     action: AmendAction = enum_field(enum=AmendAction)
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     hidden_changes: str = Field(
@@ -350,7 +387,7 @@ class CardKey(SQLModel, table=True):
     __tablename__ = "card_key"
     __table_args__ = (UniqueConstraint("county", "key_id", name="uq_card_key_county_key_id"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = id_field()
     key_id: int = Field(ge=1, le=65535, description="The number printed cards carry")
     county: str = Field(description="The county whose cards it signs, as Site.county names it")
     public_key: str = Field(description="Raw Ed25519 public key, base64 (44 characters)")

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import Boolean, Enum, Integer, String, TypeDecorator
 from sqlmodel import SQLModel
 
-from fieldkit.domain.ids import new_id
+from fieldkit.domain.ids import decode_id, new_id
 from fieldkit.domain.models import Person, Site
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.importing.roster import RosterReport, RosterRow, site_kind_for
@@ -302,7 +302,7 @@ class RosterWriter:
         found = self.conn.exec_driver_sql(
             "SELECT id, rowid FROM person WHERE rowid > ? ORDER BY rowid", (last,)
         ).all()
-        rowids: dict[str, int] = {pid: rowid for pid, rowid in found}
+        rowids: dict[str, int] = {decode_id(pid): rowid for pid, rowid in found}
         if found:
             self._paused_keys = (trigger, int(found[-1][1]))
         add_pending_keys(

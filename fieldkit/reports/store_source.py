@@ -6,17 +6,21 @@ are aggregated by SQLite (``GROUP BY``); rows come to Python only for the care-p
 replay of the persons whose kept figures are stale (:mod:`fieldkit.reports.kept`:
 ``report_replay`` and ``report_person_version``, store migration 0009). Times compare
 as text against bare dates (see :mod:`fieldkit.reports.quarter`). A record's site is
-its person's site when it has a person (``COALESCE(p.site_id, ...)``).
+its person's site when it has a person (``COALESCE(p.site_id, ...)``). Ids are stored
+compact (:mod:`fieldkit.domain.ids`): the ids a statement binds are encoded
+(:func:`_stored`), those it reads decoded (:func:`_decoded`).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+from fieldkit.domain.ids import decode_id, encode_id
 from fieldkit.domain.vocab import Confirmation
 from fieldkit.reports import rows as decode
 from fieldkit.reports.kept import (
@@ -66,6 +70,30 @@ def _persons(column: str, sites: SiteScope, only: PersonScope, params: dict[str,
     return in_sites("p.site_id", sites, params) + in_values(column, only, params, "person")
 
 
+_ID_PARAM = re.compile(r"(?:site|person|p)\d+")
+"""The parameters :func:`in_values` makes for ids (site scopes, persons named)."""
+
+
+def _stored(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the ids :func:`in_values` added in their stored form."""
+    match = _ID_PARAM.fullmatch
+    return {k: encode_id(v) if match(k) else v for k, v in params.items()}
+
+
+def _decoded(rows: Iterable[Sequence[Any]], *at: int) -> Iterator[Sequence[Any]]:
+    """``rows`` with the ids at positions ``at`` as text (each distinct id decoded once)."""
+    known: dict[Any, Any] = {}
+    for row in rows:
+        out = list(row)
+        for i in at:
+            value = out[i]
+            text = known.get(value)
+            if text is None:
+                text = known[value] = decode_id(value)
+            out[i] = text
+        yield out
+
+
 _VISIT_SITE = "coalesce(p.site_id, v.site_id)"
 _QUARTER_VISITS = (
     " FROM visit v LEFT JOIN person p ON p.id = v.person_id"
@@ -106,17 +134,18 @@ class StoreSource:
             finally:
                 cur.close()
 
-    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
-        """All the rows of one statement."""
+    def _rows(self, sql: str, params: dict[str, Any] | None = None, *ids: int) -> list[Any]:
+        """All the rows of one statement, the ids at positions ``ids`` as text."""
         with self._cursor() as cur:
-            return cur.execute(sql, params or {}).fetchall()
+            rows = cur.execute(sql, _stored(params or {})).fetchall()
+        return list(_decoded(rows, *ids)) if ids else rows
 
     def kept(self, quarter: Quarter, key: str, sites: SiteScope) -> KeptFigures:
         """The valid kept figures at ``sites`` added up, and the persons to replay."""
         with self.reading():
-            tally = self._rows(*_statement(_LAYOUT.tally_sql, quarter, key, sites))
-            unvisited = self._rows(*_statement(_LAYOUT.unvisited_sql, quarter, key, sites))
-            stale = self._rows(*_statement(_LAYOUT.stale_sql, quarter, key, sites))
+            tally = self._rows(*_statement(_LAYOUT.tally_sql, quarter, key, sites), 0)
+            unvisited = self._rows(*_statement(_LAYOUT.unvisited_sql, quarter, key, sites), 0, 5)
+            stale = self._rows(*_statement(_LAYOUT.stale_sql, quarter, key, sites), 0)
         return kept_figures(tally, unvisited, stale)
 
     def keep(self, quarter: Quarter, key: str, figures: Sequence[PersonQuarter]) -> None:
@@ -133,13 +162,15 @@ class StoreSource:
                 params = dict(base)
                 driver.execute(
                     DELETE_SQL + in_values("person_id", ids[start : start + 500], params, "p"),
-                    params,
+                    _stored(params),
                 )
-            driver.executemany(INSERT_SQL, (f.row(quarter, key) for f in figures))
+            driver.executemany(INSERT_SQL, (_stored_row(f.row(quarter, key)) for f in figures))
 
     def sites(self) -> Sequence[SiteRow]:
         """Every site."""
-        return decode.site_rows(self._rows("SELECT id, name, kind, county, deleted FROM site"))
+        return decode.site_rows(
+            self._rows("SELECT id, name, kind, county, deleted FROM site", None, 0)
+        )
 
     def teams(self, sites: SiteScope) -> Sequence[TeamRow]:
         """Every volunteer team based at ``sites``."""
@@ -147,7 +178,7 @@ class StoreSource:
         sql = "SELECT id, name, site_id, deleted FROM volunteer_team WHERE 1" + in_sites(
             "site_id", sites, params
         )
-        return decode.team_rows(self._rows(sql, params))
+        return decode.team_rows(self._rows(sql, params, 0, 2))
 
     def persons(self, sites: SiteScope, only: PersonScope = None) -> Sequence[PersonRow]:
         """The live persons at ``sites``."""
@@ -157,7 +188,7 @@ class StoreSource:
             " p.status, p.birth_date FROM person p WHERE p.deleted = 0"
             + _persons("p.id", sites, only, params)
         )
-        return decode.person_rows(self._rows(sql, params), decode.iso_days())
+        return decode.person_rows(self._rows(sql, params, 0, 3), decode.iso_days())
 
     def events(self, until: date, sites: SiteScope, only: PersonScope = None) -> Sequence[EventRow]:
         """The live events of live persons at ``sites`` up to ``until``, in date order."""
@@ -169,7 +200,7 @@ class StoreSource:
             + _persons("e.person_id", sites, only, params)
             + " ORDER BY e.happened_on, e.rowid"
         )
-        return decode.event_rows(self._rows(sql, params), decode.iso_days())
+        return decode.event_rows(self._rows(sql, params, 0), decode.iso_days())
 
     def visits_between(
         self, since: date, before: date, sites: SiteScope, only: PersonScope = None
@@ -186,7 +217,8 @@ class StoreSource:
             + " ORDER BY v.visited_at, v.rowid"
         )
         with self._cursor() as cur:
-            return decode.visit_facts(cur.execute(sql, params), decode.iso_days())
+            rows = _decoded(cur.execute(sql, _stored(params)), 0)
+            return decode.visit_facts(rows, decode.iso_days())
 
     def latest_visits_before(
         self, day: date, sites: SiteScope, only: PersonScope = None
@@ -203,7 +235,8 @@ class StoreSource:
             " WHERE p.deleted = 0" + _persons("p.id", sites, only, params)
         )
         with self._cursor() as cur:
-            return decode.latest_facts(cur.execute(sql, params), decode.iso_days())
+            rows = _decoded(cur.execute(sql, _stored(params)), 0)
+            return decode.latest_facts(rows, decode.iso_days())
 
     def visit_figures(self, quarter: Quarter, sites: SiteScope) -> VisitFigures:
         """The quarter's live visits per site and reason, and the persons they reached per
@@ -220,7 +253,7 @@ class StoreSource:
             " SELECT site, person_id, max(fen > 0 OR goods) AS given FROM q"
             " GROUP BY site, person_id) GROUP BY site"
         )
-        return decode.visit_figures(self._rows(sql, params))
+        return decode.visit_figures(self._rows(sql, params, 0))
 
     def consultation_counts(
         self, quarter: Quarter, sites: SiteScope
@@ -234,7 +267,7 @@ class StoreSource:
             + in_sites("coalesce(p.site_id, c.site_id)", sites, params)
             + " GROUP BY site, c.topic"
         )
-        return decode.consultation_counts(self._rows(sql, params))
+        return decode.consultation_counts(self._rows(sql, params, 0))
 
     def activity_counts(self, quarter: Quarter, sites: SiteScope) -> Sequence[ActivityCount]:
         """The quarter's live service activities per team and kind."""
@@ -247,7 +280,14 @@ class StoreSource:
             + in_sites("t.site_id", sites, params)
             + " GROUP BY a.team_id, a.kind"
         )
-        return decode.activity_counts(self._rows(sql, params))
+        return decode.activity_counts(self._rows(sql, params, 0))
+
+
+def _stored_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A kept row's parameters with its person and site ids in their stored form."""
+    row["person_id"] = encode_id(row["person_id"])
+    row["site_id"] = encode_id(row["site_id"])
+    return row
 
 
 def _statement(

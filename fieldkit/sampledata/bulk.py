@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Date, DateTime, Table
 from sqlmodel import SQLModel
 
+from fieldkit.domain.ids import encode_id
 from fieldkit.domain.models import (
     Consultation,
     Person,
@@ -25,6 +26,7 @@ from fieldkit.domain.models import (
     ServiceActivity,
     Site,
     StaffMember,
+    StoreId,
     TeamMember,
     Visit,
     VolunteerTeam,
@@ -125,11 +127,14 @@ def insert_plain(conn: Connection, model: type[SQLModel], rows: list[Row]) -> in
         if isinstance(first.get(c), (date, bool))
         or isinstance(table.c[c].type, (Date, DateTime, Boolean))
     ]
+    ids = [i for i, c in enumerate(cols) if isinstance(table.c[c].type, StoreId)]
     params = []
     for row in rows:
         values = [row[c] for c in cols]
         for i in convert:
             values[i] = _plain(values[i])
+        for i in ids:
+            values[i] = encode_id(values[i])
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
     return len(rows)
@@ -170,7 +175,7 @@ def fill_store(
                     f"INSERT INTO visit ({', '.join(VISIT_COLUMNS)}) "
                     f"VALUES ({', '.join('?' for _ in VISIT_COLUMNS)})"
                 )
-                for values in gen.iter_visit_values(batch=100_000):
+                for values in gen.iter_visit_values(batch=100_000, stored_ids=True):
                     conn.exec_driver_sql(sql, values)
                     counts["visit"] += len(values)
                     say(f"{counts['visit']} visits")

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from lunardate import LunarDate
 
+from fieldkit.domain.ids import encode_id
 from fieldkit.sampledata import words
 
 __all__ = ["ANCHOR", "DEFAULT_SEED", "VISIT_COLUMNS", "CountyGenerator", "PersonPlan", "Row"]
@@ -709,19 +710,27 @@ class CountyGenerator:
             0,
         )
 
-    def iter_visit_values(self, batch: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+    def iter_visit_values(
+        self, batch: int = 50_000, *, stored_ids: bool = False
+    ) -> Iterator[list[tuple[Any, ...]]]:
         """All visits as tuples in :data:`VISIT_COLUMNS` order, in SQLite's stored form.
 
         Dates and times are text as SQLAlchemy stores them, ``deleted`` is 0: the
-        fast path for millions of rows. Lists of at most ``batch`` tuples.
+        fast path for millions of rows. Ids are text, or with ``stored_ids`` in the
+        laptop store's form (:func:`fieldkit.domain.ids.encode_id`: 16 bytes). Lists
+        of at most ``batch`` tuples.
         """
         rng = self._rng("visits")
         rows: list[tuple[Any, ...]] = []
         for plan in self.plans:
             if plan.quota == 0:
                 continue
+            ids = (encode_id(plan.id), encode_id(plan.site_id)) if stored_ids else None
             for reason, day, key in self._schedule(rng, plan):
-                rows.append(self._visit(rng, plan, reason, day, key))
+                row = self._visit(rng, plan, reason, day, key)
+                if ids is not None:
+                    row = (encode_id(row[0]), *ids, *row[3:])
+                rows.append(row)
             if len(rows) >= batch:
                 yield rows
                 rows = []

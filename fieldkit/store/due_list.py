@@ -60,7 +60,6 @@ queries that must stay true to the triggers).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import weakref
@@ -92,6 +91,7 @@ from fieldkit.domain.careplan import (
     load_policy,
     no_gc,
 )
+from fieldkit.domain.ids import decode_id, id_order
 from fieldkit.domain.vocab import EventKind, SiteKind, VisitReason
 from fieldkit.paths import config_dir
 from fieldkit.store.due_sql import (
@@ -108,6 +108,7 @@ from fieldkit.store.due_sql import (
     WHOLE,
     DueQuery,
     Part,
+    id_list,
 )
 from fieldkit.store.store import Store
 
@@ -302,7 +303,7 @@ def site_names(store: Store) -> dict[str, str]:
     """Every site's name by id (deleted sites included, for old rows)."""
     with store.read() as s:
         rows = s.connection().exec_driver_sql("SELECT id, name FROM site").all()
-    return {row[0]: row[1] for row in rows}
+    return {decode_id(row[0]): row[1] for row in rows}
 
 
 def due_list(
@@ -478,8 +479,8 @@ class _FirstTasks:
 
     until: date
     tasks: list[Task]
-    persons: set[str]
-    """Whose tasks these are (all of each one's tasks, later ones too)."""
+    persons: set[Any]
+    """Whose tasks these are, ids as stored (all of each one's tasks, later ones too)."""
 
     def holds(self, limit: int) -> bool:
         """Whether the first ``limit`` tasks of the list are among these and the
@@ -502,22 +503,25 @@ class _Listing:
     cursor: sqlite3.Cursor
     names: dict[str, str]
     """Every site's name by id."""
-    relocation: set[str]
-    """The ids of relocation sites."""
+    site_ids: dict[Any, str]
+    """Every site's id as text by its id as stored (the rows' site ids decoded by a
+    lookup)."""
+    relocation: set[Any]
+    """The ids of relocation sites, as stored."""
     empty: bool
     """The scope names no site: nothing to list."""
-    events: dict[str, dict[EventKind, date]] = field(default_factory=dict)
-    """The latest event date per person and kind."""
-    recorded_dead: list[str] = field(default_factory=list)
+    events: dict[Any, dict[EventKind, date]] = field(default_factory=dict)
+    """The latest event date per person (id as stored) and kind."""
+    recorded_dead: list[Any] = field(default_factory=list)
     """Persons with a recorded death up to the day whose summary shows them live (their
     status not yet changed; those marked deceased, moved or removed the festival
     statements leave out by their row)."""
-    _dead: list[str] | None = None
+    _dead: list[Any] | None = None
     seeks: bool | None = None
     """Whether the scope is read through the candidate indexes (see :func:`_seeks`)."""
 
     @property
-    def dead(self) -> list[str]:
+    def dead(self) -> list[Any]:
         """Of :attr:`recorded_dead`, those whose row the festival visits' statements
         would not leave out by its status (see
         :meth:`~fieldkit.store.due_sql.DueQuery.unmarked_dead`), found when a
@@ -546,26 +550,27 @@ class _Listing:
             query=query,
             snapshot=snapshot,
             cursor=cursor,
-            names={row[0]: row[1] for row in sites},
+            names={decode_id(row[0]): row[1] for row in sites},
+            site_ids={row[0]: decode_id(row[0]) for row in sites},
             relocation={row[0] for row in sites if row[2] == SiteKind.RELOCATION.value},
             empty=site_ids is not None and not site_ids,
         )
         if not listing.empty:
             listing.events, owed, listing.recorded_dead = _read_events(cursor, query)
-            query.owe_events(sorted(owed))
+            query.owe_events(sorted(owed, key=id_order))
         return listing
 
 
 def _read_events(
     cursor: sqlite3.Cursor, query: DueQuery
-) -> tuple[dict[str, dict[EventKind, date]], set[str], list[str]]:
+) -> tuple[dict[Any, dict[EventKind, date]], set[Any], list[Any]]:
     """Step 1: the latest event per person and kind, the persons owed an event task (a
     recent event not yet settled by a visit with its reason, per the summary unless
     it has later visits), and the persons whose death is recorded while the summary
     shows them live (not marked deceased, moved away nor removed)."""
-    events: dict[str, dict[EventKind, date]] = {}
-    owed: set[str] = set()
-    dead: set[str] = set()
+    events: dict[Any, dict[EventKind, date]] = {}
+    owed: set[Any] = set()
+    dead: set[Any] = set()
     since = query.params["since"]
     for person_id, kind, happened, settled, live_dead in cursor.execute(
         query.events_sql(), query.params
@@ -583,7 +588,7 @@ def _read_events(
             owed.add(person_id)
         if live_dead:
             dead.add(person_id)
-    return events, owed, sorted(dead)
+    return events, owed, sorted(dead, key=id_order)
 
 
 def _seeks(listing: _Listing) -> bool:
@@ -619,10 +624,10 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
     (:data:`fieldkit.store.due_sql.CANDIDATE_COLUMNS`) by position, in one call: a
     :class:`PersonFacts` and a :class:`FollowUp` are tuples, made here without their
     keyword-argument constructors (a listing makes tens of thousands)."""
-    events, relocation = listing.events, listing.relocation
+    events, relocation, site_text = listing.events, listing.relocation, listing.site_ids
     facts_type, follow_up_type = PersonFacts, FollowUp
     tiers, categories, statuses = TIERS, CATEGORIES, STATUSES
-    fromiso, new = _fromiso, _new
+    fromiso, new, decode = _fromiso, _new, decode_id
     no_events, no_visits = _NO_EVENTS, _NO_VISITS
 
     def facts(row: tuple[Any, ...]) -> PersonFacts:
@@ -638,9 +643,10 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
         if hospital or birthday or misfortune or condolence:
             by_reason = _by_reason(hospital, birthday, misfortune, condolence)
         return new(facts_type, (
-            pid, name, site_id, tiers[tier], categories[category], statuses[status],
-            fromiso(birth) if birth else None, code, address, site_id in relocation,
-            last, by_reason, events.get(pid, no_events), follow_ups,
+            decode(pid), name, site_text.get(site_id) or decode(site_id), tiers[tier],
+            categories[category], statuses[status], fromiso(birth) if birth else None,
+            code, address, site_id in relocation, last, by_reason,
+            events.get(pid, no_events), follow_ups,
         ))  # fmt: skip
 
     return facts
@@ -666,9 +672,9 @@ def _facts(
     """A candidate's facts: the person from their row, their visits as found."""
     pid, name, code, site_id, address, tier, category, status, birth = row[:9]
     return PersonFacts(
-        person_id=pid,
+        person_id=decode_id(pid),
         name=name,
-        site_id=site_id,
+        site_id=listing.site_ids.get(site_id) or decode_id(site_id),
         tier=TIERS[tier],
         category=CATEGORIES[category],
         status=STATUSES[status],
@@ -683,10 +689,10 @@ def _facts(
     )
 
 
-def _probe(listing: _Listing, stale: list[str]) -> dict[str, tuple[str | None, str | None]]:
+def _probe(listing: _Listing, stale: list[Any]) -> dict[Any, tuple[str | None, str | None]]:
     """The latest visit and the recent must-visit visits as of the day of persons whose
-    summary is not current, read from ``visit`` (see :data:`PROBE`)."""
-    params = {**listing.query.params, "stale": json.dumps(stale)}
+    summary is not current (ids as stored), read from ``visit`` (see :data:`PROBE`)."""
+    params = {**listing.query.params, "stale": id_list(stale)}
     return {pid: (latest, many) for pid, latest, many in listing.cursor.execute(PROBE, params)}
 
 
@@ -712,8 +718,8 @@ def _probed_facts(
 def _person_tasks(
     listing: _Listing,
     part: Part = WHOLE,
-    skip: Collection[str] = (),
-    read: set[str] | None = None,
+    skip: Collection[Any] = (),
+    read: set[Any] | None = None,
 ) -> list[Task]:
     """Steps 3 and 4: each candidate's facts as of the day and the rules applied to
     them (the candidates of ``part``, but those of ``skip``; their ids added to
@@ -756,7 +762,7 @@ def _first_person_tasks(listing: _Listing, limit: int) -> _FirstTasks | None:
         return None
     until = _fromiso(dues[limit - 1])
     query.split_at(until)
-    persons: set[str] = set()
+    persons: set[Any] = set()
     tasks = _person_tasks(listing, FIRST, read=persons)
     return _FirstTasks(until, tasks, persons)
 
@@ -779,7 +785,9 @@ def _festival_sites(listing: _Listing, i: int) -> dict[str, int]:
     """How many persons owe the day's ``i``-th festival visit, per site."""
     query, visit = listing.query, listing.rules.festival_visits[i]
     sql = query.festival_sizes(visit.window_start, listing.dead)
-    return dict(listing.snapshot.rows(sql, query.params))
+    sites = listing.site_ids
+    rows = listing.snapshot.rows(sql, query.params)
+    return {sites.get(site) or decode_id(site): n for site, n in rows}
 
 
 def _festival_members(listing: _Listing, i: int, *, first: int | None = None) -> list[PersonRow]:
@@ -787,15 +795,26 @@ def _festival_members(listing: _Listing, i: int, *, first: int | None = None) ->
     (only the ``first`` few by name and id if given)."""
     query, visit = listing.query, listing.rules.festival_visits[i]
     if first is None:
-        return listing.snapshot.rows(
+        rows = listing.snapshot.rows(
             query.festival_members(visit.window_start, listing.dead), query.params
         )
+        return _person_rows(listing, rows)
     # counted by the same statement, for the counts that a screen reads next
     sql = query.festival_first_counted(visit.window_start, listing.dead, first)
     rows = listing.snapshot.rows(sql, query.params)
     if rows:
         listing.festival_sizes[i] = rows[0][-1]
-    return [row[:-1] for row in rows]
+    return _person_rows(listing, rows)
+
+
+def _person_rows(listing: _Listing, rows: list[tuple[Any, ...]]) -> list[PersonRow]:
+    """Person rows (id, name, code, site id, address, ...) with their ids as text (what
+    follows the address is left out)."""
+    sites, decode = listing.site_ids, decode_id
+    return [
+        (decode(pid), name, code, sites.get(site) or decode(site), address)
+        for pid, name, code, site, address, *_ in rows
+    ]
 
 
 def _festival_runs(listing: _Listing) -> list[TaskRun]:

@@ -9,12 +9,13 @@ conservative: the rules decide exactly (tests compare both on many days).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
 from fieldkit.domain.careplan import DayRules, Policy
+from fieldkit.domain.ids import decode_id, encode_ids
 from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
 __all__ = [
@@ -71,7 +72,7 @@ PROBE = (
     " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0"
     " AND v.visited_at >= :since AND v.visited_at < :next_day"
     f" AND v.reason IN ({', '.join(repr(r.value) for r in MUST_VISIT_REASONS)}))"
-    " FROM person p WHERE p.id IN (SELECT value FROM json_each(:stale))"
+    " FROM person p WHERE p.id IN (SELECT fieldkit_id(value) FROM json_each(:stale))"
 )
 """For persons whose summary is not current (``:stale``, a JSON list of ids), read from
 ``visit`` itself: their latest live visit up to the day as one string: its date
@@ -112,7 +113,13 @@ visits). The festival visits are listed by :meth:`DueQuery.festival_members`."""
 _PERSON_ROW = "p.id, p.name, p.code, p.site_id, p.address"
 
 
-def _placeholders(prefix: str, values: Sequence[str], params: dict[str, Any]) -> str:
+def id_list(ids: Iterable[Any]) -> str:
+    """Ids as a JSON list for ``json_each`` (as stored or as text: each one as text;
+    the statements turn them back with ``fieldkit_id``)."""
+    return json.dumps([decode_id(i) for i in ids])
+
+
+def _placeholders(prefix: str, values: Sequence[Any], params: dict[str, Any]) -> str:
     """Named placeholders for ``values`` (added to ``params``), comma-separated."""
     names = []
     for i, value in enumerate(values):
@@ -199,7 +206,7 @@ class DueQuery:
         self.summary_scope = ""
         """The same on the summary's copy, ``s.site_id``."""
         if site_ids is not None:
-            sites = _placeholders("s", sorted(set(site_ids)), p)
+            sites = _placeholders("s", encode_ids(sorted(set(site_ids))), p)
             self.scope = f"AND p.site_id IN ({sites})"
             self.summary_scope = f"AND s.site_id IN ({sites})"
         horizon = on + timedelta(days=policy.upcoming_days + 1)
@@ -234,7 +241,7 @@ class DueQuery:
         """Make ``persons`` candidates: they are owed an event task (hospital,
         misfortune, condolence) not yet settled."""
         self.events = bool(persons)
-        self.params["event_persons"] = json.dumps(list(persons))
+        self.params["event_persons"] = id_list(persons)
 
     def events_sql(self) -> str:
         """Every live event of the scope that a rule may need, with the day of the visit
@@ -281,7 +288,7 @@ class DueQuery:
         if self.events:
             return (
                 f"{live} AND (p.status != 'deceased'"
-                " OR p.id IN (SELECT value FROM json_each(:event_persons)))"
+                " OR p.id IN (SELECT fieldkit_id(value) FROM json_each(:event_persons)))"
             )
         return f"{live} AND p.status != 'deceased'"
 
@@ -384,7 +391,7 @@ class DueQuery:
         if self.birthdays:
             fired.append(self._born("p", "s"))
         if self.events:
-            fired.append("p.id IN (SELECT value FROM json_each(:event_persons))")
+            fired.append("p.id IN (SELECT fieldkit_id(value) FROM json_each(:event_persons))")
         if self.relocation:
             fired.append(
                 "(s.last_at < :year_start AND p.site_id IN "
@@ -409,7 +416,7 @@ class DueQuery:
         if part is not REST:  # read whole in the first part
             arms.append(f"{summary} tier IN ({tiers}) AND last_at >= :next_day")
             if self.events:
-                arms.append("SELECT value FROM json_each(:event_persons)")
+                arms.append("SELECT fieldkit_id(value) FROM json_each(:event_persons)")
         if self._arm(part, "never"):
             arms.append(f"{summary} tier IN ({tiers}) AND last_at IS NULL")
         if self.birthdays and self._arm(part, "born"):
@@ -436,9 +443,10 @@ class DueQuery:
         must leave out by id: live rows whose status does not already leave them out
         (their death recorded, their status not yet changed). Usually none, and then
         the festival statements have no ``NOT IN`` to test on every row."""
-        self.params["recorded_dead"] = json.dumps(list(dead))
+        self.params["recorded_dead"] = id_list(dead)
         return (
-            "SELECT p.id FROM person p WHERE p.id IN (SELECT value FROM json_each(:recorded_dead))"
+            "SELECT p.id FROM person p"
+            " WHERE p.id IN (SELECT fieldkit_id(value) FROM json_each(:recorded_dead))"
             " AND p.deleted = 0 AND p.status NOT IN ('moved', 'deceased') ORDER BY p.id"
         )
 
@@ -497,9 +505,13 @@ class DueQuery:
             positions = sorted(CATEGORIES.index(c) for c in policy.festival_categories)
             kinds += f" AND s.category IN ({', '.join(str(i) for i in positions)})"
         p["festival_start"] = start.isoformat()
-        p["dead"] = json.dumps(list(dead))
+        p["dead"] = id_list(dead)
         return (
             f"s.live = 1 {self.summary_scope}{kinds} AND {_CURRENT}"
             " AND (s.festival_at IS NULL OR s.festival_at < :festival_start)"
-            + (" AND s.person_id NOT IN (SELECT value FROM json_each(:dead))" if dead else "")
+            + (
+                " AND s.person_id NOT IN (SELECT fieldkit_id(value) FROM json_each(:dead))"
+                if dead
+                else ""
+            )
         )

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-HEAD = "0013"
+HEAD = "0014"
 """The newest revision; keep it equal to the newest file in migrations/versions."""
 
 _LOCK = threading.Lock()

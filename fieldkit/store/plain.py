@@ -19,6 +19,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from fieldkit.domain.ids import decode_id, encode_id
 from fieldkit.store.migrate import HEAD, revision_of
 from fieldkit.store.roster_types import PAGE_SIZE, RosterFilter, RosterPage, roster_row
 
@@ -76,7 +77,7 @@ def list_sites(path: Path) -> list[tuple[str, str]]:
     """Live sites as ``(id, name)``, by name (as :func:`fieldkit.store.roster.list_sites`)."""
     with _reading(path) as conn:
         rows = conn.execute("SELECT id, name FROM site WHERE deleted = 0 ORDER BY name")
-        return [(r[0], r[1]) for r in rows]
+        return [(decode_id(r[0]), r[1]) for r in rows]
 
 
 def serves(flt: RosterFilter) -> bool:
@@ -86,7 +87,8 @@ def serves(flt: RosterFilter) -> bool:
 
 def _where(flt: RosterFilter) -> tuple[str, list[Any]]:
     """The filter's conditions as SQL and their parameters."""
-    conds, params = ["deleted = 0"], []
+    conds: list[str] = ["deleted = 0"]
+    params: list[Any] = []
     for column, value in (
         ("site_id", flt.site_id),
         ("category", flt.category),
@@ -97,7 +99,10 @@ def _where(flt: RosterFilter) -> tuple[str, list[Any]]:
     ):
         if value is not None:
             conds.append(f"{column} = ?")
-            params.append(int(value) if isinstance(value, bool) else str(value))
+            if isinstance(value, bool):
+                params.append(int(value))
+            else:
+                params.append(encode_id(value) if column == "site_id" else str(value))
     return " AND ".join(conds), params
 
 
@@ -119,9 +124,10 @@ def roster_page(
     return RosterPage(rows=rows, offset=offset, more=len(found) > limit)
 
 
-def _site_names(conn: sqlite3.Connection, ids: set[str]) -> dict[str, str]:
+def _site_names(conn: sqlite3.Connection, ids: set[Any]) -> dict[Any, str]:
+    """Site names by stored id (as the page's rows hold it)."""
     if not ids:
         return {}
     marks = ", ".join("?" * len(ids))
-    rows = conn.execute(f"SELECT id, name FROM site WHERE id IN ({marks})", sorted(ids))
+    rows = conn.execute(f"SELECT id, name FROM site WHERE id IN ({marks})", list(ids))
     return {r[0]: r[1] for r in rows}

@@ -47,7 +47,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel
 
-from fieldkit.domain.models import SYNCED_TABLES, Person, Site
+from fieldkit.domain.ids import decode_id, encode_id
+from fieldkit.domain.models import SYNCED_TABLES, Person, Site, StoreId
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.store import bulk_load
 from fieldkit.store.conflicts import open_conflicts
@@ -87,20 +88,21 @@ def _dodge_code_clashes(
     at = plan.columns.index("code") + 1
     # the page's codes as ONE JSON parameter, looked up through the unique code index
     codes = orjson.dumps(list({r[at] for r in rows})).decode()
-    taken: dict[str, str] = dict(
+    taken: dict[str, Any] = dict(
         conn.exec_driver_sql(
             f'SELECT code, id FROM "{plan.table.name}"'
             " WHERE code IN (SELECT value FROM json_each(?))",
             (codes,),
         ).all()
     )
-    seen: dict[str, str] = {}
+    seen: dict[str, Any] = {}
     out: list[tuple[Any, ...]] = []
     for r in rows:
         code, row_id = r[at], r[0]
         owner = taken.get(code)
         if (owner is not None and owner != row_id) or seen.get(code, row_id) != row_id:
-            r = (*r[:at], f"{code}{CODE_CLASH_MARK}{row_id[-6:]}", *r[at + 1 :])
+            suffix = decode_id(row_id)[-6:]
+            r = (*r[:at], f"{code}{CODE_CLASH_MARK}{suffix}", *r[at + 1 :])
         seen.setdefault(r[at], row_id)
         out.append(r)
     return out
@@ -142,6 +144,8 @@ def _date_storage(value: Any) -> Any:
 
 
 def _converter(column: Any) -> Converter | None:
+    if isinstance(column.type, StoreId):
+        return encode_id
     if isinstance(column.type, DateTime):
         return _datetime_storage
     if isinstance(column.type, Date):
@@ -203,9 +207,9 @@ class _TablePlan:
     def row(self, row_id: str, data: dict[str, Any]) -> tuple[Any, ...]:
         """The row as a tuple in the column order of :attr:`upsert_sql`."""
         try:
-            out = [row_id, *self._pick(data)]
+            out = [encode_id(row_id), *self._pick(data)]
         except KeyError:  # fields this role may not see, or newer than the sender
-            out = [row_id, *map(data.get, self.columns, self._default_values)]
+            out = [encode_id(row_id), *map(data.get, self.columns, self._default_values)]
         for at, conv in self._converts:
             value = out[at]
             if value is not None:
@@ -213,6 +217,19 @@ class _TablePlan:
         if self.is_person:
             out.extend(name_keys(out[self._name_at] or ""))
         return tuple(out)
+
+
+def _stored_id_order(row: tuple[Any, ...]) -> tuple[bool, Any]:
+    """Rows in the order of their stored ids (text ids first, then the UUIDs' bytes).
+
+    A page's rows are written in this order: the ids of a page of new records made one
+    after another (UUIDv7) then go into the primary key's index one after the other,
+    filling its pages (in the order HQ sends them, ids made in the same millisecond
+    come in any order, and each out-of-order id splits a page: the visits' key index
+    was 77% full after a first pull, 97% in id order). The sort is stable: a row
+    the page holds twice keeps its later value."""
+    first = row[0]
+    return first.__class__ is bytes, first
 
 
 class _SortedPage(NamedTuple):
@@ -281,7 +298,7 @@ class StoreReplica:
         enc = encode_basestring
         body = ",".join(
             [
-                f'{{"seq":{seq},"tbl":{enc(tbl)},"id":{enc(row_id)},"data":{data},'
+                f'{{"seq":{seq},"tbl":{enc(tbl)},"id":{enc(decode_id(row_id))},"data":{data},'
                 f'"hlc":{enc(hlc)},"seen_rev":{seen}}}'
                 for seq, tbl, row_id, data, hlc, seen in rows
             ]
@@ -441,6 +458,9 @@ class StoreReplica:
             else:
                 # the values carry the tombstone flag ("deleted") like any other field
                 puts.setdefault(rec.tbl, []).append(plan.row(rec.id, rec.data))
+        for tbl, rows in puts.items():
+            if tbl != _PERSON:  # persons keep the page's order (see _dodge_code_clashes)
+                rows.sort(key=_stored_id_order)
         return puts, drops
 
     def _delete_exits(self, conn: Connection, drops: dict[str, list[str]]) -> int:

@@ -470,8 +470,10 @@ def search_index_paused_for_bulk_persons(conn: Connection) -> Iterator[None]:
 
 
 def rebuild_person_fts(conn: Connection) -> None:
-    """Empty the search index ``person_fts`` and fill it again with every live person."""
-    conn.exec_driver_sql("DELETE FROM person_fts")
+    """Empty the search index ``person_fts`` and fill it again with every live person
+    (a contentless FTS5 table since store migration 0014: emptied by its
+    ``'delete-all'`` command)."""
+    conn.exec_driver_sql("INSERT INTO person_fts (person_fts) VALUES ('delete-all')")
     conn.exec_driver_sql(_FTS_REFILL, (0,))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from fieldkit.domain.ids import decode_id
 from fieldkit.domain.vocab import Category, Status, Tier
 
 __all__ = [
@@ -90,9 +91,10 @@ def needs_scan(text: str) -> bool:
 
 def roster_row(r: Sequence[Any], sites: Mapping[str, str]) -> RosterRow:
     """A roster line from a row of the page's columns (id, code, name, sex, birth date,
-    category, tier, status, site id, address, phone, lives alone, hardship)."""
+    category, tier, status, site id, address, phone, lives alone, hardship); the id as
+    stored or as text, the site id as ``sites`` is keyed."""
     return RosterRow(
-        id=r[0],
+        id=decode_id(r[0]),
         code=r[1],
         name=r[2],
         sex=r[3],

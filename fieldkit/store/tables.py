@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from fieldkit.domain.models import record_id_field
+
 __all__ = ["ConflictMarker", "LocalMeta", "OutboxEntry", "OutboxState"]
 
 
@@ -32,7 +34,7 @@ class OutboxEntry(SQLModel, table=True):
 
     seq: int | None = Field(default=None, primary_key=True)
     tbl: str
-    row_id: str
+    row_id: str = record_id_field()
     data: str = Field(sa_column=Column(Text, nullable=False))
     hlc: str
     seen_rev: int = 0
@@ -63,7 +65,7 @@ class ConflictMarker(SQLModel, table=True):
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     tbl: str
-    row_id: str
+    row_id: str = record_id_field()
     field: str
     winner_value: str = Field(sa_column=Column(Text, nullable=False))
     winner_device: str

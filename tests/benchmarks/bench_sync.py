@@ -14,7 +14,10 @@ PostgreSQL schema (dropped at the end) and prints its rate next to a raw baselin
    (i) the laptop's store write of the pulled pages (wall and CPU of the applying
    thread, the bulk load's end included) vs a raw sqlite3 ``executemany`` of the same
    rows into bare tables (primary key only: what the disk allows) and into a fresh
-   store file; (ii) the pull end to end, wall and CPU of each side;
+   store file; (ii) the pull end to end, wall and CPU of each side. Both sides store
+   the same values: the raw rows carry what the store keeps (its ids as 16 bytes,
+   ``fieldkit.domain.ids.encode_id``, and the persons' search keys), made before
+   their clock starts, as the laptop makes them in the thread that prepares pages;
 3. devices: for each W of ``--workers`` and D of ``--devices``, on a fresh database: D
    devices enrolled, each for a site of its own, then pushing ``--pushes`` batches
    of 20 changes each (new persons and their visits, more visits, edits of the
@@ -51,7 +54,8 @@ import httpx
 from sqlalchemy import create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 
-from fieldkit.domain.ids import new_id
+from fieldkit.domain.ids import encode_id, new_id
+from fieldkit.domain.models import SYNCED_TABLES, StoreId
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.store import Store, bulk_load
 from fieldkit.store.replica import StoreReplica
@@ -304,6 +308,17 @@ def seed_hq(engine: Any, site: str, n_persons: int, n_visits: int) -> list[tuple
     return out
 
 
+_ID_COLUMNS = {
+    str(m.__tablename__): {
+        c.name
+        for c in m.__table__.columns  # type: ignore[attr-defined]
+        if isinstance(c.type, StoreId)
+    }
+    for m in SYNCED_TABLES
+}
+"""The columns holding record ids, per synced table."""
+
+
 def _raw_sqlite(
     path: Path,
     by_tbl: dict[str, list[tuple[Any, ...]]],
@@ -407,8 +422,11 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
         if tbl == "person":  # derived search keys, computed before the clock starts
             data = {**data, **dict(zip(("search_full", "search_initials"),
                                        name_keys(data["name"]), strict=True))}  # fmt: skip
+        # the ids as the store keeps them (16 bytes), also made before the clock starts
+        ids = _ID_COLUMNS[tbl]
+        data = {k: encode_id(v) if k in ids else v for k, v in data.items()}
         cols.setdefault(tbl, list(data))
-        by_tbl.setdefault(tbl, []).append((row_id, *data.values()))
+        by_tbl.setdefault(tbl, []).append((encode_id(row_id), *data.values()))
     raw = min(_raw_sqlite(tmp / f"raw{i}.db", by_tbl, cols) for i in range(RAW_RUNS))
     bare = min(_raw_sqlite(tmp / f"bare{i}.db", by_tbl, cols, bare=True) for i in range(RAW_RUNS))
     n = len(records)

@@ -9,6 +9,7 @@ from typing import Any
 
 from fieldkit.domain.vocab import Category, Status
 from fieldkit.store import Store
+from tests.support.stored_ids import as_text
 
 __all__ = ["assert_in_step", "expected", "stored"]
 
@@ -28,13 +29,15 @@ Summary = dict[str, tuple[Any, ...]]
 def expected(path: Path) -> Summary:
     """The summary of every person, worked out naively from ``visit`` and ``person``."""
     with closing(sqlite3.connect(path)) as conn:
-        persons = conn.execute(
-            "SELECT id, tier, site_id, category, status, deleted FROM person"
-        ).fetchall()
-        visits = conn.execute(
-            "SELECT rowid, person_id, visited_at, reason, follow_up, follow_up_due, deleted "
-            "FROM visit"
-        ).fetchall()
+        persons = as_text(
+            conn.execute("SELECT id, tier, site_id, category, status, deleted FROM person")
+        )
+        visits = as_text(
+            conn.execute(
+                "SELECT rowid, person_id, visited_at, reason, follow_up, follow_up_due, deleted "
+                "FROM visit"
+            )
+        )
     out: Summary = {}
     for pid, tier, site_id, category, status, deleted in persons:
         live = [v for v in visits if v[1] == pid and not v[6]]
@@ -53,10 +56,12 @@ def expected(path: Path) -> Summary:
 def stored(path: Path) -> Summary:
     """The ``visit_summary`` rows of the persons in ``person``."""
     with closing(sqlite3.connect(path)) as conn:
-        rows = conn.execute(
-            f"SELECT s.person_id, {_COLUMNS} FROM visit_summary s "
-            "JOIN person p ON p.id = s.person_id"
-        ).fetchall()
+        rows = as_text(
+            conn.execute(
+                f"SELECT s.person_id, {_COLUMNS} FROM visit_summary s "
+                "JOIN person p ON p.id = s.person_id"
+            )
+        )
     return {row[0]: tuple(row[1:]) for row in rows}
 
 

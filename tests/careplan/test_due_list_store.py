@@ -30,6 +30,7 @@ from fieldkit.domain.careplan import (
     default_policy,
     parse_policy,
 )
+from fieldkit.domain.ids import decode_id, decode_ids
 from fieldkit.domain.models import Person, PersonEvent, Site, Visit
 from fieldkit.domain.vocab import (
     Category,
@@ -520,7 +521,7 @@ def test_the_festival_statements_test_only_what_can_leave_someone_out(
             query = DueQuery(DayRules(SPRING, policy), None)
             dead = [ids["died"], ids["marked"], ids["moved"], ids["removed"]]
             unmarked = conn.exec_driver_sql(query.unmarked_dead(dead), query.params).scalars()
-            assert list(unmarked) == [ids["died"]]
+            assert decode_ids(unmarked) == [ids["died"]]
             sql = query.festival_count(start, [ids["died"]])
             assert ("s.tier IN" in sql) == bool(tested)
             assert "s.category IN" not in sql
@@ -531,7 +532,7 @@ def test_the_festival_statements_test_only_what_can_leave_someone_out(
             assert counted == len(current) == (3 if policy is not some else 2)
             assert "json_each" not in query.festival_count(start, [])
     with due_listing(store, on=SPRING) as listing:
-        assert listing._listing.dead == [ids["died"]]
+        assert decode_ids(listing._listing.dead) == [ids["died"]]
 
 
 def test_the_head_is_the_start_of_the_whole_list(festive: tuple[Store, dict[str, str]]) -> None:
@@ -593,7 +594,7 @@ def _candidate_ids(listing: DueListing, part: Part) -> set[str]:
     """The persons the listing's candidate statement reads in ``part``."""
     inner = listing._listing
     rows = inner.cursor.execute(inner.query.seek_sql(part), inner.query.params)
-    return {row[0] for row in rows}
+    return {decode_id(row[0]) for row in rows}
 
 
 @pytest.mark.parametrize("on", DAYS, ids=str)
@@ -633,7 +634,7 @@ def test_the_first_screenful_reads_only_its_candidates(
         with due_listing(random_store, on=on) as listing:
             assert listing.head(limit) == list(whole.tasks[:limit]), limit
             first = listing._first  # None: too few tasks guessed, every candidate read
-            assert first is None or first.persons <= _candidate_ids(listing, WHOLE)
+            assert first is None or set(decode_ids(first.persons)) <= _candidate_ids(listing, WHOLE)
             assert listing.head(limit + 3) == list(whole.tasks[: limit + 3])
             assert listing.counts() == whole.counts
             again = listing.whole()
@@ -795,7 +796,7 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
         "2026-11-02 10:00:00", None, "2026-10-03 11:00:00", None,
     )  # fmt: skip
     events = {EventKind.HOSPITALISED: D("2026-11-01")}
-    listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"})
+    listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"}, site_ids={})
     facts = module._facts_of_rows(listing)(row)
     assert facts._asdict() == {
         "person_id": "p-1",
@@ -818,7 +819,7 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
     }
     assert type(facts) is PersonFacts
     assert type(facts.follow_ups[0]) is FollowUp
-    nobody: Any = SimpleNamespace(events={}, relocation=set())
+    nobody: Any = SimpleNamespace(events={}, relocation=set(), site_ids={})
     never = module._facts_of_rows(nobody)(
         (*row[:8], None, 0, None, None, None, "", None, None, None, None)
     )
@@ -921,9 +922,9 @@ def test_the_dead_the_moved_and_the_never_visited_in_a_festival_window(
     assert sorted(kinds[ids["never"]]) == sorted([TaskKind.TIER, TaskKind.FESTIVAL])
     assert TaskKind.HOSPITAL in kinds[ids["hospital"]]
     with due_listing(store, on=SPRING) as listing:
-        dead = set(listing._listing.recorded_dead)
+        dead = set(decode_ids(listing._listing.recorded_dead))
         assert dead == {ids["old_unmarked"]}
-        assert listing._listing.dead == [ids["old_unmarked"]]
+        assert decode_ids(listing._listing.dead) == [ids["old_unmarked"]]
     for limit in range(1, whole.total + 2):
         assert due_list_head(store, on=SPRING, limit=limit) == list(whole.tasks[:limit]), limit
         with due_listing(store, on=SPRING) as listing:

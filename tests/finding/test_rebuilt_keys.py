@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fieldkit.domain.ids import decode_id, decode_ids, encode_id
 from fieldkit.domain.search_keys import name_keys
 from fieldkit.sampledata import generate_store
 from fieldkit.store import Store, search_index
@@ -20,17 +21,15 @@ def _keys(store: Store) -> list[tuple[str, str, str]]:
             "SELECT k.key, k.sort, p.id FROM person_search_key k"
             " JOIN person p ON p.rowid = k.person ORDER BY 1, 2, 3"
         ).all()
-    return [(str(k), str(s), str(i)) for k, s, i in rows]
+    return [(str(k), str(s), decode_id(i)) for k, s, i in rows]
 
 
 def test_rebuilt_search_keys_equal_those_the_triggers_write(tmp_path: Path) -> None:
     store = generate_store(tmp_path / "county.db", persons=300, visits=0)
     try:
         with store._write_engine.begin() as conn:
-            ids = (
-                conn.exec_driver_sql("SELECT id FROM person ORDER BY rowid LIMIT 40")
-                .scalars()
-                .all()
+            ids = decode_ids(
+                conn.exec_driver_sql("SELECT id FROM person ORDER BY rowid LIMIT 40").scalars()
             )
             for i, pid in enumerate(ids):  # the update trigger writes their keys
                 name = NAMES[i % len(NAMES)]
@@ -38,9 +37,11 @@ def test_rebuilt_search_keys_equal_those_the_triggers_write(tmp_path: Path) -> N
                 conn.exec_driver_sql(
                     "UPDATE person SET name = ?, code = ?, search_full = ?,"
                     " search_initials = ? WHERE id = ?",
-                    (name, f"ZX-{i:04d}-{i % 3}", full, initials, pid),
+                    (name, f"ZX-{i:04d}-{i % 3}", full, initials, encode_id(pid)),
                 )
-            conn.exec_driver_sql("UPDATE person SET deleted = 1 WHERE id = ?", (ids[-1],))
+            conn.exec_driver_sql(
+                "UPDATE person SET deleted = 1 WHERE id = ?", (encode_id(ids[-1]),)
+            )
         written = _keys(store)
         assert ("zengjianjian", "zengjianjian", ids[0]) not in written  # the primary reading
         assert ("cengjianjian", "zengjianjian", ids[0]) in written

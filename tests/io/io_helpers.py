@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fieldkit.domain.ids import decode_id
 from fieldkit.importing.columns import ROSTER_COLUMNS
 
 ROSTER_HEADER = (
@@ -31,7 +32,10 @@ def person_rows(db: Path) -> dict[str, dict[str, Any]]:
     """Every person row of a store, every column, by code (read with plain sqlite3)."""
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        return {row["code"]: dict(row) for row in conn.execute("SELECT * FROM person")}
+        return {
+            row["code"]: {k: decode_id(row[k]) for k in row.keys()}  # noqa: SIM118
+            for row in conn.execute("SELECT * FROM person")
+        }
 
 
 def counts(path: Path) -> dict[str, int]:

@@ -24,6 +24,7 @@ from fieldkit.importing.roster import CHUNK_ROWS
 from fieldkit.store import Store
 from fieldkit.store.roster import RosterFilter, search_roster
 from tests.io.io_helpers import ALL_COLUMNS, id_number, person_rows, write_rows
+from tests.support.stored_ids import as_text
 
 TODAY = date(2026, 11, 21)
 
@@ -118,12 +119,12 @@ def test_streamed_import_stores_exactly_the_persons_of_the_file(tmp_path: Path, 
     stored = person_rows(store.path)
     assert sorted(stored) == sorted(row[0] for row in rows)
     with sqlite3.connect(store.path) as conn:
-        sites = dict(conn.execute("SELECT id, name FROM site"))
+        sites = dict(as_text(conn.execute("SELECT id, name FROM site")))
         outbox = {
             row_id: (tbl, json.loads(data))
-            for tbl, row_id, data in conn.execute("SELECT tbl, row_id, data FROM outbox")
+            for tbl, row_id, data in as_text(conn.execute("SELECT tbl, row_id, data FROM outbox"))
         }
-        seq_of = dict(conn.execute("SELECT row_id, seq FROM outbox"))
+        seq_of = dict(as_text(conn.execute("SELECT row_id, seq FROM outbox")))
     for row in rows:
         person = stored[row[0]]
         assert {k: person[k] for k in _expected(row)} == _expected(row), row[0]
@@ -165,7 +166,7 @@ def test_a_bad_row_in_the_last_chunk_undoes_the_chunks_written_before(tmp_path: 
         assert conn.execute("SELECT count(*) FROM person").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM site").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM person_fts").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM person_fts_terms").fetchone() == (0,)
         triggers = {
             n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         }

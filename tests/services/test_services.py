@@ -32,6 +32,7 @@ from fieldkit.services.syncing import SyncFailed
 from fieldkit.store import Store
 from fieldkit.store.tables import ConflictMarker
 from sync.protocol import ConflictInfo, ConflictsReply
+from tests.support.stored_ids import query
 
 
 @pytest.fixture
@@ -74,8 +75,7 @@ def _pid(services: Services, code: str) -> str:
 
 
 def _outbox(path: Path) -> list[tuple[str, str, dict[str, object], str]]:
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT tbl, row_id, data, state FROM outbox ORDER BY seq").fetchall()
+    rows = query(path, "SELECT tbl, row_id, data, state FROM outbox ORDER BY seq")
     return [(tbl, row_id, json.loads(data), state) for tbl, row_id, data, state in rows]
 
 

@@ -86,7 +86,7 @@ def _contents(path: Path) -> dict[str, set[tuple[Any, ...]]]:
             for m in SYNCED_TABLES
         }
         out["visit_summary"] = set(conn.execute("SELECT * FROM visit_summary"))
-        out["person_fts"] = set(conn.execute("SELECT rowid, * FROM person_fts"))
+        out["person_fts"] = set(conn.execute("SELECT * FROM person_fts_terms"))
         out["person_search_key"] = set(conn.execute("SELECT * FROM person_search_key"))
         out["indexes"] = set(
             conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'")

@@ -14,6 +14,7 @@ from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import Tier
 from fieldkit.store import Store, StoreError
 from fieldkit.store.migrate import HEAD, current_revision
+from tests.support.stored_ids import query
 
 
 def _seed(store: Store) -> tuple[str, str]:
@@ -26,10 +27,7 @@ def _seed(store: Store) -> tuple[str, str]:
 
 
 def _outbox(path: Path) -> list[tuple[int, str, str, dict[str, object], str]]:
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute(
-            "SELECT seq, tbl, row_id, data, hlc FROM outbox ORDER BY seq"
-        ).fetchall()
+    rows = query(path, "SELECT seq, tbl, row_id, data, hlc FROM outbox ORDER BY seq")
     return [(seq, tbl, row_id, json.loads(data), hlc) for seq, tbl, row_id, data, hlc in rows]
 
 

@@ -31,6 +31,7 @@ from fieldkit.store.store import StoreSession
 from fieldkit.store.wire import to_wire
 from sync.protocol import PulledRecord, PullPage
 from tests.support.store_revisions import store_at
+from tests.support.stored_ids import query
 
 SITE = "0193a5c0-0000-7000-8000-0000000000aa"
 ON = date(2026, 12, 3)
@@ -96,12 +97,9 @@ def _fill(path: Path) -> None:
         engine.dispose()
 
 
-def _raw(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+def _raw(path: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` on the file (ids bound and read as text)."""
+    return query(path, sql, *args)
 
 
 @pytest.fixture
@@ -126,8 +124,8 @@ def test_a_new_store_stores_times_without_a_zero_fraction(filled: tuple[Path, St
     assert _raw(path, scanned) == [(19,)]
     assert _raw(path, "SELECT at FROM record_amendment") == [("2026-03-02 10:00:00",)]
     # the summary copies the visits' text; text order is time order
-    last = "SELECT last_at FROM visit_summary WHERE person_id LIKE '%000000000102'"
-    assert _raw(path, last) == [("2026-08-03 09:30:00",)]
+    last = "SELECT last_at FROM visit_summary WHERE person_id = ?"
+    assert _raw(path, last, "0193a5c0-0000-7000-8000-000000000102") == [("2026-08-03 09:30:00",)]
     by_text = [r[0] for r in _raw(path, "SELECT id FROM visit ORDER BY visited_at, id")]
     with store.read() as s:
         visits = {v.id: (v.visited_at, v.card_scanned_at) for v in s.exec(select(Visit))}
@@ -212,7 +210,9 @@ def test_a_0011_store_upgrades_to_the_same_rows_with_shorter_times(tmp_path: Pat
             assert v is not None
             v.visited_at = datetime(2026, 11, 30, 8, 0)
         assert _raw(
-            old, "SELECT last_at FROM visit_summary WHERE person_id LIKE '%000000000104'"
+            old,
+            "SELECT last_at FROM visit_summary WHERE person_id = ?",
+            "0193a5c0-0000-7000-8000-000000000104",
         ) == [("2026-11-30 08:00:00",)]
     finally:
         migrated.close()

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from fieldkit.store import Store
 from fieldkit.tui.person import PersonScreen
 from fieldkit.tui.roster import RosterScreen
 from fieldkit.tui.visit_form import VisitForm
+from tests.support.stored_ids import query
 from tests.tui.tui_helpers import make_app, settle
 
 
 def _rows(store: Store, sql: str, *args: object) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(store.path)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return query(store.path, sql, *args)
 
 
 async def test_find_by_pinyin_and_record_visit(store: Store) -> None:

@@ -158,14 +158,10 @@ def screen_lines(app: FieldkitApp) -> list[str]:
 
 
 def rows(store: Store, sql: str, *args: object) -> list[tuple[object, ...]]:
-    """Query the store's SQLite file directly (what is really on disk)."""
-    import sqlite3
+    """Query the store's SQLite file directly (what is really on disk; ids as text)."""
+    from tests.support.stored_ids import query
 
-    con = sqlite3.connect(store.path)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return query(store.path, sql, *args)
 
 
 async def open_visit_form(app: FieldkitApp, pilot: Pilot[int], person_id: str) -> Screen[Any]:
