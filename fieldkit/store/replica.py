@@ -219,19 +219,6 @@ class _TablePlan:
         return tuple(out)
 
 
-def _stored_id_order(row: tuple[Any, ...]) -> tuple[bool, Any]:
-    """Rows in the order of their stored ids (text ids first, then the UUIDs' bytes).
-
-    A page's rows are written in this order: the ids of a page of new records made one
-    after another (UUIDv7) then go into the primary key's index one after the other,
-    filling its pages (in the order HQ sends them, ids made in the same millisecond
-    come in any order, and each out-of-order id splits a page: the visits' key index
-    was 77% full after a first pull, 97% in id order). The sort is stable: a row
-    the page holds twice keeps its later value."""
-    first = row[0]
-    return first.__class__ is bytes, first
-
-
 class _SortedPage(NamedTuple):
     """A pulled page's rows to upsert and ids to delete, per table, in storage form."""
 
@@ -458,9 +445,6 @@ class StoreReplica:
             else:
                 # the values carry the tombstone flag ("deleted") like any other field
                 puts.setdefault(rec.tbl, []).append(plan.row(rec.id, rec.data))
-        for tbl, rows in puts.items():
-            if tbl != _PERSON:  # persons keep the page's order (see _dodge_code_clashes)
-                rows.sort(key=_stored_id_order)
         return puts, drops
 
     def _delete_exits(self, conn: Connection, drops: dict[str, list[str]]) -> int:

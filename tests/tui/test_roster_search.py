@@ -68,9 +68,17 @@ def _found(store: Store, text: str, limit: int = 3) -> list[str]:
 
 
 def _fts_rows(store: Store) -> set[tuple[str, str, str]]:
-    """The index's content, unpadded, as (name, address, phone)."""
-    found = rows(store, "SELECT name, address, phone FROM person_fts")
-    return {tuple(str(v).removesuffix("\x1f\x1f") for v in r) for r in found}  # type: ignore[misc]
+    """The index's content, unpadded, as (name, address, phone): each value put back
+    together from its trigrams in order (the index is contentless, migration 0014;
+    a value of no trigram is empty)."""
+    trigrams: dict[tuple[object, object], dict[int, str]] = {}
+    for doc, col, at, term in rows(store, "SELECT doc, col, offset, term FROM person_fts_terms"):
+        trigrams.setdefault((doc, col), {})[int(str(at))] = str(term)
+    values: dict[object, dict[object, str]] = {}
+    for (doc, col), terms in trigrams.items():
+        text = terms[0] + "".join(terms[i][-1] for i in range(1, len(terms)))
+        values.setdefault(doc, {})[col] = text.removesuffix("\x1f\x1f")
+    return {(v.get("name", ""), v.get("address", ""), v.get("phone", "")) for v in values.values()}
 
 
 def _live(store: Store) -> set[tuple[str, str, str]]:

@@ -29,6 +29,10 @@ about 1.2 MB less for 20,000 persons. Searches read only its rowids and terms. A
 row leaves it by the values it was indexed with (the ``'delete'`` command, with the
 person's old values: the triggers on ``person`` give them), and it is emptied with
 ``'delete-all'``.
+
+The visit summary's follow-up index holds only the persons owed a follow-up
+(``WHERE follow_up_owed = 1``: every statement that reads it asks for them, and
+most persons owe none): 0.87 MB less for 20,000 persons without follow-ups.
 """
 from alembic import op
 
@@ -165,11 +169,25 @@ def _search_index(contentless: bool) -> None:
         op.execute(f"CREATE TRIGGER {name} {body}")
 
 
+_FOLLOW_UPS = "ix_visit_summary_follow_up"
+_FOLLOW_UP_COLUMNS = "visit_summary (follow_up_owed, follow_up_due, last_at)"
+
+
+def _follow_up_index(partial: bool) -> None:
+    """The visit summary's follow-up index (migration 0003), of the persons owed a
+    follow-up only (``partial``) or of every person."""
+    op.execute(f"DROP INDEX IF EXISTS {_FOLLOW_UPS}")
+    where = " WHERE follow_up_owed = 1" if partial else ""
+    op.execute(f"CREATE INDEX {_FOLLOW_UPS} ON {_FOLLOW_UP_COLUMNS}{where}")
+
+
 def upgrade() -> None:
     _rewrite(encode_id, "text")
     _search_index(contentless=True)
+    _follow_up_index(partial=True)
 
 
 def downgrade() -> None:
+    _follow_up_index(partial=False)
     _search_index(contentless=False)
     _rewrite(decode_id, "blob")
