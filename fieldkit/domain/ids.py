@@ -13,9 +13,9 @@ stored id orders UUIDs as their text would. SQLite sorts every TEXT value before
 every BLOB, so ids that are not canonical UUIDs come before all UUIDs.
 
 Raw SQL that binds an id uses :func:`encode_id` (or :func:`encode_ids`); raw SQL
-that reads one uses :func:`decode_id` (or :func:`decode_ids`). SQL that compares a
-JSON list of ids with a column goes through the store's SQL function
-``fieldkit_id`` (:func:`encode_id` for SQLite, registered on every connection).
+that reads one uses :func:`decode_id` (or :func:`decode_ids`). A list of ids goes
+into SQL as one BLOB of 16-byte ids and a JSON list of the others
+(``fieldkit.store.due_sql.id_params``).
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ from fieldkit.store.due_sql import (
     WHOLE,
     DueQuery,
     Part,
-    id_list,
+    id_params,
 )
 from fieldkit.store.store import Store
 
@@ -692,7 +692,7 @@ def _facts(
 def _probe(listing: _Listing, stale: list[Any]) -> dict[Any, tuple[str | None, str | None]]:
     """The latest visit and the recent must-visit visits as of the day of persons whose
     summary is not current (ids as stored), read from ``visit`` (see :data:`PROBE`)."""
-    params = {**listing.query.params, "stale": id_list(stale)}
+    params = {**listing.query.params, **id_params("stale", stale)}
     return {pid: (latest, many) for pid, latest, many in listing.cursor.execute(PROBE, params)}
 
 

@@ -15,7 +15,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from fieldkit.domain.careplan import DayRules, Policy
-from fieldkit.domain.ids import decode_id, encode_ids
+from fieldkit.domain.ids import encode_id, encode_ids
 from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
 __all__ = [
@@ -33,6 +33,8 @@ __all__ = [
     "WHOLE",
     "DueQuery",
     "Part",
+    "id_params",
+    "id_set",
 ]
 
 MUST_VISIT_REASONS = (
@@ -61,6 +63,30 @@ STATUSES = tuple(Status)
 _STALE = "(s.person_id IS NULL OR s.last_at >= :next_day)"
 _CURRENT = "(s.last_at IS NULL OR s.last_at < :next_day)"  # on an inner join of s
 
+
+def id_set(name: str) -> str:
+    """SQL: the ids of the parameters :func:`id_params` made under ``name``, as stored:
+    the 16-byte ids cut from one BLOB (``substr`` of a BLOB is a BLOB), then the text
+    ids of a JSON list. No id goes through a Python function inside SQLite, and a list
+    of any length is two parameters."""
+    return (
+        f"SELECT substr(:{name}, 16 * i + 1, 16) FROM (WITH RECURSIVE k(i) AS ("
+        f"SELECT 0 WHERE length(:{name}) > 0 UNION ALL"
+        f" SELECT i + 1 FROM k WHERE i + 1 < length(:{name}) / 16) SELECT i FROM k)"
+        f" UNION ALL SELECT value FROM json_each(:{name}_text)"
+    )
+
+
+def id_params(name: str, ids: Iterable[Any]) -> dict[str, Any]:
+    """The parameters of :func:`id_set` for ``ids`` (as text or as stored): the
+    16-byte ids one after another in one BLOB, the others as a JSON list."""
+    stored = [encode_id(i) for i in ids]
+    return {
+        name: b"".join(i for i in stored if i.__class__ is bytes),
+        f"{name}_text": json.dumps([i for i in stored if i.__class__ is not bytes]),
+    }
+
+
 PROBE = (
     "SELECT p.id, ("
     "SELECT substr(v.visited_at, 1, 10)"
@@ -72,9 +98,9 @@ PROBE = (
     " FROM visit v WHERE v.person_id = p.id AND v.deleted = 0"
     " AND v.visited_at >= :since AND v.visited_at < :next_day"
     f" AND v.reason IN ({', '.join(repr(r.value) for r in MUST_VISIT_REASONS)}))"
-    " FROM person p WHERE p.id IN (SELECT fieldkit_id(value) FROM json_each(:stale))"
+    f" FROM person p WHERE p.id IN ({id_set('stale')})"
 )
-"""For persons whose summary is not current (``:stale``, a JSON list of ids), read from
+"""For persons whose summary is not current (``:stale``, see :func:`id_params`), read from
 ``visit`` itself: their latest live visit up to the day as one string: its date
 (10 characters), "1" if it records a follow-up else "0", then
 follow_up_due<US>follow_up (one seek on visit (person_id, visited_at)); and their
@@ -111,12 +137,6 @@ follow-up owed, due and text, latest hospital, birthday, misfortune and condolen
 visits). The festival visits are listed by :meth:`DueQuery.festival_members`."""
 
 _PERSON_ROW = "p.id, p.name, p.code, p.site_id, p.address"
-
-
-def id_list(ids: Iterable[Any]) -> str:
-    """Ids as a JSON list for ``json_each`` (as stored or as text: each one as text;
-    the statements turn them back with ``fieldkit_id``)."""
-    return json.dumps([decode_id(i) for i in ids])
 
 
 def _placeholders(prefix: str, values: Sequence[Any], params: dict[str, Any]) -> str:
@@ -241,7 +261,7 @@ class DueQuery:
         """Make ``persons`` candidates: they are owed an event task (hospital,
         misfortune, condolence) not yet settled."""
         self.events = bool(persons)
-        self.params["event_persons"] = id_list(persons)
+        self.params.update(id_params("event_persons", persons))
 
     def events_sql(self) -> str:
         """Every live event of the scope that a rule may need, with the day of the visit
@@ -286,10 +306,7 @@ class DueQuery:
         unless a recent death not yet settled is owed its condolence visit."""
         live = f"p.deleted = 0 AND p.status != 'moved' {self.scope}"
         if self.events:
-            return (
-                f"{live} AND (p.status != 'deceased'"
-                " OR p.id IN (SELECT fieldkit_id(value) FROM json_each(:event_persons)))"
-            )
+            return f"{live} AND (p.status != 'deceased' OR p.id IN ({id_set('event_persons')}))"
         return f"{live} AND p.status != 'deceased'"
 
     def scan_sql(self) -> str:
@@ -391,7 +408,7 @@ class DueQuery:
         if self.birthdays:
             fired.append(self._born("p", "s"))
         if self.events:
-            fired.append("p.id IN (SELECT fieldkit_id(value) FROM json_each(:event_persons))")
+            fired.append(f"p.id IN ({id_set('event_persons')})")
         if self.relocation:
             fired.append(
                 "(s.last_at < :year_start AND p.site_id IN "
@@ -416,7 +433,7 @@ class DueQuery:
         if part is not REST:  # read whole in the first part
             arms.append(f"{summary} tier IN ({tiers}) AND last_at >= :next_day")
             if self.events:
-                arms.append("SELECT fieldkit_id(value) FROM json_each(:event_persons)")
+                arms.append(id_set("event_persons"))
         if self._arm(part, "never"):
             arms.append(f"{summary} tier IN ({tiers}) AND last_at IS NULL")
         if self.birthdays and self._arm(part, "born"):
@@ -443,10 +460,10 @@ class DueQuery:
         must leave out by id: live rows whose status does not already leave them out
         (their death recorded, their status not yet changed). Usually none, and then
         the festival statements have no ``NOT IN`` to test on every row."""
-        self.params["recorded_dead"] = id_list(dead)
+        self.params.update(id_params("recorded_dead", dead))
         return (
             "SELECT p.id FROM person p"
-            " WHERE p.id IN (SELECT fieldkit_id(value) FROM json_each(:recorded_dead))"
+            f" WHERE p.id IN ({id_set('recorded_dead')})"
             " AND p.deleted = 0 AND p.status NOT IN ('moved', 'deceased') ORDER BY p.id"
         )
 
@@ -505,13 +522,9 @@ class DueQuery:
             positions = sorted(CATEGORIES.index(c) for c in policy.festival_categories)
             kinds += f" AND s.category IN ({', '.join(str(i) for i in positions)})"
         p["festival_start"] = start.isoformat()
-        p["dead"] = id_list(dead)
+        p.update(id_params("dead", dead))
         return (
             f"s.live = 1 {self.summary_scope}{kinds} AND {_CURRENT}"
             " AND (s.festival_at IS NULL OR s.festival_at < :festival_start)"
-            + (
-                " AND s.person_id NOT IN (SELECT fieldkit_id(value) FROM json_each(:dead))"
-                if dead
-                else ""
-            )
+            + (f" AND s.person_id NOT IN ({id_set('dead')})" if dead else "")
         )

@@ -18,12 +18,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from fieldkit.domain.ids import encode_id
 from fieldkit.domain.search_keys import name_readings
 
 __all__ = [
     "CODE_DIGITS",
-    "ID_FUNCTION",
     "INSERT_TRIGGER",
     "KEYS_FUNCTION",
     "PENDING_KEYS",
@@ -39,10 +37,6 @@ __all__ = [
 
 KEYS_FUNCTION = "fieldkit_search_keys"
 """SQL: ``fieldkit_search_keys(name, code)`` -> a JSON array of the extra keys."""
-
-ID_FUNCTION = "fieldkit_id"
-"""SQL: ``fieldkit_id(text)`` -> the id as stored (:func:`fieldkit.domain.ids.encode_id`),
-for ids that come as text inside SQL (a JSON list read with ``json_each``)."""
 
 CODE_DIGITS = 3
 """A code's digits are searched from this many typed on (one or two are in every code)."""
@@ -135,10 +129,8 @@ def write_pending_keys(conn: Any) -> None:
 
 
 def register_functions(dbapi_connection: Any, _record: Any = None) -> None:
-    """Register :data:`KEYS_FUNCTION` and :data:`ID_FUNCTION` on a new sqlite3
-    connection (a ``connect`` listener)."""
+    """Register :data:`KEYS_FUNCTION` on a new sqlite3 connection (a ``connect`` listener)."""
     dbapi_connection.create_function(KEYS_FUNCTION, 2, _keys_json, deterministic=True)
-    dbapi_connection.create_function(ID_FUNCTION, 1, encode_id, deterministic=True)
 
 
 def rebuild(conn: Any) -> None:

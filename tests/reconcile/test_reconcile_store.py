@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from datetime import date, datetime
@@ -13,14 +12,11 @@ from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind
 from fieldkit.store import Store
 from fieldkit.store.reconcile import reconcile_store
+from tests.support.stored_ids import query
 
 
 def _outbox(path: Path) -> list[tuple[str, str, str, dict[str, object]]]:
-    con = sqlite3.connect(path)
-    try:
-        rows = con.execute("SELECT state, tbl, row_id, data FROM outbox ORDER BY seq").fetchall()
-    finally:
-        con.close()
+    rows = query(path, "SELECT state, tbl, row_id, data FROM outbox ORDER BY seq")
     return [(state, tbl, row_id, json.loads(data)) for state, tbl, row_id, data in rows]
 
 

@@ -31,6 +31,7 @@ from fieldkit.domain.models import Person, Site, StoreId, Visit
 from fieldkit.sampledata import CountyGenerator, fill_store
 from fieldkit.store import Store, plain
 from fieldkit.store.due_list import due_list
+from fieldkit.store.due_sql import id_params, id_set
 from fieldkit.store.engine import make_engine
 from fieldkit.store.migrate import HEAD, MIGRATIONS_DIR, current_revision
 from fieldkit.store.roster import RosterFilter, rebuild_person_fts, search_roster
@@ -429,3 +430,18 @@ def test_the_contentless_search_index_follows_edits_as_a_rebuild_would(
     assert {r[1] for r in kept} == {
         r[0] for r in _raw(path, "SELECT rowid FROM person WHERE deleted = 0")
     }
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 5000])
+def test_a_list_of_ids_goes_into_sql_as_stored(count: int) -> None:
+    """The due list's lists of ids (two parameters: the 16-byte ids in one BLOB, the
+    others as JSON) give back every id as stored, whatever their number."""
+    uuids = [str(uuid.UUID(int=n * 7919 + 1)) for n in range(count)]
+    ids = [*uuids, *ODD_IDS[: min(count, len(ODD_IDS))]]
+    conn = sqlite3.connect(":memory:")
+    try:
+        found = conn.execute(id_set("x"), id_params("x", ids)).fetchall()
+    finally:
+        conn.close()
+    assert [decode_id(v) for (v,) in found] == ids
+    assert {type(v) for (v,) in found} <= {bytes, str}
