@@ -503,7 +503,7 @@ class _Listing:
     cursor: sqlite3.Cursor
     names: dict[str, str]
     """Every site's name by id."""
-    site_ids: dict[Any, str]
+    site_text: dict[Any, str]
     """Every site's id as text by its id as stored (the rows' site ids decoded by a
     lookup)."""
     relocation: set[Any]
@@ -551,7 +551,7 @@ class _Listing:
             snapshot=snapshot,
             cursor=cursor,
             names={decode_id(row[0]): row[1] for row in sites},
-            site_ids={row[0]: decode_id(row[0]) for row in sites},
+            site_text={row[0]: decode_id(row[0]) for row in sites},
             relocation={row[0] for row in sites if row[2] == SiteKind.RELOCATION.value},
             empty=site_ids is not None and not site_ids,
         )
@@ -624,7 +624,7 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
     (:data:`fieldkit.store.due_sql.CANDIDATE_COLUMNS`) by position, in one call: a
     :class:`PersonFacts` and a :class:`FollowUp` are tuples, made here without their
     keyword-argument constructors (a listing makes tens of thousands)."""
-    events, relocation, site_text = listing.events, listing.relocation, listing.site_ids
+    events, relocation, site_text = listing.events, listing.relocation, listing.site_text
     facts_type, follow_up_type = PersonFacts, FollowUp
     tiers, categories, statuses = TIERS, CATEGORIES, STATUSES
     fromiso, new, decode = _fromiso, _new, decode_id
@@ -674,7 +674,7 @@ def _facts(
     return PersonFacts(
         person_id=decode_id(pid),
         name=name,
-        site_id=listing.site_ids.get(site_id) or decode_id(site_id),
+        site_id=listing.site_text.get(site_id) or decode_id(site_id),
         tier=TIERS[tier],
         category=CATEGORIES[category],
         status=STATUSES[status],
@@ -785,7 +785,7 @@ def _festival_sites(listing: _Listing, i: int) -> dict[str, int]:
     """How many persons owe the day's ``i``-th festival visit, per site."""
     query, visit = listing.query, listing.rules.festival_visits[i]
     sql = query.festival_sizes(visit.window_start, listing.dead)
-    sites = listing.site_ids
+    sites = listing.site_text
     rows = listing.snapshot.rows(sql, query.params)
     return {sites.get(site) or decode_id(site): n for site, n in rows}
 
@@ -810,7 +810,7 @@ def _festival_members(listing: _Listing, i: int, *, first: int | None = None) ->
 def _person_rows(listing: _Listing, rows: list[tuple[Any, ...]]) -> list[PersonRow]:
     """Person rows (id, name, code, site id, address, ...) with their ids as text (what
     follows the address is left out)."""
-    sites, decode = listing.site_ids, decode_id
+    sites, decode = listing.site_text, decode_id
     return [
         (decode(pid), name, code, sites.get(site) or decode(site), address)
         for pid, name, code, site, address, *_ in rows

@@ -796,7 +796,7 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
         "2026-11-02 10:00:00", None, "2026-10-03 11:00:00", None,
     )  # fmt: skip
     events = {EventKind.HOSPITALISED: D("2026-11-01")}
-    listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"}, site_ids={})
+    listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"}, site_text={})
     facts = module._facts_of_rows(listing)(row)
     assert facts._asdict() == {
         "person_id": "p-1",
@@ -819,7 +819,7 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
     }
     assert type(facts) is PersonFacts
     assert type(facts.follow_ups[0]) is FollowUp
-    nobody: Any = SimpleNamespace(events={}, relocation=set(), site_ids={})
+    nobody: Any = SimpleNamespace(events={}, relocation=set(), site_text={})
     never = module._facts_of_rows(nobody)(
         (*row[:8], None, 0, None, None, None, "", None, None, None, None)
     )
