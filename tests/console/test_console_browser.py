@@ -26,6 +26,7 @@ from fieldkit.store.due_list import due_list
 from sync.server import tables as t
 from tests.console.console_kit import ADMIN, PASSWORD, County, hq_figures, sync
 from tests.support.hq_process import Hq, run_cli
+from tests.support.stored_ids import stored
 
 pytestmark = pytest.mark.slow
 
@@ -143,7 +144,7 @@ def test_overview_figures_match_the_database_and_lead_to_their_lists(
 def _laptop_phone(db: Path, person_id: str) -> str:
     conn = sqlite3.connect(db)
     try:
-        row = conn.execute("SELECT phone FROM person WHERE id = ?", (person_id,)).fetchone()
+        row = conn.execute("SELECT phone FROM person WHERE id = ?", stored(person_id)).fetchone()
     finally:
         conn.close()
     return str(row[0])

@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
+from fieldkit.domain.ids import decode_id
 from fieldkit.domain.models import Person, Visit
 from fieldkit.domain.vocab import EventKind, Tier
 from fieldkit.store.records import RecordError, VisitInput, record_status_event, record_visit
@@ -123,14 +124,18 @@ class Convergence(RuleBasedStateMachine):
     def _held_persons(self, i: int) -> list[str]:
         conn = sqlite3.connect(self.laptops[i].laptop.path)
         try:
-            return sorted(r[0] for r in conn.execute("SELECT id FROM person WHERE deleted = 0"))
+            return sorted(
+                decode_id(r[0]) for r in conn.execute("SELECT id FROM person WHERE deleted = 0")
+            )
         finally:
             conn.close()
 
     def _held_visits(self, i: int) -> list[str]:
         conn = sqlite3.connect(self.laptops[i].laptop.path)
         try:
-            return sorted(r[0] for r in conn.execute("SELECT id FROM visit WHERE deleted = 0"))
+            return sorted(
+                decode_id(r[0]) for r in conn.execute("SELECT id FROM visit WHERE deleted = 0")
+            )
         finally:
             conn.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
+from fieldkit.domain.ids import decode_id
 from fieldkit.domain.models import SYNCED_TABLES, Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
 from fieldkit.store import Store
@@ -75,7 +76,9 @@ def laptop_rows(path: Path) -> dict[str, set[str]]:
     conn = sqlite3.connect(path)
     try:
         return {
-            str(m.__tablename__): {r[0] for r in conn.execute(f"SELECT id FROM {m.__tablename__}")}
+            str(m.__tablename__): {
+                decode_id(r[0]) for r in conn.execute(f"SELECT id FROM {m.__tablename__}")
+            }
             for m in SYNCED_TABLES
         }
     finally:

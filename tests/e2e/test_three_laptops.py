@@ -16,6 +16,7 @@ from sync import PROTOCOL_VERSION
 from sync.protocol import HEADER_PROTOCOL, HEADER_SCHEMA
 from tests.e2e.e2e_data import add_persons, add_site, hq_rows
 from tests.support.hq_process import Hq, run_cli
+from tests.support.stored_ids import stored
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,9 @@ def _edit(db: Path, pid: str, **values: str) -> None:
 
 def _person(db: Path, pid: str) -> tuple[str, str, str]:
     conn = sqlite3.connect(db)
-    row = conn.execute("SELECT phone, address, notes FROM person WHERE id = ?", (pid,)).fetchone()
+    row = conn.execute(
+        "SELECT phone, address, notes FROM person WHERE id = ?", stored(pid)
+    ).fetchone()
     conn.close()
     return tuple(row)
 

@@ -138,8 +138,8 @@ def _schema(path: Path) -> set[tuple[str, str, str]]:
 
 _DERIVED = {
     "visit_summary": "SELECT * FROM visit_summary",
-    "person_fts": "SELECT p.id, f.name, f.address, f.phone FROM person_fts f"
-    " JOIN person p ON p.rowid = f.rowid",
+    "person_fts": "SELECT p.id, t.term, t.col, t.offset FROM person_fts_terms t"
+    " JOIN person p ON p.rowid = t.doc",
     "person_search_key": "SELECT k.key, k.sort, p.id FROM person_search_key k"
     " JOIN person p ON p.rowid = k.person",
 }

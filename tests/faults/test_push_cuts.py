@@ -127,9 +127,12 @@ def test_a_rejection_survives_a_lost_answer(hq_any: Hq, laptop: Laptop) -> None:
 def _persons_of(laptop: Laptop) -> list[tuple[str, str]]:
     import sqlite3
 
+    from fieldkit.domain.ids import decode_id
+
     conn = sqlite3.connect(laptop.path)
     try:
-        return [("person", r[0]) for r in conn.execute("SELECT id FROM person ORDER BY code")]
+        rows = conn.execute("SELECT id FROM person ORDER BY code")
+        return [("person", decode_id(r[0])) for r in rows]
     finally:
         conn.close()
 

@@ -33,6 +33,7 @@ from tests.support.laptop_kit import (
     outbox_states,
     scope_mismatches,
 )
+from tests.support.stored_ids import as_text
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +53,8 @@ def _outbox(path: Path) -> list[tuple[str, str, dict[str, Any], str, str]]:
     try:
         return [
             (tbl, row_id, json.loads(data), hlc, state)
-            for tbl, row_id, data, hlc, state in conn.execute(
-                "SELECT tbl, row_id, data, hlc, state FROM outbox ORDER BY seq"
+            for tbl, row_id, data, hlc, state in as_text(
+                conn.execute("SELECT tbl, row_id, data, hlc, state FROM outbox ORDER BY seq")
             )
         ]
     finally:

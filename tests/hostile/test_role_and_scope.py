@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from fieldkit.domain.ids import encode_id
 from fieldkit.domain.models import Person
 from fieldkit.store.replica import open_conflicts
 from tests.hostile.hostile_kit import Hq, Laptop, add_person, add_site, add_visit, hq_engine
@@ -159,7 +160,9 @@ def test_a_role_may_not_write_what_it_may_not_read(
     # the volunteer's laptop never held the hidden values it tried to replace
     conn = sqlite3.connect(vol.store.path)
     try:
-        held = conn.execute("SELECT health FROM person WHERE id = ?", (county["here"],)).fetchone()
+        held = conn.execute(
+            "SELECT health FROM person WHERE id = ?", (encode_id(county["here"]),)
+        ).fetchone()
     finally:
         conn.close()
     assert held == ("",)

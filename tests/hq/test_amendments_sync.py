@@ -27,6 +27,7 @@ from fieldkit.syncing import sync_now
 from tests.hq.hq_kit import laptop, ok
 from tests.support.hq_records import hq_record
 from tests.support.server_thread import ServerThread
+from tests.support.stored_ids import as_text
 
 
 def table(store: Store, name: str) -> dict[str, dict[str, Any]]:
@@ -34,7 +35,11 @@ def table(store: Store, name: str) -> dict[str, dict[str, Any]]:
     conn = sqlite3.connect(store.path)
     conn.row_factory = sqlite3.Row
     try:
-        return {r["id"]: dict(r) for r in conn.execute(f"SELECT * FROM {name}")}
+        rows = [
+            dict(zip(r.keys(), as_text([tuple(r)])[0], strict=True))
+            for r in conn.execute(f"SELECT * FROM {name}")
+        ]
+        return {r["id"]: r for r in rows}
     finally:
         conn.close()
 

@@ -18,13 +18,14 @@ from fieldkit.store import Store
 from tests.hq.hq_kit import laptop, ok
 from tests.support.hq_records import hq_record
 from tests.support.server_thread import ServerThread
+from tests.support.stored_ids import as_text
 
 
 def rows(store: Store, table: str) -> dict[str, str]:
     """id -> site_id of a table, read straight from the laptop's SQLite file."""
     conn = sqlite3.connect(store.path)
     try:
-        return dict(conn.execute(f"SELECT id, site_id FROM {table}").fetchall())
+        return dict(as_text(conn.execute(f"SELECT id, site_id FROM {table}")))
     finally:
         conn.close()
 

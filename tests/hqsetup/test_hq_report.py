@@ -39,6 +39,7 @@ from fieldkit.store.records import VisitInput, record_visit
 from sync.server.db import make_engine
 from tests.reports.report_county import County, Watching, build_county, site_of
 from tests.support.hq_process import Hq, run_cli
+from tests.support.stored_ids import as_text
 
 DAY = date(2027, 1, 5)
 Q4 = parse_quarter("2026Q4")
@@ -85,16 +86,18 @@ def _projection(url: str) -> dict[str, list[tuple[Any, ...]]]:
 def _laptop_visits(path: Path) -> dict[str, tuple[datetime, bool, int]]:
     """Id -> (time, scanned, fen) of the live visits of a laptop."""
     with sqlite3.connect(path) as conn:
-        rows = conn.execute(
-            "SELECT id, visited_at, confirmation = 'qr', money_fen FROM visit WHERE NOT deleted"
-        ).fetchall()
+        rows = as_text(
+            conn.execute(
+                "SELECT id, visited_at, confirmation = 'qr', money_fen FROM visit WHERE NOT deleted"
+            )
+        )
     return {i: (datetime.fromisoformat(at), bool(qr), fen) for i, at, qr, fen in rows}
 
 
 def _laptop_persons(path: Path) -> dict[str, tuple[str, str]]:
     """Id -> (code, site id) of the live persons of a laptop."""
     with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT id, code, site_id FROM person WHERE NOT deleted").fetchall()
+        rows = as_text(conn.execute("SELECT id, code, site_id FROM person WHERE NOT deleted"))
     return {i: (code, site) for i, code, site in rows}
 
 
@@ -187,7 +190,7 @@ def test_the_projection_kept_by_pushes_equals_its_rebuild(
     assert visits[county["A-1 last second"]] == (datetime(2026, 12, 31, 23, 59, 59), True, 15000)
     assert visits[added] == (datetime(2026, 11, 3, 9, 30), False, 3000)
     with sqlite3.connect(laptops["admin"]) as conn:
-        voided = {row[0] for row in conn.execute("SELECT id FROM visit WHERE deleted")}
+        voided = {row[0] for row in as_text(conn.execute("SELECT id FROM visit WHERE deleted"))}
     assert county["A-1 festival"] in voided
     assert not voided & set(visits)
     persons = {row[0]: (row[1], row[3]) for row in kept["report_person"]}

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, select
 
+from fieldkit.domain.ids import decode_id
 from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
 from fieldkit.store import Store
@@ -20,6 +21,7 @@ from fieldkit.syncing import SyncReport, enroll, sync_now
 from sync.server import tables as t
 from tests.support.hq_process import Hq
 from tests.support.store_copies import new_store
+from tests.support.stored_ids import as_text
 
 __all__ = [
     "Laptop",
@@ -135,11 +137,13 @@ def outbox_states(path: Path) -> Counter[str]:
 
 
 def local_rows(path: Path, tbl: str, fields: tuple[str, ...] = ()) -> dict[str, tuple[Any, ...]]:
-    """Rows of one table in a laptop file (plain sqlite3): id -> the given fields."""
+    """Rows of one table in a laptop file (plain sqlite3): id -> the given fields (ids
+    as text)."""
     cols = ", ".join(("id", *fields))
     conn = sqlite3.connect(path)
     try:
-        return {r[0]: tuple(r[1:]) for r in conn.execute(f"SELECT {cols} FROM {tbl}")}
+        rows = as_text(conn.execute(f"SELECT {cols} FROM {tbl}"))
+        return {r[0]: tuple(r[1:]) for r in rows}
     finally:
         conn.close()
 
@@ -220,7 +224,8 @@ def _local_table(path: Path, tbl: str, columns: list[str]) -> dict[str, tuple[An
     cols = ", ".join(f'"{c}"' for c in ["id", *columns])
     conn = sqlite3.connect(path)
     try:
-        return {r[0]: tuple(r) for r in conn.execute(f'SELECT {cols} FROM "{tbl}"')}
+        # keyed by the id as text, the values as stored (as a pull's plan makes them)
+        return {decode_id(r[0]): tuple(r) for r in conn.execute(f'SELECT {cols} FROM "{tbl}"')}
     finally:
         conn.close()
 
