@@ -96,15 +96,15 @@ from fieldkit.domain.vocab import EventKind, SiteKind, VisitReason
 from fieldkit.paths import config_dir
 from fieldkit.store.due_sql import (
     CANDIDATE_REASONS,
-    CATEGORIES,
+    FIELD_SEP,
     FIRST,
     MUST_VISIT_REASONS,
+    PERSON_KINDS,
     PROBE,
     REST,
-    STATUSES,
+    STALE_AT,
     SUMMARY_CATEGORY,
     SUMMARY_LIVE,
-    TIERS,
     WHOLE,
     DueQuery,
     Part,
@@ -626,39 +626,38 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
     keyword-argument constructors (a listing makes tens of thousands)."""
     events, relocation, site_text = listing.events, listing.relocation, listing.site_text
     facts_type, follow_up_type = PersonFacts, FollowUp
-    tiers, categories, statuses = TIERS, CATEGORIES, STATUSES
+    kinds, sep = PERSON_KINDS, FIELD_SEP
     fromiso, new, decode = _fromiso, _new, decode_id
     no_events, no_visits = _NO_EVENTS, _NO_VISITS
 
     def facts(row: tuple[Any, ...]) -> PersonFacts:
-        (pid, name, code, site_id, address, tier, category, status, birth, _stale, last_at,
-         owed, fu_due, fu_text, hospital, birthday, misfortune, condolence) = row  # fmt: skip
+        (pid, name, code, site_id, address, kind, birth, _stale, last_at, follow_up,
+         visited) = row  # fmt: skip
+        tier, category, status = kinds[kind]
         last = fromiso(last_at[:10]) if last_at is not None else None
         follow_ups: tuple[FollowUp, ...] = ()
-        if owed and last is not None:
+        if follow_up is not None and last is not None:
+            fu_due, _, fu_text = follow_up.partition(sep)
             follow_ups = (
                 new(follow_up_type, (fu_text, last, fromiso(fu_due) if fu_due else None)),
             )
-        by_reason: Mapping[VisitReason, date] = no_visits
-        if hospital or birthday or misfortune or condolence:
-            by_reason = _by_reason(hospital, birthday, misfortune, condolence)
         return new(facts_type, (
-            decode(pid), name, site_text.get(site_id) or decode(site_id), tiers[tier],
-            categories[category], statuses[status], fromiso(birth) if birth else None,
-            code, address, site_id in relocation, last, by_reason,
-            events.get(pid, no_events), follow_ups,
+            decode(pid), name, site_text.get(site_id) or decode(site_id), tier, category,
+            status, fromiso(birth) if birth else None, code, address, site_id in relocation,
+            last, _by_reason(visited) if visited else no_visits, events.get(pid, no_events),
+            follow_ups,
         ))  # fmt: skip
 
     return facts
 
 
-def _by_reason(*at: str | None) -> dict[VisitReason, date]:
-    """The dates of the latest visits per reason of :data:`CANDIDATE_REASONS` (their
-    times in that order, ``None`` for none)."""
+def _by_reason(visited: str) -> dict[VisitReason, date]:
+    """The dates of the latest visits per reason of :data:`CANDIDATE_REASONS`, from
+    their days in that order joined by commas (each empty for none)."""
     return {
-        reason: _fromiso(when[:10])
-        for reason, when in zip(CANDIDATE_REASONS, at, strict=True)
-        if when
+        reason: _fromiso(day)
+        for reason, day in zip(CANDIDATE_REASONS, visited.split(","), strict=True)
+        if day
     }
 
 
@@ -670,14 +669,15 @@ def _facts(
     follow_ups: tuple[FollowUp, ...],
 ) -> PersonFacts:
     """A candidate's facts: the person from their row, their visits as found."""
-    pid, name, code, site_id, address, tier, category, status, birth = row[:9]
+    pid, name, code, site_id, address, kind, birth = row[:STALE_AT]
+    tier, category, status = PERSON_KINDS[kind]
     return PersonFacts(
         person_id=decode_id(pid),
         name=name,
         site_id=listing.site_text.get(site_id) or decode_id(site_id),
-        tier=TIERS[tier],
-        category=CATEGORIES[category],
-        status=STATUSES[status],
+        tier=tier,
+        category=category,
+        status=status,
         birth_date=_fromiso(birth) if birth else None,
         code=code,
         address=address,
@@ -733,7 +733,7 @@ def _person_tasks(
     for row in _candidate_rows(listing, part):
         if skip and row[0] in skip:
             continue
-        if row[9]:
+        if row[STALE_AT]:
             stale.append(row)
             continue
         if read is not None:

@@ -22,10 +22,13 @@ __all__ = [
     "CANDIDATE_COLUMNS",
     "CANDIDATE_REASONS",
     "CATEGORIES",
+    "FIELD_SEP",
     "FIRST",
     "MUST_VISIT_REASONS",
+    "PERSON_KINDS",
     "PROBE",
     "REST",
+    "STALE_AT",
     "STATUSES",
     "SUMMARY_CATEGORY",
     "SUMMARY_LIVE",
@@ -123,18 +126,42 @@ SUMMARY_LIVE = "(p.deleted = 0 AND p.status NOT IN ('moved', 'deceased'))"
 removed, moved away nor deceased."""
 
 
+PERSON_KINDS = tuple(
+    (tier, category, status) for tier in TIERS for category in CATEGORIES for status in STATUSES
+)
+"""Every (tier, category, status), at the position that :data:`CANDIDATE_COLUMNS` gives
+a person's three as one small int."""
+_KINDS = (
+    f"({_position('p.tier', TIERS)} * {len(CATEGORIES)} + {_position('p.category', CATEGORIES)})"
+    f" * {len(STATUSES)} + {_position('p.status', STATUSES)}"
+)
+FIELD_SEP = "\x1f"
+"""Between the due date and the text of a candidate's follow-up (one column)."""
+_FOLLOW_UP = (
+    "CASE WHEN s.follow_up_owed THEN coalesce(s.follow_up_due, '') || char(31) || s.follow_up END"
+)
+_VISITED = (
+    f"CASE WHEN coalesce({', '.join(f's.{r.value}_at' for r in CANDIDATE_REASONS)}) IS NOT NULL"
+    " THEN "
+    + " || ',' || ".join(f"coalesce(substr(s.{r.value}_at, 1, 10), '')" for r in CANDIDATE_REASONS)
+    + " END"
+)
+
 CANDIDATE_COLUMNS = (
     "p.id, p.name, p.code, p.site_id, p.address,"
-    f" {_position('p.tier', TIERS)}, {_position('p.category', CATEGORIES)},"
-    f" {_position('p.status', STATUSES)},"
-    f" p.birth_date, {_STALE}, s.last_at, s.follow_up_owed, s.follow_up_due, s.follow_up, "
-    + ", ".join(f"s.{r.value}_at" for r in CANDIDATE_REASONS)
+    f" {_KINDS}, p.birth_date, {_STALE}, s.last_at, {_FOLLOW_UP}, {_VISITED}"
 )
 """What a candidate's row holds, in this order: the person (id, name, code, site id,
-address, then tier, category and status as positions in TIERS, CATEGORIES and
-STATUSES, birth date), whether the summary is stale, then the summary (last visit,
-follow-up owed, due and text, latest hospital, birthday, misfortune and condolence
-visits). The festival visits are listed by :meth:`DueQuery.festival_members`."""
+address, then their tier, category and status as one position in
+:data:`PERSON_KINDS`, birth date), whether the summary is stale, then the summary:
+the last visit, the follow-up owed (``NULL`` for none, else its due date, empty for
+none, :data:`FIELD_SEP` and its text), and the days of the latest hospital,
+birthday, misfortune and condolence visits (``NULL`` for none of them, else the four
+days in that order joined by commas, each empty for none). Fewer columns cost less
+to read than the same values apart. The festival visits are listed by
+:meth:`DueQuery.festival_members`."""
+STALE_AT = 7
+"""Where a candidate's row says whether their summary is stale."""
 
 _PERSON_ROW = "p.id, p.name, p.code, p.site_id, p.address"
 
@@ -290,8 +317,11 @@ class DueQuery:
             " LEFT JOIN visit_summary s ON s.person_id = e.person_id"
             f" WHERE e.deleted = 0 AND e.kind IN ({kinds}) AND e.happened_on <= :on"
             # an older death only of a person the summary shows as live (not yet marked
-            # deceased, moved or removed): it is what leaves them out
-            " AND (e.happened_on >= :since OR (e.kind = 'deceased' AND s.live IS NOT 0))"
+            # deceased, moved or removed): it is what leaves them out; the first test
+            # reads the event alone, so older events of other kinds are left before
+            # their summary row is looked up
+            " AND (e.happened_on >= :since OR e.kind = 'deceased')"
+            " AND (e.happened_on >= :since OR s.live IS NOT 0)"
             f" {within}"
         )
 

@@ -786,14 +786,13 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
     from types import SimpleNamespace
 
     import fieldkit.store.due_list as module
-    from fieldkit.store.due_sql import CATEGORIES, STATUSES, TIERS
+    from fieldkit.store.due_sql import PERSON_KINDS
 
     row = (
         "p-1", "名字", "C-1", "site-r", "地址",
-        TIERS.index(Tier.PERIODIC), CATEGORIES.index(Category.WIDOW),
-        STATUSES.index(Status.HOSPITALISED), "1947-03-04", 0,
-        "2026-12-01 09:30:00", 1, "2027-01-05", "回访",
-        "2026-11-02 10:00:00", None, "2026-10-03 11:00:00", None,
+        PERSON_KINDS.index((Tier.PERIODIC, Category.WIDOW, Status.HOSPITALISED)),
+        "1947-03-04", 0, "2026-12-01 09:30:00", "2027-01-05\x1f回访",
+        "2026-11-02,,2026-10-03,",
     )  # fmt: skip
     events = {EventKind.HOSPITALISED: D("2026-11-01")}
     listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"}, site_text={})
@@ -820,11 +819,42 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
     assert type(facts) is PersonFacts
     assert type(facts.follow_ups[0]) is FollowUp
     nobody: Any = SimpleNamespace(events={}, relocation=set(), site_text={})
-    never = module._facts_of_rows(nobody)(
-        (*row[:8], None, 0, None, None, None, "", None, None, None, None)
-    )
+    never = module._facts_of_rows(nobody)((*row[:6], None, 0, None, None, None))
     assert (never.birth_date, never.last_visit, never.follow_ups) == (None, None, ())
     assert (never.last_by_reason, never.events, never.relocation_site) == ({}, {}, False)
+
+
+def test_candidate_rows_of_a_real_store_give_each_persons_facts(random_store: Store) -> None:
+    """Every candidate row the store gives (read in full and through the indexes),
+    decoded by position, holds the person's own facts as read from their full history:
+    tier, category and status (one column), the latest visit, its follow-up (one
+    column: due date and text), the latest visit per must-visit reason (one column)."""
+    import fieldkit.store.due_list as module
+    from fieldkit.store.due_sql import CANDIDATE_REASONS, STALE_AT
+
+    seen: list[PersonFacts] = []
+    for on in DAYS[::2]:
+        naive = {f.person_id: f for f in naive_facts(random_store, on)}
+        for seeks in (False, True):
+            with due_listing(random_store, on=on) as listing:
+                inner = listing._listing
+                inner.seeks = seeks
+                facts_of = module._facts_of_rows(inner)
+                current = [row for row in module._candidate_rows(inner) if not row[STALE_AT]]
+                assert current, on
+                for row in current:
+                    got, want = facts_of(row), naive[decode_id(row[0])]
+                    assert got._replace(last_by_reason={}, events={}) == want._replace(
+                        last_by_reason={}, events={}
+                    ), (on, row)
+                    assert got.last_by_reason == {
+                        r: d for r, d in want.last_by_reason.items() if r in CANDIDATE_REASONS
+                    }, (on, row)
+                    seen.append(got)
+    # every kind of value was read: each reason, follow-ups with and without a due date
+    assert {r for f in seen for r in f.last_by_reason} == set(CANDIDATE_REASONS)
+    assert {f.follow_ups[0].due is None for f in seen if f.follow_ups} == {True, False}
+    assert len({(f.tier, f.category, f.status) for f in seen}) > 20
 
 
 @pytest.fixture
