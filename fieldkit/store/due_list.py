@@ -46,16 +46,19 @@ date first) and only the first persons of a festival visit it reaches; the count
 per state and the whole list add the other candidates and count the festival
 visits in SQL; reading the whole list's tasks reads every person who owes one.
 Figures: ``docs/BENCHMARKS.md``. What was measured and kept earlier: tier, category
-and status read as small ints; rows consumed from the cursor as they come; the
-latest event per kind found in Python rather than by a GROUP BY; the cyclic garbage
-collector paused; each candidate's facts made from their row by position (without
-the keyword constructors); older deaths read only of persons the summary shows
-live. What did not help: a scan of the summary instead of its index seeks, joining
-in candidate order instead of sorted ids, caching dates by text, a larger SQLite
-page cache or a memory-mapped file (in loaded runs the system time of reading pages
-went, the total did not clearly fall); counting the festival visit's persons per
-site as a difference of index-only counts (about a quarter faster, but three
-queries that must stay true to the triggers).
+and status read as one small int; the follow-up owed and the must-visit reasons'
+days read as one column each (a candidate's row has 11 columns, not 18); rows
+consumed from the cursor as they come; the latest event per kind found in Python
+rather than by a GROUP BY; the cyclic garbage collector paused; each candidate's
+facts made from their row by position (without the keyword constructors); older
+deaths read only of persons the summary shows live, and the summary looked up only
+for recent events and deaths. What did not help: a scan of the summary instead of
+its index seeks, joining in candidate order instead of sorted ids, caching dates by
+text, a larger SQLite page cache (kept, or only for one listing: then more CPU and
+~35 MB more resident memory that stays after it) or a memory-mapped file (in loaded
+runs the system time of reading pages went, the total did not clearly fall);
+counting the festival visit's persons per site as a difference of index-only counts
+(about a quarter faster, but three queries that must stay true to the triggers).
 """
 
 from __future__ import annotations
