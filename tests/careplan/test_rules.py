@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from fieldkit.domain.careplan import (
+    DayRules,
     FollowUp,
     PersonFacts,
     Policy,
@@ -386,6 +387,32 @@ def test_follow_ups_become_tasks(
     assert (task.state if task else None) == expected
     if task:
         assert task.why_zh == "跟进: 帮助申请医保报销 (2026-04-01 走访时记录)"
+
+
+def test_follow_ups_noted_on_shared_days_by_one_days_rules() -> None:
+    """One day's rules over many persons (as a due list runs them): each follow-up's
+    texts name its own note and the day it was noted, whichever persons were noted
+    on the same day before it."""
+    rules = DayRules(QUIET, default_policy())
+    noted = [D("2026-04-01"), D("2026-04-02"), D("2026-04-01"), D("2026-04-02"), D("2026-04-01")]
+    notes = ["送轮椅", "", "  回访维修情况 ", "跟进医保报销进度", ""]
+    got = []
+    for i, (day, note) in enumerate(zip(noted, notes, strict=True)):
+        person = facts(person_id=f"p{i}", last_visit=day, follow_ups=(FollowUp(note, day, None),))
+        (task,) = [t for t in rules.tasks(person) if t.kind is TaskKind.FOLLOW_UP]
+        got.append((task.person_id, task.window_start, task.why_zh, task.why_en))
+    assert got == [
+        ("p0", D("2026-04-01"), "跟进: 送轮椅 (2026-04-01 走访时记录)",
+         "follow-up: 送轮椅 (noted on 2026-04-01)"),
+        ("p1", D("2026-04-02"), "跟进: 跟进事项 (2026-04-02 走访时记录)",
+         "follow-up: owed (noted on 2026-04-02)"),
+        ("p2", D("2026-04-01"), "跟进: 回访维修情况 (2026-04-01 走访时记录)",
+         "follow-up: 回访维修情况 (noted on 2026-04-01)"),
+        ("p3", D("2026-04-02"), "跟进: 跟进医保报销进度 (2026-04-02 走访时记录)",
+         "follow-up: 跟进医保报销进度 (noted on 2026-04-02)"),
+        ("p4", D("2026-04-01"), "跟进: 跟进事项 (2026-04-01 走访时记录)",
+         "follow-up: owed (noted on 2026-04-01)"),
+    ]  # fmt: skip
 
 
 def test_county_policy_changes_the_numbers() -> None:

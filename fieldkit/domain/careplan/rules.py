@@ -62,6 +62,7 @@ _OVERDUE, _TODAY, _WEEK, _UPCOMING = (
     TaskState.UPCOMING,
 )
 _MOVED, _DECEASED = Status.MOVED, Status.DECEASED
+_FOLLOW_UP = TaskKind.FOLLOW_UP
 _UNSEEN: Any = object()  # a cache miss (``None`` is a cached "no task")
 _new = tuple.__new__  # Task(...) without its Python-level __new__ (many thousands a list)
 _EV_DEATH, _EV_HOSPITAL, _EV_MISFORTUNE = (
@@ -180,6 +181,7 @@ class DayRules:
         self.festival_visits = tuple(self._festival_visit(f, day) for f, day in self.festivals)
         """The festival visits listed on the day (none outside festival windows)."""
         self._tier_tails: dict[tuple[Tier, date], tuple[Any, ...] | None] = {}
+        self._noted: dict[date, tuple[str, str]] = {}  # a follow-up's "(noted on day)" texts
         self._yearly = self._yearly_fields()
 
     def _festival_visit(self, festival: Festival, day: date) -> FestivalVisit:
@@ -341,13 +343,16 @@ class DayRules:
             if left > upcoming:  # not listed yet (a follow-up never expires)
                 continue
             text = text.strip()
-            day = recorded.isoformat()
+            noted = self._noted.get(recorded)
+            if noted is None:
+                day = recorded.isoformat()
+                noted = self._noted[recorded] = (f" ({day} 走访时记录)", f" (noted on {day})")
             out.append(
                 _new(Task, (
-                    f.person_id, f.name, f.code, f.site_id, f.address, TaskKind.FOLLOW_UP,
-                    _R_ROUTINE, recorded, due, self._state_left(left),
-                    f"跟进: {text or '跟进事项'} ({day} 走访时记录)",
-                    f"follow-up: {text or 'owed'} (noted on {day})",
+                    f.person_id, f.name, f.code, f.site_id, f.address, _FOLLOW_UP, _R_ROUTINE,
+                    recorded, due, self._state_left(left),
+                    f"跟进: {text or '跟进事项'}{noted[0]}",
+                    f"follow-up: {text or 'owed'}{noted[1]}",
                 ))
             )  # fmt: skip
         return out
