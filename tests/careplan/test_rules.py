@@ -442,16 +442,20 @@ def _birthdays_by_hand(birth: date, on: date, policy: Policy) -> list[tuple[date
     return out
 
 
-@pytest.mark.parametrize(
+birthday_policies = pytest.mark.parametrize(
     "policy_text",
     [
         "",
         "[list]\nkeep_overdue_days = 400\n",
         "[list]\nupcoming_days = 200\nkeep_overdue_days = 0\n",
+        "[list]\nupcoming_days = 0\nkeep_overdue_days = 0\n",
         "[birthday]\nevery_year_from = 0\ndays_before = 30\ndays_after = 30\n",
     ],
-    ids=["shipped", "kept-long", "far-ahead", "milestones-only"],
+    ids=["shipped", "kept-long", "far-ahead", "only-today", "milestones-only"],
 )
+
+
+@birthday_policies
 def test_birthdays_across_the_turn_of_the_year(policy_text: str) -> None:
     """Around a turn of the year (listing days from October to March, a leap day
     among them) every listed birthday is the one worked out by hand from the policy:
@@ -468,3 +472,31 @@ def test_birthdays_across_the_turn_of_the_year(policy_text: str) -> None:
             ]
             got = [(t.window_start, t.due, int(t.why_zh.split(" ")[0])) for t in tasks]
             assert got == _birthdays_by_hand(birth, on, policy), (birth, on)
+
+
+@birthday_policies
+def test_every_birthday_of_the_year_under_one_days_rules(policy_text: str) -> None:
+    """One day's rules (as a due list runs them) over persons born on every day of a
+    common and a leap year, and on 29 February of earlier leap years: every listed
+    birthday is the one worked out by hand, on days across the year and around 28
+    February and the turn of the year."""
+    policy = parse_policy(policy_text)
+    births = [D("1947-01-01") + timedelta(days=n) for n in range(365)]
+    births += [D("1936-01-01") + timedelta(days=n) for n in range(366)]
+    births += [D(b) for b in ("1924-02-29", "1928-02-29", "1932-02-29", "1948-02-29")]
+    days = [D("2027-01-01") + timedelta(days=n) for n in range(0, 365, 11)]
+    days += [D(d) for d in ("2027-02-27", "2027-02-28", "2027-03-01", "2028-02-28", "2028-02-29",
+                            "2028-03-01", "2026-12-31", "2027-12-31")]  # fmt: skip
+    listed = 0
+    for on in days:
+        rules = DayRules(on, policy)
+        for birth in births:
+            tasks = [
+                t
+                for t in rules.tasks(facts(birth_date=birth, last_visit=on))
+                if t.kind is TaskKind.BIRTHDAY
+            ]
+            got = [(t.window_start, t.due, int(t.why_zh.split(" ")[0])) for t in tasks]
+            assert got == _birthdays_by_hand(birth, on, policy), (birth, on)
+            listed += len(got)
+    assert listed

@@ -177,6 +177,14 @@ class DayRules:
         self._oldest_born = (self._years[-1] if self._years else 0) - self._every_from
         # every birth year with a birthday listable in one of those years: one test
         self._birthday_years = self._milestone_born | frozenset(range(1, self._oldest_born + 1))
+        # the days of the year (month, day) a listed birthday can fall on: its due date
+        # within the same reach; born on 29 February, celebrated on 28 February
+        lo = max(1, on.toordinal() - p.keep_overdue_days - after)
+        hi = min(on.toordinal() + p.upcoming_days - after, lo + 366)
+        days = {(d.month, d.day) for d in map(date.fromordinal, range(lo, hi + 1))}
+        if (2, 28) in days:
+            days.add((2, 29))
+        self._birthday_days = frozenset(days)
         self.festivals = festival_occurrences(on, policy)
         self.festival_visits = tuple(self._festival_visit(f, day) for f, day in self.festivals)
         """The festival visits listed on the day (none outside festival windows)."""
@@ -253,8 +261,12 @@ class DayRules:
         out = self._event_tasks(f) if events else []
         if follow_ups:
             out += self._follow_up_tasks(f)
-        # a quick test of the birth year skips the birthday rule for nearly everyone
-        if birth is not None and birth.year in self._birthday_years:
+        # a quick test of the birth year and day skips the birthday rule for nearly everyone
+        if (
+            birth is not None
+            and birth.year in self._birthday_years
+            and (birth.month, birth.day) in self._birthday_days
+        ):
             out += self._birthday_tasks(f, birth)
         if festivals and self.festival_visits:
             out += self._festival_tasks(f)
