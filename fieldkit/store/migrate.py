@@ -5,10 +5,15 @@ read with one query and Alembic is only loaded when there is work to do. An
 upgrade runs in one ``BEGIN IMMEDIATE`` transaction (SQLite DDL is transactional),
 so two processes opening an old store migrate it once, one after the other, and
 a failed step leaves the store as it was; a lock does the same for threads.
+
+An upgrade from before revision 0014 (the ids made compact) frees about a third of
+a store's pages; the file keeps them (later rows reuse them) unless it is rewritten,
+so that upgrade ends with :func:`compact`, after its transaction committed.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -21,6 +26,7 @@ if TYPE_CHECKING:  # the head check of a fast start needs no SQL library
 __all__ = [
     "HEAD",
     "MIGRATIONS_DIR",
+    "compact",
     "current_revision",
     "include_object",
     "revision_of",
@@ -31,7 +37,11 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 HEAD = "0014"
 """The newest revision; keep it equal to the newest file in migrations/versions."""
 
+COMPACT_BEFORE = "0014"
+"""An upgrade from a revision before this one ends by rewriting the file (:func:`compact`)."""
+
 _LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
 
 # Objects that migrations create by hand (the visit summary of 0003 and the
 # indexes its queries use, the roster's search index of 0004 with the tables FTS5
@@ -87,7 +97,8 @@ def revision_of(conn: DBAPIConnection | sqlite3.Connection) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Bring the store to the head revision (no-op when it is there already)."""
-    if current_revision(engine) == HEAD:
+    before = current_revision(engine)
+    if before == HEAD:
         return
     from alembic import command
     from alembic.config import Config
@@ -99,3 +110,31 @@ def upgrade(engine: Engine) -> None:
         # process has just upgraded is left alone.
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    if before is not None and before < COMPACT_BEFORE:  # revisions are zero-padded numbers
+        compact(engine)
+
+
+def compact(engine: Engine) -> bool:
+    """Rewrite the store's file without its free pages (``VACUUM``, its copy in a
+    temporary file rather than in memory), then empty the write-ahead log.
+
+    Returns False, with the file as it was (``VACUUM`` is all or nothing), when it
+    cannot: another connection busy with the store, or too little free disk for the
+    copy. The store works the same either way; only its size differs.
+    """
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        conn.execute("PRAGMA temp_store=FILE")
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            _log.warning("the store was not compacted (it works as before): %s", exc)
+            return False
+        finally:
+            conn.execute("PRAGMA temp_store=MEMORY")
+    finally:
+        raw.close()
+    return True

@@ -33,8 +33,9 @@ from fieldkit.store import Store, plain
 from fieldkit.store.due_list import due_list
 from fieldkit.store.due_sql import id_params, id_set
 from fieldkit.store.engine import make_engine
-from fieldkit.store.migrate import HEAD, MIGRATIONS_DIR, current_revision
+from fieldkit.store.migrate import HEAD, MIGRATIONS_DIR, compact, current_revision
 from fieldkit.store.roster import RosterFilter, rebuild_person_fts, search_roster
+from sync.sqlite import sqlite_engine
 from tests.support.stored_ids import query
 
 AT = datetime(2026, 10, 30, 9, 0)
@@ -360,6 +361,50 @@ def test_migration_0014_stores_every_id_compact_and_keeps_every_row(old_store: P
         assert query(path, last, person_id) == [("2026-10-30 09:00:00",)]
     finally:
         store.close()
+
+
+def test_an_upgrade_across_0014_gives_the_freed_pages_back(old_store: Path) -> None:
+    path = old_store
+    before = _everything(path)
+    pages_before = _raw(path, "PRAGMA page_count")[0][0]
+    Store(path).close()
+    pages, free = _raw(path, "PRAGMA page_count")[0][0], _raw(path, "PRAGMA freelist_count")[0][0]
+    page_size = _raw(path, "PRAGMA page_size")[0][0]
+    assert free == 0
+    assert pages < pages_before
+    assert path.stat().st_size == pages * page_size
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert _everything(path) == before
+    assert _raw(path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_store_that_cannot_be_compacted_is_left_as_it_was(old_store: Path) -> None:
+    path = old_store
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE scratch (x)")
+        conn.executemany("INSERT INTO scratch VALUES (?)", [("x" * 500,)] * 200)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE scratch")  # pages free again, in the file
+    free = _raw(path, "PRAGMA freelist_count")[0][0]
+    assert free > 0
+    rows = _everything(path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    engine = sqlite_engine(f"sqlite:///{path}", busy_timeout_ms=50, foreign_keys=True)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another connection holds the write lock
+        assert compact(engine) is False
+        writer.execute("ROLLBACK")
+        with engine.connect() as conn:  # the connection is as it was before
+            assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 2
+        assert _raw(path, "PRAGMA freelist_count")[0][0] == free
+        assert _everything(path) == rows
+        assert compact(engine) is True
+        assert _raw(path, "PRAGMA freelist_count")[0][0] == 0
+    finally:
+        writer.close()
+        engine.dispose()
 
 
 def test_an_interrupted_migration_0014_leaves_every_id_as_it_was(old_store: Path) -> None:

@@ -20,10 +20,10 @@ refer to persons by rowid). The triggers on the rewritten tables are set aside
 during the rewrite (the values keep their meaning: nothing derived changes, the
 report versions stay). Foreign keys are checked when the transaction commits;
 each changed parent key is looked up in its children, so the three child columns
-without an index get a temporary one. The file does not shrink: it grows while
-the rewrite runs (578 to 628 MB for 100,000 persons and 1,000,000 visits, 135 MB of
-it free pages that later rows reuse; 400 MB after a ``VACUUM``). The wire form does
-not change.
+without an index get a temporary one. The file grows while the rewrite runs (578
+to 628 MB for 100,000 persons and 1,000,000 visits, 135 MB of it free pages); the
+upgrade then rewrites it (``fieldkit.store.migrate.compact``, after this transaction
+committed): 400 MB. The wire form does not change.
 
 The roster's search index ``person_fts`` (migration 0004) is made again without its
 copy of the values: a contentless FTS5 table (``content=''``) without column sizes,
