@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from fieldkit.cli.errors import CliError
+from fieldkit.cli.notices import say_upgrading
 from fieldkit.i18n import N_
 
 __all__ = ["register", "run_app", "run_demo"]
@@ -38,7 +39,7 @@ def run_app(args: argparse.Namespace) -> int:
     from fieldkit.services import Services
     from fieldkit.tui.app import run
 
-    with Services.open(db_path(args)) as services:
+    with Services.open(db_path(args), before_upgrade=say_upgrading) as services:
         return run(services, lang=_lang(args))
 
 

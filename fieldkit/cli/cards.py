@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from fieldkit.cli.errors import CliError
+from fieldkit.cli.notices import say_upgrading
 
 __all__ = ["register", "run_cards", "use_language"]
 
@@ -88,7 +89,7 @@ def run_cards(args: argparse.Namespace) -> int:
         raise CliError(f"no laptop store at {path}; import a roster or load the demo first")
     if args.reissue is None and args.out is None:
         raise CliError("--out FILE.pdf or --out DIR/ is needed to print cards", exit_code=2)
-    services = Services.open(path)
+    services = Services.open(path, before_upgrade=say_upgrading)
     try:
         if args.reissue is not None:
             holder = services.cards.reissue(args.reissue)

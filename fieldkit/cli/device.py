@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from fieldkit.cli.errors import CliError
+from fieldkit.cli.notices import say_upgrading
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 
@@ -44,7 +45,7 @@ def run_enroll(args: argparse.Namespace) -> int:
     from fieldkit.services import Services
 
     args.code = check_enroll_code(args.code)
-    with Services.open(db_path(args)) as services:
+    with Services.open(db_path(args), before_upgrade=say_upgrading) as services:
         enrolled = services.sync.enroll(args.url, args.code)
     where = "all sites" if enrolled.sites is None else f"{len(enrolled.sites)} site(s)"
     print(f"enrolled as {enrolled.user} ({enrolled.role}, {where}); device {enrolled.device_id}")
@@ -59,7 +60,7 @@ def run_sync_cmd(args: argparse.Namespace) -> int:
     from fieldkit.services.syncing import REJECTED_HINT, describe_rejection
 
     path = db_path(args)
-    with Services.open(path) as services:
+    with Services.open(path, before_upgrade=say_upgrading) as services:
         outcome = services.sync.run()
         status = services.outbox.status()
     report = outcome.report

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.errors import CliError
+from fieldkit.cli.notices import say_upgrading
 from fieldkit.domain.cells import neutralise
 from fieldkit.i18n import N_
 
@@ -231,7 +232,7 @@ def run_due(args: argparse.Namespace) -> int:
         raise CliError(
             N_("no laptop store at {path}; import a roster or load the demo first"), path=path
         )
-    with Services.open(path) as services:
+    with Services.open(path, before_upgrade=say_upgrading) as services:
         site_ids = None
         if args.site:
             try:

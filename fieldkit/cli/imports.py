@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fieldkit.cli.errors import CliError
+from fieldkit.cli.notices import say_upgrading
 from fieldkit.i18n import N_
 from fieldkit.i18n import gettext as _
 
@@ -118,7 +119,7 @@ def _run_import(args: argparse.Namespace, kind: str) -> int:
     from fieldkit.cli.main import db_path
     from fieldkit.services import Services
 
-    with Services.open(db_path(args)) as services:
+    with Services.open(db_path(args), before_upgrade=say_upgrading) as services:
         transfer = services.transfer
         report: RosterReport | VisitsReport
         if kind == "roster":
@@ -179,7 +180,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise CliError(N_("{path} is a folder; give a file name such as export.jsonl"), path=target)
     if not target.parent.is_dir():
         raise CliError(N_("the folder {path} does not exist"), path=target.parent)
-    with Services.open(db_path(args)) as services:
+    with Services.open(db_path(args), before_upgrade=say_upgrading) as services:
         counts = services.transfer.export(target)
     total = sum(counts.values())
     detail = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.errors import CliError
+from fieldkit.cli.notices import say_upgrading
 from fieldkit.i18n import gettext as _
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ def _laptop_report(
                 path=path
             )
         )
-    with Services.open(path) as services:
+    with Services.open(path, before_upgrade=say_upgrading) as services:
         reports = services.reports
         site = _chosen(args, reports.sites())
         report = reports.build(quarter, **_options(args, site, policy))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -146,14 +147,15 @@ class Services:
         return Reports(self._store)
 
     @classmethod
-    def open(cls, path: Path) -> Services:
+    def open(cls, path: Path, *, before_upgrade: Callable[[Path], None] | None = None) -> Services:
         """The services of the store at ``path`` (created and migrated as needed).
 
         A store that needs no such work is opened when first used (see
         :class:`~fieldkit.services.opening.StoreOpener`): the app's first page comes
-        before SQLAlchemy is loaded.
+        before SQLAlchemy is loaded. ``before_upgrade`` is called with the path just
+        before a store at an older revision is upgraded (to tell the user).
         """
-        return cls(StoreOpener.later(path))
+        return cls(StoreOpener.later(path, before_upgrade))
 
     @classmethod
     def open_demo(cls, path: Path) -> Services:

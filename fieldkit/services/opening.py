@@ -11,6 +11,7 @@ The app opens the store in a worker once its first page is on screen.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,11 +37,14 @@ class StoreOpener:
         return cls(store.path, store)
 
     @classmethod
-    def later(cls, path: Path) -> StoreOpener:
+    def later(cls, path: Path, before_upgrade: Callable[[Path], None] | None = None) -> StoreOpener:
         """The store at ``path``: opened now when it needs work (created, migrated, a
-        bulk load finished), else when first used."""
+        bulk load finished), else when first used. ``before_upgrade`` is called with
+        the path just before a store at an older revision is upgraded."""
         opener = cls(path)
         if not plain.ready(path):
+            if before_upgrade is not None and plain.needs_upgrade(path):
+                before_upgrade(path)
             opener.store()
         return opener
 

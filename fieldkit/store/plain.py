@@ -54,6 +54,19 @@ def ready(path: Path) -> bool:
         return False  # opening the store will say what is wrong
 
 
+def needs_upgrade(path: Path) -> bool:
+    """Whether the store at ``path`` exists at an older revision than this code's: opening
+    it upgrades it first, which for some revisions takes a while on a large store."""
+    if not path.is_file():
+        return False
+    try:
+        with _reading(path) as conn:
+            revision = revision_of(conn)
+    except sqlite3.Error:
+        return False  # opening the store will say what is wrong
+    return revision is not None and revision != HEAD
+
+
 def _at_head(conn: sqlite3.Connection) -> bool:
     return revision_of(conn) == HEAD
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from fieldkit.cli.main import main
 from fieldkit.domain.models import Person, PersonEvent, Site, Visit
 from fieldkit.domain.vocab import EventKind, SiteKind, Tier
 from fieldkit.paths import config_dir
-from fieldkit.store import Store
+from fieldkit.store import Store, plain
+from fieldkit.store.migrate import HEAD
+from tests.support.store_revisions import store_down_to
 
 
 @pytest.fixture
@@ -208,3 +211,41 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
     assert rows["C-1"]["姓名"] == '\'=HYPERLINK("http://x.example","点我")'
     assert rows["C-1"]["地址"] == "'@SUM(1+1)"
     assert rows["A-1"]["姓名"] == "张三丰"
+
+
+@pytest.mark.parametrize(
+    ("lang", "notice"),
+    [
+        (
+            "zh",
+            "正在为新版 fieldkit 升级数据文件 {path}：只需一次，"
+            "数据多的县可能要一分钟左右，请稍候……",
+        ),
+        (
+            "en",
+            "upgrading the store {path} for this version of fieldkit: this happens once"
+            " and can take a minute for a large county; please wait...",
+        ),
+    ],
+)
+def test_an_older_store_is_upgraded_after_saying_so(
+    db: Path, capsys: pytest.CaptureFixture[str], lang: str, notice: str
+) -> None:
+    argv = ("due", "--db", str(db), "--date", "2026-04-11", "--lang", lang)
+    code, listing, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    store_down_to(db, "0013")
+    assert plain.needs_upgrade(db)
+
+    code, out, err = run(capsys, *argv)
+    assert code == 0
+    assert err == notice.format(path=db) + "\n"
+    assert out == listing
+    assert not plain.needs_upgrade(db)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    finally:
+        conn.close()
+    # once: the next command says nothing
+    assert run(capsys, *argv) == (0, listing, "")

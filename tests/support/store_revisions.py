@@ -3,6 +3,7 @@ projection taken back to an older revision."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -15,13 +16,22 @@ from fieldkit.store.migrate import MIGRATIONS_DIR
 
 def store_at(path: Path, revision: str) -> None:
     """Create the store at ``path`` migrated up to ``revision`` only."""
+    _migrate(path, command.upgrade, revision)
+
+
+def store_down_to(path: Path, revision: str) -> None:
+    """Take the store at ``path`` back to ``revision``, as an older fieldkit left it."""
+    _migrate(path, command.downgrade, revision)
+
+
+def _migrate(path: Path, step: Callable[[Config, str], None], revision: str) -> None:
     engine = make_engine(path)
     try:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            step(cfg, revision)
     finally:
         engine.dispose()
 
