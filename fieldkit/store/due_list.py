@@ -143,7 +143,6 @@ SCREENFUL = 50
 
 _EVENTS = {m.value: m for m in EventKind}
 _REASONS = {m.value: m for m in VisitReason}
-_SEP = "\x1f"
 _NO_EVENTS: dict[EventKind, date] = {}
 _NO_VISITS: dict[VisitReason, date] = {}  # shared, never written to
 _fromiso = date.fromisoformat
@@ -708,7 +707,7 @@ def _probed_facts(
     if latest is not None:
         last = _fromiso(latest[:10])
         if latest[10] == "1":
-            due, _, text = latest[11:].partition(_SEP)
+            due, _, text = latest[11:].partition(FIELD_SEP)
             follow_ups = (FollowUp(text, last, _fromiso(due) if due else None),)
     by_reason: dict[VisitReason, date] = {}
     for item in many.split(",") if many else ():

@@ -126,6 +126,7 @@ def compact(engine: Engine) -> bool:
     try:
         conn = raw.driver_connection
         assert isinstance(conn, sqlite3.Connection)
+        temp_store = conn.execute("PRAGMA temp_store").fetchone()[0]
         conn.execute("PRAGMA temp_store=FILE")
         try:
             conn.execute("VACUUM")
@@ -134,7 +135,7 @@ def compact(engine: Engine) -> bool:
             _log.warning("the store was not compacted (it works as before): %s", exc)
             return False
         finally:
-            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute(f"PRAGMA temp_store={int(temp_store)}")
     finally:
         raw.close()
     return True

@@ -31,8 +31,7 @@ from fieldkit.store import Store, bulk_load
 from fieldkit.store.due_list import due_list, rebuild_visit_summary
 from fieldkit.store.replica import StoreReplica
 from fieldkit.store.roster import RosterFilter, search_roster
-from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, Unreachable, pull_all
+from sync.client import Unreachable, pull_all
 from tests.faults.proxy import PASS, FaultProxy, Script, cut_response, delay
 from tests.support.hq_process import Hq
 from tests.support.laptop_kit import Laptop, integrity, scope_mismatches
@@ -93,7 +92,7 @@ def reference(hq: Hq, county: County, tmp_path_factory: pytest.TempPathFactory) 
         saved = bulk_load.MIN_PAGE_ROWS
         bulk_load.MIN_PAGE_ROWS = 10**9
         try:
-            with _client(lap, hq.url) as client:
+            with lap.client(hq.url) as client:
                 pull_all(client, StoreReplica(lap.store), page_limit=PAGE)
         finally:
             bulk_load.MIN_PAGE_ROWS = saved
@@ -108,10 +107,6 @@ def reference(hq: Hq, county: County, tmp_path_factory: pytest.TempPathFactory) 
 def bulk_any_page(monkeypatch: pytest.MonkeyPatch) -> None:
     """A first pull is a bulk load whatever its page size."""
     monkeypatch.setattr(bulk_load, "MIN_PAGE_ROWS", 1)
-
-
-def _client(lap: Laptop, url: str) -> SyncClient:
-    return SyncClient(url, lap.store.meta("device_token"), schema_version=sync_schema().version)
 
 
 def _meta(path: Path, key: str) -> str | None:
@@ -205,7 +200,7 @@ def test_a_bulk_first_pull_builds_what_a_row_by_row_pull_builds(
     lap = Laptop.enrolled(hq, tmp_path / "a.db", "整批甲", hq.url, role="staff", sites=SITE)
     try:
         seen: list[set[tuple[str, str, str]]] = []
-        with _client(lap, hq.url) as client:
+        with lap.client(hq.url) as client:
             pull_all(
                 client,
                 StoreReplica(lap.store),
@@ -227,7 +222,7 @@ def test_a_bulk_pull_cut_mid_way_is_finished_when_the_store_opens_then_resumes(
     try:
         with FaultProxy(hq.port) as proxy:
             proxy.policy = Script({PULL: [PASS, PASS, *[cut_response(0.5)] * 6]})
-            with _client(lap, proxy.url) as client, pytest.raises(Unreachable):
+            with lap.client(proxy.url) as client, pytest.raises(Unreachable):
                 pull_all(client, StoreReplica(lap.store), page_limit=PAGE)
         lap.close()
         # cut after two pages: a committed store in the middle of a bulk load
@@ -243,7 +238,7 @@ def test_a_bulk_pull_cut_mid_way_is_finished_when_the_store_opens_then_resumes(
         conn.close()
         assert held == _recomputed_summary(lap.path, tmp_path)
         # the next pull resumes at the cursor, row by row (the store is no longer empty)
-        with _client(lap, hq.url) as client:
+        with lap.client(hq.url) as client:
             pull_all(client, StoreReplica(lap.store), page_limit=PAGE)
         assert scope_mismatches(hq, lap) == []
     finally:
@@ -259,10 +254,10 @@ def test_a_bulk_pull_cut_then_resumed_in_the_same_process_finishes_at_the_last_p
         with FaultProxy(hq.port) as proxy:
             proxy.policy = Script({PULL: [PASS, *[cut_response(0.3)] * 6]})
             replica = StoreReplica(lap.store)
-            with _client(lap, proxy.url) as client, pytest.raises(Unreachable):
+            with lap.client(proxy.url) as client, pytest.raises(Unreachable):
                 pull_all(client, replica, page_limit=PAGE)
             assert _meta(lap.path, bulk_load.BULK_LOAD_KEY) is not None
-            with _client(lap, hq.url) as client:
+            with lap.client(hq.url) as client:
                 pull_all(client, replica, page_limit=PAGE)
         assert scope_mismatches(hq, lap) == []
     finally:

@@ -25,8 +25,7 @@ from fieldkit.store import Store, bulk_load
 from fieldkit.store.due_list import due_list
 from fieldkit.store.replica import StoreReplica
 from fieldkit.store.roster import RosterFilter, search_roster
-from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, pull_all
+from sync.client import pull_all
 from tests.support.hq_process import Hq
 from tests.support.laptop_kit import Laptop, hq_records, integrity, local_rows
 
@@ -53,10 +52,6 @@ class Pushed:
     visits: dict[str, str]
 
 
-def _client(lap: Laptop, url: str) -> SyncClient:
-    return SyncClient(url, lap.store.meta("device_token"), schema_version=sync_schema().version)
-
-
 @pytest.fixture(scope="module")
 def pushed(hq: Hq, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushed]:
     """An admin laptop adds a site, the odd-id persons and one canonical, a visit each
@@ -65,7 +60,7 @@ def pushed(hq: Hq, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushed]
     try:
         site = lap.add_site(SITE)
         persons = dict(ODD_PERSONS)
-        visits = dict(ODD_VISITS)
+        visits: dict[str, str] = {}
         with lap.store.write() as s:
             for code, pid in ODD_PERSONS.items():
                 s.add(Person(id=pid, code=code, name=f"怪{code}", site_id=site, tier=Tier.KEY))
@@ -150,7 +145,7 @@ def test_a_bulk_loaded_first_pull_keeps_every_id(
     path = tmp_path / "bulk.db"
     lap = Laptop.enrolled(hq, path, "怪号整批", hq.url, role="staff", sites=SITE)
     try:
-        with _client(lap, hq.url) as client:
+        with lap.client(hq.url) as client:
             pull_all(client, StoreReplica(lap.store), page_limit=3)
         assert lap.store.meta(bulk_load.BULK_LOAD_KEY) is None
         _check_laptop(path, lap.store, pushed)

@@ -22,8 +22,7 @@ import pytest
 from fieldkit.domain.models import SYNCED_TABLES
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
-from fieldkit.sync_schema import sync_schema
-from sync.client import SyncClient, SyncResult, Unreachable, pull_all
+from sync.client import SyncResult, Unreachable, pull_all
 from sync.protocol import PullPage
 from tests.faults.proxy import PASS, FaultProxy, RandomFaults, Script, cut_response, delay
 from tests.support.hq_process import Hq
@@ -72,15 +71,11 @@ def _held(path: Path) -> set[tuple[str, str]]:
     return out
 
 
-def _client(lap: Laptop, url: str) -> SyncClient:
-    return SyncClient(url, lap.store.meta("device_token"), schema_version=sync_schema().version)
-
-
 def _direct_pages(hq: Hq, lap: Laptop, n: int) -> list[PullPage]:
     """The first ``n`` pages HQ gives this device, fetched without the proxy."""
     pages: list[PullPage] = []
     cursor: str | None = None
-    with _client(lap, hq.url) as client:
+    with lap.client(hq.url) as client:
         for _ in range(n):
             page = client.pull(cursor, PAGE)
             pages.append(page)
@@ -104,7 +99,7 @@ def test_a_page_cut_mid_answer_is_not_applied_and_the_next_sync_resumes(
             proxy.policy = Script(
                 {PULL: [PASS, PASS, PASS, cut_response(0.5), cut_response(0.1), cut_response(0.9)]}
             )
-            with _client(lap, proxy.url) as client, pytest.raises(Unreachable) as cut:
+            with lap.client(proxy.url) as client, pytest.raises(Unreachable) as cut:
                 pull_all(client, StoreReplica(lap.store), page_limit=PAGE)
             assert "cannot reach headquarters" in str(cut.value)
 
@@ -151,7 +146,7 @@ def test_random_cuts_during_a_paged_first_pull_apply_every_page_once(
             while runs < 15:
                 runs += 1
                 try:
-                    with _client(lap, proxy.url) as client:
+                    with lap.client(proxy.url) as client:
                         pull_all(client, StoreReplica(lap.store), page_limit=PAGE, result=total)
                     break
                 except Unreachable:
@@ -212,7 +207,7 @@ def test_a_pull_killed_at_any_moment_keeps_whole_pages(
     upto: dict[str, set[tuple[str, str]]] = {"": set()}
     so_far: set[tuple[str, str]] = set()
     cursor: str | None = None
-    with _client(lap, hq.url) as client:
+    with lap.client(hq.url) as client:
         while True:
             page = client.pull(cursor, PAGE)
             so_far |= {(r.tbl, r.id) for r in page.records}

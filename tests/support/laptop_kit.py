@@ -17,7 +17,9 @@ from fieldkit.domain.models import Person, Site, Visit
 from fieldkit.domain.vocab import SiteKind, Tier, VisitReason
 from fieldkit.store import Store
 from fieldkit.store.replica import StoreReplica
+from fieldkit.sync_schema import sync_schema
 from fieldkit.syncing import SyncReport, enroll, sync_now
+from sync.client import SyncClient
 from sync.server import tables as t
 from tests.support.hq_process import Hq
 from tests.support.store_copies import new_store
@@ -59,6 +61,12 @@ class Laptop:
     def device_id(self) -> str:
         """The store's device id (HQ's id of this device)."""
         return self.store.device_id
+
+    def client(self, url: str) -> SyncClient:
+        """A sync client of this laptop's device talking to ``url`` (HQ or a proxy)."""
+        return SyncClient(
+            url, self.store.meta("device_token"), schema_version=sync_schema().version
+        )
 
     def sync(self) -> SyncReport:
         """``sync_now`` on this store."""
