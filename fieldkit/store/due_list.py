@@ -47,8 +47,12 @@ per state and the whole list add the other candidates and count the festival
 visits in SQL; reading the whole list's tasks reads every person who owes one.
 Figures: ``docs/BENCHMARKS.md``. What was measured and kept earlier: tier, category
 and status read as one small int; the follow-up owed and the must-visit reasons'
-days read as one column each (a candidate's row has 11 columns, not 18); rows
-consumed from the cursor as they come; the latest event per kind found in Python
+days read as one column each (a candidate's row has 11 columns, not 18); the
+candidates' rows read whole (``fetchall``: measured faster again after the compact
+ids than consuming the cursor as rows come); the persons' ids remembered as text
+from one listing to the next (``_PERSON_IDS``); the birthday arm of the candidate
+indexes read without each person's summary row (looked up in birth-date order, it
+cost more than the few candidates it left out); the latest event per kind found in Python
 rather than by a GROUP BY; the cyclic garbage collector paused; each candidate's
 facts made from their row by position (without the keyword constructors); older
 deaths read only of persons the summary shows live, and the summary looked up only
@@ -94,7 +98,7 @@ from fieldkit.domain.careplan import (
     load_policy,
     no_gc,
 )
-from fieldkit.domain.ids import decode_id, id_order
+from fieldkit.domain.ids import IdTexts, decode_id, id_order
 from fieldkit.domain.vocab import EventKind, SiteKind, VisitReason
 from fieldkit.paths import config_dir
 from fieldkit.store.due_sql import (
@@ -145,6 +149,9 @@ _EVENTS = {m.value: m for m in EventKind}
 _REASONS = {m.value: m for m in VisitReason}
 _NO_EVENTS: dict[EventKind, date] = {}
 _NO_VISITS: dict[VisitReason, date] = {}  # shared, never written to
+_PERSON_IDS = IdTexts(limit=250_000)
+"""The persons' ids as text by their stored form, remembered from one listing to the
+next (a county of 100,000 persons: about 18 MB, a twentieth of a listing's time)."""
 _fromiso = date.fromisoformat
 _new = tuple.__new__  # a NamedTuple by position, without its Python-level __new__
 
@@ -610,19 +617,19 @@ def _seeks(listing: _Listing) -> bool:
 def _candidate_rows(listing: _Listing, part: Part = WHOLE) -> Iterable[tuple[Any, ...]]:
     """Step 2: the candidates' rows (:data:`fieldkit.store.due_sql.CANDIDATE_COLUMNS`):
     a small scope is read in full and filtered in SQL, a large one through the indexes
-    (``part`` of them, see :meth:`DueQuery.seek_sql`) and consumed as SQLite makes the
-    rows."""
+    (``part`` of them, see :meth:`DueQuery.seek_sql`), read whole."""
     query, cursor = listing.query, listing.cursor
     if not _seeks(listing):
         return cursor.execute(query.scan_sql(), query.params).fetchall()
     sql = query.seek_sql(part)
     try:
-        return cursor.execute(sql, query.params)
+        return cursor.execute(sql, query.params).fetchall()
     except sqlite3.OperationalError as err:
         if "ix_person_due" not in str(err):
             raise
         # the person table was rebuilt without this index: read persons by key
-        return cursor.execute(sql.replace(" INDEXED BY ix_person_due", ""), query.params)
+        sql = sql.replace(" INDEXED BY ix_person_due", "")
+        return cursor.execute(sql, query.params).fetchall()
 
 
 def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts]:
@@ -634,6 +641,7 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
     facts_type, follow_up_type = PersonFacts, FollowUp
     kinds, sep = PERSON_KINDS, FIELD_SEP
     fromiso, new, decode = _fromiso, _new, decode_id
+    known, person_text = _PERSON_IDS.known, _PERSON_IDS.decode
     no_events, no_visits = _NO_EVENTS, _NO_VISITS
 
     def facts(row: tuple[Any, ...]) -> PersonFacts:
@@ -648,7 +656,8 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
                 new(follow_up_type, (fu_text, last, fromiso(fu_due) if fu_due else None)),
             )
         return new(facts_type, (
-            decode(pid), name, site_text.get(site_id) or decode(site_id), tier, category,
+            known(pid) or person_text(pid), name, site_text.get(site_id) or decode(site_id),
+            tier, category,
             status, fromiso(birth) if birth else None, code, address, site_id in relocation,
             last, _by_reason(visited) if visited else no_visits, events.get(pid, no_events),
             follow_ups,
@@ -678,7 +687,7 @@ def _facts(
     pid, name, code, site_id, address, kind, birth = row[:STALE_AT]
     tier, category, status = PERSON_KINDS[kind]
     return PersonFacts(
-        person_id=decode_id(pid),
+        person_id=_PERSON_IDS.decode(pid),
         name=name,
         site_id=listing.site_text.get(site_id) or decode_id(site_id),
         tier=tier,
@@ -817,8 +826,9 @@ def _person_rows(listing: _Listing, rows: list[tuple[Any, ...]]) -> list[PersonR
     """Person rows (id, name, code, site id, address, ...) with their ids as text (what
     follows the address is left out)."""
     sites, decode = listing.site_text, decode_id
+    known, person_text = _PERSON_IDS.known, _PERSON_IDS.decode
     return [
-        (decode(pid), name, code, sites.get(site) or decode(site), address)
+        (known(pid) or person_text(pid), name, code, sites.get(site) or decode(site), address)
         for pid, name, code, site, address, *_ in rows
     ]
 

@@ -26,7 +26,7 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, select
 
-from fieldkit.domain.ids import decode_id, encode_id, id_order, new_id
+from fieldkit.domain.ids import IdTexts, decode_id, encode_id, id_order, new_id
 from fieldkit.domain.models import Person, Site, StoreId, Visit
 from fieldkit.sampledata import CountyGenerator, fill_store
 from fieldkit.store import Store, plain
@@ -100,6 +100,19 @@ def test_odd_ids_are_text_and_none_stays_none() -> None:
         assert decode_id(odd) == odd
     assert encode_id(None) is None
     assert decode_id(None) is None
+
+
+def test_remembered_ids_read_as_decoded_and_the_memo_stays_bounded() -> None:
+    ids = [new_id() for _ in range(5)]
+    memo = IdTexts(limit=3)
+    stored = [encode_id(i) for i in ids] + list(ODD_IDS) + [None]
+    for value in stored + stored:
+        assert memo.decode(value) == decode_id(value)
+        assert len(memo) <= 3
+    assert memo.known(encode_id(ids[0])) is None  # forgotten when the memo filled
+    last = encode_id(ids[-1])
+    memo.decode(last)
+    assert memo.known(last) == ids[-1]
 
 
 def test_headquarters_databases_keep_the_text() -> None:
