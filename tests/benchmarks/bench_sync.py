@@ -14,7 +14,10 @@ PostgreSQL schema (dropped at the end) and prints its rate next to a raw baselin
    (i) the laptop's store write of the pulled pages (wall and CPU of the applying
    thread, the bulk load's end included) vs a raw sqlite3 ``executemany`` of the same
    rows into bare tables (primary key only: what the disk allows) and into a fresh
-   store file; (ii) the pull end to end, wall and CPU of each side. Both sides store
+   store file; the same pages are then written again alone into a new store file
+   (``replay``: the issue's ratio, measured like the baselines, which run alone;
+   during the pull the server and PostgreSQL make the next pages on the same
+   cores); (ii) the pull end to end, wall and CPU of each side. Both sides store
    the same values: the raw rows carry what the store keeps (its ids as 16 bytes,
    ``fieldkit.domain.ids.encode_id``, and the persons' search keys), made before
    their clock starts, as the laptop makes them in the thread that prepares pages;
@@ -366,6 +369,8 @@ class ApplyClock:
     def __init__(self) -> None:
         self.wall = self.cpu = self.finish_wall = self.finish_cpu = 0.0
         self.pages = 0
+        self.applied: list[tuple[PullPage, object]] = []
+        """Each page applied and its prepared rows, in order (see :func:`replay`)."""
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -379,6 +384,7 @@ class ApplyClock:
                 self.wall += time.perf_counter() - start
                 self.cpu += time.thread_time() - cpu
                 self.pages += 1
+                self.applied.append((page, prepared))
 
         def timed_finish(conn: Any) -> None:
             start, cpu = time.perf_counter(), time.thread_time()
@@ -395,6 +401,37 @@ class ApplyClock:
         finally:
             StoreReplica.apply_prepared = apply  # type: ignore[method-assign]
             bulk_load.finish = finish
+
+
+def replay(path: Path, applied: list[tuple[PullPage, object]]) -> ApplyClock:
+    """The store write of a pull again, alone: the same pages, prepared as they were,
+    applied in order into a new store file by ``StoreReplica.apply_prepared`` (the
+    bulk load, its end, the cursor), timed as during the pull. During the pull the
+    server and PostgreSQL make the next pages on the same cores, and the writing
+    thread waits for a core; the raw baselines run alone, and so does this."""
+    clock = ApplyClock()
+    store = Store(path)
+    try:
+        replica = StoreReplica(store)
+        with clock.installed():
+            for page, prepared in applied:
+                replica.apply_prepared(page, prepared)
+    finally:
+        store.close()
+    return clock
+
+
+def _row_counts(path: Path) -> dict[str, int]:
+    """How many rows each synced table of the store file holds."""
+    conn = sqlite3.connect(path)
+    try:
+        counts = {}
+        for model in SYNCED_TABLES:
+            table = str(model.__tablename__)
+            counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return counts
+    finally:
+        conn.close()
 
 
 def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: int) -> None:
@@ -415,6 +452,10 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
         assert report.pulled == len(records), report.pulled
     finally:
         srv.stop()
+    store.close()
+    alone = replay(tmp / "replayed.db", clock.applied)
+    assert _row_counts(tmp / "replayed.db") == _row_counts(tmp / "puller.db")
+    clock.applied.clear()
     # raw baselines: the same rows, sqlite3 executemany into a fresh store file
     by_tbl: dict[str, list[tuple[Any, ...]]] = {}
     cols: dict[str, list[str]] = {}
@@ -442,8 +483,13 @@ def bench_pull(db_url: str, engine: Any, tmp: Path, n_persons: int, n_visits: in
           f" CPU {bare[1]:.2f} s (faster of {RAW_RUNS})")  # fmt: skip
     print(f"      raw executemany into the store's schema (indexes, triggers): wall"
           f" {raw[0]:.2f} s, CPU {raw[1]:.2f} s (faster of {RAW_RUNS})")  # fmt: skip
-    print(f"      ratio store write / bare (rows/s over rows/s, target >= 0.5): wall"
+    print(f"      ratio store write / bare (rows/s over rows/s): wall"
           f" {bare[0] / clock.wall:.2f}, CPU {bare[1] / clock.cpu:.2f}")  # fmt: skip
+    print(f"      the same pages written again alone into a new store (as the raw baselines"
+          f" run): wall {alone.wall:.2f} s, CPU {alone.cpu:.2f} s; of it the bulk-load end:"
+          f" wall {alone.finish_wall:.2f} s, CPU {alone.finish_cpu:.2f} s")  # fmt: skip
+    print(f"      ratio store write alone / bare (target >= 0.5): wall"
+          f" {bare[0] / alone.wall:.2f}, CPU {bare[1] / alone.cpu:.2f}")  # fmt: skip
     print(f"      ratio store write / store schema: wall {raw[0] / clock.wall:.2f},"
           f" CPU {raw[1] / clock.cpu:.2f}")  # fmt: skip
     print("  (ii) end to end (HTTP, HQ's pages, parsing, preparing and writing):")
