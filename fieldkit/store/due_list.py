@@ -52,7 +52,10 @@ candidates' rows read whole (``fetchall``: measured faster again after the compa
 ids than consuming the cursor as rows come); the persons' ids remembered as text
 from one listing to the next (``_PERSON_IDS``); the birthday arm of the candidate
 indexes read without each person's summary row (looked up in birth-date order, it
-cost more than the few candidates it left out); the latest event per kind found in Python
+cost more than the few candidates it left out); the festival statements without
+their test of each summary's last visit when no summary shows a visit after the
+day (the newest found in a few seeks, :data:`~fieldkit.store.due_sql.NEWEST_VISIT`);
+the latest event per kind found in Python
 rather than by a GROUP BY; the cyclic garbage collector paused; each candidate's
 facts made from their row by position (without the keyword constructors); older
 deaths read only of persons the summary shows live, and the summary looked up only
@@ -106,6 +109,7 @@ from fieldkit.store.due_sql import (
     FIELD_SEP,
     FIRST,
     MUST_VISIT_REASONS,
+    NEWEST_VISIT,
     PERSON_KINDS,
     PROBE,
     REST,
@@ -569,6 +573,7 @@ class _Listing:
             empty=site_ids is not None and not site_ids,
         )
         if not listing.empty:
+            query.know_newest(cursor.execute(NEWEST_VISIT).fetchone()[0])
             listing.events, owed, listing.recorded_dead = _read_events(cursor, query)
             query.owe_events(sorted(owed, key=id_order))
         return listing

@@ -25,6 +25,7 @@ __all__ = [
     "FIELD_SEP",
     "FIRST",
     "MUST_VISIT_REASONS",
+    "NEWEST_VISIT",
     "PERSON_KINDS",
     "PROBE",
     "REST",
@@ -165,6 +166,16 @@ STALE_AT = 7
 
 _PERSON_ROW = "p.id, p.name, p.code, p.site_id, p.address"
 
+NEWEST_VISIT = (
+    "WITH RECURSIVE t(tier) AS (SELECT min(tier) FROM visit_summary UNION ALL"
+    " SELECT (SELECT min(tier) FROM visit_summary WHERE tier > t.tier) FROM t"
+    " WHERE t.tier IS NOT NULL)"
+    " SELECT max((SELECT max(last_at) FROM visit_summary WHERE tier = t.tier)) FROM t"
+)
+"""The latest visit any summary row shows, found along ``ix_visit_summary_tier`` one
+tier at a time (a few seeks, not a scan). Rows without a tier belong to no person
+yet and are never counted as live."""
+
 
 def _placeholders(prefix: str, values: Sequence[Any], params: dict[str, Any]) -> str:
     """Named placeholders for ``values`` (added to ``params``), comma-separated."""
@@ -283,6 +294,13 @@ class DueQuery:
             p["year_start"] = date(on.year, 1, 1).isoformat()
         self.events = False
         self._first_arms: dict[str, bool] = {}
+        self.all_current = False
+        """Whether no summary row shows a visit after the day (:meth:`know_newest`):
+        then the festival statements need not test it on each row."""
+
+    def know_newest(self, newest: str | None) -> None:
+        """Take the latest visit any summary row shows (:data:`NEWEST_VISIT`)."""
+        self.all_current = newest is None or newest < self.params["next_day"]
 
     def owe_events(self, persons: Sequence[str]) -> None:
         """Make ``persons`` candidates: they are owed an event task (hospital,
@@ -555,8 +573,11 @@ class DueQuery:
             kinds += f" AND s.category IN ({', '.join(str(i) for i in positions)})"
         p["festival_start"] = start.isoformat()
         p.update(id_params("dead", dead))
+        # a summary showing a visit after the day is not current: its person is a
+        # candidate (tested only when some summary row shows one)
+        current = "" if self.all_current else f" AND {_CURRENT}"
         return (
-            f"s.live = 1 {self.summary_scope}{kinds} AND {_CURRENT}"
+            f"s.live = 1 {self.summary_scope}{kinds}{current}"
             " AND (s.festival_at IS NULL OR s.festival_at < :festival_start)"
             + (f" AND s.person_id NOT IN ({id_set('dead')})" if dead else "")
         )

@@ -535,6 +535,26 @@ def test_the_festival_statements_test_only_what_can_leave_someone_out(
         assert decode_ids(listing._listing.dead) == [ids["died"]]
 
 
+def test_the_festival_statements_test_the_last_visit_only_when_a_summary_is_after_the_day(
+    festive: tuple[Store, dict[str, str]],
+) -> None:
+    """On the festival day "later" has a visit after it (their summary is not current):
+    the festival statements test each summary's last visit. After every visit no
+    summary is newer than the day: they leave that test out, and the list is still
+    the rules'."""
+    store, ids = festive
+    after_every_visit = D("2027-02-03")  # the last visit is "later"'s, on 2027-02-02
+    for on, all_current in ((SPRING, False), (after_every_visit, True)):
+        with due_listing(store, on=on) as listing:
+            query = listing._listing.query
+            assert query.all_current is all_current
+            assert ("s.last_at" in query.festival_count(D("2027-01-23"), [])) is not all_current
+            whole = listing.whole()
+        assert sorted(map(_key, whole.tasks)) == _by_rules(store, on)
+    festival = {t.person_id for t in whole.tasks if t.kind is TaskKind.FESTIVAL}
+    assert festival == {ids[who] for who in ("owes", "early", "never")}  # "later" visited
+
+
 def test_the_head_is_the_start_of_the_whole_list(festive: tuple[Store, dict[str, str]]) -> None:
     store, _ = festive
     whole = due_list(store, on=SPRING)
