@@ -50,22 +50,23 @@ and status read as one small int; the follow-up owed and the must-visit reasons'
 days read as one column each (a candidate's row has 11 columns, not 18); the
 candidates' rows read whole (``fetchall``: measured faster again after the compact
 ids than consuming the cursor as rows come); the persons' ids remembered as text
-from one listing to the next (``_PERSON_IDS``); the birthday arm of the candidate
-indexes read without each person's summary row (looked up in birth-date order, it
-cost more than the few candidates it left out); the festival statements without
-their test of each summary's last visit when no summary shows a visit after the
-day (the newest found in a few seeks, :data:`~fieldkit.store.due_sql.NEWEST_VISIT`);
-the latest event per kind found in Python
-rather than by a GROUP BY; the cyclic garbage collector paused; each candidate's
-facts made from their row by position (without the keyword constructors); older
-deaths read only of persons the summary shows live, and the summary looked up only
-for recent events and deaths. What did not help: a scan of the summary instead of
-its index seeks, joining in candidate order instead of sorted ids, caching dates by
-text, a larger SQLite page cache (kept, or only for one listing: then more CPU and
-~35 MB more resident memory that stays after it) or a memory-mapped file (in loaded
-runs the system time of reading pages went, the total did not clearly fall);
-counting the festival visit's persons per site as a difference of index-only counts
-(about a quarter faster, but three queries that must stay true to the triggers).
+from one listing to the next (:func:`person_ids`, one memo per store); the birthday
+arm of the candidate indexes read without each person's summary row (looked up in
+birth-date order, it cost more than the few candidates it left out); the festival
+statements without their test of each summary's last visit when no summary shows a
+visit after the day (the newest found in a few seeks,
+:data:`~fieldkit.store.due_sql.NEWEST_VISIT`); the latest event per kind found in
+Python rather than by a GROUP BY; the cyclic garbage collector paused; each
+candidate's facts made from their row by position (without the keyword
+constructors); older deaths read only of persons the summary shows live, and the
+summary looked up only for recent events and deaths. What did not help: a scan of
+the summary instead of its index seeks, joining in candidate order instead of sorted
+ids, caching dates by text, a larger SQLite page cache (kept, or only for one
+listing: then more CPU and ~35 MB more resident memory that stays after it) or a
+memory-mapped file (in loaded runs the system time of reading pages went, the total
+did not clearly fall); counting the festival visit's persons per site as a
+difference of index-only counts (about a quarter faster, but three queries that must
+stay true to the triggers).
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ from fieldkit.store.store import Store
 
 __all__ = [
     "COUNTY_POLICY_FILE",
+    "PERSON_IDS_KEPT",
     "SCREENFUL",
     "DueListing",
     "county_policy",
@@ -132,6 +134,7 @@ __all__ = [
     "due_list_head",
     "due_listing",
     "pause_person_summaries",
+    "person_ids",
     "rebuild_visit_summary",
     "refill_visit_summary",
     "site_names",
@@ -153,9 +156,21 @@ _EVENTS = {m.value: m for m in EventKind}
 _REASONS = {m.value: m for m in VisitReason}
 _NO_EVENTS: dict[EventKind, date] = {}
 _NO_VISITS: dict[VisitReason, date] = {}  # shared, never written to
-_PERSON_IDS = IdTexts(limit=250_000)
-"""The persons' ids as text by their stored form, remembered from one listing to the
-next (a county of 100,000 persons: about 18 MB, a twentieth of a listing's time)."""
+PERSON_IDS_KEPT = 250_000
+"""How many persons' ids a store's :func:`person_ids` remembers at most."""
+_PERSON_IDS: weakref.WeakKeyDictionary[Store, IdTexts] = weakref.WeakKeyDictionary()
+
+
+def person_ids(store: Store) -> IdTexts:
+    """The persons' ids of ``store`` as text by their stored form, remembered from one
+    listing to the next while the store is open (a county of 100,000 persons: about
+    18 MB; decoding them anew was a twentieth of a listing's time)."""
+    ids = _PERSON_IDS.get(store)
+    if ids is None:
+        ids = _PERSON_IDS[store] = IdTexts(limit=PERSON_IDS_KEPT)
+    return ids
+
+
 _fromiso = date.fromisoformat
 _new = tuple.__new__  # a NamedTuple by position, without its Python-level __new__
 
@@ -391,6 +406,8 @@ class _Snapshot:
     listing, and each festival visit's persons until they are read or dropped."""
 
     def __init__(self, store: Store) -> None:
+        self.person_ids = person_ids(store)
+        """The store's persons' ids as text (:func:`person_ids`)."""
         self._conn = store.engine.raw_connection()
         driver = self._conn.driver_connection
         assert driver is not None, "a pooled connection is live"
@@ -518,6 +535,8 @@ class _Listing:
     query: DueQuery
     snapshot: _Snapshot
     cursor: sqlite3.Cursor
+    person_ids: IdTexts
+    """The store's persons' ids as text, remembered between listings."""
     names: dict[str, str]
     """Every site's name by id."""
     site_text: dict[Any, str]
@@ -567,6 +586,7 @@ class _Listing:
             query=query,
             snapshot=snapshot,
             cursor=cursor,
+            person_ids=snapshot.person_ids,
             names={decode_id(row[0]): row[1] for row in sites},
             site_text={row[0]: decode_id(row[0]) for row in sites},
             relocation={row[0] for row in sites if row[2] == SiteKind.RELOCATION.value},
@@ -646,7 +666,7 @@ def _facts_of_rows(listing: _Listing) -> Callable[[tuple[Any, ...]], PersonFacts
     facts_type, follow_up_type = PersonFacts, FollowUp
     kinds, sep = PERSON_KINDS, FIELD_SEP
     fromiso, new, decode = _fromiso, _new, decode_id
-    known, person_text = _PERSON_IDS.known, _PERSON_IDS.decode
+    known, person_text = listing.person_ids.known, listing.person_ids.decode
     no_events, no_visits = _NO_EVENTS, _NO_VISITS
 
     def facts(row: tuple[Any, ...]) -> PersonFacts:
@@ -692,7 +712,7 @@ def _facts(
     pid, name, code, site_id, address, kind, birth = row[:STALE_AT]
     tier, category, status = PERSON_KINDS[kind]
     return PersonFacts(
-        person_id=_PERSON_IDS.decode(pid),
+        person_id=listing.person_ids.decode(pid),
         name=name,
         site_id=listing.site_text.get(site_id) or decode_id(site_id),
         tier=tier,
@@ -831,7 +851,7 @@ def _person_rows(listing: _Listing, rows: list[tuple[Any, ...]]) -> list[PersonR
     """Person rows (id, name, code, site id, address, ...) with their ids as text (what
     follows the address is left out)."""
     sites, decode = listing.site_text, decode_id
-    known, person_text = _PERSON_IDS.known, _PERSON_IDS.decode
+    known, person_text = listing.person_ids.known, listing.person_ids.decode
     return [
         (known(pid) or person_text(pid), name, code, sites.get(site) or decode(site), address)
         for pid, name, code, site, address, *_ in rows

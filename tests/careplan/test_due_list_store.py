@@ -30,7 +30,7 @@ from fieldkit.domain.careplan import (
     default_policy,
     parse_policy,
 )
-from fieldkit.domain.ids import decode_id, decode_ids
+from fieldkit.domain.ids import IdTexts, decode_id, decode_ids, encode_id
 from fieldkit.domain.models import Person, PersonEvent, Site, Visit
 from fieldkit.domain.vocab import (
     Category,
@@ -41,7 +41,13 @@ from fieldkit.domain.vocab import (
     VisitReason,
 )
 from fieldkit.store import Store
-from fieldkit.store.due_list import DueListing, due_list, due_list_head, due_listing
+from fieldkit.store.due_list import (
+    DueListing,
+    due_list,
+    due_list_head,
+    due_listing,
+    person_ids,
+)
 from fieldkit.store.due_sql import FIRST, REST, WHOLE, DueQuery, Part
 from fieldkit.store.store import StoreSession
 from tests.careplan.summary_helpers import assert_in_step
@@ -555,6 +561,22 @@ def test_the_festival_statements_test_the_last_visit_only_when_a_summary_is_afte
     assert festival == {ids[who] for who in ("owes", "early", "never")}  # "later" visited
 
 
+def test_each_store_remembers_the_ids_of_its_own_persons(
+    festive: tuple[Store, dict[str, str]], tmp_path: Path
+) -> None:
+    store, ids = festive
+    other = Store(tmp_path / "other.db")
+    try:
+        listed = {t.person_id for t in due_list(store, on=SPRING).tasks}
+        assert listed == {ids[w] for w in ("owes", "early", "never", "later", "died")}
+        remembered = person_ids(store)
+        assert remembered is person_ids(store)
+        assert {p: remembered.known(encode_id(p)) for p in listed} == {p: p for p in listed}
+        assert len(person_ids(other)) == 0
+    finally:
+        other.close()
+
+
 def test_the_head_is_the_start_of_the_whole_list(festive: tuple[Store, dict[str, str]]) -> None:
     store, _ = festive
     whole = due_list(store, on=SPRING)
@@ -815,7 +837,9 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
         "2026-11-02,,2026-10-03,",
     )  # fmt: skip
     events = {EventKind.HOSPITALISED: D("2026-11-01")}
-    listing: Any = SimpleNamespace(events={"p-1": events}, relocation={"site-r"}, site_text={})
+    listing: Any = SimpleNamespace(
+        events={"p-1": events}, relocation={"site-r"}, site_text={}, person_ids=IdTexts(10)
+    )
     facts = module._facts_of_rows(listing)(row)
     assert facts._asdict() == {
         "person_id": "p-1",
@@ -838,7 +862,7 @@ def test_a_candidate_row_gives_every_fact_in_its_place() -> None:
     }
     assert type(facts) is PersonFacts
     assert type(facts.follow_ups[0]) is FollowUp
-    nobody: Any = SimpleNamespace(events={}, relocation=set(), site_text={})
+    nobody: Any = SimpleNamespace(events={}, relocation=set(), site_text={}, person_ids=IdTexts(10))
     never = module._facts_of_rows(nobody)((*row[:6], None, 0, None, None, None))
     assert (never.birth_date, never.last_visit, never.follow_ups) == (None, None, ())
     assert (never.last_by_reason, never.events, never.relocation_site) == ({}, {}, False)
