@@ -10,15 +10,15 @@ of the secondary indexes and of the triggers that keep derived data, as they are
 this store, under the ``bulk_load`` key of ``local_meta``, and drops them. Unique
 indexes (primary keys, card codes) stay: upserts and the code-clash check read them.
 :func:`finish` runs inside the transaction of the last page: it creates the indexes
-again, refills the derived tables from the rows (the visit summary with one
-``INSERT ... SELECT``: one pass over the visits, a sort of those with a must-visit
-reason, and one step per person along the visits' index just made), creates the
-triggers again, and removes the key. The file is not rewritten after (``VACUUM``): on the pull
-benchmark that saved 2% of the store for a fifth of the store write's CPU, and it
-needs the store's size again in free disk while it runs. A pull cut in between leaves the key in a
-committed, consistent store (every page is whole); :func:`finish_interrupted`,
-which opening a store runs, builds the derived structures before anything reads
-the store, and the next pull resumes at the stored cursor with them in place.
+again, refills the derived tables from the rows (the visit summary with one ``INSERT ...
+SELECT``: one pass over the visits, a sort of those with a must-visit reason, and one
+step per person along the visits' index just made), creates the triggers again, and
+removes the key. The file is not rewritten after (``VACUUM``): on the pull benchmark
+that saved 2% of the store for a fifth of the store write's CPU, and it needs the
+store's size again in free disk while it runs. A pull cut in between leaves the key in a
+committed, consistent store (every page is whole); :func:`finish_interrupted`, which
+opening a store runs, builds the derived structures before anything reads the store, and
+the next pull resumes at the stored cursor with them in place.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from fieldkit.domain.careplan import DayRules, Policy
-from fieldkit.domain.ids import encode_id, encode_ids
+from fieldkit.domain.ids import encode_ids
 from fieldkit.domain.vocab import Category, EventKind, Status, Tier, VisitReason
 
 __all__ = [
@@ -84,7 +84,7 @@ def id_set(name: str) -> str:
 def id_params(name: str, ids: Iterable[Any]) -> dict[str, Any]:
     """The parameters of :func:`id_set` for ``ids`` (as text or as stored): the
     16-byte ids one after another in one BLOB, the others as a JSON list."""
-    stored = [encode_id(i) for i in ids]
+    stored = encode_ids(ids)
     return {
         name: b"".join(i for i in stored if i.__class__ is bytes),
         f"{name}_text": json.dumps([i for i in stored if i.__class__ is not bytes]),

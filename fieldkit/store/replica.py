@@ -55,7 +55,7 @@ from fieldkit.store.conflicts import open_conflicts
 from fieldkit.store.outbox import synced_columns
 from fieldkit.store.outbox_status import rejected_entries as rejected_changes
 from fieldkit.store.store import Store
-from fieldkit.store.tables import ConflictMarker, LocalMeta, OutboxEntry, OutboxState
+from fieldkit.store.tables import ConflictMarker, OutboxEntry, OutboxState
 from sync.gcpause import gc_paused
 from sync.hlc import HLC, Timestamp, format_ts
 from sync.protocol import Change, ConflictsReply, PullPage, Verdict
@@ -108,22 +108,23 @@ def _dodge_code_clashes(
     return out
 
 
-_META: Table = SQLModel.metadata.tables[str(LocalMeta.__tablename__)]
 _OUTBOX: Table = SQLModel.metadata.tables[str(OutboxEntry.__tablename__)]
 _MARKERS: Table = SQLModel.metadata.tables[str(ConflictMarker.__tablename__)]
 
 
-def _meta_set(conn: Connection, key: str, value: str) -> None:
-    stmt = sqlite_insert(_META).values(key=key, value=value)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
-
-
-_META_READ = "SELECT key, value FROM local_meta WHERE key IN (?, ?, ?)"
 _META_READ_KEYS = ("scope_sites", "device_id", "hlc")
+_META_READ = (
+    f"SELECT key, value FROM local_meta WHERE key IN ({', '.join('?' * len(_META_READ_KEYS))})"
+)
 _META_WRITE = (
     "INSERT INTO local_meta (key, value) VALUES (?, ?)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
+
+
+def _meta_set(conn: Connection, key: str, value: str) -> None:
+    """Write one key of local_meta."""
+    conn.exec_driver_sql(_META_WRITE, (key, value))
 
 
 def _observed(page: PullPage, meta: dict[str, str]) -> str:
@@ -425,23 +426,7 @@ class StoreReplica:
                         if tbl == _PERSON:
                             rows = _dodge_code_clashes(conn, plan, rows)
                         raw.executemany(plan.upsert_sql, rows)
-                    # the page's keys of local_meta read and written by the driver at
-                    # once (Core statements cost ~0.1 ms each, ten of them per page)
-                    meta: dict[str, str] = dict(raw.execute(_META_READ, _META_READ_KEYS).fetchall())
-                    writes = {
-                        "pull_cursor": page.cursor,
-                        "pull_rev": str(page.seen_rev),
-                        "pull_epoch": page.epoch,
-                        "role": page.role,
-                        "hlc": _observed(page, meta),
-                    }
-                    if page.reset:
-                        writes["conflict_rev"] = "0"
-                    scope_text = json.dumps(None if page.scope is None else sorted(page.scope))
-                    if meta.get("scope_sites") != scope_text:
-                        writes["scope_sites"] = scope_text
-                        removed += self._leave_scope(conn, page.scope)
-                    raw.executemany(_META_WRITE, list(writes.items()))
+                    removed += self._record_page(conn, page)
                     finished = bulk and not page.more
                     if finished:
                         bulk_load.finish(conn)
@@ -497,6 +482,31 @@ class StoreReplica:
             bulk_load.begin(conn)
             return True
         return False
+
+    def _record_page(self, conn: Connection, page: PullPage) -> int:
+        """Write the page's keys of local_meta (cursor, revision, epoch, role, the clock
+        after the receive rule, the scope) and leave a scope that changed; returns how
+        many rows that removed. The keys are read and written by the driver at once
+        (Core statements cost ~0.1 ms each, ten of them per page)."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        meta: dict[str, str] = dict(raw.execute(_META_READ, _META_READ_KEYS).fetchall())
+        writes = {
+            "pull_cursor": page.cursor,
+            "pull_rev": str(page.seen_rev),
+            "pull_epoch": page.epoch,
+            "role": page.role,
+            "hlc": _observed(page, meta),
+        }
+        if page.reset:
+            writes["conflict_rev"] = "0"
+        removed = 0
+        scope_text = json.dumps(None if page.scope is None else sorted(page.scope))
+        if meta.get("scope_sites") != scope_text:
+            writes["scope_sites"] = scope_text
+            removed = self._leave_scope(conn, page.scope)
+        raw.executemany(_META_WRITE, list(writes.items()))
+        return removed
 
     def _leave_scope(self, conn: Connection, scope: list[str] | None) -> int:
         """Delete the rows outside a scope that changed; returns how many went."""
